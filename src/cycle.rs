@@ -1,0 +1,258 @@
+//! One replication of the four-stage cycle, replayed on the event engine.
+//!
+//! The run starts `history` before the outage with replication already healthy,
+//! so the state at the outage (backlogs, lag, which recovery points are usable)
+//! comes from the fluid replication model, not from a sampled number. Then:
+//!
+//! 1. failover ([`recovery`]): detection, decision, the recovery plan group by group;
+//! 2. reprotect ([`failback`]): checksum, delta (or full) transfer back, processing;
+//! 3. failback: Azure VMs shut down, final sync, on-premises boot in plan order;
+//! 4. reprotect back: forward replication re-established; the cycle is closed.
+//!
+//! Every random quantity is drawn up front or from a dedicated stream
+//! ([`draws`]), so a replication is a pure function of `(scenario, seed, k)`.
+
+pub mod draws;
+mod failback;
+pub mod fluid;
+pub mod outcome;
+mod plan;
+mod recovery;
+pub mod replication;
+pub mod trace;
+
+use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::scenario::Scenario;
+use draws::Draws;
+use fluid::FluidLink;
+pub use outcome::{CycleOutcome, VmOutcome};
+use plan::PlanRun;
+use replication::PointChoice;
+pub use trace::{NoTrace, Observer, Phase, TraceEntry, TraceLog};
+
+/// A cycle that has not closed this long after the outage is cut off (it can
+/// only happen when a resync can never catch up with the churn).
+pub const HORIZON: SimDuration = SimDuration::from_secs(365 * 86_400);
+
+/// Which way data flows on a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// On-premises -> Azure: normal protection, and stage 4.
+    Forward,
+    /// Azure -> on-premises: stages 2 and 3.
+    Reverse,
+}
+
+/// Everything that can happen in a cycle. Small and `Copy`: the queue never boxes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Outage,
+    Detected,
+    Declared,
+    DiskPrepared(usize),
+    AzureBooted(usize),
+    PrimaryBack,
+    ReprotectStart(Direction),
+    ChecksumDone(Direction, usize),
+    ReprotectVmDone(Direction, usize),
+    /// A backlog on `link` may have emptied; stale if the link's epoch moved on.
+    FlowCheck(Direction, usize, u64),
+    FailbackStart,
+    AzureShutDown(usize),
+    FinalSynced(usize),
+    OnPremBooted(usize),
+}
+
+/// Progress of one VM's reprotect in one direction.
+#[derive(Debug, Clone, Copy, Default)]
+struct VmResync {
+    started: Option<SimTime>,
+    checksum_done: Option<SimTime>,
+    /// Waiting for its flow's backlog (the delta) to drain.
+    transferring: bool,
+}
+
+/// Instants that define the metrics; `None` until reached.
+#[derive(Debug, Clone, Copy, Default)]
+struct Milestones {
+    declared: Option<SimTime>,
+    stage1_end: Option<SimTime>,
+    primary_back: Option<SimTime>,
+    stage2_start: Option<SimTime>,
+    stage2_end: Option<SimTime>,
+    stage3_start: Option<SimTime>,
+    stage3_end: Option<SimTime>,
+    stage4_start: Option<SimTime>,
+    stage4_end: Option<SimTime>,
+}
+
+struct CycleRun<'a, O: Observer> {
+    scenario: &'a Scenario,
+    draws: Draws,
+    seed: u64,
+    replication: u64,
+    observer: &'a mut O,
+    queue: EventQueue<Event>,
+    t0: SimTime,
+    forward: Vec<FluidLink>,
+    reverse: Vec<FluidLink>,
+    points: Vec<PointChoice>,
+    failover: PlanRun,
+    failback: PlanRun,
+    resync: [Vec<VmResync>; 2],
+    resyncs_left: [usize; 2],
+    final_sync_pending: Vec<bool>,
+    at: Milestones,
+}
+
+/// Runs replication `replication` of `scenario` with `seed`, narrating to `observer`.
+pub fn run_cycle<O: Observer>(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u64,
+    observer: &mut O,
+) -> CycleOutcome {
+    let draws = Draws::sample(scenario, seed, replication);
+    let t0 = draws.timeline.outage_start;
+    let history_start = t0 - scenario.policy.history;
+    let n = scenario.vms.len();
+    let links = |direction: Direction| -> Vec<FluidLink> {
+        draws
+            .links
+            .iter()
+            .map(|l| {
+                let capacity = match direction {
+                    Direction::Forward => l.bandwidth,
+                    Direction::Reverse => l.reverse_bandwidth,
+                };
+                FluidLink::new(capacity, n, history_start)
+            })
+            .collect()
+    };
+    let mut run = CycleRun {
+        scenario,
+        forward: links(Direction::Forward),
+        reverse: links(Direction::Reverse),
+        draws,
+        seed,
+        replication,
+        observer,
+        queue: EventQueue::with_capacity(history_start, 4 * n + 8),
+        t0,
+        points: Vec::with_capacity(n),
+        failover: PlanRun::new(n, scenario.groups.len()),
+        failback: PlanRun::new(n, scenario.groups.len()),
+        resync: [vec![VmResync::default(); n], vec![VmResync::default(); n]],
+        resyncs_left: [n, n],
+        final_sync_pending: vec![false; n],
+        at: Milestones::default(),
+    };
+    run.start_history(history_start);
+    run.run_events();
+    run.outcome()
+}
+
+impl<O: Observer> CycleRun<'_, O> {
+    fn run_events(&mut self) {
+        let horizon = self.t0 + HORIZON;
+        while self.at.stage4_end.is_none() {
+            match self.queue.peek_time() {
+                Some(t) if t <= horizon => {}
+                _ => break,
+            }
+            let Some((now, event)) = self.queue.pop() else {
+                break;
+            };
+            self.handle(now, event);
+        }
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) {
+        match event {
+            Event::Outage => self.on_outage(now),
+            Event::Detected => self.on_detected(now),
+            Event::Declared => self.on_declared(now),
+            Event::DiskPrepared(vm) => self.on_disk_prepared(now, vm),
+            Event::AzureBooted(vm) => self.on_azure_booted(now, vm),
+            Event::PrimaryBack => self.on_primary_back(now),
+            Event::ReprotectStart(d) => self.on_reprotect_start(now, d),
+            Event::ChecksumDone(d, vm) => self.on_checksum_done(now, d, vm),
+            Event::ReprotectVmDone(d, vm) => self.on_reprotect_vm_done(now, d, vm),
+            Event::FlowCheck(d, link, epoch) => self.on_flow_check(now, d, link, epoch),
+            Event::FailbackStart => self.on_failback_start(now),
+            Event::AzureShutDown(vm) => self.on_azure_shut_down(now, vm),
+            Event::FinalSynced(vm) => self.on_final_synced(now, vm),
+            Event::OnPremBooted(vm) => self.on_onprem_booted(now, vm),
+        }
+    }
+
+    fn link_mut(&mut self, direction: Direction, link: usize) -> &mut FluidLink {
+        match direction {
+            Direction::Forward => &mut self.forward[link],
+            Direction::Reverse => &mut self.reverse[link],
+        }
+    }
+
+    /// After any change to a link: schedule the check for its next emptying backlog.
+    fn watch_link(&mut self, direction: Direction, link: usize) {
+        let l = self.link_mut(direction, link);
+        if let Some(t) = l.next_drain() {
+            let epoch = l.epoch();
+            self.queue
+                .schedule(t, Event::FlowCheck(direction, link, epoch));
+        }
+    }
+
+    fn outcome(&self) -> CycleOutcome {
+        let t0 = self.t0;
+        let horizon = t0 + HORIZON;
+        let at = self.at;
+        let end = |t: Option<SimTime>| t.unwrap_or(horizon);
+        let stage1_end = end(at.stage1_end);
+        let stage2_end = end(at.stage2_end);
+        let stage3_start = end(at.stage3_start);
+        let stage3_end = end(at.stage3_end);
+        let stage4_end = end(at.stage4_end);
+        let rto = stage1_end.since(t0);
+        let stage3_downtime = stage3_end.since(stage3_start);
+        let vms: Vec<VmOutcome> = self
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| VmOutcome {
+                rpo: p.rpo,
+                rto: end(self.failover.up_at(i)).since(t0),
+                data_lost_bytes: p.data_lost_bytes,
+                lag_at_outage: p.lag,
+                no_usable_point: p.fell_back_to_start,
+            })
+            .collect();
+        CycleOutcome {
+            replication: self.replication,
+            outage_start: t0,
+            outage_duration: self.draws.timeline.outage_duration,
+            rpo: vms.iter().map(|v| v.rpo).max().unwrap_or_default(),
+            rto,
+            stage1: stage1_end.since(end(at.declared)),
+            stage2: stage2_end.since(end(at.stage2_start)),
+            stage3_downtime,
+            stage4: stage4_end.since(end(at.stage4_start)),
+            unprotected: stage2_end.since(t0) + stage4_end.since(stage3_start),
+            cycle: stage4_end.since(t0),
+            total_downtime: rto + stage3_downtime,
+            data_lost_bytes: vms.iter().map(|v| v.data_lost_bytes).sum(),
+            lag_at_outage: vms
+                .iter()
+                .map(|v| v.lag_at_outage)
+                .max()
+                .unwrap_or_default(),
+            primary_data_lost: self.draws.timeline.primary_data_lost,
+            closed: at.stage4_end.is_some(),
+            group_rto: (0..self.scenario.groups.len())
+                .map(|g| end(self.failover.group_done_at(g)).since(t0))
+                .collect(),
+            vms,
+            events: self.queue.delivered(),
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Stages 2 to 4: reprotect to on-premises, failback, reprotect back to Azure.
+//!
+//! A reprotect follows ASR's documented lower bound, per VM and in parallel:
+//! checksum of the disk (when the other side's disk survived), transfer of the
+//! changed bytes over the shared link (while the VM keeps writing), then
+//! recovery-point processing (a fraction of checksum plus transfer time) and a
+//! fixed autoscale overhead. A lost disk means a full copy instead of a delta.
+
+use super::{CycleRun, Direction, Event, Observer, Phase, plan::PlanStep};
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::units::format_bytes;
+
+fn index(direction: Direction) -> usize {
+    match direction {
+        Direction::Reverse => 0,
+        Direction::Forward => 1,
+    }
+}
+
+fn phase(direction: Direction) -> Phase {
+    match direction {
+        Direction::Reverse => Phase::Reprotect,
+        Direction::Forward => Phase::ReprotectBack,
+    }
+}
+
+impl<O: Observer> CycleRun<'_, O> {
+    pub(super) fn on_reprotect_start(&mut self, now: SimTime, direction: Direction) {
+        let s = self.scenario;
+        match direction {
+            Direction::Reverse => self.at.stage2_start = Some(now),
+            Direction::Forward => self.at.stage4_start = Some(now),
+        }
+        self.observer
+            .note(now, phase(direction), || match direction {
+                Direction::Reverse => format!(
+                    "reprotect started: replication `{}` -> `{}`",
+                    s.sites.recovery.id, s.sites.primary.id
+                ),
+                Direction::Forward => format!(
+                    "reprotect started: replication `{}` -> `{}` re-enabled",
+                    s.sites.primary.id, s.sites.recovery.id
+                ),
+            });
+        for v in 0..s.vms.len() {
+            self.resync[index(direction)][v].started = Some(now);
+            let full_copy = self.full_copy(direction);
+            let checksum = if full_copy {
+                SimDuration::ZERO
+            } else {
+                let d = self.reprotect_draws(direction, v);
+                SimDuration::from_secs_f64(s.vms[v].disk_bytes / d.checksum_throughput)
+            };
+            self.queue
+                .schedule(now + checksum, Event::ChecksumDone(direction, v));
+        }
+    }
+
+    /// Stage 2 needs a full copy when the disaster destroyed the primary's disks;
+    /// the Azure disks always survive failback, so stage 4 is a delta.
+    fn full_copy(&self, direction: Direction) -> bool {
+        direction == Direction::Reverse && self.draws.timeline.primary_data_lost
+    }
+
+    fn reprotect_draws(&self, direction: Direction, vm: usize) -> super::draws::ReprotectDraws {
+        match direction {
+            Direction::Reverse => self.draws.vms[vm].reprotect,
+            Direction::Forward => self.draws.vms[vm].reprotect_back,
+        }
+    }
+
+    /// The delta is known: queue it on the VM's flow, which from now on also
+    /// carries the VM's ongoing writes.
+    pub(super) fn on_checksum_done(&mut self, now: SimTime, direction: Direction, vm: usize) {
+        let s = self.scenario;
+        self.resync[index(direction)][vm].checksum_done = Some(now);
+        let churn = self.draws.vms[vm].churn;
+        let full_copy = self.full_copy(direction);
+        let bytes = if full_copy {
+            s.vms[vm].disk_bytes
+        } else {
+            // Blocks that differ: everything the running copy wrote since it started,
+            // plus (stage 2) the writes the primary kept that never reached Azure.
+            let (running_since, diverged) = match direction {
+                Direction::Reverse => (self.failover.up_at(vm), self.points[vm].data_lost_bytes),
+                Direction::Forward => (self.failback.up_at(vm), 0.0),
+            };
+            let written = churn * now.since(running_since.unwrap_or(now)).as_secs_f64();
+            (written + diverged).min(s.vms[vm].disk_bytes)
+        };
+        self.observer.note(now, phase(direction), || {
+            if full_copy {
+                format!(
+                    "{}: full copy of {} queued",
+                    s.vms[vm].id,
+                    format_bytes(bytes)
+                )
+            } else {
+                format!(
+                    "{}: checksum done, delta of {} queued",
+                    s.vms[vm].id,
+                    format_bytes(bytes)
+                )
+            }
+        });
+        let link = s.vms[vm].link;
+        let l = self.link_mut(direction, link);
+        l.reset_flow(now, vm);
+        l.set_input_rate(now, vm, churn);
+        l.add_backlog(now, vm, bytes);
+        l.set_active(now, vm, true);
+        self.resync[index(direction)][vm].transferring = true;
+        self.settle_link(now, direction, link);
+    }
+
+    pub(super) fn on_flow_check(
+        &mut self,
+        now: SimTime,
+        direction: Direction,
+        link: usize,
+        epoch: u64,
+    ) {
+        if self.link_mut(direction, link).epoch() != epoch {
+            return;
+        }
+        self.link_mut(direction, link).rebalance(now);
+        self.settle_link(now, direction, link);
+    }
+
+    /// Acts on every flow of `link` whose backlog is empty, then watches for the next.
+    fn settle_link(&mut self, now: SimTime, direction: Direction, link: usize) {
+        let s = self.scenario;
+        for vm in 0..s.vms.len() {
+            if s.vms[vm].link != link || self.link_mut(direction, link).backlog(vm) > 0.0 {
+                continue;
+            }
+            let state = &mut self.resync[index(direction)][vm];
+            if state.transferring {
+                state.transferring = false;
+                let (Some(started), Some(checksum_done)) = (state.started, state.checksum_done)
+                else {
+                    continue;
+                };
+                let busy = now.since(started).as_secs_f64();
+                let processing = SimDuration::from_secs_f64(busy * s.reprotect.processing_fraction);
+                let overhead = self.reprotect_draws(direction, vm).autoscale_overhead;
+                self.observer.note(now, phase(direction), || {
+                    format!(
+                        "{}: delta transferred in {}; processing {} + autoscale {}",
+                        s.vms[vm].id,
+                        now.since(checksum_done),
+                        processing,
+                        overhead
+                    )
+                });
+                self.queue.schedule(
+                    now + processing + overhead,
+                    Event::ReprotectVmDone(direction, vm),
+                );
+            }
+            if direction == Direction::Reverse && self.final_sync_pending[vm] {
+                self.final_sync_pending[vm] = false;
+                let overhead = self.draws.vms[vm].final_sync_overhead;
+                self.queue.schedule(now + overhead, Event::FinalSynced(vm));
+            }
+        }
+        self.watch_link(direction, link);
+    }
+
+    pub(super) fn on_reprotect_vm_done(&mut self, now: SimTime, direction: Direction, vm: usize) {
+        let s = self.scenario;
+        self.observer.note(now, phase(direction), || {
+            format!("{}: replication healthy", s.vms[vm].id)
+        });
+        let left = &mut self.resyncs_left[index(direction)];
+        *left -= 1;
+        if *left > 0 {
+            return;
+        }
+        match direction {
+            Direction::Reverse => {
+                self.at.stage2_end = Some(now);
+                self.observer.note(now, Phase::Reprotect, || {
+                    "reprotect complete: Azure VMs protected to on-premises".to_string()
+                });
+                let start = now + self.draws.timeline.failback_wait;
+                self.queue.schedule(start, Event::FailbackStart);
+            }
+            Direction::Forward => {
+                self.at.stage4_end = Some(now);
+                self.observer.note(now, Phase::ReprotectBack, || {
+                    "reprotect complete: on-premises VMs protected to Azure; cycle closed"
+                        .to_string()
+                });
+            }
+        }
+    }
+
+    /// Planned failover back: every Azure VM shuts down, its last writes sync.
+    pub(super) fn on_failback_start(&mut self, now: SimTime) {
+        self.at.stage3_start = Some(now);
+        self.observer.note(now, Phase::Failback, || {
+            "failback started (planned failover): shutting down Azure VMs".to_string()
+        });
+        for v in 0..self.scenario.vms.len() {
+            let done = now + self.draws.vms[v].shutdown_time;
+            self.queue.schedule(done, Event::AzureShutDown(v));
+        }
+    }
+
+    pub(super) fn on_azure_shut_down(&mut self, now: SimTime, vm: usize) {
+        let s = self.scenario;
+        let link = s.vms[vm].link;
+        let l = self.link_mut(Direction::Reverse, link);
+        l.set_input_rate(now, vm, 0.0);
+        let pending = l.backlog(vm);
+        self.observer.note(now, Phase::Failback, || {
+            format!(
+                "{}: shut down in Azure; final sync of {}",
+                s.vms[vm].id,
+                format_bytes(pending)
+            )
+        });
+        self.final_sync_pending[vm] = true;
+        self.settle_link(now, Direction::Reverse, link);
+    }
+
+    pub(super) fn on_final_synced(&mut self, now: SimTime, vm: usize) {
+        let s = self.scenario;
+        let link = s.vms[vm].link;
+        self.link_mut(Direction::Reverse, link)
+            .set_active(now, vm, false);
+        self.watch_link(Direction::Reverse, link);
+        self.observer.note(now, Phase::Failback, || {
+            format!("{}: final sync done", s.vms[vm].id)
+        });
+        let (queue, draws) = (&mut self.queue, &self.draws);
+        self.failback.on_ready(vm, s.vms[vm].group, |v| {
+            queue.schedule(
+                now + draws.vms[v].failback_boot_time,
+                Event::OnPremBooted(v),
+            );
+        });
+    }
+
+    pub(super) fn on_onprem_booted(&mut self, now: SimTime, vm: usize) {
+        let s = self.scenario;
+        self.observer.note(now, Phase::Failback, || {
+            format!(
+                "{}: running on-premises (group `{}`)",
+                s.vms[vm].id, s.groups[s.vms[vm].group].id
+            )
+        });
+        let (queue, draws) = (&mut self.queue, &self.draws);
+        let step = self.failback.on_booted(vm, now, &s.groups, |v| {
+            queue.schedule(
+                now + draws.vms[v].failback_boot_time,
+                Event::OnPremBooted(v),
+            );
+        });
+        if step == PlanStep::Complete {
+            self.at.stage3_end = Some(now);
+            self.observer.note(now, Phase::Failback, || {
+                format!(
+                    "failback complete: service running on `{}` again",
+                    s.sites.primary.id
+                )
+            });
+            let start = now + self.draws.timeline.reprotect_back_delay;
+            self.queue
+                .schedule(start, Event::ReprotectStart(Direction::Forward));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Simulation time as integer milliseconds: exact, ordered, platform independent.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// An instant of simulation time, in milliseconds since the simulated epoch
+/// (Monday 00:00 of the week in which the outage happens). May be negative: the
+/// replication history before the outage starts before the epoch when needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(i64);
+
+/// A span of simulation time in milliseconds. Never negative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimDuration(i64);
+
+const MS_PER_S: f64 = 1000.0;
+
+impl SimTime {
+    pub const EPOCH: SimTime = SimTime(0);
+
+    pub const fn from_millis(ms: i64) -> Self {
+        SimTime(ms)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// Seconds since the epoch, for reports and for the fluid model's rates.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MS_PER_S
+    }
+
+    /// The span from `earlier` to `self`, zero if `earlier` is later.
+    pub fn since(self, earlier: SimTime) -> SimDuration {
+        SimDuration((self.0 - earlier.0).max(0))
+    }
+}
+
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    pub const fn from_millis(ms: i64) -> Self {
+        assert!(ms >= 0, "durations are never negative");
+        SimDuration(ms)
+    }
+
+    pub const fn from_secs(s: i64) -> Self {
+        Self::from_millis(s * 1000)
+    }
+
+    /// Rounds to the nearest millisecond; negative and NaN inputs become zero, and
+    /// values beyond about 290 million years saturate.
+    pub fn from_secs_f64(s: f64) -> Self {
+        if s.is_nan() || s <= 0.0 {
+            return SimDuration(0);
+        }
+        SimDuration((s * MS_PER_S).round().min(i64::MAX as f64 / 2.0) as i64)
+    }
+
+    /// Like [`SimDuration::from_secs_f64`] but rounds up, so an event scheduled at the
+    /// result never fires before the physical instant it stands for.
+    pub fn from_secs_f64_ceil(s: f64) -> Self {
+        if s.is_nan() || s <= 0.0 {
+            return SimDuration(0);
+        }
+        SimDuration((s * MS_PER_S).ceil().min(i64::MAX as f64 / 2.0) as i64)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MS_PER_S
+    }
+
+    pub fn saturating_sub(self, other: SimDuration) -> SimDuration {
+        SimDuration((self.0 - other.0).max(0))
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0 + d.0)
+    }
+}
+
+impl Sub<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn sub(self, d: SimDuration) -> SimTime {
+        SimTime(self.0 - d.0)
+    }
+}
+
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0 + d.0)
+    }
+}
+
+impl AddAssign for SimDuration {
+    fn add_assign(&mut self, d: SimDuration) {
+        self.0 += d.0;
+    }
+}
+
+/// Human form: `1d 02:03:04.005`, `02:03:04`, `4m 05s` style is for durations of
+/// any size while staying exact to the millisecond.
+impl fmt::Display for SimDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0;
+        let (days, rest) = (ms / 86_400_000, ms % 86_400_000);
+        let (h, rest) = (rest / 3_600_000, rest % 3_600_000);
+        let (m, rest) = (rest / 60_000, rest % 60_000);
+        let (s, milli) = (rest / 1000, rest % 1000);
+        if days > 0 {
+            write!(f, "{days}d ")?;
+        }
+        write!(f, "{h:02}:{m:02}:{s:02}")?;
+        if milli > 0 {
+            write!(f, ".{milli:03}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Calendar form relative to the epoch: `Tue 14:03:07` (week `+1w` when beyond).
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let ms = self.0;
+        let week = ms.div_euclid(7 * 86_400_000);
+        let in_week = ms.rem_euclid(7 * 86_400_000);
+        let day = (in_week / 86_400_000) as usize;
+        let in_day = SimDuration(in_week % 86_400_000);
+        if week != 0 {
+            write!(f, "w{week:+} ")?;
+        }
+        let text = in_day.to_string();
+        write!(f, "{} {}", DAYS[day], text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_round_to_the_nearest_millisecond() {
+        assert_eq!(SimDuration::from_secs_f64(1.0004).as_millis(), 1000);
+        assert_eq!(SimDuration::from_secs_f64(1.0006).as_millis(), 1001);
+        assert_eq!(SimDuration::from_secs_f64_ceil(1.0001).as_millis(), 1001);
+        assert_eq!(SimDuration::from_secs_f64(-3.0), SimDuration::ZERO);
+        assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn display_is_exact_and_readable() {
+        assert_eq!(
+            SimDuration::from_millis(3_723_004).to_string(),
+            "01:02:03.004"
+        );
+        assert_eq!(SimDuration::from_secs(90_061).to_string(), "1d 01:01:01");
+        assert_eq!(
+            SimTime::from_millis(86_400_000 + 3_600_000).to_string(),
+            "Tue 01:00:00"
+        );
+        assert_eq!(
+            SimTime::from_millis(-60_000).to_string(),
+            "w-1 Sun 23:59:00"
+        );
+    }
+
+    #[test]
+    fn since_never_goes_negative() {
+        let a = SimTime::from_millis(10);
+        let b = SimTime::from_millis(25);
+        assert_eq!(b.since(a).as_millis(), 15);
+        assert_eq!(a.since(b), SimDuration::ZERO);
+    }
+}

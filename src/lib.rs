@@ -1,0 +1,27 @@
+//! drsim: a disaster-recovery simulator for the Azure Site Recovery
+//! failover/failback cycle.
+//!
+//! The pipeline runs one way, and the modules mirror it:
+//!
+//! ```text
+//! scenario file --parse--> raw --validate--> Scenario          (scenario)
+//!   --> for k in 0..N, in parallel, RNG from (seed, k)          (montecarlo)
+//!         --> one four-stage cycle on the event engine          (cycle, engine)
+//!         --> CycleOutcome
+//!   --> metric columns, in replication order                    (metrics)
+//!   --> summaries: mean, quantiles, target fractions            (stats)
+//!   --> CSV, terminal table, trace                              (report)
+//! ```
+//!
+//! Only [`report`] and [`cli`] touch files or the terminal; everything else
+//! takes and returns plain values, so a replication is a pure function of
+//! `(scenario, seed, k)` and outputs are byte-identical for any thread count.
+
+pub mod cli;
+pub mod cycle;
+pub mod engine;
+pub mod metrics;
+pub mod montecarlo;
+pub mod report;
+pub mod scenario;
+pub mod stats;

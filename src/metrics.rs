@@ -1,0 +1,201 @@
+//! The metrics every output reports: name (with unit), meaning, and how to read
+//! each from a [`CycleOutcome`]. One list feeds the CSV files, the summary and
+//! the terminal table, so they can never disagree.
+
+use crate::cycle::CycleOutcome;
+use crate::engine::SimDuration;
+use crate::scenario::Scenario;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Seconds,
+    Bytes,
+    /// 0 or 1 per replication; its mean is a fraction.
+    Flag,
+}
+
+impl Unit {
+    pub fn label(self) -> &'static str {
+        match self {
+            Unit::Seconds => "s",
+            Unit::Bytes => "bytes",
+            Unit::Flag => "fraction",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Rpo,
+    Rto,
+    Stage1,
+    Stage2,
+    Stage3Downtime,
+    Stage4,
+    Unprotected,
+    Cycle,
+    TotalDowntime,
+    DataLost,
+    LagAtOutage,
+    OutageDuration,
+    PrimaryDataLost,
+    Closed,
+    GroupRto(usize),
+}
+
+/// One column of `replications.csv` and one row of `summary.csv`.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    /// Column name, ending in its unit (`rpo_s`, `data_lost_bytes`).
+    pub name: String,
+    pub unit: Unit,
+    pub description: String,
+    /// A replication meets the target when its value is at most this.
+    pub target: Option<SimDuration>,
+    source: Source,
+}
+
+impl Metric {
+    fn new(name: &str, unit: Unit, description: &str, source: Source) -> Self {
+        Metric {
+            name: name.to_string(),
+            unit,
+            description: description.to_string(),
+            target: None,
+            source,
+        }
+    }
+
+    /// The value in the metric's unit (seconds, bytes, 0/1).
+    pub fn value(&self, o: &CycleOutcome) -> f64 {
+        let s = |d: SimDuration| d.as_secs_f64();
+        match self.source {
+            Source::Rpo => s(o.rpo),
+            Source::Rto => s(o.rto),
+            Source::Stage1 => s(o.stage1),
+            Source::Stage2 => s(o.stage2),
+            Source::Stage3Downtime => s(o.stage3_downtime),
+            Source::Stage4 => s(o.stage4),
+            Source::Unprotected => s(o.unprotected),
+            Source::Cycle => s(o.cycle),
+            Source::TotalDowntime => s(o.total_downtime),
+            Source::DataLost => o.data_lost_bytes.round(),
+            Source::LagAtOutage => s(o.lag_at_outage),
+            Source::OutageDuration => s(o.outage_duration),
+            Source::PrimaryDataLost => f64::from(u8::from(o.primary_data_lost)),
+            Source::Closed => f64::from(u8::from(o.closed)),
+            Source::GroupRto(g) => s(o.group_rto[g]),
+        }
+    }
+
+    /// The value as written in CSV: seconds to the millisecond, whole bytes, 0/1.
+    pub fn format(&self, value: f64) -> String {
+        match self.unit {
+            Unit::Seconds => format!("{value:.3}"),
+            Unit::Bytes | Unit::Flag => format!("{value:.0}"),
+        }
+    }
+}
+
+/// The metrics of a scenario, in column order.
+pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
+    use Source::*;
+    use Unit::*;
+    let mut rpo = Metric::new(
+        "rpo_s",
+        Seconds,
+        "achieved RPO: t0 minus the write time of the recovery point used (worst VM)",
+        Rpo,
+    );
+    rpo.target = scenario.targets.rpo;
+    let mut rto = Metric::new(
+        "rto_s",
+        Seconds,
+        "achieved RTO: t0 until the last VM of the plan runs in the recovery site",
+        Rto,
+    );
+    rto.target = scenario.targets.rto;
+    let mut list = vec![
+        rpo,
+        rto,
+        Metric::new(
+            "stage1_s",
+            Seconds,
+            "stage 1: failover start (disaster declared) to plan complete",
+            Stage1,
+        ),
+        Metric::new(
+            "stage2_s",
+            Seconds,
+            "stage 2: reprotect start to reverse replication healthy",
+            Stage2,
+        ),
+        Metric::new(
+            "stage3_downtime_s",
+            Seconds,
+            "stage 3: Azure VMs stop to on-premises VMs up",
+            Stage3Downtime,
+        ),
+        Metric::new(
+            "stage4_s",
+            Seconds,
+            "stage 4: re-enable to forward replication healthy",
+            Stage4,
+        ),
+        Metric::new(
+            "unprotected_s",
+            Seconds,
+            "time without a healthy replica: t0 to stage 2 end, plus failback start to stage 4 end",
+            Unprotected,
+        ),
+        Metric::new("cycle_s", Seconds, "t0 until stage 4 completes", Cycle),
+        Metric::new(
+            "total_downtime_s",
+            Seconds,
+            "RTO plus stage-3 downtime",
+            TotalDowntime,
+        ),
+        Metric::new(
+            "data_lost_bytes",
+            Bytes,
+            "bytes written between the recovery points used and t0, all VMs",
+            DataLost,
+        ),
+        Metric::new(
+            "lag_at_outage_s",
+            Seconds,
+            "largest replication lag among the VMs at t0",
+            LagAtOutage,
+        ),
+        Metric::new(
+            "outage_duration_s",
+            Seconds,
+            "time until the primary site is usable again",
+            OutageDuration,
+        ),
+        Metric::new(
+            "primary_data_lost",
+            Flag,
+            "1 when the disaster destroyed the primary's disks",
+            PrimaryDataLost,
+        ),
+        Metric::new(
+            "cycle_closed",
+            Flag,
+            "1 when the cycle closed within the one-year horizon",
+            Closed,
+        ),
+    ];
+    for (g, group) in scenario.groups.iter().enumerate() {
+        list.push(Metric::new(
+            &format!("rto_group_{}_s", group.id),
+            Seconds,
+            &format!(
+                "t0 until every VM of group `{}` runs in the recovery site",
+                group.id
+            ),
+            GroupRto(g),
+        ));
+    }
+    list
+}

@@ -1,0 +1,81 @@
+//! Many replications of the cycle in parallel, delivered in replication order.
+//!
+//! Replication `k` depends only on `(scenario, seed, k)` (see
+//! [`crate::cycle::draws`]). Replications run in chunks on a rayon pool; each
+//! chunk is collected in order and handed to the caller's sink before the next
+//! one starts, so outputs are byte-identical for any thread count and memory
+//! stays flat however many replications are asked for.
+
+use rayon::prelude::*;
+
+use crate::cycle::{CycleOutcome, NoTrace, run_cycle};
+use crate::scenario::Scenario;
+
+/// Replications per parallel chunk: large enough to keep every thread busy,
+/// small enough that a chunk's outcomes fit comfortably in memory.
+const CHUNK: u64 = 4096;
+
+#[derive(Debug, Clone, Copy)]
+pub struct RunConfig {
+    pub replications: u64,
+    pub seed: u64,
+    /// Worker threads; `None` lets rayon choose (one per core).
+    pub threads: Option<usize>,
+}
+
+impl RunConfig {
+    /// The scenario's own settings.
+    pub fn from_scenario(scenario: &Scenario) -> Self {
+        RunConfig {
+            replications: scenario.simulation.replications,
+            seed: scenario.simulation.seed,
+            threads: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MonteCarloError {
+    #[error("cannot start {threads} worker threads: {source}")]
+    ThreadPool {
+        threads: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// Runs every replication and feeds each outcome to `sink`, in replication order.
+/// `sink` returns an error to stop the run early (e.g. a full disk).
+pub fn run<E>(
+    scenario: &Scenario,
+    config: RunConfig,
+    mut sink: impl FnMut(&CycleOutcome) -> Result<(), E>,
+) -> Result<Result<(), E>, MonteCarloError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = config.threads {
+        builder = builder.num_threads(threads);
+    }
+    let pool = builder
+        .build()
+        .map_err(|source| MonteCarloError::ThreadPool {
+            threads: config.threads.unwrap_or(0),
+            source,
+        })?;
+    let mut start = 0;
+    while start < config.replications {
+        let end = (start + CHUNK).min(config.replications);
+        let outcomes: Vec<CycleOutcome> = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .map(|k| run_cycle(scenario, config.seed, k, &mut NoTrace))
+                .collect()
+        });
+        for outcome in &outcomes {
+            if let Err(e) = sink(outcome) {
+                return Ok(Err(e));
+            }
+        }
+        start = end;
+    }
+    Ok(Ok(()))
+}

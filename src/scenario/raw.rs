@@ -1,0 +1,137 @@
+//! Serde structs mirroring the scenario file one to one; unknown keys are errors.
+//!
+//! Quantities and distributions stay as `toml::Value` here: reading them needs
+//! their kind (duration, size, rate), which validation supplies, together with a
+//! precise key path for any error.
+
+use serde::Deserialize;
+use toml::Value;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: Option<RawMeta>,
+    pub simulation: Option<RawSimulation>,
+    #[serde(default)]
+    pub site: Vec<RawSite>,
+    #[serde(default)]
+    pub link: Vec<RawLink>,
+    pub replication: Option<RawReplication>,
+    #[serde(default)]
+    pub group: Vec<RawGroup>,
+    #[serde(default)]
+    pub vm: Vec<RawVm>,
+    #[serde(default)]
+    pub outage: Vec<RawOutage>,
+    pub recovery: Option<RawRecovery>,
+    pub reprotect: Option<RawReprotect>,
+    pub failback: Option<RawFailback>,
+    pub targets: Option<RawTargets>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    pub replications: Option<i64>,
+    pub seed: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    pub id: String,
+    pub role: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub bandwidth: Value,
+    pub reverse_bandwidth: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplication {
+    pub crash_consistent_interval: Option<Value>,
+    pub app_consistent_interval: Option<Value>,
+    pub retention: Option<Value>,
+    pub rpo_alert_threshold: Option<Value>,
+    pub processing_delay: Option<Value>,
+    pub history: Option<Value>,
+    pub recovery_point: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVm {
+    pub id: String,
+    pub count: Option<i64>,
+    pub group: String,
+    pub link: Option<String>,
+    pub disk_size: Value,
+    pub churn: Value,
+    pub boot_time: Value,
+    pub prepare_time: Option<Value>,
+    pub failback_boot_time: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    pub kind: String,
+    pub site: String,
+    pub at: Option<String>,
+    pub duration: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecovery {
+    pub detection_delay: Value,
+    pub decision_delay: Value,
+    pub prepare_time: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReprotect {
+    pub operator_delay: Option<Value>,
+    pub checksum_throughput: Option<Value>,
+    pub processing_fraction: Option<f64>,
+    pub autoscale_overhead: Option<Value>,
+    pub primary_data_lost_probability: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailback {
+    pub wait: Option<Value>,
+    pub shutdown_time: Option<Value>,
+    pub final_sync_overhead: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTargets {
+    pub rpo: Option<Value>,
+    pub rto: Option<Value>,
+    pub required_fraction: Option<f64>,
+}

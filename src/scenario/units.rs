@@ -1,0 +1,301 @@
+//! Human quantities in scenario files: `"90s"`, `"512 GiB"`, `"200 Mbps"` -> base units.
+//!
+//! Base units are seconds, bytes and bytes per second, as `f64`. Sizes use SI
+//! prefixes for `KB/MB/GB/TB` (powers of 1000) and IEC ones for `KiB/MiB/GiB/TiB`
+//! (powers of 1024); bit rates (`bps`, `kbps`, `Mbps`, `Gbps`) are divided by 8.
+
+use std::fmt;
+
+/// What kind of quantity a scenario value is, which fixes how its text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantityKind {
+    /// Seconds; written `"90s"`, `"5m"`, `"2h"`, `"3d"`, `"1h30m"`, `"250ms"`.
+    Duration,
+    /// Bytes; written `"512 GiB"`, `"45 GB"`.
+    Size,
+    /// Bytes per second; written `"200 Mbps"` (bits) or `"4 MB/s"` (bytes).
+    Rate,
+}
+
+impl QuantityKind {
+    /// An example the error messages show.
+    pub fn example(self) -> &'static str {
+        match self {
+            QuantityKind::Duration => "\"90s\", \"5m\", \"2h\", \"3d\" or \"1h30m\"",
+            QuantityKind::Size => "\"512 GiB\", \"45 GB\" or \"800 MiB\"",
+            QuantityKind::Rate => "\"200 Mbps\", \"1 Gbps\" or \"4 MB/s\"",
+        }
+    }
+
+    pub fn parse(self, text: &str) -> Result<f64, String> {
+        match self {
+            QuantityKind::Duration => parse_duration(text),
+            QuantityKind::Size => parse_size(text),
+            QuantityKind::Rate => parse_rate(text),
+        }
+    }
+
+    /// Formats a base-unit value the way a person would write it.
+    pub fn format(self, value: f64) -> String {
+        match self {
+            QuantityKind::Duration => format_duration_s(value),
+            QuantityKind::Size => format_bytes(value),
+            QuantityKind::Rate => format_rate(value),
+        }
+    }
+}
+
+impl fmt::Display for QuantityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            QuantityKind::Duration => "duration",
+            QuantityKind::Size => "size",
+            QuantityKind::Rate => "rate",
+        })
+    }
+}
+
+/// Splits `"12.5 GiB"` into `(12.5, "GiB")`; the number must be finite and not negative.
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .map_or(text.len(), |(i, _)| i);
+    let number: String = text[..end].chars().filter(|&c| c != '_').collect();
+    let value: f64 = number.parse().ok()?;
+    value.is_finite().then_some((value, text[end..].trim()))
+}
+
+/// Durations: one or more `<number><unit>` terms, units `ms`, `s`, `m`/`min`, `h`,
+/// `d`, `w`; e.g. `"1h30m"`, `"2.5h"`, `"90s"`.
+pub fn parse_duration(text: &str) -> Result<f64, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a duration; write a number and a unit (ms, s, m, h, d, w), e.g. {}",
+            QuantityKind::Duration.example()
+        )
+    };
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let (value, tail) = split_number(rest).ok_or_else(bad)?;
+        let unit_end = tail
+            .char_indices()
+            .find(|&(_, c)| !c.is_ascii_alphabetic())
+            .map_or(tail.len(), |(i, _)| i);
+        let seconds_per_unit = match &tail[..unit_end] {
+            "ms" => 0.001,
+            "s" | "sec" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 604_800.0,
+            _ => return Err(bad()),
+        };
+        total += value * seconds_per_unit;
+        rest = tail[unit_end..].trim_start();
+    }
+    Ok(total)
+}
+
+pub fn parse_size(text: &str) -> Result<f64, String> {
+    let (value, unit) = split_number(text).ok_or_else(|| bad_size(text))?;
+    let factor = size_factor(unit).ok_or_else(|| bad_size(text))?;
+    Ok(value * factor)
+}
+
+fn bad_size(text: &str) -> String {
+    format!(
+        "`{text}` is not a size; write a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, e.g. {}",
+        QuantityKind::Size.example()
+    )
+}
+
+fn size_factor(unit: &str) -> Option<f64> {
+    Some(match unit {
+        "B" => 1.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    })
+}
+
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a rate; write bits per second (bps, kbps, Mbps, Gbps) or bytes per second (B/s, KB/s, MB/s, GB/s, MiB/s ...), e.g. {}",
+            QuantityKind::Rate.example()
+        )
+    };
+    let (value, unit) = split_number(text).ok_or_else(bad)?;
+    let bits_per_second = match unit {
+        "bps" => Some(1.0),
+        "kbps" | "Kbps" => Some(1e3),
+        "Mbps" => Some(1e6),
+        "Gbps" => Some(1e9),
+        _ => None,
+    };
+    if let Some(factor) = bits_per_second {
+        return Ok(value * factor / 8.0);
+    }
+    let size_unit = unit.strip_suffix("/s").ok_or_else(bad)?;
+    let factor = size_factor(size_unit.trim()).ok_or_else(bad)?;
+    Ok(value * factor)
+}
+
+/// `5400.0` -> `"1h30m"`; sub-second values keep milliseconds.
+pub fn format_duration_s(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return format!("{seconds}s");
+    }
+    let ms = (seconds * 1000.0).round() as i64;
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    let sign = if ms < 0 { "-" } else { "" };
+    let mut ms = ms.abs();
+    let mut out = String::from(sign);
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)] {
+        if ms >= size {
+            out.push_str(&format!("{}{unit}", ms / size));
+            ms %= size;
+        }
+    }
+    if ms > 0 {
+        if ms % 1000 == 0 {
+            out.push_str(&format!("{}s", ms / 1000));
+        } else {
+            out.push_str(&format!("{:.3}s", ms as f64 / 1000.0));
+        }
+    }
+    out
+}
+
+/// A duration rounded for reading at a glance: `42.5s`, `12m30s`, `3h05m`, `2d04h`.
+pub fn format_duration_short(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return format!("{seconds}");
+    }
+    if seconds < 60.0 {
+        return format!("{seconds:.1}s");
+    }
+    let s = seconds.round() as i64;
+    if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else if s < 86_400 {
+        let m = (s + 30) / 60;
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        let h = (s + 1800) / 3600;
+        format!("{}d{:02}h", h / 24, h % 24)
+    }
+}
+
+/// Decimal units with three significant figures: `1.23 GB`.
+pub fn format_bytes(bytes: f64) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB", "PB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value.abs() >= 1000.0 && unit + 1 < units.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{} {}", three_significant(value), units[unit])
+    }
+}
+
+/// Bit rates, as network people state them: `200 Mbps`.
+pub fn format_rate(bytes_per_second: f64) -> String {
+    let units = ["bps", "kbps", "Mbps", "Gbps", "Tbps"];
+    let mut value = bytes_per_second * 8.0;
+    let mut unit = 0;
+    while value.abs() >= 1000.0 && unit + 1 < units.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{} {}", three_significant(value), units[unit])
+}
+
+fn three_significant(value: f64) -> String {
+    let digits = if value.abs() >= 100.0 {
+        0
+    } else if value.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let text = format!("{value:.digits$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(90.0));
+        assert_eq!(parse_duration("5m"), Ok(300.0));
+        assert_eq!(parse_duration("2h"), Ok(7200.0));
+        assert_eq!(parse_duration("3d"), Ok(259_200.0));
+        assert_eq!(parse_duration("1h30m"), Ok(5400.0));
+        assert_eq!(parse_duration("1h 30m"), Ok(5400.0));
+        assert_eq!(parse_duration("250ms"), Ok(0.25));
+        assert_eq!(parse_duration("2.5 h"), Ok(9000.0));
+        assert_eq!(parse_duration("0s"), Ok(0.0));
+        for bad in ["", "90", "5 minutes", "h", "-5m", "5m30"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains("not a duration"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512 GiB"), Ok(512.0 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_size("45 GB"), Ok(45e9));
+        assert_eq!(parse_size("1.5TB"), Ok(1.5e12));
+        assert!(parse_size("12 gigs").unwrap_err().contains("GiB"));
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("200 Mbps"), Ok(25e6));
+        assert_eq!(parse_rate("1 Gbps"), Ok(125e6));
+        assert_eq!(parse_rate("4 MB/s"), Ok(4e6));
+        assert_eq!(parse_rate("1 MiB/s"), Ok(1024.0 * 1024.0));
+        assert!(parse_rate("4 MBps").is_err());
+        assert!(parse_rate("fast").unwrap_err().contains("Mbps"));
+    }
+
+    #[test]
+    fn formatting_round_trips_readably() {
+        assert_eq!(format_duration_s(5400.0), "1h30m");
+        assert_eq!(format_duration_s(90.5), "1m30.500s");
+        assert_eq!(format_duration_s(0.0), "0s");
+        assert_eq!(format_bytes(45e9), "45 GB");
+        assert_eq!(format_bytes(1_234_567.0), "1.23 MB");
+        assert_eq!(format_rate(25e6), "200 Mbps");
+        assert_eq!(format_rate(1.75e6), "14 Mbps");
+        assert_eq!(format_duration_short(42.46), "42.5s");
+        assert_eq!(format_duration_short(750.0), "12m30s");
+        assert_eq!(format_duration_short(11_100.0), "3h05m");
+        assert_eq!(format_duration_short(187_200.0), "2d04h");
+    }
+}

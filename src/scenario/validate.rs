@@ -1,0 +1,913 @@
+//! Raw file structs -> `Scenario`: every rule checked, every problem located.
+//!
+//! Validation does not stop at the first problem: it collects all it can find so
+//! an author fixes a file in one pass. Problems are recorded by key path and turned
+//! into file/line/column diagnostics at the end.
+
+use std::collections::BTreeSet;
+
+use toml::Value;
+
+use super::distribution::Distribution;
+use super::locate::{KeyPath, Locator};
+use super::raw::*;
+use super::units::QuantityKind::{self, Duration, Rate, Size};
+use super::*;
+
+/// ASR limits a recovery plan to 7 groups and 100 VMs.
+const MAX_GROUPS: usize = 7;
+const MAX_PLAN_VMS: usize = 100;
+const SITE_ROLES: [&str; 3] = ["primary", "recovery", "alternate"];
+const OUTAGE_KINDS: [&str; 1] = ["site"];
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+struct Checker<'a> {
+    source: &'a str,
+    locator: &'a Locator<'a>,
+    errors: Vec<(KeyPath, String)>,
+    warnings: Vec<(KeyPath, String)>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, path: KeyPath, message: impl Into<String>) {
+        self.errors.push((path, message.into()));
+    }
+
+    fn warn(&mut self, path: KeyPath, message: impl Into<String>) {
+        self.warnings.push((path, message.into()));
+    }
+
+    fn diagnostics(&self, items: &[(KeyPath, String)]) -> Vec<Diagnostic> {
+        items
+            .iter()
+            .map(|(path, message)| {
+                let (line, column) = self.locator.position(path);
+                Diagnostic {
+                    file: self.source.to_string(),
+                    line,
+                    column,
+                    key: path.to_string(),
+                    message: message.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// A distribution of `kind`, or `None` after recording why not.
+    fn dist(&mut self, path: &KeyPath, value: &Value, kind: QuantityKind) -> Option<Distribution> {
+        match Distribution::from_value(value, kind) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                let at = match &e.parameter {
+                    Some(p) => path.key(p),
+                    None => path.clone(),
+                };
+                self.error(at, e.message);
+                None
+            }
+        }
+    }
+
+    fn dist_or(
+        &mut self,
+        path: &KeyPath,
+        value: Option<&Value>,
+        kind: QuantityKind,
+        default: f64,
+    ) -> Option<Distribution> {
+        match value {
+            Some(v) => self.dist(path, v, kind),
+            None => Some(Distribution::fixed(kind, default)),
+        }
+    }
+
+    /// A distribution that can never produce zero (bandwidths, throughputs).
+    fn positive_dist(
+        &mut self,
+        path: &KeyPath,
+        value: &Value,
+        kind: QuantityKind,
+    ) -> Option<Distribution> {
+        let d = self.dist(path, value, kind)?;
+        if d.can_reach_zero() {
+            self.error(
+                path.clone(),
+                format!(
+                    "must stay above zero; use a fixed value, or a uniform, triangular, lognormal or empirical distribution with a positive minimum (got {d})"
+                ),
+            );
+            return None;
+        }
+        Some(d)
+    }
+
+    /// A single fixed quantity (no distribution), e.g. a policy interval.
+    fn fixed(&mut self, path: &KeyPath, value: &Value, kind: QuantityKind) -> Option<f64> {
+        match value {
+            Value::String(text) => match kind.parse(text) {
+                Ok(v) => Some(v),
+                Err(m) => {
+                    self.error(path.clone(), m);
+                    None
+                }
+            },
+            _ => {
+                self.error(
+                    path.clone(),
+                    format!(
+                        "must be a single {kind} written as a string, such as {}",
+                        kind.example()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn fixed_duration_or(
+        &mut self,
+        path: &KeyPath,
+        value: Option<&Value>,
+        default_s: i64,
+    ) -> Option<SimDuration> {
+        match value {
+            None => Some(SimDuration::from_secs(default_s)),
+            Some(v) => self
+                .fixed(path, v, Duration)
+                .map(SimDuration::from_secs_f64),
+        }
+    }
+
+    fn one_of<'s>(
+        &mut self,
+        path: &KeyPath,
+        value: &str,
+        valid: &[&'s str],
+        what: &str,
+    ) -> Option<&'s str> {
+        if let Some(v) = valid.iter().find(|v| **v == value) {
+            return Some(v);
+        }
+        let hint = suggest(value, valid.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        self.error(
+            path.clone(),
+            format!(
+                "unknown {what} `{value}`{hint}; valid: {}",
+                valid.join(", ")
+            ),
+        );
+        None
+    }
+
+    /// Resolves a reference by id, with a suggestion when it is a typo.
+    fn reference(&mut self, path: &KeyPath, id: &str, ids: &[String], what: &str) -> Option<usize> {
+        if let Some(i) = ids.iter().position(|x| x == id) {
+            return Some(i);
+        }
+        let hint = suggest(id, ids.iter().map(String::as_str))
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        self.error(
+            path.clone(),
+            format!("no {what} has id `{id}`{hint}; defined: {}", ids.join(", ")),
+        );
+        None
+    }
+
+    fn unique_ids<'i>(&mut self, section: &str, ids: impl Iterator<Item = &'i str>) {
+        let mut seen = BTreeSet::new();
+        for (i, id) in ids.enumerate() {
+            let path = KeyPath::root().key(section).index(i).key("id");
+            if id.trim().is_empty() {
+                self.error(path, "an id must not be empty");
+            } else if !seen.insert(id) {
+                self.error(
+                    path,
+                    format!("duplicate id `{id}`: every [[{section}]] needs its own"),
+                );
+            }
+        }
+    }
+
+    fn probability(&mut self, path: &KeyPath, value: Option<f64>, default: f64) -> f64 {
+        let p = value.unwrap_or(default);
+        if !(0.0..=1.0).contains(&p) {
+            self.error(
+                path.clone(),
+                format!("must be a probability between 0 and 1, got {p}"),
+            );
+            return default;
+        }
+        p
+    }
+}
+
+pub(super) fn validate(
+    raw: RawScenario,
+    source: &str,
+    locator: &Locator<'_>,
+) -> Result<Scenario, ScenarioError> {
+    let mut c = Checker {
+        source,
+        locator,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let root = KeyPath::root();
+
+    let (name, description) = match &raw.scenario {
+        Some(meta) => (meta.name.clone(), meta.description.clone()),
+        None => (None, None),
+    };
+    let name = name.unwrap_or_else(|| {
+        Path::new(source)
+            .file_stem()
+            .map_or_else(|| source.to_string(), |s| s.to_string_lossy().into_owned())
+    });
+
+    let simulation = check_simulation(&mut c, raw.simulation.as_ref());
+    let sites = check_sites(&mut c, &raw.site);
+    let links = check_links(&mut c, &raw.link, sites.as_ref());
+    let policy = check_policy(&mut c, raw.replication.as_ref());
+    let default_prepare = match raw.recovery.as_ref().and_then(|r| r.prepare_time.as_ref()) {
+        Some(v) => c.dist(&root.key("recovery").key("prepare_time"), v, Duration),
+        None => Some(Distribution::fixed(Duration, 0.0)),
+    };
+    let (groups, vms) = check_plan(
+        &mut c,
+        &raw.group,
+        &raw.vm,
+        &links,
+        default_prepare.as_ref(),
+    );
+    let outage = check_outage(&mut c, &raw.outage, sites.as_ref());
+
+    let recovery = match &raw.recovery {
+        None => {
+            c.error(
+                root.key("recovery"),
+                "missing table [recovery]: it needs `detection_delay` and `decision_delay` (durations or distributions)",
+            );
+            None
+        }
+        Some(r) => {
+            let p = root.key("recovery");
+            let detection_delay = c.dist(&p.key("detection_delay"), &r.detection_delay, Duration);
+            let decision_delay = c.dist(&p.key("decision_delay"), &r.decision_delay, Duration);
+            detection_delay
+                .zip(decision_delay)
+                .map(|(detection_delay, decision_delay)| Recovery {
+                    detection_delay,
+                    decision_delay,
+                })
+        }
+    };
+
+    let reprotect = check_reprotect(&mut c, raw.reprotect.as_ref());
+    let failback = check_failback(&mut c, raw.failback.as_ref());
+    let targets = check_targets(&mut c, raw.targets.as_ref());
+
+    if let (Some(links), Some(vms)) = (&links, &vms) {
+        warn_overloaded_links(&mut c, links, vms);
+    }
+
+    let assembled = (|| {
+        Some(Scenario {
+            source: source.to_string(),
+            name,
+            description: description.unwrap_or_default(),
+            simulation,
+            sites: sites?,
+            links: links?,
+            policy: policy?,
+            groups: groups?,
+            vms: vms?,
+            outage: outage?,
+            recovery: recovery?,
+            reprotect: reprotect?,
+            failback: failback?,
+            targets,
+            warnings: Vec::new(),
+        })
+    })();
+    match assembled {
+        Some(mut scenario) if c.errors.is_empty() => {
+            scenario.warnings = c.diagnostics(&c.warnings);
+            Ok(scenario)
+        }
+        _ => {
+            if c.errors.is_empty() {
+                // Every `None` above records an error; this guards the invariant.
+                c.error(root, "the scenario is incomplete");
+            }
+            Err(ScenarioError::Invalid {
+                diagnostics: c.diagnostics(&c.errors),
+            })
+        }
+    }
+}
+
+fn check_simulation(c: &mut Checker<'_>, raw: Option<&RawSimulation>) -> Simulation {
+    let p = KeyPath::root().key("simulation");
+    let mut sim = Simulation {
+        replications: 1000,
+        seed: 1,
+    };
+    if let Some(raw) = raw {
+        if let Some(n) = raw.replications {
+            if n < 1 {
+                c.error(
+                    p.key("replications"),
+                    format!("must be at least 1, got {n}"),
+                );
+            } else {
+                sim.replications = n as u64;
+            }
+        }
+        if let Some(seed) = raw.seed {
+            if seed < 0 {
+                c.error(p.key("seed"), format!("must not be negative, got {seed}"));
+            } else {
+                sim.seed = seed as u64;
+            }
+        }
+    }
+    sim
+}
+
+fn check_sites(c: &mut Checker<'_>, raw: &[RawSite]) -> Option<Sites> {
+    c.unique_ids("site", raw.iter().map(|s| s.id.as_str()));
+    let mut primary = None;
+    let mut recovery = None;
+    let mut alternate = None;
+    for (i, s) in raw.iter().enumerate() {
+        let path = KeyPath::root().key("site").index(i);
+        let Some(role) = c.one_of(&path.key("role"), &s.role, &SITE_ROLES, "site role") else {
+            continue;
+        };
+        let site = Site {
+            id: s.id.clone(),
+            name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+        };
+        let slot = match role {
+            "primary" => &mut primary,
+            "recovery" => &mut recovery,
+            _ => &mut alternate,
+        };
+        if slot.is_some() {
+            c.error(
+                path.key("role"),
+                format!("a scenario has at most one {role} site"),
+            );
+        }
+        *slot = Some(site);
+    }
+    if primary.is_none() || recovery.is_none() {
+        c.error(
+            KeyPath::root().key("site"),
+            "need one [[site]] with role = \"primary\" (on-premises) and one with role = \"recovery\" (the Azure region)",
+        );
+    }
+    Some(Sites {
+        primary: primary?,
+        recovery: recovery?,
+        alternate,
+    })
+}
+
+fn check_links(c: &mut Checker<'_>, raw: &[RawLink], sites: Option<&Sites>) -> Option<Vec<Link>> {
+    if raw.is_empty() {
+        c.error(
+            KeyPath::root().key("link"),
+            "need at least one [[link]] (id, from, to, bandwidth) carrying replication from the primary to the recovery site",
+        );
+        return None;
+    }
+    c.unique_ids("link", raw.iter().map(|l| l.id.as_str()));
+    let mut links = Vec::with_capacity(raw.len());
+    let mut ok = true;
+    for (i, l) in raw.iter().enumerate() {
+        let path = KeyPath::root().key("link").index(i);
+        if let Some(sites) = sites {
+            if l.from != sites.primary.id {
+                c.error(
+                    path.key("from"),
+                    format!(
+                        "a replication link runs from the primary site `{}`, not `{}`",
+                        sites.primary.id, l.from
+                    ),
+                );
+            }
+            if l.to != sites.recovery.id {
+                c.error(
+                    path.key("to"),
+                    format!(
+                        "a replication link runs to the recovery site `{}`, not `{}`",
+                        sites.recovery.id, l.to
+                    ),
+                );
+            }
+        }
+        let bandwidth = c.positive_dist(&path.key("bandwidth"), &l.bandwidth, Rate);
+        let reverse = match &l.reverse_bandwidth {
+            Some(v) => c.positive_dist(&path.key("reverse_bandwidth"), v, Rate),
+            None => bandwidth.clone(),
+        };
+        match (bandwidth, reverse) {
+            (Some(bandwidth), Some(reverse_bandwidth)) => links.push(Link {
+                id: l.id.clone(),
+                bandwidth,
+                reverse_bandwidth,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(links)
+}
+
+fn check_policy(c: &mut Checker<'_>, raw: Option<&RawReplication>) -> Option<ReplicationPolicy> {
+    let p = KeyPath::root().key("replication");
+    let empty = RawReplication {
+        crash_consistent_interval: None,
+        app_consistent_interval: None,
+        retention: None,
+        rpo_alert_threshold: None,
+        processing_delay: None,
+        history: None,
+        recovery_point: None,
+    };
+    let r = raw.unwrap_or(&empty);
+    let crash = c.fixed_duration_or(
+        &p.key("crash_consistent_interval"),
+        r.crash_consistent_interval.as_ref(),
+        300,
+    )?;
+    let app = c.fixed_duration_or(
+        &p.key("app_consistent_interval"),
+        r.app_consistent_interval.as_ref(),
+        4 * 3600,
+    )?;
+    let retention = c.fixed_duration_or(&p.key("retention"), r.retention.as_ref(), 24 * 3600)?;
+    let alert = c.fixed_duration_or(
+        &p.key("rpo_alert_threshold"),
+        r.rpo_alert_threshold.as_ref(),
+        15 * 60,
+    )?;
+    let history_default = retention.max(app).as_millis() / 1000;
+    let history = c.fixed_duration_or(&p.key("history"), r.history.as_ref(), history_default)?;
+    let processing_delay = c.dist_or(
+        &p.key("processing_delay"),
+        r.processing_delay.as_ref(),
+        Duration,
+        0.0,
+    )?;
+    let recovery_point = match &r.recovery_point {
+        None => RecoveryPointChoice::LatestProcessed,
+        Some(name) => {
+            match c.one_of(
+                &p.key("recovery_point"),
+                name,
+                &RecoveryPointChoice::NAMES,
+                "recovery-point choice",
+            )? {
+                "latest-processed" => RecoveryPointChoice::LatestProcessed,
+                _ => RecoveryPointChoice::LatestAppConsistent,
+            }
+        }
+    };
+    for (key, value) in [
+        ("crash_consistent_interval", crash),
+        ("app_consistent_interval", app),
+        ("retention", retention),
+    ] {
+        if value < SimDuration::from_secs(1) {
+            c.error(p.key(key), "must be at least 1s");
+        }
+    }
+    if retention < app && recovery_point == RecoveryPointChoice::LatestAppConsistent {
+        c.error(
+            p.key("retention"),
+            "retention is shorter than the app-consistent interval, so no app-consistent point would be kept",
+        );
+    }
+    if history < crash {
+        c.error(
+            p.key("history"),
+            "must cover at least one crash-consistent interval",
+        );
+    }
+    if !(SimDuration::from_secs(3600)..=SimDuration::from_secs(12 * 3600)).contains(&app) {
+        c.warn(
+            p.key("app_consistent_interval"),
+            "ASR takes app-consistent points every 1 to 12 hours",
+        );
+    }
+    Some(ReplicationPolicy {
+        crash_consistent_interval: crash,
+        app_consistent_interval: app,
+        retention,
+        rpo_alert_threshold: alert,
+        processing_delay,
+        history,
+        recovery_point,
+    })
+}
+
+fn check_plan(
+    c: &mut Checker<'_>,
+    raw_groups: &[RawGroup],
+    raw_vms: &[RawVm],
+    links: &Option<Vec<Link>>,
+    default_prepare: Option<&Distribution>,
+) -> (Option<Vec<Group>>, Option<Vec<Vm>>) {
+    let root = KeyPath::root();
+    if raw_groups.is_empty() {
+        c.error(
+            root.key("group"),
+            "need at least one [[group]] (the recovery plan's groups, in start order)",
+        );
+    }
+    if raw_groups.len() > MAX_GROUPS {
+        c.error(
+            root.key("group").index(MAX_GROUPS),
+            format!(
+                "an ASR recovery plan has at most {MAX_GROUPS} groups, this one has {}",
+                raw_groups.len()
+            ),
+        );
+    }
+    c.unique_ids("group", raw_groups.iter().map(|g| g.id.as_str()));
+    let group_ids: Vec<String> = raw_groups.iter().map(|g| g.id.clone()).collect();
+    let mut groups: Vec<Group> = group_ids
+        .iter()
+        .map(|id| Group {
+            id: id.clone(),
+            vms: Vec::new(),
+        })
+        .collect();
+
+    if raw_vms.is_empty() {
+        c.error(root.key("vm"), "need at least one [[vm]] to protect");
+    }
+    let link_ids: Vec<String> = links.iter().flatten().map(|l| l.id.clone()).collect();
+    let mut vms = Vec::new();
+    let mut ok = true;
+    let mut expanded_ids: Vec<(usize, String)> = Vec::new();
+    for (i, v) in raw_vms.iter().enumerate() {
+        let path = root.key("vm").index(i);
+        let count = v.count.unwrap_or(1);
+        if !(1..=MAX_PLAN_VMS as i64).contains(&count) {
+            c.error(
+                path.key("count"),
+                format!("must be between 1 and {MAX_PLAN_VMS}, got {count}"),
+            );
+            ok = false;
+            continue;
+        }
+        let group = c.reference(&path.key("group"), &v.group, &group_ids, "[[group]]");
+        let link = match &v.link {
+            Some(id) => c.reference(&path.key("link"), id, &link_ids, "[[link]]"),
+            None if link_ids.len() == 1 => Some(0),
+            None if link_ids.is_empty() => None,
+            None => {
+                c.error(
+                    path.key("link"),
+                    format!(
+                        "this scenario has several links; say which one carries this VM: {}",
+                        link_ids.join(", ")
+                    ),
+                );
+                None
+            }
+        };
+        let disk_bytes = c.fixed(&path.key("disk_size"), &v.disk_size, Size);
+        if disk_bytes.is_some_and(|b| b <= 0.0) {
+            c.error(path.key("disk_size"), "must be above zero");
+        }
+        let churn = c.dist(&path.key("churn"), &v.churn, Rate);
+        let boot_time = c.dist(&path.key("boot_time"), &v.boot_time, Duration);
+        let prepare_time = match &v.prepare_time {
+            Some(value) => c.dist(&path.key("prepare_time"), value, Duration),
+            None => default_prepare.cloned(),
+        };
+        let failback_boot_time = match &v.failback_boot_time {
+            Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
+            None => boot_time.clone(),
+        };
+        let (
+            Some(group),
+            Some(link),
+            Some(disk_bytes),
+            Some(churn),
+            Some(boot_time),
+            Some(prepare_time),
+            Some(failback_boot_time),
+        ) = (
+            group,
+            link,
+            disk_bytes,
+            churn,
+            boot_time,
+            prepare_time,
+            failback_boot_time,
+        )
+        else {
+            ok = false;
+            continue;
+        };
+        for n in 1..=count {
+            let id = if count == 1 {
+                v.id.clone()
+            } else {
+                format!("{}-{n}", v.id)
+            };
+            expanded_ids.push((i, id.clone()));
+            groups[group].vms.push(vms.len());
+            vms.push(Vm {
+                id,
+                group,
+                link,
+                disk_bytes,
+                churn: churn.clone(),
+                boot_time: boot_time.clone(),
+                prepare_time: prepare_time.clone(),
+                failback_boot_time: failback_boot_time.clone(),
+            });
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, id) in &expanded_ids {
+        if !seen.insert(id.as_str()) {
+            c.error(
+                root.key("vm").index(*i).key("id"),
+                format!("duplicate VM id `{id}` (VMs with `count` are named id-1, id-2, ...)"),
+            );
+        }
+    }
+    if vms.len() > MAX_PLAN_VMS {
+        c.error(
+            root.key("vm"),
+            format!(
+                "an ASR recovery plan holds at most {MAX_PLAN_VMS} VMs, this one has {}",
+                vms.len()
+            ),
+        );
+    }
+    if ok {
+        for (i, g) in groups.iter().enumerate() {
+            if g.vms.is_empty() {
+                c.error(
+                    root.key("group").index(i).key("id"),
+                    format!(
+                        "group `{}` has no VMs; remove it or set `group = \"{}\"` on a [[vm]]",
+                        g.id, g.id
+                    ),
+                );
+            }
+        }
+    }
+    let valid_groups = !raw_groups.is_empty() && raw_groups.len() <= MAX_GROUPS;
+    (
+        valid_groups.then_some(groups),
+        (ok && !vms.is_empty()).then_some(vms),
+    )
+}
+
+fn check_outage(
+    c: &mut Checker<'_>,
+    raw: &[RawOutage],
+    sites: Option<&Sites>,
+) -> Option<SiteOutage> {
+    let root = KeyPath::root().key("outage");
+    let mut found = None;
+    for (i, o) in raw.iter().enumerate() {
+        let path = root.index(i);
+        c.one_of(&path.key("kind"), &o.kind, &OUTAGE_KINDS, "outage kind")?;
+        if found.is_some() {
+            c.error(
+                path.clone(),
+                "only one site outage (the disaster) per scenario is supported",
+            );
+            continue;
+        }
+        if let Some(sites) = sites
+            && o.site != sites.primary.id
+        {
+            c.error(
+                path.key("site"),
+                format!(
+                    "the disaster must hit the primary site `{}`; `{}` is not it",
+                    sites.primary.id, o.site
+                ),
+            );
+        }
+        let start = match o.at.as_deref() {
+            None | Some("random") => Some(OutageStart::RandomInWeek),
+            Some(text) => match parse_weekday_time(text) {
+                Some(t) => Some(OutageStart::At(t)),
+                None => {
+                    c.error(
+                        path.key("at"),
+                        format!("`{text}` is not a time of the week; write \"random\" or a day and time such as \"Tue 14:30\" (days: {})", WEEKDAYS.join(", ")),
+                    );
+                    None
+                }
+            },
+        };
+        let duration = c.dist(&path.key("duration"), &o.duration, Duration);
+        if let (Some(start), Some(duration)) = (start, duration) {
+            found = Some(SiteOutage {
+                site: o.site.clone(),
+                start,
+                duration,
+            });
+        }
+    }
+    if raw.is_empty() {
+        c.error(
+            root,
+            "need one [[outage]] with kind = \"site\", the primary site's id, and a duration",
+        );
+    }
+    found
+}
+
+/// `"Tue 14:30"` or `"Tue 14:30:15"` -> time since Monday 00:00.
+fn parse_weekday_time(text: &str) -> Option<SimTime> {
+    let (day, clock) = text.trim().split_once(' ')?;
+    let day = WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(day))? as i64;
+    let parts: Vec<i64> = clock
+        .trim()
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let (h, m, s) = match parts[..] {
+        [h, m] => (h, m, 0),
+        [h, m, s] => (h, m, s),
+        _ => return None,
+    };
+    if !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..60).contains(&s) {
+        return None;
+    }
+    Some(SimTime::from_millis(
+        ((day * 24 + h) * 3600 + m * 60 + s) * 1000,
+    ))
+}
+
+fn check_reprotect(c: &mut Checker<'_>, raw: Option<&RawReprotect>) -> Option<Reprotect> {
+    let p = KeyPath::root().key("reprotect");
+    let empty = RawReprotect {
+        operator_delay: None,
+        checksum_throughput: None,
+        processing_fraction: None,
+        autoscale_overhead: None,
+        primary_data_lost_probability: None,
+    };
+    let r = raw.unwrap_or(&empty);
+    let operator_delay = c.dist_or(
+        &p.key("operator_delay"),
+        r.operator_delay.as_ref(),
+        Duration,
+        0.0,
+    );
+    let checksum_throughput = match &r.checksum_throughput {
+        Some(v) => c.positive_dist(&p.key("checksum_throughput"), v, Rate),
+        // ASR: checksum runs at about 45 MB/s on standard disks.
+        None => Some(Distribution::fixed(Rate, 45e6)),
+    };
+    let autoscale_overhead = match &r.autoscale_overhead {
+        Some(v) => c.dist(&p.key("autoscale_overhead"), v, Duration),
+        None => Distribution::from_value(
+            &toml::Value::Table(
+                [("dist", "uniform"), ("min", "20m"), ("max", "30m")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect(),
+            ),
+            Duration,
+        )
+        .ok(),
+    };
+    let processing_fraction = r.processing_fraction.unwrap_or(0.2);
+    if !(0.0..=10.0).contains(&processing_fraction) {
+        c.error(
+            p.key("processing_fraction"),
+            format!(
+                "must be between 0 and 10 (ASR documents about 0.2), got {processing_fraction}"
+            ),
+        );
+    }
+    let primary_data_lost_probability = c.probability(
+        &p.key("primary_data_lost_probability"),
+        r.primary_data_lost_probability,
+        0.0,
+    );
+    Some(Reprotect {
+        operator_delay: operator_delay?,
+        checksum_throughput: checksum_throughput?,
+        processing_fraction,
+        autoscale_overhead: autoscale_overhead?,
+        primary_data_lost_probability,
+    })
+}
+
+fn check_failback(c: &mut Checker<'_>, raw: Option<&RawFailback>) -> Option<Failback> {
+    let p = KeyPath::root().key("failback");
+    let (wait, shutdown, sync) = match raw {
+        Some(r) => (
+            r.wait.as_ref(),
+            r.shutdown_time.as_ref(),
+            r.final_sync_overhead.as_ref(),
+        ),
+        None => (None, None, None),
+    };
+    let wait = c.dist_or(&p.key("wait"), wait, Duration, 0.0);
+    let shutdown_time = c.dist_or(&p.key("shutdown_time"), shutdown, Duration, 0.0);
+    let final_sync_overhead = c.dist_or(&p.key("final_sync_overhead"), sync, Duration, 0.0);
+    Some(Failback {
+        wait: wait?,
+        shutdown_time: shutdown_time?,
+        final_sync_overhead: final_sync_overhead?,
+    })
+}
+
+fn check_targets(c: &mut Checker<'_>, raw: Option<&RawTargets>) -> Targets {
+    let p = KeyPath::root().key("targets");
+    let mut targets = Targets::default();
+    let Some(raw) = raw else {
+        return targets;
+    };
+    for (key, value, slot) in [
+        ("rpo", &raw.rpo, &mut targets.rpo),
+        ("rto", &raw.rto, &mut targets.rto),
+    ] {
+        if let Some(v) = value
+            && let Some(seconds) = c.fixed(&p.key(key), v, Duration)
+        {
+            if seconds <= 0.0 {
+                c.error(p.key(key), "a target must be above zero");
+            } else {
+                *slot = Some(SimDuration::from_secs_f64(seconds));
+            }
+        }
+    }
+    if let Some(f) = raw.required_fraction {
+        if f > 0.0 && f <= 1.0 {
+            targets.required_fraction = f;
+        } else {
+            c.error(
+                p.key("required_fraction"),
+                format!("must be above 0 and at most 1, got {f}"),
+            );
+        }
+    }
+    targets
+}
+
+/// A link whose VMs write faster on average than it carries cannot keep up: the
+/// backlog, and so the RPO, grows for as long as the history lasts.
+fn warn_overloaded_links(c: &mut Checker<'_>, links: &[Link], vms: &[Vm]) {
+    for (i, link) in links.iter().enumerate() {
+        let churn: f64 = vms
+            .iter()
+            .filter(|vm| vm.link == i)
+            .map(|vm| vm.churn.mean())
+            .sum();
+        let bandwidth = link.bandwidth.mean();
+        if churn > bandwidth {
+            c.warn(
+                KeyPath::root().key("link").index(i).key("bandwidth"),
+                format!(
+                    "link `{}` carries a mean churn of {} but has a mean bandwidth of {}: replication falls further behind for the whole history",
+                    link.id,
+                    Rate.format(churn),
+                    Rate.format(bandwidth)
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekday_times() {
+        assert_eq!(parse_weekday_time("Mon 00:00"), Some(SimTime::EPOCH));
+        assert_eq!(
+            parse_weekday_time("Tue 14:30"),
+            Some(SimTime::from_millis(
+                (24 * 3600 + 14 * 3600 + 30 * 60) * 1000
+            ))
+        );
+        assert_eq!(
+            parse_weekday_time("sun 23:59:59").map(|t| t.as_millis()),
+            Some(604_799_000)
+        );
+        assert_eq!(parse_weekday_time("Tue 25:00"), None);
+        assert_eq!(parse_weekday_time("Tuesday 10:00"), None);
+    }
+}
