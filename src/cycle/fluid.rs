@@ -23,7 +23,9 @@ struct Flow {
     input_rate: f64,
     /// Cumulative bytes written since the flow was created.
     written: f64,
-    /// Bytes written (or queued for a bulk copy) and not yet sent.
+    /// Bytes queued as bulk copies (full copies, computed deltas), not writes.
+    bulk: f64,
+    /// Bytes written or queued and not yet sent.
     backlog: f64,
     /// Send rate allocated by the last reallocation.
     rate: f64,
@@ -90,9 +92,15 @@ impl FluidLink {
         self.flows[flow].written
     }
 
+    /// Bytes queued as bulk copies since the flow was created.
+    pub fn bulk(&self, flow: usize) -> f64 {
+        self.flows[flow].bulk
+    }
+
+    /// Cumulative bytes sent: everything written or queued, minus the backlog.
     pub fn sent(&self, flow: usize) -> f64 {
         let f = &self.flows[flow];
-        f.written - f.backlog
+        f.written + f.bulk - f.backlog
     }
 
     pub fn send_rate(&self, flow: usize) -> f64 {
@@ -127,7 +135,7 @@ impl FluidLink {
             let point = Breakpoint {
                 time: self.now,
                 written: f.written,
-                sent: f.written - f.backlog,
+                sent: f.written + f.bulk - f.backlog,
             };
             if history.last().is_none_or(|last| last.time < point.time) {
                 history.push(point);
@@ -158,6 +166,7 @@ impl FluidLink {
         self.advance(now);
         if bytes > 0.0 {
             self.flows[flow].backlog += bytes;
+            self.flows[flow].bulk += bytes;
         }
         self.reallocate();
     }
@@ -313,9 +322,10 @@ mod tests {
         assert_eq!(link.next_drain(), Some(SimTime::from_millis(12_500)));
         link.advance(SimTime::from_millis(12_500));
         assert_eq!(link.backlog(1), 0.0);
-        let written = link.written(0) + 1000.0;
+        let queued = link.written(0) + link.bulk(1);
         let sent = link.sent(0) + link.sent(1);
-        assert!((written - sent - link.backlog(0) - link.backlog(1)).abs() < 1e-9);
+        assert!((queued - sent - link.backlog(0) - link.backlog(1)).abs() < 1e-9);
+        assert!((link.sent(1) - 1000.0).abs() < 1e-9);
     }
 
     #[test]

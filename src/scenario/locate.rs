@@ -148,9 +148,34 @@ impl<'a> Locator<'a> {
     /// spans covering only the header, not their contents.
     pub fn path_at(&self, offset: usize) -> KeyPath {
         let Some(root) = &self.root else {
-            return KeyPath::root();
+            return self.path_from_text(offset);
         };
         deepest_in_table(root.get_ref(), offset, &KeyPath::root()).unwrap_or_default()
+    }
+
+    /// For text that does not parse: the nearest `[table]` header above `offset`
+    /// and the key written on its line, read from the raw text.
+    fn path_from_text(&self, offset: usize) -> KeyPath {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[line_start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| line_start + i);
+        let line = &self.text[line_start..line_end];
+        let table = before[..line_start]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| l.starts_with('['))
+            .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+        let mut path = table.map_or_else(KeyPath::root, |t| KeyPath::from(t.as_str()));
+        if let Some((key, _)) = line.split_once('=') {
+            let key = key.trim();
+            if !key.is_empty() && !key.starts_with('[') {
+                path = path.key(key);
+            }
+        }
+        path
     }
 }
 

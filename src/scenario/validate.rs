@@ -342,9 +342,11 @@ fn check_sites(c: &mut Checker<'_>, raw: &[RawSite]) -> Option<Sites> {
     let mut primary = None;
     let mut recovery = None;
     let mut alternate = None;
+    let mut roles_valid = true;
     for (i, s) in raw.iter().enumerate() {
         let path = KeyPath::root().key("site").index(i);
         let Some(role) = c.one_of(&path.key("role"), &s.role, &SITE_ROLES, "site role") else {
+            roles_valid = false;
             continue;
         };
         let site = Site {
@@ -364,7 +366,7 @@ fn check_sites(c: &mut Checker<'_>, raw: &[RawSite]) -> Option<Sites> {
         }
         *slot = Some(site);
     }
-    if primary.is_none() || recovery.is_none() {
+    if roles_valid && (primary.is_none() || recovery.is_none()) {
         c.error(
             KeyPath::root().key("site"),
             "need one [[site]] with role = \"primary\" (on-premises) and one with role = \"recovery\" (the Azure region)",

@@ -1,0 +1,90 @@
+//! Closed-form checks of the replication physics (domain primer, "Known results").
+
+use crate::support::{one_vm, outcomes, scenario};
+
+/// Kolmogorov-Smirnov distance between `values` and the uniform law on (lo, hi).
+fn ks_uniform(values: &mut [f64], lo: f64, hi: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len() as f64;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let cdf = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+            (cdf - i as f64 / n)
+                .abs()
+                .max((cdf - (i + 1) as f64 / n).abs())
+        })
+        .fold(0.0, f64::max)
+}
+
+fn rpo_seconds(replication: &str, n: u64) -> Vec<f64> {
+    // 10 KB/s of churn on a 1 Gbps link: the replica is never behind.
+    let s = scenario(&one_vm(replication, "10 KB/s", "1 Gbps"));
+    outcomes(&s, n, 7)
+        .iter()
+        .map(|o| o.rpo.as_secs_f64())
+        .collect()
+}
+
+#[test]
+fn rpo_is_uniform_over_the_recovery_point_interval() {
+    let n = 20_000;
+    let mut rpo = rpo_seconds(
+        "crash_consistent_interval = \"5m\"\nprocessing_delay = \"0s\"",
+        n,
+    );
+    let mean = rpo.iter().sum::<f64>() / n as f64;
+    // Uniform on (0, 300): mean 150, standard error 300 / sqrt(12 n) = 0.61 s.
+    assert!((mean - 150.0).abs() < 4.0 * 0.62, "mean RPO {mean}");
+    assert!(rpo.iter().all(|&r| (0.0..300.0).contains(&r)));
+    // KS critical value at alpha = 0.001 is 1.95 / sqrt(n).
+    let d = ks_uniform(&mut rpo, 0.0, 300.0);
+    assert!(d < 1.95 / (n as f64).sqrt(), "KS distance {d}");
+}
+
+#[test]
+fn processing_delay_shifts_the_rpo_by_its_length() {
+    let n = 20_000;
+    let mut rpo = rpo_seconds(
+        "crash_consistent_interval = \"10m\"\nprocessing_delay = \"2m\"",
+        n,
+    );
+    let mean = rpo.iter().sum::<f64>() / n as f64;
+    // Uniform on (120, 720): mean 420, standard error 600 / sqrt(12 n) = 1.22 s.
+    assert!((mean - 420.0).abs() < 4.0 * 1.23, "mean RPO {mean}");
+    let d = ks_uniform(&mut rpo, 120.0, 720.0);
+    assert!(d < 1.95 / (n as f64).sqrt(), "KS distance {d}");
+}
+
+#[test]
+fn data_lost_is_churn_times_rpo_when_keeping_up() {
+    let s = scenario(&one_vm("processing_delay = \"0s\"", "10 KB/s", "1 Gbps"));
+    for o in outcomes(&s, 200, 3) {
+        let expected = 10_000.0 * o.rpo.as_secs_f64();
+        assert!(
+            (o.data_lost_bytes - expected).abs() < 1.0,
+            "{} vs {expected}",
+            o.data_lost_bytes
+        );
+        assert_eq!(o.lag_at_outage.as_millis(), 0);
+    }
+}
+
+#[test]
+fn an_overloaded_link_lags_by_the_backlog_it_accumulated() {
+    // 2 MB/s written over 8 Mbps (1 MB/s) for 1 h of history: at t0 the target
+    // holds writes up to 30 min after replication started, so the lag is 30 min
+    // and the newest usable 5-min point is the one at or before that.
+    let s = scenario(&one_vm(
+        "history = \"1h\"\ncrash_consistent_interval = \"5m\"\nprocessing_delay = \"0s\"",
+        "2 MB/s",
+        "8 Mbps",
+    ));
+    for o in outcomes(&s, 200, 5) {
+        let lag = o.lag_at_outage.as_secs_f64();
+        assert!((lag - 1800.0).abs() < 0.01, "lag {lag}");
+        let rpo = o.rpo.as_secs_f64();
+        assert!((1800.0..2100.0).contains(&rpo), "rpo {rpo}");
+    }
+}

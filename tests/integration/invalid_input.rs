@@ -1,0 +1,72 @@
+//! Invalid scenarios: a located, specific message, exit code 2, nothing written.
+//!
+//! Each file in tests/fixtures/invalid states what it must produce in its
+//! header: `# expect-key:`, `# expect-message:`, `# expect-line:`.
+
+use crate::support::{drsim, repo, stderr, toml_files};
+
+fn expectation(text: &str, tag: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("# expect-{tag}: ")))
+        .map(str::to_string)
+}
+
+#[test]
+fn every_invalid_fixture_is_rejected_with_its_own_located_message() {
+    let files = toml_files(&repo().join("tests/fixtures/invalid"));
+    assert!(files.len() >= 10, "the fixture set is there");
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let file = path
+            .strip_prefix(repo())
+            .expect("inside repo")
+            .to_str()
+            .expect("utf-8")
+            .to_string();
+        let key = expectation(&text, "key").expect("every fixture names its key");
+
+        let o = drsim(&["validate", &file]);
+        assert_eq!(o.status.code(), Some(2), "{file}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.starts_with("error: invalid scenario"), "{file}: {err}");
+        assert!(
+            err.contains(&format!("`{key}`")),
+            "{file}: key `{key}` not named in {err}"
+        );
+        if let Some(message) = expectation(&text, "message") {
+            assert!(
+                err.contains(&message),
+                "{file}: expected `{message}` in {err}"
+            );
+        }
+        if let Some(line) = expectation(&text, "line") {
+            assert!(
+                err.contains(&format!("{file}:{line}:")),
+                "{file}: expected line {line} in {err}"
+            );
+        }
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("out");
+        let o = drsim(&["run", &file, "--out", out.to_str().expect("utf-8")]);
+        assert_eq!(o.status.code(), Some(2), "{file}");
+        assert!(
+            !out.exists(),
+            "{file}: nothing may be written for an invalid scenario"
+        );
+    }
+}
+
+#[test]
+fn a_missing_file_is_an_input_error() {
+    let o = drsim(&["validate", "scenarios/does-not-exist.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read scenario file scenarios/does-not-exist.toml"));
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let o = drsim(&["run", "scenarios/minimal.toml", "--replications", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--replications"), "{}", stderr(&o));
+}

@@ -1,0 +1,9 @@
+//! drsim's integration tests: one binary, one module per behaviour.
+
+mod closed_form;
+mod determinism;
+mod fixed_arithmetic;
+mod invalid_input;
+mod scenarios;
+mod support;
+mod trace_agreement;

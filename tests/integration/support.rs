@@ -1,0 +1,100 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use drsim::cycle::CycleOutcome;
+use drsim::montecarlo::{self, RunConfig};
+use drsim::scenario::Scenario;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `drsim` binary with `args` from the repository root.
+pub fn drsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drsim"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the drsim binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every `.toml` file in `dir`, sorted.
+pub fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("directory exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn scenario(text: &str) -> Scenario {
+    match Scenario::from_toml(text, "test.toml") {
+        Ok(s) => s,
+        Err(e) => panic!("test scenario is invalid: {e}"),
+    }
+}
+
+/// All outcomes of a run, in replication order.
+pub fn outcomes(s: &Scenario, replications: u64, seed: u64) -> Vec<CycleOutcome> {
+    let mut all = Vec::new();
+    let config = RunConfig {
+        replications,
+        seed,
+        threads: None,
+    };
+    montecarlo::run(s, config, |o| {
+        all.push(o.clone());
+        Ok::<(), ()>(())
+    })
+    .expect("thread pool starts")
+    .expect("sink never fails");
+    all
+}
+
+/// A one-VM scenario whose `[replication]`, `[[vm]]` churn and link bandwidth are given.
+pub fn one_vm(replication: &str, churn: &str, bandwidth: &str) -> String {
+    format!(
+        r#"
+[[site]]
+id = "dc"
+role = "primary"
+[[site]]
+id = "azure"
+role = "recovery"
+[[link]]
+id = "wan"
+from = "dc"
+to = "azure"
+bandwidth = "{bandwidth}"
+[replication]
+{replication}
+[[group]]
+id = "g"
+[[vm]]
+id = "vm"
+group = "g"
+disk_size = "100 GB"
+churn = "{churn}"
+boot_time = "5m"
+[[outage]]
+kind = "site"
+site = "dc"
+duration = "2h"
+[recovery]
+detection_delay = "5m"
+decision_delay = "10m"
+"#
+    )
+}
