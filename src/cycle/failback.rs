@@ -105,10 +105,7 @@ impl<O: Observer> CycleRun<'_, O> {
         });
         let link = s.vms[vm].link;
         let l = self.link_mut(direction, link);
-        l.reset_flow(now, vm);
-        l.set_input_rate(now, vm, churn);
-        l.add_backlog(now, vm, bytes);
-        l.set_active(now, vm, true);
+        l.start_flow(now, vm, churn, bytes);
         self.resync[index(direction)][vm].transferring = true;
         self.settle_link(now, direction, link);
     }

@@ -49,7 +49,8 @@ pub struct FluidLink {
     epoch: u64,
     recording: bool,
     history: Vec<Vec<Breakpoint>>,
-    order: Vec<usize>,
+    /// Scratch for [`FluidLink::reallocate`], kept to avoid allocating per event.
+    settled: Vec<bool>,
 }
 
 impl FluidLink {
@@ -62,7 +63,7 @@ impl FluidLink {
             epoch: 0,
             recording: false,
             history: vec![Vec::new(); flows],
-            order: Vec::with_capacity(flows),
+            settled: vec![false; flows],
         }
     }
 
@@ -178,39 +179,65 @@ impl FluidLink {
         self.reallocate();
     }
 
-    /// Starts a flow afresh (new direction of replication): nothing written or queued.
-    pub fn reset_flow(&mut self, now: SimTime, flow: usize) {
+    /// Starts a flow afresh (a new direction of replication): `bulk_bytes` queued
+    /// for copying, then the VM's writes at `input_rate` on top.
+    pub fn start_flow(&mut self, now: SimTime, flow: usize, input_rate: f64, bulk_bytes: f64) {
         self.advance(now);
-        self.flows[flow] = Flow::default();
+        let bulk = bulk_bytes.max(0.0);
+        self.flows[flow] = Flow {
+            active: true,
+            input_rate,
+            written: 0.0,
+            bulk,
+            backlog: bulk,
+            rate: 0.0,
+        };
         self.reallocate();
     }
 
-    /// Max-min fair shares: flows that need less than an even share get what they
-    /// need, flows with a backlog split the rest evenly.
+    /// Stops every flow at once (the source site failed).
+    pub fn stop_all(&mut self, now: SimTime) {
+        self.advance(now);
+        for f in &mut self.flows {
+            f.active = false;
+            f.rate = 0.0;
+        }
+        self.reallocate();
+    }
+
+    /// Max-min fair shares by water-filling: every pass gives the flows that need
+    /// no more than an even share of what is left exactly what they need; when a
+    /// pass settles none, the rest (all with a backlog or a larger demand) split
+    /// the remainder evenly. Passes visit flows in index order, so the result is
+    /// deterministic; it needs no sorting and no allocation.
     fn reallocate(&mut self) {
         self.epoch += 1;
-        let demand = |f: &Flow| {
-            if f.backlog > 0.0 {
-                f64::INFINITY
-            } else {
-                f.input_rate
-            }
-        };
-        self.order.clear();
-        self.order
-            .extend((0..self.flows.len()).filter(|&i| self.flows[i].active));
-        let flows = &self.flows;
-        // Stable sort on demand, ties by index: the allocation is deterministic.
-        self.order
-            .sort_by(|&a, &b| demand(&flows[a]).total_cmp(&demand(&flows[b])));
         let mut remaining = self.capacity;
-        let mut left = self.order.len();
-        for &i in &self.order {
-            let share = remaining / left as f64;
-            let rate = demand(&self.flows[i]).min(share);
-            self.flows[i].rate = rate;
-            remaining = (remaining - rate).max(0.0);
-            left -= 1;
+        let mut unsettled = 0usize;
+        for (f, settled) in self.flows.iter().zip(&mut self.settled) {
+            *settled = !f.active;
+            unsettled += usize::from(f.active);
+        }
+        while unsettled > 0 {
+            let share = remaining / unsettled as f64;
+            let mut settled_any = false;
+            for (f, settled) in self.flows.iter_mut().zip(&mut self.settled) {
+                if !*settled && f.backlog <= 0.0 && f.input_rate <= share {
+                    f.rate = f.input_rate;
+                    remaining -= f.input_rate;
+                    unsettled -= 1;
+                    *settled = true;
+                    settled_any = true;
+                }
+            }
+            if !settled_any {
+                for (f, settled) in self.flows.iter_mut().zip(&self.settled) {
+                    if !*settled {
+                        f.rate = share;
+                    }
+                }
+                break;
+            }
         }
     }
 

@@ -15,8 +15,7 @@ impl<O: Observer> CycleRun<'_, O> {
         let s = self.scenario;
         for (i, link) in self.forward.iter_mut().enumerate() {
             for v in (0..s.vms.len()).filter(|&v| s.vms[v].link == i) {
-                link.set_input_rate(start, v, self.draws.vms[v].churn);
-                link.set_active(start, v, true);
+                link.start_flow(start, v, self.draws.vms[v].churn, 0.0);
             }
             link.start_recording();
         }
@@ -92,11 +91,7 @@ impl<O: Observer> CycleRun<'_, O> {
             self.points.push(choice);
         }
         for link in &mut self.forward {
-            for v in 0..s.vms.len() {
-                if link.is_active(v) {
-                    link.set_active(now, v, false);
-                }
-            }
+            link.stop_all(now);
         }
         let t = &self.draws.timeline;
         self.queue
