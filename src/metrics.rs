@@ -40,6 +40,8 @@ enum Source {
     OutageDuration,
     PrimaryDataLost,
     Closed,
+    RpoMet(SimDuration),
+    RtoMet(SimDuration),
     GroupRto(usize),
 }
 
@@ -84,6 +86,8 @@ impl Metric {
             Source::OutageDuration => s(o.outage_duration),
             Source::PrimaryDataLost => f64::from(u8::from(o.primary_data_lost)),
             Source::Closed => f64::from(u8::from(o.closed)),
+            Source::RpoMet(target) => met(o.rpo, target),
+            Source::RtoMet(target) => met(o.rto, target),
             Source::GroupRto(g) => s(o.group_rto[g]),
         }
     }
@@ -95,6 +99,10 @@ impl Metric {
             Unit::Bytes | Unit::Flag => format!("{value:.0}"),
         }
     }
+}
+
+fn met(value: SimDuration, target: SimDuration) -> f64 {
+    f64::from(u8::from(value <= target))
 }
 
 /// The metrics of a scenario, in column order.
@@ -186,6 +194,23 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Closed,
         ),
     ];
+    // Per-replication verdicts; in the summary their mean is the fraction meeting.
+    if let Some(t) = scenario.targets.rpo {
+        list.push(Metric::new(
+            "rpo_target_met",
+            Flag,
+            "1 when rpo_s is at most the RPO target",
+            RpoMet(t),
+        ));
+    }
+    if let Some(t) = scenario.targets.rto {
+        list.push(Metric::new(
+            "rto_target_met",
+            Flag,
+            "1 when rto_s is at most the RTO target",
+            RtoMet(t),
+        ));
+    }
     for (g, group) in scenario.groups.iter().enumerate() {
         list.push(Metric::new(
             &format!("rto_group_{}_s", group.id),

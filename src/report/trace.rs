@@ -7,6 +7,7 @@ use crate::metrics::Metric;
 use crate::report::csv::{replication_row, replications_header};
 use crate::report::table::human;
 use crate::scenario::Scenario;
+use crate::scenario::units::{format_bytes, format_duration_short};
 
 /// The log (time since `t0`, time of week, stage, what happened), then every
 /// metric both readable and as the exact `replications.csv` header and row.
@@ -42,6 +43,29 @@ pub fn render(
     for m in metrics {
         let v = m.value(outcome);
         let _ = writeln!(out, "  {:<28} {:>14}  {}", m.name, m.format(v), human(m, v));
+    }
+    let _ = writeln!(out, "\nper VM:");
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>10} {:>10} {:>12} {:>10}  group",
+        "vm", "rpo", "rto", "data lost", "lag"
+    );
+    for (vm, v) in scenario.vms.iter().zip(&outcome.vms) {
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>10} {:>10} {:>12} {:>10}  {}{}",
+            vm.id,
+            format_duration_short(v.rpo.as_secs_f64()),
+            format_duration_short(v.rto.as_secs_f64()),
+            format_bytes(v.data_lost_bytes),
+            format_duration_short(v.lag_at_outage.as_secs_f64()),
+            scenario.groups[vm.group].id,
+            if v.no_usable_point {
+                "  (no usable point)"
+            } else {
+                ""
+            }
+        );
     }
     let _ = writeln!(out, "\nreplications.csv row:");
     let _ = writeln!(out, "{}", replications_header(metrics).join(","));
