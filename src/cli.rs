@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cycle::{TraceLog, run_cycle};
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, MonteCarloError, RunConfig};
-use crate::report::csv::{ReplicationsWriter, summary_csv};
+use crate::report::csv::{ReplicationsWriter, VmsWriter, summary_csv};
 use crate::report::{AtomicFile, describe, table, trace, write_atomically};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::Collector;
@@ -46,6 +46,9 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Also write vms.csv: one row per replication and VM.
+        #[arg(long)]
+        per_vm: bool,
     },
     /// Check a scenario file and describe what it models.
     Validate { scenario: PathBuf },
@@ -100,6 +103,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             threads,
             out,
             quiet,
+            per_vm,
         } => {
             let s = Scenario::from_path(&scenario)?;
             let mut config = RunConfig::from_scenario(&s);
@@ -107,7 +111,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             config.seed = seed.unwrap_or(config.seed);
             config.threads = threads.map(|t| t as usize);
             let out = out.unwrap_or_else(|| default_output_dir(&scenario));
-            let text = run_to_directory(&s, config, &out, quiet)?;
+            let text = run_to_directory(&s, config, &out, RunOutputs { quiet, per_vm })?;
             if !quiet {
                 print!("{text}");
             }
@@ -144,49 +148,83 @@ pub fn default_output_dir(scenario: &Path) -> PathBuf {
     Path::new("results").join(stem)
 }
 
-/// Runs the simulation and writes `replications.csv` and `summary.csv` into `out`;
-/// returns the summary table. Both files appear only once the run is complete.
+/// What `run` writes besides `replications.csv` and `summary.csv`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOutputs {
+    /// No progress bar.
+    pub quiet: bool,
+    /// Also `vms.csv`.
+    pub per_vm: bool,
+}
+
+/// Runs the simulation and writes `replications.csv` and `summary.csv` (and
+/// `vms.csv`) into `out`; returns the summary table. Files appear only once the
+/// run is complete.
 pub fn run_to_directory(
     s: &Scenario,
     config: RunConfig,
     out: &Path,
-    quiet: bool,
+    outputs: RunOutputs,
 ) -> Result<String, CliError> {
     std::fs::create_dir_all(out).map_err(|e| output_error(out, e))?;
     let metrics = metrics_for(s);
     let replications_path = out.join("replications.csv");
+    let vms_path = out.join("vms.csv");
     let mut file =
         AtomicFile::create(&replications_path).map_err(|e| output_error(&replications_path, e))?;
+    let mut vms_file = match outputs.per_vm {
+        true => Some(AtomicFile::create(&vms_path).map_err(|e| output_error(&vms_path, e))?),
+        false => None,
+    };
     let mut rows = ReplicationsWriter::new(file.writer(), &metrics)
         .map_err(|e| output_error(&replications_path, e))?;
+    let mut vm_rows = match vms_file.as_mut() {
+        Some(f) => Some(VmsWriter::new(f.writer()).map_err(|e| output_error(&vms_path, e))?),
+        None => None,
+    };
     let mut collector = Collector::new(metrics.clone());
-    let progress = progress_bar(config.replications, quiet);
+    let progress = progress_bar(config.replications, outputs.quiet);
     let written = montecarlo::run(s, config, |outcome| {
         collector.push(outcome);
         progress.inc(1);
         rows.write(&metrics, outcome)
+            .map_err(|e| (replications_path.clone(), e))?;
+        if let Some(vm_rows) = vm_rows.as_mut() {
+            vm_rows
+                .write(s, outcome)
+                .map_err(|e| (vms_path.clone(), e))?;
+        }
+        Ok(())
     })?;
     progress.finish_and_clear();
-    written.map_err(|e| output_error(&replications_path, e))?;
+    written.map_err(|(path, e)| output_error(&path, e))?;
     rows.flush()
         .map_err(|e| output_error(&replications_path, e))?;
     drop(rows);
+    if let Some(vm_rows) = vm_rows.as_mut() {
+        vm_rows.flush().map_err(|e| output_error(&vms_path, e))?;
+    }
+    drop(vm_rows);
     let summary = collector.finish();
     let summary_path = out.join("summary.csv");
     let bytes = summary_csv(&summary).map_err(|e| output_error(&summary_path, e))?;
     write_atomically(&summary_path, &bytes).map_err(|e| output_error(&summary_path, e))?;
     file.commit()
         .map_err(|e| output_error(&replications_path, e))?;
+    let mut written_files = vec![
+        replications_path.display().to_string(),
+        summary_path.display().to_string(),
+    ];
+    if let Some(vms_file) = vms_file {
+        vms_file.commit().map_err(|e| output_error(&vms_path, e))?;
+        written_files.push(vms_path.display().to_string());
+    }
     let title = format!(
         "drsim: `{}`, {} replications, seed {}",
         s.name, config.replications, config.seed
     );
     let mut text = table::summary_table(&title, &summary, s.targets.required_fraction);
-    text.push_str(&format!(
-        "wrote {} and {}\n",
-        replications_path.display(),
-        summary_path.display()
-    ));
+    text.push_str(&format!("wrote {}\n", written_files.join(", ")));
     Ok(text)
 }
 

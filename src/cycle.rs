@@ -12,6 +12,7 @@
 //! Every random quantity is drawn up front or from a dedicated stream
 //! ([`draws`]), so a replication is a pure function of `(scenario, seed, k)`.
 
+mod churn;
 pub mod draws;
 mod failback;
 pub mod fluid;
@@ -46,6 +47,12 @@ pub enum Direction {
 /// Everything that can happen in a cycle. Small and `Copy`: the queue never boxes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
+    /// A churn process changes a VM's write rate.
+    ChurnChange(usize),
+    /// A burst of writes lands on a VM with bursty churn.
+    Burst(usize),
+    FaultStart(usize),
+    FaultEnd(usize),
     Outage,
     Detected,
     Declared,
@@ -103,6 +110,11 @@ struct CycleRun<'a, O: Observer> {
     resyncs_left: [usize; 2],
     final_sync_pending: Vec<bool>,
     at: Milestones,
+    churn: Vec<churn::ChurnRun>,
+    fault_active: Vec<bool>,
+    /// Target slowdowns as `[start, end)` windows with their factor.
+    slowdowns: Vec<(SimTime, SimTime, f64)>,
+    rpo_alert: Vec<SimDuration>,
 }
 
 /// Runs replication `replication` of `scenario` with `seed`, narrating to `observer`.
@@ -146,6 +158,10 @@ pub fn run_cycle<O: Observer>(
         resyncs_left: [n, n],
         final_sync_pending: vec![false; n],
         at: Milestones::default(),
+        churn: Vec::with_capacity(n),
+        fault_active: vec![false; scenario.faults.len()],
+        slowdowns: Vec::new(),
+        rpo_alert: vec![SimDuration::ZERO; n],
     };
     run.start_history(history_start);
     run.run_events();
@@ -164,11 +180,18 @@ impl<O: Observer> CycleRun<'_, O> {
                 break;
             };
             self.handle(now, event);
+            if self.observer.enabled() {
+                self.observer.after_event(now, &self.forward, &self.reverse);
+            }
         }
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
+            Event::ChurnChange(vm) => self.on_churn_change(now, vm),
+            Event::Burst(vm) => self.on_burst(now, vm),
+            Event::FaultStart(f) => self.on_fault(now, f, true),
+            Event::FaultEnd(f) => self.on_fault(now, f, false),
             Event::Outage => self.on_outage(now),
             Event::Detected => self.on_detected(now),
             Event::Declared => self.on_declared(now),
@@ -224,6 +247,7 @@ impl<O: Observer> CycleRun<'_, O> {
                 rto: end(self.failover.up_at(i)).since(t0),
                 data_lost_bytes: p.data_lost_bytes,
                 lag_at_outage: p.lag,
+                rpo_alert: self.rpo_alert[i],
                 no_usable_point: p.fell_back_to_start,
             })
             .collect();
@@ -246,6 +270,13 @@ impl<O: Observer> CycleRun<'_, O> {
                 .map(|v| v.lag_at_outage)
                 .max()
                 .unwrap_or_default(),
+            rpo_alert: vms.iter().map(|v| v.rpo_alert).max().unwrap_or_default(),
+            consistency_group_rpo: self
+                .scenario
+                .consistency_groups
+                .iter()
+                .map(|g| g.vms.iter().map(|&v| vms[v].rpo).max().unwrap_or_default())
+                .collect(),
             primary_data_lost: self.draws.timeline.primary_data_lost,
             closed: at.stage4_end.is_some(),
             group_rto: (0..self.scenario.groups.len())

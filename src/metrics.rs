@@ -37,6 +37,8 @@ enum Source {
     TotalDowntime,
     DataLost,
     LagAtOutage,
+    RpoAlert,
+    ConsistencyGroupRpo(usize),
     OutageDuration,
     PrimaryDataLost,
     Closed,
@@ -83,6 +85,8 @@ impl Metric {
             Source::TotalDowntime => s(o.total_downtime),
             Source::DataLost => o.data_lost_bytes.round(),
             Source::LagAtOutage => s(o.lag_at_outage),
+            Source::RpoAlert => s(o.rpo_alert),
+            Source::ConsistencyGroupRpo(g) => s(o.consistency_group_rpo[g]),
             Source::OutageDuration => s(o.outage_duration),
             Source::PrimaryDataLost => f64::from(u8::from(o.primary_data_lost)),
             Source::Closed => f64::from(u8::from(o.closed)),
@@ -176,6 +180,12 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             LagAtOutage,
         ),
         Metric::new(
+            "rpo_alert_s",
+            Seconds,
+            "longest time a VM's lag exceeded the RPO alert threshold before t0 (in the simulated history)",
+            RpoAlert,
+        ),
+        Metric::new(
             "outage_duration_s",
             Seconds,
             "time until the primary site is usable again",
@@ -209,6 +219,17 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Flag,
             "1 when rto_s is at most the RTO target",
             RtoMet(t),
+        ));
+    }
+    for (g, group) in scenario.consistency_groups.iter().enumerate() {
+        list.push(Metric::new(
+            &format!("rpo_cg_{}_s", group.id),
+            Seconds,
+            &format!(
+                "RPO of multi-VM consistency group `{}` (its common point)",
+                group.id
+            ),
+            ConsistencyGroupRpo(g),
         ));
     }
     for (g, group) in scenario.groups.iter().enumerate() {

@@ -37,6 +37,10 @@ pub struct Scenario {
     /// index `groups` and `links`.
     pub vms: Vec<Vm>,
     pub outage: SiteOutage,
+    /// Link and target faults, independent of the disaster (may precede or overlap it).
+    pub faults: Vec<Fault>,
+    /// Multi-VM consistency groups; `vm.consistency_group` indexes this.
+    pub consistency_groups: Vec<ConsistencyGroup>,
     pub recovery: Recovery,
     pub reprotect: Reprotect,
     pub failback: Failback,
@@ -80,17 +84,194 @@ pub struct Link {
 pub enum RecoveryPointChoice {
     /// The newest crash-consistent point that is already processed (ASR default).
     LatestProcessed,
+    /// All data received is processed first: the lowest RPO, at the cost of that
+    /// processing time, added to the VM's failover (and so to RTO).
+    Latest,
     /// The newest processed app-consistent point.
     LatestAppConsistent,
 }
 
 impl RecoveryPointChoice {
-    pub const NAMES: [&str; 2] = ["latest-processed", "latest-app-consistent"];
+    pub const NAMES: [&str; 3] = ["latest-processed", "latest", "latest-app-consistent"];
 
     pub fn name(self) -> &'static str {
         match self {
             RecoveryPointChoice::LatestProcessed => Self::NAMES[0],
-            RecoveryPointChoice::LatestAppConsistent => Self::NAMES[1],
+            RecoveryPointChoice::Latest => Self::NAMES[1],
+            RecoveryPointChoice::LatestAppConsistent => Self::NAMES[2],
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "latest-processed" => Some(RecoveryPointChoice::LatestProcessed),
+            "latest" => Some(RecoveryPointChoice::Latest),
+            "latest-app-consistent" => Some(RecoveryPointChoice::LatestAppConsistent),
+            _ => None,
+        }
+    }
+}
+
+/// VMs that fail over to one common point (ASR: "latest multi-VM processed" or
+/// "latest multi-VM app-consistent", up to 16 VMs). Their points are taken at the
+/// same instants; the group uses the newest point usable for every member.
+#[derive(Debug, Clone)]
+pub struct ConsistencyGroup {
+    pub id: String,
+    /// Indices into `Scenario::vms`.
+    pub vms: Vec<usize>,
+    /// `LatestProcessed` (crash-consistent) or `LatestAppConsistent`.
+    pub choice: RecoveryPointChoice,
+}
+
+/// How a VM writes over time.
+#[derive(Debug, Clone)]
+pub enum Churn {
+    /// One rate per replication, constant through it.
+    Constant(Distribution),
+    /// A new rate from `rate` every `every` (both drawn afresh each time).
+    Piecewise {
+        rate: Distribution,
+        every: Distribution,
+    },
+    /// Markov-modulated bursts: the VM alternates between an "on" and an "off"
+    /// state, each with its own rate, held for a random time.
+    OnOff {
+        on_rate: Distribution,
+        off_rate: Distribution,
+        on_time: Distribution,
+        off_time: Distribution,
+    },
+    /// A rate for each hour of the day (bytes/s, index 0 = 00:00-01:00).
+    Daily { profile: Vec<f64> },
+    /// Writes arrive as instantaneous bursts, a Poisson process of
+    /// `per_hour` bursts an hour, each of `size` bytes.
+    Bursts { per_hour: f64, size: Distribution },
+}
+
+impl Churn {
+    /// Long-run mean write rate, bytes/s.
+    pub fn mean_rate(&self) -> f64 {
+        match self {
+            Churn::Constant(d) => d.mean(),
+            Churn::Piecewise { rate, .. } => rate.mean(),
+            Churn::OnOff {
+                on_rate,
+                off_rate,
+                on_time,
+                off_time,
+            } => {
+                let (on, off) = (on_time.mean(), off_time.mean());
+                if on + off <= 0.0 {
+                    return on_rate.mean();
+                }
+                (on_rate.mean() * on + off_rate.mean() * off) / (on + off)
+            }
+            Churn::Daily { profile } => profile.iter().sum::<f64>() / profile.len() as f64,
+            Churn::Bursts { per_hour, size } => per_hour / 3600.0 * size.mean(),
+        }
+    }
+
+    /// The rate a VM reaches at its busiest (99th percentile of its rates), bytes/s;
+    /// compared with ASR's churn limits. Bursts have no rate: their mean is used.
+    pub fn peak_rate(&self) -> f64 {
+        match self {
+            Churn::Constant(d) | Churn::Piecewise { rate: d, .. } => d.quantile(0.99),
+            Churn::OnOff {
+                on_rate, off_rate, ..
+            } => on_rate.quantile(0.99).max(off_rate.quantile(0.99)),
+            Churn::Daily { profile } => profile.iter().copied().fold(0.0, f64::max),
+            Churn::Bursts { .. } => self.mean_rate(),
+        }
+    }
+}
+
+impl fmt::Display for Churn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Churn::Constant(d) => write!(f, "{d}"),
+            Churn::Piecewise { rate, every } => write!(f, "piecewise: {rate} every {every}"),
+            Churn::OnOff {
+                on_rate,
+                off_rate,
+                on_time,
+                off_time,
+            } => write!(
+                f,
+                "on-off: {on_rate} for {on_time}, then {off_rate} for {off_time}"
+            ),
+            Churn::Daily { profile } => {
+                let peak = profile.iter().copied().fold(0.0, f64::max);
+                write!(
+                    f,
+                    "daily profile: mean {}, peak {}",
+                    units::format_rate(self.mean_rate()),
+                    units::format_rate(peak)
+                )
+            }
+            Churn::Bursts { per_hour, size } => write!(f, "bursts: {per_hour} an hour of {size}"),
+        }
+    }
+}
+
+/// A fault of the replication path, independent of the disaster.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub start: FaultStart,
+    pub duration: Distribution,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FaultKind {
+    /// The link carries nothing (both directions).
+    LinkDown { link: usize },
+    /// The link carries `factor` of its bandwidth (both directions).
+    LinkDegraded { link: usize, factor: f64 },
+    /// Recovery points take `factor` times longer to process at the target.
+    TargetSlowdown { factor: f64 },
+}
+
+/// When a fault starts, relative to the disaster `t0`.
+#[derive(Debug, Clone)]
+pub enum FaultStart {
+    Before(Distribution),
+    After(Distribution),
+}
+
+/// ASR's per-VM churn limits: 54 MB/s normally, 100 MB/s with High Churn.
+pub const VM_CHURN_LIMIT: f64 = 54e6;
+pub const VM_HIGH_CHURN_LIMIT: f64 = 100e6;
+
+/// Replica disk tiers and the largest average churn ASR supports per disk
+/// (concepts-azure-to-azure-high-churn-support: the figure for large I/O sizes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskTier {
+    /// Standard, P10 or P15: up to 10 MB/s.
+    Standard,
+    /// P20: up to 30 MB/s.
+    P20,
+    /// P30 and above: up to 50 MB/s.
+    P30,
+}
+
+impl DiskTier {
+    pub const NAMES: [&str; 3] = ["standard", "p20", "p30"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "standard" => Some(DiskTier::Standard),
+            "p20" => Some(DiskTier::P20),
+            "p30" => Some(DiskTier::P30),
+            _ => None,
+        }
+    }
+
+    pub fn churn_limit(self) -> f64 {
+        match self {
+            DiskTier::Standard => 10e6,
+            DiskTier::P20 => 30e6,
+            DiskTier::P30 => 50e6,
         }
     }
 }
@@ -107,7 +288,12 @@ pub struct ReplicationPolicy {
     pub processing_delay: Distribution,
     /// How long replication has run before the outage (the simulated warm-up).
     pub history: SimDuration,
+    /// The default choice; a VM may override it.
     pub recovery_point: RecoveryPointChoice,
+    /// Crash-consistent points younger than this are all kept...
+    pub keep_all_points_for: SimDuration,
+    /// ...older ones are pruned to one per this interval (ASR: 2 h, then hourly).
+    pub pruned_point_interval: SimDuration,
 }
 
 #[derive(Debug, Clone)]
@@ -123,8 +309,13 @@ pub struct Vm {
     pub group: usize,
     pub link: usize,
     pub disk_bytes: f64,
-    /// Write rate in bytes/s, drawn once per replication.
-    pub churn: Distribution,
+    /// How the VM writes (bytes/s over time).
+    pub churn: Churn,
+    /// Share of a congested link relative to other VMs (max-min fair, weighted).
+    pub weight: f64,
+    pub recovery_point: RecoveryPointChoice,
+    /// Index into `Scenario::consistency_groups`.
+    pub consistency_group: Option<usize>,
     /// Boot in the recovery site (stage 1).
     pub boot_time: Distribution,
     /// Disk preparation before boot (all VMs in parallel).

@@ -10,7 +10,7 @@ use rand::Rng;
 use rand_pcg::Pcg64;
 
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{OutageStart, Scenario};
+use crate::scenario::{Churn, FaultStart, OutageStart, Scenario};
 
 const WEEK_MS: u64 = 7 * 86_400_000;
 
@@ -21,8 +21,17 @@ pub enum Purpose {
     Timeline,
     Link(usize),
     Vm(usize),
-    /// Per-recovery-point processing delays of one VM (a variable number of draws).
-    VmPoints(usize),
+    /// A VM's churn process (a variable number of draws).
+    VmChurn(usize),
+    /// The processing delay of recovery point `n` of a VM: one stream per point,
+    /// so a point's delay does not depend on which other points were looked at.
+    Point {
+        vm: usize,
+        n: i64,
+    },
+    /// A multi-VM consistency group's shared point schedule.
+    ConsistencyGroup(usize),
+    Fault(usize),
 }
 
 impl Purpose {
@@ -31,7 +40,12 @@ impl Purpose {
             Purpose::Timeline => 1,
             Purpose::Link(i) => (2 << 32) | i as u64,
             Purpose::Vm(i) => (3 << 32) | i as u64,
-            Purpose::VmPoints(i) => (4 << 32) | i as u64,
+            Purpose::VmChurn(i) => (4 << 32) | i as u64,
+            Purpose::Point { vm, n } => {
+                (5 << 56) | ((vm as u64) << 40) | (n as u64 & 0xFF_FFFF_FFFF)
+            }
+            Purpose::ConsistencyGroup(i) => (6 << 32) | i as u64,
+            Purpose::Fault(i) => (7 << 32) | i as u64,
         }
     }
 }
@@ -82,6 +96,8 @@ pub struct LinkDraws {
 /// Per-VM quantities, all drawn before the cycle starts.
 #[derive(Debug, Clone)]
 pub struct VmDraws {
+    /// The write rate of a constant-churn VM; for a churn process, its long-run
+    /// mean, used for the writes made after the failover.
     pub churn: f64,
     /// Offset of the crash-consistent schedule: points at `phase + n * interval`.
     pub crash_phase: SimDuration,
@@ -101,12 +117,21 @@ pub struct ReprotectDraws {
     pub autoscale_overhead: SimDuration,
 }
 
-/// Everything random in replication `k` except recovery-point processing delays.
+/// When one fault starts and ends, relative to the disaster.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultDraws {
+    pub start: SimTime,
+    pub end: SimTime,
+}
+
+/// Everything random in replication `k` except churn processes and
+/// recovery-point processing delays, which have streams of their own.
 #[derive(Debug, Clone)]
 pub struct Draws {
     pub timeline: TimelineDraws,
     pub links: Vec<LinkDraws>,
     pub vms: Vec<VmDraws>,
+    pub faults: Vec<FaultDraws>,
 }
 
 impl Draws {
@@ -150,8 +175,12 @@ impl Draws {
                     checksum_throughput: reprotect.checksum_throughput.sample(rng),
                     autoscale_overhead: duration(&reprotect.autoscale_overhead, rng),
                 };
+                let churn = match &vm.churn {
+                    Churn::Constant(d) => d.sample(&mut rng),
+                    process => process.mean_rate(),
+                };
                 VmDraws {
-                    churn: vm.churn.sample(&mut rng),
+                    churn,
                     crash_phase: phase(&mut rng, policy.crash_consistent_interval),
                     app_phase: phase(&mut rng, policy.app_consistent_interval),
                     prepare_time: duration(&vm.prepare_time, &mut rng),
@@ -164,10 +193,38 @@ impl Draws {
                 }
             })
             .collect();
+        // Members of a consistency group take their points together: one phase.
+        let mut vms: Vec<VmDraws> = vms;
+        for (g, group) in scenario.consistency_groups.iter().enumerate() {
+            let mut rng = stream(seed, replication, Purpose::ConsistencyGroup(g));
+            let crash_phase = phase(&mut rng, policy.crash_consistent_interval);
+            let app_phase = phase(&mut rng, policy.app_consistent_interval);
+            for &v in &group.vms {
+                vms[v].crash_phase = crash_phase;
+                vms[v].app_phase = app_phase;
+            }
+        }
+        let faults = scenario
+            .faults
+            .iter()
+            .enumerate()
+            .map(|(i, fault)| {
+                let mut rng = stream(seed, replication, Purpose::Fault(i));
+                let start = match &fault.start {
+                    FaultStart::Before(d) => outage_start - duration(d, &mut rng),
+                    FaultStart::After(d) => outage_start + duration(d, &mut rng),
+                };
+                FaultDraws {
+                    start,
+                    end: start + duration(&fault.duration, &mut rng),
+                }
+            })
+            .collect();
         Draws {
             timeline,
             links,
             vms,
+            faults,
         }
     }
 }
@@ -197,7 +254,7 @@ mod tests {
         assert_ne!(base, first(1, 0, Purpose::Vm(0)));
         assert_ne!(
             first(1, 0, Purpose::Vm(0)),
-            first(1, 0, Purpose::VmPoints(0))
+            first(1, 0, Purpose::VmChurn(0))
         );
     }
 

@@ -1,15 +1,17 @@
 //! `FluidLink`: replication traffic as a fluid queue per flow over one shared link.
 //!
 //! Each flow (one VM's replication in one direction) receives writes at an input
-//! rate and holds a backlog of bytes not yet sent. The link's capacity is shared
-//! max-min fairly among the flows: a flow with nothing queued takes only what it
-//! writes, the rest is split evenly among flows with a backlog. Between two calls
-//! every rate is constant, so the state is advanced analytically (no ticking) and
-//! the next instant a backlog empties is known in closed form.
+//! rate, or as instantaneous bursts, and holds a backlog of bytes not yet sent.
+//! The link's capacity is shared max-min fairly, weighted: a flow with nothing
+//! queued takes only what it writes, the rest is split among flows with a
+//! backlog in proportion to their weights. Between two calls every rate is
+//! constant, so the state is advanced analytically (no ticking) and the next
+//! instant a backlog empties is known in closed form.
 //!
-//! When recording, every advance stores a breakpoint per flow; cumulative bytes
-//! written and sent are then exact piecewise-linear functions of time, which is
-//! what recovery-point arrival times and replication lag are computed from.
+//! When recording, a flow stores a breakpoint whenever its slope (input or send
+//! rate) changes or a burst lands; cumulative bytes written and sent are then
+//! exact piecewise-linear functions of time, from which recovery-point arrival
+//! times and replication lag are computed.
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -17,18 +19,39 @@ use crate::engine::{SimDuration, SimTime};
 /// sub-millisecond overshoot of events scheduled on the millisecond grid.
 const EMPTY_BYTES: f64 = 1e-3;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Flow {
     active: bool,
+    weight: f64,
     input_rate: f64,
     /// Cumulative bytes written since the flow was created.
     written: f64,
     /// Bytes queued as bulk copies (full copies, computed deltas), not writes.
     bulk: f64,
+    /// Cumulative bytes sent.
+    sent: f64,
     /// Bytes written or queued and not yet sent.
     backlog: f64,
     /// Send rate allocated by the last reallocation.
     rate: f64,
+    /// The slopes in force since the last recorded breakpoint.
+    recorded_slopes: (f64, f64),
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow {
+            active: false,
+            weight: 1.0,
+            input_rate: 0.0,
+            written: 0.0,
+            bulk: 0.0,
+            sent: 0.0,
+            backlog: 0.0,
+            rate: 0.0,
+            recorded_slopes: (f64::NAN, f64::NAN),
+        }
+    }
 }
 
 /// Cumulative bytes written and sent by one flow at one instant.
@@ -71,13 +94,23 @@ impl FluidLink {
         self.epoch
     }
 
-    /// Keeps a breakpoint per flow at every change from now on.
-    pub fn start_recording(&mut self) {
-        self.recording = true;
-        self.record();
+    pub fn capacity(&self) -> f64 {
+        self.capacity
     }
 
+    /// Keeps breakpoints of every flow from now on.
+    pub fn start_recording(&mut self) {
+        self.recording = true;
+        for i in 0..self.flows.len() {
+            self.record(i, true);
+        }
+    }
+
+    /// Stops recording, closing every flow's trajectory at the current time.
     pub fn stop_recording(&mut self) {
+        for i in 0..self.flows.len() {
+            self.record(i, true);
+        }
         self.recording = false;
     }
 
@@ -98,52 +131,107 @@ impl FluidLink {
         self.flows[flow].bulk
     }
 
-    /// Cumulative bytes sent: everything written or queued, minus the backlog.
     pub fn sent(&self, flow: usize) -> f64 {
-        let f = &self.flows[flow];
-        f.written + f.bulk - f.backlog
+        self.flows[flow].sent
     }
 
     pub fn send_rate(&self, flow: usize) -> f64 {
         self.flows[flow].rate
     }
 
+    pub fn input_rate(&self, flow: usize) -> f64 {
+        self.flows[flow].input_rate
+    }
+
     pub fn is_active(&self, flow: usize) -> bool {
         self.flows[flow].active
+    }
+
+    pub fn flows(&self) -> usize {
+        self.flows.len()
     }
 
     /// Integrates every flow from the last change up to `now`.
     pub fn advance(&mut self, now: SimTime) {
         let dt = now.since(self.now).as_secs_f64();
         self.now = self.now.max(now);
-        if dt > 0.0 {
-            for f in self.flows.iter_mut().filter(|f| f.active) {
-                f.written += f.input_rate * dt;
-                f.backlog += (f.input_rate - f.rate) * dt;
-                if f.backlog < EMPTY_BYTES {
-                    f.backlog = 0.0;
-                }
-            }
+        if dt <= 0.0 {
+            return;
         }
-        self.record();
+        for f in self.flows.iter_mut().filter(|f| f.active) {
+            let arriving = f.input_rate * dt;
+            let available = f.backlog + arriving;
+            let mut sent = (f.rate * dt).min(available);
+            let mut backlog = available - sent;
+            if backlog < EMPTY_BYTES {
+                sent += backlog;
+                backlog = 0.0;
+            }
+            f.written += arriving;
+            f.sent += sent;
+            f.backlog = backlog;
+        }
     }
 
-    fn record(&mut self) {
+    /// Pushes a breakpoint for `flow` at the current time if its slopes changed
+    /// since the last one (or always, with `force`).
+    fn record(&mut self, flow: usize, force: bool) {
         if !self.recording {
             return;
         }
-        for (f, history) in self.flows.iter().zip(&mut self.history) {
-            let point = Breakpoint {
-                time: self.now,
-                written: f.written,
-                sent: f.written + f.bulk - f.backlog,
-            };
-            if history.last().is_none_or(|last| last.time < point.time) {
-                history.push(point);
-            } else if let Some(last) = history.last_mut() {
-                *last = point;
-            }
+        let f = &mut self.flows[flow];
+        let slopes = if f.active {
+            (f.input_rate, f.rate)
+        } else {
+            (0.0, 0.0)
+        };
+        if !force && slopes == f.recorded_slopes {
+            return;
         }
+        f.recorded_slopes = slopes;
+        let point = Breakpoint {
+            time: self.now,
+            written: f.written,
+            sent: f.sent,
+        };
+        let history = &mut self.history[flow];
+        if history.last() != Some(&point) {
+            history.push(point);
+        }
+    }
+
+    /// Starts a flow afresh (a new direction of replication): `bulk_bytes` queued
+    /// for copying, then the VM's writes at `input_rate` on top.
+    pub fn start_flow(&mut self, now: SimTime, flow: usize, input_rate: f64, bulk_bytes: f64) {
+        self.advance(now);
+        let bulk = bulk_bytes.max(0.0);
+        let weight = self.flows[flow].weight;
+        self.flows[flow] = Flow {
+            active: true,
+            weight,
+            input_rate,
+            bulk,
+            backlog: bulk,
+            ..Flow::default()
+        };
+        self.reallocate();
+    }
+
+    /// Sets a flow's share of a congested link relative to the others (default 1).
+    pub fn set_weight(&mut self, now: SimTime, flow: usize, weight: f64) {
+        self.advance(now);
+        self.flows[flow].weight = weight;
+        self.reallocate();
+    }
+
+    /// Stops every flow at once (the source site failed).
+    pub fn stop_all(&mut self, now: SimTime) {
+        self.advance(now);
+        for f in &mut self.flows {
+            f.active = false;
+            f.rate = 0.0;
+        }
+        self.reallocate();
     }
 
     /// Starts (or stops, with `active = false`) a flow at `now`.
@@ -159,6 +247,24 @@ impl FluidLink {
     pub fn set_input_rate(&mut self, now: SimTime, flow: usize, bytes_per_second: f64) {
         self.advance(now);
         self.flows[flow].input_rate = bytes_per_second;
+        self.reallocate();
+    }
+
+    /// A link fault or its end: the bandwidth available changes.
+    pub fn set_capacity(&mut self, now: SimTime, bytes_per_second: f64) {
+        self.advance(now);
+        self.capacity = bytes_per_second.max(0.0);
+        self.reallocate();
+    }
+
+    /// A burst of writes lands at once (a jump in bytes written).
+    pub fn write_burst(&mut self, now: SimTime, flow: usize, bytes: f64) {
+        self.advance(now);
+        self.record(flow, true);
+        let f = &mut self.flows[flow];
+        f.written += bytes;
+        f.backlog += bytes;
+        self.record(flow, true);
         self.reallocate();
     }
 
@@ -179,53 +285,30 @@ impl FluidLink {
         self.reallocate();
     }
 
-    /// Starts a flow afresh (a new direction of replication): `bulk_bytes` queued
-    /// for copying, then the VM's writes at `input_rate` on top.
-    pub fn start_flow(&mut self, now: SimTime, flow: usize, input_rate: f64, bulk_bytes: f64) {
-        self.advance(now);
-        let bulk = bulk_bytes.max(0.0);
-        self.flows[flow] = Flow {
-            active: true,
-            input_rate,
-            written: 0.0,
-            bulk,
-            backlog: bulk,
-            rate: 0.0,
-        };
-        self.reallocate();
-    }
-
-    /// Stops every flow at once (the source site failed).
-    pub fn stop_all(&mut self, now: SimTime) {
-        self.advance(now);
-        for f in &mut self.flows {
-            f.active = false;
-            f.rate = 0.0;
-        }
-        self.reallocate();
-    }
-
-    /// Max-min fair shares by water-filling: every pass gives the flows that need
-    /// no more than an even share of what is left exactly what they need; when a
-    /// pass settles none, the rest (all with a backlog or a larger demand) split
-    /// the remainder evenly. Passes visit flows in index order, so the result is
-    /// deterministic; it needs no sorting and no allocation.
+    /// Weighted max-min fair shares by water-filling: every pass gives the flows
+    /// that need no more than their weighted share of what is left exactly what
+    /// they need; when a pass settles none, the rest (all with a backlog or a larger
+    /// demand) split the remainder in proportion to their weights. Passes visit
+    /// flows in index order, so the result is deterministic; no sorting, no
+    /// allocation.
     fn reallocate(&mut self) {
         self.epoch += 1;
         let mut remaining = self.capacity;
-        let mut unsettled = 0usize;
+        let mut weights = 0.0;
         for (f, settled) in self.flows.iter().zip(&mut self.settled) {
             *settled = !f.active;
-            unsettled += usize::from(f.active);
+            if f.active {
+                weights += f.weight;
+            }
         }
-        while unsettled > 0 {
-            let share = remaining / unsettled as f64;
+        while weights > 0.0 {
+            let per_weight = remaining / weights;
             let mut settled_any = false;
             for (f, settled) in self.flows.iter_mut().zip(&mut self.settled) {
-                if !*settled && f.backlog <= 0.0 && f.input_rate <= share {
+                if !*settled && f.backlog <= 0.0 && f.input_rate <= per_weight * f.weight {
                     f.rate = f.input_rate;
                     remaining -= f.input_rate;
-                    unsettled -= 1;
+                    weights -= f.weight;
                     *settled = true;
                     settled_any = true;
                 }
@@ -233,11 +316,17 @@ impl FluidLink {
             if !settled_any {
                 for (f, settled) in self.flows.iter_mut().zip(&self.settled) {
                     if !*settled {
-                        f.rate = share;
+                        f.rate = per_weight * f.weight;
                     }
                 }
                 break;
             }
+            if weights <= 1e-12 {
+                break;
+            }
+        }
+        for i in 0..self.flows.len() {
+            self.record(i, false);
         }
     }
 
@@ -250,6 +339,20 @@ impl FluidLink {
             .map(|f| f.backlog / (f.rate - f.input_rate))
             .min_by(f64::total_cmp)
             .map(|seconds| self.now + SimDuration::from_secs_f64_ceil(seconds))
+    }
+
+    /// Bytes written or queued minus bytes sent and still queued, over all flows:
+    /// zero up to float rounding (conservation of bytes).
+    pub fn conservation_error(&self) -> f64 {
+        self.flows
+            .iter()
+            .map(|f| (f.written + f.bulk - f.sent - f.backlog).abs())
+            .sum()
+    }
+
+    /// Bytes in play on the link, the scale against which `conservation_error` is judged.
+    pub fn total_bytes(&self) -> f64 {
+        self.flows.iter().map(|f| f.written + f.bulk).sum()
     }
 }
 
@@ -276,6 +379,9 @@ fn interpolate(history: &[Breakpoint], time: SimTime, value: impl Fn(&Breakpoint
     }
     let (a, b) = (&history[after - 1], &history[after]);
     let span = b.time.since(a.time).as_secs_f64();
+    if span <= 0.0 {
+        return value(b);
+    }
     let x = time.since(a.time).as_secs_f64() / span;
     value(a) + (value(b) - value(a)) * x
 }
@@ -307,6 +413,9 @@ fn first_reaching(
         return None;
     }
     let (a, b) = (&history[after - 1], &history[after]);
+    if b.time <= a.time {
+        return Some(b.time);
+    }
     let fraction = ((bytes - value(a)) / (value(b) - value(a))).clamp(0.0, 1.0);
     let span_ms = b.time.since(a.time).as_millis() as f64;
     Some(a.time + SimDuration::from_millis((fraction * span_ms).ceil() as i64))
@@ -364,6 +473,7 @@ mod tests {
         link.set_input_rate(t(0), 0, 10.0);
         link.set_active(t(0), 0, true);
         link.advance(t(30));
+        link.stop_recording();
         let h = link.history(0);
         assert_eq!(written_at(h, t(10)), 100.0);
         assert_eq!(time_sent_reaches(h, 100.0), Some(t(20)));

@@ -15,6 +15,8 @@ pub struct VmOutcome {
     pub data_lost_bytes: f64,
     /// Age of the newest write at the target when the outage hit.
     pub lag_at_outage: SimDuration,
+    /// Time the lag exceeded the RPO alert threshold in the simulated history.
+    pub rpo_alert: SimDuration,
     /// No scheduled point was usable; the VM fell back to its initial replica.
     pub no_usable_point: bool,
 }
@@ -48,6 +50,10 @@ pub struct CycleOutcome {
     pub data_lost_bytes: f64,
     /// The largest replication lag among the VMs at `t0`.
     pub lag_at_outage: SimDuration,
+    /// The longest time any VM's lag exceeded the RPO alert threshold before `t0`.
+    pub rpo_alert: SimDuration,
+    /// Per multi-VM consistency group: its RPO (that of its common point).
+    pub consistency_group_rpo: Vec<SimDuration>,
     /// Whether the disaster destroyed the primary's disks (full copy at reprotect).
     pub primary_data_lost: bool,
     /// Whether the cycle closed within the simulation horizon; when not, the stages

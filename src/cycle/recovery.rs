@@ -1,38 +1,96 @@
 //! Before the outage and stage 1: replication history, detection, decision and
 //! the recovery plan's failover to Azure.
 
-use super::draws::{Purpose, stream};
-use super::replication::{Schedule, latest_usable_point};
+use super::replication::{
+    PointChoice, PointContext, Pruning, Schedule, latest_received, newest_common_point,
+    time_lag_exceeds,
+};
 use super::{CycleRun, Direction, Event, Observer, Phase, plan::PlanStep};
 use crate::engine::SimTime;
-use crate::scenario::RecoveryPointChoice;
 use crate::scenario::units::{format_bytes, format_rate};
+use crate::scenario::{FaultKind, RecoveryPointChoice};
 
 impl<O: Observer> CycleRun<'_, O> {
-    /// Replication has run healthily since `start`: every VM writes at its churn
-    /// over its link, whose bandwidth the VMs share.
+    /// Replication has run healthily since `start`: every VM writes according to
+    /// its churn over its link, whose bandwidth the VMs share. Faults are
+    /// scheduled wherever they fall (a fault that began earlier starts with the
+    /// history).
     pub(super) fn start_history(&mut self, start: SimTime) {
         let s = self.scenario;
-        for (i, link) in self.forward.iter_mut().enumerate() {
-            for v in (0..s.vms.len()).filter(|&v| s.vms[v].link == i) {
-                link.start_flow(start, v, self.draws.vms[v].churn, 0.0);
-            }
+        self.start_churn(start);
+        for link in &mut self.forward {
             link.start_recording();
         }
         for i in 0..self.forward.len() {
             self.watch_link(Direction::Forward, i);
         }
+        for (f, fault) in s.faults.iter().enumerate() {
+            let window = self.draws.faults[f];
+            if window.end <= start {
+                continue;
+            }
+            if let FaultKind::TargetSlowdown { factor } = fault.kind {
+                self.slowdowns.push((window.start, window.end, factor));
+            }
+            self.queue
+                .schedule(window.start.max(start), Event::FaultStart(f));
+            self.queue.schedule(window.end, Event::FaultEnd(f));
+        }
         self.observer.note(start, Phase::Replicating, || {
-            let churn: f64 = self.draws.vms.iter().map(|d| d.churn).sum();
+            let churn: f64 = s.vms.iter().map(|vm| vm.churn.mean_rate()).sum();
             let bandwidth: f64 = self.draws.links.iter().map(|l| l.bandwidth).sum();
             format!(
-                "replication healthy for {} VMs: total churn {}, link bandwidth {}",
+                "replication healthy for {} VMs: mean churn {}, link bandwidth {}",
                 s.vms.len(),
                 format_rate(churn),
                 format_rate(bandwidth)
             )
         });
         self.queue.schedule(self.t0, Event::Outage);
+    }
+
+    /// A fault begins or ends: the links it touches get their new bandwidth
+    /// (the product of every active fault's factor on them).
+    pub(super) fn on_fault(&mut self, now: SimTime, f: usize, starts: bool) {
+        let s = self.scenario;
+        self.fault_active[f] = starts;
+        let fault = &s.faults[f];
+        self.observer.note(now, Phase::of_time(now, self.t0), || {
+            let what = match fault.kind {
+                FaultKind::LinkDown { link } => format!("link `{}` down", s.links[link].id),
+                FaultKind::LinkDegraded { link, factor } => {
+                    format!(
+                        "link `{}` degraded to {:.0}% of its bandwidth",
+                        s.links[link].id,
+                        factor * 100.0
+                    )
+                }
+                FaultKind::TargetSlowdown { factor } => {
+                    format!("target processing {factor}x slower")
+                }
+            };
+            format!("{} {what}", if starts { "FAULT:" } else { "fault over:" })
+        });
+        let link = match fault.kind {
+            FaultKind::LinkDown { link } | FaultKind::LinkDegraded { link, .. } => link,
+            FaultKind::TargetSlowdown { .. } => return,
+        };
+        let factor: f64 = s
+            .faults
+            .iter()
+            .zip(&self.fault_active)
+            .filter(|(_, active)| **active)
+            .map(|(fault, _)| match fault.kind {
+                FaultKind::LinkDown { link: l } if l == link => 0.0,
+                FaultKind::LinkDegraded { link: l, factor } if l == link => factor,
+                _ => 1.0,
+            })
+            .product();
+        let draws = self.draws.links[link];
+        self.forward[link].set_capacity(now, draws.bandwidth * factor);
+        self.reverse[link].set_capacity(now, draws.reverse_bandwidth * factor);
+        self.watch_link(Direction::Forward, link);
+        self.watch_link(Direction::Reverse, link);
     }
 
     /// The disaster: the primary stops, and with it replication. Each VM's
@@ -50,35 +108,75 @@ impl<O: Observer> CycleRun<'_, O> {
                 s.sites.primary.id, self.draws.timeline.outage_duration
             )
         });
+        let ctx = PointContext {
+            t0: now,
+            retention: policy.retention,
+            processing_delay: &policy.processing_delay,
+            slowdowns: &self.slowdowns,
+            seed: self.seed,
+            replication: self.replication,
+        };
+        let schedule = |choice: RecoveryPointChoice, phases: &super::draws::VmDraws| match choice {
+            RecoveryPointChoice::LatestAppConsistent => Schedule {
+                interval: policy.app_consistent_interval,
+                phase: phases.app_phase,
+                pruning: None,
+            },
+            _ => Schedule {
+                interval: policy.crash_consistent_interval,
+                phase: phases.crash_phase,
+                pruning: Some(Pruning {
+                    keep_all_for: policy.keep_all_points_for,
+                    interval: policy.pruned_point_interval,
+                }),
+            },
+        };
+        let history = |v: usize| self.forward[s.vms[v].link].history(v);
+        let mut choices: Vec<Option<PointChoice>> = vec![None; s.vms.len()];
+        for group in &s.consistency_groups {
+            let members: Vec<(usize, &[_])> = group.vms.iter().map(|&v| (v, history(v))).collect();
+            let shared = schedule(group.choice, &self.draws.vms[group.vms[0]]);
+            for (&v, c) in group
+                .vms
+                .iter()
+                .zip(newest_common_point(&ctx, shared, &members))
+            {
+                choices[v] = Some(c);
+            }
+        }
         for (v, vm) in s.vms.iter().enumerate() {
-            let d = &self.draws.vms[v];
-            let schedule = match policy.recovery_point {
-                RecoveryPointChoice::LatestProcessed => Schedule {
-                    interval: policy.crash_consistent_interval,
-                    phase: d.crash_phase,
-                },
-                RecoveryPointChoice::LatestAppConsistent => Schedule {
-                    interval: policy.app_consistent_interval,
-                    phase: d.app_phase,
-                },
-            };
-            let mut rng = stream(self.seed, self.replication, Purpose::VmPoints(v));
-            let history = self.forward[vm.link].history(v);
-            let choice = latest_usable_point(
-                history,
-                now,
-                schedule,
-                policy.retention,
-                &policy.processing_delay,
-                &mut rng,
-            );
+            if choices[v].is_some() {
+                continue;
+            }
+            choices[v] = Some(match vm.recovery_point {
+                RecoveryPointChoice::Latest => latest_received(&ctx, v, history(v)),
+                choice => newest_common_point(
+                    &ctx,
+                    schedule(choice, &self.draws.vms[v]),
+                    &[(v, history(v))],
+                )[0],
+            });
+        }
+        let history_start = now - policy.history;
+        for (v, vm) in s.vms.iter().enumerate() {
+            let choice = choices[v].unwrap_or_else(|| unreachable!("every VM got a point above"));
+            self.rpo_alert[v] =
+                time_lag_exceeds(history(v), policy.rpo_alert_threshold, history_start, now);
             self.observer.note(now, Phase::Failover, || {
                 format!(
-                    "{}: lag {}, recovery point ({}) taken {} ago, usable since {}; data lost {}{}",
+                    "{}: lag {}, recovery point ({}{}) taken {} ago, usable {} {}; data lost {}{}",
                     vm.id,
                     choice.lag,
-                    policy.recovery_point.name(),
+                    vm.recovery_point.name(),
+                    vm.consistency_group
+                        .map(|g| format!(", consistency group `{}`", s.consistency_groups[g].id))
+                        .unwrap_or_default(),
                     choice.rpo,
+                    if choice.usable_at <= now {
+                        "since"
+                    } else {
+                        "at"
+                    },
                     choice.usable_at,
                     format_bytes(choice.data_lost_bytes),
                     if choice.fell_back_to_start {
@@ -114,8 +212,13 @@ impl<O: Observer> CycleRun<'_, O> {
             "disaster declared: recovery plan started (unplanned failover)".to_string()
         });
         for v in 0..self.scenario.vms.len() {
-            let done = now + self.draws.vms[v].prepare_time;
-            self.queue.schedule(done, Event::DiskPrepared(v));
+            // With `latest`, the VM's pending data is processed before its disks
+            // can be prepared from it.
+            let ready = now.max(self.points[v].usable_at);
+            self.queue.schedule(
+                ready + self.draws.vms[v].prepare_time,
+                Event::DiskPrepared(v),
+            );
         }
     }
 

@@ -1,12 +1,13 @@
 //! Recovery points from the replication history: which point a failover can use.
 //!
-//! Points are taken on a fixed schedule per VM (`phase + n * interval`). A point
-//! taken at `t_p` holds every write up to `t_p`; it is usable once the fluid queue
-//! has delivered those writes (cumulative bytes sent reach bytes written at `t_p`)
-//! and the target has then processed it for its processing delay.
+//! Points are taken on a fixed schedule per VM (`phase + n * interval`; members
+//! of a consistency group share one). A point taken at `t_p` holds every write up
+//! to `t_p`; it is usable once the fluid queue has delivered those writes
+//! (cumulative bytes sent reach bytes written at `t_p`) and the target has then
+//! processed it for its processing delay. Older crash-consistent points are
+//! pruned the way ASR prunes them: all kept for a while, then one per interval.
 
-use rand::Rng;
-
+use super::draws::{Purpose, stream};
 use super::fluid::{self, Breakpoint};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::Distribution;
@@ -16,7 +17,7 @@ use crate::scenario::Distribution;
 pub struct PointChoice {
     /// Write time of the newest data in the point (`t_rp`).
     pub point_time: SimTime,
-    /// When that point became usable at the target.
+    /// When that point became (or becomes, for `latest`) usable at the target.
     pub usable_at: SimTime,
     /// `t0 - t_rp`.
     pub rpo: SimDuration,
@@ -29,60 +30,211 @@ pub struct PointChoice {
     pub fell_back_to_start: bool,
 }
 
-/// The recovery-point schedule of one VM.
+impl PointChoice {
+    /// Time the failover of this VM must wait after `t0` for its point
+    /// (non-zero only for `latest`, which processes pending data first).
+    pub fn wait_after(&self, t0: SimTime) -> SimDuration {
+        self.usable_at.since(t0)
+    }
+}
+
+/// How old points are thinned out: all kept for `keep_all_for`, then only the
+/// newest point of each `interval` (aligned to the clock, e.g. each hour).
+#[derive(Debug, Clone, Copy)]
+pub struct Pruning {
+    pub keep_all_for: SimDuration,
+    pub interval: SimDuration,
+}
+
+/// The recovery-point schedule of one VM (or one consistency group).
 #[derive(Debug, Clone, Copy)]
 pub struct Schedule {
     pub interval: SimDuration,
     pub phase: SimDuration,
+    pub pruning: Option<Pruning>,
 }
 
 impl Schedule {
-    /// The latest scheduled point at or before `t`.
-    pub fn latest_at_or_before(self, t: SimTime) -> SimTime {
+    /// The index and time of the latest scheduled point at or before `t`.
+    pub fn latest_at_or_before(self, t: SimTime) -> (i64, SimTime) {
         let interval = self.interval.as_millis();
         let n = (t.as_millis() - self.phase.as_millis()).div_euclid(interval);
-        SimTime::from_millis(self.phase.as_millis() + n * interval)
+        (n, self.time_of(n))
+    }
+
+    pub fn time_of(self, n: i64) -> SimTime {
+        SimTime::from_millis(self.phase.as_millis() + n * self.interval.as_millis())
+    }
+
+    /// Whether the point taken at `point` is still kept at `t0`.
+    pub fn is_retained(self, point: SimTime, t0: SimTime) -> bool {
+        let Some(p) = self.pruning else {
+            return true;
+        };
+        if t0.since(point) <= p.keep_all_for {
+            return true;
+        }
+        let bucket = |t: SimTime| t.as_millis().div_euclid(p.interval.as_millis());
+        bucket(point) != bucket(point + self.interval)
     }
 }
 
-/// The newest point of `schedule` usable at `t0`, given the flow's recorded
-/// `history` (which starts when replication started), the retention window and
-/// the processing delay, drawn per point tried, newest first.
-pub fn latest_usable_point<R: Rng + ?Sized>(
+/// What choosing a point needs besides the VM's own history.
+#[derive(Debug, Clone, Copy)]
+pub struct PointContext<'a> {
+    pub t0: SimTime,
+    pub retention: SimDuration,
+    pub processing_delay: &'a Distribution,
+    /// Windows `[start, end)` in which processing at the target is slower by a factor.
+    pub slowdowns: &'a [(SimTime, SimTime, f64)],
+    pub seed: u64,
+    pub replication: u64,
+}
+
+impl PointContext<'_> {
+    /// The processing delay of point `n` of `vm` whose data arrived at `arrival`:
+    /// one draw from that point's own stream, stretched by any target slowdown.
+    pub fn processing_delay(&self, vm: usize, n: i64, arrival: SimTime) -> SimDuration {
+        let mut rng = stream(self.seed, self.replication, Purpose::Point { vm, n });
+        let factor = self
+            .slowdowns
+            .iter()
+            .filter(|(start, end, _)| *start <= arrival && arrival < *end)
+            .map(|&(_, _, f)| f)
+            .fold(1.0, f64::max);
+        SimDuration::from_secs_f64(self.processing_delay.sample(&mut rng) * factor)
+    }
+}
+
+/// When the point taken at `point` is usable for a VM with `history`, if ever.
+fn usable_at(
+    ctx: &PointContext<'_>,
+    vm: usize,
     history: &[Breakpoint],
+    n: i64,
+    point: SimTime,
+) -> Option<SimTime> {
+    let arrival = fluid::time_sent_reaches(history, fluid::written_at(history, point))?;
+    Some(arrival + ctx.processing_delay(vm, n, arrival))
+}
+
+/// The choice made of `point_time` for a VM with `history`.
+fn choice(
     t0: SimTime,
-    schedule: Schedule,
-    retention: SimDuration,
-    processing_delay: &Distribution,
-    rng: &mut R,
+    history: &[Breakpoint],
+    point_time: SimTime,
+    usable_at: SimTime,
+    fell_back_to_start: bool,
 ) -> PointChoice {
-    let replication_start = history.first().map_or(t0, |b| b.time);
-    let oldest_kept = (t0 - retention).max(replication_start);
     let written_at_t0 = fluid::written_at(history, t0);
-    let newest_at_target =
-        fluid::time_written_reaches(history, fluid::sent_at(history, t0)).unwrap_or(t0);
-    let lag = t0.since(newest_at_target);
-    let choice = |point_time: SimTime, usable_at: SimTime, fell_back_to_start: bool| PointChoice {
+    let newest_at_target = newest_write_at_target(history, t0);
+    PointChoice {
         point_time,
         usable_at,
         rpo: t0.since(point_time),
         data_lost_bytes: (written_at_t0 - fluid::written_at(history, point_time)).max(0.0),
-        lag,
+        lag: t0.since(newest_at_target),
         fell_back_to_start,
-    };
-    let mut point = schedule.latest_at_or_before(t0);
+    }
+}
+
+/// The write time of the newest byte the target holds at `t`.
+fn newest_write_at_target(history: &[Breakpoint], t: SimTime) -> SimTime {
+    let sent = fluid::sent_at(history, t);
+    if sent >= fluid::written_at(history, t) - 1e-3 {
+        return t;
+    }
+    fluid::time_written_reaches(history, sent)
+        .unwrap_or(t)
+        .min(t)
+}
+
+/// The newest point of `schedule` usable at `t0` by every member (one VM, or a
+/// multi-VM consistency group): `members` are `(vm index, history)`, each
+/// history starting when that VM's replication started.
+pub fn newest_common_point(
+    ctx: &PointContext<'_>,
+    schedule: Schedule,
+    members: &[(usize, &[Breakpoint])],
+) -> Vec<PointChoice> {
+    let t0 = ctx.t0;
+    let replication_start = members
+        .iter()
+        .filter_map(|(_, h)| h.first().map(|b| b.time))
+        .max()
+        .unwrap_or(t0);
+    let oldest_kept = (t0 - ctx.retention).max(replication_start);
+    let (mut n, mut point) = schedule.latest_at_or_before(t0);
     while point >= oldest_kept {
-        let delay = SimDuration::from_secs_f64(processing_delay.sample(rng));
-        if let Some(arrival) = fluid::time_sent_reaches(history, fluid::written_at(history, point))
-        {
-            let usable_at = arrival + delay;
-            if usable_at <= t0 {
-                return choice(point, usable_at, false);
+        if schedule.is_retained(point, t0) {
+            let usable: Option<Vec<SimTime>> = members
+                .iter()
+                .map(|&(vm, history)| usable_at(ctx, vm, history, n, point).filter(|&u| u <= t0))
+                .collect();
+            if let Some(usable) = usable {
+                return members
+                    .iter()
+                    .zip(usable)
+                    .map(|(&(_, history), u)| choice(t0, history, point, u, false))
+                    .collect();
             }
         }
-        point = point - schedule.interval;
+        n -= 1;
+        point = schedule.time_of(n);
     }
-    choice(replication_start, replication_start, true)
+    members
+        .iter()
+        .map(|&(_, history)| choice(t0, history, replication_start, replication_start, true))
+        .collect()
+}
+
+/// ASR's `latest`: everything received is processed first, so the point holds
+/// the newest write at the target (RPO = lag); the processing runs after `t0`.
+pub fn latest_received(ctx: &PointContext<'_>, vm: usize, history: &[Breakpoint]) -> PointChoice {
+    let t0 = ctx.t0;
+    let newest = newest_write_at_target(history, t0);
+    // Index far outside any schedule: its own stream for this one draw.
+    let processing = ctx.processing_delay(vm, i64::MIN / 2, t0);
+    choice(t0, history, newest, t0 + processing, false)
+}
+
+/// How long, between `from` and `to`, the lag exceeded `threshold`: the lag at
+/// `t` exceeds it exactly when bytes written by `t - threshold` are not all sent
+/// by `t`. Both are piecewise linear, so the time is computed exactly.
+pub fn time_lag_exceeds(
+    history: &[Breakpoint],
+    threshold: SimDuration,
+    from: SimTime,
+    to: SimTime,
+) -> SimDuration {
+    let start = from + threshold;
+    if start >= to || history.is_empty() {
+        return SimDuration::ZERO;
+    }
+    let mut times: Vec<SimTime> = history
+        .iter()
+        .flat_map(|b| [b.time, b.time + threshold])
+        .filter(|t| *t > start && *t < to)
+        .collect();
+    times.push(start);
+    times.push(to);
+    times.sort();
+    times.dedup();
+    let excess =
+        |t: SimTime| fluid::written_at(history, t - threshold) - fluid::sent_at(history, t) - 1e-3;
+    let mut total = 0.0;
+    for pair in times.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let (ea, eb) = (excess(a), excess(b));
+        let span = b.since(a).as_secs_f64();
+        total += match (ea > 0.0, eb > 0.0) {
+            (true, true) => span,
+            (false, false) => 0.0,
+            (true, false) => span * ea / (ea - eb),
+            (false, true) => span * eb / (eb - ea),
+        };
+    }
+    SimDuration::from_secs_f64(total)
 }
 
 #[cfg(test)]
@@ -90,7 +242,17 @@ mod tests {
     use super::*;
     use crate::cycle::fluid::FluidLink;
     use crate::scenario::units::QuantityKind;
-    use rand::SeedableRng;
+
+    fn context(t0: SimTime, delay: &Distribution) -> PointContext<'_> {
+        PointContext {
+            t0,
+            retention: SimDuration::from_secs(86_400),
+            processing_delay: delay,
+            slowdowns: &[],
+            seed: 1,
+            replication: 0,
+        }
+    }
 
     fn t(s: i64) -> SimTime {
         SimTime::from_millis(s * 1000)
@@ -102,6 +264,7 @@ mod tests {
         link.set_input_rate(from, 0, churn);
         link.set_active(from, 0, true);
         link.advance(to);
+        link.stop_recording();
         link.history(0).to_vec()
     }
 
@@ -110,10 +273,29 @@ mod tests {
         let s = Schedule {
             interval: SimDuration::from_secs(300),
             phase: SimDuration::from_secs(60),
+            pruning: None,
         };
-        assert_eq!(s.latest_at_or_before(t(1000)), t(960));
-        assert_eq!(s.latest_at_or_before(t(960)), t(960));
-        assert_eq!(s.latest_at_or_before(t(-100)), t(-240));
+        assert_eq!(s.latest_at_or_before(t(1000)).1, t(960));
+        assert_eq!(s.latest_at_or_before(t(960)).1, t(960));
+        assert_eq!(s.latest_at_or_before(t(-100)).1, t(-240));
+    }
+
+    #[test]
+    fn pruning_keeps_all_recent_points_then_one_an_hour() {
+        let s = Schedule {
+            interval: SimDuration::from_secs(300),
+            phase: SimDuration::ZERO,
+            pruning: Some(Pruning {
+                keep_all_for: SimDuration::from_secs(7200),
+                interval: SimDuration::from_secs(3600),
+            }),
+        };
+        let t0 = t(10 * 3600);
+        assert!(s.is_retained(t(9 * 3600 + 300), t0));
+        assert!(s.is_retained(t(8 * 3600), t0));
+        // 3 h old: only the last point of its hour (xx:55) survives.
+        assert!(!s.is_retained(t(7 * 3600 + 300), t0));
+        assert!(s.is_retained(t(7 * 3600 + 3300), t0));
     }
 
     #[test]
@@ -122,31 +304,17 @@ mod tests {
         let schedule = Schedule {
             interval: SimDuration::from_secs(300),
             phase: SimDuration::ZERO,
+            pruning: None,
         };
         let delay = Distribution::fixed(QuantityKind::Duration, 120.0);
-        let mut rng = rand_pcg::Pcg64::seed_from_u64(1);
         // t0 = 3500: point 3300 is usable at 3420 <= 3500.
-        let c = latest_usable_point(
-            &history,
-            t(3500),
-            schedule,
-            SimDuration::from_secs(86_400),
-            &delay,
-            &mut rng,
-        );
+        let c = newest_common_point(&context(t(3500), &delay), schedule, &[(0, &history)])[0];
         assert_eq!(c.point_time, t(3300));
         assert_eq!(c.rpo, SimDuration::from_secs(200));
         assert!((c.data_lost_bytes - 2000.0).abs() < 1e-6);
         assert_eq!(c.lag, SimDuration::ZERO);
         // t0 = 3350: point 3300 is not processed until 3420, so 3000 is used.
-        let c = latest_usable_point(
-            &history,
-            t(3350),
-            schedule,
-            SimDuration::from_secs(86_400),
-            &delay,
-            &mut rng,
-        );
+        let c = newest_common_point(&context(t(3350), &delay), schedule, &[(0, &history)])[0];
         assert_eq!(c.point_time, t(3000));
     }
 
@@ -157,19 +325,35 @@ mod tests {
         let schedule = Schedule {
             interval: SimDuration::from_secs(60),
             phase: SimDuration::ZERO,
+            pruning: None,
         };
         let none = Distribution::fixed(QuantityKind::Duration, 0.0);
-        let mut rng = rand_pcg::Pcg64::seed_from_u64(1);
-        let c = latest_usable_point(
-            &history,
-            t(600),
-            schedule,
-            SimDuration::from_secs(86_400),
-            &none,
-            &mut rng,
-        );
+        let c = newest_common_point(&context(t(600), &none), schedule, &[(0, &history)])[0];
         assert_eq!(c.point_time, t(300));
         assert_eq!(c.lag, SimDuration::from_secs(300));
         assert!(!c.fell_back_to_start);
+        // `latest` uses the newest write at the target: RPO equals the lag.
+        let c = latest_received(&context(t(600), &none), 0, &history);
+        assert_eq!(c.rpo, SimDuration::from_secs(300));
+        // The lag grows as t/2 from 0: above 100 s from t = 200 s to 600 s.
+        let above = time_lag_exceeds(&history, SimDuration::from_secs(100), t(0), t(600));
+        assert_eq!(above, SimDuration::from_secs(400));
+    }
+
+    #[test]
+    fn a_consistency_group_uses_the_newest_point_usable_by_all() {
+        let fast = steady_history(10.0, 100.0, t(0), t(600));
+        let slow = steady_history(10.0, 5.0, t(0), t(600));
+        let schedule = Schedule {
+            interval: SimDuration::from_secs(60),
+            phase: SimDuration::ZERO,
+            pruning: None,
+        };
+        let none = Distribution::fixed(QuantityKind::Duration, 0.0);
+        let both =
+            newest_common_point(&context(t(600), &none), schedule, &[(0, &fast), (1, &slow)]);
+        assert_eq!(both[0].point_time, t(300));
+        assert_eq!(both[1].point_time, t(300));
+        assert_eq!(both[0].lag, SimDuration::ZERO);
     }
 }

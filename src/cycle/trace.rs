@@ -4,6 +4,7 @@
 //! `false`, so narration costs nothing there; `trace` runs the very same code
 //! with a [`TraceLog`] that keeps every note.
 
+use super::fluid::FluidLink;
 use crate::engine::SimTime;
 
 /// The part of the cycle a note belongs to (0: before the outage).
@@ -17,6 +18,16 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Before the outage, replication; from it on, the failover stage (used for
+    /// events, such as faults, that are not tied to one stage).
+    pub fn of_time(time: SimTime, t0: SimTime) -> Phase {
+        if time < t0 {
+            Phase::Replicating
+        } else {
+            Phase::Failover
+        }
+    }
+
     /// The label used in logs, after ASR's stage names.
     pub fn label(self) -> &'static str {
         match self {
@@ -33,6 +44,10 @@ impl Phase {
 pub trait Observer {
     fn enabled(&self) -> bool;
     fn record(&mut self, time: SimTime, phase: Phase, text: String);
+
+    /// Called after every event when `enabled()`, with the links' state: the
+    /// hook for invariant checks (conservation of bytes) in tests.
+    fn after_event(&mut self, _now: SimTime, _forward: &[FluidLink], _reverse: &[FluidLink]) {}
 
     /// Records the note built by `text` only when someone listens.
     fn note(&mut self, time: SimTime, phase: Phase, text: impl FnOnce() -> String) {

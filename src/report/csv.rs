@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::cycle::CycleOutcome;
 use crate::metrics::Metric;
+use crate::scenario::Scenario;
 use crate::stats::MetricSummary;
 
 /// Header of `replications.csv`: the replication index, the outage's time of
@@ -43,6 +44,64 @@ impl<W: Write> ReplicationsWriter<W> {
         outcome: &CycleOutcome,
     ) -> Result<(), ::csv::Error> {
         self.csv.write_record(replication_row(metrics, outcome))
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.csv.flush()
+    }
+}
+
+pub const VMS_HEADER: [&str; 11] = [
+    "replication",
+    "vm",
+    "group",
+    "consistency_group",
+    "recovery_point",
+    "rpo_s",
+    "rto_s",
+    "data_lost_bytes",
+    "lag_at_outage_s",
+    "rpo_alert_s",
+    "no_usable_point",
+];
+
+/// Streams `vms.csv`: one row per replication and VM.
+#[derive(Debug)]
+pub struct VmsWriter<W: Write> {
+    csv: ::csv::Writer<W>,
+}
+
+impl<W: Write> VmsWriter<W> {
+    pub fn new(out: W) -> Result<Self, ::csv::Error> {
+        let mut csv = ::csv::Writer::from_writer(out);
+        csv.write_record(VMS_HEADER)?;
+        Ok(VmsWriter { csv })
+    }
+
+    pub fn write(
+        &mut self,
+        scenario: &Scenario,
+        outcome: &CycleOutcome,
+    ) -> Result<(), ::csv::Error> {
+        let seconds = |d: crate::engine::SimDuration| format!("{:.3}", d.as_secs_f64());
+        for (vm, v) in scenario.vms.iter().zip(&outcome.vms) {
+            self.csv.write_record([
+                outcome.replication.to_string(),
+                vm.id.clone(),
+                scenario.groups[vm.group].id.clone(),
+                vm.consistency_group
+                    .map(|g| scenario.consistency_groups[g].id.clone())
+                    .unwrap_or_default(),
+                vm.recovery_point.name().to_string(),
+                seconds(v.rpo),
+                seconds(v.rto),
+                format!("{:.0}", v.data_lost_bytes.round()),
+                seconds(v.lag_at_outage),
+                seconds(v.rpo_alert),
+                u8::from(v.no_usable_point).to_string(),
+            ])?;
+        }
+        Ok(())
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {

@@ -38,10 +38,12 @@ pub fn describe(s: &Scenario) -> String {
     }
     let p = &s.policy;
     line(format!(
-        "replication policy: crash-consistent every {}, app-consistent every {}, retention {}, RPO alert at {}, processing delay {}, failover to {} point; {} of history simulated",
+        "replication policy: crash-consistent every {}, app-consistent every {}, retention {} (all points kept for {}, then one per {}), RPO alert at {}, processing delay {}, failover to {} point by default; {} of history simulated",
         format_duration_s(p.crash_consistent_interval.as_secs_f64()),
         format_duration_s(p.app_consistent_interval.as_secs_f64()),
         format_duration_s(p.retention.as_secs_f64()),
+        format_duration_s(p.keep_all_points_for.as_secs_f64()),
+        format_duration_s(p.pruned_point_interval.as_secs_f64()),
         format_duration_s(p.rpo_alert_threshold.as_secs_f64()),
         p.processing_delay,
         p.recovery_point.name(),
@@ -59,12 +61,21 @@ pub fn describe(s: &Scenario) -> String {
             let vm = &s.vms[v];
             let _ = write!(
                 text,
-                "\n     {} disk {}, churn {}, prepare {}, boot {}",
+                "\n     {} disk {}, churn {}, prepare {}, boot {}, point {}{}{}",
                 vm.id,
                 format_bytes(vm.disk_bytes),
                 vm.churn,
                 vm.prepare_time,
-                vm.boot_time
+                vm.boot_time,
+                vm.recovery_point.name(),
+                vm.consistency_group
+                    .map(|g| format!(" (consistency group `{}`)", s.consistency_groups[g].id))
+                    .unwrap_or_default(),
+                if vm.weight == 1.0 {
+                    String::new()
+                } else {
+                    format!(", link weight {}", vm.weight)
+                }
             );
         }
         line(text);
@@ -79,6 +90,28 @@ pub fn describe(s: &Scenario) -> String {
         },
         s.outage.duration
     ));
+    for fault in &s.faults {
+        let when = match &fault.start {
+            crate::scenario::FaultStart::Before(d) => format!("starting {d} before the disaster"),
+            crate::scenario::FaultStart::After(d) => format!("starting {d} after the disaster"),
+        };
+        let what = match fault.kind {
+            crate::scenario::FaultKind::LinkDown { link } => {
+                format!("link `{}` down", s.links[link].id)
+            }
+            crate::scenario::FaultKind::LinkDegraded { link, factor } => {
+                format!(
+                    "link `{}` at {:.0}% of its bandwidth",
+                    s.links[link].id,
+                    factor * 100.0
+                )
+            }
+            crate::scenario::FaultKind::TargetSlowdown { factor } => {
+                format!("target processing {factor}x slower")
+            }
+        };
+        line(format!("fault: {what}, {when}, for {}", fault.duration));
+    }
     line(format!(
         "recovery: detection {}, decision {}",
         s.recovery.detection_delay, s.recovery.decision_delay

@@ -47,18 +47,19 @@ pub fn render(
     let _ = writeln!(out, "\nper VM:");
     let _ = writeln!(
         out,
-        "  {:<16} {:>10} {:>10} {:>12} {:>10}  group",
-        "vm", "rpo", "rto", "data lost", "lag"
+        "  {:<16} {:>10} {:>10} {:>12} {:>10} {:>10}  group",
+        "vm", "rpo", "rto", "data lost", "lag", "rpo alert"
     );
     for (vm, v) in scenario.vms.iter().zip(&outcome.vms) {
         let _ = writeln!(
             out,
-            "  {:<16} {:>10} {:>10} {:>12} {:>10}  {}{}",
+            "  {:<16} {:>10} {:>10} {:>12} {:>10} {:>10}  {}{}",
             vm.id,
             format_duration_short(v.rpo.as_secs_f64()),
             format_duration_short(v.rto.as_secs_f64()),
             format_bytes(v.data_lost_bytes),
             format_duration_short(v.lag_at_outage.as_secs_f64()),
+            format_duration_short(v.rpo_alert.as_secs_f64()),
             scenario.groups[vm.group].id,
             if v.no_usable_point {
                 "  (no usable point)"

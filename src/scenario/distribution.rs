@@ -333,6 +333,40 @@ impl Distribution {
         }
     }
 
+    /// The `p` quantile (0 < p < 1) of the distribution as sampled; used to state
+    /// a "peak" value such as the 99th percentile of churn.
+    pub fn quantile(&self, p: f64) -> f64 {
+        let p = p.clamp(1e-12, 1.0 - 1e-12);
+        match &self.shape {
+            Shape::Fixed(v) => *v,
+            Shape::Uniform { min, max, .. } => min + p * (max - min),
+            Shape::Triangular { min, mode, max, .. } => {
+                let split = (mode - min) / (max - min);
+                if p < split {
+                    min + (p * (max - min) * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - p) * (max - min) * (max - mode)).sqrt()
+                }
+            }
+            Shape::Normal { mean, std, .. } => {
+                // Truncated at 0: the quantile of the conditional law.
+                let below_zero = 0.5 * erfc(mean / std / std::f64::consts::SQRT_2);
+                (mean + std * normal_quantile(below_zero + p * (1.0 - below_zero))).max(0.0)
+            }
+            Shape::LogNormal { median, p95, .. } => {
+                let sigma = (p95.ln() - median.ln()) / Z_95;
+                median * (sigma * normal_quantile(p)).exp()
+            }
+            Shape::Exponential { mean, .. } => -mean * (1.0 - p).ln(),
+            Shape::Empirical(values) => {
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                let i = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+                sorted[i]
+            }
+        }
+    }
+
     /// Whether every sample is the same value.
     pub fn is_fixed(&self) -> bool {
         matches!(self.shape, Shape::Fixed(_))
@@ -374,6 +408,53 @@ fn truncated_normal_mean(mu: f64, sigma: f64) -> f64 {
     let pdf = (-alpha * alpha / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
     let tail = 0.5 * erfc(alpha / std::f64::consts::SQRT_2);
     mu + sigma * pdf / tail
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error
+/// below 1.2e-9), enough for stating percentiles of scenario inputs.
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let low = 0.024_25;
+    if p < low {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else if p <= 1.0 - low {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        -normal_quantile(1.0 - p)
+    }
 }
 
 /// Complementary error function (Numerical Recipes' erfcc, relative error < 1.2e-7),
@@ -483,6 +564,28 @@ mod tests {
         let below = (0..n).filter(|_| d.sample(&mut rng) <= 480.0).count();
         let fraction = below as f64 / n as f64;
         assert!((fraction - 0.95).abs() < 0.005, "{fraction}");
+    }
+
+    #[test]
+    fn quantiles_invert_the_samplers() {
+        let cases = [
+            "{ dist = \"uniform\", min = \"1m\", max = \"3m\" }",
+            "{ dist = \"triangular\", min = \"1m\", mode = \"2m\", max = \"6m\" }",
+            "{ dist = \"normal\", mean = \"2m\", std = \"90s\" }",
+            "{ dist = \"lognormal\", median = \"3m\", p95 = \"8m\" }",
+            "{ dist = \"exponential\", mean = \"4m\" }",
+        ];
+        for text in cases {
+            let d = parse(text, QuantityKind::Duration).unwrap();
+            let mut rng = Pcg64::seed_from_u64(3);
+            let n = 100_000;
+            for p in [0.1, 0.5, 0.99] {
+                let q = d.quantile(p);
+                let below = (0..n).filter(|_| d.sample(&mut rng) <= q).count() as f64 / n as f64;
+                assert!((below - p).abs() < 0.006, "{text}: p {p}, got {below}");
+            }
+        }
+        assert!((normal_quantile(0.975) - 1.959_963_985).abs() < 1e-8);
     }
 
     #[test]

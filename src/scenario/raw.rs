@@ -71,6 +71,8 @@ pub struct RawReplication {
     pub processing_delay: Option<Value>,
     pub history: Option<Value>,
     pub recovery_point: Option<String>,
+    pub keep_all_points_for: Option<Value>,
+    pub pruned_point_interval: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,15 +93,26 @@ pub struct RawVm {
     pub boot_time: Value,
     pub prepare_time: Option<Value>,
     pub failback_boot_time: Option<Value>,
+    pub weight: Option<f64>,
+    pub recovery_point: Option<String>,
+    pub consistency_group: Option<String>,
+    pub disk_count: Option<i64>,
+    pub disk_tier: Option<String>,
+    pub high_churn: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawOutage {
     pub kind: String,
-    pub site: String,
+    pub site: Option<String>,
+    pub link: Option<String>,
     pub at: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
     pub duration: Value,
+    pub bandwidth_factor: Option<f64>,
+    pub processing_factor: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -18,7 +18,10 @@ use super::*;
 const MAX_GROUPS: usize = 7;
 const MAX_PLAN_VMS: usize = 100;
 const SITE_ROLES: [&str; 3] = ["primary", "recovery", "alternate"];
-const OUTAGE_KINDS: [&str; 1] = ["site"];
+const OUTAGE_KINDS: [&str; 4] = ["site", "link-down", "link-degraded", "target-slowdown"];
+const CHURN_PROCESSES: [&str; 5] = ["constant", "piecewise", "on-off", "daily", "bursts"];
+/// ASR: a multi-VM consistency group holds at most 16 VMs.
+const MAX_CONSISTENCY_GROUP_VMS: usize = 16;
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 struct Checker<'a> {
@@ -191,6 +194,134 @@ impl Checker<'_> {
         }
     }
 
+    /// A churn value: a rate distribution (constant per replication), or a table
+    /// with `process` naming a churn process.
+    fn churn(&mut self, path: &KeyPath, value: &Value) -> Option<Churn> {
+        let table = match value {
+            Value::Table(t) if t.contains_key("process") => t,
+            _ => return self.dist(path, value, Rate).map(Churn::Constant),
+        };
+        let Some(Value::String(name)) = table.get("process") else {
+            self.error(path.key("process"), "`process` must be a string");
+            return None;
+        };
+        let name = self.one_of(
+            &path.key("process"),
+            name,
+            &CHURN_PROCESSES,
+            "churn process",
+        )?;
+        let allowed: &[&str] = match name {
+            "constant" => &["rate"],
+            "piecewise" => &["rate", "every"],
+            "on-off" => &["on_rate", "off_rate", "on_time", "off_time"],
+            "daily" => &["profile"],
+            _ => &["per_hour", "size"],
+        };
+        let mut ok = true;
+        for key in table.keys().filter(|k| *k != "process") {
+            if !allowed.contains(&key.as_str()) {
+                let hint = suggest(key, allowed.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                self.error(
+                    path.key(key),
+                    format!(
+                        "a `{name}` churn process does not take `{key}`{hint}; it takes: {}",
+                        allowed.join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+        for key in allowed {
+            if !table.contains_key(*key) {
+                self.error(
+                    path.clone(),
+                    format!(
+                        "a `{name}` churn process needs `{key}` (it takes: {})",
+                        allowed.join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let rate = |c: &mut Self, key: &str| c.dist(&path.key(key), &table[key], Rate);
+        let hold = |c: &mut Self, key: &str| c.positive_dist(&path.key(key), &table[key], Duration);
+        match name {
+            "constant" => rate(self, "rate").map(Churn::Constant),
+            "piecewise" => {
+                let r = rate(self, "rate");
+                let every = hold(self, "every");
+                Some(Churn::Piecewise {
+                    rate: r?,
+                    every: every?,
+                })
+            }
+            "on-off" => {
+                let on_rate = rate(self, "on_rate");
+                let off_rate = rate(self, "off_rate");
+                let on_time = hold(self, "on_time");
+                let off_time = hold(self, "off_time");
+                Some(Churn::OnOff {
+                    on_rate: on_rate?,
+                    off_rate: off_rate?,
+                    on_time: on_time?,
+                    off_time: off_time?,
+                })
+            }
+            "daily" => {
+                let bad = |c: &mut Self| {
+                    c.error(
+                        path.key("profile"),
+                        format!(
+                            "`profile` must list 24 rates, one per hour from 00:00, such as {}",
+                            Rate.example()
+                        ),
+                    );
+                    None
+                };
+                let Value::Array(items) = &table["profile"] else {
+                    return bad(self);
+                };
+                if items.len() != 24 {
+                    return bad(self);
+                }
+                let mut profile = Vec::with_capacity(24);
+                for (h, item) in items.iter().enumerate() {
+                    profile.push(self.fixed(&path.key("profile").index(h), item, Rate)?);
+                }
+                Some(Churn::Daily { profile })
+            }
+            _ => {
+                let per_hour = match &table["per_hour"] {
+                    Value::Integer(n) => *n as f64,
+                    Value::Float(x) => *x,
+                    _ => f64::NAN,
+                };
+                if !(per_hour > 0.0 && per_hour <= 3_600_000.0) {
+                    self.error(path.key("per_hour"), "`per_hour` must be a number of bursts per hour, above 0 and at most 3600000");
+                    return None;
+                }
+                let size = self.dist(&path.key("size"), &table["size"], Size)?;
+                Some(Churn::Bursts { per_hour, size })
+            }
+        }
+    }
+
+    fn recovery_point(&mut self, path: &KeyPath, name: &str) -> Option<RecoveryPointChoice> {
+        self.one_of(
+            path,
+            name,
+            &RecoveryPointChoice::NAMES,
+            "recovery-point choice",
+        )
+        .and_then(RecoveryPointChoice::from_name)
+    }
+
     fn probability(&mut self, path: &KeyPath, value: Option<f64>, default: f64) -> f64 {
         let p = value.unwrap_or(default);
         if !(0.0..=1.0).contains(&p) {
@@ -235,14 +366,29 @@ pub(super) fn validate(
         Some(v) => c.dist(&root.key("recovery").key("prepare_time"), v, Duration),
         None => Some(Distribution::fixed(Duration, 0.0)),
     };
-    let (groups, vms) = check_plan(
+    let default_choice = policy
+        .as_ref()
+        .map_or(RecoveryPointChoice::LatestProcessed, |p| p.recovery_point);
+    let (groups, vms, consistency_groups) = check_plan(
         &mut c,
         &raw.group,
         &raw.vm,
         &links,
         default_prepare.as_ref(),
+        default_choice,
     );
-    let outage = check_outage(&mut c, &raw.outage, sites.as_ref());
+    let (outage, faults) = check_outages(&mut c, &raw.outage, sites.as_ref(), links.as_ref());
+    let mut policy = policy;
+    if let (Some(policy), Some(faults)) = (policy.as_mut(), faults.as_ref()) {
+        cover_faults_with_history(
+            &mut c,
+            policy,
+            faults,
+            raw.replication
+                .as_ref()
+                .is_some_and(|r| r.history.is_some()),
+        );
+    }
 
     let recovery = match &raw.recovery {
         None => {
@@ -285,6 +431,8 @@ pub(super) fn validate(
             groups: groups?,
             vms: vms?,
             outage: outage?,
+            faults: faults?,
+            consistency_groups: consistency_groups?,
             recovery: recovery?,
             reprotect: reprotect?,
             failback: failback?,
@@ -439,6 +587,8 @@ fn check_policy(c: &mut Checker<'_>, raw: Option<&RawReplication>) -> Option<Rep
         processing_delay: None,
         history: None,
         recovery_point: None,
+        keep_all_points_for: None,
+        pruned_point_interval: None,
     };
     let r = raw.unwrap_or(&empty);
     let crash = c.fixed_duration_or(
@@ -467,18 +617,24 @@ fn check_policy(c: &mut Checker<'_>, raw: Option<&RawReplication>) -> Option<Rep
     )?;
     let recovery_point = match &r.recovery_point {
         None => RecoveryPointChoice::LatestProcessed,
-        Some(name) => {
-            match c.one_of(
-                &p.key("recovery_point"),
-                name,
-                &RecoveryPointChoice::NAMES,
-                "recovery-point choice",
-            )? {
-                "latest-processed" => RecoveryPointChoice::LatestProcessed,
-                _ => RecoveryPointChoice::LatestAppConsistent,
-            }
-        }
+        Some(name) => c.recovery_point(&p.key("recovery_point"), name)?,
     };
+    let keep_all = c.fixed_duration_or(
+        &p.key("keep_all_points_for"),
+        r.keep_all_points_for.as_ref(),
+        2 * 3600,
+    )?;
+    let pruned_interval = c.fixed_duration_or(
+        &p.key("pruned_point_interval"),
+        r.pruned_point_interval.as_ref(),
+        3600,
+    )?;
+    if pruned_interval < crash {
+        c.error(
+            p.key("pruned_point_interval"),
+            "pruning keeps fewer points than the schedule takes: must be at least `crash_consistent_interval`",
+        );
+    }
     for (key, value) in [
         ("crash_consistent_interval", crash),
         ("app_consistent_interval", app),
@@ -514,8 +670,18 @@ fn check_policy(c: &mut Checker<'_>, raw: Option<&RawReplication>) -> Option<Rep
         processing_delay,
         history,
         recovery_point,
+        keep_all_points_for: keep_all,
+        pruned_point_interval: pruned_interval,
     })
 }
+
+/// The recovery plan's groups, its VMs and their consistency groups; each `None`
+/// when an error was recorded for it.
+type CheckedPlan = (
+    Option<Vec<Group>>,
+    Option<Vec<Vm>>,
+    Option<Vec<ConsistencyGroup>>,
+);
 
 fn check_plan(
     c: &mut Checker<'_>,
@@ -523,7 +689,10 @@ fn check_plan(
     raw_vms: &[RawVm],
     links: &Option<Vec<Link>>,
     default_prepare: Option<&Distribution>,
-) -> (Option<Vec<Group>>, Option<Vec<Vm>>) {
+    default_choice: RecoveryPointChoice,
+) -> CheckedPlan {
+    let mut consistency_groups: Vec<ConsistencyGroup> = Vec::new();
+    let mut consistency_ok = true;
     let root = KeyPath::root();
     if raw_groups.is_empty() {
         c.error(
@@ -588,7 +757,38 @@ fn check_plan(
         if disk_bytes.is_some_and(|b| b <= 0.0) {
             c.error(path.key("disk_size"), "must be above zero");
         }
-        let churn = c.dist(&path.key("churn"), &v.churn, Rate);
+        let churn = c.churn(&path.key("churn"), &v.churn);
+        let weight = v.weight.unwrap_or(1.0);
+        if !(weight > 0.0 && weight.is_finite()) {
+            c.error(path.key("weight"), format!("must be above 0, got {weight}"));
+        }
+        let choice = match &v.recovery_point {
+            Some(name) => c.recovery_point(&path.key("recovery_point"), name),
+            None => Some(default_choice),
+        };
+        let disk_count = v.disk_count.unwrap_or(1);
+        if !(1..=64).contains(&disk_count) {
+            c.error(
+                path.key("disk_count"),
+                format!("must be between 1 and 64, got {disk_count}"),
+            );
+        }
+        let disk_tier = match &v.disk_tier {
+            Some(name) => c
+                .one_of(&path.key("disk_tier"), name, &DiskTier::NAMES, "disk tier")
+                .and_then(DiskTier::from_name),
+            None => None,
+        };
+        if let Some(churn) = &churn {
+            warn_churn_limits(
+                c,
+                &path,
+                churn,
+                v.high_churn.unwrap_or(false),
+                disk_tier,
+                disk_count.max(1),
+            );
+        }
         let boot_time = c.dist(&path.key("boot_time"), &v.boot_time, Duration);
         let prepare_time = match &v.prepare_time {
             Some(value) => c.dist(&path.key("prepare_time"), value, Duration),
@@ -606,6 +806,7 @@ fn check_plan(
             Some(boot_time),
             Some(prepare_time),
             Some(failback_boot_time),
+            Some(recovery_point),
         ) = (
             group,
             link,
@@ -614,10 +815,53 @@ fn check_plan(
             boot_time,
             prepare_time,
             failback_boot_time,
+            choice,
         )
         else {
             ok = false;
             continue;
+        };
+        let consistency_group = match &v.consistency_group {
+            None => None,
+            Some(id) => {
+                let cg_path = path.key("consistency_group");
+                let index = match consistency_groups.iter().position(|g| g.id == *id) {
+                    Some(i) => i,
+                    None => {
+                        consistency_groups.push(ConsistencyGroup {
+                            id: id.clone(),
+                            vms: Vec::new(),
+                            choice: recovery_point,
+                        });
+                        consistency_groups.len() - 1
+                    }
+                };
+                let g = &consistency_groups[index];
+                if recovery_point == RecoveryPointChoice::Latest {
+                    c.error(
+                        cg_path,
+                        "a multi-VM consistency group shares a processed point: use recovery_point = \"latest-processed\" or \"latest-app-consistent\"",
+                    );
+                    consistency_ok = false;
+                } else if g.choice != recovery_point {
+                    c.error(
+                        cg_path,
+                        format!(
+                            "every VM of consistency group `{id}` must use the same recovery point choice (`{}`), not `{}`",
+                            g.choice.name(),
+                            recovery_point.name()
+                        ),
+                    );
+                    consistency_ok = false;
+                } else if g.vms.len() + count as usize > MAX_CONSISTENCY_GROUP_VMS {
+                    c.error(
+                        cg_path,
+                        format!("a multi-VM consistency group holds at most {MAX_CONSISTENCY_GROUP_VMS} VMs; `{id}` would hold {}", g.vms.len() + count as usize),
+                    );
+                    consistency_ok = false;
+                }
+                Some(index)
+            }
         };
         for n in 1..=count {
             let id = if count == 1 {
@@ -627,12 +871,18 @@ fn check_plan(
             };
             expanded_ids.push((i, id.clone()));
             groups[group].vms.push(vms.len());
+            if let Some(g) = consistency_group {
+                consistency_groups[g].vms.push(vms.len());
+            }
             vms.push(Vm {
                 id,
                 group,
                 link,
                 disk_bytes,
                 churn: churn.clone(),
+                weight,
+                recovery_point,
+                consistency_group,
                 boot_time: boot_time.clone(),
                 prepare_time: prepare_time.clone(),
                 failback_boot_time: failback_boot_time.clone(),
@@ -674,66 +924,235 @@ fn check_plan(
     (
         valid_groups.then_some(groups),
         (ok && !vms.is_empty()).then_some(vms),
+        consistency_ok.then_some(consistency_groups),
     )
 }
 
-fn check_outage(
+/// Which keys each outage kind takes, beyond `kind` and `duration`.
+fn outage_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "site" => &["site", "at"],
+        "link-down" => &["link", "before", "after"],
+        "link-degraded" => &["link", "before", "after", "bandwidth_factor"],
+        _ => &["before", "after", "processing_factor"],
+    }
+}
+
+fn check_outages(
     c: &mut Checker<'_>,
     raw: &[RawOutage],
     sites: Option<&Sites>,
-) -> Option<SiteOutage> {
+    links: Option<&Vec<Link>>,
+) -> (Option<SiteOutage>, Option<Vec<Fault>>) {
     let root = KeyPath::root().key("outage");
-    let mut found = None;
+    let mut disaster = None;
+    let mut disasters = 0;
+    let mut faults = Vec::new();
+    let mut faults_ok = true;
+    let link_ids: Vec<String> = links
+        .iter()
+        .flat_map(|l| l.iter())
+        .map(|l| l.id.clone())
+        .collect();
     for (i, o) in raw.iter().enumerate() {
         let path = root.index(i);
-        c.one_of(&path.key("kind"), &o.kind, &OUTAGE_KINDS, "outage kind")?;
-        if found.is_some() {
-            c.error(
-                path.clone(),
-                "only one site outage (the disaster) per scenario is supported",
-            );
+        let Some(kind) = c.one_of(&path.key("kind"), &o.kind, &OUTAGE_KINDS, "outage kind") else {
+            faults_ok = false;
+            continue;
+        };
+        let allowed = outage_keys(kind);
+        let given = [
+            ("site", o.site.is_some()),
+            ("link", o.link.is_some()),
+            ("at", o.at.is_some()),
+            ("before", o.before.is_some()),
+            ("after", o.after.is_some()),
+            ("bandwidth_factor", o.bandwidth_factor.is_some()),
+            ("processing_factor", o.processing_factor.is_some()),
+        ];
+        for (key, present) in given {
+            if present && !allowed.contains(&key) {
+                c.error(
+                    path.key(key),
+                    format!(
+                        "a `{kind}` outage does not take `{key}`; it takes: kind, duration, {}",
+                        allowed.join(", ")
+                    ),
+                );
+                faults_ok = false;
+            }
+        }
+        let duration = c.dist(&path.key("duration"), &o.duration, Duration);
+        if kind == "site" {
+            disasters += 1;
+            if disasters > 1 {
+                c.error(
+                    path.key("kind"),
+                    "only one site outage (the disaster) per scenario is supported",
+                );
+                continue;
+            }
+            let Some(site) = &o.site else {
+                c.error(
+                    path.clone(),
+                    "a site outage needs `site`, the primary site's id",
+                );
+                continue;
+            };
+            if let Some(sites) = sites
+                && *site != sites.primary.id
+            {
+                c.error(
+                    path.key("site"),
+                    format!(
+                        "the disaster must hit the primary site `{}`; `{site}` is not it",
+                        sites.primary.id
+                    ),
+                );
+            }
+            let start = match o.at.as_deref() {
+                None | Some("random") => Some(OutageStart::RandomInWeek),
+                Some(text) => match parse_weekday_time(text) {
+                    Some(t) => Some(OutageStart::At(t)),
+                    None => {
+                        c.error(
+                            path.key("at"),
+                            format!("`{text}` is not a time of the week; write \"random\" or a day and time such as \"Tue 14:30\" (days: {})", WEEKDAYS.join(", ")),
+                        );
+                        None
+                    }
+                },
+            };
+            if let (Some(start), Some(duration)) = (start, duration) {
+                disaster = Some(SiteOutage {
+                    site: site.clone(),
+                    start,
+                    duration,
+                });
+            }
             continue;
         }
-        if let Some(sites) = sites
-            && o.site != sites.primary.id
-        {
-            c.error(
-                path.key("site"),
-                format!(
-                    "the disaster must hit the primary site `{}`; `{}` is not it",
-                    sites.primary.id, o.site
-                ),
-            );
-        }
-        let start = match o.at.as_deref() {
-            None | Some("random") => Some(OutageStart::RandomInWeek),
-            Some(text) => match parse_weekday_time(text) {
-                Some(t) => Some(OutageStart::At(t)),
+        let start = match (&o.before, &o.after) {
+            (Some(v), None) => c
+                .dist(&path.key("before"), v, Duration)
+                .map(FaultStart::Before),
+            (None, Some(v)) => c
+                .dist(&path.key("after"), v, Duration)
+                .map(FaultStart::After),
+            _ => {
+                c.error(
+                    path.clone(),
+                    "say when the fault starts relative to the disaster with exactly one of `before` or `after` (a duration or distribution)",
+                );
+                None
+            }
+        };
+        let link = match kind {
+            "link-down" | "link-degraded" => match &o.link {
+                Some(id) => c.reference(&path.key("link"), id, &link_ids, "[[link]]"),
+                None if link_ids.len() == 1 => Some(0),
                 None => {
                     c.error(
-                        path.key("at"),
-                        format!("`{text}` is not a time of the week; write \"random\" or a day and time such as \"Tue 14:30\" (days: {})", WEEKDAYS.join(", ")),
+                        path.clone(),
+                        format!(
+                            "a `{kind}` outage needs `link`, one of: {}",
+                            link_ids.join(", ")
+                        ),
                     );
                     None
                 }
             },
+            _ => Some(0),
         };
-        let duration = c.dist(&path.key("duration"), &o.duration, Duration);
-        if let (Some(start), Some(duration)) = (start, duration) {
-            found = Some(SiteOutage {
-                site: o.site.clone(),
+        let factor = |c: &mut Checker<'_>,
+                      key: &str,
+                      value: Option<f64>,
+                      valid: std::ops::RangeInclusive<f64>,
+                      what: &str| {
+            match value {
+                Some(f) if valid.contains(&f) => Some(f),
+                Some(f) => {
+                    c.error(path.key(key), format!("must be {what}, got {f}"));
+                    None
+                }
+                None => {
+                    c.error(
+                        path.clone(),
+                        format!("a `{kind}` outage needs `{key}` ({what})"),
+                    );
+                    None
+                }
+            }
+        };
+        let fault_kind = match kind {
+            "link-down" => link.map(|link| FaultKind::LinkDown { link }),
+            "link-degraded" => {
+                let f = factor(
+                    c,
+                    "bandwidth_factor",
+                    o.bandwidth_factor,
+                    0.0..=1.0,
+                    "the fraction of bandwidth left, between 0 and 1",
+                );
+                link.zip(f)
+                    .map(|(link, factor)| FaultKind::LinkDegraded { link, factor })
+            }
+            _ => factor(
+                c,
+                "processing_factor",
+                o.processing_factor,
+                1.0..=1000.0,
+                "how many times slower processing gets, between 1 and 1000",
+            )
+            .map(|factor| FaultKind::TargetSlowdown { factor }),
+        };
+        match (fault_kind, start, duration) {
+            (Some(kind), Some(start), Some(duration)) => faults.push(Fault {
+                kind,
                 start,
                 duration,
-            });
+            }),
+            _ => faults_ok = false,
         }
     }
-    if raw.is_empty() {
+    if disasters == 0 {
         c.error(
             root,
             "need one [[outage]] with kind = \"site\", the primary site's id, and a duration",
         );
     }
-    found
+    (disaster, faults_ok.then_some(faults))
+}
+
+/// Faults before the disaster must fall inside the simulated history: by default
+/// the history is extended to start an hour before the earliest one can begin.
+fn cover_faults_with_history(
+    c: &mut Checker<'_>,
+    policy: &mut ReplicationPolicy,
+    faults: &[Fault],
+    explicit: bool,
+) {
+    let earliest = faults
+        .iter()
+        .filter_map(|f| match &f.start {
+            FaultStart::Before(d) => Some(d.quantile(0.999)),
+            FaultStart::After(_) => None,
+        })
+        .fold(0.0, f64::max);
+    if earliest <= 0.0 {
+        return;
+    }
+    let needed = SimDuration::from_secs_f64(earliest + 3600.0);
+    if explicit {
+        if policy.history.as_secs_f64() < earliest {
+            c.warn(
+                KeyPath::root().key("replication").key("history"),
+                "a fault can start before the simulated history begins; it then starts with the history",
+            );
+        }
+    } else if needed > policy.history {
+        policy.history = needed;
+    }
 }
 
 /// `"Tue 14:30"` or `"Tue 14:30:15"` -> time since Monday 00:00.
@@ -868,6 +1287,48 @@ fn check_targets(c: &mut Checker<'_>, raw: Option<&RawTargets>) -> Targets {
     targets
 }
 
+/// ASR's churn limits: per VM (54 MB/s, or 100 MB/s with High Churn) and, when
+/// the replica disk tier is given, per disk (the VM's churn spread over its disks).
+fn warn_churn_limits(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    churn: &Churn,
+    high_churn: bool,
+    tier: Option<DiskTier>,
+    disks: i64,
+) {
+    let peak = churn.peak_rate();
+    let vm_limit = if high_churn {
+        VM_HIGH_CHURN_LIMIT
+    } else {
+        VM_CHURN_LIMIT
+    };
+    if peak > vm_limit {
+        c.warn(
+            path.key("churn"),
+            format!(
+                "peak churn {} (99th percentile) exceeds ASR's {} per VM{}: replication would fall behind",
+                Rate.format(peak),
+                Rate.format(vm_limit),
+                if high_churn { "" } else { " (100 MB/s with `high_churn = true`)" }
+            ),
+        );
+    }
+    if let Some(tier) = tier {
+        let per_disk = peak / disks as f64;
+        if per_disk > tier.churn_limit() {
+            c.warn(
+                path.key("churn"),
+                format!(
+                    "peak churn per disk {} exceeds ASR's {} for this disk tier",
+                    Rate.format(per_disk),
+                    Rate.format(tier.churn_limit())
+                ),
+            );
+        }
+    }
+}
+
 /// A link whose VMs write faster on average than it carries cannot keep up: the
 /// backlog, and so the RPO, grows for as long as the history lasts.
 fn warn_overloaded_links(c: &mut Checker<'_>, links: &[Link], vms: &[Vm]) {
@@ -875,7 +1336,7 @@ fn warn_overloaded_links(c: &mut Checker<'_>, links: &[Link], vms: &[Vm]) {
         let churn: f64 = vms
             .iter()
             .filter(|vm| vm.link == i)
-            .map(|vm| vm.churn.mean())
+            .map(|vm| vm.churn.mean_rate())
             .sum();
         let bandwidth = link.bandwidth.mean();
         if churn > bandwidth {

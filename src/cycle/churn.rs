@@ -1,0 +1,158 @@
+//! Churn processes: how a VM's write rate evolves before the outage.
+//!
+//! A constant VM writes at one rate (drawn per replication). The processes
+//! schedule their own changes on the event queue: a new rate every interval
+//! (piecewise), alternating on/off states (Markov-modulated), the hour-of-day
+//! profile (daily), or instantaneous bursts at Poisson times (bursts). Each VM's
+//! process draws from its own stream, so the number of its draws never shifts
+//! anyone else's.
+
+use rand::Rng;
+use rand_pcg::Pcg64;
+
+use super::draws::{Purpose, stream, unit};
+use super::{CycleRun, Direction, Event, Observer};
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::Churn;
+use crate::scenario::units::format_rate;
+
+/// Holding times shorter than this are lengthened to it, so no distribution can
+/// flood the event queue.
+const MIN_HOLD: SimDuration = SimDuration::from_millis(1000);
+const HOUR_MS: i64 = 3_600_000;
+
+/// The running state of one VM's churn process.
+#[derive(Debug, Clone)]
+pub(super) struct ChurnRun {
+    rng: Pcg64,
+    /// For on/off churn: whether the VM is in its "on" state.
+    on: bool,
+}
+
+fn hold<R: Rng + ?Sized>(d: &crate::scenario::Distribution, rng: &mut R) -> SimDuration {
+    SimDuration::from_secs_f64(d.sample(rng)).max(MIN_HOLD)
+}
+
+/// Exponential gap with `per_hour` events an hour, on the millisecond grid.
+fn poisson_gap<R: Rng + ?Sized>(per_hour: f64, rng: &mut R) -> SimDuration {
+    let u = 1.0 - unit(rng); // in (0, 1]
+    SimDuration::from_secs_f64_ceil(-u.ln() * 3600.0 / per_hour).max(SimDuration::from_millis(1))
+}
+
+impl<O: Observer> CycleRun<'_, O> {
+    /// Starts every VM's churn at `start`: its first rate, and its first change.
+    pub(super) fn start_churn(&mut self, start: SimTime) {
+        let s = self.scenario;
+        for (v, vm) in s.vms.iter().enumerate() {
+            let mut run = ChurnRun {
+                rng: stream(self.seed, self.replication, Purpose::VmChurn(v)),
+                on: false,
+            };
+            let (rate, next) = match &vm.churn {
+                Churn::Constant(_) => (self.draws.vms[v].churn, None),
+                Churn::Piecewise { rate, every } => (
+                    rate.sample(&mut run.rng),
+                    Some((start + hold(every, &mut run.rng), Event::ChurnChange(v))),
+                ),
+                Churn::OnOff {
+                    on_rate,
+                    off_rate,
+                    on_time,
+                    off_time,
+                } => {
+                    // Start in each state with its long-run share of time.
+                    let (on_mean, off_mean) = (on_time.mean(), off_time.mean());
+                    run.on = unit(&mut run.rng) * (on_mean + off_mean) < on_mean;
+                    let (rate, time) = if run.on {
+                        (on_rate, on_time)
+                    } else {
+                        (off_rate, off_time)
+                    };
+                    (
+                        rate.sample(&mut run.rng),
+                        Some((start + hold(time, &mut run.rng), Event::ChurnChange(v))),
+                    )
+                }
+                Churn::Daily { profile } => {
+                    let hour = start.as_millis().div_euclid(HOUR_MS);
+                    let next = SimTime::from_millis((hour + 1) * HOUR_MS);
+                    (
+                        profile[hour.rem_euclid(24) as usize],
+                        Some((next, Event::ChurnChange(v))),
+                    )
+                }
+                Churn::Bursts { per_hour, .. } => (
+                    0.0,
+                    Some((
+                        start + poisson_gap(*per_hour, &mut run.rng),
+                        Event::Burst(v),
+                    )),
+                ),
+            };
+            self.forward[vm.link].start_flow(start, v, rate, 0.0);
+            self.forward[vm.link].set_weight(start, v, vm.weight);
+            if let Some((t, event)) = next
+                && t < self.t0
+            {
+                self.queue.schedule(t, event);
+            }
+            self.churn.push(run);
+        }
+    }
+
+    /// A VM's write rate changes; the next change is scheduled while before `t0`.
+    pub(super) fn on_churn_change(&mut self, now: SimTime, v: usize) {
+        let vm = &self.scenario.vms[v];
+        let run = &mut self.churn[v];
+        let (rate, next) = match &vm.churn {
+            Churn::Piecewise { rate, every } => {
+                (rate.sample(&mut run.rng), now + hold(every, &mut run.rng))
+            }
+            Churn::OnOff {
+                on_rate,
+                off_rate,
+                on_time,
+                off_time,
+            } => {
+                run.on = !run.on;
+                let (rate, time) = if run.on {
+                    (on_rate, on_time)
+                } else {
+                    (off_rate, off_time)
+                };
+                (rate.sample(&mut run.rng), now + hold(time, &mut run.rng))
+            }
+            Churn::Daily { profile } => {
+                let hour = now.as_millis().div_euclid(HOUR_MS);
+                (
+                    profile[hour.rem_euclid(24) as usize],
+                    SimTime::from_millis((hour + 1) * HOUR_MS),
+                )
+            }
+            Churn::Constant(_) | Churn::Bursts { .. } => return,
+        };
+        self.forward[vm.link].set_input_rate(now, v, rate);
+        self.watch_link(Direction::Forward, vm.link);
+        self.observer.note(now, super::Phase::Replicating, || {
+            format!("{}: churn now {}", vm.id, format_rate(rate))
+        });
+        if next < self.t0 {
+            self.queue.schedule(next, Event::ChurnChange(v));
+        }
+    }
+
+    pub(super) fn on_burst(&mut self, now: SimTime, v: usize) {
+        let vm = &self.scenario.vms[v];
+        let Churn::Bursts { per_hour, size } = &vm.churn else {
+            return;
+        };
+        let run = &mut self.churn[v];
+        let bytes = size.sample(&mut run.rng);
+        let next = now + poisson_gap(*per_hour, &mut run.rng);
+        self.forward[vm.link].write_burst(now, v, bytes);
+        self.watch_link(Direction::Forward, vm.link);
+        if next < self.t0 {
+            self.queue.schedule(next, Event::Burst(v));
+        }
+    }
+}
