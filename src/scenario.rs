@@ -205,8 +205,8 @@ impl fmt::Display for Churn {
                 write!(
                     f,
                     "daily profile: mean {}, peak {}",
-                    units::format_rate(self.mean_rate()),
-                    units::format_rate(peak)
+                    units::format_byte_rate(self.mean_rate()),
+                    units::format_byte_rate(peak)
                 )
             }
             Churn::Bursts { per_hour, size } => write!(f, "bursts: {per_hour} an hour of {size}"),

@@ -15,6 +15,8 @@ pub enum QuantityKind {
     Size,
     /// Bytes per second; written `"200 Mbps"` (bits) or `"4 MB/s"` (bytes).
     Rate,
+    /// A rate of writes (churn): read like `Rate`, shown in bytes per second.
+    WriteRate,
 }
 
 impl QuantityKind {
@@ -24,6 +26,7 @@ impl QuantityKind {
             QuantityKind::Duration => "\"90s\", \"5m\", \"2h\", \"3d\" or \"1h30m\"",
             QuantityKind::Size => "\"512 GiB\", \"45 GB\" or \"800 MiB\"",
             QuantityKind::Rate => "\"200 Mbps\", \"1 Gbps\" or \"4 MB/s\"",
+            QuantityKind::WriteRate => "\"4 MB/s\", \"500 KB/s\" or \"16 Mbps\"",
         }
     }
 
@@ -31,7 +34,7 @@ impl QuantityKind {
         match self {
             QuantityKind::Duration => parse_duration(text),
             QuantityKind::Size => parse_size(text),
-            QuantityKind::Rate => parse_rate(text),
+            QuantityKind::Rate | QuantityKind::WriteRate => parse_rate(text),
         }
     }
 
@@ -41,6 +44,7 @@ impl QuantityKind {
             QuantityKind::Duration => format_duration_s(value),
             QuantityKind::Size => format_bytes(value),
             QuantityKind::Rate => format_rate(value),
+            QuantityKind::WriteRate => format_byte_rate(value),
         }
     }
 }
@@ -50,7 +54,7 @@ impl fmt::Display for QuantityKind {
         f.write_str(match self {
             QuantityKind::Duration => "duration",
             QuantityKind::Size => "size",
-            QuantityKind::Rate => "rate",
+            QuantityKind::Rate | QuantityKind::WriteRate => "rate",
         })
     }
 }
@@ -229,6 +233,12 @@ pub fn format_rate(bytes_per_second: f64) -> String {
     format!("{} {}", three_significant(value), units[unit])
 }
 
+/// Byte rates, as storage people (and ASR's churn limits) state them: `54 MB/s`.
+pub fn format_byte_rate(bytes_per_second: f64) -> String {
+    let bytes = format_bytes(bytes_per_second);
+    format!("{bytes}/s")
+}
+
 fn three_significant(value: f64) -> String {
     let digits = if value.abs() >= 100.0 {
         0
@@ -293,6 +303,7 @@ mod tests {
         assert_eq!(format_bytes(1_234_567.0), "1.23 MB");
         assert_eq!(format_rate(25e6), "200 Mbps");
         assert_eq!(format_rate(1.75e6), "14 Mbps");
+        assert_eq!(format_byte_rate(54e6), "54 MB/s");
         assert_eq!(format_duration_short(42.46), "42.5s");
         assert_eq!(format_duration_short(750.0), "12m30s");
         assert_eq!(format_duration_short(11_100.0), "3h05m");

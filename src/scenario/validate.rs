@@ -11,7 +11,7 @@ use toml::Value;
 use super::distribution::Distribution;
 use super::locate::{KeyPath, Locator};
 use super::raw::*;
-use super::units::QuantityKind::{self, Duration, Rate, Size};
+use super::units::QuantityKind::{self, Duration, Rate, Size, WriteRate};
 use super::*;
 
 /// ASR limits a recovery plan to 7 groups and 100 VMs.
@@ -199,7 +199,7 @@ impl Checker<'_> {
     fn churn(&mut self, path: &KeyPath, value: &Value) -> Option<Churn> {
         let table = match value {
             Value::Table(t) if t.contains_key("process") => t,
-            _ => return self.dist(path, value, Rate).map(Churn::Constant),
+            _ => return self.dist(path, value, WriteRate).map(Churn::Constant),
         };
         let Some(Value::String(name)) = table.get("process") else {
             self.error(path.key("process"), "`process` must be a string");
@@ -249,8 +249,10 @@ impl Checker<'_> {
         if !ok {
             return None;
         }
-        let rate = |c: &mut Self, key: &str| c.dist(&path.key(key), &table[key], Rate);
-        let hold = |c: &mut Self, key: &str| c.positive_dist(&path.key(key), &table[key], Duration);
+        let rate = |c: &mut Self, key: &str| c.dist(&path.key(key), &table[key], WriteRate);
+        // Holding times may come close to zero (exponential holds are the textbook
+        // Markov-modulated model); the simulation lengthens them to at least 1 s.
+        let hold = |c: &mut Self, key: &str| c.dist(&path.key(key), &table[key], Duration);
         match name {
             "constant" => rate(self, "rate").map(Churn::Constant),
             "piecewise" => {
@@ -279,7 +281,7 @@ impl Checker<'_> {
                         path.key("profile"),
                         format!(
                             "`profile` must list 24 rates, one per hour from 00:00, such as {}",
-                            Rate.example()
+                            WriteRate.example()
                         ),
                     );
                     None
@@ -292,7 +294,7 @@ impl Checker<'_> {
                 }
                 let mut profile = Vec::with_capacity(24);
                 for (h, item) in items.iter().enumerate() {
-                    profile.push(self.fixed(&path.key("profile").index(h), item, Rate)?);
+                    profile.push(self.fixed(&path.key("profile").index(h), item, WriteRate)?);
                 }
                 Some(Churn::Daily { profile })
             }
@@ -1194,9 +1196,9 @@ fn check_reprotect(c: &mut Checker<'_>, raw: Option<&RawReprotect>) -> Option<Re
         0.0,
     );
     let checksum_throughput = match &r.checksum_throughput {
-        Some(v) => c.positive_dist(&p.key("checksum_throughput"), v, Rate),
+        Some(v) => c.positive_dist(&p.key("checksum_throughput"), v, WriteRate),
         // ASR: checksum runs at about 45 MB/s on standard disks.
-        None => Some(Distribution::fixed(Rate, 45e6)),
+        None => Some(Distribution::fixed(WriteRate, 45e6)),
     };
     let autoscale_overhead = match &r.autoscale_overhead {
         Some(v) => c.dist(&p.key("autoscale_overhead"), v, Duration),
@@ -1308,8 +1310,8 @@ fn warn_churn_limits(
             path.key("churn"),
             format!(
                 "peak churn {} (99th percentile) exceeds ASR's {} per VM{}: replication would fall behind",
-                Rate.format(peak),
-                Rate.format(vm_limit),
+                units::format_byte_rate(peak),
+                units::format_byte_rate(vm_limit),
                 if high_churn { "" } else { " (100 MB/s with `high_churn = true`)" }
             ),
         );
@@ -1321,8 +1323,8 @@ fn warn_churn_limits(
                 path.key("churn"),
                 format!(
                     "peak churn per disk {} exceeds ASR's {} for this disk tier",
-                    Rate.format(per_disk),
-                    Rate.format(tier.churn_limit())
+                    units::format_byte_rate(per_disk),
+                    units::format_byte_rate(tier.churn_limit())
                 ),
             );
         }

@@ -4,6 +4,7 @@ mod closed_form;
 mod determinism;
 mod fixed_arithmetic;
 mod invalid_input;
+mod replication_physics;
 mod scenarios;
 mod support;
 mod trace_agreement;

@@ -94,3 +94,66 @@ fn an_unwritable_output_fails_cleanly() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
 }
+
+#[test]
+fn per_vm_output_has_a_row_per_replication_and_vm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8 path");
+    let o = drsim(&[
+        "run",
+        "scenarios/bandwidth-contention.toml",
+        "--per-vm",
+        "--quiet",
+        "--replications",
+        "25",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let vms = std::fs::read_to_string(dir.path().join("vms.csv")).expect("vms.csv");
+    let mut lines = vms.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "replication,vm,group,consistency_group,recovery_point,rpo_s,rto_s,data_lost_bytes,lag_at_outage_s,rpo_alert_s,no_usable_point"
+        )
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 25 * 12);
+    assert!(
+        rows[0].starts_with("0,db-1,db,orders,latest-processed,"),
+        "{}",
+        rows[0]
+    );
+    // The two members of consistency group `orders` share one point: equal RPO.
+    let rpo = |row: &str| row.split(',').nth(5).expect("rpo").to_string();
+    assert_eq!(rpo(rows[0]), rpo(rows[1]));
+}
+
+#[test]
+fn validate_warns_about_churn_beyond_asr_limits() {
+    let text = std::fs::read_to_string(repo().join("scenarios/minimal.toml")).expect("scenario");
+    let heavy = text.replace(
+        "churn = \"200 KB/s\"",
+        "churn = \"60 MB/s\"\ndisk_count = 2\ndisk_tier = \"standard\"",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("heavy.toml");
+    std::fs::write(&path, heavy).expect("write");
+    let o = drsim(&["validate", path.to_str().expect("utf-8")]);
+    assert!(
+        o.status.success(),
+        "warnings do not fail validation: {}",
+        stderr(&o)
+    );
+    let text = stdout(&o);
+    assert!(text.contains("exceeds ASR's 54 MB/s per VM"), "{text}");
+    assert!(
+        text.contains("peak churn per disk 30 MB/s exceeds ASR's 10 MB/s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("mean churn of 480 Mbps but has a mean bandwidth of 100 Mbps"),
+        "{text}"
+    );
+}
