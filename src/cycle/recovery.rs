@@ -6,7 +6,7 @@ use super::replication::{
     time_lag_exceeds,
 };
 use super::{CycleRun, Direction, Event, Observer, Phase, plan::PlanStep};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::{format_bytes, format_rate};
 use crate::scenario::{FaultKind, RecoveryPointChoice};
 
@@ -164,7 +164,7 @@ impl<O: Observer> CycleRun<'_, O> {
                 time_lag_exceeds(history(v), policy.rpo_alert_threshold, history_start, now);
             self.observer.note(now, Phase::Failover, || {
                 format!(
-                    "{}: lag {}, recovery point ({}{}) taken {} ago, usable {} {}; data lost {}{}",
+                    "{}: lag {}, recovery point ({}{}) taken {} ago, {}; data lost {}{}",
                     vm.id,
                     choice.lag,
                     vm.recovery_point.name(),
@@ -172,12 +172,14 @@ impl<O: Observer> CycleRun<'_, O> {
                         .map(|g| format!(", consistency group `{}`", s.consistency_groups[g].id))
                         .unwrap_or_default(),
                     choice.rpo,
-                    if choice.usable_at <= now {
-                        "since"
+                    if choice.failover_processing > SimDuration::ZERO {
+                        format!(
+                            "to be processed at failover ({})",
+                            choice.failover_processing
+                        )
                     } else {
-                        "at"
+                        format!("usable since {}", choice.usable_at)
                     },
-                    choice.usable_at,
                     format_bytes(choice.data_lost_bytes),
                     if choice.fell_back_to_start {
                         " (no scheduled point usable)"
@@ -212,13 +214,10 @@ impl<O: Observer> CycleRun<'_, O> {
             "disaster declared: recovery plan started (unplanned failover)".to_string()
         });
         for v in 0..self.scenario.vms.len() {
-            // With `latest`, the VM's pending data is processed before its disks
-            // can be prepared from it.
-            let ready = now.max(self.points[v].usable_at);
-            self.queue.schedule(
-                ready + self.draws.vms[v].prepare_time,
-                Event::DiskPrepared(v),
-            );
+            // With `latest`, the VM's received data is processed first, then its
+            // disks are prepared from it.
+            let ready = now + self.points[v].failover_processing + self.draws.vms[v].prepare_time;
+            self.queue.schedule(ready, Event::DiskPrepared(v));
         }
     }
 

@@ -17,8 +17,11 @@ use crate::scenario::Distribution;
 pub struct PointChoice {
     /// Write time of the newest data in the point (`t_rp`).
     pub point_time: SimTime,
-    /// When that point became (or becomes, for `latest`) usable at the target.
+    /// When that point became usable at the target (`t0` for `latest`).
     pub usable_at: SimTime,
+    /// Processing the failover itself must do first, once triggered (`latest`
+    /// processes all received data); zero for points already processed.
+    pub failover_processing: SimDuration,
     /// `t0 - t_rp`.
     pub rpo: SimDuration,
     /// Bytes written between `t_rp` and `t0`.
@@ -28,14 +31,6 @@ pub struct PointChoice {
     /// Whether no scheduled point was usable and the VM fell back to the state it
     /// had when replication started.
     pub fell_back_to_start: bool,
-}
-
-impl PointChoice {
-    /// Time the failover of this VM must wait after `t0` for its point
-    /// (non-zero only for `latest`, which processes pending data first).
-    pub fn wait_after(&self, t0: SimTime) -> SimDuration {
-        self.usable_at.since(t0)
-    }
 }
 
 /// How old points are thinned out: all kept for `keep_all_for`, then only the
@@ -131,6 +126,7 @@ fn choice(
     PointChoice {
         point_time,
         usable_at,
+        failover_processing: SimDuration::ZERO,
         rpo: t0.since(point_time),
         data_lost_bytes: (written_at_t0 - fluid::written_at(history, point_time)).max(0.0),
         lag: t0.since(newest_at_target),
@@ -188,14 +184,18 @@ pub fn newest_common_point(
         .collect()
 }
 
-/// ASR's `latest`: everything received is processed first, so the point holds
-/// the newest write at the target (RPO = lag); the processing runs after `t0`.
+/// ASR's `latest`: when the failover is triggered, everything received is
+/// processed first, so the point holds the newest write at the target (RPO =
+/// lag) and the failover waits for that processing.
 pub fn latest_received(ctx: &PointContext<'_>, vm: usize, history: &[Breakpoint]) -> PointChoice {
     let t0 = ctx.t0;
     let newest = newest_write_at_target(history, t0);
     // Index far outside any schedule: its own stream for this one draw.
     let processing = ctx.processing_delay(vm, i64::MIN / 2, t0);
-    choice(t0, history, newest, t0 + processing, false)
+    PointChoice {
+        failover_processing: processing,
+        ..choice(t0, history, newest, t0, false)
+    }
 }
 
 /// How long, between `from` and `to`, the lag exceeded `threshold`: the lag at

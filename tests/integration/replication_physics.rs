@@ -158,3 +158,27 @@ fn more_bandwidth_never_gives_a_worse_rpo_under_the_same_seed() {
         previous = Some(rpo);
     }
 }
+
+#[test]
+fn latest_trades_processing_time_at_failover_for_a_lower_rpo() {
+    // An overloaded link (lag grows) with a 3-minute processing delay.
+    let base = one_vm(
+        "history = \"1h\"\nprocessing_delay = \"3m\"\nrecovery_point = \"latest-processed\"",
+        "2 MB/s",
+        "8 Mbps",
+    );
+    let latest = base.replace(
+        "recovery_point = \"latest-processed\"",
+        "recovery_point = \"latest\"",
+    );
+    let processed = outcomes(&scenario(&base), 200, 4);
+    let latest = outcomes(&scenario(&latest), 200, 4);
+    for (p, l) in processed.iter().zip(&latest) {
+        // `latest` holds everything received: its RPO is the lag itself.
+        assert_eq!(l.rpo, l.lag_at_outage);
+        assert!(l.rpo < p.rpo);
+        // ...and the failover waits 3 minutes for the processing (boot and
+        // preparation are fixed in this scenario).
+        assert_eq!(l.rto.as_millis() - p.rto.as_millis(), 180_000);
+    }
+}
