@@ -43,6 +43,7 @@ impl<O: Observer> CycleRun<'_, O> {
     /// Starts every VM's churn at `start`: its first rate, and its first change.
     pub(super) fn start_churn(&mut self, start: SimTime) {
         let s = self.scenario;
+        let mut initial_rates = Vec::with_capacity(s.vms.len());
         for (v, vm) in s.vms.iter().enumerate() {
             let mut run = ChurnRun {
                 rng: stream(self.seed, self.replication, Purpose::VmChurn(v)),
@@ -89,14 +90,20 @@ impl<O: Observer> CycleRun<'_, O> {
                     )),
                 ),
             };
-            self.forward[vm.link].start_flow(start, v, rate, 0.0);
-            self.forward[vm.link].set_weight(start, v, vm.weight);
+            initial_rates.push(rate);
             if let Some((t, event)) = next
                 && t < self.t0
             {
                 self.queue.schedule(t, event);
             }
             self.churn.push(run);
+        }
+        for (l, link) in self.forward.iter_mut().enumerate() {
+            let on_link = s.vms.iter().enumerate().filter(|(_, vm)| vm.link == l);
+            link.start_flows(
+                start,
+                on_link.map(|(v, vm)| (v, initial_rates[v], vm.weight)),
+            );
         }
     }
 

@@ -217,10 +217,22 @@ impl FluidLink {
         self.reallocate();
     }
 
-    /// Sets a flow's share of a congested link relative to the others (default 1).
-    pub fn set_weight(&mut self, now: SimTime, flow: usize, weight: f64) {
+    /// Starts several flows at once, each `(flow, input rate, weight)` with nothing
+    /// queued: one reallocation for all of them.
+    pub fn start_flows(
+        &mut self,
+        now: SimTime,
+        flows: impl IntoIterator<Item = (usize, f64, f64)>,
+    ) {
         self.advance(now);
-        self.flows[flow].weight = weight;
+        for (flow, input_rate, weight) in flows {
+            self.flows[flow] = Flow {
+                active: true,
+                weight,
+                input_rate,
+                ..Flow::default()
+            };
+        }
         self.reallocate();
     }
 
