@@ -27,7 +27,7 @@ use crate::scenario::Scenario;
 use draws::Draws;
 use fluid::FluidLink;
 pub use outcome::{CycleOutcome, VmOutcome};
-use plan::PlanRun;
+use plan::{PlanEvent, PlanRun, PlanStage};
 use replication::PointChoice;
 pub use trace::{NoTrace, Observer, Phase, TraceEntry, TraceLog};
 
@@ -57,7 +57,6 @@ enum Event {
     Detected,
     Declared,
     DiskPrepared(usize),
-    AzureBooted(usize),
     PrimaryBack,
     ReprotectStart(Direction),
     ChecksumDone(Direction, usize),
@@ -67,7 +66,7 @@ enum Event {
     FailbackStart,
     AzureShutDown(usize),
     FinalSynced(usize),
-    OnPremBooted(usize),
+    Plan(PlanStage, PlanEvent),
 }
 
 /// Progress of one VM's reprotect in one direction.
@@ -115,6 +114,12 @@ struct CycleRun<'a, O: Observer> {
     /// Target slowdowns as `[start, end)` windows with their factor.
     slowdowns: Vec<(SimTime, SimTime, f64)>,
     rpo_alert: Vec<SimDuration>,
+    /// The disaster was not declared: the outage was ridden out.
+    ridden_out: bool,
+    azure_stopped_at: Vec<Option<SimTime>>,
+    stage2_bytes: f64,
+    stage3_bytes: f64,
+    stage4_bytes: f64,
 }
 
 /// Runs replication `replication` of `scenario` with `seed`, narrating to `observer`.
@@ -152,8 +157,20 @@ pub fn run_cycle<O: Observer>(
         queue: EventQueue::with_capacity(history_start, 4 * n + 8),
         t0,
         points: Vec::with_capacity(n),
-        failover: PlanRun::new(n, scenario.groups.len()),
-        failback: PlanRun::new(n, scenario.groups.len()),
+        failover: PlanRun::new(
+            n,
+            scenario.groups.len(),
+            seed,
+            replication,
+            PlanStage::Failover,
+        ),
+        failback: PlanRun::new(
+            n,
+            scenario.groups.len(),
+            seed,
+            replication,
+            PlanStage::Failback,
+        ),
         resync: [vec![VmResync::default(); n], vec![VmResync::default(); n]],
         resyncs_left: [n, n],
         final_sync_pending: vec![false; n],
@@ -162,6 +179,11 @@ pub fn run_cycle<O: Observer>(
         fault_active: vec![false; scenario.faults.len()],
         slowdowns: Vec::new(),
         rpo_alert: vec![SimDuration::ZERO; n],
+        ridden_out: false,
+        azure_stopped_at: vec![None; n],
+        stage2_bytes: 0.0,
+        stage3_bytes: 0.0,
+        stage4_bytes: 0.0,
     };
     run.start_history(history_start);
     run.run_events();
@@ -196,7 +218,6 @@ impl<O: Observer> CycleRun<'_, O> {
             Event::Detected => self.on_detected(now),
             Event::Declared => self.on_declared(now),
             Event::DiskPrepared(vm) => self.on_disk_prepared(now, vm),
-            Event::AzureBooted(vm) => self.on_azure_booted(now, vm),
             Event::PrimaryBack => self.on_primary_back(now),
             Event::ReprotectStart(d) => self.on_reprotect_start(now, d),
             Event::ChecksumDone(d, vm) => self.on_checksum_done(now, d, vm),
@@ -205,7 +226,7 @@ impl<O: Observer> CycleRun<'_, O> {
             Event::FailbackStart => self.on_failback_start(now),
             Event::AzureShutDown(vm) => self.on_azure_shut_down(now, vm),
             Event::FinalSynced(vm) => self.on_final_synced(now, vm),
-            Event::OnPremBooted(vm) => self.on_onprem_booted(now, vm),
+            Event::Plan(stage, event) => self.on_plan_event(stage, event, now),
         }
     }
 
@@ -231,6 +252,10 @@ impl<O: Observer> CycleRun<'_, O> {
         let horizon = t0 + HORIZON;
         let at = self.at;
         let end = |t: Option<SimTime>| t.unwrap_or(horizon);
+        let s = self.scenario;
+        if self.ridden_out {
+            return self.ridden_out_outcome(end(at.primary_back));
+        }
         let stage1_end = end(at.stage1_end);
         let stage2_end = end(at.stage2_end);
         let stage3_start = end(at.stage3_start);
@@ -251,10 +276,24 @@ impl<O: Observer> CycleRun<'_, O> {
                 no_usable_point: p.fell_back_to_start,
             })
             .collect();
+        // Running in Azure: from each VM's boot there until its shutdown at failback.
+        let azure_cost = s
+            .vms
+            .iter()
+            .enumerate()
+            .map(|(v, vm)| {
+                let hours = end(self.azure_stopped_at[v])
+                    .since(end(self.failover.up_at(v)))
+                    .as_secs_f64()
+                    / 3600.0;
+                hours * vm.azure_vm_hour
+            })
+            .sum();
         CycleOutcome {
             replication: self.replication,
             outage_start: t0,
             outage_duration: self.draws.timeline.outage_duration,
+            declared: true,
             rpo: vms.iter().map(|v| v.rpo).max().unwrap_or_default(),
             rto,
             stage1: stage1_end.since(end(at.declared)),
@@ -271,17 +310,78 @@ impl<O: Observer> CycleRun<'_, O> {
                 .max()
                 .unwrap_or_default(),
             rpo_alert: vms.iter().map(|v| v.rpo_alert).max().unwrap_or_default(),
-            consistency_group_rpo: self
-                .scenario
+            consistency_group_rpo: s
                 .consistency_groups
                 .iter()
                 .map(|g| g.vms.iter().map(|&v| vms[v].rpo).max().unwrap_or_default())
                 .collect(),
             primary_data_lost: self.draws.timeline.primary_data_lost,
             closed: at.stage4_end.is_some(),
-            group_rto: (0..self.scenario.groups.len())
+            step_retries: self.failover.step_retries + self.failback.step_retries,
+            allocation_retries: self.failover.allocation_retries,
+            vm_failover_retries: self.failover.vm_retries,
+            stage2_bytes: self.stage2_bytes,
+            stage3_bytes: self.stage3_bytes,
+            stage4_bytes: self.stage4_bytes,
+            azure_cost,
+            group_rto: (0..s.groups.len())
                 .map(|g| end(self.failover.group_done_at(g)).since(t0))
                 .collect(),
+            vms,
+            events: self.queue.delivered(),
+        }
+    }
+
+    /// No failover: service comes back with the primary at `back`; nothing is
+    /// lost (the primary's disks survived) and there is no stage 1 to 4.
+    fn ridden_out_outcome(&self, back: SimTime) -> CycleOutcome {
+        let t0 = self.t0;
+        let down = back.since(t0);
+        let vms = self
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| VmOutcome {
+                rpo: SimDuration::ZERO,
+                rto: down,
+                data_lost_bytes: 0.0,
+                lag_at_outage: p.lag,
+                rpo_alert: self.rpo_alert[i],
+                no_usable_point: false,
+            })
+            .collect::<Vec<_>>();
+        CycleOutcome {
+            replication: self.replication,
+            outage_start: t0,
+            outage_duration: self.draws.timeline.outage_duration,
+            declared: false,
+            rpo: SimDuration::ZERO,
+            rto: down,
+            stage1: SimDuration::ZERO,
+            stage2: SimDuration::ZERO,
+            stage3_downtime: SimDuration::ZERO,
+            stage4: SimDuration::ZERO,
+            unprotected: down,
+            cycle: down,
+            total_downtime: down,
+            data_lost_bytes: 0.0,
+            lag_at_outage: vms
+                .iter()
+                .map(|v| v.lag_at_outage)
+                .max()
+                .unwrap_or_default(),
+            rpo_alert: vms.iter().map(|v| v.rpo_alert).max().unwrap_or_default(),
+            consistency_group_rpo: vec![SimDuration::ZERO; self.scenario.consistency_groups.len()],
+            primary_data_lost: false,
+            closed: self.at.stage4_end.is_some(),
+            step_retries: 0,
+            allocation_retries: 0,
+            vm_failover_retries: 0,
+            stage2_bytes: 0.0,
+            stage3_bytes: 0.0,
+            stage4_bytes: 0.0,
+            azure_cost: 0.0,
+            group_rto: vec![down; self.scenario.groups.len()],
             vms,
             events: self.queue.delivered(),
         }

@@ -12,6 +12,10 @@ pub enum Unit {
     Bytes,
     /// 0 or 1 per replication; its mean is a fraction.
     Flag,
+    /// A number of occurrences.
+    Count,
+    /// Money, in the scenario's `[cost].currency`.
+    Currency,
 }
 
 impl Unit {
@@ -20,6 +24,8 @@ impl Unit {
             Unit::Seconds => "s",
             Unit::Bytes => "bytes",
             Unit::Flag => "fraction",
+            Unit::Count => "count",
+            Unit::Currency => "currency",
         }
     }
 }
@@ -42,6 +48,14 @@ enum Source {
     OutageDuration,
     PrimaryDataLost,
     Closed,
+    Declared,
+    StepRetries,
+    AllocationRetries,
+    VmFailoverRetries,
+    Stage2Bytes,
+    Stage3Bytes,
+    Stage4Bytes,
+    AzureCost,
     RpoMet(SimDuration),
     RtoMet(SimDuration),
     GroupRto(usize),
@@ -90,6 +104,14 @@ impl Metric {
             Source::OutageDuration => s(o.outage_duration),
             Source::PrimaryDataLost => f64::from(u8::from(o.primary_data_lost)),
             Source::Closed => f64::from(u8::from(o.closed)),
+            Source::Declared => f64::from(u8::from(o.declared)),
+            Source::StepRetries => f64::from(o.step_retries),
+            Source::AllocationRetries => f64::from(o.allocation_retries),
+            Source::VmFailoverRetries => f64::from(o.vm_failover_retries),
+            Source::Stage2Bytes => o.stage2_bytes.round(),
+            Source::Stage3Bytes => o.stage3_bytes.round(),
+            Source::Stage4Bytes => o.stage4_bytes.round(),
+            Source::AzureCost => o.azure_cost,
             Source::RpoMet(target) => met(o.rpo, target),
             Source::RtoMet(target) => met(o.rto, target),
             Source::GroupRto(g) => s(o.group_rto[g]),
@@ -100,7 +122,8 @@ impl Metric {
     pub fn format(&self, value: f64) -> String {
         match self.unit {
             Unit::Seconds => format!("{value:.3}"),
-            Unit::Bytes | Unit::Flag => format!("{value:.0}"),
+            Unit::Bytes | Unit::Flag | Unit::Count => format!("{value:.0}"),
+            Unit::Currency => format!("{value:.2}"),
         }
     }
 }
@@ -204,6 +227,28 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Closed,
         ),
     ];
+    list.extend([
+        Metric::new("disaster_declared", Flag, "1 when a disaster was declared and the plan failed over; 0 when the outage was ridden out", Declared),
+        Metric::new("step_retries", Count, "failed attempts of recovery-plan steps, retried (failover and failback)", StepRetries),
+        Metric::new("allocation_retries", Count, "VM creations in the recovery site that failed for lack of capacity, retried", AllocationRetries),
+        Metric::new("vm_failover_retries", Count, "VM failovers that failed once booted, redone", VmFailoverRetries),
+        Metric::new("stage2_bytes", Bytes, "bytes copied back to on-premises by reprotect (stage 2)", Stage2Bytes),
+        Metric::new("stage3_bytes", Bytes, "bytes replicated back after reprotect until failback, final sync included", Stage3Bytes),
+        Metric::new("stage4_bytes", Bytes, "bytes copied to Azure by the reprotect back (stage 4)", Stage4Bytes),
+    ]);
+    if scenario.vms.iter().any(|vm| vm.azure_vm_hour > 0.0) {
+        let currency = if scenario.currency.is_empty() {
+            "in the scenario's currency".to_string()
+        } else {
+            format!("in {}", scenario.currency)
+        };
+        list.push(Metric::new(
+            "azure_cost",
+            Currency,
+            &format!("price of running the VMs in Azure during the cycle, {currency}"),
+            AzureCost,
+        ));
+    }
     // Per-replication verdicts; in the summary their mean is the fraction meeting.
     if let Some(t) = scenario.targets.rpo {
         list.push(Metric::new(

@@ -45,6 +45,8 @@ pub struct Scenario {
     pub reprotect: Reprotect,
     pub failback: Failback,
     pub targets: Targets,
+    /// Currency of `Vm::azure_vm_hour`, for reports.
+    pub currency: String,
     /// Things that are valid but probably not what the author meant.
     pub warnings: Vec<Diagnostic>,
 }
@@ -301,6 +303,27 @@ pub struct Group {
     pub id: String,
     /// Indices into `Scenario::vms`, in file order.
     pub vms: Vec<usize>,
+    /// Scripts and manual actions before the group's VMs start, in order.
+    pub pre: Vec<Step>,
+    /// ...and after all of them run.
+    pub post: Vec<Step>,
+}
+
+/// A script or manual action of a recovery plan.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub kind: StepKind,
+    pub duration: Distribution,
+    /// Chance that an attempt fails; a failed attempt is retried after `retry_delay`.
+    pub failure_probability: f64,
+    pub retry_delay: Distribution,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    Script,
+    Manual,
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +345,11 @@ pub struct Vm {
     pub prepare_time: Distribution,
     /// Boot on-premises at failback (stage 3).
     pub failback_boot_time: Distribution,
+    /// Extra per-VM processing at failover (ASR: 8 to 10 min for some
+    /// VMware/physical machines), after disk preparation.
+    pub extra_processing_time: Distribution,
+    /// Price of running this VM in Azure per hour (the scenario's currency).
+    pub azure_vm_hour: f64,
 }
 
 /// When in the simulated week the disaster strikes.
@@ -345,6 +373,19 @@ pub struct SiteOutage {
 pub struct Recovery {
     pub detection_delay: Distribution,
     pub decision_delay: Distribution,
+    /// Declare a disaster only when the outage is expected to outlast this;
+    /// shorter ones are ridden out (no failover).
+    pub declare_if_expected_longer_than: Option<SimDuration>,
+    /// How far off the expected duration can be: the p95 of estimate/actual (1: exact).
+    pub estimate_error: f64,
+    /// VMs that may be created and booted at once in the recovery site.
+    pub max_concurrent_failovers: Option<usize>,
+    /// Chance that creating a VM fails for lack of capacity; retried after a delay.
+    pub allocation_failure_probability: f64,
+    pub allocation_retry_delay: Distribution,
+    /// Chance that a VM's failover fails once booted; redone after a delay.
+    pub vm_failure_probability: f64,
+    pub vm_retry_delay: Distribution,
 }
 
 #[derive(Debug, Clone)]
@@ -359,10 +400,32 @@ pub struct Reprotect {
     pub primary_data_lost_probability: f64,
 }
 
+/// A weekly window in which failback may start: `day` 0 = Monday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeeklyWindow {
+    /// Start, as time since Monday 00:00.
+    pub start: SimDuration,
+    pub length: SimDuration,
+}
+
+/// Where failback goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailbackLocation {
+    /// The original on-premises VMs: reprotect copies a delta.
+    Original,
+    /// New VMs at the alternate site: reprotect copies every disk in full.
+    Alternate,
+}
+
 #[derive(Debug, Clone)]
 pub struct Failback {
     /// From reverse replication healthy until the failback is started.
     pub wait: Distribution,
+    /// Failback no earlier than this after the failover completed.
+    pub minimum_stay: SimDuration,
+    /// Failback starts only inside one of these (none: any time).
+    pub windows: Vec<WeeklyWindow>,
+    pub location: FailbackLocation,
     pub shutdown_time: Distribution,
     pub final_sync_overhead: Distribution,
 }

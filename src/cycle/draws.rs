@@ -32,6 +32,8 @@ pub enum Purpose {
     /// A multi-VM consistency group's shared point schedule.
     ConsistencyGroup(usize),
     Fault(usize),
+    /// Step durations, failures and retries of plan run 0 (failover) or 1 (failback).
+    Plan(usize),
 }
 
 impl Purpose {
@@ -46,6 +48,7 @@ impl Purpose {
             }
             Purpose::ConsistencyGroup(i) => (6 << 32) | i as u64,
             Purpose::Fault(i) => (7 << 32) | i as u64,
+            Purpose::Plan(i) => (8 << 32) | i as u64,
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct TimelineDraws {
     pub reprotect_delay: SimDuration,
     pub failback_wait: SimDuration,
     pub reprotect_back_delay: SimDuration,
+    /// Expected / actual outage duration, as the team estimates it at decision time.
+    pub estimate_factor: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +108,7 @@ pub struct VmDraws {
     pub crash_phase: SimDuration,
     pub app_phase: SimDuration,
     pub prepare_time: SimDuration,
+    pub extra_processing_time: SimDuration,
     pub boot_time: SimDuration,
     pub reprotect: ReprotectDraws,
     pub shutdown_time: SimDuration,
@@ -150,6 +156,7 @@ impl Draws {
             reprotect_delay: duration(&scenario.reprotect.operator_delay, &mut rng),
             failback_wait: duration(&scenario.failback.wait, &mut rng),
             reprotect_back_delay: duration(&scenario.reprotect.operator_delay, &mut rng),
+            estimate_factor: estimate_factor(scenario.recovery.estimate_error, &mut rng),
         };
         let links = scenario
             .links
@@ -184,6 +191,7 @@ impl Draws {
                     crash_phase: phase(&mut rng, policy.crash_consistent_interval),
                     app_phase: phase(&mut rng, policy.app_consistent_interval),
                     prepare_time: duration(&vm.prepare_time, &mut rng),
+                    extra_processing_time: duration(&vm.extra_processing_time, &mut rng),
                     boot_time: duration(&vm.boot_time, &mut rng),
                     reprotect: reprotect_draws(&mut rng),
                     shutdown_time: duration(&scenario.failback.shutdown_time, &mut rng),
@@ -227,6 +235,19 @@ impl Draws {
             faults,
         }
     }
+}
+
+/// A lognormal factor with median 1 whose 95th percentile is `p95` (exactly 1
+/// when `p95` is 1). Two uniforms are always drawn (Box-Muller), so the draws
+/// after it keep their place in the stream whatever `p95` is.
+fn estimate_factor<R: Rng + ?Sized>(p95: f64, rng: &mut R) -> f64 {
+    let u = 1.0 - unit(rng);
+    let v = unit(rng);
+    if p95 <= 1.0 {
+        return 1.0;
+    }
+    let z = (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos();
+    (p95.ln() / 1.644_853_626_951_472_2 * z).exp()
 }
 
 /// Uniform on [0, 1) with 53 random bits.

@@ -6,8 +6,10 @@
 //! recovery-point processing (a fraction of checksum plus transfer time) and a
 //! fixed autoscale overhead. A lost disk means a full copy instead of a delta.
 
-use super::{CycleRun, Direction, Event, Observer, Phase, plan::PlanStep};
+use super::plan::PlanStage;
+use super::{CycleRun, Direction, Event, Observer, Phase};
 use crate::engine::{SimDuration, SimTime};
+use crate::scenario::FailbackLocation;
 use crate::scenario::units::format_bytes;
 
 fn index(direction: Direction) -> usize {
@@ -56,10 +58,13 @@ impl<O: Observer> CycleRun<'_, O> {
         }
     }
 
-    /// Stage 2 needs a full copy when the disaster destroyed the primary's disks;
-    /// the Azure disks always survive failback, so stage 4 is a delta.
+    /// Stage 2 needs a full copy when the disaster destroyed the primary's disks
+    /// or when failback goes to an alternate location; the Azure disks always
+    /// survive failback, so stage 4 is a delta.
     fn full_copy(&self, direction: Direction) -> bool {
-        direction == Direction::Reverse && self.draws.timeline.primary_data_lost
+        direction == Direction::Reverse
+            && (self.draws.timeline.primary_data_lost
+                || self.scenario.failback.location == FailbackLocation::Alternate)
     }
 
     fn reprotect_draws(&self, direction: Direction, vm: usize) -> super::draws::ReprotectDraws {
@@ -177,14 +182,21 @@ impl<O: Observer> CycleRun<'_, O> {
         match direction {
             Direction::Reverse => {
                 self.at.stage2_end = Some(now);
+                self.stage2_bytes = self.sent_total(Direction::Reverse);
                 self.observer.note(now, Phase::Reprotect, || {
                     "reprotect complete: Azure VMs protected to on-premises".to_string()
                 });
-                let start = now + self.draws.timeline.failback_wait;
+                // Failback after the wait, no sooner than the minimum stay in
+                // Azure, and inside a maintenance window if the plan has them.
+                let f = &self.scenario.failback;
+                let stay_until = self.at.stage1_end.unwrap_or(now) + f.minimum_stay;
+                let earliest = (now + self.draws.timeline.failback_wait).max(stay_until);
+                let start = self.next_failback_window(earliest);
                 self.queue.schedule(start, Event::FailbackStart);
             }
             Direction::Forward => {
                 self.at.stage4_end = Some(now);
+                self.stage4_bytes = self.sent_total(Direction::Forward);
                 self.observer.note(now, Phase::ReprotectBack, || {
                     "reprotect complete: on-premises VMs protected to Azure; cycle closed"
                         .to_string()
@@ -203,6 +215,7 @@ impl<O: Observer> CycleRun<'_, O> {
             let done = now + self.draws.vms[v].shutdown_time;
             self.queue.schedule(done, Event::AzureShutDown(v));
         }
+        self.plan_start(PlanStage::Failback, now);
     }
 
     pub(super) fn on_azure_shut_down(&mut self, now: SimTime, vm: usize) {
@@ -219,6 +232,7 @@ impl<O: Observer> CycleRun<'_, O> {
             )
         });
         self.final_sync_pending[vm] = true;
+        self.azure_stopped_at[vm] = Some(now);
         self.settle_link(now, Direction::Reverse, link);
     }
 
@@ -231,41 +245,59 @@ impl<O: Observer> CycleRun<'_, O> {
         self.observer.note(now, Phase::Failback, || {
             format!("{}: final sync done", s.vms[vm].id)
         });
-        let (queue, draws) = (&mut self.queue, &self.draws);
-        self.failback.on_ready(vm, s.vms[vm].group, |v| {
-            queue.schedule(
-                now + draws.vms[v].failback_boot_time,
-                Event::OnPremBooted(v),
-            );
-        });
+        self.plan_ready(PlanStage::Failback, vm, now);
     }
 
-    pub(super) fn on_onprem_booted(&mut self, now: SimTime, vm: usize) {
+    pub(super) fn on_failback_complete(&mut self, now: SimTime) {
         let s = self.scenario;
+        self.at.stage3_end = Some(now);
+        self.stage3_bytes = self.sent_total(Direction::Reverse) - self.stage2_bytes;
         self.observer.note(now, Phase::Failback, || {
-            format!(
-                "{}: running on-premises (group `{}`)",
-                s.vms[vm].id, s.groups[s.vms[vm].group].id
-            )
+            let site = match s.failback.location {
+                FailbackLocation::Original => &s.sites.primary,
+                FailbackLocation::Alternate => {
+                    s.sites.alternate.as_ref().unwrap_or(&s.sites.primary)
+                }
+            };
+            format!("failback complete: service running on `{}` again", site.id)
         });
-        let (queue, draws) = (&mut self.queue, &self.draws);
-        let step = self.failback.on_booted(vm, now, &s.groups, |v| {
-            queue.schedule(
-                now + draws.vms[v].failback_boot_time,
-                Event::OnPremBooted(v),
-            );
-        });
-        if step == PlanStep::Complete {
-            self.at.stage3_end = Some(now);
-            self.observer.note(now, Phase::Failback, || {
-                format!(
-                    "failback complete: service running on `{}` again",
-                    s.sites.primary.id
-                )
-            });
-            let start = now + self.draws.timeline.reprotect_back_delay;
-            self.queue
-                .schedule(start, Event::ReprotectStart(Direction::Forward));
+        let start = now + self.draws.timeline.reprotect_back_delay;
+        self.queue
+            .schedule(start, Event::ReprotectStart(Direction::Forward));
+    }
+
+    /// Bytes sent so far by every flow in one direction.
+    fn sent_total(&mut self, direction: Direction) -> f64 {
+        let links = match direction {
+            Direction::Forward => &self.forward,
+            Direction::Reverse => &self.reverse,
+        };
+        links
+            .iter()
+            .map(|l| (0..l.flows()).map(|f| l.sent(f)).sum::<f64>())
+            .sum()
+    }
+
+    /// The earliest instant at or after `t` inside a failback window (`t` itself
+    /// when there are none).
+    fn next_failback_window(&self, t: SimTime) -> SimTime {
+        let windows = &self.scenario.failback.windows;
+        if windows.is_empty() {
+            return t;
         }
+        const WEEK: i64 = 7 * 86_400_000;
+        let week_start = t.as_millis().div_euclid(WEEK) * WEEK;
+        windows
+            .iter()
+            .flat_map(|w| {
+                (-1..=1).map(move |k| {
+                    let start = SimTime::from_millis(week_start + k * WEEK + w.start.as_millis());
+                    (start, start + w.length)
+                })
+            })
+            .filter(|&(_, end)| end > t)
+            .map(|(start, _)| start.max(t))
+            .min()
+            .unwrap_or(t)
     }
 }

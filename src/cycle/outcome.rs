@@ -28,6 +28,9 @@ pub struct CycleOutcome {
     /// `t0`, within the simulated week.
     pub outage_start: SimTime,
     pub outage_duration: SimDuration,
+    /// Whether a disaster was declared; when not, the outage was ridden out (no
+    /// failover: RTO is the outage, nothing is lost, no stages 1 to 4).
+    pub declared: bool,
     /// App-level RPO: the worst VM's.
     pub rpo: SimDuration,
     /// From `t0` until the last VM of the plan runs in the recovery site.
@@ -59,6 +62,20 @@ pub struct CycleOutcome {
     /// Whether the cycle closed within the simulation horizon; when not, the stages
     /// that never finished are measured up to the horizon.
     pub closed: bool,
+    /// Failed attempts of plan steps (both plan runs), retried.
+    pub step_retries: u32,
+    /// VM creations in the recovery site that failed for capacity, retried.
+    pub allocation_retries: u32,
+    /// VM failovers that failed once booted, redone.
+    pub vm_failover_retries: u32,
+    /// Bytes sent back to on-premises by reprotect (stage 2).
+    pub stage2_bytes: f64,
+    /// Bytes replicated back after reprotect until failback, final sync included.
+    pub stage3_bytes: f64,
+    /// Bytes sent to Azure by the reprotect back (stage 4).
+    pub stage4_bytes: f64,
+    /// Price of the VMs running in Azure during the cycle (VM-hours x price).
+    pub azure_cost: f64,
     /// Per recovery-plan group: `t0` until its last VM runs in the recovery site.
     pub group_rto: Vec<SimDuration>,
     pub vms: Vec<VmOutcome>,

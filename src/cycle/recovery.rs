@@ -1,11 +1,12 @@
 //! Before the outage and stage 1: replication history, detection, decision and
 //! the recovery plan's failover to Azure.
 
+use super::plan::PlanStage;
 use super::replication::{
     PointChoice, PointContext, Pruning, Schedule, latest_received, newest_common_point,
     time_lag_exceeds,
 };
-use super::{CycleRun, Direction, Event, Observer, Phase, plan::PlanStep};
+use super::{CycleRun, Direction, Event, Observer, Phase};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::{format_bytes, format_rate};
 use crate::scenario::{FaultKind, RecoveryPointChoice};
@@ -208,15 +209,42 @@ impl<O: Observer> CycleRun<'_, O> {
     }
 
     /// Disaster declared: the recovery plan starts; every VM prepares its disks.
+    /// The decision: declare a disaster, or ride the outage out when the site is
+    /// already back or is expected back soon enough (and its data survived).
     pub(super) fn on_declared(&mut self, now: SimTime) {
+        let t = &self.draws.timeline;
+        let back = self.t0 + t.outage_duration;
+        let expected = t.outage_duration.as_secs_f64() * t.estimate_factor;
+        let short = self
+            .scenario
+            .recovery
+            .declare_if_expected_longer_than
+            .is_some_and(|limit| expected <= limit.as_secs_f64());
+        if !t.primary_data_lost && (back <= now || short) {
+            self.ridden_out = true;
+            self.observer.note(now, Phase::Failover, || {
+                if back <= now {
+                    "no failover: the primary site is already back".to_string()
+                } else {
+                    format!(
+                        "no failover: the outage is expected to last {}, within the ride-out limit",
+                        SimDuration::from_secs_f64(expected)
+                    )
+                }
+            });
+            return;
+        }
         self.at.declared = Some(now);
         self.observer.note(now, Phase::Failover, || {
             "disaster declared: recovery plan started (unplanned failover)".to_string()
         });
+        self.plan_start(PlanStage::Failover, now);
         for v in 0..self.scenario.vms.len() {
             // With `latest`, the VM's received data is processed first, then its
             // disks are prepared from it.
-            let ready = now + self.points[v].failover_processing + self.draws.vms[v].prepare_time;
+            let d = &self.draws.vms[v];
+            let ready =
+                now + self.points[v].failover_processing + d.prepare_time + d.extra_processing_time;
             self.queue.schedule(ready, Event::DiskPrepared(v));
         }
     }
@@ -226,61 +254,37 @@ impl<O: Observer> CycleRun<'_, O> {
         self.observer.note(now, Phase::Failover, || {
             format!("{}: disks prepared in Azure", s.vms[vm].id)
         });
-        let (queue, draws) = (&mut self.queue, &self.draws);
-        self.failover.on_ready(vm, s.vms[vm].group, |v| {
-            queue.schedule(now + draws.vms[v].boot_time, Event::AzureBooted(v));
-        });
-        if self.failover.current_group() == s.vms[vm].group {
-            self.observer.note(now, Phase::Failover, || {
-                format!("{}: booting in Azure", s.vms[vm].id)
-            });
-        }
+        self.plan_ready(PlanStage::Failover, vm, now);
     }
 
-    pub(super) fn on_azure_booted(&mut self, now: SimTime, vm: usize) {
+    /// The last group of a plan is done: stage 1 or stage 3 is complete.
+    pub(super) fn on_plan_complete(&mut self, stage: PlanStage, now: SimTime) {
         let s = self.scenario;
-        self.observer.note(now, Phase::Failover, || {
-            format!(
-                "{}: running in Azure (group `{}`)",
-                s.vms[vm].id, s.groups[s.vms[vm].group].id
-            )
-        });
-        let (queue, draws) = (&mut self.queue, &self.draws);
-        let mut started = Vec::new();
-        let step = self.failover.on_booted(vm, now, &s.groups, |v| {
-            queue.schedule(now + draws.vms[v].boot_time, Event::AzureBooted(v));
-            started.push(v);
-        });
-        if self.observer.enabled()
-            && s.groups[s.vms[vm].group]
-                .vms
-                .iter()
-                .all(|&v| self.failover.up_at(v).is_some())
-        {
-            let group = &s.groups[s.vms[vm].group];
-            self.observer.note(now, Phase::Failover, || {
-                format!("group `{}` complete", group.id)
-            });
-            for v in started {
+        match stage {
+            PlanStage::Failover => {
+                self.at.stage1_end = Some(now);
                 self.observer.note(now, Phase::Failover, || {
-                    format!("{}: booting in Azure", s.vms[v].id)
+                    format!(
+                        "recovery plan complete: service restored in `{}` (RTO reached)",
+                        s.sites.recovery.id
+                    )
                 });
+                self.maybe_start_reprotect(now);
             }
-        }
-        if step == PlanStep::Complete {
-            self.at.stage1_end = Some(now);
-            self.observer.note(now, Phase::Failover, || {
-                format!(
-                    "recovery plan complete: service restored in `{}` (RTO reached)",
-                    s.sites.recovery.id
-                )
-            });
-            self.maybe_start_reprotect(now);
+            PlanStage::Failback => self.on_failback_complete(now),
         }
     }
 
     pub(super) fn on_primary_back(&mut self, now: SimTime) {
         self.at.primary_back = Some(now);
+        if self.ridden_out {
+            // Service is back where it was: nothing to fail back, the cycle ends.
+            self.observer.note(now, Phase::Failover, || {
+                "primary site back: service restored without failover".to_string()
+            });
+            self.at.stage4_end = Some(now);
+            return;
+        }
         self.observer.note(now, Phase::Reprotect, || {
             format!(
                 "primary site usable again{}",

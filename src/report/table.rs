@@ -12,6 +12,8 @@ pub fn human(metric: &Metric, value: f64) -> String {
         Unit::Seconds => format_duration_short(value),
         Unit::Bytes => format_bytes(value),
         Unit::Flag => format!("{:.1}%", value * 100.0),
+        Unit::Count => format!("{value:.2}"),
+        Unit::Currency => format!("{value:.2}"),
     }
 }
 

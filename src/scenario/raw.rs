@@ -27,6 +27,7 @@ pub struct RawScenario {
     pub reprotect: Option<RawReprotect>,
     pub failback: Option<RawFailback>,
     pub targets: Option<RawTargets>,
+    pub cost: Option<RawCost>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +80,20 @@ pub struct RawReplication {
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
     pub id: String,
+    #[serde(default)]
+    pub pre: Vec<RawStep>,
+    #[serde(default)]
+    pub post: Vec<RawStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub name: String,
+    pub kind: Option<String>,
+    pub duration: Value,
+    pub failure_probability: Option<f64>,
+    pub retry_delay: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +114,8 @@ pub struct RawVm {
     pub disk_count: Option<i64>,
     pub disk_tier: Option<String>,
     pub high_churn: Option<bool>,
+    pub extra_processing_time: Option<Value>,
+    pub azure_vm_hour: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,6 +138,14 @@ pub struct RawRecovery {
     pub detection_delay: Value,
     pub decision_delay: Value,
     pub prepare_time: Option<Value>,
+    pub extra_processing_time: Option<Value>,
+    pub declare_if_expected_longer_than: Option<Value>,
+    pub estimate_error: Option<f64>,
+    pub max_concurrent_failovers: Option<i64>,
+    pub allocation_failure_probability: Option<f64>,
+    pub allocation_retry_delay: Option<Value>,
+    pub vm_failure_probability: Option<f64>,
+    pub vm_retry_delay: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,8 +162,18 @@ pub struct RawReprotect {
 #[serde(deny_unknown_fields)]
 pub struct RawFailback {
     pub wait: Option<Value>,
+    pub minimum_stay: Option<Value>,
+    pub windows: Option<Vec<String>>,
+    pub location: Option<String>,
     pub shutdown_time: Option<Value>,
     pub final_sync_overhead: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCost {
+    pub azure_vm_hour: Option<f64>,
+    pub currency: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

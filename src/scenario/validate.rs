@@ -324,6 +324,59 @@ impl Checker<'_> {
         .and_then(RecoveryPointChoice::from_name)
     }
 
+    /// A probability of failure per attempt: below 1, or retries would never end.
+    fn probability_below_one(&mut self, path: &KeyPath, value: Option<f64>) -> f64 {
+        let p = value.unwrap_or(0.0);
+        if !(0.0..1.0).contains(&p) {
+            self.error(
+                path.clone(),
+                format!("must be at least 0 and below 1 (failed attempts are retried), got {p}"),
+            );
+            return 0.0;
+        }
+        p
+    }
+
+    fn steps(&mut self, path: &KeyPath, raw: &[RawStep]) -> Option<Vec<Step>> {
+        let mut steps = Vec::with_capacity(raw.len());
+        let mut ok = true;
+        for (i, r) in raw.iter().enumerate() {
+            let at = path.index(i);
+            let kind = match r.kind.as_deref() {
+                None | Some("script") => Some(StepKind::Script),
+                Some(other) => self
+                    .one_of(&at.key("kind"), other, &["script", "manual"], "step kind")
+                    .map(|k| {
+                        if k == "manual" {
+                            StepKind::Manual
+                        } else {
+                            StepKind::Script
+                        }
+                    }),
+            };
+            let duration = self.dist(&at.key("duration"), &r.duration, Duration);
+            let failure_probability =
+                self.probability_below_one(&at.key("failure_probability"), r.failure_probability);
+            let retry_delay = self.dist_or(
+                &at.key("retry_delay"),
+                r.retry_delay.as_ref(),
+                Duration,
+                0.0,
+            );
+            match (kind, duration, retry_delay) {
+                (Some(kind), Some(duration), Some(retry_delay)) => steps.push(Step {
+                    name: r.name.clone(),
+                    kind,
+                    duration,
+                    failure_probability,
+                    retry_delay,
+                }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(steps)
+    }
+
     fn probability(&mut self, path: &KeyPath, value: Option<f64>, default: f64) -> f64 {
         let p = value.unwrap_or(default);
         if !(0.0..=1.0).contains(&p) {
@@ -371,6 +424,33 @@ pub(super) fn validate(
     let default_choice = policy
         .as_ref()
         .map_or(RecoveryPointChoice::LatestProcessed, |p| p.recovery_point);
+    let default_extra = match raw
+        .recovery
+        .as_ref()
+        .and_then(|r| r.extra_processing_time.as_ref())
+    {
+        Some(v) => c.dist(
+            &root.key("recovery").key("extra_processing_time"),
+            v,
+            Duration,
+        ),
+        None => Some(Distribution::fixed(Duration, 0.0)),
+    };
+    let default_price = raw
+        .cost
+        .as_ref()
+        .and_then(|c| c.azure_vm_hour)
+        .unwrap_or(0.0);
+    if !(default_price >= 0.0 && default_price.is_finite()) {
+        c.error(
+            root.key("cost").key("azure_vm_hour"),
+            format!("a price must not be negative, got {default_price}"),
+        );
+    }
+    let vm_defaults = VmDefaults {
+        extra_processing_time: default_extra.as_ref(),
+        azure_vm_hour: default_price,
+    };
     let (groups, vms, consistency_groups) = check_plan(
         &mut c,
         &raw.group,
@@ -378,6 +458,7 @@ pub(super) fn validate(
         &links,
         default_prepare.as_ref(),
         default_choice,
+        &vm_defaults,
     );
     let (outage, faults) = check_outages(&mut c, &raw.outage, sites.as_ref(), links.as_ref());
     let mut policy = policy;
@@ -404,17 +485,66 @@ pub(super) fn validate(
             let p = root.key("recovery");
             let detection_delay = c.dist(&p.key("detection_delay"), &r.detection_delay, Duration);
             let decision_delay = c.dist(&p.key("decision_delay"), &r.decision_delay, Duration);
-            detection_delay
-                .zip(decision_delay)
-                .map(|(detection_delay, decision_delay)| Recovery {
-                    detection_delay,
-                    decision_delay,
+            let declare_if = match &r.declare_if_expected_longer_than {
+                Some(v) => c
+                    .fixed(&p.key("declare_if_expected_longer_than"), v, Duration)
+                    .map(|s| Some(SimDuration::from_secs_f64(s))),
+                None => Some(None),
+            };
+            let estimate_error = r.estimate_error.unwrap_or(1.0);
+            if !(1.0..=100.0).contains(&estimate_error) {
+                c.error(
+                    p.key("estimate_error"),
+                    format!("must be between 1 (exact estimates) and 100 (the p95 of estimate/actual), got {estimate_error}"),
+                );
+            }
+            let max_concurrent = match r.max_concurrent_failovers {
+                Some(n) if n >= 1 => Some(Some(n as usize)),
+                Some(n) => {
+                    c.error(
+                        p.key("max_concurrent_failovers"),
+                        format!("must be at least 1, got {n}"),
+                    );
+                    None
+                }
+                None => Some(None),
+            };
+            let allocation_failure_probability = c.probability_below_one(
+                &p.key("allocation_failure_probability"),
+                r.allocation_failure_probability,
+            );
+            let vm_failure_probability =
+                c.probability_below_one(&p.key("vm_failure_probability"), r.vm_failure_probability);
+            let allocation_retry_delay = c.dist_or(
+                &p.key("allocation_retry_delay"),
+                r.allocation_retry_delay.as_ref(),
+                Duration,
+                600.0,
+            );
+            let vm_retry_delay = c.dist_or(
+                &p.key("vm_retry_delay"),
+                r.vm_retry_delay.as_ref(),
+                Duration,
+                600.0,
+            );
+            (|| {
+                Some(Recovery {
+                    detection_delay: detection_delay?,
+                    decision_delay: decision_delay?,
+                    declare_if_expected_longer_than: declare_if?,
+                    estimate_error,
+                    max_concurrent_failovers: max_concurrent?,
+                    allocation_failure_probability,
+                    allocation_retry_delay: allocation_retry_delay?,
+                    vm_failure_probability,
+                    vm_retry_delay: vm_retry_delay?,
                 })
+            })()
         }
     };
 
     let reprotect = check_reprotect(&mut c, raw.reprotect.as_ref());
-    let failback = check_failback(&mut c, raw.failback.as_ref());
+    let failback = check_failback(&mut c, raw.failback.as_ref(), sites.as_ref());
     let targets = check_targets(&mut c, raw.targets.as_ref());
 
     if let (Some(links), Some(vms)) = (&links, &vms) {
@@ -439,6 +569,11 @@ pub(super) fn validate(
             reprotect: reprotect?,
             failback: failback?,
             targets,
+            currency: raw
+                .cost
+                .as_ref()
+                .and_then(|c| c.currency.clone())
+                .unwrap_or_default(),
             warnings: Vec::new(),
         })
     })();
@@ -677,6 +812,12 @@ fn check_policy(c: &mut Checker<'_>, raw: Option<&RawReplication>) -> Option<Rep
     })
 }
 
+/// Per-VM values set scenario-wide, which a [[vm]] may override.
+struct VmDefaults<'a> {
+    extra_processing_time: Option<&'a Distribution>,
+    azure_vm_hour: f64,
+}
+
 /// The recovery plan's groups, its VMs and their consistency groups; each `None`
 /// when an error was recorded for it.
 type CheckedPlan = (
@@ -692,6 +833,7 @@ fn check_plan(
     links: &Option<Vec<Link>>,
     default_prepare: Option<&Distribution>,
     default_choice: RecoveryPointChoice,
+    vm_defaults: &VmDefaults<'_>,
 ) -> CheckedPlan {
     let mut consistency_groups: Vec<ConsistencyGroup> = Vec::new();
     let mut consistency_ok = true;
@@ -713,13 +855,20 @@ fn check_plan(
     }
     c.unique_ids("group", raw_groups.iter().map(|g| g.id.as_str()));
     let group_ids: Vec<String> = raw_groups.iter().map(|g| g.id.clone()).collect();
-    let mut groups: Vec<Group> = group_ids
-        .iter()
-        .map(|id| Group {
-            id: id.clone(),
+    let mut groups: Vec<Group> = Vec::with_capacity(raw_groups.len());
+    let mut steps_ok = true;
+    for (i, g) in raw_groups.iter().enumerate() {
+        let path = root.key("group").index(i);
+        let pre = c.steps(&path.key("pre"), &g.pre);
+        let post = c.steps(&path.key("post"), &g.post);
+        steps_ok &= pre.is_some() && post.is_some();
+        groups.push(Group {
+            id: g.id.clone(),
             vms: Vec::new(),
-        })
-        .collect();
+            pre: pre.unwrap_or_default(),
+            post: post.unwrap_or_default(),
+        });
+    }
 
     if raw_vms.is_empty() {
         c.error(root.key("vm"), "need at least one [[vm]] to protect");
@@ -796,6 +945,17 @@ fn check_plan(
             Some(value) => c.dist(&path.key("prepare_time"), value, Duration),
             None => default_prepare.cloned(),
         };
+        let extra_processing_time = match &v.extra_processing_time {
+            Some(value) => c.dist(&path.key("extra_processing_time"), value, Duration),
+            None => vm_defaults.extra_processing_time.cloned(),
+        };
+        let azure_vm_hour = v.azure_vm_hour.unwrap_or(vm_defaults.azure_vm_hour);
+        if !(azure_vm_hour >= 0.0 && azure_vm_hour.is_finite()) {
+            c.error(
+                path.key("azure_vm_hour"),
+                format!("a price must not be negative, got {azure_vm_hour}"),
+            );
+        }
         let failback_boot_time = match &v.failback_boot_time {
             Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
             None => boot_time.clone(),
@@ -809,6 +969,7 @@ fn check_plan(
             Some(prepare_time),
             Some(failback_boot_time),
             Some(recovery_point),
+            Some(extra_processing_time),
         ) = (
             group,
             link,
@@ -818,6 +979,7 @@ fn check_plan(
             prepare_time,
             failback_boot_time,
             choice,
+            extra_processing_time,
         )
         else {
             ok = false;
@@ -888,6 +1050,8 @@ fn check_plan(
                 boot_time: boot_time.clone(),
                 prepare_time: prepare_time.clone(),
                 failback_boot_time: failback_boot_time.clone(),
+                extra_processing_time: extra_processing_time.clone(),
+                azure_vm_hour,
             });
         }
     }
@@ -922,7 +1086,7 @@ fn check_plan(
             }
         }
     }
-    let valid_groups = !raw_groups.is_empty() && raw_groups.len() <= MAX_GROUPS;
+    let valid_groups = !raw_groups.is_empty() && raw_groups.len() <= MAX_GROUPS && steps_ok;
     (
         valid_groups.then_some(groups),
         (ok && !vms.is_empty()).then_some(vms),
@@ -1236,23 +1400,88 @@ fn check_reprotect(c: &mut Checker<'_>, raw: Option<&RawReprotect>) -> Option<Re
     })
 }
 
-fn check_failback(c: &mut Checker<'_>, raw: Option<&RawFailback>) -> Option<Failback> {
+fn check_failback(
+    c: &mut Checker<'_>,
+    raw: Option<&RawFailback>,
+    sites: Option<&Sites>,
+) -> Option<Failback> {
     let p = KeyPath::root().key("failback");
-    let (wait, shutdown, sync) = match raw {
-        Some(r) => (
-            r.wait.as_ref(),
-            r.shutdown_time.as_ref(),
-            r.final_sync_overhead.as_ref(),
-        ),
-        None => (None, None, None),
+    let empty = RawFailback {
+        wait: None,
+        minimum_stay: None,
+        windows: None,
+        location: None,
+        shutdown_time: None,
+        final_sync_overhead: None,
     };
-    let wait = c.dist_or(&p.key("wait"), wait, Duration, 0.0);
-    let shutdown_time = c.dist_or(&p.key("shutdown_time"), shutdown, Duration, 0.0);
-    let final_sync_overhead = c.dist_or(&p.key("final_sync_overhead"), sync, Duration, 0.0);
+    let r = raw.unwrap_or(&empty);
+    let wait = c.dist_or(&p.key("wait"), r.wait.as_ref(), Duration, 0.0);
+    let minimum_stay = c.fixed_duration_or(&p.key("minimum_stay"), r.minimum_stay.as_ref(), 0);
+    let shutdown_time = c.dist_or(
+        &p.key("shutdown_time"),
+        r.shutdown_time.as_ref(),
+        Duration,
+        0.0,
+    );
+    let final_sync_overhead = c.dist_or(
+        &p.key("final_sync_overhead"),
+        r.final_sync_overhead.as_ref(),
+        Duration,
+        0.0,
+    );
+    let mut windows = Vec::new();
+    for (i, text) in r.windows.iter().flatten().enumerate() {
+        match parse_weekly_window(text) {
+            Some(w) => windows.push(w),
+            None => c.error(
+                p.key("windows").index(i),
+                format!("`{text}` is not a weekly window; write a day and a time range such as \"Sun 02:00-06:00\" (days: {})", WEEKDAYS.join(", ")),
+            ),
+        }
+    }
+    let location = match r.location.as_deref() {
+        None | Some("original") => Some(FailbackLocation::Original),
+        Some(other) => {
+            match c.one_of(
+                &p.key("location"),
+                other,
+                &["original", "alternate"],
+                "failback location",
+            ) {
+                Some(_) if sites.is_some_and(|s| s.alternate.is_none()) => {
+                    c.error(p.key("location"), "failback to an alternate location needs a [[site]] with role = \"alternate\"");
+                    None
+                }
+                Some(_) => Some(FailbackLocation::Alternate),
+                None => None,
+            }
+        }
+    };
     Some(Failback {
         wait: wait?,
+        minimum_stay: minimum_stay?,
+        windows,
+        location: location?,
         shutdown_time: shutdown_time?,
         final_sync_overhead: final_sync_overhead?,
+    })
+}
+
+/// `"Sun 02:00-06:00"` -> a window of 4 h from Sunday 02:00; a range past
+/// midnight (`"Sat 22:00-02:00"`) runs into the next day.
+fn parse_weekly_window(text: &str) -> Option<WeeklyWindow> {
+    let (day, range) = text.trim().split_once(' ')?;
+    let (from, to) = range.trim().split_once('-')?;
+    let start = parse_weekday_time(&format!("{day} {}", from.trim()))?;
+    let end_same_day = parse_weekday_time(&format!("{day} {}", to.trim()))?;
+    let length = if end_same_day > start {
+        end_same_day.since(start)
+    } else {
+        end_same_day.since(start - SimDuration::from_secs(86_400))
+    };
+    Some(WeeklyWindow {
+        start: start.since(SimTime::EPOCH),
+        length,
     })
 }
 
@@ -1358,6 +1587,16 @@ fn warn_overloaded_links(c: &mut Checker<'_>, links: &[Link], vms: &[Vm]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weekly_windows() {
+        let w = parse_weekly_window("Sun 02:00-06:00").unwrap();
+        assert_eq!(w.start, SimDuration::from_secs((6 * 24 + 2) * 3600));
+        assert_eq!(w.length, SimDuration::from_secs(4 * 3600));
+        let w = parse_weekly_window("Sat 22:00-02:00").unwrap();
+        assert_eq!(w.length, SimDuration::from_secs(4 * 3600));
+        assert!(parse_weekly_window("Sun 02:00").is_none());
+    }
 
     #[test]
     fn weekday_times() {

@@ -50,7 +50,10 @@ fn bytes_are_conserved_at_every_event_in_every_shipped_scenario() {
         for k in 0..8 {
             let mut inspector = Inspector::default();
             run_cycle(&s, 3, k, &mut inspector);
-            assert!(inspector.events > 10);
+            assert!(
+                inspector.events >= 4,
+                "at least outage, detection, decision, site back"
+            );
             assert!(
                 inspector.worst_relative_error < 1e-9,
                 "{}: replication {k}: bytes written != sent + queued (relative error {})",
