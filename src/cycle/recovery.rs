@@ -222,6 +222,10 @@ impl<O: Observer> CycleRun<'_, O> {
             .is_some_and(|limit| expected <= limit.as_secs_f64());
         if !t.primary_data_lost && (back <= now || short) {
             self.ridden_out = true;
+            if self.at.primary_back.is_some() {
+                // The site came back before anyone declared: the cycle is over.
+                self.at.stage4_end = Some(now);
+            }
             self.observer.note(now, Phase::Failover, || {
                 if back <= now {
                     "no failover: the primary site is already back".to_string()

@@ -3,7 +3,7 @@
 
 use crate::support::{outcomes, scenario};
 
-const FIXED: &str = r#"
+pub const FIXED: &str = r#"
 [[site]]
 id = "dc"
 role = "primary"

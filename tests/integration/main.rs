@@ -4,6 +4,7 @@ mod closed_form;
 mod determinism;
 mod fixed_arithmetic;
 mod invalid_input;
+mod recovery_physics;
 mod replication_physics;
 mod scenarios;
 mod support;

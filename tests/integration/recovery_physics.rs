@@ -1,0 +1,242 @@
+//! Recovery physics: plan order, capacity, steps, failback windows, ride-out,
+//! and ASR's documented reprotect example.
+
+use std::collections::BTreeMap;
+
+use drsim::cycle::{Phase, TraceLog, run_cycle};
+use drsim::engine::{SimDuration, SimTime};
+use drsim::scenario::Scenario;
+
+use crate::fixed_arithmetic::FIXED;
+use crate::support::{outcomes, repo, scenario, toml_files};
+
+/// Per VM id: when it first started booting and when it ran, in one plan run.
+struct PlanTimes {
+    boot_start: BTreeMap<String, SimTime>,
+    running: BTreeMap<String, SimTime>,
+}
+
+fn plan_times(log: &TraceLog, phase: Phase, place: &str) -> PlanTimes {
+    let mut times = PlanTimes {
+        boot_start: BTreeMap::new(),
+        running: BTreeMap::new(),
+    };
+    for e in log.entries.iter().filter(|e| e.phase == phase) {
+        if let Some(vm) = e.text.strip_suffix(&format!(": booting {place}")) {
+            times.boot_start.entry(vm.to_string()).or_insert(e.time);
+        } else if let Some((vm, _)) = e.text.split_once(&format!(": running {place} (group")) {
+            times.running.insert(vm.to_string(), e.time);
+        }
+    }
+    times
+}
+
+#[test]
+fn no_vm_of_group_n_plus_1_starts_before_group_n_has_booted() {
+    for path in toml_files(&repo().join("scenarios")) {
+        let s = Scenario::from_path(&path).expect("valid");
+        for k in 0..15 {
+            let mut log = TraceLog::default();
+            let outcome = run_cycle(&s, 5, k, &mut log);
+            if !outcome.declared {
+                continue;
+            }
+            for (phase, place) in [
+                (Phase::Failover, "in Azure"),
+                (Phase::Failback, "on-premises"),
+            ] {
+                let t = plan_times(&log, phase, place);
+                for pair in s.groups.windows(2) {
+                    let previous_done = pair[0]
+                        .vms
+                        .iter()
+                        .map(|&v| t.running.get(&s.vms[v].id).copied())
+                        .max()
+                        .flatten();
+                    for &v in &pair[1].vms {
+                        let Some(&start) = t.boot_start.get(&s.vms[v].id) else {
+                            continue;
+                        };
+                        let done =
+                            previous_done.expect("the previous group ran before this one started");
+                        assert!(
+                            start >= done,
+                            "{}: replication {k}: {} booted at {start} before group `{}` was up at {done}",
+                            path.display(),
+                            s.vms[v].id,
+                            pair[0].id
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn never_more_concurrent_failovers_than_the_limit() {
+    let s = Scenario::from_path(&repo().join("scenarios/maintenance-window.toml")).expect("valid");
+    let limit = s
+        .recovery
+        .max_concurrent_failovers
+        .expect("the scenario sets a limit");
+    let mut peak_seen = 0;
+    for k in 0..40 {
+        let mut log = TraceLog::default();
+        run_cycle(&s, 8, k, &mut log);
+        let t = plan_times(&log, Phase::Failover, "in Azure");
+        // In flight from a VM's first boot attempt until it runs (retries hold the slot).
+        let mut changes: Vec<(SimTime, i32)> = Vec::new();
+        for (vm, &start) in &t.boot_start {
+            changes.push((start, 1));
+            changes.push((t.running[vm], -1));
+        }
+        // At equal times the release comes first: a slot is handed over at once.
+        changes.sort_by_key(|&(time, delta)| (time, delta));
+        let mut in_flight = 0;
+        for (_, delta) in changes {
+            in_flight += delta;
+            assert!(
+                in_flight <= limit as i32,
+                "replication {k}: {in_flight} concurrent failovers"
+            );
+            peak_seen = peak_seen.max(in_flight);
+        }
+    }
+    assert_eq!(peak_seen, limit as i32, "the limit binds in this scenario");
+}
+
+#[test]
+fn steps_and_a_capacity_of_one_add_up_by_hand() {
+    let text = FIXED
+        .replace(
+            "[[group]]\nid = \"db\"\n",
+            "[[group]]\nid = \"db\"\npost = [{ name = \"check\", duration = \"3m\" }]\n",
+        )
+        .replace(
+            "[[group]]\nid = \"web\"\n",
+            "[[group]]\nid = \"web\"\npre = [{ name = \"dns\", duration = \"2m\" }]\n",
+        )
+        .replace(
+            "decision_delay = \"10m\"",
+            "decision_delay = \"10m\"\nmax_concurrent_failovers = 1",
+        );
+    let s = scenario(&text);
+    for o in outcomes(&s, 3, 1) {
+        let secs = |d: SimDuration| d.as_secs_f64();
+        // Declared at 15 min; db1 boots 19 -> 39 min; its post-step 39 -> 42 min;
+        // the web pre-step 42 -> 44 min; one VM at a time: web1 44 -> 49, web2 49 -> 54.
+        assert_eq!(secs(o.group_rto[0]), 42.0 * 60.0);
+        assert_eq!(secs(o.rto), 54.0 * 60.0);
+        assert_eq!(secs(o.stage1), 39.0 * 60.0);
+        // Failback runs the same plan (no capacity limit on-premises): ready at
+        // 480 s, db1 up at 1380 s, post-step to 1560 s, pre-step to 1680 s, web
+        // up at 1980 s.
+        assert_eq!(secs(o.stage3_downtime), 1980.0);
+        assert_eq!(secs(o.cycle), 121_380.0);
+    }
+}
+
+#[test]
+fn failback_waits_for_the_minimum_stay_and_the_weekly_window() {
+    let text = FIXED.replace(
+        "wait = \"1d\"",
+        "wait = \"1d\"\nminimum_stay = \"3d\"\nwindows = [\"Sun 02:00-06:00\"]",
+    );
+    let s = scenario(&text);
+    for o in outcomes(&s, 3, 1) {
+        // t0 = Wed 12:00. Reprotect healthy Wed 19:35, +1 d wait: Thu 19:35; but the
+        // failover ended Wed 12:44 and the stay is 3 d: Sat 12:44; next window: Sun
+        // 02:00 = t0 + 3 d 14 h = 309 600 s. Then 1680 s of downtime, 1800 s delay
+        // and 3900 s of reprotect: the cycle closes at 316 980 s.
+        assert_eq!(o.cycle.as_secs_f64(), 316_980.0);
+        assert_eq!(
+            o.unprotected.as_secs_f64(),
+            27_300.0 + (316_980.0 - 309_600.0)
+        );
+    }
+}
+
+#[test]
+fn short_outages_are_ridden_out() {
+    let text = FIXED.replace(
+        "decision_delay = \"10m\"",
+        "decision_delay = \"10m\"\ndeclare_if_expected_longer_than = \"8h\"",
+    );
+    for o in outcomes(&scenario(&text), 20, 1) {
+        assert!(!o.declared && o.closed);
+        assert_eq!(o.rto.as_secs_f64(), 6.0 * 3600.0);
+        assert_eq!(o.cycle, o.rto);
+        assert_eq!((o.rpo, o.data_lost_bytes), (SimDuration::ZERO, 0.0));
+    }
+    // A poor estimate (p95 of estimate/actual = 3) declares some and not others.
+    let fuzzy = text.replace(
+        "declare_if_expected_longer_than = \"8h\"",
+        "declare_if_expected_longer_than = \"8h\"\nestimate_error = 3.0",
+    );
+    let runs = outcomes(&scenario(&fuzzy), 400, 1);
+    let declared = runs.iter().filter(|o| o.declared).count();
+    // P(6 h x factor > 8 h) = P(z > ln(4/3) / (ln 3 / 1.645)) = P(z > 0.43) = 0.33.
+    assert!((100..170).contains(&declared), "{declared} of 400 declared");
+}
+
+/// ASR's documented reprotect lower bound: checksum of 72 min, 45 GB changed
+/// sent at 14 MB/s (the documentation writes "14 Mbps"; only bytes per second
+/// give its "at least about 3 h"), processing about 1/5 of the two, and 20 to
+/// 30 min of autoscale.
+#[test]
+fn asr_documented_reprotect_example() {
+    let text = r#"
+[[site]]
+id = "dc"
+role = "primary"
+[[site]]
+id = "azure"
+role = "recovery"
+[[link]]
+id = "wan"
+from = "dc"
+to = "azure"
+bandwidth = "14 MB/s"
+[replication]
+processing_delay = "0s"
+[[group]]
+id = "g"
+[[vm]]
+id = "vm"
+group = "g"
+disk_size = "194.4 GB"
+churn = "100 KB/s"
+boot_time = "5m"
+[[outage]]
+kind = "site"
+site = "dc"
+duration = "446880s"
+[recovery]
+detection_delay = "5m"
+decision_delay = "10m"
+[reprotect]
+checksum_throughput = "45 MB/s"
+processing_fraction = 0.2
+autoscale_overhead = "25m"
+"#;
+    for o in outcomes(&scenario(text), 10, 3) {
+        // Checksum: 194.4 GB / 45 MB/s = 4320 s = 72 min. Changed: 100 KB/s from the
+        // VM's boot in Azure (t0 + 20 min) to the checksum's end (t0 + 446 880 s +
+        // 4320 s) = 45 GB, plus the few MB the primary kept.
+        let changed = 1e5 * (446_880.0 + 4320.0 - 1200.0) + o.vms[0].data_lost_bytes;
+        assert!((changed - 45e9).abs() < 5e7);
+        // The VM keeps writing while the delta drains: 14 MB/s - 100 KB/s.
+        let transfer = changed / (14e6 - 1e5);
+        let expected = (4320.0 + transfer) * 1.2 + 1500.0;
+        let stage2 = o.stage2.as_secs_f64();
+        assert!(
+            (stage2 - expected).abs() < 0.01,
+            "stage 2 took {stage2} s, expected {expected} s"
+        );
+        assert!(
+            (2.75 * 3600.0..3.25 * 3600.0).contains(&stage2),
+            "about 3 h: {stage2} s"
+        );
+    }
+}
