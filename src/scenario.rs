@@ -67,8 +67,7 @@ pub struct Site {
 pub struct Sites {
     pub primary: Site,
     pub recovery: Site,
-    /// Where failback goes when the primary is not the failback target (alternate
-    /// location); modelled in a later version, described today.
+    /// The alternate failback location, used when `failback.location` is alternate.
     pub alternate: Option<Site>,
 }
 

@@ -57,6 +57,28 @@ pub fn describe(s: &Scenario) -> String {
     ));
     for (g, group) in s.groups.iter().enumerate() {
         let mut text = format!("  {}. `{}`:", g + 1, group.id);
+        for (label, steps) in [("before", &group.pre), ("after", &group.post)] {
+            for step in steps {
+                let _ = write!(
+                    text,
+                    "\n     {label} the VMs: {} `{}`, {}{}",
+                    match step.kind {
+                        crate::scenario::StepKind::Script => "script",
+                        crate::scenario::StepKind::Manual => "manual action",
+                    },
+                    step.name,
+                    step.duration,
+                    if step.failure_probability > 0.0 {
+                        format!(
+                            ", fails with probability {} (retry after {})",
+                            step.failure_probability, step.retry_delay
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
         for &v in &group.vms {
             let vm = &s.vms[v];
             let _ = write!(
@@ -112,10 +134,37 @@ pub fn describe(s: &Scenario) -> String {
         };
         line(format!("fault: {what}, {when}, for {}", fault.duration));
     }
-    line(format!(
+    let r = &s.recovery;
+    let mut recovery = format!(
         "recovery: detection {}, decision {}",
-        s.recovery.detection_delay, s.recovery.decision_delay
-    ));
+        r.detection_delay, r.decision_delay
+    );
+    if let Some(limit) = r.declare_if_expected_longer_than {
+        let _ = write!(
+            recovery,
+            "; declared only if the outage is expected to last over {} (estimate p95 error x{})",
+            format_duration_s(limit.as_secs_f64()),
+            r.estimate_error
+        );
+    }
+    if let Some(n) = r.max_concurrent_failovers {
+        let _ = write!(recovery, "; at most {n} VM failovers at once");
+    }
+    if r.allocation_failure_probability > 0.0 {
+        let _ = write!(
+            recovery,
+            "; VM allocation fails with probability {} (retry after {})",
+            r.allocation_failure_probability, r.allocation_retry_delay
+        );
+    }
+    if r.vm_failure_probability > 0.0 {
+        let _ = write!(
+            recovery,
+            "; VM failover fails with probability {} (retry after {})",
+            r.vm_failure_probability, r.vm_retry_delay
+        );
+    }
+    line(recovery);
     let r = &s.reprotect;
     line(format!(
         "reprotect: operator delay {}, checksum at {}, processing {:.0}% of checksum+transfer, autoscale {}, primary disks lost with probability {}",
@@ -126,9 +175,36 @@ pub fn describe(s: &Scenario) -> String {
         r.primary_data_lost_probability
     ));
     let f = &s.failback;
+    let windows: Vec<String> = f
+        .windows
+        .iter()
+        .map(|w| {
+            let start = crate::engine::SimTime::EPOCH + w.start;
+            format!("{start} for {}", format_duration_s(w.length.as_secs_f64()))
+        })
+        .collect();
     line(format!(
-        "failback: after a wait of {}, shutdown {}, final sync overhead {}",
-        f.wait, f.shutdown_time, f.final_sync_overhead
+        "failback to the {} location: after a wait of {}{}{}, shutdown {}, final sync overhead {}",
+        match f.location {
+            crate::scenario::FailbackLocation::Original => "original",
+            crate::scenario::FailbackLocation::Alternate => "alternate (full copy at reprotect)",
+        },
+        f.wait,
+        if f.minimum_stay > crate::engine::SimDuration::ZERO {
+            format!(
+                ", at least {} after the failover",
+                format_duration_s(f.minimum_stay.as_secs_f64())
+            )
+        } else {
+            String::new()
+        },
+        if windows.is_empty() {
+            String::new()
+        } else {
+            format!(", only in the weekly window(s) {}", windows.join(", "))
+        },
+        f.shutdown_time,
+        f.final_sync_overhead
     ));
     let target = |t: Option<crate::engine::SimDuration>| {
         t.map_or("none".to_string(), |d| format_duration_s(d.as_secs_f64()))
