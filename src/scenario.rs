@@ -372,6 +372,9 @@ pub struct SiteOutage {
 pub struct Recovery {
     pub detection_delay: Distribution,
     pub decision_delay: Distribution,
+    /// Disk preparation speed at failover: each VM's disks add `size / rate` to
+    /// its preparation (drawn per VM); `None`: preparation does not depend on size.
+    pub prepare_throughput: Option<Distribution>,
     /// Declare a disaster only when the outage is expected to outlast this;
     /// shorter ones are ridden out (no failover).
     pub declare_if_expected_longer_than: Option<SimDuration>,

@@ -109,6 +109,8 @@ pub struct VmDraws {
     pub app_phase: SimDuration,
     pub prepare_time: SimDuration,
     pub extra_processing_time: SimDuration,
+    /// Disk size / preparation throughput, when the scenario sets one.
+    pub prepare_by_size: SimDuration,
     pub boot_time: SimDuration,
     pub reprotect: ReprotectDraws,
     pub shutdown_time: SimDuration,
@@ -192,6 +194,12 @@ impl Draws {
                     app_phase: phase(&mut rng, policy.app_consistent_interval),
                     prepare_time: duration(&vm.prepare_time, &mut rng),
                     extra_processing_time: duration(&vm.extra_processing_time, &mut rng),
+                    prepare_by_size: match &scenario.recovery.prepare_throughput {
+                        Some(rate) => {
+                            SimDuration::from_secs_f64(vm.disk_bytes / rate.sample(&mut rng))
+                        }
+                        None => SimDuration::ZERO,
+                    },
                     boot_time: duration(&vm.boot_time, &mut rng),
                     reprotect: reprotect_draws(&mut rng),
                     shutdown_time: duration(&scenario.failback.shutdown_time, &mut rng),

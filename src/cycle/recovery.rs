@@ -247,8 +247,11 @@ impl<O: Observer> CycleRun<'_, O> {
             // With `latest`, the VM's received data is processed first, then its
             // disks are prepared from it.
             let d = &self.draws.vms[v];
-            let ready =
-                now + self.points[v].failover_processing + d.prepare_time + d.extra_processing_time;
+            let ready = now
+                + self.points[v].failover_processing
+                + d.prepare_time
+                + d.prepare_by_size
+                + d.extra_processing_time;
             self.queue.schedule(ready, Event::DiskPrepared(v));
         }
     }

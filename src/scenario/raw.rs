@@ -139,6 +139,7 @@ pub struct RawRecovery {
     pub decision_delay: Value,
     pub prepare_time: Option<Value>,
     pub extra_processing_time: Option<Value>,
+    pub prepare_throughput: Option<Value>,
     pub declare_if_expected_longer_than: Option<Value>,
     pub estimate_error: Option<f64>,
     pub max_concurrent_failovers: Option<i64>,

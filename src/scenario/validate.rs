@@ -491,6 +491,12 @@ pub(super) fn validate(
                     .map(|s| Some(SimDuration::from_secs_f64(s))),
                 None => Some(None),
             };
+            let prepare_throughput = match &r.prepare_throughput {
+                Some(v) => c
+                    .positive_dist(&p.key("prepare_throughput"), v, WriteRate)
+                    .map(Some),
+                None => Some(None),
+            };
             let estimate_error = r.estimate_error.unwrap_or(1.0);
             if !(1.0..=100.0).contains(&estimate_error) {
                 c.error(
@@ -531,6 +537,7 @@ pub(super) fn validate(
                 Some(Recovery {
                     detection_delay: detection_delay?,
                     decision_delay: decision_delay?,
+                    prepare_throughput: prepare_throughput?,
                     declare_if_expected_longer_than: declare_if?,
                     estimate_error,
                     max_concurrent_failovers: max_concurrent?,

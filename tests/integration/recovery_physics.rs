@@ -240,3 +240,18 @@ autoscale_overhead = "25m"
         );
     }
 }
+
+#[test]
+fn disk_preparation_can_depend_on_disk_size() {
+    // 90 GB at 100 MB/s adds 900 s to db1's preparation: it is up at 19 min +
+    // 15 min + 20 min of boot = 54 min; web1 and web2 (45 GB: +450 s) are ready
+    // by then and boot 5 min: the RTO grows from 44 to 59 min.
+    let text = FIXED.replace(
+        "decision_delay = \"10m\"",
+        "decision_delay = \"10m\"\nprepare_throughput = \"100 MB/s\"",
+    );
+    for o in outcomes(&scenario(&text), 3, 1) {
+        assert_eq!(o.group_rto[0].as_secs_f64(), 54.0 * 60.0);
+        assert_eq!(o.rto.as_secs_f64(), 59.0 * 60.0);
+    }
+}
