@@ -10,7 +10,7 @@ use crate::cycle::{TraceLog, run_cycle};
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, MonteCarloError, RunConfig};
 use crate::report::csv::{ReplicationsWriter, VmsWriter, summary_csv};
-use crate::report::{AtomicFile, describe, table, trace, write_atomically};
+use crate::report::{AtomicFile, chart, describe, html, table, trace, write_atomically};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats::Collector;
 
@@ -49,6 +49,9 @@ pub enum Command {
         /// Also write vms.csv: one row per replication and VM.
         #[arg(long)]
         per_vm: bool,
+        /// Write only the CSV files: no charts, no report.html.
+        #[arg(long)]
+        no_charts: bool,
     },
     /// Check a scenario file and describe what it models.
     Validate { scenario: PathBuf },
@@ -104,6 +107,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             out,
             quiet,
             per_vm,
+            no_charts,
         } => {
             let s = Scenario::from_path(&scenario)?;
             let mut config = RunConfig::from_scenario(&s);
@@ -111,7 +115,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             config.seed = seed.unwrap_or(config.seed);
             config.threads = threads.map(|t| t as usize);
             let out = out.unwrap_or_else(|| default_output_dir(&scenario));
-            let text = run_to_directory(&s, config, &out, RunOutputs { quiet, per_vm })?;
+            let text = run_to_directory(
+                &s,
+                config,
+                &out,
+                RunOutputs {
+                    quiet,
+                    per_vm,
+                    charts: !no_charts,
+                },
+            )?;
             if !quiet {
                 print!("{text}");
             }
@@ -155,6 +168,8 @@ pub struct RunOutputs {
     pub quiet: bool,
     /// Also `vms.csv`.
     pub per_vm: bool,
+    /// SVG and PNG charts and `report.html`.
+    pub charts: bool,
 }
 
 /// Runs the simulation and writes `replications.csv` and `summary.csv` (and
@@ -205,6 +220,10 @@ pub fn run_to_directory(
         vm_rows.flush().map_err(|e| output_error(&vms_path, e))?;
     }
     drop(vm_rows);
+    let charts = match outputs.charts {
+        true => chart::charts_for_run(&collector, s).map_err(|e| output_error(out, e))?,
+        false => Vec::new(),
+    };
     let summary = collector.finish();
     let summary_path = out.join("summary.csv");
     let bytes = summary_csv(&summary).map_err(|e| output_error(&summary_path, e))?;
@@ -218,6 +237,26 @@ pub fn run_to_directory(
     if let Some(vms_file) = vms_file {
         vms_file.commit().map_err(|e| output_error(&vms_path, e))?;
         written_files.push(vms_path.display().to_string());
+    }
+    for c in &charts {
+        for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
+            let path = out.join(format!("{}.{ext}", c.name));
+            write_atomically(&path, bytes).map_err(|e| output_error(&path, e))?;
+            written_files.push(path.display().to_string());
+        }
+    }
+    if outputs.charts {
+        let page = html::render(
+            s,
+            &describe::describe(s),
+            config.replications,
+            config.seed,
+            &summary,
+            &charts,
+        );
+        let path = out.join("report.html");
+        write_atomically(&path, page.as_bytes()).map_err(|e| output_error(&path, e))?;
+        written_files.push(path.display().to_string());
     }
     let title = format!(
         "drsim: `{}`, {} replications, seed {}",

@@ -7,8 +7,10 @@
 //! a reader never sees a half-written file and a failed run leaves old results
 //! intact.
 
+pub mod chart;
 pub mod csv;
 pub mod describe;
+pub mod html;
 pub mod table;
 pub mod trace;
 

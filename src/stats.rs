@@ -135,6 +135,12 @@ impl Collector {
         }
     }
 
+    /// The values of the metric named `name`, in replication order.
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        let i = self.metrics.iter().position(|m| m.name == name)?;
+        Some(&self.columns[i])
+    }
+
     /// One summary per metric, in metric order; empty when nothing was pushed.
     pub fn finish(self) -> Vec<MetricSummary> {
         self.metrics

@@ -71,9 +71,24 @@ fn every_shipped_scenario_validates_and_runs() {
         // Every shipped scenario states an RPO target, so the fraction is filled in.
         let fraction: f64 = cells[11].parse().expect("fraction meeting the RPO target");
         assert!((0.0..=1.0).contains(&fraction));
-        // No temporary files are left behind.
-        let leftovers = std::fs::read_dir(dir.path()).expect("dir").count();
-        assert_eq!(leftovers, 2, "{file}: only the two CSV files");
+        // Exactly the outputs, and no temporary file left behind.
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let expected = [
+            "replications.csv",
+            "report.html",
+            "rpo.png",
+            "rpo.svg",
+            "rto.png",
+            "rto.svg",
+            "stages.png",
+            "stages.svg",
+            "summary.csv",
+        ];
+        assert_eq!(names, expected, "{file}");
     }
 }
 

@@ -1,0 +1,613 @@
+//! Charts of a run: the RPO and RTO distributions and the stage durations.
+//!
+//! Each chart is computed as plain data first ([`DistributionChart`],
+//! [`StageChart`]: bins, percentiles, axis ranges, unit-tested), then drawn with
+//! plotters twice from the same code: to SVG text and to PNG bytes. PNG text is
+//! rendered with the bundled DejaVu Sans (assets/fonts), so charts look the same
+//! on a machine without system fonts.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::scenario::Scenario;
+use crate::stats::{Collector, TargetFraction, quantile_sorted};
+
+/// Chart size in pixels (SVG user units and PNG pixels alike).
+pub const SIZE: (u32, u32) = (1000, 640);
+const FONT: &str = "sans-serif";
+static FONT_LOADED: Once = Once::new();
+
+/// Registers the bundled font with plotters (once per process).
+fn load_font() {
+    FONT_LOADED.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        // The bundled font is a valid TrueType file; a failure would only lose text.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, bytes);
+    });
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw chart `{chart}`: {message}")]
+pub struct ChartError {
+    pub chart: String,
+    pub message: String,
+}
+
+fn chart_error(chart: &str, e: impl std::fmt::Display) -> ChartError {
+    ChartError {
+        chart: chart.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// A time unit for an axis, chosen so that the numbers read naturally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Seconds,
+    Minutes,
+    Hours,
+    Days,
+}
+
+impl TimeUnit {
+    /// The unit in which `max_seconds` is between about 1 and a few hundred.
+    pub fn for_span(max_seconds: f64) -> TimeUnit {
+        if max_seconds < 120.0 {
+            TimeUnit::Seconds
+        } else if max_seconds < 3.0 * 3600.0 {
+            TimeUnit::Minutes
+        } else if max_seconds < 3.0 * 86_400.0 {
+            TimeUnit::Hours
+        } else {
+            TimeUnit::Days
+        }
+    }
+
+    pub fn seconds(self) -> f64 {
+        match self {
+            TimeUnit::Seconds => 1.0,
+            TimeUnit::Minutes => 60.0,
+            TimeUnit::Hours => 3600.0,
+            TimeUnit::Days => 86_400.0,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Seconds => "seconds",
+            TimeUnit::Minutes => "minutes",
+            TimeUnit::Hours => "hours",
+            TimeUnit::Days => "days",
+        }
+    }
+}
+
+/// A histogram with its empirical CDF, percentiles and target, in one time unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionChart {
+    pub title: String,
+    pub x_label: String,
+    pub unit: TimeUnit,
+    /// Axis range, in `unit`.
+    pub x_max: f64,
+    /// Bin edges are `i * bin_width`, counts as fractions of all values.
+    pub bin_width: f64,
+    pub bins: Vec<f64>,
+    /// Step points `(x, fraction at or below x)`, at most a few hundred.
+    pub cdf: Vec<(f64, f64)>,
+    /// `(label, x)` for p50, p95 and p99.
+    pub percentiles: Vec<(&'static str, f64)>,
+    pub target: Option<f64>,
+}
+
+const BINS: usize = 40;
+const CDF_POINTS: usize = 400;
+
+impl DistributionChart {
+    /// `name` is what is measured ("RPO"); `values_s` in seconds, any order;
+    /// `fraction_meeting` is reported in the title when there is a target.
+    pub fn new(
+        name: &str,
+        values_s: &[f64],
+        target_s: Option<f64>,
+        fraction_meeting: Option<f64>,
+    ) -> DistributionChart {
+        let mut sorted: Vec<f64> = values_s.iter().copied().filter(|v| v.is_finite()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let max_s = sorted
+            .last()
+            .copied()
+            .unwrap_or(0.0)
+            .max(target_s.unwrap_or(0.0));
+        let unit = TimeUnit::for_span(max_s);
+        let scale = unit.seconds();
+        let x_max = if max_s > 0.0 {
+            max_s / scale * 1.05
+        } else {
+            1.0
+        };
+        let bin_width = x_max / BINS as f64;
+        let mut bins = vec![0.0; BINS];
+        for v in &sorted {
+            let i = ((v / scale) / bin_width).floor() as usize;
+            bins[i.min(BINS - 1)] += 1.0 / n.max(1) as f64;
+        }
+        let step = n.div_ceil(CDF_POINTS).max(1);
+        let mut cdf: Vec<(f64, f64)> = (0..n)
+            .step_by(step)
+            .map(|i| (sorted[i] / scale, (i + 1) as f64 / n as f64))
+            .collect();
+        if let Some(&last) = sorted.last() {
+            cdf.push((last / scale, 1.0));
+        }
+        let percentiles = if n == 0 {
+            Vec::new()
+        } else {
+            vec![
+                ("p50", quantile_sorted(&sorted, 0.50) / scale),
+                ("p95", quantile_sorted(&sorted, 0.95) / scale),
+                ("p99", quantile_sorted(&sorted, 0.99) / scale),
+            ]
+        };
+        let title = match (target_s, fraction_meeting) {
+            (Some(t), Some(f)) => format!(
+                "{name}: {:.1}% of {n} replications meet the {} target",
+                f * 100.0,
+                crate::scenario::units::format_duration_short(t)
+            ),
+            _ => format!("{name} distribution over {n} replications"),
+        };
+        DistributionChart {
+            title,
+            x_label: format!("{name} ({})", unit.name()),
+            unit,
+            x_max,
+            bin_width,
+            bins,
+            cdf,
+            percentiles,
+            target: target_s.map(|t| t / scale),
+        }
+    }
+}
+
+/// Box plots of stage durations on a logarithmic time axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageChart {
+    pub title: String,
+    pub y_label: String,
+    pub unit: TimeUnit,
+    /// Logarithmic axis range, in `unit`.
+    pub y_min: f64,
+    pub y_max: f64,
+    pub boxes: Vec<StageBox>,
+}
+
+/// One box: whiskers at p5 and p95, box from p25 to p75, a line at the median.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageBox {
+    pub label: String,
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+impl StageChart {
+    /// `stages` are `(label, values in seconds)`; zero values (a stage that did
+    /// not happen, e.g. when the outage was ridden out) are left out.
+    pub fn new(stages: &[(&str, Vec<f64>)]) -> StageChart {
+        let mut boxes = Vec::new();
+        let mut lowest = f64::INFINITY;
+        let mut highest: f64 = 0.0;
+        let mut all_max: f64 = 0.0;
+        let prepared: Vec<(String, Vec<f64>)> = stages
+            .iter()
+            .map(|(label, values)| {
+                let mut v: Vec<f64> = values
+                    .iter()
+                    .copied()
+                    .filter(|x| *x > 0.0 && x.is_finite())
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                if let Some(&m) = v.last() {
+                    all_max = all_max.max(m);
+                }
+                (label.to_string(), v)
+            })
+            .collect();
+        // Stages span minutes to days: hours keep every tick readable, minutes
+        // when the whole cycle is short.
+        let unit = if all_max < 3.0 * 3600.0 {
+            TimeUnit::Minutes
+        } else {
+            TimeUnit::Hours
+        };
+        let scale = unit.seconds();
+        for (label, v) in prepared {
+            if v.is_empty() {
+                continue;
+            }
+            let q = |p: f64| quantile_sorted(&v, p) / scale;
+            let b = StageBox {
+                label,
+                p5: q(0.05),
+                p25: q(0.25),
+                p50: q(0.50),
+                p75: q(0.75),
+                p95: q(0.95),
+            };
+            lowest = lowest.min(b.p5);
+            highest = highest.max(b.p95);
+            boxes.push(b);
+        }
+        if boxes.is_empty() {
+            lowest = 0.1;
+            highest = 1.0;
+        }
+        // Whole decades around the data (with room above for the labels), so the
+        // log axis has readable ticks.
+        let y_min = 10f64.powf((lowest.max(1e-6)).log10().floor());
+        let y_max = 10f64.powf((highest * 2.0).max(y_min * 10.0).log10().ceil());
+        StageChart {
+            title: "Stage durations (box: p25 to p75, line: median, whiskers: p5 to p95)"
+                .to_string(),
+            y_label: format!("duration ({}, log scale)", unit.name()),
+            unit,
+            y_min,
+            y_max,
+            boxes,
+        }
+    }
+}
+
+fn text_style(size: u32) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font()).color(&BLACK)
+}
+
+const BAR: RGBColor = RGBColor(70, 130, 180);
+const CDF: RGBColor = RGBColor(30, 30, 30);
+const TARGET: RGBColor = RGBColor(200, 30, 30);
+const MARK: RGBColor = RGBColor(110, 110, 110);
+
+fn draw_distribution<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &DistributionChart,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let root = root
+        .titled(&c.title, text_style(24))
+        .map_err(|e| e.to_string())?;
+    let (top, bottom) = root.split_vertically(SIZE.1 * 56 / 100);
+    let y_top = c.bins.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.15;
+
+    let mut hist = ChartBuilder::on(&top)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..c.x_max, 0.0..y_top)
+        .map_err(|e| e.to_string())?;
+    let x_ticks = |x: &f64| {
+        if c.x_max >= 10.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    hist.configure_mesh()
+        .x_label_formatter(&x_ticks)
+        .x_desc(c.x_label.as_str())
+        .y_desc("share of replications")
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(16))
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    hist.draw_series(c.bins.iter().enumerate().map(|(i, &share)| {
+        let x0 = i as f64 * c.bin_width;
+        Rectangle::new(
+            [(x0, 0.0), (x0 + c.bin_width, share)],
+            BAR.mix(0.75).filled(),
+        )
+    }))
+    .map_err(|e| e.to_string())?;
+    // Labels at staggered heights, so close percentiles do not overprint.
+    for (i, (label, x)) in c.percentiles.iter().enumerate() {
+        let height = y_top * (0.97 - 0.08 * i as f64);
+        hist.draw_series(std::iter::once(PathElement::new(
+            vec![(*x, 0.0), (*x, height)],
+            MARK.stroke_width(1),
+        )))
+        .map_err(|e| e.to_string())?;
+        hist.draw_series(std::iter::once(Text::new(
+            format!(" {label} {}", short(*x, c.unit)),
+            (*x, height),
+            text_style(13),
+        )))
+        .map_err(|e| e.to_string())?;
+    }
+    if let Some(t) = c.target {
+        hist.draw_series(std::iter::once(PathElement::new(
+            vec![(t, 0.0), (t, y_top)],
+            TARGET.stroke_width(3),
+        )))
+        .map_err(|e| e.to_string())?
+        .label(format!("target {}", short(t, c.unit)))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TARGET.stroke_width(3)));
+        hist.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(text_style(14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }
+
+    let mut cdf = ChartBuilder::on(&bottom)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..c.x_max, 0.0..1.0)
+        .map_err(|e| e.to_string())?;
+    cdf.configure_mesh()
+        .x_label_formatter(&x_ticks)
+        .light_line_style(WHITE)
+        .x_desc(c.x_label.as_str())
+        .y_desc("cumulative share")
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(16))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let mut steps = Vec::with_capacity(c.cdf.len() * 2 + 1);
+    let mut previous = 0.0;
+    for &(x, y) in &c.cdf {
+        steps.push((x, previous));
+        steps.push((x, y));
+        previous = y;
+    }
+    steps.push((c.x_max, previous));
+    cdf.draw_series(LineSeries::new(steps, CDF.stroke_width(2)))
+        .map_err(|e| e.to_string())?;
+    if let Some(t) = c.target {
+        cdf.draw_series(std::iter::once(PathElement::new(
+            vec![(t, 0.0), (t, 1.0)],
+            TARGET.stroke_width(3),
+        )))
+        .map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())
+}
+
+fn draw_stages<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &StageChart,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let n = c.boxes.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, text_style(22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..n as f64, (c.y_min..c.y_max).log_scale())
+        .map_err(|e| e.to_string())?;
+    let labels: Vec<String> = c.boxes.iter().map(|b| b.label.clone()).collect();
+    chart
+        .configure_mesh()
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.floor() as usize;
+            if (x - x.floor() - 0.5).abs() < 1e-6 && i < labels.len() {
+                labels[i].clone()
+            } else {
+                String::new()
+            }
+        })
+        .disable_x_mesh()
+        .y_desc(c.y_label.as_str())
+        .y_label_formatter(&|y| format!("{y}"))
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(16))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (i, b) in c.boxes.iter().enumerate() {
+        let x = i as f64 + 0.5;
+        let (l, r) = (x - 0.25, x + 0.25);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(l, b.p25), (r, b.p75)],
+                BAR.mix(0.6).filled(),
+            )))
+            .map_err(|e| e.to_string())?;
+        let lines = [
+            vec![(l, b.p50), (r, b.p50)],
+            vec![(x, b.p5), (x, b.p25)],
+            vec![(x, b.p75), (x, b.p95)],
+            vec![(x - 0.1, b.p5), (x + 0.1, b.p5)],
+            vec![(x - 0.1, b.p95), (x + 0.1, b.p95)],
+        ];
+        chart
+            .draw_series(
+                lines
+                    .into_iter()
+                    .map(|p| PathElement::new(p, BLACK.stroke_width(2))),
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("median {}", short(b.p50, c.unit)),
+                (l, b.p95 * 1.25),
+                text_style(13),
+            )))
+            .map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())
+}
+
+/// A value in `unit`, as a person reads it: `12m30s`, `3h05m`.
+fn short(value: f64, unit: TimeUnit) -> String {
+    crate::scenario::units::format_duration_short(value * unit.seconds())
+}
+
+/// Renders a chart to SVG text.
+fn to_svg(
+    name: &str,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+) -> Result<String, ChartError> {
+    load_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        draw(&root).map_err(|e| chart_error(name, e))?;
+    }
+    Ok(svg)
+}
+
+/// Renders a chart to PNG bytes.
+fn to_png(
+    name: &str,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
+) -> Result<Vec<u8>, ChartError> {
+    load_font();
+    let mut rgb = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        draw(&root).map_err(|e| chart_error(name, e))?;
+    }
+    let mut png_bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png_bytes, SIZE.0, SIZE.1);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|e| chart_error(name, e))?;
+        writer
+            .write_image_data(&rgb)
+            .map_err(|e| chart_error(name, e))?;
+    }
+    Ok(png_bytes)
+}
+
+/// A chart rendered both ways.
+#[derive(Debug, Clone)]
+pub struct RenderedChart {
+    /// File stem: `rpo`, `rto`, `stages`.
+    pub name: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+pub fn render_distribution(
+    name: &str,
+    chart: &DistributionChart,
+) -> Result<RenderedChart, ChartError> {
+    Ok(RenderedChart {
+        name: name.to_string(),
+        svg: to_svg(name, |root| draw_distribution(root, chart))?,
+        png: to_png(name, |root| draw_distribution(root, chart))?,
+    })
+}
+
+pub fn render_stages(name: &str, chart: &StageChart) -> Result<RenderedChart, ChartError> {
+    Ok(RenderedChart {
+        name: name.to_string(),
+        svg: to_svg(name, |root| draw_stages(root, chart))?,
+        png: to_png(name, |root| draw_stages(root, chart))?,
+    })
+}
+
+/// The charts of a run, from its collected columns: RPO, RTO and stages.
+pub fn charts_for_run(
+    collector: &Collector,
+    scenario: &Scenario,
+) -> Result<Vec<RenderedChart>, ChartError> {
+    let column = |name: &str| collector.column(name).unwrap_or(&[]);
+    let distribution = |label: &str, name: &str, target: Option<crate::engine::SimDuration>| {
+        let values = column(name);
+        let target_s = target.map(|t| t.as_secs_f64());
+        let fraction = target_s.map(|t| TargetFraction::of(values, t).fraction);
+        DistributionChart::new(label, values, target_s, fraction)
+    };
+    let stages = StageChart::new(&[
+        ("stage 1 failover", column("stage1_s").to_vec()),
+        ("stage 2 reprotect", column("stage2_s").to_vec()),
+        ("stage 3 downtime", column("stage3_downtime_s").to_vec()),
+        ("stage 4 reprotect", column("stage4_s").to_vec()),
+        ("unprotected", column("unprotected_s").to_vec()),
+    ]);
+    Ok(vec![
+        render_distribution("rpo", &distribution("RPO", "rpo_s", scenario.targets.rpo))?,
+        render_distribution("rto", &distribution("RTO", "rto_s", scenario.targets.rto))?,
+        render_stages("stages", &stages)?,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_follow_the_span() {
+        assert_eq!(TimeUnit::for_span(90.0), TimeUnit::Seconds);
+        assert_eq!(TimeUnit::for_span(900.0), TimeUnit::Minutes);
+        assert_eq!(TimeUnit::for_span(5.0 * 3600.0), TimeUnit::Hours);
+        assert_eq!(TimeUnit::for_span(5.0 * 86_400.0), TimeUnit::Days);
+    }
+
+    #[test]
+    fn distribution_bins_cover_every_value_and_sum_to_one() {
+        let values: Vec<f64> = (0..1000).map(|i| f64::from(i) * 0.6).collect(); // 0 .. 599.4 s
+        let c = DistributionChart::new("RPO", &values, Some(900.0), Some(1.0));
+        assert_eq!(c.unit, TimeUnit::Minutes);
+        // The axis reaches the target (15 min) plus 5 %.
+        assert!((c.x_max - 15.75).abs() < 1e-9);
+        assert!((c.bins.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert_eq!(c.target, Some(15.0));
+        // p50 of 0..599.4 s is 299.7 s = 4.995 min.
+        assert!((c.percentiles[0].1 - 4.995).abs() < 1e-9);
+        assert!(
+            c.title
+                .contains("100.0% of 1000 replications meet the 15m00s target"),
+            "{}",
+            c.title
+        );
+        assert_eq!(c.cdf.last(), Some(&(599.4 / 60.0, 1.0)));
+        assert!(c.cdf.len() <= CDF_POINTS + 1);
+    }
+
+    #[test]
+    fn stage_boxes_skip_stages_that_did_not_happen_and_span_whole_decades() {
+        let hours = |h: &[f64]| h.iter().map(|x| x * 3600.0).collect::<Vec<f64>>();
+        let c = StageChart::new(&[
+            ("stage 1", hours(&[0.5, 0.6, 0.7, 0.8, 0.9])),
+            ("stage 2", hours(&[10.0, 20.0, 30.0, 40.0, 50.0])),
+            ("never", vec![0.0, 0.0]),
+        ]);
+        assert_eq!(c.boxes.len(), 2);
+        assert_eq!(c.unit, TimeUnit::Hours);
+        assert_eq!(c.boxes[1].p50, 30.0);
+        assert!((c.boxes[0].p5 - 0.52).abs() < 1e-9);
+        assert_eq!((c.y_min, c.y_max), (0.1, 100.0));
+    }
+
+    #[test]
+    fn charts_render_to_svg_and_png() {
+        let values: Vec<f64> = (1..500).map(f64::from).collect();
+        let c = DistributionChart::new("RTO", &values, Some(300.0), Some(0.6));
+        let r = render_distribution("rto", &c).unwrap();
+        assert!(r.svg.starts_with("<svg"));
+        assert!(r.svg.contains("RTO (minutes)"));
+        assert_eq!(&r.png[1..4], b"PNG");
+    }
+}

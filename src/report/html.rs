@@ -1,0 +1,167 @@
+//! `report.html`: one self-contained page per run, for a design review.
+//!
+//! Everything is inline (styles and SVG charts); the page loads nothing and runs
+//! no script, so it opens the same from a mail attachment as from disk.
+
+use std::fmt::Write;
+
+use crate::metrics::Unit;
+use crate::report::chart::RenderedChart;
+use crate::report::table::human;
+use crate::scenario::Scenario;
+use crate::scenario::units::format_duration_short;
+use crate::stats::MetricSummary;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The plain-words verdict on each target.
+pub fn verdicts(summary: &[MetricSummary], required_fraction: f64) -> Vec<(bool, String)> {
+    summary
+        .iter()
+        .filter_map(|row| {
+            let (target, t) = (row.metric.target?, row.target?);
+            let met = t.fraction >= required_fraction;
+            let what = row.metric.name.trim_end_matches("_s").to_uppercase();
+            Some((
+                met,
+                format!(
+                    "{what} target of {} is {}: {:.1}% of replications meet it (95% confidence {:.1}% to {:.1}%), {} {:.0}% required.",
+                    format_duration_short(target.as_secs_f64()),
+                    if met { "met" } else { "missed" },
+                    t.fraction * 100.0,
+                    t.ci_low * 100.0,
+                    t.ci_high * 100.0,
+                    if met { "at least the" } else { "below the" },
+                    required_fraction * 100.0
+                ),
+            ))
+        })
+        .collect()
+}
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em auto;max-width:1060px;color:#222}\
+h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}\
+table{border-collapse:collapse;font-size:0.9em}th,td{padding:3px 10px;border-bottom:1px solid #e4e4e4;text-align:right}\
+th:first-child,td:first-child{text-align:left}.met{color:#1a7f37;font-weight:bold}.missed{color:#c62828;font-weight:bold}\
+pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:0.85em}figure{margin:1em 0}svg{max-width:100%;height:auto}";
+
+/// The whole page: title, verdicts, summary table, charts, scenario description.
+pub fn render(
+    scenario: &Scenario,
+    description: &str,
+    replications: u64,
+    seed: u64,
+    summary: &[MetricSummary],
+    charts: &[RenderedChart],
+) -> String {
+    let mut h = String::new();
+    let name = escape(&scenario.name);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>drsim report: {name}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+    );
+    let _ = writeln!(h, "<h1>drsim report: {name}</h1>");
+    if !scenario.description.trim().is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", escape(scenario.description.trim()));
+    }
+    let _ = writeln!(
+        h,
+        "<p>{replications} replications of the failover/failback cycle, seed {seed}, scenario <code>{}</code>.</p>",
+        escape(&scenario.source)
+    );
+    let _ = writeln!(h, "<h2>Targets</h2>");
+    let verdicts = verdicts(summary, scenario.targets.required_fraction);
+    if verdicts.is_empty() {
+        let _ = writeln!(h, "<p>The scenario sets no RPO or RTO target.</p>");
+    } else {
+        let _ = writeln!(h, "<ul id=\"verdicts\">");
+        for (met, text) in verdicts {
+            let class = if met { "met" } else { "missed" };
+            let _ = writeln!(h, "<li class=\"{class}\">{}</li>", escape(&text));
+        }
+        let _ = writeln!(h, "</ul>");
+    }
+    let _ = writeln!(h, "<h2>Summary</h2>");
+    let _ = writeln!(
+        h,
+        "<table id=\"summary\">\n<thead><tr><th>metric</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>meaning</th></tr></thead>\n<tbody>"
+    );
+    for row in summary {
+        let m = &row.metric;
+        let s = &row.summary;
+        let cells: Vec<String> = if m.unit == Unit::Flag {
+            vec![
+                human(m, s.mean),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]
+        } else {
+            [s.mean, s.p50, s.p90, s.p95, s.p99, s.max]
+                .iter()
+                .map(|v| human(m, *v))
+                .collect()
+        };
+        let _ = write!(h, "<tr><td>{}</td>", escape(&m.name));
+        for c in cells {
+            let _ = write!(h, "<td>{}</td>", escape(&c));
+        }
+        let _ = writeln!(
+            h,
+            "<td style=\"text-align:left\">{}</td></tr>",
+            escape(&m.description)
+        );
+    }
+    let _ = writeln!(h, "</tbody>\n</table>");
+    if !charts.is_empty() {
+        let _ = writeln!(h, "<h2>Charts</h2>");
+        for chart in charts {
+            let svg = chart.svg.trim_start_matches(|c| c != '<');
+            let svg = match svg.find("<svg") {
+                Some(i) => &svg[i..],
+                None => svg,
+            };
+            let _ = writeln!(
+                h,
+                "<figure id=\"chart-{}\">\n{svg}\n</figure>",
+                escape(&chart.name)
+            );
+        }
+    }
+    let _ = writeln!(h, "<h2>Scenario</h2>\n<pre>{}</pre>", escape(description));
+    let _ = writeln!(
+        h,
+        "<p><small>Generated by drsim {}.</small></p>\n</body>\n</html>",
+        env!("CARGO_PKG_VERSION")
+    );
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_neutralises_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">R&D's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;R&amp;D&#39;s&lt;/a&gt;"
+        );
+    }
+}

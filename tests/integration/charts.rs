@@ -1,0 +1,197 @@
+//! Charts and the HTML report: produced for every shipped scenario, valid, and
+//! carrying what they must show.
+
+use crate::support::{drsim, repo, stderr, toml_files};
+
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG is well-formed XML");
+    doc.descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "text")
+        .filter_map(|n| n.text())
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("the PNG decodes");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("one frame");
+    (info.width, info.height)
+}
+
+#[test]
+fn every_shipped_scenario_gets_valid_charts_and_a_report() {
+    for path in toml_files(&repo().join("scenarios")) {
+        let file = path.to_str().expect("utf-8");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().to_str().expect("utf-8");
+        let o = drsim(&[
+            "run",
+            file,
+            "--quiet",
+            "--replications",
+            "200",
+            "--out",
+            out,
+        ]);
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        let read = |name: &str| {
+            std::fs::read(dir.path().join(name)).unwrap_or_else(|e| panic!("{file}: {name}: {e}"))
+        };
+        let has_targets = std::fs::read_to_string(&path)
+            .expect("scenario")
+            .contains("[targets]");
+        for (chart, title, axis) in [
+            ("rpo", "RPO", "RPO ("),
+            ("rto", "RTO", "RTO ("),
+            ("stages", "Stage durations", "log scale"),
+        ] {
+            let svg = String::from_utf8(read(&format!("{chart}.svg"))).expect("utf-8 SVG");
+            let texts = svg_texts(&svg);
+            assert!(
+                texts.iter().any(|t| t.starts_with(title)),
+                "{file}: {chart}.svg has no title: {texts:?}"
+            );
+            assert!(
+                texts.iter().any(|t| t.contains(axis)),
+                "{file}: {chart}.svg has no axis label"
+            );
+            if chart != "stages" {
+                assert!(
+                    texts.iter().any(|t| t.contains("share of replications")),
+                    "{file}: {chart}.svg y axis"
+                );
+                assert!(
+                    texts.iter().any(|t| t.trim_start().starts_with("p95")),
+                    "{file}: {chart}.svg marks p95"
+                );
+                if has_targets {
+                    assert!(
+                        texts.iter().any(|t| t.starts_with("target")),
+                        "{file}: {chart}.svg draws the target"
+                    );
+                    assert!(
+                        texts.iter().any(|t| t.contains("meet the")),
+                        "{file}: {chart}.svg title gives the fraction"
+                    );
+                }
+            }
+            assert_eq!(
+                png_size(&read(&format!("{chart}.png"))),
+                (1000, 640),
+                "{file}: {chart}.png size"
+            );
+        }
+        let html = String::from_utf8(read("report.html")).expect("utf-8 HTML");
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains("<table id=\"summary\">"));
+        assert_eq!(
+            html.matches("<svg").count(),
+            3,
+            "{file}: the three charts are inlined"
+        );
+        assert!(
+            !html.contains("src=\"http") && !html.contains("href=\"http"),
+            "{file}: no external resources"
+        );
+    }
+}
+
+#[test]
+fn no_charts_writes_only_the_csv_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let o = drsim(&[
+        "run",
+        "scenarios/minimal.toml",
+        "--quiet",
+        "--no-charts",
+        "--replications",
+        "20",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["replications.csv", "summary.csv"]);
+}
+
+/// Opens report.html in headless Chromium: it must load without console errors
+/// and show the summary table. `.ci/run` installs Chromium and sets
+/// DRSIM_BROWSER_TEST=1, which makes a missing browser a failure; elsewhere the
+/// test is skipped with a notice when no browser is installed.
+#[test]
+fn report_opens_in_a_real_browser() {
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    let required = std::env::var("DRSIM_BROWSER_TEST").is_ok_and(|v| v == "1");
+    let Some(browser) = browser else {
+        assert!(
+            !required,
+            "DRSIM_BROWSER_TEST=1 but no Chromium is installed"
+        );
+        eprintln!("notice: no Chromium found; report_opens_in_a_real_browser skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let o = drsim(&[
+        "run",
+        "scenarios/three-tier.toml",
+        "--quiet",
+        "--replications",
+        "300",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = dir.path().join("report.html");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let o = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("the browser runs");
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        dom.contains("<table id=\"summary\">"),
+        "the page shows the summary table; stderr: {log}"
+    );
+    assert!(
+        dom.contains("rpo_s") && dom.contains("<svg"),
+        "the table and charts are in the DOM"
+    );
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "console errors: {console_errors:?}"
+    );
+}
