@@ -64,6 +64,12 @@ pub enum Command {
         /// Master seed (default: the scenario's `simulation.seed`).
         #[arg(long)]
         seed: Option<u64>,
+        /// Where the timeline and lag charts go (default: results/<scenario file stem>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the narration only; write no charts.
+        #[arg(long)]
+        no_charts: bool,
     },
 }
 
@@ -139,11 +145,29 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             scenario,
             replication,
             seed,
+            out,
+            no_charts,
         } => {
             let s = Scenario::from_path(&scenario)?;
             let seed = seed.unwrap_or(s.simulation.seed);
             let mut log = TraceLog::default();
             let outcome = run_cycle(&s, seed, replication, &mut log);
+            if !no_charts {
+                let out = out.unwrap_or_else(|| default_output_dir(&scenario));
+                std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
+                let charts = chart::charts_for_trace(&s, &log, &outcome)
+                    .map_err(|e| output_error(&out, e))?;
+                let mut written = Vec::new();
+                for c in &charts {
+                    for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
+                        let path = out.join(format!("{}.{ext}", c.name));
+                        write_atomically(&path, bytes).map_err(|e| output_error(&path, e))?;
+                        written.push(path.display().to_string());
+                    }
+                }
+                // stdout carries the narration and the CSV row; file names go to stderr.
+                eprintln!("wrote {}", written.join(", "));
+            }
             print!(
                 "{}",
                 trace::render(&s, seed, &log.entries, &outcome, &metrics_for(&s))

@@ -29,7 +29,7 @@ use fluid::FluidLink;
 pub use outcome::{CycleOutcome, VmOutcome};
 use plan::{PlanEvent, PlanRun, PlanStage};
 use replication::PointChoice;
-pub use trace::{NoTrace, Observer, Phase, TraceEntry, TraceLog};
+pub use trace::{NoTrace, Observer, Phase, Span, SpanKind, TraceEntry, TraceLog, VmReplication};
 
 /// A cycle that has not closed this long after the outage is cut off (it can
 /// only happen when a resync can never catch up with the churn).
@@ -81,6 +81,7 @@ struct VmResync {
 /// Instants that define the metrics; `None` until reached.
 #[derive(Debug, Clone, Copy, Default)]
 struct Milestones {
+    detected: Option<SimTime>,
     declared: Option<SimTime>,
     stage1_end: Option<SimTime>,
     primary_back: Option<SimTime>,
@@ -227,6 +228,26 @@ impl<O: Observer> CycleRun<'_, O> {
             Event::AzureShutDown(vm) => self.on_azure_shut_down(now, vm),
             Event::FinalSynced(vm) => self.on_final_synced(now, vm),
             Event::Plan(stage, event) => self.on_plan_event(stage, event, now),
+        }
+    }
+
+    /// Reports a span to the observer (only when someone listens).
+    fn span(
+        &mut self,
+        label: impl FnOnce() -> String,
+        kind: SpanKind,
+        phase: Phase,
+        start: SimTime,
+        end: SimTime,
+    ) {
+        if self.observer.enabled() {
+            self.observer.span(Span {
+                label: label(),
+                kind,
+                phase,
+                start,
+                end,
+            });
         }
     }
 

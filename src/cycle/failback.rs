@@ -7,7 +7,7 @@
 //! fixed autoscale overhead. A lost disk means a full copy instead of a delta.
 
 use super::plan::PlanStage;
-use super::{CycleRun, Direction, Event, Observer, Phase};
+use super::{CycleRun, Direction, Event, Observer, Phase, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::FailbackLocation;
 use crate::scenario::units::format_bytes;
@@ -182,6 +182,14 @@ impl<O: Observer> CycleRun<'_, O> {
         match direction {
             Direction::Reverse => {
                 self.at.stage2_end = Some(now);
+                let start = self.at.stage2_start.unwrap_or(now);
+                self.span(
+                    || "stage 2: reprotect".into(),
+                    SpanKind::Stage,
+                    Phase::Reprotect,
+                    start,
+                    now,
+                );
                 self.stage2_bytes = self.sent_total(Direction::Reverse);
                 self.observer.note(now, Phase::Reprotect, || {
                     "reprotect complete: Azure VMs protected to on-premises".to_string()
@@ -196,6 +204,14 @@ impl<O: Observer> CycleRun<'_, O> {
             }
             Direction::Forward => {
                 self.at.stage4_end = Some(now);
+                let start = self.at.stage4_start.unwrap_or(now);
+                self.span(
+                    || "stage 4: reprotect".into(),
+                    SpanKind::Stage,
+                    Phase::ReprotectBack,
+                    start,
+                    now,
+                );
                 self.stage4_bytes = self.sent_total(Direction::Forward);
                 self.observer.note(now, Phase::ReprotectBack, || {
                     "reprotect complete: on-premises VMs protected to Azure; cycle closed"
@@ -208,6 +224,14 @@ impl<O: Observer> CycleRun<'_, O> {
     /// Planned failover back: every Azure VM shuts down, its last writes sync.
     pub(super) fn on_failback_start(&mut self, now: SimTime) {
         self.at.stage3_start = Some(now);
+        let waited_from = self.at.stage2_end.unwrap_or(now);
+        self.span(
+            || "waiting for failback".into(),
+            SpanKind::Stage,
+            Phase::Failback,
+            waited_from,
+            now,
+        );
         self.observer.note(now, Phase::Failback, || {
             "failback started (planned failover): shutting down Azure VMs".to_string()
         });
@@ -251,6 +275,14 @@ impl<O: Observer> CycleRun<'_, O> {
     pub(super) fn on_failback_complete(&mut self, now: SimTime) {
         let s = self.scenario;
         self.at.stage3_end = Some(now);
+        let start = self.at.stage3_start.unwrap_or(now);
+        self.span(
+            || "stage 3: failback (downtime)".into(),
+            SpanKind::Stage,
+            Phase::Failback,
+            start,
+            now,
+        );
         self.stage3_bytes = self.sent_total(Direction::Reverse) - self.stage2_bytes;
         self.observer.note(now, Phase::Failback, || {
             let site = match s.failback.location {

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use rand_pcg::Pcg64;
 
 use super::draws::{Purpose, stream, unit};
-use super::{CycleRun, Event, Observer, Phase};
+use super::{CycleRun, Event, Observer, Phase, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::{Scenario, Step, StepKind};
 
@@ -71,6 +71,8 @@ pub(super) struct PlanRun {
     ready: Vec<bool>,
     requested: Vec<bool>,
     boots_started: Vec<u32>,
+    boot_started_at: Vec<Option<SimTime>>,
+    group_started_at: Vec<Option<SimTime>>,
     up_at: Vec<Option<SimTime>>,
     booted_in_current: usize,
     group_done_at: Vec<Option<SimTime>>,
@@ -91,6 +93,8 @@ impl PlanRun {
             ready: vec![false; vms],
             requested: vec![false; vms],
             boots_started: vec![0; vms],
+            boot_started_at: vec![None; vms],
+            group_started_at: vec![None; groups],
             up_at: vec![None; vms],
             booted_in_current: 0,
             group_done_at: vec![None; groups],
@@ -186,6 +190,7 @@ impl<O: Observer> CycleRun<'_, O> {
 
     fn begin_group(&mut self, stage: PlanStage, group: usize, now: SimTime) {
         let plan = self.plan(stage);
+        plan.group_started_at[group] = Some(now);
         plan.current_group = group;
         plan.booted_in_current = 0;
         if group_steps(self.scenario, group, false).is_empty() {
@@ -262,7 +267,9 @@ impl<O: Observer> CycleRun<'_, O> {
                 sample(&s.vms[vm].failback_boot_time, &mut self.failback.rng)
             }
         };
-        self.plan(stage).boots_started[vm] += 1;
+        let plan = self.plan(stage);
+        plan.boots_started[vm] += 1;
+        plan.boot_started_at[vm].get_or_insert(now);
         self.observer.note(now, stage.phase(), || {
             let place = match stage {
                 PlanStage::Failover => "in Azure",
@@ -304,6 +311,14 @@ impl<O: Observer> CycleRun<'_, O> {
                 s.vms[vm].id, s.groups[group].id
             )
         });
+        let started = self.plan(stage).boot_started_at[vm].unwrap_or(now);
+        self.span(
+            || s.vms[vm].id.clone(),
+            SpanKind::Vm,
+            stage.phase(),
+            started,
+            now,
+        );
         let plan = self.plan(stage);
         plan.up_at[vm] = Some(now);
         plan.booted_in_current += 1;
@@ -361,6 +376,14 @@ impl<O: Observer> CycleRun<'_, O> {
     fn finish_group(&mut self, stage: PlanStage, group: usize, now: SimTime) {
         let s = self.scenario;
         self.plan(stage).group_done_at[group] = Some(now);
+        let started = self.plan(stage).group_started_at[group].unwrap_or(now);
+        self.span(
+            || format!("group {}", s.groups[group].id),
+            SpanKind::Group,
+            stage.phase(),
+            started,
+            now,
+        );
         self.observer.note(now, stage.phase(), || {
             format!("group `{}` complete", s.groups[group].id)
         });

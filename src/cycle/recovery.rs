@@ -6,7 +6,7 @@ use super::replication::{
     PointChoice, PointContext, Pruning, Schedule, latest_received, newest_common_point,
     time_lag_exceeds,
 };
-use super::{CycleRun, Direction, Event, Observer, Phase};
+use super::{CycleRun, Direction, Event, Observer, Phase, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::{format_bytes, format_rate};
 use crate::scenario::{FaultKind, RecoveryPointChoice};
@@ -189,6 +189,9 @@ impl<O: Observer> CycleRun<'_, O> {
                     }
                 )
             });
+            if self.observer.enabled() {
+                self.observer.replication(v, history(v), &choice);
+            }
             self.points.push(choice);
         }
         for link in &mut self.forward {
@@ -202,6 +205,14 @@ impl<O: Observer> CycleRun<'_, O> {
     }
 
     pub(super) fn on_detected(&mut self, now: SimTime) {
+        self.at.detected = Some(now);
+        self.span(
+            || "detection".into(),
+            SpanKind::Event,
+            Phase::Failover,
+            self.t0,
+            now,
+        );
         self.observer
             .note(now, Phase::Failover, || "outage detected".to_string());
         self.queue
@@ -239,6 +250,14 @@ impl<O: Observer> CycleRun<'_, O> {
             return;
         }
         self.at.declared = Some(now);
+        let detected = self.at.detected.unwrap_or(now);
+        self.span(
+            || "decision".into(),
+            SpanKind::Event,
+            Phase::Failover,
+            detected,
+            now,
+        );
         self.observer.note(now, Phase::Failover, || {
             "disaster declared: recovery plan started (unplanned failover)".to_string()
         });
@@ -270,6 +289,14 @@ impl<O: Observer> CycleRun<'_, O> {
         match stage {
             PlanStage::Failover => {
                 self.at.stage1_end = Some(now);
+                let start = self.at.declared.unwrap_or(now);
+                self.span(
+                    || "stage 1: failover".into(),
+                    SpanKind::Stage,
+                    Phase::Failover,
+                    start,
+                    now,
+                );
                 self.observer.note(now, Phase::Failover, || {
                     format!(
                         "recovery plan complete: service restored in `{}` (RTO reached)",
@@ -284,6 +311,13 @@ impl<O: Observer> CycleRun<'_, O> {
 
     pub(super) fn on_primary_back(&mut self, now: SimTime) {
         self.at.primary_back = Some(now);
+        self.span(
+            || "site outage".into(),
+            SpanKind::Event,
+            Phase::Failover,
+            self.t0,
+            now,
+        );
         if self.ridden_out {
             // Service is back where it was: nothing to fail back, the cycle ends.
             self.observer.note(now, Phase::Failover, || {

@@ -134,6 +134,11 @@ fn choice(
     }
 }
 
+/// Replication lag at `t`: the age of the newest write present at the target.
+pub fn lag_at(history: &[Breakpoint], t: SimTime) -> SimDuration {
+    t.since(newest_write_at_target(history, t))
+}
+
 /// The write time of the newest byte the target holds at `t`.
 fn newest_write_at_target(history: &[Breakpoint], t: SimTime) -> SimTime {
     let sent = fluid::sent_at(history, t);

@@ -4,7 +4,8 @@
 //! `false`, so narration costs nothing there; `trace` runs the very same code
 //! with a [`TraceLog`] that keeps every note.
 
-use super::fluid::FluidLink;
+use super::fluid::{Breakpoint, FluidLink};
+use super::replication::PointChoice;
 use crate::engine::SimTime;
 
 /// The part of the cycle a note belongs to (0: before the outage).
@@ -49,6 +50,13 @@ pub trait Observer {
     /// hook for invariant checks (conservation of bytes) in tests.
     fn after_event(&mut self, _now: SimTime, _forward: &[FluidLink], _reverse: &[FluidLink]) {}
 
+    /// Something that lasted from `start` to `end` (a stage, a group, a VM's
+    /// boot), called when it ends: the rows of the trace's Gantt chart.
+    fn span(&mut self, _span: Span) {}
+
+    /// At the outage, each VM's replication history and the point it will use.
+    fn replication(&mut self, _vm: usize, _history: &[Breakpoint], _choice: &PointChoice) {}
+
     /// Records the note built by `text` only when someone listens.
     fn note(&mut self, time: SimTime, phase: Phase, text: impl FnOnce() -> String) {
         if self.enabled() {
@@ -76,10 +84,41 @@ pub struct TraceEntry {
     pub text: String,
 }
 
-/// Keeps every note, in the order the engine produced them.
+/// What a span of the cycle is, which decides its row style in the Gantt chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanKind {
+    /// The site outage, detection, decision: what happens to the team.
+    Event,
+    /// One of the four stages, or the wait before failback.
+    Stage,
+    Group,
+    Vm,
+}
+
+/// One bar of the Gantt chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub label: String,
+    pub kind: SpanKind,
+    pub phase: Phase,
+    pub start: SimTime,
+    pub end: SimTime,
+}
+
+/// A VM's replication at the outage, for the lag chart.
+#[derive(Debug, Clone)]
+pub struct VmReplication {
+    pub vm: usize,
+    pub history: Vec<Breakpoint>,
+    pub choice: PointChoice,
+}
+
+/// Keeps every note, span and history, in the order the engine produced them.
 #[derive(Debug, Clone, Default)]
 pub struct TraceLog {
     pub entries: Vec<TraceEntry>,
+    pub spans: Vec<Span>,
+    pub replications: Vec<VmReplication>,
 }
 
 impl Observer for TraceLog {
@@ -88,5 +127,15 @@ impl Observer for TraceLog {
     }
     fn record(&mut self, time: SimTime, phase: Phase, text: String) {
         self.entries.push(TraceEntry { time, phase, text });
+    }
+    fn span(&mut self, span: Span) {
+        self.spans.push(span);
+    }
+    fn replication(&mut self, vm: usize, history: &[Breakpoint], choice: &PointChoice) {
+        self.replications.push(VmReplication {
+            vm,
+            history: history.to_vec(),
+            choice: *choice,
+        });
     }
 }

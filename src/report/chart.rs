@@ -11,6 +11,9 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::cycle::replication::lag_at;
+use crate::cycle::{CycleOutcome, Phase, Span, SpanKind, TraceLog, VmReplication};
+use crate::engine::{SimDuration, SimTime};
 use crate::scenario::Scenario;
 use crate::stats::{Collector, TargetFraction, quantile_sorted};
 
@@ -527,6 +530,397 @@ pub fn render_stages(name: &str, chart: &StageChart) -> Result<RenderedChart, Ch
     })
 }
 
+/// One bar of a Gantt chart, in the chart's time unit from `t0`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub start: f64,
+    pub end: f64,
+    pub color: RGBColor,
+}
+
+/// The cycle of one replication as a Gantt chart: the whole cycle on top, the
+/// failover (stage 1) enlarged below.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineChart {
+    pub title: String,
+    pub cycle_unit: TimeUnit,
+    pub cycle: Vec<Bar>,
+    pub cycle_end: f64,
+    pub failover_unit: TimeUnit,
+    pub failover: Vec<Bar>,
+    pub failover_end: f64,
+}
+
+/// Colours of the four stages, as in ASR's failover/failback diagram, and of
+/// what happens to the team.
+fn phase_color(phase: Phase, kind: SpanKind) -> RGBColor {
+    match (kind, phase) {
+        (SpanKind::Event, _) => RGBColor(200, 30, 30),
+        (_, Phase::Replicating | Phase::Failover) => RGBColor(230, 126, 34),
+        (_, Phase::Reprotect) => RGBColor(41, 128, 185),
+        (_, Phase::Failback) => RGBColor(142, 68, 173),
+        (_, Phase::ReprotectBack) => RGBColor(39, 174, 96),
+    }
+}
+
+/// At most this many VM rows in the failover panel; beyond, groups only.
+const MAX_VM_ROWS: usize = 16;
+
+/// Rows top to bottom by start time; at equal starts, stages before groups
+/// before VMs (spans are reported when they end, so their order differs).
+fn in_row_order(spans: &[Span]) -> Vec<&Span> {
+    let rank = |k: SpanKind| match k {
+        SpanKind::Event => 0,
+        SpanKind::Stage => 1,
+        SpanKind::Group => 2,
+        SpanKind::Vm => 3,
+    };
+    let mut rows: Vec<&Span> = spans.iter().collect();
+    rows.sort_by_key(|s| (s.start, rank(s.kind)));
+    rows
+}
+
+impl TimelineChart {
+    pub fn new(log: &TraceLog, outcome: &CycleOutcome) -> TimelineChart {
+        let t0 = outcome.outage_start;
+        let spans = in_row_order(&log.spans);
+        let since = |t: SimTime, unit: TimeUnit| t.since(t0).as_secs_f64() / unit.seconds();
+        let cycle_end_s = log
+            .spans
+            .iter()
+            .map(|s| s.end.since(t0).as_secs_f64())
+            .fold(0.0, f64::max);
+        let cycle_unit = TimeUnit::for_span(cycle_end_s);
+        let cycle: Vec<Bar> = spans
+            .iter()
+            .filter(|s| matches!(s.kind, SpanKind::Event | SpanKind::Stage))
+            .map(|s| Bar {
+                label: s.label.clone(),
+                start: since(s.start, cycle_unit),
+                end: since(s.end, cycle_unit),
+                color: phase_color(s.phase, s.kind),
+            })
+            .collect();
+        let stage1: Vec<&Span> = spans
+            .iter()
+            .copied()
+            .filter(|s| s.phase == Phase::Failover && s.label != "site outage")
+            .collect();
+        let vms = stage1.iter().filter(|s| s.kind == SpanKind::Vm).count();
+        let failover_end_s = stage1
+            .iter()
+            .map(|s| s.end.since(t0).as_secs_f64())
+            .fold(0.0, f64::max);
+        let failover_unit = TimeUnit::for_span(failover_end_s);
+        let failover = stage1
+            .iter()
+            .filter(|s| s.kind != SpanKind::Vm || vms <= MAX_VM_ROWS)
+            .map(|s| Bar {
+                label: if s.kind == SpanKind::Vm {
+                    format!("  {}", s.label)
+                } else {
+                    s.label.clone()
+                },
+                start: since(s.start, failover_unit),
+                end: since(s.end, failover_unit),
+                color: if s.kind == SpanKind::Vm {
+                    RGBColor(243, 176, 110)
+                } else {
+                    phase_color(s.phase, s.kind)
+                },
+            })
+            .collect();
+        TimelineChart {
+            title: format!(
+                "Replication {}: the failover/failback cycle (RTO {}, cycle {})",
+                outcome.replication,
+                crate::scenario::units::format_duration_short(outcome.rto.as_secs_f64()),
+                crate::scenario::units::format_duration_short(outcome.cycle.as_secs_f64())
+            ),
+            cycle_unit,
+            cycle_end: (cycle_end_s / cycle_unit.seconds()).max(1e-3) * 1.03,
+            failover_unit,
+            failover,
+            failover_end: (failover_end_s / failover_unit.seconds()).max(1e-3) * 1.03,
+            cycle,
+        }
+    }
+}
+
+/// Replication lag of the VMs before the outage, with the points they use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LagChart {
+    pub title: String,
+    pub unit: TimeUnit,
+    /// x from `-window` to 0 (time before the outage, in `unit`).
+    pub window: f64,
+    pub y_max: f64,
+    pub series: Vec<LagSeries>,
+    pub alert: f64,
+}
+
+/// One VM's lag curve in a [`LagChart`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LagSeries {
+    pub vm: String,
+    /// `(x, lag)`, both in the chart's unit.
+    pub points: Vec<(f64, f64)>,
+    /// When the point it fails over to was taken (x, in the chart's unit).
+    pub chosen: f64,
+}
+
+/// At most this many VMs in the lag chart: those with the largest RPO.
+const MAX_LAG_SERIES: usize = 8;
+const LAG_SAMPLES: usize = 300;
+
+impl LagChart {
+    pub fn new(scenario: &Scenario, log: &TraceLog, outcome: &CycleOutcome) -> LagChart {
+        let t0 = outcome.outage_start;
+        let mut chosen: Vec<&VmReplication> = log.replications.iter().collect();
+        chosen.sort_by(|a, b| b.choice.rpo.cmp(&a.choice.rpo).then(a.vm.cmp(&b.vm)));
+        chosen.truncate(MAX_LAG_SERIES);
+        let worst = chosen.first().map_or(0.0, |r| {
+            r.choice.rpo.as_secs_f64().max(r.choice.lag.as_secs_f64())
+        });
+        let window_s = (worst * 2.0)
+            .max(3.0 * scenario.policy.crash_consistent_interval.as_secs_f64())
+            .max(3600.0)
+            .min(scenario.policy.history.as_secs_f64());
+        let unit = TimeUnit::for_span(window_s);
+        let scale = unit.seconds();
+        let mut y_max_s = scenario.policy.rpo_alert_threshold.as_secs_f64() * 1.2;
+        let series = chosen
+            .iter()
+            .map(|r| {
+                let points: Vec<(f64, f64)> = (0..=LAG_SAMPLES)
+                    .map(|i| {
+                        let before = window_s * (1.0 - i as f64 / LAG_SAMPLES as f64);
+                        let t = t0 - SimDuration::from_secs_f64(before);
+                        let lag = lag_at(&r.history, t).as_secs_f64();
+                        y_max_s = y_max_s.max(lag);
+                        (-before / scale, lag / scale)
+                    })
+                    .collect();
+                y_max_s = y_max_s.max(r.choice.rpo.as_secs_f64());
+                LagSeries {
+                    vm: scenario.vms[r.vm].id.clone(),
+                    points,
+                    chosen: -r.choice.rpo.as_secs_f64() / scale,
+                }
+            })
+            .collect();
+        LagChart {
+            title: format!(
+                "Replication {}: lag before the outage (lines) and recovery points used (triangles)",
+                outcome.replication
+            ),
+            unit,
+            window: window_s / scale,
+            y_max: y_max_s / scale * 1.15,
+            series,
+            alert: scenario.policy.rpo_alert_threshold.as_secs_f64() / scale,
+        }
+    }
+}
+
+const SERIES_COLORS: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+fn draw_gantt_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    caption: &str,
+    bars: &[Bar],
+    end: f64,
+    unit: TimeUnit,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let n = bars.len().max(1);
+    let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, text_style(16))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(210)
+        .build_cartesian_2d(0.0..end, 0.0..n as f64)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .y_labels(n * 2 + 1)
+        .y_label_formatter(&|y| {
+            // Row i is drawn from the top: its centre is at n - i - 0.5.
+            let row = n as f64 - y - 0.5;
+            let i = row.round();
+            if (row - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .disable_y_mesh()
+        .x_label_formatter(&|x| {
+            if end >= 10.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x:.1}")
+            }
+        })
+        .x_desc(format!("time since the outage ({})", unit.name()))
+        .label_style(text_style(13))
+        .axis_desc_style(text_style(14))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, b)| {
+            let top = n as f64 - i as f64 - 0.15;
+            let bottom = n as f64 - i as f64 - 0.85;
+            let end = b.end.max(b.start + end * 0.002);
+            Rectangle::new([(b.start, bottom), (end, top)], b.color.filled())
+        }))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn draw_timeline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &TimelineChart,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let root = root
+        .titled(&c.title, text_style(22))
+        .map_err(|e| e.to_string())?;
+    let split = (SIZE.1 as usize * (c.cycle.len() + 2) / (c.cycle.len() + c.failover.len() + 5))
+        .clamp(180, 400);
+    let (top, bottom) = root.split_vertically(split as u32);
+    draw_gantt_panel(
+        &top,
+        "The whole cycle: stages 1 to 4",
+        &c.cycle,
+        c.cycle_end,
+        c.cycle_unit,
+    )?;
+    draw_gantt_panel(
+        &bottom,
+        "Stage 1 enlarged: detection, decision, recovery plan",
+        &c.failover,
+        c.failover_end,
+        c.failover_unit,
+    )?;
+    root.present().map_err(|e| e.to_string())
+}
+
+fn draw_lag<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LagChart) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, text_style(20))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-c.window..0.0, 0.0..c.y_max.max(1e-3))
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|x| {
+            if c.window >= 10.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x:.1}")
+            }
+        })
+        .x_desc(format!("time before the outage ({})", c.unit.name()))
+        .y_desc(format!("replication lag ({})", c.unit.name()))
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(15))
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(-c.window, c.alert), (0.0, c.alert)],
+            TARGET.stroke_width(1),
+        )))
+        .map_err(|e| e.to_string())?
+        .label("RPO alert threshold")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TARGET.stroke_width(1)));
+    for (
+        i,
+        LagSeries {
+            vm: label,
+            points,
+            chosen,
+        },
+    ) in c.series.iter().enumerate()
+    {
+        let color = SERIES_COLORS[i % SERIES_COLORS.len()];
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        if *chosen >= -c.window {
+            chart
+                .draw_series(std::iter::once(TriangleMarker::new(
+                    (*chosen, 0.0),
+                    9,
+                    color.filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(text_style(13))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// The charts of one traced replication: its timeline and its replication lag.
+pub fn charts_for_trace(
+    scenario: &Scenario,
+    log: &TraceLog,
+    outcome: &CycleOutcome,
+) -> Result<Vec<RenderedChart>, ChartError> {
+    let k = outcome.replication;
+    let timeline = TimelineChart::new(log, outcome);
+    let lag = LagChart::new(scenario, log, outcome);
+    let timeline_name = format!("trace-{k}-timeline");
+    let lag_name = format!("trace-{k}-lag");
+    Ok(vec![
+        RenderedChart {
+            svg: to_svg(&timeline_name, |r| draw_timeline(r, &timeline))?,
+            png: to_png(&timeline_name, |r| draw_timeline(r, &timeline))?,
+            name: timeline_name,
+        },
+        RenderedChart {
+            svg: to_svg(&lag_name, |r| draw_lag(r, &lag))?,
+            png: to_png(&lag_name, |r| draw_lag(r, &lag))?,
+            name: lag_name,
+        },
+    ])
+}
+
 /// The charts of a run, from its collected columns: RPO, RTO and stages.
 pub fn charts_for_run(
     collector: &Collector,
@@ -599,6 +993,43 @@ mod tests {
         assert_eq!(c.boxes[1].p50, 30.0);
         assert!((c.boxes[0].p5 - 0.52).abs() < 1e-9);
         assert_eq!((c.y_min, c.y_max), (0.1, 100.0));
+    }
+
+    #[test]
+    fn gantt_rows_follow_start_time_with_groups_before_their_vms() {
+        let at = |m: i64| SimTime::from_millis(m * 60_000);
+        let span = |label: &str, kind, start, end| Span {
+            label: label.to_string(),
+            kind,
+            phase: Phase::Failover,
+            start: at(start),
+            end: at(end),
+        };
+        // Reported in the order they end, as the cycle does.
+        let log = TraceLog {
+            spans: vec![
+                span("detection", SpanKind::Event, 0, 10),
+                span("decision", SpanKind::Event, 10, 30),
+                span("vm1", SpanKind::Vm, 30, 50),
+                span("group g", SpanKind::Group, 30, 55),
+                span("stage 1: failover", SpanKind::Stage, 30, 55),
+            ],
+            ..TraceLog::default()
+        };
+        let rows: Vec<&str> = in_row_order(&log.spans)
+            .iter()
+            .map(|s| s.label.as_str())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "detection",
+                "decision",
+                "stage 1: failover",
+                "group g",
+                "vm1"
+            ]
+        );
     }
 
     #[test]

@@ -195,3 +195,58 @@ fn report_opens_in_a_real_browser() {
         "console errors: {console_errors:?}"
     );
 }
+
+#[test]
+fn trace_draws_the_cycle_timeline_and_the_lag() {
+    for path in toml_files(&repo().join("scenarios")) {
+        let file = path.to_str().expect("utf-8");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().to_str().expect("utf-8");
+        let o = drsim(&["trace", file, "--replication", "2", "--out", out]);
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        let timeline =
+            std::fs::read_to_string(dir.path().join("trace-2-timeline.svg")).expect("timeline");
+        let texts = svg_texts(&timeline);
+        for expected in [
+            "Replication 2: the failover/failback cycle",
+            "time since the outage",
+            "detection",
+            "decision",
+        ] {
+            assert!(
+                texts.iter().any(|t| t.contains(expected)),
+                "{file}: timeline lacks `{expected}`"
+            );
+        }
+        // A declared disaster shows the four stages as ASR names them.
+        if texts.iter().any(|t| t == "stage 1: failover") {
+            for stage in [
+                "stage 2: reprotect",
+                "stage 3: failback (downtime)",
+                "stage 4: reprotect",
+            ] {
+                assert!(
+                    texts.iter().any(|t| t == stage),
+                    "{file}: timeline lacks `{stage}`"
+                );
+            }
+        }
+        let lag = std::fs::read_to_string(dir.path().join("trace-2-lag.svg")).expect("lag");
+        let texts = svg_texts(&lag);
+        for expected in [
+            "lag before the outage",
+            "replication lag (",
+            "time before the outage (",
+            "RPO alert threshold",
+        ] {
+            assert!(
+                texts.iter().any(|t| t.contains(expected)),
+                "{file}: lag chart lacks `{expected}`"
+            );
+        }
+        for name in ["trace-2-timeline.png", "trace-2-lag.png"] {
+            let bytes = std::fs::read(dir.path().join(name)).expect("png");
+            assert_eq!(png_size(&bytes), (1000, 640), "{file}: {name}");
+        }
+    }
+}
