@@ -132,7 +132,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 },
             )?;
             if !quiet {
-                print!("{text}");
+                print!("{}", highlight_verdicts(&text, std::io::stdout().is_terminal()));
             }
             Ok(())
         }
@@ -289,6 +289,15 @@ pub fn run_to_directory(
     let mut text = table::summary_table(&title, &summary, s.targets.required_fraction);
     text.push_str(&format!("wrote {}\n", written_files.join(", ")));
     Ok(text)
+}
+
+/// Colours MET green and MISSED red when the output is a terminal.
+fn highlight_verdicts(text: &str, terminal: bool) -> String {
+    if !terminal {
+        return text.to_string();
+    }
+    text.replace(": MET ", ": \x1b[1;32mMET\x1b[0m ")
+        .replace(": MISSED ", ": \x1b[1;31mMISSED\x1b[0m ")
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise.
