@@ -132,7 +132,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 },
             )?;
             if !quiet {
-                print!("{}", highlight_verdicts(&text, std::io::stdout().is_terminal()));
+                print!(
+                    "{}",
+                    highlight_verdicts(&text, std::io::stdout().is_terminal())
+                );
             }
             Ok(())
         }

@@ -337,21 +337,20 @@ where
         )))
         .map_err(|e| e.to_string())?;
     }
+    // The target is labelled on its line (no legend box that could hide bars),
+    // below the percentile labels.
     if let Some(t) = c.target {
         hist.draw_series(std::iter::once(PathElement::new(
             vec![(t, 0.0), (t, y_top)],
             TARGET.stroke_width(3),
         )))
-        .map_err(|e| e.to_string())?
-        .label(format!("target {}", short(t, c.unit)))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TARGET.stroke_width(3)));
-        hist.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(text_style(14))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?;
+        hist.draw_series(std::iter::once(Text::new(
+            format!(" target {}", short(t, c.unit)),
+            (t, y_top * 0.70),
+            text_style(14).color(&TARGET),
+        )))
+        .map_err(|e| e.to_string())?;
     }
 
     let mut cdf = ChartBuilder::on(&bottom)
