@@ -190,7 +190,11 @@ impl<O: Observer> CycleRun<'_, O> {
                 )
             });
             if self.observer.enabled() {
-                self.observer.replication(v, history(v), &choice);
+                let used = match vm.consistency_group {
+                    Some(g) => schedule(s.consistency_groups[g].choice, &self.draws.vms[v]),
+                    None => schedule(vm.recovery_point, &self.draws.vms[v]),
+                };
+                self.observer.replication(v, history(v), &used, &choice);
             }
             self.points.push(choice);
         }

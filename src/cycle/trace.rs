@@ -5,7 +5,7 @@
 //! with a [`TraceLog`] that keeps every note.
 
 use super::fluid::{Breakpoint, FluidLink};
-use super::replication::PointChoice;
+use super::replication::{PointChoice, Schedule};
 use crate::engine::SimTime;
 
 /// The part of the cycle a note belongs to (0: before the outage).
@@ -54,8 +54,16 @@ pub trait Observer {
     /// boot), called when it ends: the rows of the trace's Gantt chart.
     fn span(&mut self, _span: Span) {}
 
-    /// At the outage, each VM's replication history and the point it will use.
-    fn replication(&mut self, _vm: usize, _history: &[Breakpoint], _choice: &PointChoice) {}
+    /// At the outage, each VM's replication history, its recovery-point schedule
+    /// and the point it will use.
+    fn replication(
+        &mut self,
+        _vm: usize,
+        _history: &[Breakpoint],
+        _schedule: &Schedule,
+        _choice: &PointChoice,
+    ) {
+    }
 
     /// Records the note built by `text` only when someone listens.
     fn note(&mut self, time: SimTime, phase: Phase, text: impl FnOnce() -> String) {
@@ -110,6 +118,8 @@ pub struct Span {
 pub struct VmReplication {
     pub vm: usize,
     pub history: Vec<Breakpoint>,
+    /// The schedule its points are taken on (crash- or app-consistent).
+    pub schedule: Schedule,
     pub choice: PointChoice,
 }
 
@@ -131,10 +141,17 @@ impl Observer for TraceLog {
     fn span(&mut self, span: Span) {
         self.spans.push(span);
     }
-    fn replication(&mut self, vm: usize, history: &[Breakpoint], choice: &PointChoice) {
+    fn replication(
+        &mut self,
+        vm: usize,
+        history: &[Breakpoint],
+        schedule: &Schedule,
+        choice: &PointChoice,
+    ) {
         self.replications.push(VmReplication {
             vm,
             history: history.to_vec(),
+            schedule: *schedule,
             choice: *choice,
         });
     }

@@ -657,6 +657,9 @@ pub struct LagChart {
     pub y_max: f64,
     pub series: Vec<LagSeries>,
     pub alert: f64,
+    /// The recovery points retained at the outage for the first series' VM (x
+    /// positions), drawn as ticks on the time axis.
+    pub points: Vec<f64>,
 }
 
 /// One VM's lag curve in a [`LagChart`].
@@ -709,7 +712,24 @@ impl LagChart {
                 }
             })
             .collect();
+        let points = chosen
+            .first()
+            .map(|r| {
+                let s = r.schedule;
+                let (mut n, mut t) = s.latest_at_or_before(t0);
+                let mut xs = Vec::new();
+                while t0.since(t).as_secs_f64() <= window_s && xs.len() < 500 {
+                    if s.is_retained(t, t0) {
+                        xs.push(-t0.since(t).as_secs_f64() / scale);
+                    }
+                    n -= 1;
+                    t = s.time_of(n);
+                }
+                xs
+            })
+            .unwrap_or_default();
         LagChart {
+            points,
             title: format!(
                 "Replication {}: lag before the outage (lines) and recovery points used (triangles)",
                 outcome.replication
@@ -844,6 +864,13 @@ where
         })
         .x_desc(format!("time before the outage ({})", c.unit.name()))
         .y_desc(format!("replication lag ({})", c.unit.name()))
+        .y_label_formatter(&|y| {
+            if c.y_max >= 10.0 {
+                format!("{y:.0}")
+            } else {
+                format!("{y:.1}")
+            }
+        })
         .label_style(text_style(14))
         .axis_desc_style(text_style(15))
         .light_line_style(WHITE)
@@ -857,6 +884,20 @@ where
         .map_err(|e| e.to_string())?
         .label("RPO alert threshold")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TARGET.stroke_width(1)));
+    if let Some(first) = c.series.first() {
+        let tick = c.y_max * 0.025;
+        chart
+            .draw_series(
+                c.points
+                    .iter()
+                    .map(|&x| PathElement::new(vec![(x, 0.0), (x, tick)], MARK.stroke_width(1))),
+            )
+            .map_err(|e| e.to_string())?
+            .label(format!("recovery points of {} (ticks)", first.vm))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x + 10, y - 5), (x + 10, y + 5)], MARK.stroke_width(1))
+            });
+    }
     for (
         i,
         LagSeries {
