@@ -33,6 +33,14 @@ impl PlanStage {
         }
     }
 
+    /// Where the plan's VMs run, for the narration.
+    fn place(self) -> &'static str {
+        match self {
+            PlanStage::Failover => "in Azure",
+            PlanStage::Failback => "on-premises",
+        }
+    }
+
     fn index(self) -> usize {
         match self {
             PlanStage::Failover => 0,
@@ -238,25 +246,44 @@ impl<O: Observer> CycleRun<'_, O> {
         self.attempt_boot(stage, vm, now);
     }
 
+    /// At failover, a VM's attempt fails with `probability`: the attempt is then
+    /// retried after a delay drawn from `retry_delay`, and `true` is returned.
+    fn failover_attempt_fails(
+        &mut self,
+        vm: usize,
+        now: SimTime,
+        probability: f64,
+        retry_delay: &crate::scenario::Distribution,
+        what: &str,
+    ) -> bool {
+        if probability <= 0.0 || unit(&mut self.failover.rng) >= probability {
+            return false;
+        }
+        let delay = sample(retry_delay, &mut self.failover.rng);
+        let s = self.scenario;
+        self.observer.note(now, Phase::Failover, || {
+            format!("{}: {what}; retry in {delay}", s.vms[vm].id)
+        });
+        let event = Event::Plan(PlanStage::Failover, PlanEvent::Attempt(vm));
+        self.queue.schedule(now + delay, event);
+        true
+    }
+
     /// Creates and boots a VM; at failover the creation may fail for capacity.
     fn attempt_boot(&mut self, stage: PlanStage, vm: usize, now: SimTime) {
         let s = self.scenario;
         let recovery = &s.recovery;
-        if stage == PlanStage::Failover && recovery.allocation_failure_probability > 0.0 {
-            let plan = &mut self.failover;
-            if unit(&mut plan.rng) < recovery.allocation_failure_probability {
-                plan.allocation_retries += 1;
-                let delay = sample(&recovery.allocation_retry_delay, &mut plan.rng);
-                self.observer.note(now, stage.phase(), || {
-                    format!(
-                        "{}: VM allocation failed (capacity); retry in {delay}",
-                        s.vms[vm].id
-                    )
-                });
-                self.queue
-                    .schedule(now + delay, Event::Plan(stage, PlanEvent::Attempt(vm)));
-                return;
-            }
+        if stage == PlanStage::Failover
+            && self.failover_attempt_fails(
+                vm,
+                now,
+                recovery.allocation_failure_probability,
+                &recovery.allocation_retry_delay,
+                "VM allocation failed (capacity)",
+            )
+        {
+            self.failover.allocation_retries += 1;
+            return;
         }
         let first = self.plan(stage).boots_started[vm] == 0;
         let boot = match (stage, first) {
@@ -271,10 +298,7 @@ impl<O: Observer> CycleRun<'_, O> {
         plan.boots_started[vm] += 1;
         plan.boot_started_at[vm].get_or_insert(now);
         self.observer.note(now, stage.phase(), || {
-            let place = match stage {
-                PlanStage::Failover => "in Azure",
-                PlanStage::Failback => "on-premises",
-            };
+            let place = stage.place();
             format!("{}: booting {place}", s.vms[vm].id)
         });
         self.queue
@@ -284,28 +308,21 @@ impl<O: Observer> CycleRun<'_, O> {
     fn on_booted(&mut self, stage: PlanStage, vm: usize, now: SimTime) {
         let s = self.scenario;
         let recovery = &s.recovery;
-        if stage == PlanStage::Failover && recovery.vm_failure_probability > 0.0 {
-            let plan = &mut self.failover;
-            if unit(&mut plan.rng) < recovery.vm_failure_probability {
-                plan.vm_retries += 1;
-                let delay = sample(&recovery.vm_retry_delay, &mut plan.rng);
-                self.observer.note(now, stage.phase(), || {
-                    format!(
-                        "{}: failover of the VM failed; retry in {delay}",
-                        s.vms[vm].id
-                    )
-                });
-                self.queue
-                    .schedule(now + delay, Event::Plan(stage, PlanEvent::Attempt(vm)));
-                return;
-            }
+        if stage == PlanStage::Failover
+            && self.failover_attempt_fails(
+                vm,
+                now,
+                recovery.vm_failure_probability,
+                &recovery.vm_retry_delay,
+                "failover of the VM failed",
+            )
+        {
+            self.failover.vm_retries += 1;
+            return;
         }
         let group = s.vms[vm].group;
         self.observer.note(now, stage.phase(), || {
-            let place = match stage {
-                PlanStage::Failover => "in Azure",
-                PlanStage::Failback => "on-premises",
-            };
+            let place = stage.place();
             format!(
                 "{}: running {place} (group `{}`)",
                 s.vms[vm].id, s.groups[group].id
