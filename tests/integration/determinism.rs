@@ -2,7 +2,8 @@
 
 use crate::support::{drsim, stderr};
 
-fn run_files(scenario: &str, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
+/// replications.csv, summary.csv and, concatenated, every chart's SVG and report.html.
+fn run_files(scenario: &str, extra: &[&str]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().to_str().expect("utf-8 path");
     let mut args = vec!["run", scenario, "--quiet", "--out", out];
@@ -10,7 +11,11 @@ fn run_files(scenario: &str, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
     let o = drsim(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     let read = |name: &str| std::fs::read(dir.path().join(name)).expect("output file");
-    (read("replications.csv"), read("summary.csv"))
+    let pictures = ["rpo.svg", "rto.svg", "stages.svg", "report.html"]
+        .iter()
+        .flat_map(|name| read(name))
+        .collect();
+    (read("replications.csv"), read("summary.csv"), pictures)
 }
 
 #[test]
