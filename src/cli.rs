@@ -40,7 +40,7 @@ pub enum Command {
         /// Worker threads (default: one per core). Results do not depend on it.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
         threads: Option<u64>,
-        /// Output directory (default: results/<scenario file stem>/).
+        /// Output directory (default: results/ plus the scenario file name without .toml).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print nothing but errors.
@@ -64,7 +64,7 @@ pub enum Command {
         /// Master seed (default: the scenario's `simulation.seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Where the timeline and lag charts go (default: results/<scenario file stem>/).
+        /// Where the timeline and lag charts go (default: results/ plus the scenario file name without .toml).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print the narration only; write no charts.

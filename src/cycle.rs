@@ -4,8 +4,8 @@
 //! so the state at the outage (backlogs, lag, which recovery points are usable)
 //! comes from the fluid replication model, not from a sampled number. Then:
 //!
-//! 1. failover ([`recovery`]): detection, decision, the recovery plan group by group;
-//! 2. reprotect ([`failback`]): checksum, delta (or full) transfer back, processing;
+//! 1. failover (`recovery`): detection, decision, the recovery plan group by group;
+//! 2. reprotect (`failback`): checksum, delta (or full) transfer back, processing;
 //! 3. failback: Azure VMs shut down, final sync, on-premises boot in plan order;
 //! 4. reprotect back: forward replication re-established; the cycle is closed.
 //!

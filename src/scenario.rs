@@ -1,7 +1,7 @@
 //! `Scenario`: the validated model of a scenario file, and how to get one.
 //!
-//! A file goes through two steps: [`raw`] deserializes it into structs that
-//! mirror the text (unknown keys rejected), then [`validate`] checks every rule
+//! A file goes through two steps: `raw` deserializes it into structs that
+//! mirror the text (unknown keys rejected), then `validate` checks every rule
 //! and builds a [`Scenario`] whose invariants the simulation never re-checks.
 //! Every problem found is a [`Diagnostic`] naming file, line, column and key.
 
