@@ -133,7 +133,13 @@ impl<O: Observer> CycleRun<'_, O> {
     fn settle_link(&mut self, now: SimTime, direction: Direction, link: usize) {
         let s = self.scenario;
         for vm in 0..s.vms.len() {
-            if s.vms[vm].link != link || self.link_mut(direction, link).backlog(vm) > 0.0 {
+            // Cheap flags first: most VMs wait for nothing on this link.
+            let waiting = self.resync[index(direction)][vm].transferring
+                || (direction == Direction::Reverse && self.final_sync_pending[vm]);
+            if !waiting
+                || s.vms[vm].link != link
+                || self.link_mut(direction, link).backlog(vm) > 0.0
+            {
                 continue;
             }
             let state = &mut self.resync[index(direction)][vm];

@@ -337,8 +337,10 @@ impl FluidLink {
                 break;
             }
         }
-        for i in 0..self.flows.len() {
-            self.record(i, false);
+        if self.recording {
+            for i in 0..self.flows.len() {
+                self.record(i, false);
+            }
         }
     }
 
