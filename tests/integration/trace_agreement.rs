@@ -29,6 +29,8 @@ fn trace_and_run_agree_on_every_metric() {
                 &k.to_string(),
                 "--seed",
                 "11",
+                // The narration is what is compared; charts would land in results/.
+                "--no-charts",
             ]);
             assert!(o.status.success(), "{}", stderr(&o));
             let text = stdout(&o);
