@@ -94,10 +94,6 @@ impl FluidLink {
         self.epoch
     }
 
-    pub fn capacity(&self) -> f64 {
-        self.capacity
-    }
-
     /// Keeps breakpoints of every flow from now on.
     pub fn start_recording(&mut self) {
         self.recording = true;
@@ -280,16 +276,6 @@ impl FluidLink {
         self.reallocate();
     }
 
-    /// Queues a bulk transfer (a full copy or a computed delta) on a flow.
-    pub fn add_backlog(&mut self, now: SimTime, flow: usize, bytes: f64) {
-        self.advance(now);
-        if bytes > 0.0 {
-            self.flows[flow].backlog += bytes;
-            self.flows[flow].bulk += bytes;
-        }
-        self.reallocate();
-    }
-
     /// Re-divides the capacity at `now`, e.g. after a backlog emptied (a flow with
     /// nothing queued needs only its input rate, which frees bandwidth for others).
     pub fn rebalance(&mut self, now: SimTime) {
@@ -464,10 +450,8 @@ mod tests {
     fn bulk_copy_drains_in_closed_form_and_conserves_bytes() {
         let mut link = FluidLink::new(100.0, 2, t(0));
         link.start_recording();
-        link.set_active(t(0), 0, true);
-        link.set_active(t(0), 1, true);
-        link.set_input_rate(t(0), 0, 20.0);
-        link.add_backlog(t(0), 1, 1000.0);
+        link.start_flow(t(0), 0, 20.0, 0.0);
+        link.start_flow(t(0), 1, 0.0, 1000.0);
         // Flow 0 needs 20, flow 1 gets 80: 1000 bytes drain in 12.5 s.
         assert_eq!(link.next_drain(), Some(SimTime::from_millis(12_500)));
         link.advance(SimTime::from_millis(12_500));

@@ -304,18 +304,6 @@ impl Distribution {
         }
     }
 
-    /// The largest value, or infinity when unbounded.
-    pub fn upper_bound(&self) -> f64 {
-        match &self.shape {
-            Shape::Fixed(v) => *v,
-            Shape::Uniform { max, .. } | Shape::Triangular { max, .. } => *max,
-            Shape::Normal { .. } | Shape::LogNormal { .. } | Shape::Exponential { .. } => {
-                f64::INFINITY
-            }
-            Shape::Empirical(values) => values.iter().copied().fold(0.0, f64::max),
-        }
-    }
-
     /// The mean of the distribution as sampled (for the truncated normal, of the
     /// truncated law).
     pub fn mean(&self) -> f64 {
