@@ -39,6 +39,36 @@ fn poisson_gap<R: Rng + ?Sized>(per_hour: f64, rng: &mut R) -> SimDuration {
     SimDuration::from_secs_f64_ceil(-u.ln() * 3600.0 / per_hour).max(SimDuration::from_millis(1))
 }
 
+/// The rate a churn process takes at `now` and when it changes next; on/off
+/// churn switches state. `None` for churn that never changes its rate.
+fn next_rate(churn: &Churn, run: &mut ChurnRun, now: SimTime) -> Option<(f64, SimTime)> {
+    match churn {
+        Churn::Piecewise { rate, every } => {
+            Some((rate.sample(&mut run.rng), now + hold(every, &mut run.rng)))
+        }
+        Churn::OnOff {
+            on_rate,
+            off_rate,
+            on_time,
+            off_time,
+        } => {
+            run.on = !run.on;
+            let (rate, time) = if run.on {
+                (on_rate, on_time)
+            } else {
+                (off_rate, off_time)
+            };
+            Some((rate.sample(&mut run.rng), now + hold(time, &mut run.rng)))
+        }
+        Churn::Daily { profile } => {
+            let hour = now.as_millis().div_euclid(HOUR_MS);
+            let next = SimTime::from_millis((hour + 1) * HOUR_MS);
+            Some((profile[hour.rem_euclid(24) as usize], next))
+        }
+        Churn::Constant(_) | Churn::Bursts { .. } => None,
+    }
+}
+
 impl<O: Observer> CycleRun<'_, O> {
     /// Starts every VM's churn at `start`: its first rate, and its first change.
     pub(super) fn start_churn(&mut self, start: SimTime) {
@@ -51,44 +81,23 @@ impl<O: Observer> CycleRun<'_, O> {
             };
             let (rate, next) = match &vm.churn {
                 Churn::Constant(_) => (self.draws.vms[v].churn, None),
-                Churn::Piecewise { rate, every } => (
-                    rate.sample(&mut run.rng),
-                    Some((start + hold(every, &mut run.rng), Event::ChurnChange(v))),
-                ),
-                Churn::OnOff {
-                    on_rate,
-                    off_rate,
-                    on_time,
-                    off_time,
-                } => {
-                    // Start in each state with its long-run share of time.
-                    let (on_mean, off_mean) = (on_time.mean(), off_time.mean());
-                    run.on = unit(&mut run.rng) * (on_mean + off_mean) < on_mean;
-                    let (rate, time) = if run.on {
-                        (on_rate, on_time)
-                    } else {
-                        (off_rate, off_time)
-                    };
-                    (
-                        rate.sample(&mut run.rng),
-                        Some((start + hold(time, &mut run.rng), Event::ChurnChange(v))),
-                    )
+                Churn::Bursts { per_hour, .. } => {
+                    let first = start + poisson_gap(*per_hour, &mut run.rng);
+                    (0.0, Some((first, Event::Burst(v))))
                 }
-                Churn::Daily { profile } => {
-                    let hour = start.as_millis().div_euclid(HOUR_MS);
-                    let next = SimTime::from_millis((hour + 1) * HOUR_MS);
-                    (
-                        profile[hour.rem_euclid(24) as usize],
-                        Some((next, Event::ChurnChange(v))),
-                    )
+                churn => {
+                    if let Churn::OnOff {
+                        on_time, off_time, ..
+                    } = churn
+                    {
+                        // Start in each state with its long-run share of time: the
+                        // step below switches into the state drawn here.
+                        let (on_mean, off_mean) = (on_time.mean(), off_time.mean());
+                        run.on = unit(&mut run.rng) * (on_mean + off_mean) >= on_mean;
+                    }
+                    let (rate, next) = next_rate(churn, &mut run, start).unwrap_or((0.0, start));
+                    (rate, Some((next, Event::ChurnChange(v))))
                 }
-                Churn::Bursts { per_hour, .. } => (
-                    0.0,
-                    Some((
-                        start + poisson_gap(*per_hour, &mut run.rng),
-                        Event::Burst(v),
-                    )),
-                ),
             };
             initial_rates.push(rate);
             if let Some((t, event)) = next
@@ -110,33 +119,8 @@ impl<O: Observer> CycleRun<'_, O> {
     /// A VM's write rate changes; the next change is scheduled while before `t0`.
     pub(super) fn on_churn_change(&mut self, now: SimTime, v: usize) {
         let vm = &self.scenario.vms[v];
-        let run = &mut self.churn[v];
-        let (rate, next) = match &vm.churn {
-            Churn::Piecewise { rate, every } => {
-                (rate.sample(&mut run.rng), now + hold(every, &mut run.rng))
-            }
-            Churn::OnOff {
-                on_rate,
-                off_rate,
-                on_time,
-                off_time,
-            } => {
-                run.on = !run.on;
-                let (rate, time) = if run.on {
-                    (on_rate, on_time)
-                } else {
-                    (off_rate, off_time)
-                };
-                (rate.sample(&mut run.rng), now + hold(time, &mut run.rng))
-            }
-            Churn::Daily { profile } => {
-                let hour = now.as_millis().div_euclid(HOUR_MS);
-                (
-                    profile[hour.rem_euclid(24) as usize],
-                    SimTime::from_millis((hour + 1) * HOUR_MS),
-                )
-            }
-            Churn::Constant(_) | Churn::Bursts { .. } => return,
+        let Some((rate, next)) = next_rate(&vm.churn, &mut self.churn[v], now) else {
+            return;
         };
         self.forward[vm.link].set_input_rate(now, v, rate);
         self.watch_link(Direction::Forward, vm.link);
