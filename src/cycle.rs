@@ -11,11 +11,20 @@
 //!
 //! Every random quantity is drawn up front or from a dedicated stream
 //! ([`draws`]), so a replication is a pure function of `(scenario, seed, k)`.
+//!
+//! The state is split along the cycle's seams, and each part's events are
+//! handled by the file that owns it: [`Shared`] (inputs, queue, observer,
+//! milestones) is what every part reads and schedules on; `network` owns the
+//! links, churn and faults; `recovery` the outage, the decision and the failover
+//! plan; `failback` the reprotects, the final syncs and the failback; `plan`
+//! runs a recovery plan for either direction. This module only dispatches, and
+//! [`outcome`] turns the final state into the metrics.
 
 mod churn;
 pub mod draws;
 mod failback;
 pub mod fluid;
+mod network;
 pub mod outcome;
 mod plan;
 mod recovery;
@@ -25,10 +34,11 @@ pub mod trace;
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::scenario::Scenario;
 use draws::Draws;
-use fluid::FluidLink;
+use failback::Resync;
+use network::Network;
 pub use outcome::{CycleOutcome, VmOutcome};
-use plan::{PlanEvent, PlanRun, PlanStage};
-use replication::PointChoice;
+use plan::{PlanEvent, PlanRun, PlanStage, PlanStatus};
+use recovery::Failover;
 pub use trace::{NoTrace, Observer, Phase, Span, SpanKind, TraceEntry, TraceLog, VmReplication};
 
 /// A cycle that has not closed this long after the outage is cut off (it can
@@ -69,15 +79,6 @@ enum Event {
     Plan(PlanStage, PlanEvent),
 }
 
-/// Progress of one VM's reprotect in one direction.
-#[derive(Debug, Clone, Copy, Default)]
-struct VmResync {
-    started: Option<SimTime>,
-    checksum_done: Option<SimTime>,
-    /// Waiting for its flow's backlog (the delta) to drain.
-    transferring: bool,
-}
-
 /// Instants that define the metrics; `None` until reached.
 #[derive(Debug, Clone, Copy, Default)]
 struct Milestones {
@@ -93,144 +94,21 @@ struct Milestones {
     stage4_end: Option<SimTime>,
 }
 
-struct CycleRun<'a, O: Observer> {
+/// What every part of one cycle reads and schedules on: the inputs, this
+/// replication's draws, the event queue, the narrator and the milestones.
+pub(super) struct Shared<'a, O: Observer> {
     scenario: &'a Scenario,
     draws: Draws,
     seed: u64,
     replication: u64,
     observer: &'a mut O,
     queue: EventQueue<Event>,
+    /// The instant the outage hits the primary.
     t0: SimTime,
-    forward: Vec<FluidLink>,
-    reverse: Vec<FluidLink>,
-    points: Vec<PointChoice>,
-    failover: PlanRun,
-    failback: PlanRun,
-    resync: [Vec<VmResync>; 2],
-    resyncs_left: [usize; 2],
-    final_sync_pending: Vec<bool>,
     at: Milestones,
-    churn: Vec<churn::ChurnRun>,
-    fault_active: Vec<bool>,
-    /// Target slowdowns as `[start, end)` windows with their factor.
-    slowdowns: Vec<(SimTime, SimTime, f64)>,
-    rpo_alert: Vec<SimDuration>,
-    /// The disaster was not declared: the outage was ridden out.
-    ridden_out: bool,
-    azure_stopped_at: Vec<Option<SimTime>>,
-    stage2_bytes: f64,
-    stage3_bytes: f64,
-    stage4_bytes: f64,
 }
 
-/// Runs replication `replication` of `scenario` with `seed`, narrating to `observer`.
-pub fn run_cycle<O: Observer>(
-    scenario: &Scenario,
-    seed: u64,
-    replication: u64,
-    observer: &mut O,
-) -> CycleOutcome {
-    let draws = Draws::sample(scenario, seed, replication);
-    let t0 = draws.timeline.outage_start;
-    let history_start = t0 - scenario.policy.history;
-    let n = scenario.vms.len();
-    let links = |direction: Direction| -> Vec<FluidLink> {
-        draws
-            .links
-            .iter()
-            .map(|l| {
-                let capacity = match direction {
-                    Direction::Forward => l.bandwidth,
-                    Direction::Reverse => l.reverse_bandwidth,
-                };
-                FluidLink::new(capacity, n, history_start)
-            })
-            .collect()
-    };
-    let mut run = CycleRun {
-        scenario,
-        forward: links(Direction::Forward),
-        reverse: links(Direction::Reverse),
-        draws,
-        seed,
-        replication,
-        observer,
-        queue: EventQueue::with_capacity(history_start, 4 * n + 8),
-        t0,
-        points: Vec::with_capacity(n),
-        failover: PlanRun::new(
-            n,
-            scenario.groups.len(),
-            seed,
-            replication,
-            PlanStage::Failover,
-        ),
-        failback: PlanRun::new(
-            n,
-            scenario.groups.len(),
-            seed,
-            replication,
-            PlanStage::Failback,
-        ),
-        resync: [vec![VmResync::default(); n], vec![VmResync::default(); n]],
-        resyncs_left: [n, n],
-        final_sync_pending: vec![false; n],
-        at: Milestones::default(),
-        churn: Vec::with_capacity(n),
-        fault_active: vec![false; scenario.faults.len()],
-        slowdowns: Vec::new(),
-        rpo_alert: vec![SimDuration::ZERO; n],
-        ridden_out: false,
-        azure_stopped_at: vec![None; n],
-        stage2_bytes: 0.0,
-        stage3_bytes: 0.0,
-        stage4_bytes: 0.0,
-    };
-    run.start_history(history_start);
-    run.run_events();
-    run.outcome()
-}
-
-impl<O: Observer> CycleRun<'_, O> {
-    fn run_events(&mut self) {
-        let horizon = self.t0 + HORIZON;
-        while self.at.stage4_end.is_none() {
-            match self.queue.peek_time() {
-                Some(t) if t <= horizon => {}
-                _ => break,
-            }
-            let Some((now, event)) = self.queue.pop() else {
-                break;
-            };
-            self.handle(now, event);
-            if self.observer.enabled() {
-                self.observer.after_event(now, &self.forward, &self.reverse);
-            }
-        }
-    }
-
-    fn handle(&mut self, now: SimTime, event: Event) {
-        match event {
-            Event::ChurnChange(vm) => self.on_churn_change(now, vm),
-            Event::Burst(vm) => self.on_burst(now, vm),
-            Event::FaultStart(f) => self.on_fault(now, f, true),
-            Event::FaultEnd(f) => self.on_fault(now, f, false),
-            Event::Outage => self.on_outage(now),
-            Event::Detected => self.on_detected(now),
-            Event::Declared => self.on_declared(now),
-            Event::DiskPrepared(vm) => self.on_disk_prepared(now, vm),
-            Event::PrimaryBack => self.on_primary_back(now),
-            Event::ReprotectStart(d) => self.on_reprotect_start(now, d),
-            Event::ChecksumDone(d, vm) => self.on_checksum_done(now, d, vm),
-            Event::ReprotectVmDone(d, vm) => self.on_reprotect_vm_done(now, d, vm),
-            Event::FlowCheck(d, link, epoch) => self.on_flow_check(now, d, link, epoch),
-            Event::FailbackStart => self.on_failback_start(now),
-            Event::AzureShutDown(vm) => self.on_azure_shut_down(now, vm),
-            Event::FinalSynced(vm) => self.on_final_synced(now, vm),
-            Event::Plan(stage, event) => self.on_plan_event(stage, event, now),
-        }
-    }
-
+impl<O: Observer> Shared<'_, O> {
     /// Reports a span to the observer (only when someone listens).
     fn span(
         &mut self,
@@ -250,161 +128,161 @@ impl<O: Observer> CycleRun<'_, O> {
             });
         }
     }
+}
 
-    fn link_mut(&mut self, direction: Direction, link: usize) -> &mut FluidLink {
-        match direction {
-            Direction::Forward => &mut self.forward[link],
-            Direction::Reverse => &mut self.reverse[link],
+/// One replication in progress: the shared part and each stage's own state.
+struct CycleRun<'a, O: Observer> {
+    sh: Shared<'a, O>,
+    network: Network,
+    failover: Failover,
+    resync: Resync,
+    failback: PlanRun,
+}
+
+/// Runs replication `replication` of `scenario` with `seed`, narrating to `observer`.
+pub fn run_cycle<O: Observer>(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u64,
+    observer: &mut O,
+) -> CycleOutcome {
+    let draws = Draws::sample(scenario, seed, replication);
+    let t0 = draws.timeline.outage_start;
+    let history_start = t0 - scenario.policy.history;
+    let n = scenario.vms.len();
+    let mut run = CycleRun {
+        network: Network::new(scenario, &draws, history_start),
+        failover: Failover::new(scenario, seed, replication),
+        resync: Resync::new(n),
+        failback: PlanRun::new(
+            n,
+            scenario.groups.len(),
+            seed,
+            replication,
+            PlanStage::Failback,
+        ),
+        sh: Shared {
+            scenario,
+            draws,
+            seed,
+            replication,
+            observer,
+            queue: EventQueue::with_capacity(history_start, 4 * n + 8),
+            t0,
+            at: Milestones::default(),
+        },
+    };
+    run.network.start_history(&mut run.sh, history_start);
+    run.sh.queue.schedule(t0, Event::Outage);
+    run.run_events();
+    outcome::assemble(&run.sh, &run.failover, &run.resync, &run.failback)
+}
+
+impl<O: Observer> CycleRun<'_, O> {
+    fn run_events(&mut self) {
+        let horizon = self.sh.t0 + HORIZON;
+        while self.sh.at.stage4_end.is_none() {
+            match self.sh.queue.peek_time() {
+                Some(t) if t <= horizon => {}
+                _ => break,
+            }
+            let Some((now, event)) = self.sh.queue.pop() else {
+                break;
+            };
+            self.handle(now, event);
+            if self.sh.observer.enabled() {
+                self.sh
+                    .observer
+                    .after_event(now, self.network.forward(), self.network.reverse());
+            }
         }
     }
 
-    /// After any change to a link: schedule the check for its next emptying backlog.
-    fn watch_link(&mut self, direction: Direction, link: usize) {
-        let l = self.link_mut(direction, link);
-        if let Some(t) = l.next_drain() {
-            let epoch = l.epoch();
-            self.queue
-                .schedule(t, Event::FlowCheck(direction, link, epoch));
-        }
-    }
-
-    fn outcome(&self) -> CycleOutcome {
-        let t0 = self.t0;
-        let horizon = t0 + HORIZON;
-        let at = self.at;
-        let end = |t: Option<SimTime>| t.unwrap_or(horizon);
-        let s = self.scenario;
-        if self.ridden_out {
-            return self.ridden_out_outcome(end(at.primary_back));
-        }
-        let stage1_end = end(at.stage1_end);
-        let stage2_end = end(at.stage2_end);
-        let stage3_start = end(at.stage3_start);
-        let stage3_end = end(at.stage3_end);
-        let stage4_end = end(at.stage4_end);
-        let rto = stage1_end.since(t0);
-        let stage3_downtime = stage3_end.since(stage3_start);
-        let vms: Vec<VmOutcome> = self
-            .points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| VmOutcome {
-                rpo: p.rpo,
-                rto: end(self.failover.up_at(i)).since(t0),
-                data_lost_bytes: p.data_lost_bytes,
-                lag_at_outage: p.lag,
-                rpo_alert: self.rpo_alert[i],
-                no_usable_point: p.fell_back_to_start,
-            })
-            .collect();
-        // Running in Azure: from each VM's boot there until its shutdown at failback.
-        let azure_cost = s
-            .vms
-            .iter()
-            .enumerate()
-            .map(|(v, vm)| {
-                let hours = end(self.azure_stopped_at[v])
-                    .since(end(self.failover.up_at(v)))
-                    .as_secs_f64()
-                    / 3600.0;
-                hours * vm.azure_vm_hour
-            })
-            .sum();
-        CycleOutcome {
-            replication: self.replication,
-            outage_start: t0,
-            outage_duration: self.draws.timeline.outage_duration,
-            declared: true,
-            rpo: vms.iter().map(|v| v.rpo).max().unwrap_or_default(),
-            rto,
-            stage1: stage1_end.since(end(at.declared)),
-            stage2: stage2_end.since(end(at.stage2_start)),
-            stage3_downtime,
-            stage4: stage4_end.since(end(at.stage4_start)),
-            unprotected: stage2_end.since(t0) + stage4_end.since(stage3_start),
-            cycle: stage4_end.since(t0),
-            total_downtime: rto + stage3_downtime,
-            data_lost_bytes: vms.iter().map(|v| v.data_lost_bytes).sum(),
-            lag_at_outage: vms
-                .iter()
-                .map(|v| v.lag_at_outage)
-                .max()
-                .unwrap_or_default(),
-            rpo_alert: vms.iter().map(|v| v.rpo_alert).max().unwrap_or_default(),
-            consistency_group_rpo: s
-                .consistency_groups
-                .iter()
-                .map(|g| g.vms.iter().map(|&v| vms[v].rpo).max().unwrap_or_default())
-                .collect(),
-            primary_data_lost: self.draws.timeline.primary_data_lost,
-            closed: at.stage4_end.is_some(),
-            step_retries: self.failover.step_retries + self.failback.step_retries,
-            allocation_retries: self.failover.allocation_retries,
-            vm_failover_retries: self.failover.vm_retries,
-            stage2_bytes: self.stage2_bytes,
-            stage3_bytes: self.stage3_bytes,
-            stage4_bytes: self.stage4_bytes,
-            azure_cost,
-            group_rto: (0..s.groups.len())
-                .map(|g| end(self.failover.group_done_at(g)).since(t0))
-                .collect(),
-            vms,
-            events: self.queue.delivered(),
-        }
-    }
-
-    /// No failover: service comes back with the primary at `back`; nothing is
-    /// lost (the primary's disks survived) and there is no stage 1 to 4.
-    fn ridden_out_outcome(&self, back: SimTime) -> CycleOutcome {
-        let t0 = self.t0;
-        let down = back.since(t0);
-        let vms = self
-            .points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| VmOutcome {
-                rpo: SimDuration::ZERO,
-                rto: down,
-                data_lost_bytes: 0.0,
-                lag_at_outage: p.lag,
-                rpo_alert: self.rpo_alert[i],
-                no_usable_point: false,
-            })
-            .collect::<Vec<_>>();
-        CycleOutcome {
-            replication: self.replication,
-            outage_start: t0,
-            outage_duration: self.draws.timeline.outage_duration,
-            declared: false,
-            rpo: SimDuration::ZERO,
-            rto: down,
-            stage1: SimDuration::ZERO,
-            stage2: SimDuration::ZERO,
-            stage3_downtime: SimDuration::ZERO,
-            stage4: SimDuration::ZERO,
-            unprotected: down,
-            cycle: down,
-            total_downtime: down,
-            data_lost_bytes: 0.0,
-            lag_at_outage: vms
-                .iter()
-                .map(|v| v.lag_at_outage)
-                .max()
-                .unwrap_or_default(),
-            rpo_alert: vms.iter().map(|v| v.rpo_alert).max().unwrap_or_default(),
-            consistency_group_rpo: vec![SimDuration::ZERO; self.scenario.consistency_groups.len()],
-            primary_data_lost: false,
-            closed: self.at.stage4_end.is_some(),
-            step_retries: 0,
-            allocation_retries: 0,
-            vm_failover_retries: 0,
-            stage2_bytes: 0.0,
-            stage3_bytes: 0.0,
-            stage4_bytes: 0.0,
-            azure_cost: 0.0,
-            group_rto: vec![down; self.scenario.groups.len()],
-            vms,
-            events: self.queue.delivered(),
+    /// Hands each event to the part that owns it; a plan that completes moves
+    /// the cycle to its next stage.
+    fn handle(&mut self, now: SimTime, event: Event) {
+        let sh = &mut self.sh;
+        let net = &mut self.network;
+        let plan_status = match event {
+            Event::ChurnChange(vm) => {
+                net.on_churn_change(sh, now, vm);
+                None
+            }
+            Event::Burst(vm) => {
+                net.on_burst(sh, now, vm);
+                None
+            }
+            Event::FaultStart(f) => {
+                net.on_fault(sh, now, f, true);
+                None
+            }
+            Event::FaultEnd(f) => {
+                net.on_fault(sh, now, f, false);
+                None
+            }
+            Event::Outage => {
+                self.failover.on_outage(sh, net, now);
+                None
+            }
+            Event::Detected => {
+                self.failover.on_detected(sh, now);
+                None
+            }
+            Event::Declared => Some((PlanStage::Failover, self.failover.on_declared(sh, now))),
+            Event::DiskPrepared(vm) => Some((
+                PlanStage::Failover,
+                self.failover.on_disk_prepared(sh, now, vm),
+            )),
+            Event::PrimaryBack => {
+                self.failover.on_primary_back(sh, now);
+                None
+            }
+            Event::ReprotectStart(d) => {
+                self.resync.on_reprotect_start(sh, now, d);
+                None
+            }
+            Event::ChecksumDone(d, vm) => {
+                self.resync
+                    .on_checksum_done(sh, net, &self.failover, &self.failback, now, d, vm);
+                None
+            }
+            Event::ReprotectVmDone(d, vm) => {
+                self.resync.on_reprotect_vm_done(sh, net, now, d, vm);
+                None
+            }
+            Event::FlowCheck(d, link, epoch) => {
+                self.resync.on_flow_check(sh, net, now, d, link, epoch);
+                None
+            }
+            Event::FailbackStart => Some((
+                PlanStage::Failback,
+                self.resync.on_failback_start(sh, &mut self.failback, now),
+            )),
+            Event::AzureShutDown(vm) => {
+                self.resync.on_azure_shut_down(sh, net, now, vm);
+                None
+            }
+            Event::FinalSynced(vm) => Some((
+                PlanStage::Failback,
+                self.resync
+                    .on_final_synced(sh, net, &mut self.failback, now, vm),
+            )),
+            Event::Plan(stage, event) => {
+                let plan = match stage {
+                    PlanStage::Failover => &mut self.failover.plan,
+                    PlanStage::Failback => &mut self.failback,
+                };
+                Some((stage, plan.on_event(sh, event, now)))
+            }
+        };
+        match plan_status {
+            Some((PlanStage::Failover, PlanStatus::Complete)) => {
+                self.failover.on_plan_complete(sh, now)
+            }
+            Some((PlanStage::Failback, PlanStatus::Complete)) => {
+                self.resync.on_failback_complete(sh, net, now)
+            }
+            _ => {}
         }
     }
 }

@@ -5,12 +5,20 @@
 //! changed bytes over the shared link (while the VM keeps writing), then
 //! recovery-point processing (a fraction of checksum plus transfer time) and a
 //! fixed autoscale overhead. A lost disk means a full copy instead of a delta.
+//! At failback every Azure VM shuts down and its last writes sync over the
+//! reverse link before it boots on-premises in plan order.
+//!
+//! [`Resync`] owns what waits on the links (reprotect transfers, final syncs)
+//! and the bytes each stage moved; the failback plan run is passed in.
 
-use super::plan::PlanStage;
-use super::{CycleRun, Direction, Event, Observer, Phase, SpanKind};
+use super::draws::ReprotectDraws;
+use super::network::Network;
+use super::plan::{PlanRun, PlanStatus};
+use super::recovery::Failover;
+use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::FailbackLocation;
 use crate::scenario::units::format_bytes;
+use crate::scenario::{FailbackLocation, Scenario};
 
 fn index(direction: Direction) -> usize {
     match direction {
@@ -26,74 +34,114 @@ fn phase(direction: Direction) -> Phase {
     }
 }
 
-impl<O: Observer> CycleRun<'_, O> {
-    pub(super) fn on_reprotect_start(&mut self, now: SimTime, direction: Direction) {
-        let s = self.scenario;
-        match direction {
-            Direction::Reverse => self.at.stage2_start = Some(now),
-            Direction::Forward => self.at.stage4_start = Some(now),
+/// Progress of one VM's reprotect in one direction.
+#[derive(Debug, Clone, Copy, Default)]
+struct VmResync {
+    started: Option<SimTime>,
+    checksum_done: Option<SimTime>,
+    /// Waiting for its flow's backlog (the delta) to drain.
+    transferring: bool,
+}
+
+/// Reprotect and final-sync state of one cycle.
+#[derive(Debug)]
+pub(super) struct Resync {
+    /// Per direction (reverse: stage 2, forward: stage 4), per VM.
+    vms: [Vec<VmResync>; 2],
+    /// Per direction: VMs whose reprotect is not done yet.
+    left: [usize; 2],
+    /// Per VM: shut down in Azure, waiting for its last writes to reach on-premises.
+    final_sync_pending: Vec<bool>,
+    /// Per VM: when it stopped running in Azure (failback).
+    pub azure_stopped_at: Vec<Option<SimTime>>,
+    pub stage2_bytes: f64,
+    pub stage3_bytes: f64,
+    pub stage4_bytes: f64,
+}
+
+impl Resync {
+    pub fn new(vms: usize) -> Self {
+        Resync {
+            vms: [
+                vec![VmResync::default(); vms],
+                vec![VmResync::default(); vms],
+            ],
+            left: [vms, vms],
+            final_sync_pending: vec![false; vms],
+            azure_stopped_at: vec![None; vms],
+            stage2_bytes: 0.0,
+            stage3_bytes: 0.0,
+            stage4_bytes: 0.0,
         }
-        self.observer
-            .note(now, phase(direction), || match direction {
-                Direction::Reverse => format!(
-                    "reprotect started: replication `{}` -> `{}`",
-                    s.sites.recovery.id, s.sites.primary.id
-                ),
-                Direction::Forward => format!(
-                    "reprotect started: replication `{}` -> `{}` re-enabled",
-                    s.sites.primary.id, s.sites.recovery.id
-                ),
-            });
+    }
+
+    pub fn on_reprotect_start<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        now: SimTime,
+        direction: Direction,
+    ) {
+        let s = sh.scenario;
+        match direction {
+            Direction::Reverse => sh.at.stage2_start = Some(now),
+            Direction::Forward => sh.at.stage4_start = Some(now),
+        }
+        sh.observer.note(now, phase(direction), || match direction {
+            Direction::Reverse => format!(
+                "reprotect started: replication `{}` -> `{}`",
+                s.sites.recovery.id, s.sites.primary.id
+            ),
+            Direction::Forward => format!(
+                "reprotect started: replication `{}` -> `{}` re-enabled",
+                s.sites.primary.id, s.sites.recovery.id
+            ),
+        });
+        let full_copy = full_copy(sh, direction);
         for v in 0..s.vms.len() {
-            self.resync[index(direction)][v].started = Some(now);
-            let full_copy = self.full_copy(direction);
+            self.vms[index(direction)][v].started = Some(now);
             let checksum = if full_copy {
                 SimDuration::ZERO
             } else {
-                let d = self.reprotect_draws(direction, v);
+                let d = reprotect_draws(sh, direction, v);
                 SimDuration::from_secs_f64(s.vms[v].disk_bytes / d.checksum_throughput)
             };
-            self.queue
+            sh.queue
                 .schedule(now + checksum, Event::ChecksumDone(direction, v));
-        }
-    }
-
-    /// Stage 2 needs a full copy when the disaster destroyed the primary's disks
-    /// or when failback goes to an alternate location; the Azure disks always
-    /// survive failback, so stage 4 is a delta.
-    fn full_copy(&self, direction: Direction) -> bool {
-        direction == Direction::Reverse
-            && (self.draws.timeline.primary_data_lost
-                || self.scenario.failback.location == FailbackLocation::Alternate)
-    }
-
-    fn reprotect_draws(&self, direction: Direction, vm: usize) -> super::draws::ReprotectDraws {
-        match direction {
-            Direction::Reverse => self.draws.vms[vm].reprotect,
-            Direction::Forward => self.draws.vms[vm].reprotect_back,
         }
     }
 
     /// The delta is known: queue it on the VM's flow, which from now on also
     /// carries the VM's ongoing writes.
-    pub(super) fn on_checksum_done(&mut self, now: SimTime, direction: Direction, vm: usize) {
-        let s = self.scenario;
-        self.resync[index(direction)][vm].checksum_done = Some(now);
-        let churn = self.draws.vms[vm].churn;
-        let full_copy = self.full_copy(direction);
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_checksum_done<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        net: &mut Network,
+        failover: &Failover,
+        failback: &PlanRun,
+        now: SimTime,
+        direction: Direction,
+        vm: usize,
+    ) {
+        let s = sh.scenario;
+        self.vms[index(direction)][vm].checksum_done = Some(now);
+        let churn = sh.draws.vms[vm].churn;
+        let full_copy = full_copy(sh, direction);
         let bytes = if full_copy {
             s.vms[vm].disk_bytes
         } else {
             // Blocks that differ: everything the running copy wrote since it started,
             // plus (stage 2) the writes the primary kept that never reached Azure.
             let (running_since, diverged) = match direction {
-                Direction::Reverse => (self.failover.up_at(vm), self.points[vm].data_lost_bytes),
-                Direction::Forward => (self.failback.up_at(vm), 0.0),
+                Direction::Reverse => {
+                    (failover.plan.up_at(vm), failover.points[vm].data_lost_bytes)
+                }
+                Direction::Forward => (failback.up_at(vm), 0.0),
             };
             let written = churn * now.since(running_since.unwrap_or(now)).as_secs_f64();
             (written + diverged).min(s.vms[vm].disk_bytes)
         };
-        self.observer.note(now, phase(direction), || {
+        sh.observer.note(now, phase(direction), || {
             if full_copy {
                 format!(
                     "{}: full copy of {} queued",
@@ -109,40 +157,48 @@ impl<O: Observer> CycleRun<'_, O> {
             }
         });
         let link = s.vms[vm].link;
-        let l = self.link_mut(direction, link);
-        l.start_flow(now, vm, churn, bytes);
-        self.resync[index(direction)][vm].transferring = true;
-        self.settle_link(now, direction, link);
+        net.link_mut(direction, link)
+            .start_flow(now, vm, churn, bytes);
+        self.vms[index(direction)][vm].transferring = true;
+        self.settle_link(sh, net, now, direction, link);
     }
 
-    pub(super) fn on_flow_check(
+    /// A backlog on `link` may have emptied (unless the link changed since).
+    pub fn on_flow_check<O: Observer>(
         &mut self,
+        sh: &mut Shared<'_, O>,
+        net: &mut Network,
         now: SimTime,
         direction: Direction,
         link: usize,
         epoch: u64,
     ) {
-        if self.link_mut(direction, link).epoch() != epoch {
+        if net.link_mut(direction, link).epoch() != epoch {
             return;
         }
-        self.link_mut(direction, link).rebalance(now);
-        self.settle_link(now, direction, link);
+        net.link_mut(direction, link).rebalance(now);
+        self.settle_link(sh, net, now, direction, link);
     }
 
     /// Acts on every flow of `link` whose backlog is empty, then watches for the next.
-    fn settle_link(&mut self, now: SimTime, direction: Direction, link: usize) {
-        let s = self.scenario;
+    fn settle_link<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        net: &mut Network,
+        now: SimTime,
+        direction: Direction,
+        link: usize,
+    ) {
+        let s = sh.scenario;
         for vm in 0..s.vms.len() {
             // Cheap flags first: most VMs wait for nothing on this link.
-            let waiting = self.resync[index(direction)][vm].transferring
-                || (direction == Direction::Reverse && self.final_sync_pending[vm]);
-            if !waiting
-                || s.vms[vm].link != link
-                || self.link_mut(direction, link).backlog(vm) > 0.0
+            let final_sync = direction == Direction::Reverse && self.final_sync_pending[vm];
+            let waiting = self.vms[index(direction)][vm].transferring || final_sync;
+            if !waiting || s.vms[vm].link != link || net.link_mut(direction, link).backlog(vm) > 0.0
             {
                 continue;
             }
-            let state = &mut self.resync[index(direction)][vm];
+            let state = &mut self.vms[index(direction)][vm];
             if state.transferring {
                 state.transferring = false;
                 let (Some(started), Some(checksum_done)) = (state.started, state.checksum_done)
@@ -151,8 +207,8 @@ impl<O: Observer> CycleRun<'_, O> {
                 };
                 let busy = now.since(started).as_secs_f64();
                 let processing = SimDuration::from_secs_f64(busy * s.reprotect.processing_fraction);
-                let overhead = self.reprotect_draws(direction, vm).autoscale_overhead;
-                self.observer.note(now, phase(direction), || {
+                let overhead = reprotect_draws(sh, direction, vm).autoscale_overhead;
+                sh.observer.note(now, phase(direction), || {
                     format!(
                         "{}: delta transferred in {}; processing {} + autoscale {}",
                         s.vms[vm].id,
@@ -161,65 +217,72 @@ impl<O: Observer> CycleRun<'_, O> {
                         overhead
                     )
                 });
-                self.queue.schedule(
+                sh.queue.schedule(
                     now + processing + overhead,
                     Event::ReprotectVmDone(direction, vm),
                 );
             }
-            if direction == Direction::Reverse && self.final_sync_pending[vm] {
+            if final_sync {
                 self.final_sync_pending[vm] = false;
-                let overhead = self.draws.vms[vm].final_sync_overhead;
-                self.queue.schedule(now + overhead, Event::FinalSynced(vm));
+                let overhead = sh.draws.vms[vm].final_sync_overhead;
+                sh.queue.schedule(now + overhead, Event::FinalSynced(vm));
             }
         }
-        self.watch_link(direction, link);
+        net.watch_link(sh, direction, link);
     }
 
-    pub(super) fn on_reprotect_vm_done(&mut self, now: SimTime, direction: Direction, vm: usize) {
-        let s = self.scenario;
-        self.observer.note(now, phase(direction), || {
+    pub fn on_reprotect_vm_done<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        net: &Network,
+        now: SimTime,
+        direction: Direction,
+        vm: usize,
+    ) {
+        let s = sh.scenario;
+        sh.observer.note(now, phase(direction), || {
             format!("{}: replication healthy", s.vms[vm].id)
         });
-        let left = &mut self.resyncs_left[index(direction)];
+        let left = &mut self.left[index(direction)];
         *left -= 1;
         if *left > 0 {
             return;
         }
         match direction {
             Direction::Reverse => {
-                self.at.stage2_end = Some(now);
-                let start = self.at.stage2_start.unwrap_or(now);
-                self.span(
+                sh.at.stage2_end = Some(now);
+                let start = sh.at.stage2_start.unwrap_or(now);
+                sh.span(
                     || "stage 2: reprotect".into(),
                     SpanKind::Stage,
                     Phase::Reprotect,
                     start,
                     now,
                 );
-                self.stage2_bytes = self.sent_total(Direction::Reverse);
-                self.observer.note(now, Phase::Reprotect, || {
+                self.stage2_bytes = net.sent_total(Direction::Reverse);
+                sh.observer.note(now, Phase::Reprotect, || {
                     "reprotect complete: Azure VMs protected to on-premises".to_string()
                 });
                 // Failback after the wait, no sooner than the minimum stay in
                 // Azure, and inside a maintenance window if the plan has them.
-                let f = &self.scenario.failback;
-                let stay_until = self.at.stage1_end.unwrap_or(now) + f.minimum_stay;
-                let earliest = (now + self.draws.timeline.failback_wait).max(stay_until);
-                let start = self.next_failback_window(earliest);
-                self.queue.schedule(start, Event::FailbackStart);
+                let f = &s.failback;
+                let stay_until = sh.at.stage1_end.unwrap_or(now) + f.minimum_stay;
+                let earliest = (now + sh.draws.timeline.failback_wait).max(stay_until);
+                let start = next_failback_window(s, earliest);
+                sh.queue.schedule(start, Event::FailbackStart);
             }
             Direction::Forward => {
-                self.at.stage4_end = Some(now);
-                let start = self.at.stage4_start.unwrap_or(now);
-                self.span(
+                sh.at.stage4_end = Some(now);
+                let start = sh.at.stage4_start.unwrap_or(now);
+                sh.span(
                     || "stage 4: reprotect".into(),
                     SpanKind::Stage,
                     Phase::ReprotectBack,
                     start,
                     now,
                 );
-                self.stage4_bytes = self.sent_total(Direction::Forward);
-                self.observer.note(now, Phase::ReprotectBack, || {
+                self.stage4_bytes = net.sent_total(Direction::Forward);
+                sh.observer.note(now, Phase::ReprotectBack, || {
                     "reprotect complete: on-premises VMs protected to Azure; cycle closed"
                         .to_string()
                 });
@@ -228,33 +291,44 @@ impl<O: Observer> CycleRun<'_, O> {
     }
 
     /// Planned failover back: every Azure VM shuts down, its last writes sync.
-    pub(super) fn on_failback_start(&mut self, now: SimTime) {
-        self.at.stage3_start = Some(now);
-        let waited_from = self.at.stage2_end.unwrap_or(now);
-        self.span(
+    pub fn on_failback_start<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        failback: &mut PlanRun,
+        now: SimTime,
+    ) -> PlanStatus {
+        sh.at.stage3_start = Some(now);
+        let waited_from = sh.at.stage2_end.unwrap_or(now);
+        sh.span(
             || "waiting for failback".into(),
             SpanKind::Stage,
             Phase::Failback,
             waited_from,
             now,
         );
-        self.observer.note(now, Phase::Failback, || {
+        sh.observer.note(now, Phase::Failback, || {
             "failback started (planned failover): shutting down Azure VMs".to_string()
         });
-        for v in 0..self.scenario.vms.len() {
-            let done = now + self.draws.vms[v].shutdown_time;
-            self.queue.schedule(done, Event::AzureShutDown(v));
+        for v in 0..sh.scenario.vms.len() {
+            let done = now + sh.draws.vms[v].shutdown_time;
+            sh.queue.schedule(done, Event::AzureShutDown(v));
         }
-        self.plan_start(PlanStage::Failback, now);
+        failback.start(sh, now)
     }
 
-    pub(super) fn on_azure_shut_down(&mut self, now: SimTime, vm: usize) {
-        let s = self.scenario;
+    pub fn on_azure_shut_down<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        net: &mut Network,
+        now: SimTime,
+        vm: usize,
+    ) {
+        let s = sh.scenario;
         let link = s.vms[vm].link;
-        let l = self.link_mut(Direction::Reverse, link);
+        let l = net.link_mut(Direction::Reverse, link);
         l.set_input_rate(now, vm, 0.0);
         let pending = l.backlog(vm);
-        self.observer.note(now, Phase::Failback, || {
+        sh.observer.note(now, Phase::Failback, || {
             format!(
                 "{}: shut down in Azure; final sync of {}",
                 s.vms[vm].id,
@@ -263,34 +337,47 @@ impl<O: Observer> CycleRun<'_, O> {
         });
         self.final_sync_pending[vm] = true;
         self.azure_stopped_at[vm] = Some(now);
-        self.settle_link(now, Direction::Reverse, link);
+        self.settle_link(sh, net, now, Direction::Reverse, link);
     }
 
-    pub(super) fn on_final_synced(&mut self, now: SimTime, vm: usize) {
-        let s = self.scenario;
+    pub fn on_final_synced<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        net: &mut Network,
+        failback: &mut PlanRun,
+        now: SimTime,
+        vm: usize,
+    ) -> PlanStatus {
+        let s = sh.scenario;
         let link = s.vms[vm].link;
-        self.link_mut(Direction::Reverse, link)
+        net.link_mut(Direction::Reverse, link)
             .set_active(now, vm, false);
-        self.watch_link(Direction::Reverse, link);
-        self.observer.note(now, Phase::Failback, || {
+        net.watch_link(sh, Direction::Reverse, link);
+        sh.observer.note(now, Phase::Failback, || {
             format!("{}: final sync done", s.vms[vm].id)
         });
-        self.plan_ready(PlanStage::Failback, vm, now);
+        failback.ready(sh, vm, now)
     }
 
-    pub(super) fn on_failback_complete(&mut self, now: SimTime) {
-        let s = self.scenario;
-        self.at.stage3_end = Some(now);
-        let start = self.at.stage3_start.unwrap_or(now);
-        self.span(
+    /// The failback plan's last group is done: stage 3 ends, stage 4 follows.
+    pub fn on_failback_complete<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        net: &Network,
+        now: SimTime,
+    ) {
+        let s = sh.scenario;
+        sh.at.stage3_end = Some(now);
+        let start = sh.at.stage3_start.unwrap_or(now);
+        sh.span(
             || "stage 3: failback (downtime)".into(),
             SpanKind::Stage,
             Phase::Failback,
             start,
             now,
         );
-        self.stage3_bytes = self.sent_total(Direction::Reverse) - self.stage2_bytes;
-        self.observer.note(now, Phase::Failback, || {
+        self.stage3_bytes = net.sent_total(Direction::Reverse) - self.stage2_bytes;
+        sh.observer.note(now, Phase::Failback, || {
             let site = match s.failback.location {
                 FailbackLocation::Original => &s.sites.primary,
                 FailbackLocation::Alternate => {
@@ -299,43 +386,51 @@ impl<O: Observer> CycleRun<'_, O> {
             };
             format!("failback complete: service running on `{}` again", site.id)
         });
-        let start = now + self.draws.timeline.reprotect_back_delay;
-        self.queue
+        let start = now + sh.draws.timeline.reprotect_back_delay;
+        sh.queue
             .schedule(start, Event::ReprotectStart(Direction::Forward));
     }
+}
 
-    /// Bytes sent so far by every flow in one direction.
-    fn sent_total(&mut self, direction: Direction) -> f64 {
-        let links = match direction {
-            Direction::Forward => &self.forward,
-            Direction::Reverse => &self.reverse,
-        };
-        links
-            .iter()
-            .map(|l| (0..l.flows()).map(|f| l.sent(f)).sum::<f64>())
-            .sum()
+/// Stage 2 needs a full copy when the disaster destroyed the primary's disks
+/// or when failback goes to an alternate location; the Azure disks always
+/// survive failback, so stage 4 is a delta.
+fn full_copy<O: Observer>(sh: &Shared<'_, O>, direction: Direction) -> bool {
+    direction == Direction::Reverse
+        && (sh.draws.timeline.primary_data_lost
+            || sh.scenario.failback.location == FailbackLocation::Alternate)
+}
+
+fn reprotect_draws<O: Observer>(
+    sh: &Shared<'_, O>,
+    direction: Direction,
+    vm: usize,
+) -> ReprotectDraws {
+    match direction {
+        Direction::Reverse => sh.draws.vms[vm].reprotect,
+        Direction::Forward => sh.draws.vms[vm].reprotect_back,
     }
+}
 
-    /// The earliest instant at or after `t` inside a failback window (`t` itself
-    /// when there are none).
-    fn next_failback_window(&self, t: SimTime) -> SimTime {
-        let windows = &self.scenario.failback.windows;
-        if windows.is_empty() {
-            return t;
-        }
-        const WEEK: i64 = 7 * 86_400_000;
-        let week_start = t.as_millis().div_euclid(WEEK) * WEEK;
-        windows
-            .iter()
-            .flat_map(|w| {
-                (-1..=1).map(move |k| {
-                    let start = SimTime::from_millis(week_start + k * WEEK + w.start.as_millis());
-                    (start, start + w.length)
-                })
+/// The earliest instant at or after `t` inside one of the scenario's failback
+/// windows (`t` itself when there are none).
+fn next_failback_window(scenario: &Scenario, t: SimTime) -> SimTime {
+    let windows = &scenario.failback.windows;
+    if windows.is_empty() {
+        return t;
+    }
+    const WEEK: i64 = 7 * 86_400_000;
+    let week_start = t.as_millis().div_euclid(WEEK) * WEEK;
+    windows
+        .iter()
+        .flat_map(|w| {
+            (-1..=1).map(move |k| {
+                let start = SimTime::from_millis(week_start + k * WEEK + w.start.as_millis());
+                (start, start + w.length)
             })
-            .filter(|&(_, end)| end > t)
-            .map(|(start, _)| start.max(t))
-            .min()
-            .unwrap_or(t)
-    }
+        })
+        .filter(|&(_, end)| end > t)
+        .map(|(start, _)| start.max(t))
+        .min()
+        .unwrap_or(t)
 }

@@ -1,8 +1,13 @@
 //! `CycleOutcome`: every metric of one replication of the cycle.
 //!
-//! Definitions follow docs/metrics (domain primer): times are measured from `t0`,
-//! the instant the outage hits the primary.
+//! Definitions follow docs/metrics.md: times are measured from `t0`, the
+//! instant the outage hits the primary. [`assemble`] is the one place where a
+//! replication's final state becomes these metrics, ridden out or not.
 
+use super::failback::Resync;
+use super::plan::PlanRun;
+use super::recovery::Failover;
+use super::{HORIZON, Observer, Shared};
 use crate::engine::{SimDuration, SimTime};
 
 /// Per-VM results of one replication.
@@ -81,4 +86,139 @@ pub struct CycleOutcome {
     pub vms: Vec<VmOutcome>,
     /// Events the engine delivered for this replication.
     pub events: u64,
+}
+
+/// The stage metrics of one replication: from the milestones when a disaster
+/// was declared, or those of an outage ridden out (service back with the site).
+struct StageTimes {
+    rto: SimDuration,
+    stage1: SimDuration,
+    stage2: SimDuration,
+    stage3_downtime: SimDuration,
+    stage4: SimDuration,
+    unprotected: SimDuration,
+    cycle: SimDuration,
+}
+
+/// Builds the metrics of a finished (or cut-off) replication from its state.
+/// Milestones never reached count as reached at the horizon. A ridden-out
+/// outage has no failover: nothing is lost (the primary's disks survived),
+/// service returns with the site, and there is no stage 1 to 4.
+pub(super) fn assemble<O: Observer>(
+    sh: &Shared<'_, O>,
+    failover: &Failover,
+    resync: &Resync,
+    failback: &PlanRun,
+) -> CycleOutcome {
+    let s = sh.scenario;
+    let t0 = sh.t0;
+    let horizon = t0 + HORIZON;
+    let at = sh.at;
+    let end = |t: Option<SimTime>| t.unwrap_or(horizon);
+    let declared = !failover.ridden_out;
+    let back = end(at.primary_back);
+    let times = if declared {
+        let stage2_end = end(at.stage2_end);
+        let stage3_start = end(at.stage3_start);
+        let stage4_end = end(at.stage4_end);
+        StageTimes {
+            rto: end(at.stage1_end).since(t0),
+            stage1: end(at.stage1_end).since(end(at.declared)),
+            stage2: stage2_end.since(end(at.stage2_start)),
+            stage3_downtime: end(at.stage3_end).since(stage3_start),
+            stage4: stage4_end.since(end(at.stage4_start)),
+            unprotected: stage2_end.since(t0) + stage4_end.since(stage3_start),
+            cycle: stage4_end.since(t0),
+        }
+    } else {
+        let down = back.since(t0);
+        StageTimes {
+            rto: down,
+            stage1: SimDuration::ZERO,
+            stage2: SimDuration::ZERO,
+            stage3_downtime: SimDuration::ZERO,
+            stage4: SimDuration::ZERO,
+            unprotected: down,
+            cycle: down,
+        }
+    };
+    let vms: Vec<VmOutcome> = failover
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| VmOutcome {
+            rpo: if declared { p.rpo } else { SimDuration::ZERO },
+            rto: if declared {
+                end(failover.plan.up_at(i)).since(t0)
+            } else {
+                times.rto
+            },
+            data_lost_bytes: if declared { p.data_lost_bytes } else { 0.0 },
+            lag_at_outage: p.lag,
+            rpo_alert: failover.rpo_alert[i],
+            no_usable_point: declared && p.fell_back_to_start,
+        })
+        .collect();
+    let worst =
+        |metric: fn(&VmOutcome) -> SimDuration| vms.iter().map(metric).max().unwrap_or_default();
+    // Running in Azure: from each VM's boot there until its shutdown at failback.
+    let azure_cost = if declared {
+        s.vms
+            .iter()
+            .enumerate()
+            .map(|(v, vm)| {
+                let hours = end(resync.azure_stopped_at[v])
+                    .since(end(failover.plan.up_at(v)))
+                    .as_secs_f64()
+                    / 3600.0;
+                hours * vm.azure_vm_hour
+            })
+            .sum()
+    } else {
+        0.0
+    };
+    let group_rto = (0..s.groups.len())
+        .map(|g| {
+            if declared {
+                end(failover.plan.group_done_at(g)).since(t0)
+            } else {
+                times.rto
+            }
+        })
+        .collect();
+    CycleOutcome {
+        replication: sh.replication,
+        outage_start: t0,
+        outage_duration: sh.draws.timeline.outage_duration,
+        declared,
+        rpo: worst(|v| v.rpo),
+        rto: times.rto,
+        stage1: times.stage1,
+        stage2: times.stage2,
+        stage3_downtime: times.stage3_downtime,
+        stage4: times.stage4,
+        unprotected: times.unprotected,
+        cycle: times.cycle,
+        total_downtime: times.rto + times.stage3_downtime,
+        data_lost_bytes: vms.iter().map(|v| v.data_lost_bytes).sum(),
+        lag_at_outage: worst(|v| v.lag_at_outage),
+        rpo_alert: worst(|v| v.rpo_alert),
+        consistency_group_rpo: s
+            .consistency_groups
+            .iter()
+            .map(|g| g.vms.iter().map(|&v| vms[v].rpo).max().unwrap_or_default())
+            .collect(),
+        primary_data_lost: declared && sh.draws.timeline.primary_data_lost,
+        closed: at.stage4_end.is_some(),
+        step_retries: failover.plan.step_retries + failback.step_retries,
+        allocation_retries: failover.plan.allocation_retries,
+        vm_failover_retries: failover.plan.vm_retries,
+        stage2_bytes: resync.stage2_bytes,
+        stage3_bytes: resync.stage3_bytes,
+        stage4_bytes: resync.stage4_bytes,
+        azure_cost,
+        group_rto,
+        vms,
+        events: sh.queue.delivered(),
+    }
 }

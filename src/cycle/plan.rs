@@ -14,9 +14,9 @@ use std::collections::VecDeque;
 use rand_pcg::Pcg64;
 
 use super::draws::{Purpose, stream, unit};
-use super::{CycleRun, Event, Observer, Phase, SpanKind};
+use super::{Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Scenario, Step, StepKind};
+use crate::scenario::{Distribution, Scenario, Step, StepKind};
 
 /// Which execution of the plan: the failover to Azure or the failback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,9 +71,19 @@ enum GroupPhase {
     PostSteps,
 }
 
+/// Whether a plan run has just finished its last group.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PlanStatus {
+    Running,
+    /// The last group is done: stage 1 (failover) or stage 3 (failback) is complete.
+    Complete,
+}
+
 /// The state of one plan run.
 #[derive(Debug, Clone)]
 pub(super) struct PlanRun {
+    stage: PlanStage,
     current_group: usize,
     phase: GroupPhase,
     ready: Vec<bool>,
@@ -93,9 +103,19 @@ pub(super) struct PlanRun {
     pub vm_retries: u32,
 }
 
+fn group_steps(s: &Scenario, group: usize, post: bool) -> &[Step] {
+    let g = &s.groups[group];
+    if post { &g.post } else { &g.pre }
+}
+
+fn sample(d: &Distribution, rng: &mut Pcg64) -> SimDuration {
+    SimDuration::from_secs_f64(d.sample(rng))
+}
+
 impl PlanRun {
     pub fn new(vms: usize, groups: usize, seed: u64, replication: u64, stage: PlanStage) -> Self {
         PlanRun {
+            stage,
             current_group: 0,
             phase: GroupPhase::PreSteps,
             ready: vec![false; vms],
@@ -122,63 +142,59 @@ impl PlanRun {
     pub fn group_done_at(&self, group: usize) -> Option<SimTime> {
         self.group_done_at[group]
     }
-}
-
-fn group_steps(s: &Scenario, group: usize, post: bool) -> &[Step] {
-    let g = &s.groups[group];
-    if post { &g.post } else { &g.pre }
-}
-
-fn sample(d: &crate::scenario::Distribution, rng: &mut Pcg64) -> SimDuration {
-    SimDuration::from_secs_f64(d.sample(rng))
-}
-
-impl<O: Observer> CycleRun<'_, O> {
-    fn plan(&mut self, stage: PlanStage) -> &mut PlanRun {
-        match stage {
-            PlanStage::Failover => &mut self.failover,
-            PlanStage::Failback => &mut self.failback,
-        }
-    }
 
     /// Starts the plan at group 1.
-    pub(super) fn plan_start(&mut self, stage: PlanStage, now: SimTime) {
-        self.begin_group(stage, 0, now);
+    pub fn start<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime) -> PlanStatus {
+        self.begin_group(sh, 0, now)
     }
 
     /// A VM is ready to boot (disks prepared, or final sync done).
-    pub(super) fn plan_ready(&mut self, stage: PlanStage, vm: usize, now: SimTime) {
-        let group = self.scenario.vms[vm].group;
-        let plan = self.plan(stage);
-        plan.ready[vm] = true;
-        if plan.current_group == group && plan.phase == GroupPhase::Booting {
-            self.request_boot(stage, vm, now);
+    pub fn ready<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        vm: usize,
+        now: SimTime,
+    ) -> PlanStatus {
+        let group = sh.scenario.vms[vm].group;
+        self.ready[vm] = true;
+        if self.current_group == group && self.phase == GroupPhase::Booting {
+            self.request_boot(sh, vm, now);
         }
+        PlanStatus::Running
     }
 
-    pub(super) fn on_plan_event(&mut self, stage: PlanStage, event: PlanEvent, now: SimTime) {
+    pub fn on_event<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        event: PlanEvent,
+        now: SimTime,
+    ) -> PlanStatus {
         match event {
             PlanEvent::StepDone { group, post, index } => {
-                self.on_step_done(stage, group, post, index, now)
+                self.on_step_done(sh, group, post, index, now)
             }
-            PlanEvent::Attempt(vm) => self.attempt_boot(stage, vm, now),
-            PlanEvent::Booted(vm) => self.on_booted(stage, vm, now),
+            PlanEvent::Attempt(vm) => {
+                self.attempt_boot(sh, vm, now);
+                PlanStatus::Running
+            }
+            PlanEvent::Booted(vm) => self.on_booted(sh, vm, now),
         }
     }
 
-    fn schedule_step(
+    fn schedule_step<O: Observer>(
         &mut self,
-        stage: PlanStage,
+        sh: &mut Shared<'_, O>,
         group: usize,
         post: bool,
         index: usize,
         now: SimTime,
         extra: SimDuration,
     ) {
-        let s = self.scenario;
+        let s = sh.scenario;
+        let stage = self.stage;
         let step = &group_steps(s, group, post)[index];
-        let took = sample(&step.duration, &mut self.plan(stage).rng);
-        self.observer.note(now, stage.phase(), || {
+        let took = sample(&step.duration, &mut self.rng);
+        sh.observer.note(now, stage.phase(), || {
             format!(
                 "group `{}`: {} {} `{}` started",
                 s.groups[group].id,
@@ -192,49 +208,57 @@ impl<O: Observer> CycleRun<'_, O> {
             )
         });
         let event = PlanEvent::StepDone { group, post, index };
-        self.queue
+        sh.queue
             .schedule(now + extra + took, Event::Plan(stage, event));
     }
 
-    fn begin_group(&mut self, stage: PlanStage, group: usize, now: SimTime) {
-        let plan = self.plan(stage);
-        plan.group_started_at[group] = Some(now);
-        plan.current_group = group;
-        plan.booted_in_current = 0;
-        if group_steps(self.scenario, group, false).is_empty() {
-            self.open_group_boots(stage, group, now);
+    fn begin_group<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        group: usize,
+        now: SimTime,
+    ) -> PlanStatus {
+        self.group_started_at[group] = Some(now);
+        self.current_group = group;
+        self.booted_in_current = 0;
+        if group_steps(sh.scenario, group, false).is_empty() {
+            self.open_group_boots(sh, group, now);
         } else {
-            self.plan(stage).phase = GroupPhase::PreSteps;
-            self.schedule_step(stage, group, false, 0, now, SimDuration::ZERO);
+            self.phase = GroupPhase::PreSteps;
+            self.schedule_step(sh, group, false, 0, now, SimDuration::ZERO);
         }
+        PlanStatus::Running
     }
 
-    fn open_group_boots(&mut self, stage: PlanStage, group: usize, now: SimTime) {
-        self.plan(stage).phase = GroupPhase::Booting;
-        let s = self.scenario;
-        for &vm in &s.groups[group].vms {
-            if self.plan(stage).ready[vm] {
-                self.request_boot(stage, vm, now);
+    fn open_group_boots<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        group: usize,
+        now: SimTime,
+    ) {
+        self.phase = GroupPhase::Booting;
+        for &vm in &sh.scenario.groups[group].vms {
+            if self.ready[vm] {
+                self.request_boot(sh, vm, now);
             }
         }
     }
 
-    fn request_boot(&mut self, stage: PlanStage, vm: usize, now: SimTime) {
-        let limit = match stage {
-            PlanStage::Failover => self.scenario.recovery.max_concurrent_failovers,
+    fn request_boot<O: Observer>(&mut self, sh: &mut Shared<'_, O>, vm: usize, now: SimTime) {
+        let limit = match self.stage {
+            PlanStage::Failover => sh.scenario.recovery.max_concurrent_failovers,
             PlanStage::Failback => None,
         };
-        let plan = self.plan(stage);
-        if plan.requested[vm] {
+        if self.requested[vm] {
             return;
         }
-        plan.requested[vm] = true;
+        self.requested[vm] = true;
         if let Some(limit) = limit
-            && plan.in_flight >= limit
+            && self.in_flight >= limit
         {
-            plan.waiting.push_back(vm);
-            let s = self.scenario;
-            self.observer.note(now, stage.phase(), || {
+            self.waiting.push_back(vm);
+            let s = sh.scenario;
+            sh.observer.note(now, self.stage.phase(), || {
                 format!(
                     "{}: waiting for capacity ({limit} VM failovers at once)",
                     s.vms[vm].id
@@ -242,172 +266,186 @@ impl<O: Observer> CycleRun<'_, O> {
             });
             return;
         }
-        plan.in_flight += 1;
-        self.attempt_boot(stage, vm, now);
+        self.in_flight += 1;
+        self.attempt_boot(sh, vm, now);
     }
 
     /// At failover, a VM's attempt fails with `probability`: the attempt is then
     /// retried after a delay drawn from `retry_delay`, and `true` is returned.
-    fn failover_attempt_fails(
+    fn failover_attempt_fails<O: Observer>(
         &mut self,
+        sh: &mut Shared<'_, O>,
         vm: usize,
         now: SimTime,
         probability: f64,
-        retry_delay: &crate::scenario::Distribution,
+        retry_delay: &Distribution,
         what: &str,
     ) -> bool {
-        if probability <= 0.0 || unit(&mut self.failover.rng) >= probability {
+        if self.stage != PlanStage::Failover
+            || probability <= 0.0
+            || unit(&mut self.rng) >= probability
+        {
             return false;
         }
-        let delay = sample(retry_delay, &mut self.failover.rng);
-        let s = self.scenario;
-        self.observer.note(now, Phase::Failover, || {
+        let delay = sample(retry_delay, &mut self.rng);
+        let s = sh.scenario;
+        sh.observer.note(now, Phase::Failover, || {
             format!("{}: {what}; retry in {delay}", s.vms[vm].id)
         });
         let event = Event::Plan(PlanStage::Failover, PlanEvent::Attempt(vm));
-        self.queue.schedule(now + delay, event);
+        sh.queue.schedule(now + delay, event);
         true
     }
 
     /// Creates and boots a VM; at failover the creation may fail for capacity.
-    fn attempt_boot(&mut self, stage: PlanStage, vm: usize, now: SimTime) {
-        let s = self.scenario;
+    fn attempt_boot<O: Observer>(&mut self, sh: &mut Shared<'_, O>, vm: usize, now: SimTime) {
+        let s = sh.scenario;
+        let stage = self.stage;
         let recovery = &s.recovery;
-        if stage == PlanStage::Failover
-            && self.failover_attempt_fails(
-                vm,
-                now,
-                recovery.allocation_failure_probability,
-                &recovery.allocation_retry_delay,
-                "VM allocation failed (capacity)",
-            )
-        {
-            self.failover.allocation_retries += 1;
+        if self.failover_attempt_fails(
+            sh,
+            vm,
+            now,
+            recovery.allocation_failure_probability,
+            &recovery.allocation_retry_delay,
+            "VM allocation failed (capacity)",
+        ) {
+            self.allocation_retries += 1;
             return;
         }
-        let first = self.plan(stage).boots_started[vm] == 0;
+        let first = self.boots_started[vm] == 0;
         let boot = match (stage, first) {
-            (PlanStage::Failover, true) => self.draws.vms[vm].boot_time,
-            (PlanStage::Failback, true) => self.draws.vms[vm].failback_boot_time,
-            (PlanStage::Failover, false) => sample(&s.vms[vm].boot_time, &mut self.failover.rng),
-            (PlanStage::Failback, false) => {
-                sample(&s.vms[vm].failback_boot_time, &mut self.failback.rng)
-            }
+            (PlanStage::Failover, true) => sh.draws.vms[vm].boot_time,
+            (PlanStage::Failback, true) => sh.draws.vms[vm].failback_boot_time,
+            (PlanStage::Failover, false) => sample(&s.vms[vm].boot_time, &mut self.rng),
+            (PlanStage::Failback, false) => sample(&s.vms[vm].failback_boot_time, &mut self.rng),
         };
-        let plan = self.plan(stage);
-        plan.boots_started[vm] += 1;
-        plan.boot_started_at[vm].get_or_insert(now);
-        self.observer.note(now, stage.phase(), || {
+        self.boots_started[vm] += 1;
+        self.boot_started_at[vm].get_or_insert(now);
+        sh.observer.note(now, stage.phase(), || {
             let place = stage.place();
             format!("{}: booting {place}", s.vms[vm].id)
         });
-        self.queue
+        sh.queue
             .schedule(now + boot, Event::Plan(stage, PlanEvent::Booted(vm)));
     }
 
-    fn on_booted(&mut self, stage: PlanStage, vm: usize, now: SimTime) {
-        let s = self.scenario;
+    fn on_booted<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        vm: usize,
+        now: SimTime,
+    ) -> PlanStatus {
+        let s = sh.scenario;
+        let stage = self.stage;
         let recovery = &s.recovery;
-        if stage == PlanStage::Failover
-            && self.failover_attempt_fails(
-                vm,
-                now,
-                recovery.vm_failure_probability,
-                &recovery.vm_retry_delay,
-                "failover of the VM failed",
-            )
-        {
-            self.failover.vm_retries += 1;
-            return;
+        if self.failover_attempt_fails(
+            sh,
+            vm,
+            now,
+            recovery.vm_failure_probability,
+            &recovery.vm_retry_delay,
+            "failover of the VM failed",
+        ) {
+            self.vm_retries += 1;
+            return PlanStatus::Running;
         }
         let group = s.vms[vm].group;
-        self.observer.note(now, stage.phase(), || {
+        sh.observer.note(now, stage.phase(), || {
             let place = stage.place();
             format!(
                 "{}: running {place} (group `{}`)",
                 s.vms[vm].id, s.groups[group].id
             )
         });
-        let started = self.plan(stage).boot_started_at[vm].unwrap_or(now);
-        self.span(
+        let started = self.boot_started_at[vm].unwrap_or(now);
+        sh.span(
             || s.vms[vm].id.clone(),
             SpanKind::Vm,
             stage.phase(),
             started,
             now,
         );
-        let plan = self.plan(stage);
-        plan.up_at[vm] = Some(now);
-        plan.booted_in_current += 1;
-        if let Some(next) = plan.waiting.pop_front() {
-            self.attempt_boot(stage, next, now);
+        self.up_at[vm] = Some(now);
+        self.booted_in_current += 1;
+        if let Some(next) = self.waiting.pop_front() {
+            self.attempt_boot(sh, next, now);
         } else {
-            self.plan(stage).in_flight -= 1;
+            self.in_flight -= 1;
         }
-        if self.plan(stage).booted_in_current < s.groups[group].vms.len() {
-            return;
+        if self.booted_in_current < s.groups[group].vms.len() {
+            return PlanStatus::Running;
         }
-        if group_steps(self.scenario, group, true).is_empty() {
-            self.finish_group(stage, group, now);
+        if group_steps(s, group, true).is_empty() {
+            self.finish_group(sh, group, now)
         } else {
-            self.plan(stage).phase = GroupPhase::PostSteps;
-            self.schedule_step(stage, group, true, 0, now, SimDuration::ZERO);
+            self.phase = GroupPhase::PostSteps;
+            self.schedule_step(sh, group, true, 0, now, SimDuration::ZERO);
+            PlanStatus::Running
         }
     }
 
-    fn on_step_done(
+    fn on_step_done<O: Observer>(
         &mut self,
-        stage: PlanStage,
+        sh: &mut Shared<'_, O>,
         group: usize,
         post: bool,
         index: usize,
         now: SimTime,
-    ) {
-        let s = self.scenario;
+    ) -> PlanStatus {
+        let s = sh.scenario;
+        let stage = self.stage;
         let step = &group_steps(s, group, post)[index];
-        let plan = self.plan(stage);
-        if step.failure_probability > 0.0 && unit(&mut plan.rng) < step.failure_probability {
-            plan.step_retries += 1;
-            let delay = sample(&step.retry_delay, &mut plan.rng);
-            self.observer.note(now, stage.phase(), || {
+        if step.failure_probability > 0.0 && unit(&mut self.rng) < step.failure_probability {
+            self.step_retries += 1;
+            let delay = sample(&step.retry_delay, &mut self.rng);
+            sh.observer.note(now, stage.phase(), || {
                 format!(
                     "group `{}`: step `{}` failed; retry in {delay}",
                     s.groups[group].id, step.name
                 )
             });
-            self.schedule_step(stage, group, post, index, now, delay);
-            return;
+            self.schedule_step(sh, group, post, index, now, delay);
+            return PlanStatus::Running;
         }
-        self.observer.note(now, stage.phase(), || {
+        sh.observer.note(now, stage.phase(), || {
             format!("group `{}`: step `{}` done", s.groups[group].id, step.name)
         });
-        if index + 1 < group_steps(self.scenario, group, post).len() {
-            self.schedule_step(stage, group, post, index + 1, now, SimDuration::ZERO);
+        if index + 1 < group_steps(s, group, post).len() {
+            self.schedule_step(sh, group, post, index + 1, now, SimDuration::ZERO);
+            PlanStatus::Running
         } else if post {
-            self.finish_group(stage, group, now);
+            self.finish_group(sh, group, now)
         } else {
-            self.open_group_boots(stage, group, now);
+            self.open_group_boots(sh, group, now);
+            PlanStatus::Running
         }
     }
 
-    fn finish_group(&mut self, stage: PlanStage, group: usize, now: SimTime) {
-        let s = self.scenario;
-        self.plan(stage).group_done_at[group] = Some(now);
-        let started = self.plan(stage).group_started_at[group].unwrap_or(now);
-        self.span(
+    fn finish_group<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        group: usize,
+        now: SimTime,
+    ) -> PlanStatus {
+        let s = sh.scenario;
+        let stage = self.stage;
+        self.group_done_at[group] = Some(now);
+        let started = self.group_started_at[group].unwrap_or(now);
+        sh.span(
             || format!("group {}", s.groups[group].id),
             SpanKind::Group,
             stage.phase(),
             started,
             now,
         );
-        self.observer.note(now, stage.phase(), || {
+        sh.observer.note(now, stage.phase(), || {
             format!("group `{}` complete", s.groups[group].id)
         });
         if group + 1 < s.groups.len() {
-            self.begin_group(stage, group + 1, now);
+            self.begin_group(sh, group + 1, now)
         } else {
-            self.on_plan_complete(stage, now);
+            PlanStatus::Complete
         }
     }
 }

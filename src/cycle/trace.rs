@@ -95,7 +95,9 @@ pub struct TraceEntry {
 /// What a span of the cycle is, which decides its row style in the Gantt chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpanKind {
-    /// The site outage, detection, decision: what happens to the team.
+    /// The primary site's outage itself, `t0` until the site is back.
+    Outage,
+    /// Detection, decision: what happens to the team.
     Event,
     /// One of the four stages, or the wait before failback.
     Stage,

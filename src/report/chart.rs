@@ -555,7 +555,7 @@ pub struct TimelineChart {
 /// what happens to the team.
 fn phase_color(phase: Phase, kind: SpanKind) -> RGBColor {
     match (kind, phase) {
-        (SpanKind::Event, _) => RGBColor(200, 30, 30),
+        (SpanKind::Outage | SpanKind::Event, _) => RGBColor(200, 30, 30),
         (_, Phase::Replicating | Phase::Failover) => RGBColor(230, 126, 34),
         (_, Phase::Reprotect) => RGBColor(41, 128, 185),
         (_, Phase::Failback) => RGBColor(142, 68, 173),
@@ -570,7 +570,7 @@ const MAX_VM_ROWS: usize = 16;
 /// before VMs (spans are reported when they end, so their order differs).
 fn in_row_order(spans: &[Span]) -> Vec<&Span> {
     let rank = |k: SpanKind| match k {
-        SpanKind::Event => 0,
+        SpanKind::Outage | SpanKind::Event => 0,
         SpanKind::Stage => 1,
         SpanKind::Group => 2,
         SpanKind::Vm => 3,
@@ -593,7 +593,7 @@ impl TimelineChart {
         let cycle_unit = TimeUnit::for_span(cycle_end_s);
         let cycle: Vec<Bar> = spans
             .iter()
-            .filter(|s| matches!(s.kind, SpanKind::Event | SpanKind::Stage))
+            .filter(|s| matches!(s.kind, SpanKind::Outage | SpanKind::Event | SpanKind::Stage))
             .map(|s| Bar {
                 label: s.label.clone(),
                 start: since(s.start, cycle_unit),
@@ -604,7 +604,7 @@ impl TimelineChart {
         let stage1: Vec<&Span> = spans
             .iter()
             .copied()
-            .filter(|s| s.phase == Phase::Failover && s.label != "site outage")
+            .filter(|s| s.phase == Phase::Failover && s.kind != SpanKind::Outage)
             .collect();
         let vms = stage1.iter().filter(|s| s.kind == SpanKind::Vm).count();
         let failover_end_s = stage1

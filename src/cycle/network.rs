@@ -1,0 +1,265 @@
+//! The replication network of one cycle: the links in both directions, the
+//! VMs' churn on them, and the faults that take links down or slow the target.
+//!
+//! This part owns the fluid links; the stages ask it for histories (at the
+//! outage), for flows (reprotect, final sync) and for bytes sent.
+
+use super::churn::{ChurnRun, NextChange};
+use super::draws::Draws;
+use super::fluid::{Breakpoint, FluidLink};
+use super::{Direction, Event, Observer, Phase, Shared};
+use crate::engine::SimTime;
+use crate::scenario::units::format_rate;
+use crate::scenario::{FaultKind, Scenario};
+
+/// A target-processing slowdown: `[start, end)` and its factor.
+pub(super) type Slowdown = (SimTime, SimTime, f64);
+
+#[derive(Debug)]
+pub(super) struct Network {
+    forward: Vec<FluidLink>,
+    reverse: Vec<FluidLink>,
+    churn: Vec<ChurnRun>,
+    fault_active: Vec<bool>,
+    slowdowns: Vec<Slowdown>,
+}
+
+impl Network {
+    /// Every link at its drawn bandwidth, one (inactive) flow per VM, at `start`.
+    pub fn new(scenario: &Scenario, draws: &Draws, start: SimTime) -> Self {
+        let n = scenario.vms.len();
+        let links = |direction: Direction| -> Vec<FluidLink> {
+            draws
+                .links
+                .iter()
+                .map(|l| {
+                    let capacity = match direction {
+                        Direction::Forward => l.bandwidth,
+                        Direction::Reverse => l.reverse_bandwidth,
+                    };
+                    FluidLink::new(capacity, n, start)
+                })
+                .collect()
+        };
+        Network {
+            forward: links(Direction::Forward),
+            reverse: links(Direction::Reverse),
+            churn: Vec::with_capacity(n),
+            fault_active: vec![false; scenario.faults.len()],
+            slowdowns: Vec::new(),
+        }
+    }
+
+    pub fn forward(&self) -> &[FluidLink] {
+        &self.forward
+    }
+
+    pub fn reverse(&self) -> &[FluidLink] {
+        &self.reverse
+    }
+
+    pub fn link_mut(&mut self, direction: Direction, link: usize) -> &mut FluidLink {
+        match direction {
+            Direction::Forward => &mut self.forward[link],
+            Direction::Reverse => &mut self.reverse[link],
+        }
+    }
+
+    /// VM `vm`'s forward replication history (recorded until the outage).
+    pub fn history(&self, scenario: &Scenario, vm: usize) -> &[Breakpoint] {
+        self.forward[scenario.vms[vm].link].history(vm)
+    }
+
+    /// Target slowdowns known so far (all of them once the history has started).
+    pub fn slowdowns(&self) -> &[Slowdown] {
+        &self.slowdowns
+    }
+
+    /// After any change to a link: schedule the check for its next emptying backlog.
+    pub fn watch_link<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        direction: Direction,
+        link: usize,
+    ) {
+        let l = self.link_mut(direction, link);
+        if let Some(t) = l.next_drain() {
+            let epoch = l.epoch();
+            sh.queue
+                .schedule(t, Event::FlowCheck(direction, link, epoch));
+        }
+    }
+
+    /// Replication has run healthily since `start`: every VM writes according to
+    /// its churn over its link, whose bandwidth the VMs share. Faults are
+    /// scheduled wherever they fall (a fault that began earlier starts with the
+    /// history).
+    pub fn start_history<O: Observer>(&mut self, sh: &mut Shared<'_, O>, start: SimTime) {
+        let s = sh.scenario;
+        self.start_churn(sh, start);
+        for link in &mut self.forward {
+            link.start_recording();
+        }
+        for i in 0..self.forward.len() {
+            self.watch_link(sh, Direction::Forward, i);
+        }
+        for (f, fault) in s.faults.iter().enumerate() {
+            let window = sh.draws.faults[f];
+            if window.end <= start {
+                continue;
+            }
+            if let FaultKind::TargetSlowdown { factor } = fault.kind {
+                self.slowdowns.push((window.start, window.end, factor));
+            }
+            sh.queue
+                .schedule(window.start.max(start), Event::FaultStart(f));
+            sh.queue.schedule(window.end, Event::FaultEnd(f));
+        }
+        sh.observer.note(start, Phase::Replicating, || {
+            let churn: f64 = s.vms.iter().map(|vm| vm.churn.mean_rate()).sum();
+            let bandwidth: f64 = sh.draws.links.iter().map(|l| l.bandwidth).sum();
+            format!(
+                "replication healthy for {} VMs: mean churn {}, link bandwidth {}",
+                s.vms.len(),
+                format_rate(churn),
+                format_rate(bandwidth)
+            )
+        });
+    }
+
+    /// Starts every VM's churn at `start`: its first rate, and its first change.
+    fn start_churn<O: Observer>(&mut self, sh: &mut Shared<'_, O>, start: SimTime) {
+        let s = sh.scenario;
+        let mut initial_rates = Vec::with_capacity(s.vms.len());
+        for (v, vm) in s.vms.iter().enumerate() {
+            let constant_rate = sh.draws.vms[v].churn;
+            let (run, rate, next) =
+                ChurnRun::start(&vm.churn, constant_rate, sh.seed, sh.replication, v, start);
+            initial_rates.push(rate);
+            let next = match next {
+                Some(NextChange::Rate(t)) => Some((t, Event::ChurnChange(v))),
+                Some(NextChange::Burst(t)) => Some((t, Event::Burst(v))),
+                None => None,
+            };
+            if let Some((t, event)) = next
+                && t < sh.t0
+            {
+                sh.queue.schedule(t, event);
+            }
+            self.churn.push(run);
+        }
+        for (l, link) in self.forward.iter_mut().enumerate() {
+            let on_link = s.vms.iter().enumerate().filter(|(_, vm)| vm.link == l);
+            link.start_flows(
+                start,
+                on_link.map(|(v, vm)| (v, initial_rates[v], vm.weight)),
+            );
+        }
+    }
+
+    /// A VM's write rate changes; the next change is scheduled while before `t0`.
+    pub fn on_churn_change<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, v: usize) {
+        let vm = &sh.scenario.vms[v];
+        let Some((rate, next)) = self.churn[v].next_rate(&vm.churn, now) else {
+            return;
+        };
+        self.forward[vm.link].set_input_rate(now, v, rate);
+        self.watch_link(sh, Direction::Forward, vm.link);
+        sh.observer.note(now, Phase::Replicating, || {
+            format!("{}: churn now {}", vm.id, format_rate(rate))
+        });
+        if next < sh.t0 {
+            sh.queue.schedule(next, Event::ChurnChange(v));
+        }
+    }
+
+    /// A burst of writes lands on a VM; the next one is scheduled while before `t0`.
+    pub fn on_burst<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, v: usize) {
+        let vm = &sh.scenario.vms[v];
+        let Some((bytes, next)) = self.churn[v].burst(&vm.churn, now) else {
+            return;
+        };
+        self.forward[vm.link].write_burst(now, v, bytes);
+        self.watch_link(sh, Direction::Forward, vm.link);
+        if next < sh.t0 {
+            sh.queue.schedule(next, Event::Burst(v));
+        }
+    }
+
+    /// A fault begins or ends: the links it touches get their new bandwidth
+    /// (the product of every active fault's factor on them).
+    pub fn on_fault<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        now: SimTime,
+        f: usize,
+        starts: bool,
+    ) {
+        let s = sh.scenario;
+        self.fault_active[f] = starts;
+        let fault = &s.faults[f];
+        sh.observer.note(now, Phase::of_time(now, sh.t0), || {
+            let what = match fault.kind {
+                FaultKind::LinkDown { link } => format!("link `{}` down", s.links[link].id),
+                FaultKind::LinkDegraded { link, factor } => {
+                    format!(
+                        "link `{}` degraded to {:.0}% of its bandwidth",
+                        s.links[link].id,
+                        factor * 100.0
+                    )
+                }
+                FaultKind::TargetSlowdown { factor } => {
+                    format!("target processing {factor}x slower")
+                }
+            };
+            format!("{} {what}", if starts { "FAULT:" } else { "fault over:" })
+        });
+        let link = match fault.kind {
+            FaultKind::LinkDown { link } | FaultKind::LinkDegraded { link, .. } => link,
+            FaultKind::TargetSlowdown { .. } => return,
+        };
+        let factor: f64 = s
+            .faults
+            .iter()
+            .zip(&self.fault_active)
+            .filter(|(_, active)| **active)
+            .map(|(fault, _)| match fault.kind {
+                FaultKind::LinkDown { link: l } if l == link => 0.0,
+                FaultKind::LinkDegraded { link: l, factor } if l == link => factor,
+                _ => 1.0,
+            })
+            .product();
+        let draws = sh.draws.links[link];
+        self.forward[link].set_capacity(now, draws.bandwidth * factor);
+        self.reverse[link].set_capacity(now, draws.reverse_bandwidth * factor);
+        self.watch_link(sh, Direction::Forward, link);
+        self.watch_link(sh, Direction::Reverse, link);
+    }
+
+    /// The primary fails at `now`: forward replication stops, its histories are closed.
+    pub fn stop_recording(&mut self, now: SimTime) {
+        for link in &mut self.forward {
+            link.advance(now);
+            link.stop_recording();
+        }
+    }
+
+    /// Every forward flow stops (the source site is gone).
+    pub fn stop_forward(&mut self, now: SimTime) {
+        for link in &mut self.forward {
+            link.stop_all(now);
+        }
+    }
+
+    /// Bytes sent so far by every flow in one direction.
+    pub fn sent_total(&self, direction: Direction) -> f64 {
+        let links = match direction {
+            Direction::Forward => &self.forward,
+            Direction::Reverse => &self.reverse,
+        };
+        links
+            .iter()
+            .map(|l| (0..l.flows()).map(|f| l.sent(f)).sum::<f64>())
+            .sum()
+    }
+}
