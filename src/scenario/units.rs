@@ -3,8 +3,13 @@
 //! Base units are seconds, bytes and bytes per second, as `f64`. Sizes use SI
 //! prefixes for `KB/MB/GB/TB` (powers of 1000) and IEC ones for `KiB/MiB/GiB/TiB`
 //! (powers of 1024); bit rates (`bps`, `kbps`, `Mbps`, `Gbps`) are divided by 8.
+//! Times of the week (`"Tue 14:30"`) and weekly windows (`"Sun 02:00-06:00"`)
+//! are read here too.
 
 use std::fmt;
+
+use super::WeeklyWindow;
+use crate::engine::{SimDuration, SimTime};
 
 /// What kind of quantity a scenario value is, which fixes how its text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,6 +260,49 @@ fn three_significant(value: f64) -> String {
     }
 }
 
+/// Days of the week as scenario files write them, Monday first.
+pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// `"Tue 14:30"` or `"Tue 14:30:15"` -> time since Monday 00:00.
+pub fn parse_weekday_time(text: &str) -> Option<SimTime> {
+    let (day, clock) = text.trim().split_once(' ')?;
+    let day = WEEKDAYS.iter().position(|d| d.eq_ignore_ascii_case(day))? as i64;
+    let parts: Vec<i64> = clock
+        .trim()
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let (h, m, s) = match parts[..] {
+        [h, m] => (h, m, 0),
+        [h, m, s] => (h, m, s),
+        _ => return None,
+    };
+    if !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..60).contains(&s) {
+        return None;
+    }
+    Some(SimTime::from_millis(
+        ((day * 24 + h) * 3600 + m * 60 + s) * 1000,
+    ))
+}
+
+/// `"Sun 02:00-06:00"` -> a window of 4 h from Sunday 02:00; a range past
+/// midnight (`"Sat 22:00-02:00"`) runs into the next day.
+pub fn parse_weekly_window(text: &str) -> Option<WeeklyWindow> {
+    let (day, range) = text.trim().split_once(' ')?;
+    let (from, to) = range.trim().split_once('-')?;
+    let start = parse_weekday_time(&format!("{day} {}", from.trim()))?;
+    let end_same_day = parse_weekday_time(&format!("{day} {}", to.trim()))?;
+    let length = if end_same_day > start {
+        end_same_day.since(start)
+    } else {
+        end_same_day.since(start - SimDuration::from_secs(86_400))
+    };
+    Some(WeeklyWindow {
+        start: start.since(SimTime::EPOCH),
+        length,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +356,32 @@ mod tests {
         assert_eq!(format_duration_short(750.0), "12m30s");
         assert_eq!(format_duration_short(11_100.0), "3h05m");
         assert_eq!(format_duration_short(187_200.0), "2d04h");
+    }
+
+    #[test]
+    fn weekly_windows() {
+        let w = parse_weekly_window("Sun 02:00-06:00").unwrap();
+        assert_eq!(w.start, SimDuration::from_secs((6 * 24 + 2) * 3600));
+        assert_eq!(w.length, SimDuration::from_secs(4 * 3600));
+        let w = parse_weekly_window("Sat 22:00-02:00").unwrap();
+        assert_eq!(w.length, SimDuration::from_secs(4 * 3600));
+        assert!(parse_weekly_window("Sun 02:00").is_none());
+    }
+
+    #[test]
+    fn weekday_times() {
+        assert_eq!(parse_weekday_time("Mon 00:00"), Some(SimTime::EPOCH));
+        assert_eq!(
+            parse_weekday_time("Tue 14:30"),
+            Some(SimTime::from_millis(
+                (24 * 3600 + 14 * 3600 + 30 * 60) * 1000
+            ))
+        );
+        assert_eq!(
+            parse_weekday_time("sun 23:59:59").map(|t| t.as_millis()),
+            Some(604_799_000)
+        );
+        assert_eq!(parse_weekday_time("Tue 25:00"), None);
+        assert_eq!(parse_weekday_time("Tuesday 10:00"), None);
     }
 }

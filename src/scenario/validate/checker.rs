@@ -1,0 +1,222 @@
+//! The checker: where problems are recorded by key path, and the primitive
+//! checks (quantities, distributions, names, references, ids, probabilities)
+//! that every section's validator uses.
+
+use std::collections::BTreeSet;
+
+use toml::Value;
+
+use super::*;
+
+/// Collects errors and warnings by key path while the sections are checked.
+pub(super) struct Checker<'a> {
+    pub source: &'a str,
+    pub locator: &'a Locator<'a>,
+    pub errors: Vec<(KeyPath, String)>,
+    pub warnings: Vec<(KeyPath, String)>,
+}
+
+impl Checker<'_> {
+    pub(super) fn error(&mut self, path: KeyPath, message: impl Into<String>) {
+        self.errors.push((path, message.into()));
+    }
+
+    pub(super) fn warn(&mut self, path: KeyPath, message: impl Into<String>) {
+        self.warnings.push((path, message.into()));
+    }
+
+    pub(super) fn diagnostics(&self, items: &[(KeyPath, String)]) -> Vec<Diagnostic> {
+        items
+            .iter()
+            .map(|(path, message)| {
+                let (line, column) = self.locator.position(path);
+                Diagnostic {
+                    file: self.source.to_string(),
+                    line,
+                    column,
+                    key: path.to_string(),
+                    message: message.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// A distribution of `kind`, or `None` after recording why not.
+    pub(super) fn dist(
+        &mut self,
+        path: &KeyPath,
+        value: &Value,
+        kind: QuantityKind,
+    ) -> Option<Distribution> {
+        match Distribution::from_value(value, kind) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                let at = match &e.parameter {
+                    Some(p) => path.key(p),
+                    None => path.clone(),
+                };
+                self.error(at, e.message);
+                None
+            }
+        }
+    }
+
+    pub(super) fn dist_or(
+        &mut self,
+        path: &KeyPath,
+        value: Option<&Value>,
+        kind: QuantityKind,
+        default: f64,
+    ) -> Option<Distribution> {
+        match value {
+            Some(v) => self.dist(path, v, kind),
+            None => Some(Distribution::fixed(kind, default)),
+        }
+    }
+
+    /// A distribution that can never produce zero (bandwidths, throughputs).
+    pub(super) fn positive_dist(
+        &mut self,
+        path: &KeyPath,
+        value: &Value,
+        kind: QuantityKind,
+    ) -> Option<Distribution> {
+        let d = self.dist(path, value, kind)?;
+        if d.can_reach_zero() {
+            self.error(
+                path.clone(),
+                format!(
+                    "must stay above zero; use a fixed value, or a uniform, triangular, lognormal or empirical distribution with a positive minimum (got {d})"
+                ),
+            );
+            return None;
+        }
+        Some(d)
+    }
+
+    /// A single fixed quantity (no distribution), e.g. a policy interval.
+    pub(super) fn fixed(
+        &mut self,
+        path: &KeyPath,
+        value: &Value,
+        kind: QuantityKind,
+    ) -> Option<f64> {
+        match value {
+            Value::String(text) => match kind.parse(text) {
+                Ok(v) => Some(v),
+                Err(m) => {
+                    self.error(path.clone(), m);
+                    None
+                }
+            },
+            _ => {
+                self.error(
+                    path.clone(),
+                    format!(
+                        "must be a single {kind} written as a string, such as {}",
+                        kind.example()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn fixed_duration_or(
+        &mut self,
+        path: &KeyPath,
+        value: Option<&Value>,
+        default_s: i64,
+    ) -> Option<SimDuration> {
+        match value {
+            None => Some(SimDuration::from_secs(default_s)),
+            Some(v) => self
+                .fixed(path, v, Duration)
+                .map(SimDuration::from_secs_f64),
+        }
+    }
+
+    pub(super) fn one_of<'s>(
+        &mut self,
+        path: &KeyPath,
+        value: &str,
+        valid: &[&'s str],
+        what: &str,
+    ) -> Option<&'s str> {
+        if let Some(v) = valid.iter().find(|v| **v == value) {
+            return Some(v);
+        }
+        let hint = suggest(value, valid.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        self.error(
+            path.clone(),
+            format!(
+                "unknown {what} `{value}`{hint}; valid: {}",
+                valid.join(", ")
+            ),
+        );
+        None
+    }
+
+    /// Resolves a reference by id, with a suggestion when it is a typo.
+    pub(super) fn reference(
+        &mut self,
+        path: &KeyPath,
+        id: &str,
+        ids: &[String],
+        what: &str,
+    ) -> Option<usize> {
+        if let Some(i) = ids.iter().position(|x| x == id) {
+            return Some(i);
+        }
+        let hint = suggest(id, ids.iter().map(String::as_str))
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        self.error(
+            path.clone(),
+            format!("no {what} has id `{id}`{hint}; defined: {}", ids.join(", ")),
+        );
+        None
+    }
+
+    pub(super) fn unique_ids<'i>(&mut self, section: &str, ids: impl Iterator<Item = &'i str>) {
+        let mut seen = BTreeSet::new();
+        for (i, id) in ids.enumerate() {
+            let path = KeyPath::root().key(section).index(i).key("id");
+            if id.trim().is_empty() {
+                self.error(path, "an id must not be empty");
+            } else if !seen.insert(id) {
+                self.error(
+                    path,
+                    format!("duplicate id `{id}`: every [[{section}]] needs its own"),
+                );
+            }
+        }
+    }
+
+    /// A probability of failure per attempt: below 1, or retries would never end.
+    pub(super) fn probability_below_one(&mut self, path: &KeyPath, value: Option<f64>) -> f64 {
+        let p = value.unwrap_or(0.0);
+        if !(0.0..1.0).contains(&p) {
+            self.error(
+                path.clone(),
+                format!("must be at least 0 and below 1 (failed attempts are retried), got {p}"),
+            );
+            return 0.0;
+        }
+        p
+    }
+
+    pub(super) fn probability(&mut self, path: &KeyPath, value: Option<f64>, default: f64) -> f64 {
+        let p = value.unwrap_or(default);
+        if !(0.0..=1.0).contains(&p) {
+            self.error(
+                path.clone(),
+                format!("must be a probability between 0 and 1, got {p}"),
+            );
+            return default;
+        }
+        p
+    }
+}

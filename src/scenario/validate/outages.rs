@@ -1,0 +1,254 @@
+//! `[[outage]]`: the disaster (a site outage) and the faults around it.
+
+use super::*;
+
+const OUTAGE_KINDS: [&str; 4] = ["site", "link-down", "link-degraded", "target-slowdown"];
+
+/// Which keys each outage kind takes, beyond `kind` and `duration`.
+fn outage_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "site" => &["site", "at"],
+        "link-down" => &["link", "before", "after"],
+        "link-degraded" => &["link", "before", "after", "bandwidth_factor"],
+        _ => &["before", "after", "processing_factor"],
+    }
+}
+
+pub(super) fn check_outages(
+    c: &mut Checker<'_>,
+    raw: &[RawOutage],
+    sites: Option<&Sites>,
+    links: Option<&Vec<Link>>,
+) -> (Option<SiteOutage>, Option<Vec<Fault>>) {
+    let root = KeyPath::root().key("outage");
+    let mut disaster = None;
+    let mut disasters = 0;
+    let mut faults = Vec::new();
+    let mut faults_ok = true;
+    let link_ids: Vec<String> = links
+        .iter()
+        .flat_map(|l| l.iter())
+        .map(|l| l.id.clone())
+        .collect();
+    for (i, o) in raw.iter().enumerate() {
+        let path = root.index(i);
+        let Some(kind) = c.one_of(&path.key("kind"), &o.kind, &OUTAGE_KINDS, "outage kind") else {
+            faults_ok = false;
+            continue;
+        };
+        let allowed = outage_keys(kind);
+        let given = [
+            ("site", o.site.is_some()),
+            ("link", o.link.is_some()),
+            ("at", o.at.is_some()),
+            ("before", o.before.is_some()),
+            ("after", o.after.is_some()),
+            ("bandwidth_factor", o.bandwidth_factor.is_some()),
+            ("processing_factor", o.processing_factor.is_some()),
+        ];
+        for (key, present) in given {
+            if present && !allowed.contains(&key) {
+                c.error(
+                    path.key(key),
+                    format!(
+                        "a `{kind}` outage does not take `{key}`; it takes: kind, duration, {}",
+                        allowed.join(", ")
+                    ),
+                );
+                faults_ok = false;
+            }
+        }
+        let duration = c.dist(&path.key("duration"), &o.duration, Duration);
+        if kind == "site" {
+            disasters += 1;
+            if disasters > 1 {
+                c.error(
+                    path.key("kind"),
+                    "only one site outage (the disaster) per scenario is supported",
+                );
+            } else if let Some(outage) = check_site_outage(c, &path, o, sites, duration) {
+                disaster = Some(outage);
+            }
+            continue;
+        }
+        match check_fault(c, &path, kind, o, &link_ids, duration) {
+            Some(fault) => faults.push(fault),
+            None => faults_ok = false,
+        }
+    }
+    if disasters == 0 {
+        c.error(
+            root,
+            "need one [[outage]] with kind = \"site\", the primary site's id, and a duration",
+        );
+    }
+    (disaster, faults_ok.then_some(faults))
+}
+
+/// The disaster: a site outage of the primary, at a time of the week or at random.
+fn check_site_outage(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    o: &RawOutage,
+    sites: Option<&Sites>,
+    duration: Option<Distribution>,
+) -> Option<SiteOutage> {
+    let Some(site) = &o.site else {
+        c.error(
+            path.clone(),
+            "a site outage needs `site`, the primary site's id",
+        );
+        return None;
+    };
+    if let Some(sites) = sites
+        && *site != sites.primary.id
+    {
+        c.error(
+            path.key("site"),
+            format!(
+                "the disaster must hit the primary site `{}`; `{site}` is not it",
+                sites.primary.id
+            ),
+        );
+    }
+    let start = match o.at.as_deref() {
+        None | Some("random") => Some(OutageStart::RandomInWeek),
+        Some(text) => match parse_weekday_time(text) {
+            Some(t) => Some(OutageStart::At(t)),
+            None => {
+                c.error(
+                    path.key("at"),
+                    format!("`{text}` is not a time of the week; write \"random\" or a day and time such as \"Tue 14:30\" (days: {})", WEEKDAYS.join(", ")),
+                );
+                None
+            }
+        },
+    };
+    Some(SiteOutage {
+        site: site.clone(),
+        start: start?,
+        duration: duration?,
+    })
+}
+
+/// A fault around the disaster: a link down or degraded, or the target slower
+/// at processing recovery points.
+fn check_fault(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    kind: &str,
+    o: &RawOutage,
+    link_ids: &[String],
+    duration: Option<Distribution>,
+) -> Option<Fault> {
+    let start = match (&o.before, &o.after) {
+        (Some(v), None) => c
+            .dist(&path.key("before"), v, Duration)
+            .map(FaultStart::Before),
+        (None, Some(v)) => c
+            .dist(&path.key("after"), v, Duration)
+            .map(FaultStart::After),
+        _ => {
+            c.error(
+                path.clone(),
+                "say when the fault starts relative to the disaster with exactly one of `before` or `after` (a duration or distribution)",
+            );
+            None
+        }
+    };
+    let link = match kind {
+        "link-down" | "link-degraded" => match &o.link {
+            Some(id) => c.reference(&path.key("link"), id, link_ids, "[[link]]"),
+            None if link_ids.len() == 1 => Some(0),
+            None => {
+                c.error(
+                    path.clone(),
+                    format!(
+                        "a `{kind}` outage needs `link`, one of: {}",
+                        link_ids.join(", ")
+                    ),
+                );
+                None
+            }
+        },
+        _ => Some(0),
+    };
+    let factor = |c: &mut Checker<'_>,
+                  key: &str,
+                  value: Option<f64>,
+                  valid: std::ops::RangeInclusive<f64>,
+                  what: &str| {
+        match value {
+            Some(f) if valid.contains(&f) => Some(f),
+            Some(f) => {
+                c.error(path.key(key), format!("must be {what}, got {f}"));
+                None
+            }
+            None => {
+                c.error(
+                    path.clone(),
+                    format!("a `{kind}` outage needs `{key}` ({what})"),
+                );
+                None
+            }
+        }
+    };
+    let fault_kind = match kind {
+        "link-down" => link.map(|link| FaultKind::LinkDown { link }),
+        "link-degraded" => {
+            let f = factor(
+                c,
+                "bandwidth_factor",
+                o.bandwidth_factor,
+                0.0..=1.0,
+                "the fraction of bandwidth left, between 0 and 1",
+            );
+            link.zip(f)
+                .map(|(link, factor)| FaultKind::LinkDegraded { link, factor })
+        }
+        _ => factor(
+            c,
+            "processing_factor",
+            o.processing_factor,
+            1.0..=1000.0,
+            "how many times slower processing gets, between 1 and 1000",
+        )
+        .map(|factor| FaultKind::TargetSlowdown { factor }),
+    };
+    Some(Fault {
+        kind: fault_kind?,
+        start: start?,
+        duration: duration?,
+    })
+}
+
+/// Faults before the disaster must fall inside the simulated history: by default
+/// the history is extended to start an hour before the earliest one can begin.
+pub(super) fn cover_faults_with_history(
+    c: &mut Checker<'_>,
+    policy: &mut ReplicationPolicy,
+    faults: &[Fault],
+    explicit: bool,
+) {
+    let earliest = faults
+        .iter()
+        .filter_map(|f| match &f.start {
+            FaultStart::Before(d) => Some(d.quantile(0.999)),
+            FaultStart::After(_) => None,
+        })
+        .fold(0.0, f64::max);
+    if earliest <= 0.0 {
+        return;
+    }
+    let needed = SimDuration::from_secs_f64(earliest + 3600.0);
+    if explicit {
+        if policy.history.as_secs_f64() < earliest {
+            c.warn(
+                KeyPath::root().key("replication").key("history"),
+                "a fault can start before the simulated history begins; it then starts with the history",
+            );
+        }
+    } else if needed > policy.history {
+        policy.history = needed;
+    }
+}

@@ -1,0 +1,380 @@
+//! `[[group]]` and `[[vm]]`: the recovery plan's groups and steps, its VMs and
+//! their multi-VM consistency groups.
+
+use std::collections::BTreeSet;
+
+use super::*;
+
+/// ASR limits a recovery plan to 7 groups and 100 VMs.
+const MAX_GROUPS: usize = 7;
+const MAX_PLAN_VMS: usize = 100;
+/// ASR: a multi-VM consistency group holds at most 16 VMs.
+const MAX_CONSISTENCY_GROUP_VMS: usize = 16;
+
+impl Checker<'_> {
+    pub(super) fn recovery_point(
+        &mut self,
+        path: &KeyPath,
+        name: &str,
+    ) -> Option<RecoveryPointChoice> {
+        self.one_of(
+            path,
+            name,
+            &RecoveryPointChoice::NAMES,
+            "recovery-point choice",
+        )
+        .and_then(RecoveryPointChoice::from_name)
+    }
+
+    pub(super) fn steps(&mut self, path: &KeyPath, raw: &[RawStep]) -> Option<Vec<Step>> {
+        let mut steps = Vec::with_capacity(raw.len());
+        let mut ok = true;
+        for (i, r) in raw.iter().enumerate() {
+            let at = path.index(i);
+            let kind = match r.kind.as_deref() {
+                None | Some("script") => Some(StepKind::Script),
+                Some(other) => self
+                    .one_of(&at.key("kind"), other, &["script", "manual"], "step kind")
+                    .map(|k| {
+                        if k == "manual" {
+                            StepKind::Manual
+                        } else {
+                            StepKind::Script
+                        }
+                    }),
+            };
+            let duration = self.dist(&at.key("duration"), &r.duration, Duration);
+            let failure_probability =
+                self.probability_below_one(&at.key("failure_probability"), r.failure_probability);
+            let retry_delay = self.dist_or(
+                &at.key("retry_delay"),
+                r.retry_delay.as_ref(),
+                Duration,
+                0.0,
+            );
+            match (kind, duration, retry_delay) {
+                (Some(kind), Some(duration), Some(retry_delay)) => steps.push(Step {
+                    name: r.name.clone(),
+                    kind,
+                    duration,
+                    failure_probability,
+                    retry_delay,
+                }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(steps)
+    }
+}
+
+/// Per-VM values set scenario-wide, which a [[vm]] may override; `None` where
+/// the scenario-wide value had an error (already recorded).
+pub(super) struct VmDefaults<'a> {
+    pub prepare_time: Option<&'a Distribution>,
+    pub recovery_point: RecoveryPointChoice,
+    pub extra_processing_time: Option<&'a Distribution>,
+    pub azure_vm_hour: f64,
+}
+
+/// The recovery plan's groups, its VMs and their consistency groups; each `None`
+/// when an error was recorded for it.
+pub(super) type CheckedPlan = (
+    Option<Vec<Group>>,
+    Option<Vec<Vm>>,
+    Option<Vec<ConsistencyGroup>>,
+);
+
+pub(super) fn check_plan(
+    c: &mut Checker<'_>,
+    raw_groups: &[RawGroup],
+    raw_vms: &[RawVm],
+    links: &Option<Vec<Link>>,
+    defaults: &VmDefaults<'_>,
+) -> CheckedPlan {
+    let root = KeyPath::root();
+    let (mut groups, valid_groups) = check_groups(c, raw_groups);
+    if raw_vms.is_empty() {
+        c.error(root.key("vm"), "need at least one [[vm]] to protect");
+    }
+    let group_ids: Vec<String> = raw_groups.iter().map(|g| g.id.clone()).collect();
+    let link_ids: Vec<String> = links.iter().flatten().map(|l| l.id.clone()).collect();
+    let mut consistency_groups: Vec<ConsistencyGroup> = Vec::new();
+    let mut consistency_ok = true;
+    let mut vms = Vec::new();
+    let mut ok = true;
+    let mut expanded_ids: Vec<(usize, String)> = Vec::new();
+    for (i, v) in raw_vms.iter().enumerate() {
+        let path = root.key("vm").index(i);
+        let Some(vm) = check_vm(c, &path, v, &group_ids, &link_ids, defaults) else {
+            ok = false;
+            continue;
+        };
+        let count = v.count.unwrap_or(1) as usize;
+        let consistency_group = match &v.consistency_group {
+            None => None,
+            Some(id) => {
+                let joined = join_consistency_group(
+                    c,
+                    &path.key("consistency_group"),
+                    id,
+                    vm.recovery_point,
+                    count,
+                    &mut consistency_groups,
+                );
+                consistency_ok &= joined.is_ok();
+                Some(joined.unwrap_or_else(|index| index))
+            }
+        };
+        // `count = N` stands for N identical VMs named id-1 .. id-N.
+        for n in 1..=count {
+            let id = if count == 1 {
+                v.id.clone()
+            } else {
+                format!("{}-{n}", v.id)
+            };
+            expanded_ids.push((i, id.clone()));
+            groups[vm.group].vms.push(vms.len());
+            if let Some(g) = consistency_group {
+                consistency_groups[g].vms.push(vms.len());
+            }
+            vms.push(Vm {
+                id,
+                consistency_group,
+                ..vm.clone()
+            });
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, id) in &expanded_ids {
+        if !seen.insert(id.as_str()) {
+            c.error(
+                root.key("vm").index(*i).key("id"),
+                format!("duplicate VM id `{id}` (VMs with `count` are named id-1, id-2, ...)"),
+            );
+        }
+    }
+    if vms.len() > MAX_PLAN_VMS {
+        c.error(
+            root.key("vm"),
+            format!(
+                "an ASR recovery plan holds at most {MAX_PLAN_VMS} VMs, this one has {}",
+                vms.len()
+            ),
+        );
+    }
+    if ok {
+        for (i, g) in groups.iter().enumerate() {
+            if g.vms.is_empty() {
+                c.error(
+                    root.key("group").index(i).key("id"),
+                    format!(
+                        "group `{}` has no VMs; remove it or set `group = \"{}\"` on a [[vm]]",
+                        g.id, g.id
+                    ),
+                );
+            }
+        }
+    }
+    (
+        valid_groups.then_some(groups),
+        (ok && !vms.is_empty()).then_some(vms),
+        consistency_ok.then_some(consistency_groups),
+    )
+}
+
+/// The plan's groups with their steps (no VMs yet), and whether they are valid.
+fn check_groups(c: &mut Checker<'_>, raw_groups: &[RawGroup]) -> (Vec<Group>, bool) {
+    let root = KeyPath::root();
+    if raw_groups.is_empty() {
+        c.error(
+            root.key("group"),
+            "need at least one [[group]] (the recovery plan's groups, in start order)",
+        );
+    }
+    if raw_groups.len() > MAX_GROUPS {
+        c.error(
+            root.key("group").index(MAX_GROUPS),
+            format!(
+                "an ASR recovery plan has at most {MAX_GROUPS} groups, this one has {}",
+                raw_groups.len()
+            ),
+        );
+    }
+    c.unique_ids("group", raw_groups.iter().map(|g| g.id.as_str()));
+    let mut groups: Vec<Group> = Vec::with_capacity(raw_groups.len());
+    let mut steps_ok = true;
+    for (i, g) in raw_groups.iter().enumerate() {
+        let path = root.key("group").index(i);
+        let pre = c.steps(&path.key("pre"), &g.pre);
+        let post = c.steps(&path.key("post"), &g.post);
+        steps_ok &= pre.is_some() && post.is_some();
+        groups.push(Group {
+            id: g.id.clone(),
+            vms: Vec::new(),
+            pre: pre.unwrap_or_default(),
+            post: post.unwrap_or_default(),
+        });
+    }
+    let valid = !raw_groups.is_empty() && raw_groups.len() <= MAX_GROUPS && steps_ok;
+    (groups, valid)
+}
+
+/// One [[vm]] entry as a VM (named by its `id`, in no consistency group yet), or
+/// `None` after recording every problem found in it.
+fn check_vm(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    v: &RawVm,
+    group_ids: &[String],
+    link_ids: &[String],
+    defaults: &VmDefaults<'_>,
+) -> Option<Vm> {
+    let count = v.count.unwrap_or(1);
+    if !(1..=MAX_PLAN_VMS as i64).contains(&count) {
+        c.error(
+            path.key("count"),
+            format!("must be between 1 and {MAX_PLAN_VMS}, got {count}"),
+        );
+        return None;
+    }
+    let group = c.reference(&path.key("group"), &v.group, group_ids, "[[group]]");
+    let link = match &v.link {
+        Some(id) => c.reference(&path.key("link"), id, link_ids, "[[link]]"),
+        None if link_ids.len() == 1 => Some(0),
+        None if link_ids.is_empty() => None,
+        None => {
+            c.error(
+                path.key("link"),
+                format!(
+                    "this scenario has several links; say which one carries this VM: {}",
+                    link_ids.join(", ")
+                ),
+            );
+            None
+        }
+    };
+    let disk_bytes = c.fixed(&path.key("disk_size"), &v.disk_size, Size);
+    if disk_bytes.is_some_and(|b| b <= 0.0) {
+        c.error(path.key("disk_size"), "must be above zero");
+    }
+    let churn = c.churn(&path.key("churn"), &v.churn);
+    let weight = v.weight.unwrap_or(1.0);
+    if !(weight > 0.0 && weight.is_finite()) {
+        c.error(path.key("weight"), format!("must be above 0, got {weight}"));
+    }
+    let recovery_point = match &v.recovery_point {
+        Some(name) => c.recovery_point(&path.key("recovery_point"), name),
+        None => Some(defaults.recovery_point),
+    };
+    let disk_count = v.disk_count.unwrap_or(1);
+    if !(1..=64).contains(&disk_count) {
+        c.error(
+            path.key("disk_count"),
+            format!("must be between 1 and 64, got {disk_count}"),
+        );
+    }
+    let disk_tier = match &v.disk_tier {
+        Some(name) => c
+            .one_of(&path.key("disk_tier"), name, &DiskTier::NAMES, "disk tier")
+            .and_then(DiskTier::from_name),
+        None => None,
+    };
+    if let Some(churn) = &churn {
+        warn_churn_limits(
+            c,
+            path,
+            churn,
+            v.high_churn.unwrap_or(false),
+            disk_tier,
+            disk_count.max(1),
+        );
+    }
+    let boot_time = c.dist(&path.key("boot_time"), &v.boot_time, Duration);
+    let prepare_time = match &v.prepare_time {
+        Some(value) => c.dist(&path.key("prepare_time"), value, Duration),
+        None => defaults.prepare_time.cloned(),
+    };
+    let extra_processing_time = match &v.extra_processing_time {
+        Some(value) => c.dist(&path.key("extra_processing_time"), value, Duration),
+        None => defaults.extra_processing_time.cloned(),
+    };
+    let azure_vm_hour = v.azure_vm_hour.unwrap_or(defaults.azure_vm_hour);
+    if !(azure_vm_hour >= 0.0 && azure_vm_hour.is_finite()) {
+        c.error(
+            path.key("azure_vm_hour"),
+            format!("a price must not be negative, got {azure_vm_hour}"),
+        );
+    }
+    let failback_boot_time = match &v.failback_boot_time {
+        Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
+        None => boot_time.clone(),
+    };
+    Some(Vm {
+        id: v.id.clone(),
+        group: group?,
+        link: link?,
+        disk_bytes: disk_bytes?,
+        churn: churn?,
+        weight,
+        recovery_point: recovery_point?,
+        consistency_group: None,
+        boot_time: boot_time?,
+        prepare_time: prepare_time?,
+        failback_boot_time: failback_boot_time?,
+        extra_processing_time: extra_processing_time?,
+        azure_vm_hour,
+    })
+}
+
+/// Adds `count` VMs using `choice` to consistency group `id` (created on first
+/// use): `Ok(index)`, or `Err(index)` after recording why they cannot join it.
+fn join_consistency_group(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    id: &str,
+    choice: RecoveryPointChoice,
+    count: usize,
+    groups: &mut Vec<ConsistencyGroup>,
+) -> Result<usize, usize> {
+    let index = match groups.iter().position(|g| g.id == id) {
+        Some(i) => i,
+        None => {
+            groups.push(ConsistencyGroup {
+                id: id.to_string(),
+                vms: Vec::new(),
+                choice,
+            });
+            groups.len() - 1
+        }
+    };
+    let g = &groups[index];
+    if choice == RecoveryPointChoice::Latest {
+        c.error(
+            path.clone(),
+            "a multi-VM consistency group shares a processed point: use recovery_point = \"latest-processed\" or \"latest-app-consistent\"",
+        );
+        return Err(index);
+    }
+    if g.choice != choice {
+        c.error(
+            path.clone(),
+            format!(
+                "every VM of consistency group `{id}` must use the same recovery point choice (`{}`), not `{}`",
+                g.choice.name(),
+                choice.name()
+            ),
+        );
+        return Err(index);
+    }
+    if g.vms.len() + count > MAX_CONSISTENCY_GROUP_VMS {
+        c.error(
+            path.clone(),
+            format!(
+                "a multi-VM consistency group holds at most {MAX_CONSISTENCY_GROUP_VMS} VMs; `{id}` would hold {}",
+                g.vms.len() + count
+            ),
+        );
+        return Err(index);
+    }
+    Ok(index)
+}

@@ -1,0 +1,133 @@
+//! `[simulation]` and `[replication]`: the run's size and seed, and the
+//! replication policy (recovery-point schedule, retention, history).
+
+use super::*;
+
+pub(super) fn check_simulation(c: &mut Checker<'_>, raw: Option<&RawSimulation>) -> Simulation {
+    let p = KeyPath::root().key("simulation");
+    let mut sim = Simulation {
+        replications: 1000,
+        seed: 1,
+    };
+    if let Some(raw) = raw {
+        if let Some(n) = raw.replications {
+            if n < 1 {
+                c.error(
+                    p.key("replications"),
+                    format!("must be at least 1, got {n}"),
+                );
+            } else {
+                sim.replications = n as u64;
+            }
+        }
+        if let Some(seed) = raw.seed {
+            if seed < 0 {
+                c.error(p.key("seed"), format!("must not be negative, got {seed}"));
+            } else {
+                sim.seed = seed as u64;
+            }
+        }
+    }
+    sim
+}
+
+pub(super) fn check_policy(
+    c: &mut Checker<'_>,
+    raw: Option<&RawReplication>,
+) -> Option<ReplicationPolicy> {
+    let p = KeyPath::root().key("replication");
+    let empty = RawReplication {
+        crash_consistent_interval: None,
+        app_consistent_interval: None,
+        retention: None,
+        rpo_alert_threshold: None,
+        processing_delay: None,
+        history: None,
+        recovery_point: None,
+        keep_all_points_for: None,
+        pruned_point_interval: None,
+    };
+    let r = raw.unwrap_or(&empty);
+    let crash = c.fixed_duration_or(
+        &p.key("crash_consistent_interval"),
+        r.crash_consistent_interval.as_ref(),
+        300,
+    )?;
+    let app = c.fixed_duration_or(
+        &p.key("app_consistent_interval"),
+        r.app_consistent_interval.as_ref(),
+        4 * 3600,
+    )?;
+    let retention = c.fixed_duration_or(&p.key("retention"), r.retention.as_ref(), 24 * 3600)?;
+    let alert = c.fixed_duration_or(
+        &p.key("rpo_alert_threshold"),
+        r.rpo_alert_threshold.as_ref(),
+        15 * 60,
+    )?;
+    let history_default = retention.max(app).as_millis() / 1000;
+    let history = c.fixed_duration_or(&p.key("history"), r.history.as_ref(), history_default)?;
+    let processing_delay = c.dist_or(
+        &p.key("processing_delay"),
+        r.processing_delay.as_ref(),
+        Duration,
+        0.0,
+    )?;
+    let recovery_point = match &r.recovery_point {
+        None => RecoveryPointChoice::LatestProcessed,
+        Some(name) => c.recovery_point(&p.key("recovery_point"), name)?,
+    };
+    let keep_all = c.fixed_duration_or(
+        &p.key("keep_all_points_for"),
+        r.keep_all_points_for.as_ref(),
+        2 * 3600,
+    )?;
+    let pruned_interval = c.fixed_duration_or(
+        &p.key("pruned_point_interval"),
+        r.pruned_point_interval.as_ref(),
+        3600,
+    )?;
+    if pruned_interval < crash {
+        c.error(
+            p.key("pruned_point_interval"),
+            "pruning keeps fewer points than the schedule takes: must be at least `crash_consistent_interval`",
+        );
+    }
+    for (key, value) in [
+        ("crash_consistent_interval", crash),
+        ("app_consistent_interval", app),
+        ("retention", retention),
+    ] {
+        if value < SimDuration::from_secs(1) {
+            c.error(p.key(key), "must be at least 1s");
+        }
+    }
+    if retention < app && recovery_point == RecoveryPointChoice::LatestAppConsistent {
+        c.error(
+            p.key("retention"),
+            "retention is shorter than the app-consistent interval, so no app-consistent point would be kept",
+        );
+    }
+    if history < crash {
+        c.error(
+            p.key("history"),
+            "must cover at least one crash-consistent interval",
+        );
+    }
+    if !(SimDuration::from_secs(3600)..=SimDuration::from_secs(12 * 3600)).contains(&app) {
+        c.warn(
+            p.key("app_consistent_interval"),
+            "ASR takes app-consistent points every 1 to 12 hours",
+        );
+    }
+    Some(ReplicationPolicy {
+        crash_consistent_interval: crash,
+        app_consistent_interval: app,
+        retention,
+        rpo_alert_threshold: alert,
+        processing_delay,
+        history,
+        recovery_point,
+        keep_all_points_for: keep_all,
+        pruned_point_interval: pruned_interval,
+    })
+}

@@ -1,0 +1,214 @@
+//! `[recovery]`, `[reprotect]` and `[failback]`: how the team and ASR fail over,
+//! reprotect and fail back.
+
+use toml::Value;
+
+use super::*;
+
+/// `[recovery]`: detection and decision delays, the ride-out rule, disk
+/// preparation, capacity in the recovery region and failed attempts.
+pub(super) fn check_recovery(c: &mut Checker<'_>, raw: Option<&RawRecovery>) -> Option<Recovery> {
+    match raw {
+        None => {
+            c.error(
+                KeyPath::root().key("recovery"),
+                "missing table [recovery]: it needs `detection_delay` and `decision_delay` (durations or distributions)",
+            );
+            None
+        }
+        Some(r) => {
+            let p = KeyPath::root().key("recovery");
+            let detection_delay = c.dist(&p.key("detection_delay"), &r.detection_delay, Duration);
+            let decision_delay = c.dist(&p.key("decision_delay"), &r.decision_delay, Duration);
+            let declare_if = match &r.declare_if_expected_longer_than {
+                Some(v) => c
+                    .fixed(&p.key("declare_if_expected_longer_than"), v, Duration)
+                    .map(|s| Some(SimDuration::from_secs_f64(s))),
+                None => Some(None),
+            };
+            let prepare_throughput = match &r.prepare_throughput {
+                Some(v) => c
+                    .positive_dist(&p.key("prepare_throughput"), v, WriteRate)
+                    .map(Some),
+                None => Some(None),
+            };
+            let estimate_error = r.estimate_error.unwrap_or(1.0);
+            if !(1.0..=100.0).contains(&estimate_error) {
+                c.error(
+                    p.key("estimate_error"),
+                    format!("must be between 1 (exact estimates) and 100 (the p95 of estimate/actual), got {estimate_error}"),
+                );
+            }
+            let max_concurrent = match r.max_concurrent_failovers {
+                Some(n) if n >= 1 => Some(Some(n as usize)),
+                Some(n) => {
+                    c.error(
+                        p.key("max_concurrent_failovers"),
+                        format!("must be at least 1, got {n}"),
+                    );
+                    None
+                }
+                None => Some(None),
+            };
+            let allocation_failure_probability = c.probability_below_one(
+                &p.key("allocation_failure_probability"),
+                r.allocation_failure_probability,
+            );
+            let vm_failure_probability =
+                c.probability_below_one(&p.key("vm_failure_probability"), r.vm_failure_probability);
+            let allocation_retry_delay = c.dist_or(
+                &p.key("allocation_retry_delay"),
+                r.allocation_retry_delay.as_ref(),
+                Duration,
+                600.0,
+            );
+            let vm_retry_delay = c.dist_or(
+                &p.key("vm_retry_delay"),
+                r.vm_retry_delay.as_ref(),
+                Duration,
+                600.0,
+            );
+            (|| {
+                Some(Recovery {
+                    detection_delay: detection_delay?,
+                    decision_delay: decision_delay?,
+                    prepare_throughput: prepare_throughput?,
+                    declare_if_expected_longer_than: declare_if?,
+                    estimate_error,
+                    max_concurrent_failovers: max_concurrent?,
+                    allocation_failure_probability,
+                    allocation_retry_delay: allocation_retry_delay?,
+                    vm_failure_probability,
+                    vm_retry_delay: vm_retry_delay?,
+                })
+            })()
+        }
+    }
+}
+
+pub(super) fn check_reprotect(
+    c: &mut Checker<'_>,
+    raw: Option<&RawReprotect>,
+) -> Option<Reprotect> {
+    let p = KeyPath::root().key("reprotect");
+    let empty = RawReprotect {
+        operator_delay: None,
+        checksum_throughput: None,
+        processing_fraction: None,
+        autoscale_overhead: None,
+        primary_data_lost_probability: None,
+    };
+    let r = raw.unwrap_or(&empty);
+    let operator_delay = c.dist_or(
+        &p.key("operator_delay"),
+        r.operator_delay.as_ref(),
+        Duration,
+        0.0,
+    );
+    let checksum_throughput = match &r.checksum_throughput {
+        Some(v) => c.positive_dist(&p.key("checksum_throughput"), v, WriteRate),
+        // ASR: checksum runs at about 45 MB/s on standard disks.
+        None => Some(Distribution::fixed(WriteRate, 45e6)),
+    };
+    let autoscale_overhead = match &r.autoscale_overhead {
+        Some(v) => c.dist(&p.key("autoscale_overhead"), v, Duration),
+        None => Distribution::from_value(
+            &toml::Value::Table(
+                [("dist", "uniform"), ("min", "20m"), ("max", "30m")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect(),
+            ),
+            Duration,
+        )
+        .ok(),
+    };
+    let processing_fraction = r.processing_fraction.unwrap_or(0.2);
+    if !(0.0..=10.0).contains(&processing_fraction) {
+        c.error(
+            p.key("processing_fraction"),
+            format!(
+                "must be between 0 and 10 (ASR documents about 0.2), got {processing_fraction}"
+            ),
+        );
+    }
+    let primary_data_lost_probability = c.probability(
+        &p.key("primary_data_lost_probability"),
+        r.primary_data_lost_probability,
+        0.0,
+    );
+    Some(Reprotect {
+        operator_delay: operator_delay?,
+        checksum_throughput: checksum_throughput?,
+        processing_fraction,
+        autoscale_overhead: autoscale_overhead?,
+        primary_data_lost_probability,
+    })
+}
+
+pub(super) fn check_failback(
+    c: &mut Checker<'_>,
+    raw: Option<&RawFailback>,
+    sites: Option<&Sites>,
+) -> Option<Failback> {
+    let p = KeyPath::root().key("failback");
+    let empty = RawFailback {
+        wait: None,
+        minimum_stay: None,
+        windows: None,
+        location: None,
+        shutdown_time: None,
+        final_sync_overhead: None,
+    };
+    let r = raw.unwrap_or(&empty);
+    let wait = c.dist_or(&p.key("wait"), r.wait.as_ref(), Duration, 0.0);
+    let minimum_stay = c.fixed_duration_or(&p.key("minimum_stay"), r.minimum_stay.as_ref(), 0);
+    let shutdown_time = c.dist_or(
+        &p.key("shutdown_time"),
+        r.shutdown_time.as_ref(),
+        Duration,
+        0.0,
+    );
+    let final_sync_overhead = c.dist_or(
+        &p.key("final_sync_overhead"),
+        r.final_sync_overhead.as_ref(),
+        Duration,
+        0.0,
+    );
+    let mut windows = Vec::new();
+    for (i, text) in r.windows.iter().flatten().enumerate() {
+        match parse_weekly_window(text) {
+            Some(w) => windows.push(w),
+            None => c.error(
+                p.key("windows").index(i),
+                format!("`{text}` is not a weekly window; write a day and a time range such as \"Sun 02:00-06:00\" (days: {})", WEEKDAYS.join(", ")),
+            ),
+        }
+    }
+    let location = match r.location.as_deref() {
+        None | Some("original") => Some(FailbackLocation::Original),
+        Some(other) => {
+            match c.one_of(
+                &p.key("location"),
+                other,
+                &["original", "alternate"],
+                "failback location",
+            ) {
+                Some(_) if sites.is_some_and(|s| s.alternate.is_none()) => {
+                    c.error(p.key("location"), "failback to an alternate location needs a [[site]] with role = \"alternate\"");
+                    None
+                }
+                Some(_) => Some(FailbackLocation::Alternate),
+                None => None,
+            }
+        }
+    };
+    Some(Failback {
+        wait: wait?,
+        minimum_stay: minimum_stay?,
+        windows,
+        location: location?,
+        shutdown_time: shutdown_time?,
+        final_sync_overhead: final_sync_overhead?,
+    })
+}

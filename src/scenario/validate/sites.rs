@@ -1,0 +1,101 @@
+//! `[[site]]` and `[[link]]`: the sites of the cycle and the links between them.
+
+use super::*;
+
+const SITE_ROLES: [&str; 3] = ["primary", "recovery", "alternate"];
+
+pub(super) fn check_sites(c: &mut Checker<'_>, raw: &[RawSite]) -> Option<Sites> {
+    c.unique_ids("site", raw.iter().map(|s| s.id.as_str()));
+    let mut primary = None;
+    let mut recovery = None;
+    let mut alternate = None;
+    let mut roles_valid = true;
+    for (i, s) in raw.iter().enumerate() {
+        let path = KeyPath::root().key("site").index(i);
+        let Some(role) = c.one_of(&path.key("role"), &s.role, &SITE_ROLES, "site role") else {
+            roles_valid = false;
+            continue;
+        };
+        let site = Site {
+            id: s.id.clone(),
+            name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+        };
+        let slot = match role {
+            "primary" => &mut primary,
+            "recovery" => &mut recovery,
+            _ => &mut alternate,
+        };
+        if slot.is_some() {
+            c.error(
+                path.key("role"),
+                format!("a scenario has at most one {role} site"),
+            );
+        }
+        *slot = Some(site);
+    }
+    if roles_valid && (primary.is_none() || recovery.is_none()) {
+        c.error(
+            KeyPath::root().key("site"),
+            "need one [[site]] with role = \"primary\" (on-premises) and one with role = \"recovery\" (the Azure region)",
+        );
+    }
+    Some(Sites {
+        primary: primary?,
+        recovery: recovery?,
+        alternate,
+    })
+}
+
+pub(super) fn check_links(
+    c: &mut Checker<'_>,
+    raw: &[RawLink],
+    sites: Option<&Sites>,
+) -> Option<Vec<Link>> {
+    if raw.is_empty() {
+        c.error(
+            KeyPath::root().key("link"),
+            "need at least one [[link]] (id, from, to, bandwidth) carrying replication from the primary to the recovery site",
+        );
+        return None;
+    }
+    c.unique_ids("link", raw.iter().map(|l| l.id.as_str()));
+    let mut links = Vec::with_capacity(raw.len());
+    let mut ok = true;
+    for (i, l) in raw.iter().enumerate() {
+        let path = KeyPath::root().key("link").index(i);
+        if let Some(sites) = sites {
+            if l.from != sites.primary.id {
+                c.error(
+                    path.key("from"),
+                    format!(
+                        "a replication link runs from the primary site `{}`, not `{}`",
+                        sites.primary.id, l.from
+                    ),
+                );
+            }
+            if l.to != sites.recovery.id {
+                c.error(
+                    path.key("to"),
+                    format!(
+                        "a replication link runs to the recovery site `{}`, not `{}`",
+                        sites.recovery.id, l.to
+                    ),
+                );
+            }
+        }
+        let bandwidth = c.positive_dist(&path.key("bandwidth"), &l.bandwidth, Rate);
+        let reverse = match &l.reverse_bandwidth {
+            Some(v) => c.positive_dist(&path.key("reverse_bandwidth"), v, Rate),
+            None => bandwidth.clone(),
+        };
+        match (bandwidth, reverse) {
+            (Some(bandwidth), Some(reverse_bandwidth)) => links.push(Link {
+                id: l.id.clone(),
+                bandwidth,
+                reverse_bandwidth,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(links)
+}
