@@ -30,8 +30,10 @@ impl Unit {
     }
 }
 
+/// Which quantity of a [`CycleOutcome`] a metric reads: how code (charts,
+/// verdicts) asks for a metric without relying on its column name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
+pub enum MetricId {
     Rpo,
     Rto,
     Stage1,
@@ -70,51 +72,55 @@ pub struct Metric {
     pub description: String,
     /// A replication meets the target when its value is at most this.
     pub target: Option<SimDuration>,
-    source: Source,
+    id: MetricId,
 }
 
 impl Metric {
-    fn new(name: &str, unit: Unit, description: &str, source: Source) -> Self {
+    fn new(name: &str, unit: Unit, description: &str, id: MetricId) -> Self {
         Metric {
             name: name.to_string(),
             unit,
             description: description.to_string(),
             target: None,
-            source,
+            id,
         }
+    }
+
+    pub fn id(&self) -> MetricId {
+        self.id
     }
 
     /// The value in the metric's unit (seconds, bytes, 0/1).
     pub fn value(&self, o: &CycleOutcome) -> f64 {
         let s = |d: SimDuration| d.as_secs_f64();
-        match self.source {
-            Source::Rpo => s(o.rpo),
-            Source::Rto => s(o.rto),
-            Source::Stage1 => s(o.stage1),
-            Source::Stage2 => s(o.stage2),
-            Source::Stage3Downtime => s(o.stage3_downtime),
-            Source::Stage4 => s(o.stage4),
-            Source::Unprotected => s(o.unprotected),
-            Source::Cycle => s(o.cycle),
-            Source::TotalDowntime => s(o.total_downtime),
-            Source::DataLost => o.data_lost_bytes.round(),
-            Source::LagAtOutage => s(o.lag_at_outage),
-            Source::RpoAlert => s(o.rpo_alert),
-            Source::ConsistencyGroupRpo(g) => s(o.consistency_group_rpo[g]),
-            Source::OutageDuration => s(o.outage_duration),
-            Source::PrimaryDataLost => f64::from(u8::from(o.primary_data_lost)),
-            Source::Closed => f64::from(u8::from(o.closed)),
-            Source::Declared => f64::from(u8::from(o.declared)),
-            Source::StepRetries => f64::from(o.step_retries),
-            Source::AllocationRetries => f64::from(o.allocation_retries),
-            Source::VmFailoverRetries => f64::from(o.vm_failover_retries),
-            Source::Stage2Bytes => o.stage2_bytes.round(),
-            Source::Stage3Bytes => o.stage3_bytes.round(),
-            Source::Stage4Bytes => o.stage4_bytes.round(),
-            Source::AzureCost => o.azure_cost,
-            Source::RpoMet(target) => met(o.rpo, target),
-            Source::RtoMet(target) => met(o.rto, target),
-            Source::GroupRto(g) => s(o.group_rto[g]),
+        match self.id {
+            MetricId::Rpo => s(o.rpo),
+            MetricId::Rto => s(o.rto),
+            MetricId::Stage1 => s(o.stage1),
+            MetricId::Stage2 => s(o.stage2),
+            MetricId::Stage3Downtime => s(o.stage3_downtime),
+            MetricId::Stage4 => s(o.stage4),
+            MetricId::Unprotected => s(o.unprotected),
+            MetricId::Cycle => s(o.cycle),
+            MetricId::TotalDowntime => s(o.total_downtime),
+            MetricId::DataLost => o.data_lost_bytes.round(),
+            MetricId::LagAtOutage => s(o.lag_at_outage),
+            MetricId::RpoAlert => s(o.rpo_alert),
+            MetricId::ConsistencyGroupRpo(g) => s(o.consistency_group_rpo[g]),
+            MetricId::OutageDuration => s(o.outage_duration),
+            MetricId::PrimaryDataLost => f64::from(u8::from(o.primary_data_lost)),
+            MetricId::Closed => f64::from(u8::from(o.closed)),
+            MetricId::Declared => f64::from(u8::from(o.declared)),
+            MetricId::StepRetries => f64::from(o.step_retries),
+            MetricId::AllocationRetries => f64::from(o.allocation_retries),
+            MetricId::VmFailoverRetries => f64::from(o.vm_failover_retries),
+            MetricId::Stage2Bytes => o.stage2_bytes.round(),
+            MetricId::Stage3Bytes => o.stage3_bytes.round(),
+            MetricId::Stage4Bytes => o.stage4_bytes.round(),
+            MetricId::AzureCost => o.azure_cost,
+            MetricId::RpoMet(target) => met(o.rpo, target),
+            MetricId::RtoMet(target) => met(o.rto, target),
+            MetricId::GroupRto(g) => s(o.group_rto[g]),
         }
     }
 
@@ -134,7 +140,7 @@ fn met(value: SimDuration, target: SimDuration) -> f64 {
 
 /// The metrics of a scenario, in column order.
 pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
-    use Source::*;
+    use MetricId::*;
     use Unit::*;
     let mut rpo = Metric::new(
         "rpo_s",

@@ -6,7 +6,7 @@
 //! fractions come with a Wilson score interval.
 
 use crate::cycle::CycleOutcome;
-use crate::metrics::Metric;
+use crate::metrics::{Metric, MetricId};
 
 /// z for a two-sided 95 % interval.
 const Z_95: f64 = 1.959_963_984_540_054;
@@ -135,9 +135,10 @@ impl Collector {
         }
     }
 
-    /// The values of the metric named `name`, in replication order.
-    pub fn column(&self, name: &str) -> Option<&[f64]> {
-        let i = self.metrics.iter().position(|m| m.name == name)?;
+    /// The values of metric `id`, in replication order; `None` when the run
+    /// does not collect it (e.g. a per-group metric of another scenario).
+    pub fn column(&self, id: MetricId) -> Option<&[f64]> {
+        let i = self.metrics.iter().position(|m| m.id() == id)?;
         Some(&self.columns[i])
     }
 

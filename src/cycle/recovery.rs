@@ -6,13 +6,19 @@ use super::draws::VmDraws;
 use super::network::Network;
 use super::plan::{PlanRun, PlanStage, PlanStatus};
 use super::replication::{
-    PointChoice, PointContext, Pruning, Schedule, latest_received, newest_common_point,
-    time_lag_exceeds,
+    PointChoice, PointContext, Pruning, Schedule, lag_samples, latest_received,
+    newest_common_point, retained_points, time_lag_exceeds,
 };
+use super::trace::{ReplicationAtOutage, VmReplication};
 use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::format_bytes;
 use crate::scenario::{RecoveryPointChoice, Scenario};
+
+/// Lag samples per VM over a trace's lag window.
+const LAG_SAMPLES: usize = 300;
+/// At most this many retained points are listed per VM in a trace.
+const MAX_RETAINED_POINTS: usize = 500;
 
 /// The failover's own state: what each VM recovers from, and the plan run.
 #[derive(Debug)]
@@ -140,14 +146,40 @@ impl Failover {
                     }
                 )
             });
-            if sh.observer.enabled() {
-                let used = match vm.consistency_group {
-                    Some(g) => schedule(s.consistency_groups[g].choice, &sh.draws.vms[v]),
-                    None => schedule(vm.recovery_point, &sh.draws.vms[v]),
-                };
-                sh.observer.replication(v, history(v), &used, &choice);
-            }
             self.points.push(choice);
+        }
+        if sh.observer.enabled() {
+            // The window shows how the worst VM's lag built up (the VM with the
+            // largest RPO, the first of them on ties).
+            let worst = self
+                .points
+                .iter()
+                .rev()
+                .max_by_key(|p| p.rpo)
+                .map_or(0.0, |p| p.rpo.as_secs_f64().max(p.lag.as_secs_f64()));
+            let window_s = (worst * 2.0)
+                .max(3.0 * policy.crash_consistent_interval.as_secs_f64())
+                .max(3600.0)
+                .min(policy.history.as_secs_f64());
+            let vms = s
+                .vms
+                .iter()
+                .enumerate()
+                .map(|(v, vm)| {
+                    let used = match vm.consistency_group {
+                        Some(g) => schedule(s.consistency_groups[g].choice, &sh.draws.vms[v]),
+                        None => schedule(vm.recovery_point, &sh.draws.vms[v]),
+                    };
+                    VmReplication {
+                        vm: v,
+                        lag: lag_samples(history(v), now, window_s, LAG_SAMPLES),
+                        retained_points: retained_points(used, now, window_s, MAX_RETAINED_POINTS),
+                        choice: self.points[v],
+                    }
+                })
+                .collect();
+            sh.observer
+                .replication_at_outage(ReplicationAtOutage { window_s, vms });
         }
         net.stop_forward(now);
         let t = &sh.draws.timeline;

@@ -9,6 +9,7 @@
 
 use super::draws::{Purpose, stream};
 use super::fluid::{self, Breakpoint};
+use super::trace::LagSample;
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::Distribution;
 
@@ -135,7 +136,7 @@ fn choice(
 }
 
 /// Replication lag at `t`: the age of the newest write present at the target.
-pub fn lag_at(history: &[Breakpoint], t: SimTime) -> SimDuration {
+fn lag_at(history: &[Breakpoint], t: SimTime) -> SimDuration {
     t.since(newest_write_at_target(history, t))
 }
 
@@ -201,6 +202,46 @@ pub fn latest_received(ctx: &PointContext<'_>, vm: usize, history: &[Breakpoint]
         failover_processing: processing,
         ..choice(t0, history, newest, t0, false)
     }
+}
+
+/// The lag of a VM with `history` at `samples + 1` evenly spaced instants over
+/// the `window_s` before `t0`, oldest first.
+pub fn lag_samples(
+    history: &[Breakpoint],
+    t0: SimTime,
+    window_s: f64,
+    samples: usize,
+) -> Vec<LagSample> {
+    (0..=samples)
+        .map(|i| {
+            let before = window_s * (1.0 - i as f64 / samples as f64);
+            let t = t0 - SimDuration::from_secs_f64(before);
+            LagSample {
+                before_outage_s: before,
+                lag: lag_at(history, t),
+            }
+        })
+        .collect()
+}
+
+/// The points of `schedule` still retained at `t0` and taken at most
+/// `window_s` before it, newest first; at most `limit` of them.
+pub fn retained_points(
+    schedule: Schedule,
+    t0: SimTime,
+    window_s: f64,
+    limit: usize,
+) -> Vec<SimTime> {
+    let (mut n, mut t) = schedule.latest_at_or_before(t0);
+    let mut points = Vec::new();
+    while t0.since(t).as_secs_f64() <= window_s && points.len() < limit {
+        if schedule.is_retained(t, t0) {
+            points.push(t);
+        }
+        n -= 1;
+        t = schedule.time_of(n);
+    }
+    points
 }
 
 /// How long, between `from` and `to`, the lag exceeded `threshold`: the lag at

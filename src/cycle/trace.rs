@@ -4,9 +4,9 @@
 //! `false`, so narration costs nothing there; `trace` runs the very same code
 //! with a [`TraceLog`] that keeps every note.
 
-use super::fluid::{Breakpoint, FluidLink};
-use super::replication::{PointChoice, Schedule};
-use crate::engine::SimTime;
+use super::fluid::FluidLink;
+use super::replication::PointChoice;
+use crate::engine::{SimDuration, SimTime};
 
 /// The part of the cycle a note belongs to (0: before the outage).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,16 +54,9 @@ pub trait Observer {
     /// boot), called when it ends: the rows of the trace's Gantt chart.
     fn span(&mut self, _span: Span) {}
 
-    /// At the outage, each VM's replication history, its recovery-point schedule
-    /// and the point it will use.
-    fn replication(
-        &mut self,
-        _vm: usize,
-        _history: &[Breakpoint],
-        _schedule: &Schedule,
-        _choice: &PointChoice,
-    ) {
-    }
+    /// At the outage: how each VM's replication lag evolved before it, and the
+    /// recovery points it had (the trace's lag chart).
+    fn replication_at_outage(&mut self, _replication: ReplicationAtOutage) {}
 
     /// Records the note built by `text` only when someone listens.
     fn note(&mut self, time: SimTime, phase: Phase, text: impl FnOnce() -> String) {
@@ -115,14 +108,34 @@ pub struct Span {
     pub end: SimTime,
 }
 
-/// A VM's replication at the outage, for the lag chart.
-#[derive(Debug, Clone)]
+/// One sample of a VM's replication lag before the outage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LagSample {
+    /// How long before `t0` the sample is taken.
+    pub before_outage_s: f64,
+    pub lag: SimDuration,
+}
+
+/// A VM's replication before the outage, as the cycle recorded it for a trace.
+#[derive(Debug, Clone, PartialEq)]
 pub struct VmReplication {
     pub vm: usize,
-    pub history: Vec<Breakpoint>,
-    /// The schedule its points are taken on (crash- or app-consistent).
-    pub schedule: Schedule,
+    /// The lag at evenly spaced instants over the window, oldest first.
+    pub lag: Vec<LagSample>,
+    /// Instants of the points of its schedule (crash- or app-consistent) still
+    /// retained at `t0` within the window, newest first.
+    pub retained_points: Vec<SimTime>,
+    /// The point it fails over to.
     pub choice: PointChoice,
+}
+
+/// Every VM's replication before the outage, over one window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplicationAtOutage {
+    /// How far before `t0` the samples reach: twice the worst VM's RPO or lag,
+    /// at least three crash-consistent intervals and an hour, at most the history.
+    pub window_s: f64,
+    pub vms: Vec<VmReplication>,
 }
 
 /// Keeps every note, span and history, in the order the engine produced them.
@@ -130,7 +143,7 @@ pub struct VmReplication {
 pub struct TraceLog {
     pub entries: Vec<TraceEntry>,
     pub spans: Vec<Span>,
-    pub replications: Vec<VmReplication>,
+    pub replication: ReplicationAtOutage,
 }
 
 impl Observer for TraceLog {
@@ -143,18 +156,7 @@ impl Observer for TraceLog {
     fn span(&mut self, span: Span) {
         self.spans.push(span);
     }
-    fn replication(
-        &mut self,
-        vm: usize,
-        history: &[Breakpoint],
-        schedule: &Schedule,
-        choice: &PointChoice,
-    ) {
-        self.replications.push(VmReplication {
-            vm,
-            history: history.to_vec(),
-            schedule: *schedule,
-            choice: *choice,
-        });
+    fn replication_at_outage(&mut self, replication: ReplicationAtOutage) {
+        self.replication = replication;
     }
 }

@@ -1,0 +1,188 @@
+//! The stage chart: box plots of the four stages' durations and the
+//! unprotected time, on a logarithmic axis.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{BAR, TimeUnit, short, text_style};
+use crate::stats::quantile_sorted;
+
+/// Box plots of stage durations on a logarithmic time axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageChart {
+    pub title: String,
+    pub y_label: String,
+    pub unit: TimeUnit,
+    /// Logarithmic axis range, in `unit`.
+    pub y_min: f64,
+    pub y_max: f64,
+    pub boxes: Vec<StageBox>,
+}
+
+/// One box: whiskers at p5 and p95, box from p25 to p75, a line at the median.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageBox {
+    pub label: String,
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+impl StageChart {
+    /// `stages` are `(label, values in seconds)`; zero values (a stage that did
+    /// not happen, e.g. when the outage was ridden out) are left out.
+    pub fn new(stages: &[(&str, Vec<f64>)]) -> StageChart {
+        let mut boxes = Vec::new();
+        let mut lowest = f64::INFINITY;
+        let mut highest: f64 = 0.0;
+        let mut all_max: f64 = 0.0;
+        let prepared: Vec<(String, Vec<f64>)> = stages
+            .iter()
+            .map(|(label, values)| {
+                let mut v: Vec<f64> = values
+                    .iter()
+                    .copied()
+                    .filter(|x| *x > 0.0 && x.is_finite())
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                if let Some(&m) = v.last() {
+                    all_max = all_max.max(m);
+                }
+                (label.to_string(), v)
+            })
+            .collect();
+        // Stages span minutes to days: hours keep every tick readable, minutes
+        // when the whole cycle is short.
+        let unit = if all_max < 3.0 * 3600.0 {
+            TimeUnit::Minutes
+        } else {
+            TimeUnit::Hours
+        };
+        let scale = unit.seconds();
+        for (label, v) in prepared {
+            if v.is_empty() {
+                continue;
+            }
+            let q = |p: f64| quantile_sorted(&v, p) / scale;
+            let b = StageBox {
+                label,
+                p5: q(0.05),
+                p25: q(0.25),
+                p50: q(0.50),
+                p75: q(0.75),
+                p95: q(0.95),
+            };
+            lowest = lowest.min(b.p5);
+            highest = highest.max(b.p95);
+            boxes.push(b);
+        }
+        if boxes.is_empty() {
+            lowest = 0.1;
+            highest = 1.0;
+        }
+        // Whole decades around the data (with room above for the labels), so the
+        // log axis has readable ticks.
+        let y_min = 10f64.powf((lowest.max(1e-6)).log10().floor());
+        let y_max = 10f64.powf((highest * 2.0).max(y_min * 10.0).log10().ceil());
+        StageChart {
+            title: "Stage durations (box: p25 to p75, line: median, whiskers: p5 to p95)"
+                .to_string(),
+            y_label: format!("duration ({}, log scale)", unit.name()),
+            unit,
+            y_min,
+            y_max,
+            boxes,
+        }
+    }
+}
+
+pub(super) fn draw_stages<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &StageChart,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let n = c.boxes.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, text_style(22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..n as f64, (c.y_min..c.y_max).log_scale())
+        .map_err(|e| e.to_string())?;
+    let labels: Vec<String> = c.boxes.iter().map(|b| b.label.clone()).collect();
+    chart
+        .configure_mesh()
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = x.floor() as usize;
+            if (x - x.floor() - 0.5).abs() < 1e-6 && i < labels.len() {
+                labels[i].clone()
+            } else {
+                String::new()
+            }
+        })
+        .disable_x_mesh()
+        .y_desc(c.y_label.as_str())
+        .y_label_formatter(&|y| format!("{y}"))
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(16))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (i, b) in c.boxes.iter().enumerate() {
+        let x = i as f64 + 0.5;
+        let (l, r) = (x - 0.25, x + 0.25);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(l, b.p25), (r, b.p75)],
+                BAR.mix(0.6).filled(),
+            )))
+            .map_err(|e| e.to_string())?;
+        let lines = [
+            vec![(l, b.p50), (r, b.p50)],
+            vec![(x, b.p5), (x, b.p25)],
+            vec![(x, b.p75), (x, b.p95)],
+            vec![(x - 0.1, b.p5), (x + 0.1, b.p5)],
+            vec![(x - 0.1, b.p95), (x + 0.1, b.p95)],
+        ];
+        chart
+            .draw_series(
+                lines
+                    .into_iter()
+                    .map(|p| PathElement::new(p, BLACK.stroke_width(2))),
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("median {}", short(b.p50, c.unit)),
+                (l, b.p95 * 1.25),
+                text_style(13),
+            )))
+            .map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_boxes_skip_stages_that_did_not_happen_and_span_whole_decades() {
+        let hours = |h: &[f64]| h.iter().map(|x| x * 3600.0).collect::<Vec<f64>>();
+        let c = StageChart::new(&[
+            ("stage 1", hours(&[0.5, 0.6, 0.7, 0.8, 0.9])),
+            ("stage 2", hours(&[10.0, 20.0, 30.0, 40.0, 50.0])),
+            ("never", vec![0.0, 0.0]),
+        ]);
+        assert_eq!(c.boxes.len(), 2);
+        assert_eq!(c.unit, TimeUnit::Hours);
+        assert_eq!(c.boxes[1].p50, 30.0);
+        assert!((c.boxes[0].p5 - 0.52).abs() < 1e-9);
+        assert_eq!((c.y_min, c.y_max), (0.1, 100.0));
+    }
+}
