@@ -13,11 +13,13 @@
 //!   --> CSV, terminal table, trace                              (report)
 //! ```
 //!
-//! Only [`report`] and [`cli`] touch files or the terminal; everything else
+//! Only [`report`] and [`commands`] touch files or the terminal ([`cli`] only
+//! defines the command line); everything else
 //! takes and returns plain values, so a replication is a pure function of
 //! `(scenario, seed, k)` and outputs are byte-identical for any thread count.
 
 pub mod cli;
+pub mod commands;
 pub mod cycle;
 pub mod engine;
 pub mod metrics;

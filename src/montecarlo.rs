@@ -45,12 +45,13 @@ pub enum MonteCarloError {
 }
 
 /// Runs every replication and feeds each outcome to `sink`, in replication order.
-/// `sink` returns an error to stop the run early (e.g. a full disk).
-pub fn run<E>(
+/// `sink` returns an error to stop the run early (e.g. a full disk); the
+/// caller's error type also carries the run's own failures.
+pub fn run<E: From<MonteCarloError>>(
     scenario: &Scenario,
     config: RunConfig,
     mut sink: impl FnMut(&CycleOutcome) -> Result<(), E>,
-) -> Result<Result<(), E>, MonteCarloError> {
+) -> Result<(), E> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = config.threads {
         builder = builder.num_threads(threads);
@@ -71,11 +72,9 @@ pub fn run<E>(
                 .collect()
         });
         for outcome in &outcomes {
-            if let Err(e) = sink(outcome) {
-                return Ok(Err(e));
-            }
+            sink(outcome)?;
         }
         start = end;
     }
-    Ok(Ok(()))
+    Ok(())
 }

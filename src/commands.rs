@@ -1,0 +1,114 @@
+//! What each subcommand does: the edge of the program, where scenarios are read,
+//! the library is called, and files and the terminal are written.
+//!
+//! One file per subcommand ([`run`], [`validate`], [`trace`]); this file
+//! dispatches a parsed command line and holds what they share: the error type
+//! and its exit codes, the default output directory, writing charts.
+
+pub mod run;
+pub mod trace;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, Command};
+use crate::montecarlo::MonteCarloError;
+use crate::report::chart::{ChartError, RenderedChart};
+use crate::report::write_atomically;
+use crate::scenario::ScenarioError;
+
+/// Why a command failed; [`CliError::exit_code`] maps it to the process status.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The scenario is unreadable or invalid: exit code 2, nothing written.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// Writing results failed: exit code 1; files already in place are untouched.
+    #[error("cannot write {}: {source}", path.display())]
+    Output {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A chart could not be drawn: exit code 1; nothing of the run is written.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error(transparent)]
+    MonteCarlo(#[from] MonteCarloError),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Scenario(_) => 2,
+            CliError::Output { .. } | CliError::Chart(_) | CliError::MonteCarlo(_) => 1,
+        }
+    }
+}
+
+/// An output failure at `path`, keeping the underlying error as its source.
+pub(crate) fn output_error(
+    path: &Path,
+    e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> CliError {
+    CliError::Output {
+        path: path.to_path_buf(),
+        source: e.into(),
+    }
+}
+
+/// Runs a parsed command line; output goes to stdout, progress to stderr.
+pub fn execute(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            replications,
+            seed,
+            threads,
+            out,
+            quiet,
+            per_vm,
+            no_charts,
+        } => run::run_command(run::RunArgs {
+            scenario,
+            replications,
+            seed,
+            threads: threads.map(|t| t as usize),
+            out,
+            outputs: run::RunOutputs {
+                quiet,
+                per_vm,
+                charts: !no_charts,
+            },
+        }),
+        Command::Validate { scenario } => validate::validate_command(&scenario),
+        Command::Trace {
+            scenario,
+            replication,
+            seed,
+            out,
+            no_charts,
+        } => trace::trace_command(&scenario, replication, seed, out, no_charts),
+    }
+}
+
+/// `results/<scenario file stem>/`.
+pub fn default_output_dir(scenario: &Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    Path::new("results").join(stem)
+}
+
+/// Writes each chart as `<name>.svg` and `<name>.png` in `out`; returns the paths.
+fn write_charts(out: &Path, charts: &[RenderedChart]) -> Result<Vec<String>, CliError> {
+    let mut written = Vec::new();
+    for c in charts {
+        for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
+            let path = out.join(format!("{}.{ext}", c.name));
+            write_atomically(&path, bytes).map_err(|e| output_error(&path, e))?;
+            written.push(path.display().to_string());
+        }
+    }
+    Ok(written)
+}

@@ -1,0 +1,173 @@
+//! `drsim run`: the Monte Carlo run and every file it writes.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{CliError, default_output_dir, output_error, write_charts};
+use crate::metrics::metrics_for;
+use crate::montecarlo::{self, RunConfig};
+use crate::report::csv::{ReplicationsWriter, VmsWriter, summary_csv};
+use crate::report::{AtomicFile, chart, describe, html, table, write_atomically};
+use crate::scenario::Scenario;
+use crate::stats::Collector;
+
+/// `drsim run`'s arguments, as parsed.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    pub scenario: PathBuf,
+    pub replications: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub out: Option<PathBuf>,
+    pub outputs: RunOutputs,
+}
+
+/// What `run` writes besides `replications.csv` and `summary.csv`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOutputs {
+    /// No progress bar, no warnings, no table.
+    pub quiet: bool,
+    /// Also `vms.csv`.
+    pub per_vm: bool,
+    /// SVG and PNG charts and `report.html`.
+    pub charts: bool,
+}
+
+pub fn run_command(args: RunArgs) -> Result<(), CliError> {
+    let s = Scenario::from_path(&args.scenario)?;
+    if !args.outputs.quiet {
+        // A valid file can still hold numbers ASR would not sustain: say so
+        // before the run, on stderr (stdout carries the results).
+        for w in &s.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    let mut config = RunConfig::from_scenario(&s);
+    config.replications = args.replications.unwrap_or(config.replications);
+    config.seed = args.seed.unwrap_or(config.seed);
+    config.threads = args.threads;
+    let out = args
+        .out
+        .unwrap_or_else(|| default_output_dir(&args.scenario));
+    let text = run_to_directory(&s, config, &out, args.outputs)?;
+    if !args.outputs.quiet {
+        print!(
+            "{}",
+            highlight_verdicts(&text, std::io::stdout().is_terminal())
+        );
+    }
+    Ok(())
+}
+
+/// Runs the simulation and writes `replications.csv` and `summary.csv` (and
+/// `vms.csv`, the charts and `report.html`) into `out`; returns the summary
+/// table. Files appear only once the run is complete.
+pub fn run_to_directory(
+    s: &Scenario,
+    config: RunConfig,
+    out: &Path,
+    outputs: RunOutputs,
+) -> Result<String, CliError> {
+    std::fs::create_dir_all(out).map_err(|e| output_error(out, e))?;
+    let metrics = metrics_for(s);
+    let replications_path = out.join("replications.csv");
+    let vms_path = out.join("vms.csv");
+    let mut file =
+        AtomicFile::create(&replications_path).map_err(|e| output_error(&replications_path, e))?;
+    let mut vms_file = match outputs.per_vm {
+        true => Some(AtomicFile::create(&vms_path).map_err(|e| output_error(&vms_path, e))?),
+        false => None,
+    };
+    let mut rows = ReplicationsWriter::new(file.writer(), &metrics)
+        .map_err(|e| output_error(&replications_path, e))?;
+    let mut vm_rows = match vms_file.as_mut() {
+        Some(f) => Some(VmsWriter::new(f.writer()).map_err(|e| output_error(&vms_path, e))?),
+        None => None,
+    };
+    let mut collector = Collector::new(metrics.clone());
+    let progress = progress_bar(config.replications, outputs.quiet);
+    montecarlo::run(s, config, |outcome| {
+        collector.push(outcome);
+        progress.inc(1);
+        rows.write(&metrics, outcome)
+            .map_err(|e| output_error(&replications_path, e))?;
+        if let Some(vm_rows) = vm_rows.as_mut() {
+            vm_rows
+                .write(s, outcome)
+                .map_err(|e| output_error(&vms_path, e))?;
+        }
+        Ok::<(), CliError>(())
+    })?;
+    progress.finish_and_clear();
+    rows.flush()
+        .map_err(|e| output_error(&replications_path, e))?;
+    drop(rows);
+    if let Some(vm_rows) = vm_rows.as_mut() {
+        vm_rows.flush().map_err(|e| output_error(&vms_path, e))?;
+    }
+    drop(vm_rows);
+    let charts = match outputs.charts {
+        true => chart::charts_for_run(&collector, s)?,
+        false => Vec::new(),
+    };
+    let summary = collector.finish();
+    let summary_path = out.join("summary.csv");
+    let bytes = summary_csv(&summary).map_err(|e| output_error(&summary_path, e))?;
+    write_atomically(&summary_path, &bytes).map_err(|e| output_error(&summary_path, e))?;
+    file.commit()
+        .map_err(|e| output_error(&replications_path, e))?;
+    let mut written_files = vec![
+        replications_path.display().to_string(),
+        summary_path.display().to_string(),
+    ];
+    if let Some(vms_file) = vms_file {
+        vms_file.commit().map_err(|e| output_error(&vms_path, e))?;
+        written_files.push(vms_path.display().to_string());
+    }
+    written_files.extend(write_charts(out, &charts)?);
+    if outputs.charts {
+        let page = html::render(
+            s,
+            &describe::describe(s),
+            config.replications,
+            config.seed,
+            &summary,
+            &charts,
+        );
+        let path = out.join("report.html");
+        write_atomically(&path, page.as_bytes()).map_err(|e| output_error(&path, e))?;
+        written_files.push(path.display().to_string());
+    }
+    let title = format!(
+        "drsim: `{}`, {} replications, seed {}",
+        s.name, config.replications, config.seed
+    );
+    let mut text = table::summary_table(&title, &summary, s.targets.required_fraction);
+    text.push_str(&format!("wrote {}\n", written_files.join(", ")));
+    Ok(text)
+}
+
+/// Colours MET green and MISSED red when the output is a terminal.
+fn highlight_verdicts(text: &str, terminal: bool) -> String {
+    if !terminal {
+        return text.to_string();
+    }
+    text.replace(": MET ", ": \x1b[1;32mMET\x1b[0m ")
+        .replace(": MISSED ", ": \x1b[1;31mMISSED\x1b[0m ")
+}
+
+/// A progress bar on stderr when it is a terminal; hidden otherwise.
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} replications ({per_sec}, eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

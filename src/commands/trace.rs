@@ -1,0 +1,35 @@
+//! `drsim trace`: narrate one replication, event by event, and chart it.
+
+use std::path::{Path, PathBuf};
+
+use super::{CliError, default_output_dir, output_error, write_charts};
+use crate::cycle::{TraceLog, run_cycle};
+use crate::metrics::metrics_for;
+use crate::report::{chart, trace};
+use crate::scenario::Scenario;
+
+pub fn trace_command(
+    scenario: &Path,
+    replication: u64,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    no_charts: bool,
+) -> Result<(), CliError> {
+    let s = Scenario::from_path(scenario)?;
+    let seed = seed.unwrap_or(s.simulation.seed);
+    let mut log = TraceLog::default();
+    let outcome = run_cycle(&s, seed, replication, &mut log);
+    if !no_charts {
+        let out = out.unwrap_or_else(|| default_output_dir(scenario));
+        let charts = chart::charts_for_trace(&s, &log, &outcome)?;
+        std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
+        let written = write_charts(&out, &charts)?;
+        // stdout carries the narration and the CSV row; file names go to stderr.
+        eprintln!("wrote {}", written.join(", "));
+    }
+    print!(
+        "{}",
+        trace::render(&s, seed, &log.entries, &outcome, &metrics_for(&s))
+    );
+    Ok(())
+}
