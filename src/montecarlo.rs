@@ -3,8 +3,9 @@
 //! Replication `k` depends only on `(scenario, seed, k)` (see
 //! [`crate::cycle::draws`]). Replications run in chunks on a rayon pool; each
 //! chunk is collected in order and handed to the caller's sink before the next
-//! one starts, so outputs are byte-identical for any thread count and memory
-//! stays flat however many replications are asked for.
+//! one starts, so outputs are byte-identical for any thread count and at most
+//! one chunk of outcomes is held at a time (what the sink keeps is its own
+//! business: `drsim run` keeps one value per metric per replication).
 
 use rayon::prelude::*;
 

@@ -90,6 +90,15 @@ impl FluidLink {
         }
     }
 
+    /// Bytes/s the link carries now (after faults).
+    pub fn capacity(&self) -> f64 {
+        self.capacity
+    }
+
+    pub fn weight(&self, flow: usize) -> f64 {
+        self.flows[flow].weight
+    }
+
     pub fn epoch(&self) -> u64 {
         self.epoch
     }
@@ -339,20 +348,6 @@ impl FluidLink {
             .map(|f| f.backlog / (f.rate - f.input_rate))
             .min_by(f64::total_cmp)
             .map(|seconds| self.now + SimDuration::from_secs_f64_ceil(seconds))
-    }
-
-    /// Bytes written or queued minus bytes sent and still queued, over all flows:
-    /// zero up to float rounding (conservation of bytes).
-    pub fn conservation_error(&self) -> f64 {
-        self.flows
-            .iter()
-            .map(|f| (f.written + f.bulk - f.sent - f.backlog).abs())
-            .sum()
-    }
-
-    /// Bytes in play on the link, the scale against which `conservation_error` is judged.
-    pub fn total_bytes(&self) -> f64 {
-        self.flows.iter().map(|f| f.written + f.bulk).sum()
     }
 }
 

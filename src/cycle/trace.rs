@@ -47,7 +47,7 @@ pub trait Observer {
     fn record(&mut self, time: SimTime, phase: Phase, text: String);
 
     /// Called after every event when `enabled()`, with the links' state: the
-    /// hook for invariant checks (conservation of bytes) in tests.
+    /// hook for invariant checks (capacity, fair sharing) in tests.
     fn after_event(&mut self, _now: SimTime, _forward: &[FluidLink], _reverse: &[FluidLink]) {}
 
     /// Something that lasted from `start` to `end` (a stage, a group, a VM's

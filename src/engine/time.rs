@@ -31,14 +31,23 @@ impl SimTime {
         self.0 as f64 / MS_PER_S
     }
 
-    /// The span from `earlier` to `self`, zero if `earlier` is later.
+    /// The span from `earlier` to `self`, zero if `earlier` is later (and at most
+    /// [`SimDuration::MAX`]).
     pub fn since(self, earlier: SimTime) -> SimDuration {
-        SimDuration((self.0 - earlier.0).max(0))
+        SimDuration(
+            self.0
+                .saturating_sub(earlier.0)
+                .clamp(0, SimDuration::MAX.0),
+        )
     }
 }
 
 impl SimDuration {
     pub const ZERO: SimDuration = SimDuration(0);
+    /// The longest duration (2^62 ms, about 146 million years): conversions and
+    /// sums saturate here instead of wrapping, so an absurd input gives an absurd
+    /// but ordered result, never a small or negative one.
+    pub const MAX: SimDuration = SimDuration(1 << 62);
 
     pub const fn from_millis(ms: i64) -> Self {
         assert!(ms >= 0, "durations are never negative");
@@ -50,12 +59,12 @@ impl SimDuration {
     }
 
     /// Rounds to the nearest millisecond; negative and NaN inputs become zero, and
-    /// values beyond about 290 million years saturate.
+    /// values beyond [`SimDuration::MAX`] saturate.
     pub fn from_secs_f64(s: f64) -> Self {
         if s.is_nan() || s <= 0.0 {
             return SimDuration(0);
         }
-        SimDuration((s * MS_PER_S).round().min(i64::MAX as f64 / 2.0) as i64)
+        SimDuration((s * MS_PER_S).round().min(Self::MAX.0 as f64) as i64)
     }
 
     /// Like [`SimDuration::from_secs_f64`] but rounds up, so an event scheduled at the
@@ -64,7 +73,7 @@ impl SimDuration {
         if s.is_nan() || s <= 0.0 {
             return SimDuration(0);
         }
-        SimDuration((s * MS_PER_S).ceil().min(i64::MAX as f64 / 2.0) as i64)
+        SimDuration((s * MS_PER_S).ceil().min(Self::MAX.0 as f64) as i64)
     }
 
     pub const fn as_millis(self) -> i64 {
@@ -74,36 +83,35 @@ impl SimDuration {
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / MS_PER_S
     }
-
-    pub fn saturating_sub(self, other: SimDuration) -> SimDuration {
-        SimDuration((self.0 - other.0).max(0))
-    }
 }
+
+// Time arithmetic saturates instead of wrapping (release) or panicking (debug):
+// a duration at `SimDuration::MAX` stays there whatever is added to it.
 
 impl Add<SimDuration> for SimTime {
     type Output = SimTime;
     fn add(self, d: SimDuration) -> SimTime {
-        SimTime(self.0 + d.0)
+        SimTime(self.0.saturating_add(d.0))
     }
 }
 
 impl Sub<SimDuration> for SimTime {
     type Output = SimTime;
     fn sub(self, d: SimDuration) -> SimTime {
-        SimTime(self.0 - d.0)
+        SimTime(self.0.saturating_sub(d.0))
     }
 }
 
 impl Add for SimDuration {
     type Output = SimDuration;
     fn add(self, d: SimDuration) -> SimDuration {
-        SimDuration(self.0 + d.0)
+        SimDuration(self.0.saturating_add(d.0).min(Self::MAX.0))
     }
 }
 
 impl AddAssign for SimDuration {
     fn add_assign(&mut self, d: SimDuration) {
-        self.0 += d.0;
+        *self = *self + d;
     }
 }
 
@@ -180,5 +188,30 @@ mod tests {
         let b = SimTime::from_millis(25);
         assert_eq!(b.since(a).as_millis(), 15);
         assert_eq!(a.since(b), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn arithmetic_saturates_and_never_wraps() {
+        let max = SimDuration::MAX;
+        assert_eq!(max + max, max);
+        assert_eq!(max + SimDuration::from_secs(1), max);
+        let mut sum = max;
+        sum += max;
+        assert_eq!(sum, max);
+        assert_eq!(SimDuration::from_secs_f64(1e300), max);
+        assert_eq!(SimDuration::from_secs_f64_ceil(f64::INFINITY), max);
+        // Three saturated durations in a row: the sum once wrapped to a negative.
+        assert_eq!(max + max + max, max);
+        let late = SimTime::from_millis(i64::MAX - 5) + max;
+        assert_eq!(late, SimTime::from_millis(i64::MAX));
+        assert_eq!(
+            SimTime::from_millis(i64::MIN + 5) - max,
+            SimTime::from_millis(i64::MIN)
+        );
+        assert_eq!(late.since(SimTime::from_millis(i64::MIN)), max);
+        assert_eq!(SimTime::EPOCH.since(late), SimDuration::ZERO);
+        // An RTO built from saturated delays is the maximum, not a small number.
+        let rto = (SimTime::EPOCH + max + max).since(SimTime::EPOCH);
+        assert_eq!(rto, max);
     }
 }

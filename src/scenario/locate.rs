@@ -42,10 +42,6 @@ impl KeyPath {
     pub fn segments(&self) -> &[PathSegment] {
         &self.0
     }
-
-    pub fn is_root(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl From<&str> for KeyPath {

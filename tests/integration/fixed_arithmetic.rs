@@ -98,20 +98,21 @@ fn every_stage_matches_the_hand_computation() {
 
 #[test]
 fn a_delta_is_transferred_at_the_link_rate_during_reprotect() {
-    // One VM writing 1 MB/s on a 100 MB/s link. Stage 2: the delta is what the
-    // VM wrote in Azure from boot (t0 + 44 min) to the end of its checksum, plus
-    // the writes the primary kept that never reached Azure (its data lost); it
-    // drains at 100 - 1 = 99 MB/s because the VM keeps writing.
+    // One VM writing 1 MB/s on a 100 MB/s link, failing over to `latest` (it
+    // keeps up, so nothing is lost). Stage 2: the delta is what the VM wrote in
+    // Azure from boot (t0 + 39 min) to the end of its checksum; it drains at
+    // 100 - 1 = 99 MB/s because the VM keeps writing.
     let text = FIXED.replace(
         "churn = \"0 B/s\"\nprepare_time = \"4m\"",
-        "churn = \"1 MB/s\"\nprepare_time = \"4m\"",
+        "churn = \"1 MB/s\"\nrecovery_point = \"latest\"\nprepare_time = \"4m\"",
     );
     let s = scenario(&text);
     for o in outcomes(&s, 5, 2) {
-        let db1 = &o.vms[0];
+        assert_eq!(o.vms[0].data_lost_bytes, 0.0);
+        assert_eq!(o.rto.as_secs_f64(), 44.0 * 60.0);
         let boot_s = 39.0 * 60.0;
         let checksum_done_s = 6.5 * 3600.0 + 2000.0;
-        let delta = 1e6 * (checksum_done_s - boot_s) + db1.data_lost_bytes;
+        let delta = 1e6 * (checksum_done_s - boot_s);
         let transfer = delta / 99e6;
         let expected = (2000.0 + transfer) * 1.2 + 1500.0;
         let stage2 = o.stage2.as_secs_f64();

@@ -39,12 +39,18 @@ fn every_invalid_fixture_is_rejected_with_its_own_located_message() {
                 "{file}: expected `{message}` in {err}"
             );
         }
-        if let Some(line) = expectation(&text, "line") {
-            assert!(
-                err.contains(&format!("{file}:{line}:")),
-                "{file}: expected line {line} in {err}"
-            );
-        }
+        let line = expectation(&text, "line").expect("every fixture names its line");
+        assert!(
+            err.contains(&format!("{file}:{line}:")) && line.parse::<usize>().is_ok(),
+            "{file}: expected line {line} in {err}"
+        );
+        // The message is located at that line, for that key (not merely both
+        // present somewhere in a list of problems).
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("{file}:{line}:")) && l.contains(&format!("`{key}`"))),
+            "{file}: key `{key}` is not reported at line {line}: {err}"
+        );
 
         let dir = tempfile::tempdir().expect("temp dir");
         let out = dir.path().join("out");

@@ -1,5 +1,7 @@
 //! Every shipped scenario validates and runs, and its outputs hold the contract.
 
+use drsim::scenario::Scenario;
+
 use crate::support::{drsim, repo, stderr, stdout, toml_files};
 
 const REQUIRED_REPLICATION_COLUMNS: [&str; 10] = [
@@ -16,13 +18,128 @@ const REQUIRED_REPLICATION_COLUMNS: [&str; 10] = [
 ];
 
 #[test]
-fn at_least_the_three_reference_scenarios_ship() {
-    let names: Vec<String> = toml_files(&repo().join("scenarios"))
-        .iter()
-        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
-        .collect();
-    for required in ["minimal.toml", "three-tier.toml", "reference-50vm.toml"] {
-        assert!(names.iter().any(|n| n == required), "{required} missing");
+fn the_reference_scenarios_model_what_their_names_say() {
+    let load = |name: &str| {
+        Scenario::from_path(&repo().join("scenarios").join(name))
+            .unwrap_or_else(|e| panic!("{name} ships and is valid: {e}"))
+    };
+    let minimal = load("minimal.toml");
+    assert_eq!((minimal.vms.len(), minimal.groups.len()), (1, 1));
+    let three_tier = load("three-tier.toml");
+    assert_eq!(three_tier.groups.len(), 3, "database, application, web");
+    assert!(three_tier.groups.iter().all(|g| !g.vms.is_empty()));
+    let reference = load("reference-50vm.toml");
+    assert_eq!(reference.vms.len(), 50);
+    // Every shipped scenario states both targets, so its verdicts are printed.
+    for path in toml_files(&repo().join("scenarios")) {
+        let s = Scenario::from_path(&path).expect("valid");
+        assert!(
+            s.targets.rpo.is_some() && s.targets.rto.is_some(),
+            "{}: states RPO and RTO targets",
+            path.display()
+        );
+        assert!(
+            !s.description.is_empty(),
+            "{}: says what it shows",
+            path.display()
+        );
+    }
+}
+
+/// A CSV file as its header and rows of cells.
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).expect("csv");
+    let mut lines = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
+    let header = lines.next().expect("header");
+    (header, lines.collect())
+}
+
+/// The rows of `replications.csv` agree with each other and with `summary.csv`.
+fn check_outputs_agree(file: &str, dir: &std::path::Path, replications: usize) {
+    let (header, rows) = read_csv(&dir.join("replications.csv"));
+    assert_eq!(rows.len(), replications, "{file}: one row per replication");
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{file}: replications.csv lacks {name}"))
+    };
+    let value = |row: &[String], name: &str| -> f64 { row[col(name)].parse().expect("number") };
+    for (k, row) in rows.iter().enumerate() {
+        assert_eq!(
+            row[col("replication")],
+            k.to_string(),
+            "{file}: rows in order"
+        );
+        let ms = |name: &str| (value(row, name) * 1000.0).round();
+        // The metric definitions (docs/metrics.md), row by row.
+        assert_eq!(
+            ms("total_downtime_s"),
+            ms("rto_s") + ms("stage3_downtime_s"),
+            "{file}: replication {k}: total downtime = RTO + stage 3"
+        );
+        assert!(
+            ms("cycle_s") >= ms("rto_s"),
+            "{file}: replication {k}: cycle >= RTO"
+        );
+        assert!(
+            ms("unprotected_s") <= ms("cycle_s"),
+            "{file}: replication {k}"
+        );
+        assert!(
+            ms("rto_s") >= ms("stage1_s"),
+            "{file}: replication {k}: RTO >= stage 1"
+        );
+    }
+    let (summary_header, summary) = read_csv(&dir.join("summary.csv"));
+    let scol = |name: &str| summary_header.iter().position(|h| h == name).expect(name);
+    for metric in ["rpo_s", "rto_s", "stage1_s", "cycle_s", "data_lost_bytes"] {
+        let line = summary
+            .iter()
+            .find(|r| r[0] == metric)
+            .unwrap_or_else(|| panic!("{file}: summary row {metric}"));
+        let values: Vec<f64> = rows.iter().map(|r| value(r, metric)).collect();
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let reported: f64 = line[scol("mean")].parse().expect("mean");
+        assert!(
+            (mean - reported).abs() <= 1e-3 * mean.abs().max(1.0),
+            "{file}: {metric} mean {reported} in summary.csv, {mean} from the rows"
+        );
+        let max = values.iter().copied().fold(f64::MIN, f64::max);
+        let reported_max: f64 = line[scol("max")].parse().expect("max");
+        assert!(
+            (max - reported_max).abs() <= 1e-3 * max.abs().max(1.0),
+            "{file}: {metric} max"
+        );
+        let target = &line[scol("target")];
+        if !target.is_empty() {
+            let target: f64 = target.parse().expect("target");
+            let meeting = values.iter().filter(|&&v| v <= target).count();
+            // Each row's verdict column agrees with its value.
+            let flag = format!("{}_target_met", metric.trim_end_matches("_s"));
+            if header.contains(&flag) {
+                for (k, row) in rows.iter().enumerate() {
+                    let expected = if value(row, metric) <= target {
+                        1.0
+                    } else {
+                        0.0
+                    };
+                    assert_eq!(
+                        value(row, &flag),
+                        expected,
+                        "{file}: replication {k}: {flag}"
+                    );
+                }
+            }
+            let fraction: f64 = line[scol("fraction_meeting")].parse().expect("fraction");
+            assert!(
+                (fraction - meeting as f64 / values.len() as f64).abs() < 1e-4,
+                "{file}: {metric}: {fraction} meeting in summary.csv, {meeting} of {} rows",
+                values.len()
+            );
+        }
     }
 }
 
@@ -53,7 +170,7 @@ fn every_shipped_scenario_validates_and_runs() {
                 "{file}: replications.csv lacks {column}"
             );
         }
-        assert_eq!(csv.lines().count(), 61, "{file}: one row per replication");
+        check_outputs_agree(file, dir.path(), 60);
 
         let summary = std::fs::read_to_string(dir.path().join("summary.csv")).expect("summary.csv");
         let header = summary.lines().next().expect("header");
@@ -171,4 +288,35 @@ fn validate_warns_about_churn_beyond_asr_limits() {
         text.contains("mean churn of 480 Mbps but has a mean bandwidth of 100 Mbps"),
         "{text}"
     );
+    // `run` says the same before it runs, on stderr; --quiet silences it.
+    let out = dir.path().join("out");
+    let run = |quiet: bool| {
+        let mut args = vec![
+            "run",
+            path.to_str().expect("utf-8"),
+            "--replications",
+            "3",
+            "--no-charts",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        if quiet {
+            args.push("--quiet");
+        }
+        drsim(&args)
+    };
+    let o = run(false);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let warnings = stderr(&o);
+    assert!(
+        warnings.contains("warning: ") && warnings.contains("exceeds ASR's 54 MB/s per VM"),
+        "run prints the validation warnings: {warnings}"
+    );
+    assert!(
+        !stdout(&o).contains("warning"),
+        "stdout carries results only"
+    );
+    let o = run(true);
+    assert!(o.status.success());
+    assert_eq!(stderr(&o), "", "--quiet prints nothing but errors");
 }
