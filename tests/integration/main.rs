@@ -1,5 +1,6 @@
 //! drsim's integration tests: one binary, one module per behaviour.
 
+mod architecture;
 mod charts;
 mod closed_form;
 mod determinism;
