@@ -112,3 +112,33 @@ fn write_charts(out: &Path, charts: &[RenderedChart]) -> Result<Vec<String>, Cli
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn output_errors_keep_their_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
+        let e = output_error(Path::new("out/summary.csv"), io);
+        assert_eq!(e.to_string(), "cannot write out/summary.csv: disk full");
+        assert_eq!(e.exit_code(), 1);
+        let source = e.source().expect("the io::Error is kept");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("as an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::StorageFull);
+    }
+
+    #[test]
+    fn chart_failures_say_which_chart_not_which_directory() {
+        let e = CliError::from(ChartError {
+            chart: "rpo".into(),
+            message: "no font".into(),
+        });
+        assert_eq!(e.to_string(), "cannot draw chart `rpo`: no font");
+        assert_eq!(e.exit_code(), 1);
+    }
+}

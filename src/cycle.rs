@@ -13,7 +13,7 @@
 //! ([`draws`]), so a replication is a pure function of `(scenario, seed, k)`.
 //!
 //! The state is split along the cycle's seams, and each part's events are
-//! handled by the file that owns it: [`Shared`] (inputs, queue, observer,
+//! handled by the file that owns it: `Shared` (inputs, queue, observer,
 //! milestones) is what every part reads and schedules on; `network` owns the
 //! links, churn and faults; `recovery` the outage, the decision and the failover
 //! plan; `failback` the reprotects, the final syncs and the failback; `plan`

@@ -1,7 +1,7 @@
 //! `CycleOutcome`: every metric of one replication of the cycle.
 //!
 //! Definitions follow docs/metrics.md: times are measured from `t0`, the
-//! instant the outage hits the primary. [`assemble`] is the one place where a
+//! instant the outage hits the primary. `assemble` is the one place where a
 //! replication's final state becomes these metrics, ridden out or not.
 
 use super::failback::Resync;

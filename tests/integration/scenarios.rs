@@ -320,3 +320,31 @@ fn validate_warns_about_churn_beyond_asr_limits() {
     assert!(o.status.success());
     assert_eq!(stderr(&o), "", "--quiet prints nothing but errors");
 }
+
+#[test]
+fn the_readme_shows_what_the_main_command_prints() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let start = readme
+        .find("drsim: `three-tier`")
+        .expect("the README shows the main command's output");
+    let shown: Vec<&str> = readme[start..]
+        .lines()
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let o = drsim(&["run", "scenarios/three-tier.toml", "--out", out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = stdout(&o);
+    let printed: Vec<&str> = printed.lines().collect();
+    assert_eq!(
+        shown.len(),
+        printed.len(),
+        "README:\n{shown:#?}\nprinted:\n{printed:#?}"
+    );
+    for (readme_line, line) in shown.iter().zip(&printed) {
+        // The last line lists the files written, under the README's default directory.
+        let line = line.replace(out, "results/three-tier");
+        assert_eq!(*readme_line, line, "the README's sample output is stale");
+    }
+}
