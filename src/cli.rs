@@ -43,6 +43,14 @@ pub enum Command {
         /// Write only the CSV files: no charts, no report.html.
         #[arg(long)]
         no_charts: bool,
+        /// Keep adding replications (doubling the count) until every target's
+        /// verdict is met or missed rather than inconclusive, or the cap is reached
+        /// (docs/metrics.md, "Verdicts"). Deterministic: same seed, same result.
+        #[arg(long)]
+        until_settled: bool,
+        /// With --until-settled: the most replications to run.
+        #[arg(long, requires = "until_settled", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+        max_replications: u64,
     },
     /// Check a scenario file and describe what it models.
     Validate { scenario: PathBuf },

@@ -69,6 +69,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             quiet,
             per_vm,
             no_charts,
+            until_settled,
+            max_replications,
         } => run::run_command(run::RunArgs {
             scenario,
             replications,
@@ -79,6 +81,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
                 quiet,
                 per_vm,
                 charts: !no_charts,
+                until_settled: until_settled.then_some(max_replications),
             },
         }),
         Command::Validate { scenario } => validate::validate_command(&scenario),

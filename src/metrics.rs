@@ -4,7 +4,7 @@
 
 use crate::cycle::CycleOutcome;
 use crate::engine::SimDuration;
-use crate::scenario::Scenario;
+use crate::scenario::{Population, Scenario};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -58,8 +58,9 @@ pub enum MetricId {
     Stage3Bytes,
     Stage4Bytes,
     AzureCost,
-    RpoMet(SimDuration),
-    RtoMet(SimDuration),
+    /// Met the RPO target; exists only for outages in the target's population.
+    RpoMet(SimDuration, Population),
+    RtoMet(SimDuration, Population),
     GroupRto(usize),
 }
 
@@ -90,42 +91,73 @@ impl Metric {
         self.id
     }
 
-    /// The value in the metric's unit (seconds, bytes, 0/1).
-    pub fn value(&self, o: &CycleOutcome) -> f64 {
-        let s = |d: SimDuration| d.as_secs_f64();
+    /// The value in the metric's unit (seconds, bytes, 0/1), or `None` where it
+    /// does not exist in this replication (a stage that did not happen, or did
+    /// not finish within the horizon; a target verdict outside its population).
+    pub fn value(&self, o: &CycleOutcome) -> Option<f64> {
+        let s = |d: SimDuration| Some(d.as_secs_f64());
+        let opt = |d: Option<SimDuration>| d.map(|d| d.as_secs_f64());
+        let flag = |b: bool| Some(f64::from(u8::from(b)));
         match self.id {
             MetricId::Rpo => s(o.rpo),
-            MetricId::Rto => s(o.rto),
-            MetricId::Stage1 => s(o.stage1),
-            MetricId::Stage2 => s(o.stage2),
-            MetricId::Stage3Downtime => s(o.stage3_downtime),
-            MetricId::Stage4 => s(o.stage4),
-            MetricId::Unprotected => s(o.unprotected),
-            MetricId::Cycle => s(o.cycle),
-            MetricId::TotalDowntime => s(o.total_downtime),
-            MetricId::DataLost => o.data_lost_bytes.round(),
+            MetricId::Rto => opt(o.rto),
+            MetricId::Stage1 => opt(o.stage1),
+            MetricId::Stage2 => opt(o.stage2),
+            MetricId::Stage3Downtime => opt(o.stage3_downtime),
+            MetricId::Stage4 => opt(o.stage4),
+            MetricId::Unprotected => opt(o.unprotected),
+            MetricId::Cycle => opt(o.cycle),
+            MetricId::TotalDowntime => opt(o.total_downtime),
+            MetricId::DataLost => Some(o.data_lost_bytes.round()),
             MetricId::LagAtOutage => s(o.lag_at_outage),
             MetricId::RpoAlert => s(o.rpo_alert),
-            MetricId::ConsistencyGroupRpo(g) => s(o.consistency_group_rpo[g]),
+            MetricId::ConsistencyGroupRpo(g) => {
+                o.declared.then(|| o.consistency_group_rpo[g].as_secs_f64())
+            }
             MetricId::OutageDuration => s(o.outage_duration),
-            MetricId::PrimaryDataLost => f64::from(u8::from(o.primary_data_lost)),
-            MetricId::Closed => f64::from(u8::from(o.closed)),
-            MetricId::Declared => f64::from(u8::from(o.declared)),
-            MetricId::StepRetries => f64::from(o.step_retries),
-            MetricId::AllocationRetries => f64::from(o.allocation_retries),
-            MetricId::VmFailoverRetries => f64::from(o.vm_failover_retries),
-            MetricId::Stage2Bytes => o.stage2_bytes.round(),
-            MetricId::Stage3Bytes => o.stage3_bytes.round(),
-            MetricId::Stage4Bytes => o.stage4_bytes.round(),
-            MetricId::AzureCost => o.azure_cost,
-            MetricId::RpoMet(target) => met(o.rpo, target),
-            MetricId::RtoMet(target) => met(o.rto, target),
-            MetricId::GroupRto(g) => s(o.group_rto[g]),
+            MetricId::PrimaryDataLost => flag(o.primary_data_lost),
+            MetricId::Closed => flag(o.closed),
+            MetricId::Declared => flag(o.declared),
+            MetricId::StepRetries => Some(f64::from(o.step_retries)),
+            MetricId::AllocationRetries => Some(f64::from(o.allocation_retries)),
+            MetricId::VmFailoverRetries => Some(f64::from(o.vm_failover_retries)),
+            MetricId::Stage2Bytes => Some(o.stage2_bytes.round()),
+            MetricId::Stage3Bytes => Some(o.stage3_bytes.round()),
+            MetricId::Stage4Bytes => Some(o.stage4_bytes.round()),
+            MetricId::AzureCost => Some(o.azure_cost),
+            MetricId::RpoMet(target, over) => in_population(o, over).then(|| met(o.rpo, target)),
+            MetricId::RtoMet(target, over) => {
+                let rto = o.rto.filter(|_| in_population(o, over))?;
+                Some(met(rto, target))
+            }
+            MetricId::GroupRto(g) => o.declared.then(|| opt(o.group_rto[g])).flatten(),
         }
     }
 
-    /// The value as written in CSV: seconds to the millisecond, whole bytes, 0/1.
-    pub fn format(&self, value: f64) -> String {
+    /// The populations its summary rows are over (docs/metrics.md).
+    pub fn populations(&self) -> &'static [Population] {
+        use Population::*;
+        match self.id {
+            // Ride-outs have an RPO (0) and an RTO (the outage): both views matter.
+            MetricId::Rpo | MetricId::Rto | MetricId::DataLost => &[All, Declared],
+            // Only a failover has stages, per-group RTOs or consistency points.
+            MetricId::Stage1
+            | MetricId::Stage2
+            | MetricId::Stage3Downtime
+            | MetricId::Stage4
+            | MetricId::ConsistencyGroupRpo(_)
+            | MetricId::GroupRto(_) => &[Declared],
+            MetricId::RpoMet(_, Declared) | MetricId::RtoMet(_, Declared) => &[Declared],
+            _ => &[All],
+        }
+    }
+
+    /// The value as written in CSV: seconds to the millisecond, whole bytes, 0/1;
+    /// empty where the value does not exist.
+    pub fn format(&self, value: Option<f64>) -> String {
+        let Some(value) = value else {
+            return String::new();
+        };
         match self.unit {
             Unit::Seconds => format!("{value:.3}"),
             Unit::Bytes | Unit::Flag | Unit::Count => format!("{value:.0}"),
@@ -136,6 +168,14 @@ impl Metric {
 
 fn met(value: SimDuration, target: SimDuration) -> f64 {
     f64::from(u8::from(value <= target))
+}
+
+/// Whether replication `o` belongs to `population`.
+pub fn in_population(o: &CycleOutcome, population: Population) -> bool {
+    match population {
+        Population::All => true,
+        Population::Declared => o.declared,
+    }
 }
 
 /// The metrics of a scenario, in column order.
@@ -256,20 +296,27 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
         ));
     }
     // Per-replication verdicts; in the summary their mean is the fraction meeting.
-    if let Some(t) = scenario.targets.rpo {
+    let targets = &scenario.targets;
+    if let Some(t) = targets.rpo {
         list.push(Metric::new(
             "rpo_target_met",
             Flag,
-            "1 when rpo_s is at most the RPO target",
-            RpoMet(t),
+            &format!(
+                "1 when rpo_s is at most the RPO target; judged over {}",
+                targets.rpo_over.phrase()
+            ),
+            RpoMet(t, targets.rpo_over),
         ));
     }
-    if let Some(t) = scenario.targets.rto {
+    if let Some(t) = targets.rto {
         list.push(Metric::new(
             "rto_target_met",
             Flag,
-            "1 when rto_s is at most the RTO target",
-            RtoMet(t),
+            &format!(
+                "1 when rto_s is at most the RTO target; judged over {}",
+                targets.rto_over.phrase()
+            ),
+            RtoMet(t, targets.rto_over),
         ));
     }
     for (g, group) in scenario.consistency_groups.iter().enumerate() {

@@ -51,6 +51,18 @@ pub enum MonteCarloError {
 pub fn run<E: From<MonteCarloError>>(
     scenario: &Scenario,
     config: RunConfig,
+    sink: impl FnMut(&CycleOutcome) -> Result<(), E>,
+) -> Result<(), E> {
+    run_range(scenario, config, 0..config.replications, sink)
+}
+
+/// Runs replications `range` (of a run configured by `config`; its
+/// `replications` is not used) in order: a run can be continued where it
+/// stopped, and the result is the same as running the whole range at once.
+pub fn run_range<E: From<MonteCarloError>>(
+    scenario: &Scenario,
+    config: RunConfig,
+    range: std::ops::Range<u64>,
     mut sink: impl FnMut(&CycleOutcome) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -63,9 +75,9 @@ pub fn run<E: From<MonteCarloError>>(
             threads: config.threads.unwrap_or(0),
             source,
         })?;
-    let mut start = 0;
-    while start < config.replications {
-        let end = (start + CHUNK).min(config.replications);
+    let mut start = range.start;
+    while start < range.end {
+        let end = (start + CHUNK).min(range.end);
         let outcomes: Vec<CycleOutcome> = pool.install(|| {
             (start..end)
                 .into_par_iter()

@@ -432,12 +432,57 @@ pub struct Failback {
     pub final_sync_overhead: Distribution,
 }
 
+/// Which outages a statistic or a target is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Population {
+    /// Every simulated outage, ridden out or not.
+    All,
+    /// Outages in which a disaster was declared and the plan failed over.
+    Declared,
+}
+
+impl Population {
+    pub const NAMES: [&'static str; 2] = ["all", "declared"];
+
+    pub fn from_name(name: &str) -> Option<Population> {
+        match name {
+            "all" => Some(Population::All),
+            "declared" => Some(Population::Declared),
+            _ => None,
+        }
+    }
+
+    /// As written in files and in `summary.csv`'s `population` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Population::All => "all",
+            Population::Declared => "declared",
+        }
+    }
+
+    /// In a sentence: "over all outages".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Population::All => "all outages",
+            Population::Declared => "declared disasters",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Targets {
     pub rpo: Option<SimDuration>,
     pub rto: Option<SimDuration>,
     /// Share of replications that must meet a target for the plan to hold it.
     pub required_fraction: f64,
+    /// The outages the RPO target is judged on: by default the declared
+    /// disasters (a ridden-out outage loses nothing, so counting it would only
+    /// dilute the data-loss exposure of a real failover).
+    pub rpo_over: Population,
+    /// The outages the RTO target is judged on: by default all of them (the
+    /// business is down during a ride-out too; one longer than the target is a
+    /// miss caused by the decision rule).
+    pub rto_over: Population,
 }
 
 impl Default for Targets {
@@ -446,6 +491,8 @@ impl Default for Targets {
             rpo: None,
             rto: None,
             required_fraction: 0.95,
+            rpo_over: Population::Declared,
+            rto_over: Population::All,
         }
     }
 }

@@ -1,15 +1,23 @@
-//! Summary statistics of one metric over all replications.
+//! Summary statistics of the metrics over a run, per population of outages,
+//! and the verdict on each target.
 //!
 //! Values arrive in replication order, so every figure is independent of how
-//! many threads produced them. Quantiles use linear interpolation between order
-//! statistics (Hyndman and Fan's type 7, the default of R and NumPy); target
-//! fractions come with a Wilson score interval.
+//! many threads produced them. A metric that does not exist in a replication
+//! (a stage that did not happen) is left out of its summaries, whose `count`
+//! says how many replications they cover. Quantiles use linear interpolation
+//! between order statistics (Hyndman and Fan's type 7, the default of R and
+//! NumPy); target fractions come with a Wilson score interval, and verdicts
+//! ([`verdict`]) respect it.
+
+pub mod verdict;
 
 use crate::cycle::CycleOutcome;
-use crate::metrics::{Metric, MetricId};
+use crate::metrics::{Metric, MetricId, in_population};
+use crate::scenario::{Population, Targets};
+pub use verdict::{TargetVerdict, Verdict};
 
 /// z for a two-sided 95 % interval.
-const Z_95: f64 = 1.959_963_984_540_054;
+pub const Z_95: f64 = 1.959_963_984_540_054;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
@@ -80,7 +88,7 @@ impl TargetFraction {
     /// The share of `values` at or below `target`.
     pub fn of(values: &[f64], target: f64) -> TargetFraction {
         let met = values.iter().filter(|&&v| v <= target).count();
-        let (ci_low, ci_high) = wilson_interval(met, values.len());
+        let (ci_low, ci_high) = wilson_interval(met, values.len(), Z_95);
         TargetFraction {
             met,
             total: values.len(),
@@ -95,70 +103,192 @@ impl TargetFraction {
     }
 }
 
-/// Wilson score interval for `k` successes in `n` trials at 95 %.
-pub fn wilson_interval(k: usize, n: usize) -> (f64, f64) {
+/// Wilson score interval for `k` successes in `n` trials, `z` standard
+/// errors wide (`Z_95` for 95 %).
+pub fn wilson_interval(k: usize, n: usize, z: f64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
     let n_f = n as f64;
     let p = k as f64 / n_f;
-    let z2 = Z_95 * Z_95;
+    let z2 = z * z;
     let centre = (p + z2 / (2.0 * n_f)) / (1.0 + z2 / n_f);
-    let half = Z_95 * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / (1.0 + z2 / n_f);
+    let half = z * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / (1.0 + z2 / n_f);
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
-/// One metric's summary over a run, with its target fraction when it has a target.
+/// One metric's summary over one population, with its target fraction when it
+/// has a target, and the verdict on the row the target is judged on.
 #[derive(Debug, Clone)]
 pub struct MetricSummary {
     pub metric: Metric,
-    pub summary: Summary,
+    pub population: Population,
+    /// `None` when no replication of the population has the metric.
+    pub summary: Option<Summary>,
+    /// Replications in the population where the metric exists.
+    pub count: usize,
     pub target: Option<TargetFraction>,
+    pub verdict: Option<TargetVerdict>,
 }
 
-/// Collects every metric's values in replication order, then summarises them.
+/// What a run's outages were: how many, how many declared, how many ridden out
+/// for longer than the RTO target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outages {
+    pub total: usize,
+    pub declared: usize,
+    /// Ridden-out outages longer than the RTO target (when there is one): misses
+    /// caused by the decision rule, not by the plan.
+    pub ridden_out_over_rto_target: Option<usize>,
+}
+
+impl Outages {
+    pub fn ridden_out(&self) -> usize {
+        self.total - self.declared
+    }
+}
+
+/// Every summary row of a run and its outages.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub rows: Vec<MetricSummary>,
+    pub outages: Outages,
+}
+
+impl RunSummary {
+    /// The rows that carry a verdict, in metric order.
+    pub fn verdicts(&self) -> impl Iterator<Item = (&MetricSummary, &TargetVerdict)> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.verdict.as_ref().map(|v| (r, v)))
+    }
+}
+
+/// Collects every metric's values in replication order (NaN where a value does
+/// not exist), with whether each replication declared a disaster, then
+/// summarises them.
 #[derive(Debug, Clone)]
 pub struct Collector {
     metrics: Vec<Metric>,
     columns: Vec<Vec<f64>>,
+    declared: Vec<bool>,
 }
 
 impl Collector {
     pub fn new(metrics: Vec<Metric>) -> Self {
         let columns = vec![Vec::new(); metrics.len()];
-        Collector { metrics, columns }
+        Collector {
+            metrics,
+            columns,
+            declared: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, outcome: &CycleOutcome) {
         for (metric, column) in self.metrics.iter().zip(&mut self.columns) {
-            column.push(metric.value(outcome));
+            column.push(metric.value(outcome).unwrap_or(f64::NAN));
         }
+        self.declared
+            .push(in_population(outcome, Population::Declared));
     }
 
-    /// The values of metric `id`, in replication order; `None` when the run
-    /// does not collect it (e.g. a per-group metric of another scenario).
-    pub fn column(&self, id: MetricId) -> Option<&[f64]> {
+    /// Replications collected so far.
+    pub fn len(&self) -> usize {
+        self.declared.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.declared.is_empty()
+    }
+
+    /// The values of metric `id` over `population`, in replication order, where
+    /// they exist; `None` when the run does not collect the metric.
+    pub fn values(&self, id: MetricId, population: Population) -> Option<Vec<f64>> {
         let i = self.metrics.iter().position(|m| m.id() == id)?;
-        Some(&self.columns[i])
+        Some(self.present(i, population))
     }
 
-    /// One summary per metric, in metric order; empty when nothing was pushed.
-    pub fn finish(self) -> Vec<MetricSummary> {
+    fn present(&self, column: usize, population: Population) -> Vec<f64> {
+        self.columns[column]
+            .iter()
+            .zip(&self.declared)
+            .filter(|(v, declared)| !v.is_nan() && (population == Population::All || **declared))
+            .map(|(v, _)| *v)
+            .collect()
+    }
+
+    /// The verdict on each target so far, in metric order: `(metric, verdict)`.
+    pub fn target_verdicts(&self, targets: &Targets) -> Vec<(Metric, TargetVerdict)> {
         self.metrics
-            .into_iter()
-            .zip(self.columns)
-            .filter_map(|(metric, values)| {
-                let summary = Summary::of(&values)?;
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                let over = judged_over(m, targets)?;
+                let target = m.target?.as_secs_f64();
+                let fraction = TargetFraction::of(&self.present(i, over), target);
+                Some((
+                    m.clone(),
+                    TargetVerdict::judge(fraction, targets.required_fraction, over),
+                ))
+            })
+            .collect()
+    }
+
+    /// One row per metric and population (docs/metrics.md), in metric order.
+    pub fn finish(&self, targets: &Targets) -> RunSummary {
+        let mut rows = Vec::new();
+        for (i, metric) in self.metrics.iter().enumerate() {
+            for &population in metric.populations() {
+                let values = self.present(i, population);
                 let target = metric
                     .target
                     .map(|t| TargetFraction::of(&values, t.as_secs_f64()));
-                Some(MetricSummary {
-                    metric,
-                    summary,
+                let verdict = match (target, judged_over(metric, targets)) {
+                    (Some(fraction), Some(over)) if over == population => Some(
+                        TargetVerdict::judge(fraction, targets.required_fraction, over),
+                    ),
+                    _ => None,
+                };
+                rows.push(MetricSummary {
+                    metric: metric.clone(),
+                    population,
+                    summary: Summary::of(&values),
+                    count: values.len(),
                     target,
-                })
-            })
-            .collect()
+                    verdict,
+                });
+            }
+        }
+        let declared = self.declared.iter().filter(|d| **d).count();
+        let ridden_out_over_rto_target = targets.rto.and_then(|t| {
+            let rto = self.metrics.iter().position(|m| m.id() == MetricId::Rto)?;
+            let t = t.as_secs_f64();
+            Some(
+                self.columns[rto]
+                    .iter()
+                    .zip(&self.declared)
+                    .filter(|(v, declared)| !**declared && **v > t)
+                    .count(),
+            )
+        });
+        RunSummary {
+            rows,
+            outages: Outages {
+                total: self.len(),
+                declared,
+                ridden_out_over_rto_target,
+            },
+        }
+    }
+}
+
+/// The population a metric's target is judged on, if the metric has a target.
+fn judged_over(metric: &Metric, targets: &Targets) -> Option<Population> {
+    metric.target?;
+    match metric.id() {
+        MetricId::Rpo => Some(targets.rpo_over),
+        MetricId::Rto => Some(targets.rto_over),
+        _ => None,
     }
 }
 
@@ -189,12 +319,12 @@ mod tests {
     #[test]
     fn wilson_interval_known_values() {
         // 81 of 263: Wilson 95 % interval (0.2553, 0.3662) (Newcombe 1998, example).
-        let (lo, hi) = wilson_interval(81, 263);
+        let (lo, hi) = wilson_interval(81, 263, Z_95);
         assert!(
             (lo - 0.2553).abs() < 5e-4 && (hi - 0.3662).abs() < 5e-4,
             "{lo} {hi}"
         );
-        let (lo, hi) = wilson_interval(10, 10);
+        let (lo, hi) = wilson_interval(10, 10, Z_95);
         // All successes: the upper bound is 1 and the lower n / (n + z^2) = 0.7225.
         assert!(
             (hi - 1.0).abs() < 1e-12 && (lo - 0.7225).abs() < 1e-3,

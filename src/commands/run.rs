@@ -9,9 +9,12 @@ use super::{CliError, default_output_dir, output_error, write_charts};
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, RunConfig};
 use crate::report::csv::{ReplicationsWriter, VmsWriter, summary_csv};
+use crate::report::table::thousands;
 use crate::report::{AtomicFile, chart, describe, html, table, write_atomically};
 use crate::scenario::Scenario;
+use crate::scenario::units::format_share;
 use crate::stats::Collector;
+use crate::stats::verdict::StoppingRule;
 
 /// `drsim run`'s arguments, as parsed.
 #[derive(Debug, Clone)]
@@ -33,6 +36,9 @@ pub struct RunOutputs {
     pub per_vm: bool,
     /// SVG and PNG charts and `report.html`.
     pub charts: bool,
+    /// Keep doubling the replications until every target's verdict is settled,
+    /// up to this many (`--until-settled`, `--max-replications`).
+    pub until_settled: Option<u64>,
 }
 
 pub fn run_command(args: RunArgs) -> Result<(), CliError> {
@@ -87,19 +93,70 @@ pub fn run_to_directory(
         None => None,
     };
     let mut collector = Collector::new(metrics.clone());
-    let progress = progress_bar(config.replications, outputs.quiet);
-    montecarlo::run(s, config, |outcome| {
-        collector.push(outcome);
-        progress.inc(1);
-        rows.write(&metrics, outcome)
-            .map_err(|e| output_error(&replications_path, e))?;
-        if let Some(vm_rows) = vm_rows.as_mut() {
-            vm_rows
-                .write(s, outcome)
-                .map_err(|e| output_error(&vms_path, e))?;
+    let rule = outputs.until_settled.map(|cap| StoppingRule {
+        first: config.replications.min(cap),
+        cap: cap.max(config.replications),
+    });
+    let mut done = 0;
+    let mut target = config.replications;
+    let progress = progress_bar(target, outputs.quiet);
+    loop {
+        montecarlo::run_range(s, config, done..target, |outcome| {
+            collector.push(outcome);
+            progress.inc(1);
+            rows.write(&metrics, outcome)
+                .map_err(|e| output_error(&replications_path, e))?;
+            if let Some(vm_rows) = vm_rows.as_mut() {
+                vm_rows
+                    .write(s, outcome)
+                    .map_err(|e| output_error(&vms_path, e))?;
+            }
+            Ok::<(), CliError>(())
+        })?;
+        done = target;
+        let Some(rule) = rule else { break };
+        let evidence: Vec<(usize, usize, f64)> = collector
+            .target_verdicts(&s.targets)
+            .iter()
+            .map(|(_, v)| (v.fraction.met, v.fraction.total, v.required))
+            .collect();
+        match rule.next(done) {
+            Some(next) if !rule.settled(&evidence) => {
+                target = next;
+                progress.set_length(target);
+            }
+            _ => break,
         }
-        Ok::<(), CliError>(())
-    })?;
+    }
+    let config = RunConfig {
+        replications: done,
+        ..config
+    };
+    let settling = rule.map(|rule| {
+        let unsettled = collector
+            .target_verdicts(&s.targets)
+            .iter()
+            .filter(|(_, v)| {
+                !rule.settled(&[(v.fraction.met, v.fraction.total, v.required)])
+            })
+            .count();
+        let interval = format!(
+            "{} intervals over at most {} looks",
+            format_share(1.0 - 0.05 / f64::from(rule.looks())),
+            rule.looks()
+        );
+        if unsettled == 0 {
+            format!(
+                "until-settled: every verdict settled after {} replications ({interval})\n",
+                thousands(done as usize)
+            )
+        } else {
+            format!(
+                "until-settled: stopped at the cap of {} replications with {unsettled} verdict(s) not settled ({interval})\n",
+                thousands(done as usize)
+            )
+        }
+    });
     progress.finish_and_clear();
     rows.flush()
         .map_err(|e| output_error(&replications_path, e))?;
@@ -112,7 +169,7 @@ pub fn run_to_directory(
         true => chart::charts_for_run(&collector, s)?,
         false => Vec::new(),
     };
-    let summary = collector.finish();
+    let summary = collector.finish(&s.targets);
     let summary_path = out.join("summary.csv");
     let bytes = summary_csv(&summary).map_err(|e| output_error(&summary_path, e))?;
     write_atomically(&summary_path, &bytes).map_err(|e| output_error(&summary_path, e))?;
@@ -144,18 +201,20 @@ pub fn run_to_directory(
         "drsim: `{}`, {} replications, seed {}",
         s.name, config.replications, config.seed
     );
-    let mut text = table::summary_table(&title, &summary, s.targets.required_fraction);
+    let mut text = table::summary_table(&title, &summary);
+    text.push_str(&settling.unwrap_or_default());
     text.push_str(&format!("wrote {}\n", written_files.join(", ")));
     Ok(text)
 }
 
-/// Colours MET green and MISSED red when the output is a terminal.
+/// Colours MET green, MISSED red and INCONCLUSIVE yellow on a terminal.
 fn highlight_verdicts(text: &str, terminal: bool) -> String {
     if !terminal {
         return text.to_string();
     }
     text.replace(": MET ", ": \x1b[1;32mMET\x1b[0m ")
         .replace(": MISSED ", ": \x1b[1;31mMISSED\x1b[0m ")
+        .replace(": INCONCLUSIVE ", ": \x1b[1;33mINCONCLUSIVE\x1b[0m ")
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise.

@@ -15,8 +15,9 @@ use crate::engine::{SimDuration, SimTime};
 pub struct VmOutcome {
     /// `t0 - t_rp` for the point this VM failed over to.
     pub rpo: SimDuration,
-    /// From `t0` until this VM runs in the recovery site.
-    pub rto: SimDuration,
+    /// From `t0` until this VM runs in the recovery site (for a ridden-out
+    /// outage: until the site is back); `None` if never within the horizon.
+    pub rto: Option<SimDuration>,
     pub data_lost_bytes: f64,
     /// Age of the newest write at the target when the outage hit.
     pub lag_at_outage: SimDuration,
@@ -36,24 +37,29 @@ pub struct CycleOutcome {
     /// Whether a disaster was declared; when not, the outage was ridden out (no
     /// failover: RTO is the outage, nothing is lost, no stages 1 to 4).
     pub declared: bool,
-    /// App-level RPO: the worst VM's.
+    /// App-level RPO: the worst VM's (zero for a ridden-out outage: the
+    /// primary's data survived).
     pub rpo: SimDuration,
-    /// From `t0` until the last VM of the plan runs in the recovery site.
-    pub rto: SimDuration,
+    /// From `t0` until the last VM of the plan runs in the recovery site; for a
+    /// ridden-out outage, until the site is back.
+    ///
+    /// Every duration below is `None` where it does not exist: a stage that did
+    /// not happen (ridden out) or did not finish within the horizon.
+    pub rto: Option<SimDuration>,
     /// Failover start (disaster declared) -> plan complete.
-    pub stage1: SimDuration,
+    pub stage1: Option<SimDuration>,
     /// Reprotect start -> reverse replication healthy.
-    pub stage2: SimDuration,
+    pub stage2: Option<SimDuration>,
     /// Azure VMs stop -> on-premises VMs up.
-    pub stage3_downtime: SimDuration,
+    pub stage3_downtime: Option<SimDuration>,
     /// Re-enable -> forward replication healthy.
-    pub stage4: SimDuration,
-    /// Time the running workload had no healthy replica.
-    pub unprotected: SimDuration,
-    /// `t0` -> stage 4 complete.
-    pub cycle: SimDuration,
-    /// RTO plus stage-3 downtime.
-    pub total_downtime: SimDuration,
+    pub stage4: Option<SimDuration>,
+    /// Time the running workload had no healthy replica (a ride-out: the outage).
+    pub unprotected: Option<SimDuration>,
+    /// `t0` -> stage 4 complete (a ride-out: the outage).
+    pub cycle: Option<SimDuration>,
+    /// RTO plus stage-3 downtime (a ride-out: the outage).
+    pub total_downtime: Option<SimDuration>,
     /// Sum over VMs of the bytes written between their point and `t0`.
     pub data_lost_bytes: f64,
     /// The largest replication lag among the VMs at `t0`.
@@ -64,8 +70,8 @@ pub struct CycleOutcome {
     pub consistency_group_rpo: Vec<SimDuration>,
     /// Whether the disaster destroyed the primary's disks (full copy at reprotect).
     pub primary_data_lost: bool,
-    /// Whether the cycle closed within the simulation horizon; when not, the stages
-    /// that never finished are measured up to the horizon.
+    /// Whether the cycle closed within the simulation horizon; when not, the
+    /// stages that never finished have no duration.
     pub closed: bool,
     /// Failed attempts of plan steps (both plan runs), retried.
     pub step_retries: u32,
@@ -82,7 +88,7 @@ pub struct CycleOutcome {
     /// Price of the VMs running in Azure during the cycle (VM-hours x price).
     pub azure_cost: f64,
     /// Per recovery-plan group: `t0` until its last VM runs in the recovery site.
-    pub group_rto: Vec<SimDuration>,
+    pub group_rto: Vec<Option<SimDuration>>,
     pub vms: Vec<VmOutcome>,
     /// Events the engine delivered for this replication.
     pub events: u64,
@@ -91,19 +97,29 @@ pub struct CycleOutcome {
 /// The stage metrics of one replication: from the milestones when a disaster
 /// was declared, or those of an outage ridden out (service back with the site).
 struct StageTimes {
-    rto: SimDuration,
-    stage1: SimDuration,
-    stage2: SimDuration,
-    stage3_downtime: SimDuration,
-    stage4: SimDuration,
-    unprotected: SimDuration,
-    cycle: SimDuration,
+    rto: Option<SimDuration>,
+    stage1: Option<SimDuration>,
+    stage2: Option<SimDuration>,
+    stage3_downtime: Option<SimDuration>,
+    stage4: Option<SimDuration>,
+    unprotected: Option<SimDuration>,
+    cycle: Option<SimDuration>,
+}
+
+/// `end - start` when both instants were reached.
+fn between(start: Option<SimTime>, end: Option<SimTime>) -> Option<SimDuration> {
+    Some(end?.since(start?))
+}
+
+/// `a + b` when both exist.
+fn sum(a: Option<SimDuration>, b: Option<SimDuration>) -> Option<SimDuration> {
+    Some(a? + b?)
 }
 
 /// Builds the metrics of a finished (or cut-off) replication from its state.
-/// Milestones never reached count as reached at the horizon. A ridden-out
-/// outage has no failover: nothing is lost (the primary's disks survived),
-/// service returns with the site, and there is no stage 1 to 4.
+/// A duration whose end was never reached (within the horizon) does not exist.
+/// A ridden-out outage has no failover: nothing is lost (the primary's disks
+/// survived), service returns with the site, and there is no stage 1 to 4.
 pub(super) fn assemble<O: Observer>(
     sh: &Shared<'_, O>,
     failover: &Failover,
@@ -116,28 +132,28 @@ pub(super) fn assemble<O: Observer>(
     let at = sh.at;
     let end = |t: Option<SimTime>| t.unwrap_or(horizon);
     let declared = !failover.ridden_out;
-    let back = end(at.primary_back);
     let times = if declared {
-        let stage2_end = end(at.stage2_end);
-        let stage3_start = end(at.stage3_start);
-        let stage4_end = end(at.stage4_end);
+        let from_t0 = |t: Option<SimTime>| between(Some(t0), t);
         StageTimes {
-            rto: end(at.stage1_end).since(t0),
-            stage1: end(at.stage1_end).since(end(at.declared)),
-            stage2: stage2_end.since(end(at.stage2_start)),
-            stage3_downtime: end(at.stage3_end).since(stage3_start),
-            stage4: stage4_end.since(end(at.stage4_start)),
-            unprotected: stage2_end.since(t0) + stage4_end.since(stage3_start),
-            cycle: stage4_end.since(t0),
+            rto: from_t0(at.stage1_end),
+            stage1: between(at.declared, at.stage1_end),
+            stage2: between(at.stage2_start, at.stage2_end),
+            stage3_downtime: between(at.stage3_start, at.stage3_end),
+            stage4: between(at.stage4_start, at.stage4_end),
+            unprotected: sum(
+                from_t0(at.stage2_end),
+                between(at.stage3_start, at.stage4_end),
+            ),
+            cycle: from_t0(at.stage4_end),
         }
     } else {
-        let down = back.since(t0);
+        let down = between(Some(t0), at.primary_back);
         StageTimes {
             rto: down,
-            stage1: SimDuration::ZERO,
-            stage2: SimDuration::ZERO,
-            stage3_downtime: SimDuration::ZERO,
-            stage4: SimDuration::ZERO,
+            stage1: None,
+            stage2: None,
+            stage3_downtime: None,
+            stage4: None,
             unprotected: down,
             cycle: down,
         }
@@ -149,7 +165,7 @@ pub(super) fn assemble<O: Observer>(
         .map(|(i, p)| VmOutcome {
             rpo: if declared { p.rpo } else { SimDuration::ZERO },
             rto: if declared {
-                end(failover.plan.up_at(i)).since(t0)
+                between(Some(t0), failover.plan.up_at(i))
             } else {
                 times.rto
             },
@@ -180,7 +196,7 @@ pub(super) fn assemble<O: Observer>(
     let group_rto = (0..s.groups.len())
         .map(|g| {
             if declared {
-                end(failover.plan.group_done_at(g)).since(t0)
+                between(Some(t0), failover.plan.group_done_at(g))
             } else {
                 times.rto
             }
@@ -199,7 +215,11 @@ pub(super) fn assemble<O: Observer>(
         stage4: times.stage4,
         unprotected: times.unprotected,
         cycle: times.cycle,
-        total_downtime: times.rto + times.stage3_downtime,
+        total_downtime: if declared {
+            sum(times.rto, times.stage3_downtime)
+        } else {
+            times.rto
+        },
         data_lost_bytes: vms.iter().map(|v| v.data_lost_bytes).sum(),
         lag_at_outage: worst(|v| v.lag_at_outage),
         rpo_alert: worst(|v| v.rpo_alert),

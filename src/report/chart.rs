@@ -23,7 +23,7 @@ use plotters::prelude::*;
 use crate::cycle::{CycleOutcome, TraceLog};
 use crate::engine::SimDuration;
 use crate::metrics::MetricId;
-use crate::scenario::Scenario;
+use crate::scenario::{Population, Scenario};
 use crate::stats::{Collector, TargetFraction};
 pub use distribution::DistributionChart;
 use distribution::draw_distribution;
@@ -216,29 +216,47 @@ pub fn charts_for_run(
 ) -> Result<Vec<RenderedChart>, ChartError> {
     // Every run collects these metrics; a missing one is a bug, reported as such
     // rather than drawn as an empty chart.
-    let column = |id: MetricId| {
+    let values = |id: MetricId, over: Population| {
         collector
-            .column(id)
+            .values(id, over)
             .ok_or_else(|| chart_error("run", format!("metric {id:?} was not collected")))
     };
-    let distribution = |label: &str, id: MetricId, target: Option<SimDuration>| {
-        let values = column(id)?;
+    // RPO and RTO over the outages their targets are judged on, as the verdicts.
+    let distribution = |label: &str, id: MetricId, target: Option<SimDuration>, over| {
+        let values = values(id, over)?;
         let target_s = target.map(|t| t.as_secs_f64());
-        let fraction = target_s.map(|t| TargetFraction::of(values, t).fraction);
-        Ok::<_, ChartError>(DistributionChart::new(label, values, target_s, fraction))
+        let fraction = target_s.map(|t| TargetFraction::of(&values, t).fraction);
+        Ok::<_, ChartError>(DistributionChart::new(
+            label, over, &values, target_s, fraction,
+        ))
     };
+    // The same values as the summary rows: stages over the declared disasters
+    // where they happened, the exposure over all outages.
     let stages = StageChart::new(&[
-        ("stage 1 failover", column(MetricId::Stage1)?.to_vec()),
-        ("stage 2 reprotect", column(MetricId::Stage2)?.to_vec()),
+        (
+            "stage 1 failover",
+            values(MetricId::Stage1, Population::Declared)?,
+        ),
+        (
+            "stage 2 reprotect",
+            values(MetricId::Stage2, Population::Declared)?,
+        ),
         (
             "stage 3 downtime",
-            column(MetricId::Stage3Downtime)?.to_vec(),
+            values(MetricId::Stage3Downtime, Population::Declared)?,
         ),
-        ("stage 4 reprotect", column(MetricId::Stage4)?.to_vec()),
-        ("unprotected", column(MetricId::Unprotected)?.to_vec()),
+        (
+            "stage 4 reprotect",
+            values(MetricId::Stage4, Population::Declared)?,
+        ),
+        (
+            "unprotected",
+            values(MetricId::Unprotected, Population::All)?,
+        ),
     ]);
-    let rpo = distribution("RPO", MetricId::Rpo, scenario.targets.rpo)?;
-    let rto = distribution("RTO", MetricId::Rto, scenario.targets.rto)?;
+    let targets = &scenario.targets;
+    let rpo = distribution("RPO", MetricId::Rpo, targets.rpo, targets.rpo_over)?;
+    let rto = distribution("RTO", MetricId::Rto, targets.rto, targets.rto_over)?;
     Ok(vec![
         render_distribution("rpo", &rpo)?,
         render_distribution("rto", &rto)?,

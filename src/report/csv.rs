@@ -5,7 +5,7 @@ use std::io::Write;
 use crate::cycle::CycleOutcome;
 use crate::metrics::Metric;
 use crate::scenario::Scenario;
-use crate::stats::MetricSummary;
+use crate::stats::RunSummary;
 
 /// Header of `replications.csv`: the replication index, the outage's time of
 /// week, then every metric.
@@ -94,7 +94,7 @@ impl<W: Write> VmsWriter<W> {
                     .unwrap_or_default(),
                 vm.recovery_point.name().to_string(),
                 seconds(v.rpo),
-                seconds(v.rto),
+                v.rto.map(seconds).unwrap_or_default(),
                 format!("{:.0}", v.data_lost_bytes.round()),
                 seconds(v.lag_at_outage),
                 seconds(v.rpo_alert),
@@ -109,9 +109,11 @@ impl<W: Write> VmsWriter<W> {
     }
 }
 
-pub const SUMMARY_HEADER: [&str; 15] = [
+pub const SUMMARY_HEADER: [&str; 18] = [
     "metric",
+    "population",
     "unit",
+    "count",
     "mean",
     "std",
     "min",
@@ -124,30 +126,79 @@ pub const SUMMARY_HEADER: [&str; 15] = [
     "fraction_meeting",
     "fraction_ci95_low",
     "fraction_ci95_high",
+    "verdict",
     "description",
 ];
 
-/// `summary.csv`: statistics in the metric's unit; the target columns are empty
-/// for metrics without a target.
-pub fn summary_csv(rows: &[MetricSummary]) -> Result<Vec<u8>, ::csv::Error> {
+/// A fraction with four decimals, or more where four would round it to exactly
+/// 1 or 0 although it is not (2 misses in 100,000: `0.99998`, not `1.0000`).
+fn fraction_cell(f: f64) -> String {
+    for decimals in 4..=9 {
+        let text = format!("{f:.decimals$}");
+        let value: f64 = text.parse().unwrap_or(f);
+        if !((value >= 1.0 && f < 1.0) || (value <= 0.0 && f > 0.0)) {
+            return text;
+        }
+    }
+    format!("{f:.9}")
+}
+
+/// `summary.csv`: one row per metric and population, statistics in the
+/// metric's unit over the replications of that population where the metric
+/// exists (`count`; the statistics are empty when there are none). The target
+/// columns are filled for metrics with a target, the verdict only on the row of
+/// the population the target is judged on.
+pub fn summary_csv(run: &RunSummary) -> Result<Vec<u8>, ::csv::Error> {
     let mut csv = ::csv::Writer::from_writer(Vec::new());
     csv.write_record(SUMMARY_HEADER)?;
-    for row in rows {
+    for row in &run.rows {
         let m = &row.metric;
-        let s = &row.summary;
         let stat = |v: f64| format!("{v:.3}");
-        let mut record = vec![m.name.clone(), m.unit.label().to_string()];
-        record.extend([s.mean, s.std, s.min, s.p50, s.p90, s.p95, s.p99, s.max].map(stat));
+        let mut record = vec![
+            m.name.clone(),
+            row.population.name().to_string(),
+            m.unit.label().to_string(),
+            row.count.to_string(),
+        ];
+        match &row.summary {
+            Some(s) => {
+                record.extend([s.mean, s.std, s.min, s.p50, s.p90, s.p95, s.p99, s.max].map(stat))
+            }
+            None => record.extend(std::iter::repeat_n(String::new(), 8)),
+        }
         match (&m.target, &row.target) {
-            (Some(target), Some(t)) => {
+            (Some(target), Some(t)) if t.total > 0 => {
                 record.push(format!("{:.3}", target.as_secs_f64()));
-                record.extend([t.fraction, t.ci_low, t.ci_high].map(|f| format!("{f:.4}")));
+                record.extend([t.fraction, t.ci_low, t.ci_high].map(fraction_cell));
+            }
+            (Some(target), _) => {
+                record.push(format!("{:.3}", target.as_secs_f64()));
+                record.extend(std::iter::repeat_n(String::new(), 3));
             }
             _ => record.extend(std::iter::repeat_n(String::new(), 4)),
         }
+        record.push(
+            row.verdict
+                .map(|v| v.verdict.name().to_string())
+                .unwrap_or_default(),
+        );
         record.push(m.description.clone());
         csv.write_record(&record)?;
     }
     csv.into_inner()
         .map_err(|e| ::csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fractions_never_round_to_one_or_zero_unless_exact() {
+        assert_eq!(fraction_cell(1.0), "1.0000");
+        assert_eq!(fraction_cell(0.0), "0.0000");
+        assert_eq!(fraction_cell(0.95), "0.9500");
+        assert_eq!(fraction_cell(0.99998), "0.99998");
+        assert_eq!(fraction_cell(0.000_02), "0.00002");
+    }
 }

@@ -7,10 +7,9 @@ use std::fmt::Write;
 
 use crate::metrics::Unit;
 use crate::report::chart::RenderedChart;
-use crate::report::table::human;
+use crate::report::table::{human, outages_sentence, thousands, verdict_sentence};
 use crate::scenario::Scenario;
-use crate::scenario::units::format_duration_short;
-use crate::stats::MetricSummary;
+use crate::stats::{RunSummary, Verdict};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -28,36 +27,11 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The plain-words verdict on each target.
-pub fn verdicts(summary: &[MetricSummary], required_fraction: f64) -> Vec<(bool, String)> {
-    summary
-        .iter()
-        .filter_map(|row| {
-            let (target, t) = (row.metric.target?, row.target?);
-            let met = t.fraction >= required_fraction;
-            let what = row.metric.name.trim_end_matches("_s").to_uppercase();
-            Some((
-                met,
-                format!(
-                    "{what} target of {} is {}: {:.1}% of replications meet it (95% confidence {:.1}% to {:.1}%), {} {:.0}% required.",
-                    format_duration_short(target.as_secs_f64()),
-                    if met { "met" } else { "missed" },
-                    t.fraction * 100.0,
-                    t.ci_low * 100.0,
-                    t.ci_high * 100.0,
-                    if met { "at least the" } else { "below the" },
-                    required_fraction * 100.0
-                ),
-            ))
-        })
-        .collect()
-}
-
 const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em auto;max-width:1060px;color:#222}\
 h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;font-size:0.9em}th,td{padding:3px 10px;border-bottom:1px solid #e4e4e4;text-align:right}\
-th:first-child,td:first-child{text-align:left}.met{color:#1a7f37;font-weight:bold}.missed{color:#c62828;font-weight:bold}\
-pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:0.85em}figure{margin:1em 0}svg{max-width:100%;height:auto}";
+th:first-child,td:first-child{text-align:left}.met{color:#1a7f37;font-weight:bold}.missed{color:#c62828;font-weight:bold}.inconclusive{color:#9a6700;font-weight:bold}\
+pre{background:#f6f6f6;padding:1em;white-space:pre-wrap;overflow-wrap:anywhere;font-size:0.85em}figure{margin:1em 0}svg{max-width:100%;height:auto}";
 
 /// The whole page: title, verdicts, summary table, charts, scenario description.
 pub fn render(
@@ -65,7 +39,7 @@ pub fn render(
     description: &str,
     replications: u64,
     seed: u64,
-    summary: &[MetricSummary],
+    run: &RunSummary,
     charts: &[RenderedChart],
 ) -> String {
     let mut h = String::new();
@@ -84,13 +58,23 @@ pub fn render(
         escape(&scenario.source)
     );
     let _ = writeln!(h, "<h2>Targets</h2>");
-    let verdicts = verdicts(summary, scenario.targets.required_fraction);
-    if verdicts.is_empty() {
+    let _ = writeln!(
+        h,
+        "<p id=\"outages\">{}.</p>",
+        escape(&outages_sentence(&run.outages))
+    );
+    let mut verdicts = run.verdicts().peekable();
+    if verdicts.peek().is_none() {
         let _ = writeln!(h, "<p>The scenario sets no RPO or RTO target.</p>");
     } else {
         let _ = writeln!(h, "<ul id=\"verdicts\">");
-        for (met, text) in verdicts {
-            let class = if met { "met" } else { "missed" };
+        for (row, v) in verdicts {
+            let class = match v.verdict {
+                Verdict::Met => "met",
+                Verdict::Missed => "missed",
+                Verdict::Inconclusive => "inconclusive",
+            };
+            let text = verdict_sentence(row, v, &run.outages);
             let _ = writeln!(h, "<li class=\"{class}\">{}</li>", escape(&text));
         }
         let _ = writeln!(h, "</ul>");
@@ -98,27 +82,33 @@ pub fn render(
     let _ = writeln!(h, "<h2>Summary</h2>");
     let _ = writeln!(
         h,
-        "<table id=\"summary\">\n<thead><tr><th>metric</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>meaning</th></tr></thead>\n<tbody>"
+        "<p>Each statistic is over the outages named in <em>over</em> (all of them, or the declared disasters) and the <em>count</em> replications among them where the metric exists: a stage that did not happen is left out, not counted as zero.</p>"
     );
-    for row in summary {
+    let _ = writeln!(
+        h,
+        "<table id=\"summary\">\n<thead><tr><th>metric</th><th>over</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>meaning</th></tr></thead>\n<tbody>"
+    );
+    for row in &run.rows {
         let m = &row.metric;
-        let s = &row.summary;
-        let cells: Vec<String> = if m.unit == Unit::Flag {
-            vec![
-                human(m, s.mean),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]
-        } else {
-            [s.mean, s.p50, s.p90, s.p95, s.p99, s.max]
+        let cells: Vec<String> = match &row.summary {
+            None => vec!["-".to_string(); 6],
+            Some(s) if m.unit == Unit::Flag => {
+                let mut cells = vec![human(m, s.mean)];
+                cells.extend(std::iter::repeat_n(String::new(), 5));
+                cells
+            }
+            Some(s) => [s.mean, s.p50, s.p90, s.p95, s.p99, s.max]
                 .iter()
                 .map(|v| human(m, *v))
-                .collect()
+                .collect(),
         };
-        let _ = write!(h, "<tr><td>{}</td>", escape(&m.name));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td>",
+            escape(&m.name),
+            row.population.name(),
+            thousands(row.count)
+        );
         for c in cells {
             let _ = write!(h, "<td>{}</td>", escape(&c));
         }

@@ -1,46 +1,152 @@
-//! The summary table printed at the end of `drsim run`.
+//! The summary table printed at the end of `drsim run`, and the verdict
+//! sentences it shares with the report.
 
 use std::fmt::Write;
 
 use crate::metrics::{Metric, Unit};
-use crate::scenario::units::{format_bytes, format_duration_short};
-use crate::stats::MetricSummary;
+use crate::scenario::Population;
+use crate::scenario::units::{format_bytes, format_duration_short, format_share};
+use crate::stats::{MetricSummary, Outages, RunSummary, TargetVerdict, Verdict};
 
 /// How a person reads a metric's value.
 pub fn human(metric: &Metric, value: f64) -> String {
     match metric.unit {
         Unit::Seconds => format_duration_short(value),
         Unit::Bytes => format_bytes(value),
-        Unit::Flag => format!("{:.1}%", value * 100.0),
+        Unit::Flag => format_share(value),
         Unit::Count => format!("{value:.2}"),
         Unit::Currency => format!("{value:.2}"),
     }
 }
 
-/// An aligned table of every metric, then one sentence per target.
-/// A target is met when at least `required_fraction` of replications meet it.
-pub fn summary_table(title: &str, rows: &[MetricSummary], required_fraction: f64) -> String {
+/// A count with thousands separators: `10,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What the run's outages were: "10,000 outages: 9,510 declared disasters
+/// (95.1%), 490 ridden out (4.9%)".
+pub fn outages_sentence(o: &Outages) -> String {
+    let share = |k: usize| format_share(k as f64 / o.total.max(1) as f64);
+    format!(
+        "{} outages: {} declared disasters ({}), {} ridden out without failover ({})",
+        thousands(o.total),
+        thousands(o.declared),
+        share(o.declared),
+        thousands(o.ridden_out()),
+        share(o.ridden_out())
+    )
+}
+
+/// The verdict word, as printed (and coloured on a terminal).
+pub fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Met => "MET",
+        Verdict::Missed => "MISSED",
+        Verdict::Inconclusive => "INCONCLUSIVE",
+    }
+}
+
+/// One target's verdict in a sentence, with the population it is over, the
+/// evidence, what would settle it when inconclusive, and (RTO over all
+/// outages) how many misses the decision rule caused.
+pub fn verdict_sentence(row: &MetricSummary, v: &TargetVerdict, outages: &Outages) -> String {
+    let what = row.metric.name.trim_end_matches("_s").to_uppercase();
+    let target = row
+        .metric
+        .target
+        .map_or_else(String::new, |t| format_duration_short(t.as_secs_f64()));
+    let f = &v.fraction;
+    let missed = f.total - f.met;
+    let achieved = if missed > 0 && f.met > 0 && f.fraction > 0.99 {
+        format!(
+            "{}: {} of {} missed",
+            format_share(f.fraction),
+            thousands(missed),
+            thousands(f.total)
+        )
+    } else {
+        format!(
+            "{}: {} of {}",
+            format_share(f.fraction),
+            thousands(f.met),
+            thousands(f.total)
+        )
+    };
+    let mut text = format!(
+        "target {what} <= {target} over {}: {} (required in {} of them, achieved in {achieved}; 95% CI {} to {})",
+        v.over.phrase(),
+        verdict_word(v.verdict),
+        format_share(v.required),
+        format_share(f.ci_low),
+        format_share(f.ci_high),
+    );
+    if v.verdict == Verdict::Inconclusive {
+        match v.replications_to_settle {
+            Some(n) => {
+                let _ = write!(
+                    text,
+                    ": the interval contains the requirement; about {} replications in all would likely settle it (run --until-settled)",
+                    thousands(n as usize)
+                );
+            }
+            None if v.required >= 1.0 => text.push_str(
+                ": no replication missed, but sampling can never prove a 100% requirement",
+            ),
+            None => text.push_str(
+                ": the estimate sits on the requirement; no number of replications is likely to settle it",
+            ),
+        }
+    }
+    if row.metric.name == "rto_s"
+        && v.over == Population::All
+        && let Some(ridden) = outages.ridden_out_over_rto_target
+        && ridden > 0
+    {
+        let _ = write!(
+            text,
+            "; {} of the {} misses were outages ridden out for longer than the target (the decision rule, not the plan)",
+            thousands(ridden),
+            thousands(missed)
+        );
+    }
+    text
+}
+
+/// An aligned table of every metric and population, the outages, then one
+/// sentence per target.
+pub fn summary_table(title: &str, run: &RunSummary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{title}");
-    let header = ["metric", "mean", "p50", "p90", "p95", "p99", "max"];
+    let header = [
+        "metric", "over", "count", "mean", "p50", "p90", "p95", "p99", "max",
+    ];
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    for row in rows {
-        let s = &row.summary;
+    for row in &run.rows {
         let m = &row.metric;
-        if m.unit == Unit::Flag {
-            lines.push(vec![
-                m.name.clone(),
-                human(m, s.mean),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
-            continue;
+        let mut line = vec![
+            m.name.clone(),
+            row.population.name().to_string(),
+            thousands(row.count),
+        ];
+        match &row.summary {
+            None => line.extend(std::iter::repeat_n("-".to_string(), 6)),
+            Some(s) if m.unit == Unit::Flag => {
+                line.push(human(m, s.mean));
+                line.extend(std::iter::repeat_n(String::new(), 5));
+            }
+            Some(s) => {
+                line.extend([s.mean, s.p50, s.p90, s.p95, s.p99, s.max].map(|v| human(m, v)))
+            }
         }
-        let mut line = vec![m.name.clone()];
-        line.extend([s.mean, s.p50, s.p90, s.p95, s.p99, s.max].map(|v| human(m, v)));
         lines.push(line);
     }
     let widths: Vec<usize> = (0..header.len())
@@ -54,7 +160,8 @@ pub fn summary_table(title: &str, rows: &[MetricSummary], required_fraction: f64
         .collect();
     for (i, line) in lines.iter().enumerate() {
         let mut text = format!("  {:<w$}", line[0], w = widths[0]);
-        for (cell, w) in line.iter().zip(&widths).skip(1) {
+        let _ = write!(text, "  {:<w$}", line[1], w = widths[1]);
+        for (cell, w) in line.iter().zip(&widths).skip(2) {
             let _ = write!(text, "  {cell:>w$}");
         }
         let _ = writeln!(out, "{}", text.trim_end());
@@ -63,26 +170,21 @@ pub fn summary_table(title: &str, rows: &[MetricSummary], required_fraction: f64
             let _ = writeln!(out, "  {}", "-".repeat(total - 2));
         }
     }
-    for row in rows {
-        if let (Some(target), Some(t)) = (row.metric.target, row.target) {
-            let verdict = if t.fraction >= required_fraction {
-                "MET"
-            } else {
-                "MISSED"
-            };
-            let _ = writeln!(
-                out,
-                "target {} <= {}: {verdict} (required in {:.0}% of replications, achieved in {:.1}%: {} of {}; 95% CI {:.1}% to {:.1}%)",
-                row.metric.name.trim_end_matches("_s").to_uppercase(),
-                format_duration_short(target.as_secs_f64()),
-                required_fraction * 100.0,
-                t.fraction * 100.0,
-                t.met,
-                t.total,
-                t.ci_low * 100.0,
-                t.ci_high * 100.0
-            );
-        }
+    let _ = writeln!(out, "{}", outages_sentence(&run.outages));
+    for (row, v) in run.verdicts() {
+        let _ = writeln!(out, "{}", verdict_sentence(row, v, &run.outages));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }

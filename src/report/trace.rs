@@ -42,7 +42,8 @@ pub fn render(
     let _ = writeln!(out, "\nmetrics:");
     for m in metrics {
         let v = m.value(outcome);
-        let _ = writeln!(out, "  {:<28} {:>14}  {}", m.name, m.format(v), human(m, v));
+        let shown = v.map_or_else(|| "(does not apply)".to_string(), |v| human(m, v));
+        let _ = writeln!(out, "  {:<28} {:>14}  {}", m.name, m.format(v), shown);
     }
     let _ = writeln!(out, "\nper VM:");
     let _ = writeln!(
@@ -56,7 +57,10 @@ pub fn render(
             "  {:<16} {:>10} {:>10} {:>12} {:>10} {:>10}  {}{}",
             vm.id,
             format_duration_short(v.rpo.as_secs_f64()),
-            format_duration_short(v.rto.as_secs_f64()),
+            v.rto.map_or_else(
+                || "-".to_string(),
+                |d| format_duration_short(d.as_secs_f64())
+            ),
             format_bytes(v.data_lost_bytes),
             format_duration_short(v.lag_at_outage.as_secs_f64()),
             format_duration_short(v.rpo_alert.as_secs_f64()),

@@ -405,7 +405,7 @@ fn truncated_normal_mean(mu: f64, sigma: f64) -> f64 {
 
 /// The standard normal quantile (Acklam's rational approximation, relative error
 /// below 1.2e-9), enough for stating percentiles of scenario inputs.
-fn normal_quantile(p: f64) -> f64 {
+pub fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969_683_028_665_376e1,
         2.209_460_984_245_205e2,

@@ -183,4 +183,7 @@ pub struct RawTargets {
     pub rpo: Option<Value>,
     pub rto: Option<Value>,
     pub required_fraction: Option<f64>,
+    pub over: Option<String>,
+    pub rpo_over: Option<String>,
+    pub rto_over: Option<String>,
 }

@@ -260,6 +260,25 @@ fn three_significant(value: f64) -> String {
     }
 }
 
+/// A share (0 to 1) as a percentage that never reads 100.0% or 0.0% unless it
+/// is exactly that: one decimal, or as many more as it takes (at most six), so
+/// 2 misses in 10,000 read "99.98%", not "100.0%".
+pub fn format_share(share: f64) -> String {
+    if !share.is_finite() {
+        return "n/a".to_string();
+    }
+    let percent = share * 100.0;
+    for decimals in 1..=6 {
+        let text = format!("{percent:.decimals$}");
+        let value: f64 = text.parse().unwrap_or(percent);
+        let rounded_to_edge = (value >= 100.0 && share < 1.0) || (value <= 0.0 && share > 0.0);
+        if !rounded_to_edge {
+            return format!("{text}%");
+        }
+    }
+    format!("{percent:.6}%")
+}
+
 /// Days of the week as scenario files write them, Monday first.
 pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -383,5 +402,16 @@ mod tests {
         );
         assert_eq!(parse_weekday_time("Tue 25:00"), None);
         assert_eq!(parse_weekday_time("Tuesday 10:00"), None);
+    }
+
+    #[test]
+    fn shares_never_round_to_all_or_nothing() {
+        assert_eq!(format_share(1.0), "100.0%");
+        assert_eq!(format_share(0.0), "0.0%");
+        assert_eq!(format_share(0.8), "80.0%");
+        assert_eq!(format_share(9998.0 / 10_000.0), "99.98%");
+        assert_eq!(format_share(0.99996), "99.996%");
+        assert_eq!(format_share(1.0 / 100_000.0), "0.001%");
+        assert_eq!(format_share(0.1234), "12.3%");
     }
 }

@@ -66,7 +66,7 @@ final_sync_overhead = "5m"
 fn every_stage_matches_the_hand_computation() {
     let s = scenario(FIXED);
     for o in outcomes(&s, 5, 1) {
-        let secs = |d: drsim::engine::SimDuration| d.as_secs_f64();
+        let secs = |d: Option<drsim::engine::SimDuration>| d.expect("this happened").as_secs_f64();
         // Stage 1. Declared at 5 + 10 = 15 min. db1 ready at 19 min, boots 20 min:
         // up at 39 min, which completes group db. web1 (ready at 17) and web2
         // (ready at 25) then boot 5 min: up at 44 min.
@@ -109,13 +109,13 @@ fn a_delta_is_transferred_at_the_link_rate_during_reprotect() {
     let s = scenario(&text);
     for o in outcomes(&s, 5, 2) {
         assert_eq!(o.vms[0].data_lost_bytes, 0.0);
-        assert_eq!(o.rto.as_secs_f64(), 44.0 * 60.0);
+        assert_eq!(o.rto.expect("this happened").as_secs_f64(), 44.0 * 60.0);
         let boot_s = 39.0 * 60.0;
         let checksum_done_s = 6.5 * 3600.0 + 2000.0;
         let delta = 1e6 * (checksum_done_s - boot_s);
         let transfer = delta / 99e6;
         let expected = (2000.0 + transfer) * 1.2 + 1500.0;
-        let stage2 = o.stage2.as_secs_f64();
+        let stage2 = o.stage2.expect("this happened").as_secs_f64();
         assert!(
             (stage2 - expected).abs() <= 0.003,
             "stage 2 {stage2} s, expected {expected} s"

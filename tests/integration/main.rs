@@ -11,3 +11,4 @@ mod replication_physics;
 mod scenarios;
 mod support;
 mod trace_agreement;
+mod verdicts;

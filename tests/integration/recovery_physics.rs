@@ -141,7 +141,7 @@ fn steps_and_a_capacity_of_one_add_up_by_hand() {
         );
     let s = scenario(&text);
     for o in outcomes(&s, 3, 1) {
-        let secs = |d: SimDuration| d.as_secs_f64();
+        let secs = |d: Option<SimDuration>| d.expect("this happened").as_secs_f64();
         // Declared at 15 min; db1 boots 19 -> 39 min; its post-step 39 -> 42 min;
         // the web pre-step 42 -> 44 min; one VM at a time: web1 44 -> 49, web2 49 -> 54.
         assert_eq!(secs(o.group_rto[0]), 42.0 * 60.0);
@@ -167,9 +167,9 @@ fn failback_waits_for_the_minimum_stay_and_the_weekly_window() {
         // failover ended Wed 12:44 and the stay is 3 d: Sat 12:44; next window: Sun
         // 02:00 = t0 + 3 d 14 h = 309 600 s. Then 1680 s of downtime, 1800 s delay
         // and 3900 s of reprotect: the cycle closes at 316 980 s.
-        assert_eq!(o.cycle.as_secs_f64(), 316_980.0);
+        assert_eq!(o.cycle.expect("this happened").as_secs_f64(), 316_980.0);
         assert_eq!(
-            o.unprotected.as_secs_f64(),
+            o.unprotected.expect("this happened").as_secs_f64(),
             27_300.0 + (316_980.0 - 309_600.0)
         );
     }
@@ -183,7 +183,7 @@ fn short_outages_are_ridden_out() {
     );
     for o in outcomes(&scenario(&text), 20, 1) {
         assert!(!o.declared && o.closed);
-        assert_eq!(o.rto.as_secs_f64(), 6.0 * 3600.0);
+        assert_eq!(o.rto.expect("this happened").as_secs_f64(), 6.0 * 3600.0);
         assert_eq!(o.cycle, o.rto);
         assert_eq!((o.rpo, o.data_lost_bytes), (SimDuration::ZERO, 0.0));
     }
@@ -258,7 +258,7 @@ autoscale_overhead = "25m"
         // The VM keeps writing while the delta drains: 14 MB/s - 100 KB/s.
         let transfer = changed / (14e6 - 1e5);
         let expected = (4320.0 + transfer) * 1.2 + 1500.0;
-        let stage2 = o.stage2.as_secs_f64();
+        let stage2 = o.stage2.expect("this happened").as_secs_f64();
         assert!(
             (stage2 - expected).abs() < 0.01,
             "stage 2 took {stage2} s, expected {expected} s"
@@ -280,7 +280,10 @@ fn disk_preparation_can_depend_on_disk_size() {
         "decision_delay = \"10m\"\nprepare_throughput = \"100 MB/s\"",
     );
     for o in outcomes(&scenario(&text), 3, 1) {
-        assert_eq!(o.group_rto[0].as_secs_f64(), 54.0 * 60.0);
-        assert_eq!(o.rto.as_secs_f64(), 59.0 * 60.0);
+        assert_eq!(
+            o.group_rto[0].expect("this happened").as_secs_f64(),
+            54.0 * 60.0
+        );
+        assert_eq!(o.rto.expect("this happened").as_secs_f64(), 59.0 * 60.0);
     }
 }

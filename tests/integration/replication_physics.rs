@@ -325,6 +325,9 @@ fn latest_trades_processing_time_at_failover_for_a_lower_rpo() {
         assert!(l.rpo < p.rpo);
         // ...and the failover waits 3 minutes for the processing (boot and
         // preparation are fixed in this scenario).
-        assert_eq!(l.rto.as_millis() - p.rto.as_millis(), 180_000);
+        assert_eq!(
+            l.rto.expect("failed over").as_millis() - p.rto.expect("failed over").as_millis(),
+            180_000
+        );
     }
 }

@@ -56,56 +56,108 @@ fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     (header, lines.collect())
 }
 
-/// The rows of `replications.csv` agree with each other and with `summary.csv`.
-fn check_outputs_agree(file: &str, dir: &std::path::Path, replications: usize) {
+/// Stage columns: empty exactly where no disaster was declared (or, in a cycle
+/// cut at the horizon, where the stage did not finish).
+const STAGE_COLUMNS: [&str; 5] = [
+    "stage1_s",
+    "stage2_s",
+    "stage3_downtime_s",
+    "stage4_s",
+    "rto_group_web_s",
+];
+
+/// The rows of `replications.csv` agree with each other and with `summary.csv`:
+/// cells are empty exactly where a metric does not exist, and every summary
+/// row is the statistics of the rows of its population where the metric exists.
+pub fn check_outputs_agree(file: &str, dir: &std::path::Path, replications: usize) {
     let (header, rows) = read_csv(&dir.join("replications.csv"));
     assert_eq!(rows.len(), replications, "{file}: one row per replication");
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("{file}: replications.csv lacks {name}"))
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let cell = |row: &[String], name: &str| -> Option<f64> {
+        let i = col(name).unwrap_or_else(|| panic!("{file}: replications.csv lacks {name}"));
+        (!row[i].is_empty()).then(|| row[i].parse().expect("a number"))
     };
-    let value = |row: &[String], name: &str| -> f64 { row[col(name)].parse().expect("number") };
+    let flag = |row: &[String], name: &str| cell(row, name) == Some(1.0);
     for (k, row) in rows.iter().enumerate() {
-        assert_eq!(
-            row[col("replication")],
-            k.to_string(),
-            "{file}: rows in order"
-        );
-        let ms = |name: &str| (value(row, name) * 1000.0).round();
+        assert_eq!(row[0], k.to_string(), "{file}: rows in order");
+        let declared = flag(row, "disaster_declared");
+        let closed = flag(row, "cycle_closed");
+        for stage in STAGE_COLUMNS.iter().filter(|c| col(c).is_some()) {
+            let present = cell(row, stage).is_some();
+            if !declared {
+                assert!(!present, "{file}: replication {k}: {stage} of a ride-out");
+            } else if closed {
+                assert!(present, "{file}: replication {k}: {stage} missing");
+            }
+        }
+        let ms = |name: &str| cell(row, name).map(|v| (v * 1000.0).round());
         // The metric definitions (docs/metrics.md), row by row.
-        assert_eq!(
-            ms("total_downtime_s"),
-            ms("rto_s") + ms("stage3_downtime_s"),
-            "{file}: replication {k}: total downtime = RTO + stage 3"
-        );
-        assert!(
-            ms("cycle_s") >= ms("rto_s"),
-            "{file}: replication {k}: cycle >= RTO"
-        );
-        assert!(
-            ms("unprotected_s") <= ms("cycle_s"),
-            "{file}: replication {k}"
-        );
-        assert!(
-            ms("rto_s") >= ms("stage1_s"),
-            "{file}: replication {k}: RTO >= stage 1"
-        );
+        let rto = ms("rto_s").expect("every outage ends");
+        if declared && closed {
+            let downtime = ms("total_downtime_s").expect("closed");
+            assert_eq!(
+                downtime,
+                rto + ms("stage3_downtime_s").expect("closed"),
+                "{file}: replication {k}: total downtime = RTO + stage 3"
+            );
+            assert!(
+                ms("cycle_s").expect("closed") >= rto,
+                "{file}: replication {k}"
+            );
+            assert!(
+                rto >= ms("stage1_s").expect("closed"),
+                "{file}: replication {k}"
+            );
+        }
+        if !declared {
+            assert_eq!(ms("total_downtime_s"), Some(rto), "{file}: replication {k}");
+            assert_eq!(
+                ms("rpo_s"),
+                Some(0.0),
+                "{file}: replication {k}: a ride-out loses nothing"
+            );
+        }
     }
+    let declared_count = rows.iter().filter(|r| flag(r, "disaster_declared")).count();
     let (summary_header, summary) = read_csv(&dir.join("summary.csv"));
     let scol = |name: &str| summary_header.iter().position(|h| h == name).expect(name);
-    for metric in ["rpo_s", "rto_s", "stage1_s", "cycle_s", "data_lost_bytes"] {
+    for (metric, population) in [
+        ("rpo_s", "all"),
+        ("rpo_s", "declared"),
+        ("rto_s", "all"),
+        ("rto_s", "declared"),
+        ("stage1_s", "declared"),
+        ("stage2_s", "declared"),
+        ("cycle_s", "all"),
+        ("data_lost_bytes", "declared"),
+    ] {
         let line = summary
             .iter()
-            .find(|r| r[0] == metric)
-            .unwrap_or_else(|| panic!("{file}: summary row {metric}"));
-        let values: Vec<f64> = rows.iter().map(|r| value(r, metric)).collect();
+            .find(|r| r[0] == metric && r[scol("population")] == population)
+            .unwrap_or_else(|| panic!("{file}: summary row {metric} over {population}"));
+        let values: Vec<f64> = rows
+            .iter()
+            .filter(|r| population == "all" || flag(r, "disaster_declared"))
+            .filter_map(|r| cell(r, metric))
+            .collect();
+        let count: usize = line[scol("count")].parse().expect("count");
+        assert_eq!(
+            count,
+            values.len(),
+            "{file}: {metric} over {population}: count"
+        );
+        if population == "declared" && metric.starts_with("stage1") {
+            assert!(count <= declared_count);
+        }
+        if values.is_empty() {
+            assert_eq!(line[scol("mean")], "", "{file}: no values, no statistics");
+            continue;
+        }
         let mean = values.iter().sum::<f64>() / values.len() as f64;
         let reported: f64 = line[scol("mean")].parse().expect("mean");
         assert!(
             (mean - reported).abs() <= 1e-3 * mean.abs().max(1.0),
-            "{file}: {metric} mean {reported} in summary.csv, {mean} from the rows"
+            "{file}: {metric} over {population}: mean {reported} in summary.csv, {mean} from the rows"
         );
         let max = values.iter().copied().fold(f64::MIN, f64::max);
         let reported_max: f64 = line[scol("max")].parse().expect("max");
@@ -117,27 +169,31 @@ fn check_outputs_agree(file: &str, dir: &std::path::Path, replications: usize) {
         if !target.is_empty() {
             let target: f64 = target.parse().expect("target");
             let meeting = values.iter().filter(|&&v| v <= target).count();
-            // Each row's verdict column agrees with its value.
-            let flag = format!("{}_target_met", metric.trim_end_matches("_s"));
-            if header.contains(&flag) {
-                for (k, row) in rows.iter().enumerate() {
-                    let expected = if value(row, metric) <= target {
-                        1.0
-                    } else {
-                        0.0
-                    };
-                    assert_eq!(
-                        value(row, &flag),
-                        expected,
-                        "{file}: replication {k}: {flag}"
-                    );
-                }
-            }
             let fraction: f64 = line[scol("fraction_meeting")].parse().expect("fraction");
             assert!(
                 (fraction - meeting as f64 / values.len() as f64).abs() < 1e-4,
                 "{file}: {metric}: {fraction} meeting in summary.csv, {meeting} of {} rows",
                 values.len()
+            );
+            // Each row's verdict column agrees with its value, in its population.
+            let flag_column = format!("{}_target_met", metric.trim_end_matches("_s"));
+            if line[scol("verdict")].is_empty() {
+                continue;
+            }
+            let judged: Vec<f64> = rows
+                .iter()
+                .filter(|r| population == "all" || flag(r, "disaster_declared"))
+                .filter_map(|r| cell(r, &flag_column))
+                .collect();
+            assert_eq!(
+                judged.len(),
+                values.len(),
+                "{file}: {flag_column} exists where judged"
+            );
+            assert_eq!(
+                judged.iter().filter(|v| **v == 1.0).count(),
+                meeting,
+                "{file}: {flag_column}"
             );
         }
     }
@@ -176,17 +232,17 @@ fn every_shipped_scenario_validates_and_runs() {
         let header = summary.lines().next().expect("header");
         assert!(
             header.starts_with(
-                "metric,unit,mean,std,min,p50,p90,p95,p99,max,target,fraction_meeting"
+                "metric,population,unit,count,mean,std,min,p50,p90,p95,p99,max,target,fraction_meeting"
             ),
             "{file}: {header}"
         );
         let rpo = summary
             .lines()
-            .find(|l| l.starts_with("rpo_s,"))
+            .find(|l| l.starts_with("rpo_s,declared,"))
             .expect("rpo row");
         let cells: Vec<&str> = rpo.split(',').collect();
         // Every shipped scenario states an RPO target, so the fraction is filled in.
-        let fraction: f64 = cells[11].parse().expect("fraction meeting the RPO target");
+        let fraction: f64 = cells[13].parse().expect("fraction meeting the RPO target");
         assert!((0.0..=1.0).contains(&fraction));
         // Exactly the outputs, and no temporary file left behind.
         let mut names: Vec<String> = std::fs::read_dir(dir.path())

@@ -5,6 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{BAR, CDF, MARK, SIZE, TARGET, TimeUnit, short, text_style};
+use crate::report::table::thousands;
+use crate::scenario::Population;
+use crate::scenario::units::format_share;
 use crate::stats::quantile_sorted;
 
 /// A histogram with its empirical CDF, percentiles and target, in one time unit.
@@ -33,6 +36,7 @@ impl DistributionChart {
     /// `fraction_meeting` is reported in the title when there is a target.
     pub fn new(
         name: &str,
+        over: Population,
         values_s: &[f64],
         target_s: Option<f64>,
         fraction_meeting: Option<f64>,
@@ -77,11 +81,17 @@ impl DistributionChart {
         };
         let title = match (target_s, fraction_meeting) {
             (Some(t), Some(f)) => format!(
-                "{name}: {:.1}% of {n} replications meet the {} target",
-                f * 100.0,
+                "{name} over {}: {} of {} meet the {} target",
+                over.phrase(),
+                format_share(f),
+                thousands(n),
                 crate::scenario::units::format_duration_short(t)
             ),
-            _ => format!("{name} distribution over {n} replications"),
+            _ => format!(
+                "{name} over {}: distribution of {}",
+                over.phrase(),
+                thousands(n)
+            ),
         };
         DistributionChart {
             title,
@@ -217,7 +227,8 @@ mod tests {
     #[test]
     fn distribution_bins_cover_every_value_and_sum_to_one() {
         let values: Vec<f64> = (0..1000).map(|i| f64::from(i) * 0.6).collect(); // 0 .. 599.4 s
-        let c = DistributionChart::new("RPO", &values, Some(900.0), Some(1.0));
+        let c =
+            DistributionChart::new("RPO", Population::Declared, &values, Some(900.0), Some(1.0));
         assert_eq!(c.unit, TimeUnit::Minutes);
         // The axis reaches the target (15 min) plus 5 %.
         assert!((c.x_max - 15.75).abs() < 1e-9);
@@ -227,7 +238,7 @@ mod tests {
         assert!((c.percentiles[0].1 - 4.995).abs() < 1e-9);
         assert!(
             c.title
-                .contains("100.0% of 1000 replications meet the 15m00s target"),
+                .contains("RPO over declared disasters: 100.0% of 1,000 meet the 15m00s target"),
             "{}",
             c.title
         );
@@ -238,7 +249,7 @@ mod tests {
     #[test]
     fn charts_render_to_svg_and_png() {
         let values: Vec<f64> = (1..500).map(f64::from).collect();
-        let c = DistributionChart::new("RTO", &values, Some(300.0), Some(0.6));
+        let c = DistributionChart::new("RTO", Population::All, &values, Some(300.0), Some(0.6));
         let r = render_distribution("rto", &c).unwrap();
         assert!(r.svg.starts_with("<svg"));
         assert!(r.svg.contains("RTO (minutes)"));

@@ -31,8 +31,10 @@ pub struct StageBox {
 }
 
 impl StageChart {
-    /// `stages` are `(label, values in seconds)`; zero values (a stage that did
-    /// not happen, e.g. when the outage was ridden out) are left out.
+    /// `stages` are `(label, values in seconds)`: the values where the stage
+    /// happened, the same ones its summary row covers, so the boxes' quantiles
+    /// are the table's. A zero (a stage that took no time) is drawn at the axis
+    /// floor, which the log scale cannot go below.
     pub fn new(stages: &[(&str, Vec<f64>)]) -> StageChart {
         let mut boxes = Vec::new();
         let mut lowest = f64::INFINITY;
@@ -41,11 +43,7 @@ impl StageChart {
         let prepared: Vec<(String, Vec<f64>)> = stages
             .iter()
             .map(|(label, values)| {
-                let mut v: Vec<f64> = values
-                    .iter()
-                    .copied()
-                    .filter(|x| *x > 0.0 && x.is_finite())
-                    .collect();
+                let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
                 v.sort_by(f64::total_cmp);
                 if let Some(&m) = v.last() {
                     all_max = all_max.max(m);
@@ -74,13 +72,20 @@ impl StageChart {
                 p75: q(0.75),
                 p95: q(0.95),
             };
-            lowest = lowest.min(b.p5);
+            // The floor: the lowest positive whisker (zeros sit on it).
+            let positive = [b.p5, b.p25, b.p50]
+                .into_iter()
+                .find(|x| *x > 0.0)
+                .or_else(|| v.iter().find(|x| **x > 0.0).map(|x| x / scale));
+            if let Some(p) = positive {
+                lowest = lowest.min(p);
+            }
             highest = highest.max(b.p95);
             boxes.push(b);
         }
-        if boxes.is_empty() {
+        if boxes.is_empty() || !lowest.is_finite() {
             lowest = 0.1;
-            highest = 1.0;
+            highest = highest.max(1.0);
         }
         // Whole decades around the data (with room above for the labels), so the
         // log axis has readable ticks.
@@ -136,18 +141,21 @@ where
     for (i, b) in c.boxes.iter().enumerate() {
         let x = i as f64 + 0.5;
         let (l, r) = (x - 0.25, x + 0.25);
+        // Zeros (and anything below the floor) sit on the log axis' floor.
+        let y = |v: f64| v.max(c.y_min);
+        let (p5, p25, p50, p75, p95) = (y(b.p5), y(b.p25), y(b.p50), y(b.p75), y(b.p95));
         chart
             .draw_series(std::iter::once(Rectangle::new(
-                [(l, b.p25), (r, b.p75)],
+                [(l, p25), (r, p75)],
                 BAR.mix(0.6).filled(),
             )))
             .map_err(|e| e.to_string())?;
         let lines = [
-            vec![(l, b.p50), (r, b.p50)],
-            vec![(x, b.p5), (x, b.p25)],
-            vec![(x, b.p75), (x, b.p95)],
-            vec![(x - 0.1, b.p5), (x + 0.1, b.p5)],
-            vec![(x - 0.1, b.p95), (x + 0.1, b.p95)],
+            vec![(l, p50), (r, p50)],
+            vec![(x, p5), (x, p25)],
+            vec![(x, p75), (x, p95)],
+            vec![(x - 0.1, p5), (x + 0.1, p5)],
+            vec![(x - 0.1, p95), (x + 0.1, p95)],
         ];
         chart
             .draw_series(
@@ -159,7 +167,7 @@ where
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("median {}", short(b.p50, c.unit)),
-                (l, b.p95 * 1.25),
+                (l, p95 * 1.25),
                 text_style(13),
             )))
             .map_err(|e| e.to_string())?;
@@ -172,12 +180,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stage_boxes_skip_stages_that_did_not_happen_and_span_whole_decades() {
+    fn stage_boxes_cover_the_stages_that_happened_and_span_whole_decades() {
         let hours = |h: &[f64]| h.iter().map(|x| x * 3600.0).collect::<Vec<f64>>();
         let c = StageChart::new(&[
             ("stage 1", hours(&[0.5, 0.6, 0.7, 0.8, 0.9])),
             ("stage 2", hours(&[10.0, 20.0, 30.0, 40.0, 50.0])),
-            ("never", vec![0.0, 0.0]),
+            ("never", vec![]),
         ]);
         assert_eq!(c.boxes.len(), 2);
         assert_eq!(c.unit, TimeUnit::Hours);

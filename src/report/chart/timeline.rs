@@ -42,6 +42,14 @@ fn phase_color(phase: Phase, kind: SpanKind) -> RGBColor {
     }
 }
 
+/// A duration as a person reads it, or "not reached" where it does not exist.
+fn duration_or_none(d: Option<crate::engine::SimDuration>) -> String {
+    d.map_or_else(
+        || "not reached".to_string(),
+        |d| crate::scenario::units::format_duration_short(d.as_secs_f64()),
+    )
+}
+
 /// At most this many VM rows in the failover panel; beyond, groups only.
 const MAX_VM_ROWS: usize = 16;
 
@@ -113,8 +121,8 @@ impl TimelineChart {
             title: format!(
                 "Replication {}: the failover/failback cycle (RTO {}, cycle {})",
                 outcome.replication,
-                crate::scenario::units::format_duration_short(outcome.rto.as_secs_f64()),
-                crate::scenario::units::format_duration_short(outcome.cycle.as_secs_f64())
+                duration_or_none(outcome.rto),
+                duration_or_none(outcome.cycle)
             ),
             cycle_unit,
             cycle_end: (cycle_end_s / cycle_unit.seconds()).max(1e-3) * 1.03,

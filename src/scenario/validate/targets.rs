@@ -32,5 +32,22 @@ pub(super) fn check_targets(c: &mut Checker<'_>, raw: Option<&RawTargets>) -> Ta
             );
         }
     }
+    // `over` sets both populations; `rpo_over` / `rto_over` set one each.
+    let mut population = |key: &str, value: &Option<String>| {
+        value.as_deref().and_then(|name| {
+            c.one_of(&p.key(key), name, &Population::NAMES, "population")
+                .and_then(Population::from_name)
+        })
+    };
+    if let Some(both) = population("over", &raw.over) {
+        targets.rpo_over = both;
+        targets.rto_over = both;
+    }
+    if let Some(rpo) = population("rpo_over", &raw.rpo_over) {
+        targets.rpo_over = rpo;
+    }
+    if let Some(rto) = population("rto_over", &raw.rto_over) {
+        targets.rto_over = rto;
+    }
     targets
 }

@@ -1,0 +1,312 @@
+//! Honest verdicts: populations named, not-applicable left empty, verdicts that
+//! respect sampling error, and `--until-settled`.
+
+use drsim::metrics::{MetricId, metrics_for};
+use drsim::report::chart::StageChart;
+use drsim::scenario::Population;
+use drsim::stats::Collector;
+
+use crate::scenarios::check_outputs_agree;
+use crate::support::{drsim, outcomes, scenario, stderr, stdout};
+
+/// One VM whose outages last 10 min to 6 h; the team waits out any outage it
+/// expects to be over within 3 h. RTO target 2 h, judged over all outages.
+const RIDE_OUTS: &str = r#"
+[simulation]
+replications = 400
+seed = 11
+[[site]]
+id = "dc"
+role = "primary"
+[[site]]
+id = "azure"
+role = "recovery"
+[[link]]
+id = "wan"
+from = "dc"
+to = "azure"
+bandwidth = "1 Gbps"
+[[group]]
+id = "g"
+[[vm]]
+id = "vm"
+group = "g"
+disk_size = "100 GB"
+churn = "100 KB/s"
+boot_time = "5m"
+[[outage]]
+kind = "site"
+site = "dc"
+duration = { dist = "uniform", min = "10m", max = "6h" }
+[recovery]
+detection_delay = "5m"
+decision_delay = "10m"
+declare_if_expected_longer_than = "3h"
+[targets]
+rpo = "15m"
+rto = "2h"
+"#;
+
+/// RTO = 5 min detection + uniform(0, 100 min) decision + 5 min boot: the
+/// share at or below `target` is exactly (target - 10 min) / 100 min.
+fn on_the_edge(replications: u64, target: &str) -> String {
+    format!(
+        r#"
+[simulation]
+replications = {replications}
+seed = 7
+[[site]]
+id = "dc"
+role = "primary"
+[[site]]
+id = "azure"
+role = "recovery"
+[[link]]
+id = "wan"
+from = "dc"
+to = "azure"
+bandwidth = "1 Gbps"
+[[group]]
+id = "g"
+[[vm]]
+id = "vm"
+group = "g"
+disk_size = "100 GB"
+churn = "10 KB/s"
+boot_time = "5m"
+[[outage]]
+kind = "site"
+site = "dc"
+duration = "30d"
+[recovery]
+detection_delay = "5m"
+decision_delay = {{ dist = "uniform", min = "0s", max = "100m" }}
+[targets]
+rto = "{target}"
+"#
+    )
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write scenario");
+    path.to_str().expect("utf-8").to_string()
+}
+
+fn summary_line(dir: &std::path::Path, metric: &str, population: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("summary.csv")).expect("summary.csv");
+    text.lines()
+        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
+        .find(|r| r[0] == metric && r[1] == population)
+        .unwrap_or_else(|| panic!("no row {metric} over {population}"))
+}
+
+#[test]
+fn ride_outs_are_named_and_their_stages_left_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(dir.path(), "ride-outs.toml", RIDE_OUTS);
+    let out = dir.path().join("out");
+    let o = drsim(&[
+        "run",
+        &file,
+        "--no-charts",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    check_outputs_agree(&file, &out, 400);
+    let csv = std::fs::read_to_string(out.join("replications.csv")).expect("rows");
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let declared_col = header
+        .iter()
+        .position(|h| *h == "disaster_declared")
+        .expect("col");
+    let declared = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(declared_col) == Some("1"))
+        .count();
+    assert!(
+        (100..350).contains(&declared),
+        "the scenario mixes ride-outs and failovers: {declared} declared"
+    );
+    // Every stage summary covers exactly the declared disasters (all closed).
+    for stage in ["stage1_s", "stage2_s", "stage3_downtime_s", "stage4_s"] {
+        let row = summary_line(&out, stage, "declared");
+        assert_eq!(row[3], declared.to_string(), "{stage} count");
+    }
+    assert_eq!(summary_line(&out, "rto_s", "all")[3], "400");
+    assert_eq!(
+        summary_line(&out, "rto_s", "declared")[3],
+        declared.to_string()
+    );
+    // The default populations: RPO judged on declared disasters, RTO on all.
+    assert_eq!(summary_line(&out, "rpo_s", "declared")[16], "met");
+    assert_eq!(summary_line(&out, "rpo_s", "all")[16], "");
+    assert!(!summary_line(&out, "rto_s", "all")[16].is_empty());
+    let text = stdout(&o);
+    assert!(
+        text.contains(&format!("400 outages: {declared} declared disasters")),
+        "{text}"
+    );
+    assert!(
+        text.contains("target RPO <= 15m00s over declared disasters:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("target RTO <= 2h00m over all outages:"),
+        "{text}"
+    );
+    // Outages of 2 to 3 h are waited out: misses caused by the decision rule.
+    assert!(
+        text.contains("misses were outages ridden out for longer than the target"),
+        "{text}"
+    );
+    // The table's stage row states the same count as the CSV.
+    let stage1 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("stage1_s"))
+        .expect("stage1 row");
+    assert!(
+        stage1.contains("declared") && stage1.contains(&declared.to_string()),
+        "{stage1}"
+    );
+}
+
+#[test]
+fn the_stage_chart_shows_the_summary_rows_numbers() {
+    let s = scenario(RIDE_OUTS);
+    let mut collector = Collector::new(metrics_for(&s));
+    for o in outcomes(&s, 300, 4) {
+        collector.push(&o);
+    }
+    let run = collector.finish(&s.targets);
+    let stages = [
+        MetricId::Stage1,
+        MetricId::Stage2,
+        MetricId::Stage3Downtime,
+        MetricId::Stage4,
+    ];
+    let values: Vec<(&str, Vec<f64>)> = stages
+        .iter()
+        .map(|&id| {
+            (
+                "stage",
+                collector
+                    .values(id, Population::Declared)
+                    .expect("collected"),
+            )
+        })
+        .collect();
+    let chart = StageChart::new(&values);
+    assert_eq!(chart.boxes.len(), stages.len());
+    for (b, id) in chart.boxes.iter().zip(stages) {
+        let row = run
+            .rows
+            .iter()
+            .find(|r| r.metric.id() == id && r.population == Population::Declared)
+            .expect("summary row");
+        let summary = row.summary.as_ref().expect("stages happened");
+        let scale = chart.unit.seconds();
+        assert!((b.p50 * scale - summary.p50).abs() < 1e-6, "{id:?} median");
+        assert!((b.p95 * scale - summary.p95).abs() < 1e-6, "{id:?} p95");
+        assert_eq!(row.count, run.outages.declared, "{id:?} count");
+    }
+}
+
+#[test]
+fn a_fraction_on_the_requirement_is_inconclusive() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Exactly 95 % of outages meet 105 min.
+    let file = write(dir.path(), "edge.toml", &on_the_edge(1000, "105m"));
+    let out = dir.path().join("out");
+    let o = drsim(&[
+        "run",
+        &file,
+        "--no-charts",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(summary_line(&out, "rto_s", "all")[16], "inconclusive");
+    let text = stdout(&o);
+    assert!(text.contains(": INCONCLUSIVE ("), "{text}");
+    assert!(
+        text.contains("replications in all would likely settle it"),
+        "{text}"
+    );
+}
+
+#[test]
+fn until_settled_ends_settled_or_at_the_cap_and_is_deterministic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |name: &str, text: &str, extra: &[&str]| {
+        let file = write(dir.path(), &format!("{name}.toml"), text);
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "run",
+            file.as_str(),
+            "--no-charts",
+            "--until-settled",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        let o = drsim(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (out, stdout(&o))
+    };
+    // 98 % meet 108 min: 50 replications cannot tell, doubling settles it.
+    let (out, text) = run("settles", &on_the_edge(50, "108m"), &[]);
+    assert_eq!(summary_line(&out, "rto_s", "all")[16], "met");
+    assert!(
+        text.contains("until-settled: every verdict settled after"),
+        "{text}"
+    );
+    let rows = std::fs::read_to_string(out.join("replications.csv")).expect("rows");
+    let n = rows.lines().count() - 1;
+    assert!(
+        n > 50 && (n / 50).is_power_of_two(),
+        "{n} replications: 50 doubled"
+    );
+    // Exactly on the requirement: nothing settles it before the cap.
+    let edge = on_the_edge(500, "105m");
+    let (out, text) = run("cap", &edge, &["--max-replications", "4000"]);
+    assert!(
+        text.contains("stopped at the cap of 4,000 replications"),
+        "{text}"
+    );
+    let first = std::fs::read(out.join("summary.csv")).expect("summary");
+    let first_rows = std::fs::read(out.join("replications.csv")).expect("rows");
+    // Same seed, any thread count: the same files.
+    let (again, _) = run(
+        "cap-again",
+        &edge,
+        &["--max-replications", "4000", "--threads", "1"],
+    );
+    assert_eq!(
+        std::fs::read(again.join("summary.csv")).expect("summary"),
+        first
+    );
+    assert_eq!(
+        std::fs::read(again.join("replications.csv")).expect("rows"),
+        first_rows
+    );
+    // And the run is the plain run of that many replications.
+    let file = write(dir.path(), "plain.toml", &edge);
+    let plain = dir.path().join("plain");
+    let o = drsim(&[
+        "run",
+        &file,
+        "--no-charts",
+        "-n",
+        "4000",
+        "--out",
+        plain.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read(plain.join("replications.csv")).expect("rows"),
+        first_rows
+    );
+}
