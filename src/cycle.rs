@@ -20,6 +20,7 @@
 //! runs a recovery plan for either direction. This module only dispatches, and
 //! [`outcome`] turns the final state into the metrics.
 
+pub mod attribution;
 mod churn;
 pub mod draws;
 mod failback;

@@ -3,6 +3,7 @@
 //! the terminal table, so they can never disagree.
 
 use crate::cycle::CycleOutcome;
+use crate::cycle::attribution::{RpoParts, RtoParts};
 use crate::engine::SimDuration;
 use crate::scenario::{Population, Scenario};
 
@@ -62,6 +63,10 @@ pub enum MetricId {
     RpoMet(SimDuration, Population),
     RtoMet(SimDuration, Population),
     GroupRto(usize),
+    /// Part `i` of the RTO along its critical path ([`RtoParts::NAMES`]).
+    RtoPart(usize),
+    /// Part `i` of the worst VM's RPO ([`RpoParts::NAMES`]).
+    RpoPart(usize),
 }
 
 /// One column of `replications.csv` and one row of `summary.csv`.
@@ -73,6 +78,8 @@ pub struct Metric {
     pub description: String,
     /// A replication meets the target when its value is at most this.
     pub target: Option<SimDuration>,
+    /// A breakdown of another metric: in the CSV files, not in the terminal table.
+    pub detail: bool,
     id: MetricId,
 }
 
@@ -83,6 +90,7 @@ impl Metric {
             unit,
             description: description.to_string(),
             target: None,
+            detail: matches!(id, MetricId::RtoPart(_) | MetricId::RpoPart(_)),
             id,
         }
     }
@@ -131,6 +139,8 @@ impl Metric {
                 Some(met(rto, target))
             }
             MetricId::GroupRto(g) => o.declared.then(|| opt(o.group_rto[g])).flatten(),
+            MetricId::RtoPart(i) => o.rto_parts.map(|p| p.parts()[i].as_secs_f64()),
+            MetricId::RpoPart(i) => s(o.rpo_parts.parts()[i]),
         }
     }
 
@@ -139,7 +149,10 @@ impl Metric {
         use Population::*;
         match self.id {
             // Ride-outs have an RPO (0) and an RTO (the outage): both views matter.
-            MetricId::Rpo | MetricId::Rto | MetricId::DataLost => &[All, Declared],
+            MetricId::Rpo | MetricId::Rto | MetricId::DataLost | MetricId::RtoPart(_) => {
+                &[All, Declared]
+            }
+            MetricId::RpoPart(_) => &[Declared],
             // Only a failover has stages, per-group RTOs or consistency points.
             MetricId::Stage1
             | MetricId::Stage2
@@ -339,6 +352,22 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
                 group.id
             ),
             GroupRto(g),
+        ));
+    }
+    for (i, (name, meaning)) in RtoParts::NAMES.iter().enumerate() {
+        list.push(Metric::new(
+            &format!("rto_{name}_s"),
+            Seconds,
+            &format!("RTO part: {meaning} (the parts add up to rto_s)"),
+            RtoPart(i),
+        ));
+    }
+    for (i, (name, meaning)) in RpoParts::NAMES.iter().enumerate() {
+        list.push(Metric::new(
+            &format!("rpo_{name}_s"),
+            Seconds,
+            &format!("RPO part, worst VM: {meaning} (the parts add up to rpo_s)"),
+            RpoPart(i),
         ));
     }
     list

@@ -4,6 +4,7 @@
 //! instant the outage hits the primary. `assemble` is the one place where a
 //! replication's final state becomes these metrics, ridden out or not.
 
+use super::attribution::{RpoParts, RtoParts, declared_rto_parts, ridden_out_rto_parts};
 use super::failback::Resync;
 use super::plan::PlanRun;
 use super::recovery::Failover;
@@ -89,6 +90,11 @@ pub struct CycleOutcome {
     pub azure_cost: f64,
     /// Per recovery-plan group: `t0` until its last VM runs in the recovery site.
     pub group_rto: Vec<Option<SimDuration>>,
+    /// The RTO split along its critical path (sums to `rto` exactly).
+    pub rto_parts: Option<RtoParts>,
+    /// The worst VM's RPO split by cause (sums to `rpo` exactly; zero when
+    /// ridden out).
+    pub rpo_parts: RpoParts,
     pub vms: Vec<VmOutcome>,
     /// Events the engine delivered for this replication.
     pub events: u64,
@@ -238,6 +244,24 @@ pub(super) fn assemble<O: Observer>(
         stage4_bytes: resync.stage4_bytes,
         azure_cost,
         group_rto,
+        rto_parts: if declared {
+            match (at.detected, at.declared) {
+                (Some(detected), Some(declared)) if times.rto.is_some() => {
+                    declared_rto_parts(s, t0, detected, declared, &failover.plan)
+                }
+                _ => None,
+            }
+        } else {
+            times.rto.map(|down| {
+                let t = &sh.draws.timeline;
+                ridden_out_rto_parts(down, t.detection_delay, t.decision_delay)
+            })
+        },
+        rpo_parts: if declared {
+            failover.rpo_parts
+        } else {
+            RpoParts::default()
+        },
         vms,
         events: sh.queue.delivered(),
     }

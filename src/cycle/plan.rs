@@ -101,6 +101,33 @@ pub(super) struct PlanRun {
     pub step_retries: u32,
     pub allocation_retries: u32,
     pub vm_retries: u32,
+    /// Where the plan's time went, for the RTO's attribution.
+    pub path: PlanPath,
+}
+
+/// The instants and totals that tile a plan run's critical path: groups run
+/// one after the other, each through its pre-steps, its last VM up (ready,
+/// a creation slot, retries, the boot) and its post-steps.
+#[derive(Debug, Clone, Default)]
+pub struct PlanPath {
+    /// Per VM: disks prepared (failover) or final sync done (failback).
+    pub ready_at: Vec<Option<SimTime>>,
+    /// Per VM: asked to boot (its group open and itself ready).
+    pub requested_at: Vec<Option<SimTime>>,
+    /// Per VM: got a creation slot (the capacity limit let it start).
+    pub slot_at: Vec<Option<SimTime>>,
+    /// Per VM: start of the boot that succeeded.
+    pub last_boot_at: Vec<Option<SimTime>>,
+    /// Per group: its VMs may boot (pre-steps done).
+    pub open_at: Vec<Option<SimTime>>,
+    /// Per group: its last VM is up.
+    pub boots_done_at: Vec<Option<SimTime>>,
+    /// Successful step attempts, all groups, pre and post.
+    pub steps: SimDuration,
+    /// Failed step attempts and the delays before retrying them.
+    pub step_retries: SimDuration,
+    /// The current step attempt: when it was scheduled and when it began.
+    attempt: (SimTime, SimTime),
 }
 
 fn group_steps(s: &Scenario, group: usize, post: bool) -> &[Step] {
@@ -132,6 +159,15 @@ impl PlanRun {
             step_retries: 0,
             allocation_retries: 0,
             vm_retries: 0,
+            path: PlanPath {
+                ready_at: vec![None; vms],
+                requested_at: vec![None; vms],
+                slot_at: vec![None; vms],
+                last_boot_at: vec![None; vms],
+                open_at: vec![None; groups],
+                boots_done_at: vec![None; groups],
+                ..PlanPath::default()
+            },
         }
     }
 
@@ -157,6 +193,7 @@ impl PlanRun {
     ) -> PlanStatus {
         let group = sh.scenario.vms[vm].group;
         self.ready[vm] = true;
+        self.path.ready_at[vm] = Some(now);
         if self.current_group == group && self.phase == GroupPhase::Booting {
             self.request_boot(sh, vm, now);
         }
@@ -207,6 +244,7 @@ impl PlanRun {
                 step.name
             )
         });
+        self.path.attempt = (now, now + extra);
         let event = PlanEvent::StepDone { group, post, index };
         sh.queue
             .schedule(now + extra + took, Event::Plan(stage, event));
@@ -237,6 +275,7 @@ impl PlanRun {
         now: SimTime,
     ) {
         self.phase = GroupPhase::Booting;
+        self.path.open_at[group] = Some(now);
         for &vm in &sh.scenario.groups[group].vms {
             if self.ready[vm] {
                 self.request_boot(sh, vm, now);
@@ -253,6 +292,7 @@ impl PlanRun {
             return;
         }
         self.requested[vm] = true;
+        self.path.requested_at[vm] = Some(now);
         if let Some(limit) = limit
             && self.in_flight >= limit
         {
@@ -267,6 +307,7 @@ impl PlanRun {
             return;
         }
         self.in_flight += 1;
+        self.path.slot_at[vm] = Some(now);
         self.attempt_boot(sh, vm, now);
     }
 
@@ -322,6 +363,7 @@ impl PlanRun {
         };
         self.boots_started[vm] += 1;
         self.boot_started_at[vm].get_or_insert(now);
+        self.path.last_boot_at[vm] = Some(now);
         sh.observer.note(now, stage.phase(), || {
             let place = stage.place();
             format!("{}: booting {place}", s.vms[vm].id)
@@ -369,6 +411,7 @@ impl PlanRun {
         self.up_at[vm] = Some(now);
         self.booted_in_current += 1;
         if let Some(next) = self.waiting.pop_front() {
+            self.path.slot_at[next] = Some(now);
             self.attempt_boot(sh, next, now);
         } else {
             self.in_flight -= 1;
@@ -376,6 +419,7 @@ impl PlanRun {
         if self.booted_in_current < s.groups[group].vms.len() {
             return PlanStatus::Running;
         }
+        self.path.boots_done_at[group] = Some(now);
         if group_steps(s, group, true).is_empty() {
             self.finish_group(sh, group, now)
         } else {
@@ -396,7 +440,10 @@ impl PlanRun {
         let s = sh.scenario;
         let stage = self.stage;
         let step = &group_steps(s, group, post)[index];
+        let (scheduled, began) = self.path.attempt;
         if step.failure_probability > 0.0 && unit(&mut self.rng) < step.failure_probability {
+            // The failed attempt and the delay before it are lost to retrying.
+            self.path.step_retries += now.since(scheduled);
             self.step_retries += 1;
             let delay = sample(&step.retry_delay, &mut self.rng);
             sh.observer.note(now, stage.phase(), || {
@@ -408,6 +455,8 @@ impl PlanRun {
             self.schedule_step(sh, group, post, index, now, delay);
             return PlanStatus::Running;
         }
+        self.path.step_retries += began.since(scheduled);
+        self.path.steps += now.since(began);
         sh.observer.note(now, stage.phase(), || {
             format!("group `{}`: step `{}` done", s.groups[group].id, step.name)
         });

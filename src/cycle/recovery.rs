@@ -2,6 +2,7 @@
 //! (declare a disaster or ride the outage out) and the recovery plan's failover
 //! to Azure.
 
+use super::attribution::{RpoInstants, RpoParts, rpo_parts};
 use super::draws::VmDraws;
 use super::network::Network;
 use super::plan::{PlanRun, PlanStage, PlanStatus};
@@ -13,7 +14,7 @@ use super::trace::{ReplicationAtOutage, VmReplication};
 use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::format_bytes;
-use crate::scenario::{RecoveryPointChoice, Scenario};
+use crate::scenario::{FaultKind, RecoveryPointChoice, Scenario};
 
 /// Lag samples per VM over a trace's lag window.
 const LAG_SAMPLES: usize = 300;
@@ -30,6 +31,8 @@ pub(super) struct Failover {
     pub rpo_alert: Vec<SimDuration>,
     /// The disaster was not declared: the outage was ridden out.
     pub ridden_out: bool,
+    /// Why the worst VM's RPO is what it is.
+    pub rpo_parts: RpoParts,
 }
 
 impl Failover {
@@ -46,6 +49,7 @@ impl Failover {
             points: Vec::with_capacity(n),
             rpo_alert: vec![SimDuration::ZERO; n],
             ridden_out: false,
+            rpo_parts: RpoParts::default(),
         }
     }
 
@@ -147,6 +151,51 @@ impl Failover {
                 )
             });
             self.points.push(choice);
+        }
+        // The worst VM (the first of them on ties): why its RPO is what it is.
+        if let Some((v, worst)) = self
+            .points
+            .iter()
+            .enumerate()
+            .rev()
+            .max_by_key(|(_, p)| p.rpo)
+        {
+            let vm = &s.vms[v];
+            let used_schedule = match vm.consistency_group {
+                Some(g) => schedule(s.consistency_groups[g].choice, &sh.draws.vms[v]),
+                None => schedule(vm.recovery_point, &sh.draws.vms[v]),
+            };
+            let on_schedule = vm.recovery_point != RecoveryPointChoice::Latest;
+            let arrived_write = now - worst.lag;
+            let alone = match vm.consistency_group {
+                Some(_) => {
+                    newest_common_point(&ctx, used_schedule, &[(v, history(v))])[0].point_time
+                }
+                None => worst.point_time,
+            };
+            let instants = RpoInstants {
+                t0: now,
+                newest_scheduled: if on_schedule {
+                    used_schedule.latest_at_or_before(now).1
+                } else {
+                    now
+                },
+                newest_arrived: if on_schedule {
+                    used_schedule.latest_at_or_before(arrived_write).1
+                } else {
+                    worst.point_time
+                },
+                newest_usable_alone: alone,
+                used: worst.point_time,
+            };
+            let down: Vec<(SimTime, SimTime)> = s
+                .faults
+                .iter()
+                .zip(&sh.draws.faults)
+                .filter(|(f, _)| matches!(f.kind, FaultKind::LinkDown { link } if link == vm.link))
+                .map(|(_, w)| (w.start, w.end))
+                .collect();
+            self.rpo_parts = rpo_parts(instants, &down);
         }
         if sh.observer.enabled() {
             // The window shows how the worst VM's lag built up (the VM with the

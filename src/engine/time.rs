@@ -83,6 +83,11 @@ impl SimDuration {
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / MS_PER_S
     }
+
+    /// `self - other`, or zero when `other` is longer.
+    pub fn saturating_sub(self, other: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_sub(other.0).max(0))
+    }
 }
 
 // Time arithmetic saturates instead of wrapping (release) or panicking (debug):

@@ -130,7 +130,7 @@ pub fn summary_table(title: &str, run: &RunSummary) -> String {
         "metric", "over", "count", "mean", "p50", "p90", "p95", "p99", "max",
     ];
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    for row in &run.rows {
+    for row in run.rows.iter().filter(|r| !r.metric.detail) {
         let m = &row.metric;
         let mut line = vec![
             m.name.clone(),
