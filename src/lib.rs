@@ -9,7 +9,8 @@
 //!         --> one four-stage cycle on the event engine          (cycle, engine)
 //!         --> CycleOutcome
 //!   --> metric columns, in replication order                    (metrics)
-//!   --> summaries: mean, quantiles, target fractions            (stats)
+//!   --> summaries: mean, quantiles, target fractions, verdicts  (stats)
+//!   --> what drives the RTO and RPO                             (analysis)
 //!   --> CSV, terminal table, trace                              (report)
 //! ```
 //!
@@ -18,6 +19,7 @@
 //! takes and returns plain values, so a replication is a pure function of
 //! `(scenario, seed, k)` and outputs are byte-identical for any thread count.
 
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod cycle;

@@ -208,6 +208,21 @@ impl Collector {
         Some(self.present(i, population))
     }
 
+    /// The values of metric `id`, one per replication of `population` in
+    /// replication order, NaN where the metric does not exist: columns read
+    /// this way line up row by row.
+    pub fn aligned(&self, id: MetricId, population: Population) -> Option<Vec<f64>> {
+        let i = self.metrics.iter().position(|m| m.id() == id)?;
+        Some(
+            self.columns[i]
+                .iter()
+                .zip(&self.declared)
+                .filter(|(_, declared)| population == Population::All || **declared)
+                .map(|(v, _)| *v)
+                .collect(),
+        )
+    }
+
     fn present(&self, column: usize, population: Population) -> Vec<f64> {
         self.columns[column]
             .iter()

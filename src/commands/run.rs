@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{CliError, default_output_dir, output_error, write_charts};
+use crate::analysis::drivers;
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, RunConfig};
 use crate::report::csv::{ReplicationsWriter, VmsWriter, summary_csv};
@@ -165,8 +166,9 @@ pub fn run_to_directory(
         vm_rows.flush().map_err(|e| output_error(&vms_path, e))?;
     }
     drop(vm_rows);
+    let drivers = drivers::for_run(&collector, s);
     let charts = match outputs.charts {
-        true => chart::charts_for_run(&collector, s)?,
+        true => chart::charts_for_run(&collector, s, &drivers)?,
         false => Vec::new(),
     };
     let summary = collector.finish(&s.targets);
@@ -191,6 +193,7 @@ pub fn run_to_directory(
             config.replications,
             config.seed,
             &summary,
+            &drivers,
             &charts,
         );
         let path = out.join("report.html");
@@ -202,6 +205,10 @@ pub fn run_to_directory(
         s.name, config.replications, config.seed
     );
     let mut text = table::summary_table(&title, &summary);
+    for d in &drivers {
+        text.push_str(&table::drivers_sentence(d));
+        text.push('\n');
+    }
     text.push_str(&settling.unwrap_or_default());
     text.push_str(&format!("wrote {}\n", written_files.join(", ")));
     Ok(text)

@@ -11,6 +11,7 @@
 //! charts look the same on a machine without system fonts.
 
 pub mod distribution;
+pub mod drivers;
 pub mod lag;
 pub mod stages;
 pub mod timeline;
@@ -20,6 +21,7 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::analysis::drivers::Drivers;
 use crate::cycle::{CycleOutcome, TraceLog};
 use crate::engine::SimDuration;
 use crate::metrics::MetricId;
@@ -27,6 +29,8 @@ use crate::scenario::{Population, Scenario};
 use crate::stats::{Collector, TargetFraction};
 pub use distribution::DistributionChart;
 use distribution::draw_distribution;
+pub use drivers::DriversChart;
+use drivers::draw_drivers;
 pub use lag::LagChart;
 use lag::draw_lag;
 pub use stages::StageChart;
@@ -209,10 +213,12 @@ pub fn charts_for_trace(
     ])
 }
 
-/// The charts of a run, from its collected columns: RPO, RTO and stages.
+/// The charts of a run, from its collected columns: RPO, RTO and stages, and
+/// what drives the RTO and the RPO (`rto-drivers`, `rpo-drivers`).
 pub fn charts_for_run(
     collector: &Collector,
     scenario: &Scenario,
+    drivers: &[Drivers],
 ) -> Result<Vec<RenderedChart>, ChartError> {
     // Every run collects these metrics; a missing one is a bug, reported as such
     // rather than drawn as an empty chart.
@@ -257,11 +263,21 @@ pub fn charts_for_run(
     let targets = &scenario.targets;
     let rpo = distribution("RPO", MetricId::Rpo, targets.rpo, targets.rpo_over)?;
     let rto = distribution("RTO", MetricId::Rto, targets.rto, targets.rto_over)?;
-    Ok(vec![
+    let mut charts = vec![
         render_distribution("rpo", &rpo)?,
         render_distribution("rto", &rto)?,
         render_stages("stages", &stages)?,
-    ])
+    ];
+    for d in drivers {
+        let name = format!("{}-drivers", d.metric.to_lowercase());
+        let chart = DriversChart::new(d);
+        charts.push(RenderedChart {
+            svg: to_svg(&name, |r| draw_drivers(r, &chart))?,
+            png: to_png(&name, |r| draw_drivers(r, &chart))?,
+            name,
+        });
+    }
+    Ok(charts)
 }
 
 #[cfg(test)]

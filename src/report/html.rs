@@ -5,9 +5,12 @@
 
 use std::fmt::Write;
 
+use crate::analysis::drivers::Drivers;
 use crate::metrics::Unit;
 use crate::report::chart::RenderedChart;
-use crate::report::table::{human, outages_sentence, thousands, verdict_sentence};
+use crate::report::table::{
+    drivers_sentence, human, outages_sentence, thousands, verdict_sentence,
+};
 use crate::scenario::Scenario;
 use crate::stats::{RunSummary, Verdict};
 
@@ -27,6 +30,19 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A chart inlined as a figure (its SVG, without the XML prologue).
+fn figure(chart: &RenderedChart) -> String {
+    let svg = chart.svg.trim_start_matches(|c| c != '<');
+    let svg = match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    };
+    format!(
+        "<figure id=\"chart-{}\">\n{svg}\n</figure>",
+        escape(&chart.name)
+    )
+}
+
 const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em auto;max-width:1060px;color:#222}\
 h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;font-size:0.9em}th,td{padding:3px 10px;border-bottom:1px solid #e4e4e4;text-align:right}\
@@ -40,6 +56,7 @@ pub fn render(
     replications: u64,
     seed: u64,
     run: &RunSummary,
+    drivers: &[Drivers],
     charts: &[RenderedChart],
 ) -> String {
     let mut h = String::new();
@@ -78,6 +95,21 @@ pub fn render(
             let _ = writeln!(h, "<li class=\"{class}\">{}</li>", escape(&text));
         }
         let _ = writeln!(h, "</ul>");
+    }
+    if !drivers.is_empty() {
+        let _ = writeln!(h, "<h2>What drives the RTO and RPO</h2>");
+        let _ = writeln!(
+            h,
+            "<p>Each replication's RTO is split along its critical path, and the worst VM's RPO by why newer recovery points could not be used; the parts add up exactly (docs/metrics.md).</p>"
+        );
+        let _ = writeln!(h, "<ul id=\"drivers\">");
+        for d in drivers {
+            let _ = writeln!(h, "<li>{}</li>", escape(&drivers_sentence(d)));
+        }
+        let _ = writeln!(h, "</ul>");
+        for chart in charts.iter().filter(|c| c.name.ends_with("-drivers")) {
+            let _ = writeln!(h, "{}", figure(chart));
+        }
     }
     let _ = writeln!(h, "<h2>Summary</h2>");
     let _ = writeln!(
@@ -119,19 +151,14 @@ pub fn render(
         );
     }
     let _ = writeln!(h, "</tbody>\n</table>");
-    if !charts.is_empty() {
+    let distributions: Vec<&RenderedChart> = charts
+        .iter()
+        .filter(|c| !c.name.ends_with("-drivers"))
+        .collect();
+    if !distributions.is_empty() {
         let _ = writeln!(h, "<h2>Charts</h2>");
-        for chart in charts {
-            let svg = chart.svg.trim_start_matches(|c| c != '<');
-            let svg = match svg.find("<svg") {
-                Some(i) => &svg[i..],
-                None => svg,
-            };
-            let _ = writeln!(
-                h,
-                "<figure id=\"chart-{}\">\n{svg}\n</figure>",
-                escape(&chart.name)
-            );
+        for chart in distributions {
+            let _ = writeln!(h, "{}", figure(chart));
         }
     }
     let _ = writeln!(h, "<h2>Scenario</h2>\n<pre>{}</pre>", escape(description));

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::analysis::drivers::{Composition, Drivers};
 use crate::metrics::{Metric, Unit};
 use crate::scenario::Population;
 use crate::scenario::units::{format_bytes, format_duration_short, format_share};
@@ -119,6 +120,65 @@ pub fn verdict_sentence(row: &MetricSummary, v: &TargetVerdict, outages: &Outage
         );
     }
     text
+}
+
+/// The largest parts of a composition, in words: "decision 1h05m (45%), boot
+/// 40m (28%), detection 10m (7%)".
+fn largest_parts(d: &Drivers, row: &Composition, how_many: usize) -> String {
+    let mut order: Vec<usize> = (0..row.parts.len()).filter(|&p| row.parts[p] > 0.0).collect();
+    order.sort_by(|&a, &b| row.parts[b].total_cmp(&row.parts[a]).then(a.cmp(&b)));
+    order
+        .iter()
+        .take(how_many)
+        .map(|&p| {
+            format!(
+                "{} {} ({})",
+                d.part_names[p].0.replace('_', " "),
+                format_duration_short(row.parts[p]),
+                format_share(row.parts[p] / row.mean.max(1e-9))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What drives a metric, in two or three sentences: what the misses were made
+/// of, and the part that differs most between missed and met outages.
+pub fn drivers_sentence(d: &Drivers) -> String {
+    let row = |label: &str| d.rows.iter().find(|r| r.label == label);
+    let all = &d.rows[0];
+    match (&d.first_fix, row("missed the target"), row("met the target")) {
+        (Some(fix), Some(missed), Some(met)) => format!(
+            "{metric} over {over}: the {n} that missed the {target} target took {mean} on average: {parts}; those that met it took {met_mean}. The largest difference is {part}: {fix_missed} in the misses against {fix_met} in the outages that met the target; fix it first.",
+            metric = d.metric,
+            over = d.over.phrase(),
+            n = thousands(missed.count),
+            target = format_duration_short(d.target.unwrap_or(0.0)),
+            mean = format_duration_short(missed.mean),
+            parts = largest_parts(d, missed, 3),
+            met_mean = format_duration_short(met.mean),
+            part = d.part_names[fix.part].1,
+            fix_missed = format_duration_short(fix.mean_missed),
+            fix_met = format_duration_short(fix.mean_met),
+        ),
+        _ => {
+            let p95 = row("around p95 (p92.5-p97.5)").unwrap_or(all);
+            format!(
+                "{metric} over {over} averages {mean}: {parts}. Around its 95th percentile ({p95_mean}): {p95_parts}.{met}",
+                metric = d.metric,
+                over = d.over.phrase(),
+                mean = format_duration_short(all.mean),
+                parts = largest_parts(d, all, 3),
+                p95_mean = format_duration_short(p95.mean),
+                p95_parts = largest_parts(d, p95, 3),
+                met = if d.target.is_some() && row("missed the target").is_none() {
+                    " No replication missed the target."
+                } else {
+                    ""
+                }
+            )
+        }
+    }
 }
 
 /// An aligned table of every metric and population, the outages, then one

@@ -6,17 +6,18 @@ use std::path::Path;
 use crate::support::repo;
 
 /// Pipeline stages in order; a module may use only itself and earlier stages.
-const STAGES: [(&str, usize); 10] = [
+const STAGES: [(&str, usize); 11] = [
     ("engine", 0),
     ("scenario", 1),
     ("cycle", 2),
     ("montecarlo", 3),
     ("metrics", 3),
     ("stats", 4),
-    ("report", 5),
-    ("cli", 6),
-    ("commands", 7),
-    ("main", 8),
+    ("analysis", 5),
+    ("report", 6),
+    ("cli", 7),
+    ("commands", 8),
+    ("main", 9),
 ];
 
 /// Every `.rs` file under `dir`, recursively.

@@ -88,9 +88,33 @@ fn every_shipped_scenario_gets_valid_charts_and_a_report() {
         assert!(html.contains("<table id=\"summary\">"));
         assert_eq!(
             html.matches("<svg").count(),
-            3,
-            "{file}: the three charts are inlined"
+            5,
+            "{file}: the five charts are inlined"
         );
+        // The report opens with the verdicts and what drives them.
+        let targets = html.find("<h2>Targets</h2>").expect("targets section");
+        let drivers = html
+            .find("<h2>What drives the RTO and RPO</h2>")
+            .expect("drivers section");
+        let summary = html.find("<h2>Summary</h2>").expect("summary section");
+        assert!(targets < drivers && drivers < summary, "{file}: section order");
+        assert!(html.contains("<ul id=\"drivers\">"), "{file}");
+        for metric in ["rto", "rpo"] {
+            let svg = String::from_utf8(read(&format!("{metric}-drivers.svg"))).expect("svg");
+            let texts = svg_texts(&svg);
+            assert!(
+                texts.iter().any(|t| t.starts_with("What the")),
+                "{file}: {metric}-drivers title"
+            );
+            assert!(
+                texts.iter().any(|t| t.contains("missed the target") || t.contains("around p95")),
+                "{file}: {metric}-drivers rows"
+            );
+            assert_eq!(
+                png_size(&read(&format!("{metric}-drivers.png"))),
+                (1000, 640)
+            );
+        }
         assert!(
             !html.contains("src=\"http") && !html.contains("href=\"http"),
             "{file}: no external resources"

@@ -253,8 +253,12 @@ fn every_shipped_scenario_validates_and_runs() {
         let expected = [
             "replications.csv",
             "report.html",
+            "rpo-drivers.png",
+            "rpo-drivers.svg",
             "rpo.png",
             "rpo.svg",
+            "rto-drivers.png",
+            "rto-drivers.svg",
             "rto.png",
             "rto.svg",
             "stages.png",
