@@ -25,6 +25,7 @@ mod churn;
 pub mod draws;
 mod failback;
 pub mod fluid;
+pub mod inputs;
 mod network;
 pub mod outcome;
 mod plan;

@@ -172,6 +172,8 @@ pub struct Collector {
     metrics: Vec<Metric>,
     columns: Vec<Vec<f64>>,
     declared: Vec<bool>,
+    /// The replications' random inputs, one column per input (sensitivity).
+    inputs: Vec<Vec<f64>>,
 }
 
 impl Collector {
@@ -181,6 +183,7 @@ impl Collector {
             metrics,
             columns,
             declared: Vec::new(),
+            inputs: Vec::new(),
         }
     }
 
@@ -190,6 +193,27 @@ impl Collector {
         }
         self.declared
             .push(in_population(outcome, Population::Declared));
+        if self.inputs.is_empty() {
+            self.inputs = vec![Vec::new(); outcome.inputs.len()];
+        }
+        for (column, value) in self.inputs.iter_mut().zip(&outcome.inputs) {
+            column.push(*value);
+        }
+    }
+
+    /// The random inputs, one column per input, over the replications of
+    /// `population` in replication order (aligned with [`Collector::aligned`]).
+    pub fn inputs(&self, population: Population) -> Vec<Vec<f64>> {
+        self.inputs
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .zip(&self.declared)
+                    .filter(|(_, declared)| population == Population::All || **declared)
+                    .map(|(v, _)| *v)
+                    .collect()
+            })
+            .collect()
     }
 
     /// Replications collected so far.

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{CliError, default_output_dir, output_error, write_charts};
-use crate::analysis::drivers;
+use crate::analysis::{drivers, sensitivity};
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, RunConfig};
-use crate::report::csv::{ReplicationsWriter, VmsWriter, summary_csv};
+use crate::report::csv::{ReplicationsWriter, VmsWriter, sensitivity_csv, summary_csv};
 use crate::report::table::thousands;
 use crate::report::{AtomicFile, chart, describe, html, table, write_atomically};
 use crate::scenario::Scenario;
@@ -167,19 +167,24 @@ pub fn run_to_directory(
     }
     drop(vm_rows);
     let drivers = drivers::for_run(&collector, s);
+    let sensitivity = sensitivity::for_run(&collector, s);
     let charts = match outputs.charts {
-        true => chart::charts_for_run(&collector, s, &drivers)?,
+        true => chart::charts_for_run(&collector, s, &drivers, &sensitivity)?,
         false => Vec::new(),
     };
     let summary = collector.finish(&s.targets);
     let summary_path = out.join("summary.csv");
     let bytes = summary_csv(&summary).map_err(|e| output_error(&summary_path, e))?;
     write_atomically(&summary_path, &bytes).map_err(|e| output_error(&summary_path, e))?;
+    let sensitivity_path = out.join("sensitivity.csv");
+    let bytes = sensitivity_csv(&sensitivity).map_err(|e| output_error(&sensitivity_path, e))?;
+    write_atomically(&sensitivity_path, &bytes).map_err(|e| output_error(&sensitivity_path, e))?;
     file.commit()
         .map_err(|e| output_error(&replications_path, e))?;
     let mut written_files = vec![
         replications_path.display().to_string(),
         summary_path.display().to_string(),
+        sensitivity_path.display().to_string(),
     ];
     if let Some(vms_file) = vms_file {
         vms_file.commit().map_err(|e| output_error(&vms_path, e))?;
@@ -187,15 +192,16 @@ pub fn run_to_directory(
     }
     written_files.extend(write_charts(out, &charts)?);
     if outputs.charts {
-        let page = html::render(
-            s,
-            &describe::describe(s),
-            config.replications,
-            config.seed,
-            &summary,
-            &drivers,
-            &charts,
-        );
+        let page = html::render(&html::ReportInputs {
+            scenario: s,
+            description: &describe::describe(s),
+            replications: config.replications,
+            seed: config.seed,
+            run: &summary,
+            drivers: &drivers,
+            sensitivity: &sensitivity,
+            charts: &charts,
+        });
         let path = out.join("report.html");
         write_atomically(&path, page.as_bytes()).map_err(|e| output_error(&path, e))?;
         written_files.push(path.display().to_string());
@@ -208,6 +214,10 @@ pub fn run_to_directory(
     for d in &drivers {
         text.push_str(&table::drivers_sentence(d));
         text.push('\n');
+    }
+    for line in &sensitivity {
+        text.push_str(&table::sensitivity_sentence(line));
+        text.push_str(".\n");
     }
     text.push_str(&settling.unwrap_or_default());
     text.push_str(&format!("wrote {}\n", written_files.join(", ")));

@@ -95,6 +95,8 @@ pub struct CycleOutcome {
     /// The worst VM's RPO split by cause (sums to `rpo` exactly; zero when
     /// ridden out).
     pub rpo_parts: RpoParts,
+    /// The replication's random inputs, as [`super::inputs::input_specs`] names them.
+    pub inputs: Vec<f64>,
     pub vms: Vec<VmOutcome>,
     /// Events the engine delivered for this replication.
     pub events: u64,
@@ -262,6 +264,7 @@ pub(super) fn assemble<O: Observer>(
         } else {
             RpoParts::default()
         },
+        inputs: super::inputs::input_values(s, &sh.draws, failover.plan.path.steps),
         vms,
         events: sh.queue.delivered(),
     }

@@ -1,7 +1,8 @@
 //! Charts: of a run (the RPO and RTO distributions, the stage durations) and
 //! of a traced replication (its timeline and its replication lag).
 //!
-//! One file per chart kind: [`distribution`], [`stages`], [`timeline`], [`lag`].
+//! One file per chart kind: [`distribution`], [`stages`], [`drivers`],
+//! [`sensitivity`], [`timeline`], [`lag`].
 //! Each chart is computed as plain data first (bins, percentiles, axis ranges,
 //! unit-tested) from typed inputs (metric columns by [`MetricId`], the trace's
 //! spans and recorded lag, never recomputing physics), then drawn with plotters
@@ -13,6 +14,7 @@
 pub mod distribution;
 pub mod drivers;
 pub mod lag;
+pub mod sensitivity;
 pub mod stages;
 pub mod timeline;
 
@@ -22,6 +24,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::analysis::drivers::Drivers;
+use crate::analysis::sensitivity::Sensitivity;
 use crate::cycle::{CycleOutcome, TraceLog};
 use crate::engine::SimDuration;
 use crate::metrics::MetricId;
@@ -33,6 +36,8 @@ pub use drivers::DriversChart;
 use drivers::draw_drivers;
 pub use lag::LagChart;
 use lag::draw_lag;
+pub use sensitivity::TornadoChart;
+use sensitivity::draw_tornado;
 pub use stages::StageChart;
 use stages::draw_stages;
 pub use timeline::TimelineChart;
@@ -219,6 +224,7 @@ pub fn charts_for_run(
     collector: &Collector,
     scenario: &Scenario,
     drivers: &[Drivers],
+    sensitivity: &[Sensitivity],
 ) -> Result<Vec<RenderedChart>, ChartError> {
     // Every run collects these metrics; a missing one is a bug, reported as such
     // rather than drawn as an empty chart.
@@ -274,6 +280,20 @@ pub fn charts_for_run(
         charts.push(RenderedChart {
             svg: to_svg(&name, |r| draw_drivers(r, &chart))?,
             png: to_png(&name, |r| draw_drivers(r, &chart))?,
+            name,
+        });
+    }
+    // One tornado per metric: the RTO and RPO themselves (their misses are in
+    // sensitivity.csv and the report's sentences).
+    for s in sensitivity.iter().filter(|s| s.metric.ends_with("_s")) {
+        let name = format!("{}-sensitivity", s.metric.trim_end_matches("_s"));
+        let chart = TornadoChart::new(s);
+        if chart.bars.is_empty() {
+            continue;
+        }
+        charts.push(RenderedChart {
+            svg: to_svg(&name, |r| draw_tornado(r, &chart))?,
+            png: to_png(&name, |r| draw_tornado(r, &chart))?,
             name,
         });
     }

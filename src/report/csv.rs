@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::analysis::sensitivity::Sensitivity;
 use crate::cycle::CycleOutcome;
 use crate::metrics::Metric;
 use crate::scenario::Scenario;
@@ -184,6 +185,37 @@ pub fn summary_csv(run: &RunSummary) -> Result<Vec<u8>, ::csv::Error> {
         );
         record.push(m.description.clone());
         csv.write_record(&record)?;
+    }
+    csv.into_inner()
+        .map_err(|e| ::csv::Error::from(e.into_error()))
+}
+
+/// `sensitivity.csv`: one row per metric and input: the PRCC (`measure`) of the
+/// input with the metric over the population, and its rank by `|measure|`
+/// (both empty for inputs the scenario fixes).
+pub fn sensitivity_csv(all: &[Sensitivity]) -> Result<Vec<u8>, ::csv::Error> {
+    let mut csv = ::csv::Writer::from_writer(Vec::new());
+    csv.write_record([
+        "metric",
+        "population",
+        "input",
+        "measure",
+        "rank",
+        "replications",
+        "description",
+    ])?;
+    for s in all {
+        for e in &s.entries {
+            csv.write_record([
+                s.metric.clone(),
+                s.over.name().to_string(),
+                e.input.clone(),
+                e.measure.map(|m| format!("{m:.4}")).unwrap_or_default(),
+                e.rank.map(|r| r.to_string()).unwrap_or_default(),
+                s.count.to_string(),
+                e.description.clone(),
+            ])?;
+        }
     }
     csv.into_inner()
         .map_err(|e| ::csv::Error::from(e.into_error()))

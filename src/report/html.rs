@@ -6,10 +6,11 @@
 use std::fmt::Write;
 
 use crate::analysis::drivers::Drivers;
+use crate::analysis::sensitivity::Sensitivity;
 use crate::metrics::Unit;
 use crate::report::chart::RenderedChart;
 use crate::report::table::{
-    drivers_sentence, human, outages_sentence, thousands, verdict_sentence,
+    drivers_sentence, human, outages_sentence, sensitivity_sentence, thousands, verdict_sentence,
 };
 use crate::scenario::Scenario;
 use crate::stats::{RunSummary, Verdict};
@@ -49,16 +50,33 @@ table{border-collapse:collapse;font-size:0.9em}th,td{padding:3px 10px;border-bot
 th:first-child,td:first-child{text-align:left}.met{color:#1a7f37;font-weight:bold}.missed{color:#c62828;font-weight:bold}.inconclusive{color:#9a6700;font-weight:bold}\
 pre{background:#f6f6f6;padding:1em;white-space:pre-wrap;overflow-wrap:anywhere;font-size:0.85em}figure{margin:1em 0}svg{max-width:100%;height:auto}";
 
-/// The whole page: title, verdicts, summary table, charts, scenario description.
-pub fn render(
-    scenario: &Scenario,
-    description: &str,
-    replications: u64,
-    seed: u64,
-    run: &RunSummary,
-    drivers: &[Drivers],
-    charts: &[RenderedChart],
-) -> String {
+/// Everything the page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInputs<'a> {
+    pub scenario: &'a Scenario,
+    /// `drsim validate`'s description of the scenario.
+    pub description: &'a str,
+    pub replications: u64,
+    pub seed: u64,
+    pub run: &'a RunSummary,
+    pub drivers: &'a [Drivers],
+    pub sensitivity: &'a [Sensitivity],
+    pub charts: &'a [RenderedChart],
+}
+
+/// The whole page: title, verdicts and what drives them, which inputs matter,
+/// the summary table, the charts, the scenario's description.
+pub fn render(inputs: &ReportInputs<'_>) -> String {
+    let ReportInputs {
+        scenario,
+        description,
+        replications,
+        seed,
+        run,
+        drivers,
+        sensitivity,
+        charts,
+    } = *inputs;
     let mut h = String::new();
     let name = escape(&scenario.name);
     let _ = write!(
@@ -111,6 +129,21 @@ pub fn render(
             let _ = writeln!(h, "{}", figure(chart));
         }
     }
+    if !sensitivity.is_empty() {
+        let _ = writeln!(h, "<h2>Which inputs matter</h2>");
+        let _ = writeln!(
+            h,
+            "<p>For each random input drawn per replication, its partial rank correlation coefficient (PRCC) with the metric, from the run's own replications: near +1 the metric grows with the input whatever the others do, near 0 the input does not move it monotonically. It measures monotone association, not a share of variance; inputs that move together share their influence (docs/metrics.md). Every input is in <code>sensitivity.csv</code>.</p>"
+        );
+        let _ = writeln!(h, "<ul id=\"sensitivity\">");
+        for line in sensitivity {
+            let _ = writeln!(h, "<li>{}.</li>", escape(&sensitivity_sentence(line)));
+        }
+        let _ = writeln!(h, "</ul>");
+        for chart in charts.iter().filter(|c| c.name.ends_with("-sensitivity")) {
+            let _ = writeln!(h, "{}", figure(chart));
+        }
+    }
     let _ = writeln!(h, "<h2>Summary</h2>");
     let _ = writeln!(
         h,
@@ -153,7 +186,7 @@ pub fn render(
     let _ = writeln!(h, "</tbody>\n</table>");
     let distributions: Vec<&RenderedChart> = charts
         .iter()
-        .filter(|c| !c.name.ends_with("-drivers"))
+        .filter(|c| !c.name.ends_with("-drivers") && !c.name.ends_with("-sensitivity"))
         .collect();
     if !distributions.is_empty() {
         let _ = writeln!(h, "<h2>Charts</h2>");

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::analysis::drivers::{Composition, Drivers};
+use crate::analysis::sensitivity::Sensitivity;
 use crate::metrics::{Metric, Unit};
 use crate::scenario::Population;
 use crate::scenario::units::{format_bytes, format_duration_short, format_share};
@@ -125,7 +126,9 @@ pub fn verdict_sentence(row: &MetricSummary, v: &TargetVerdict, outages: &Outage
 /// The largest parts of a composition, in words: "decision 1h05m (45%), boot
 /// 40m (28%), detection 10m (7%)".
 fn largest_parts(d: &Drivers, row: &Composition, how_many: usize) -> String {
-    let mut order: Vec<usize> = (0..row.parts.len()).filter(|&p| row.parts[p] > 0.0).collect();
+    let mut order: Vec<usize> = (0..row.parts.len())
+        .filter(|&p| row.parts[p] > 0.0)
+        .collect();
     order.sort_by(|&a, &b| row.parts[b].total_cmp(&row.parts[a]).then(a.cmp(&b)));
     order
         .iter()
@@ -147,7 +150,11 @@ fn largest_parts(d: &Drivers, row: &Composition, how_many: usize) -> String {
 pub fn drivers_sentence(d: &Drivers) -> String {
     let row = |label: &str| d.rows.iter().find(|r| r.label == label);
     let all = &d.rows[0];
-    match (&d.first_fix, row("missed the target"), row("met the target")) {
+    match (
+        &d.first_fix,
+        row("missed the target"),
+        row("met the target"),
+    ) {
         (Some(fix), Some(missed), Some(met)) => format!(
             "{metric} over {over}: the {n} that missed the {target} target took {mean} on average: {parts}; those that met it took {met_mean}. The largest difference is {part}: {fix_missed} in the misses against {fix_met} in the outages that met the target; fix it first.",
             metric = d.metric,
@@ -179,6 +186,50 @@ pub fn drivers_sentence(d: &Drivers) -> String {
             )
         }
     }
+}
+
+/// Below this |PRCC| an input is not called a driver.
+const WEAK_PRCC: f64 = 0.1;
+
+/// Which inputs drive a metric, in a sentence: the three largest PRCCs.
+pub fn sensitivity_sentence(s: &Sensitivity) -> String {
+    let what = match s.metric.as_str() {
+        "rto_s" => "The RTO",
+        "rpo_s" => "The RPO",
+        "rto_missed" => "Missing the RTO target",
+        "rpo_missed" => "Missing the RPO target",
+        other => other,
+    };
+    let top: Vec<String> = s
+        .entries
+        .iter()
+        .filter_map(|e| e.measure.map(|m| (e, m)))
+        .take(3)
+        .map(|(e, m)| format!("{} ({m:+.2})", e.input))
+        .collect();
+    if top.is_empty() {
+        return format!(
+            "{what} over {}: no random input varies, nothing to rank",
+            s.over.phrase()
+        );
+    }
+    let largest = s
+        .entries
+        .iter()
+        .filter_map(|e| e.measure)
+        .fold(0.0_f64, |a, m| a.max(m.abs()));
+    if largest < WEAK_PRCC {
+        return format!(
+            "{what} over {} is not driven by any ranked input (largest |PRCC| {largest:.2}): its spread comes from quantities not ranked here, such as where the outage falls in the recovery-point schedule and per-point processing delays",
+            s.over.phrase()
+        );
+    }
+    format!(
+        "{what} over {} depends most on {} (partial rank correlation, {} replications)",
+        s.over.phrase(),
+        top.join(", then "),
+        thousands(s.count)
+    )
 }
 
 /// An aligned table of every metric and population, the outages, then one

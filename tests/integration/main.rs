@@ -10,6 +10,7 @@ mod invalid_input;
 mod recovery_physics;
 mod replication_physics;
 mod scenarios;
+mod sensitivity;
 mod support;
 mod trace_agreement;
 mod verdicts;
