@@ -69,5 +69,9 @@ pub enum Command {
         /// Print the narration only; write no charts.
         #[arg(long)]
         no_charts: bool,
+        /// List every churn change of the simulated history (by default those
+        /// more than 30 min before the outage are summarised in one line).
+        #[arg(long)]
+        full: bool,
     },
 }

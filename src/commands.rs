@@ -91,7 +91,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             seed,
             out,
             no_charts,
-        } => trace::trace_command(&scenario, replication, seed, out, no_charts),
+            full,
+        } => trace::trace_command(&scenario, replication, seed, out, no_charts, full),
     }
 }
 

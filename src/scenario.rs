@@ -17,6 +17,8 @@ use std::path::Path;
 pub use distribution::Distribution;
 pub use locate::KeyPath;
 
+use sha2::{Digest, Sha256};
+
 use crate::engine::{SimDuration, SimTime};
 
 /// Everything one simulation needs, with every invariant checked.
@@ -24,6 +26,8 @@ use crate::engine::{SimDuration, SimTime};
 pub struct Scenario {
     /// Where the scenario came from (a path, or a name given by the caller).
     pub source: String,
+    /// SHA-256 of the scenario text, hex: which file exactly produced a result.
+    pub sha256: String,
     pub name: String,
     pub description: String,
     pub simulation: Simulation,
@@ -575,7 +579,9 @@ impl Scenario {
                 });
             }
         };
-        validate::validate(raw, source, &locator)
+        let mut scenario = validate::validate(raw, source, &locator)?;
+        scenario.sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
+        Ok(scenario)
     }
 
     /// Total data on all protected disks, bytes.

@@ -14,6 +14,7 @@ pub fn trace_command(
     seed: Option<u64>,
     out: Option<PathBuf>,
     no_charts: bool,
+    full: bool,
 ) -> Result<(), CliError> {
     let s = Scenario::from_path(scenario)?;
     let seed = seed.unwrap_or(s.simulation.seed);
@@ -29,7 +30,7 @@ pub fn trace_command(
     }
     print!(
         "{}",
-        trace::render(&s, seed, &log.entries, &outcome, &metrics_for(&s))
+        trace::render(&s, seed, &log.entries, &outcome, &metrics_for(&s), full)
     );
     Ok(())
 }

@@ -165,7 +165,7 @@ impl Network {
         };
         self.forward[vm.link].set_input_rate(now, v, rate);
         self.watch_link(sh, Direction::Forward, vm.link);
-        sh.observer.note(now, Phase::Replicating, || {
+        sh.observer.detail(now, Phase::Replicating, || {
             format!("{}: churn now {}", vm.id, format_rate(rate))
         });
         if next < sh.t0 {

@@ -140,7 +140,7 @@ impl Failover {
                             choice.failover_processing
                         )
                     } else {
-                        format!("usable since {}", choice.usable_at)
+                        format!("usable since {}", choice.usable_at.relative_to(now))
                     },
                     format_bytes(choice.data_lost_bytes),
                     if choice.fell_back_to_start {

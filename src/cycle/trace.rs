@@ -46,6 +46,12 @@ pub trait Observer {
     fn enabled(&self) -> bool;
     fn record(&mut self, time: SimTime, phase: Phase, text: String);
 
+    /// A note of detail (a churn rate change): a trace summarises those long
+    /// before the outage unless asked for everything.
+    fn record_detail(&mut self, time: SimTime, phase: Phase, text: String) {
+        self.record(time, phase, text);
+    }
+
     /// Called after every event when `enabled()`, with the links' state: the
     /// hook for invariant checks (capacity, fair sharing) in tests.
     fn after_event(&mut self, _now: SimTime, _forward: &[FluidLink], _reverse: &[FluidLink]) {}
@@ -62,6 +68,13 @@ pub trait Observer {
     fn note(&mut self, time: SimTime, phase: Phase, text: impl FnOnce() -> String) {
         if self.enabled() {
             self.record(time, phase, text());
+        }
+    }
+
+    /// Records a detail note built by `text` only when someone listens.
+    fn detail(&mut self, time: SimTime, phase: Phase, text: impl FnOnce() -> String) {
+        if self.enabled() {
+            self.record_detail(time, phase, text());
         }
     }
 }
@@ -83,6 +96,8 @@ pub struct TraceEntry {
     pub time: SimTime,
     pub phase: Phase,
     pub text: String,
+    /// A detail (a churn rate change), summarised unless the trace is full.
+    pub detail: bool,
 }
 
 /// What a span of the cycle is, which decides its row style in the Gantt chart.
@@ -151,7 +166,20 @@ impl Observer for TraceLog {
         true
     }
     fn record(&mut self, time: SimTime, phase: Phase, text: String) {
-        self.entries.push(TraceEntry { time, phase, text });
+        self.entries.push(TraceEntry {
+            time,
+            phase,
+            text,
+            detail: false,
+        });
+    }
+    fn record_detail(&mut self, time: SimTime, phase: Phase, text: String) {
+        self.entries.push(TraceEntry {
+            time,
+            phase,
+            text,
+            detail: true,
+        });
     }
     fn span(&mut self, span: Span) {
         self.spans.push(span);

@@ -31,6 +31,31 @@ impl SimTime {
         self.0 as f64 / MS_PER_S
     }
 
+    /// This instant relative to `t0`, as every trace timestamp is written:
+    /// `t0+01:03:42.993`, `t0-1d 00:00:00.000` (always to the millisecond).
+    pub fn relative_to(self, t0: SimTime) -> String {
+        let (sign, d) = if self >= t0 {
+            ('+', self.since(t0))
+        } else {
+            ('-', t0.since(self))
+        };
+        let ms = d.as_millis();
+        let days = ms / 86_400_000;
+        let rest = ms % 86_400_000;
+        let clock = format!(
+            "{:02}:{:02}:{:02}.{:03}",
+            rest / 3_600_000,
+            rest % 3_600_000 / 60_000,
+            rest % 60_000 / 1000,
+            rest % 1000
+        );
+        if days > 0 {
+            format!("t0{sign}{days}d {clock}")
+        } else {
+            format!("t0{sign}{clock}")
+        }
+    }
+
     /// The span from `earlier` to `self`, zero if `earlier` is later (and at most
     /// [`SimDuration::MAX`]).
     pub fn since(self, earlier: SimTime) -> SimDuration {
@@ -133,7 +158,8 @@ impl fmt::Display for SimDuration {
             write!(f, "{days}d ")?;
         }
         write!(f, "{h:02}:{m:02}:{s:02}")?;
-        if milli > 0 {
+        // `{:#}` always shows the milliseconds (aligned columns in traces).
+        if milli > 0 || f.alternate() {
             write!(f, ".{milli:03}")?;
         }
         Ok(())
@@ -152,7 +178,11 @@ impl fmt::Display for SimTime {
         if week != 0 {
             write!(f, "w{week:+} ")?;
         }
-        let text = in_day.to_string();
+        let text = if f.alternate() {
+            format!("{in_day:#}")
+        } else {
+            in_day.to_string()
+        };
         write!(f, "{} {}", DAYS[day], text)
     }
 }
@@ -218,5 +248,22 @@ mod tests {
         // An RTO built from saturated delays is the maximum, not a small number.
         let rto = (SimTime::EPOCH + max + max).since(SimTime::EPOCH);
         assert_eq!(rto, max);
+    }
+
+    #[test]
+    fn trace_timestamps_have_one_format() {
+        let t0 = SimTime::from_millis(100_000_000);
+        assert_eq!(
+            SimTime::from_millis(100_000_000).relative_to(t0),
+            "t0+00:00:00.000"
+        );
+        assert_eq!(
+            SimTime::from_millis(100_000_000 + 3_822_993).relative_to(t0),
+            "t0+01:03:42.993"
+        );
+        assert_eq!(
+            SimTime::from_millis(100_000_000 - 86_400_000).relative_to(t0),
+            "t0-1d 00:00:00.000"
+        );
     }
 }

@@ -246,6 +246,14 @@ pub fn charts_for_run(
     // where they happened, the exposure over all outages.
     let stages = StageChart::new(&[
         (
+            "detection",
+            values(MetricId::RtoPart(0), Population::Declared)?,
+        ),
+        (
+            "decision",
+            values(MetricId::RtoPart(1), Population::Declared)?,
+        ),
+        (
             "stage 1 failover",
             values(MetricId::Stage1, Population::Declared)?,
         ),

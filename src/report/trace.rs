@@ -3,38 +3,64 @@
 use std::fmt::Write;
 
 use crate::cycle::{CycleOutcome, TraceEntry};
+use crate::engine::SimDuration;
 use crate::metrics::Metric;
 use crate::report::csv::{replication_row, replications_header};
 use crate::report::table::human;
 use crate::scenario::Scenario;
 use crate::scenario::units::{format_bytes, format_duration_short};
 
+/// Detail notes (churn changes) earlier than this before `t0` are summarised
+/// in one line unless the trace is full.
+const RECENT: SimDuration = SimDuration::from_secs(30 * 60);
+
 /// The log (time since `t0`, time of week, stage, what happened), then every
 /// metric both readable and as the exact `replications.csv` header and row.
+/// Unless `full`, churn changes more than 30 min before the outage are
+/// summarised in one line.
 pub fn render(
     scenario: &Scenario,
     seed: u64,
     entries: &[TraceEntry],
     outcome: &CycleOutcome,
     metrics: &[Metric],
+    full: bool,
 ) -> String {
     let mut out = String::new();
     let t0 = outcome.outage_start;
     let _ = writeln!(
         out,
-        "trace of replication {} of `{}` (seed {seed}); times are from t0 = {t0}, the outage",
+        "trace of replication {} of `{}` (seed {seed}); times are from t0 = {t0:#}, the outage",
         outcome.replication, scenario.name
     );
+    let recent = t0 - RECENT;
+    let hidden: Vec<&TraceEntry> = entries
+        .iter()
+        .filter(|e| !full && e.detail && e.time < recent)
+        .collect();
+    let mut summarised = hidden.is_empty();
     for e in entries {
-        let offset = if e.time >= t0 {
-            format!("+{}", e.time.since(t0))
-        } else {
-            format!("-{}", t0.since(e.time))
-        };
+        if !full && e.detail && e.time < recent {
+            continue;
+        }
+        if !summarised && e.time >= hidden[0].time {
+            let _ = writeln!(
+                out,
+                "{:>20}  {:<16}  [{}] ({} churn changes from {} to {} not shown; --full lists them)",
+                hidden[0].time.relative_to(t0),
+                "",
+                hidden[0].phase.label(),
+                hidden.len(),
+                hidden[0].time.relative_to(t0),
+                recent.relative_to(t0)
+            );
+            summarised = true;
+        }
         let _ = writeln!(
             out,
-            "{offset:>17}  {:<16}  [{}] {}",
-            e.time.to_string(),
+            "{:>20}  {:<16}  [{}] {}",
+            e.time.relative_to(t0),
+            format!("{:#}", e.time),
             e.phase.label(),
             e.text
         );

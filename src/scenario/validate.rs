@@ -123,6 +123,7 @@ pub(super) fn validate(
     let assembled = (|| {
         Some(Scenario {
             source: source.to_string(),
+            sha256: String::new(),
             name,
             description: description.unwrap_or_default(),
             simulation,

@@ -224,6 +224,18 @@ fn report_opens_in_a_real_browser() {
         dom.contains("rpo_s") && dom.contains("<svg"),
         "the table and charts are in the DOM"
     );
+    // The sections a review reads first, in order: outages and verdicts, what
+    // drives them, which inputs matter; and where the result came from.
+    let at = |id: &str| {
+        dom.find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("the DOM has #{id}"))
+    };
+    assert!(at("provenance") < at("outages"));
+    assert!(at("outages") < at("verdicts"));
+    assert!(at("verdicts") < at("drivers"));
+    assert!(at("drivers") < at("sensitivity"));
+    assert!(at("sensitivity") < at("summary"));
+    assert!(dom.contains("SHA-256"), "provenance names the scenario's hash");
     // What a reader sees: the page rendered, the verdicts green (met) and red (missed).
     let shot = dir.path().join("report.png");
     let o = headless(&[

@@ -52,3 +52,59 @@ fn trace_and_run_agree_on_every_metric() {
         }
     }
 }
+
+#[test]
+fn the_trace_starts_near_the_outage_and_every_timestamp_has_one_format() {
+    let args = [
+        "trace",
+        "scenarios/bandwidth-contention.toml",
+        "--replication",
+        "2",
+        "--no-charts",
+    ];
+    let short = crate::support::drsim(&args);
+    assert!(short.status.success());
+    let short = crate::support::stdout(&short);
+    let mut full_args = args.to_vec();
+    full_args.push("--full");
+    let full = crate::support::stdout(&crate::support::drsim(&full_args));
+    let log = |text: &str| -> Vec<String> {
+        text.lines()
+            .take_while(|l| !l.is_empty())
+            .skip(1)
+            .map(str::to_string)
+            .collect()
+    };
+    let (short_log, full_log) = (log(&short), log(&full));
+    let churn = |lines: &[String]| lines.iter().filter(|l| l.contains(": churn now")).count();
+    assert!(
+        churn(&full_log) > churn(&short_log) + 100,
+        "--full lists every change"
+    );
+    let summary = short_log
+        .iter()
+        .find(|l| l.contains("churn changes from"))
+        .expect("the summary line");
+    let hidden: usize = summary
+        .split('(')
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert_eq!(churn(&full_log), churn(&short_log) + hidden, "{summary}");
+    // Every line opens with t0+HH:MM:SS.mmm (or t0-, or days), then the clock.
+    for line in &short_log {
+        let stamp = line.split_whitespace().next().expect("a timestamp");
+        let clock = stamp.trim_start_matches("t0+").trim_start_matches("t0-");
+        assert!(
+            stamp.starts_with("t0+") || stamp.starts_with("t0-"),
+            "{line}"
+        );
+        let hms = clock.rsplit(' ').next().unwrap_or(clock);
+        let digits: Vec<&str> = hms.split([':', '.']).collect();
+        assert!(
+            digits.len() == 4 && digits[3].len() == 3 || stamp.ends_with('d'),
+            "{line}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{BAR, CDF, MARK, SIZE, TARGET, TimeUnit, short, text_style};
 use crate::report::table::thousands;
@@ -26,6 +27,9 @@ pub struct DistributionChart {
     /// `(label, x)` for p50, p95 and p99.
     pub percentiles: Vec<(&'static str, f64)>,
     pub target: Option<f64>,
+    /// Replications beyond the axis (counted in the last bin): how many, and the
+    /// largest value, in the chart's unit.
+    pub beyond: Option<(usize, f64)>,
 }
 
 const BINS: usize = 40;
@@ -44,11 +48,20 @@ impl DistributionChart {
         let mut sorted: Vec<f64> = values_s.iter().copied().filter(|v| v.is_finite()).collect();
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
-        let max_s = sorted
-            .last()
-            .copied()
-            .unwrap_or(0.0)
-            .max(target_s.unwrap_or(0.0));
+        // The axis ends at the data: at the 99.5th percentile (or the target),
+        // unless the maximum is close to it; the few beyond are noted.
+        let largest = sorted.last().copied().unwrap_or(0.0);
+        let p995 = if n == 0 {
+            0.0
+        } else {
+            quantile_sorted(&sorted, 0.995)
+        };
+        let bulk = p995.max(target_s.unwrap_or(0.0));
+        let max_s = if largest <= bulk * 1.3 {
+            largest.max(bulk)
+        } else {
+            bulk
+        };
         let unit = TimeUnit::for_span(max_s);
         let scale = unit.seconds();
         let x_max = if max_s > 0.0 {
@@ -56,6 +69,8 @@ impl DistributionChart {
         } else {
             1.0
         };
+        let beyond_count = sorted.iter().filter(|v| **v / scale > x_max).count();
+        let beyond = (beyond_count > 0).then_some((beyond_count, largest / scale));
         let bin_width = x_max / BINS as f64;
         let mut bins = vec![0.0; BINS];
         for v in &sorted {
@@ -103,6 +118,7 @@ impl DistributionChart {
             cdf,
             percentiles,
             target: target_s.map(|t| t / scale),
+            beyond,
         }
     }
 }
@@ -152,6 +168,14 @@ where
         )
     }))
     .map_err(|e| e.to_string())?;
+    // The target first, so percentile lines that fall on it stay visible.
+    if let Some(t) = c.target {
+        hist.draw_series(std::iter::once(PathElement::new(
+            vec![(t, 0.0), (t, y_top)],
+            TARGET.stroke_width(3),
+        )))
+        .map_err(|e| e.to_string())?;
+    }
     // Labels at staggered heights, so close percentiles do not overprint.
     for (i, (label, x)) in c.percentiles.iter().enumerate() {
         let height = y_top * (0.97 - 0.08 * i as f64);
@@ -164,21 +188,6 @@ where
             format!(" {label} {}", short(*x, c.unit)),
             (*x, height),
             text_style(13),
-        )))
-        .map_err(|e| e.to_string())?;
-    }
-    // The target is labelled on its line (no legend box that could hide bars),
-    // below the percentile labels.
-    if let Some(t) = c.target {
-        hist.draw_series(std::iter::once(PathElement::new(
-            vec![(t, 0.0), (t, y_top)],
-            TARGET.stroke_width(3),
-        )))
-        .map_err(|e| e.to_string())?;
-        hist.draw_series(std::iter::once(Text::new(
-            format!(" target {}", short(t, c.unit)),
-            (t, y_top * 0.70),
-            text_style(14).color(&TARGET),
         )))
         .map_err(|e| e.to_string())?;
     }
@@ -213,6 +222,28 @@ where
         cdf.draw_series(std::iter::once(PathElement::new(
             vec![(t, 0.0), (t, 1.0)],
             TARGET.stroke_width(3),
+        )))
+        .map_err(|e| e.to_string())?;
+        // Labelled low in the CDF panel, where the curve (high by then) is not.
+        // (The note on values beyond the axis sits at the right, below it.)
+        cdf.draw_series(std::iter::once(Text::new(
+            format!(" target {}", short(t, c.unit)),
+            (t, 0.12),
+            text_style(14).color(&TARGET),
+        )))
+        .map_err(|e| e.to_string())?;
+    }
+    if let Some((count, largest)) = c.beyond {
+        // Bottom right of the CDF panel, where the curve is near 100 %.
+        let style = text_style(13).pos(Pos::new(HPos::Right, VPos::Bottom));
+        cdf.draw_series(std::iter::once(Text::new(
+            format!(
+                "{} beyond the axis, up to {} ",
+                thousands(count),
+                short(largest, c.unit)
+            ),
+            (c.x_max, 0.04),
+            style,
         )))
         .map_err(|e| e.to_string())?;
     }

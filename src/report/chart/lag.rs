@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{MARK, TARGET, TimeUnit, text_style};
+use super::{MARK, TARGET, TimeUnit, short, text_style};
 use crate::cycle::{CycleOutcome, TraceLog, VmReplication};
 use crate::scenario::Scenario;
 
@@ -21,6 +21,8 @@ pub struct LagChart {
     /// The recovery points retained at the outage for the first series' VM (x
     /// positions), drawn as ticks on the time axis.
     pub points: Vec<f64>,
+    /// No VM lagged at any sample: the chart says so instead of drawing flat lines.
+    pub no_lag: bool,
 }
 
 /// One VM's lag curve in a [`LagChart`].
@@ -76,7 +78,12 @@ impl LagChart {
                     .collect()
             })
             .unwrap_or_default();
+        let no_lag = recorded
+            .vms
+            .iter()
+            .all(|r| r.lag.iter().all(|sample| sample.lag.as_millis() == 0));
         LagChart {
+            no_lag,
             points,
             title: format!(
                 "Replication {}: lag before the outage (lines) and recovery points used (triangles)",
@@ -188,6 +195,25 @@ where
                 )))
                 .map_err(|e| e.to_string())?;
         }
+    }
+    if c.no_lag {
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(
+                    "No VM lagged in the {} before the outage: every write reached Azure as it was made.",
+                    short(c.window, c.unit)
+                ),
+                (-c.window * 0.9, c.y_max * 0.55),
+                text_style(16),
+            )))
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "The RPO comes from the recovery-point schedule and processing (triangles: points used).",
+                (-c.window * 0.9, c.y_max * 0.45),
+                text_style(14),
+            )))
+            .map_err(|e| e.to_string())?;
     }
     chart
         .configure_series_labels()

@@ -87,14 +87,17 @@ impl StageChart {
             lowest = 0.1;
             highest = highest.max(1.0);
         }
-        // Whole decades around the data (with room above for the labels), so the
-        // log axis has readable ticks.
-        let y_min = 10f64.powf((lowest.max(1e-6)).log10().floor());
-        let y_max = 10f64.powf((highest * 2.0).max(y_min * 10.0).log10().ceil());
+        // The data's own range, with room above for the median labels: no empty
+        // decade at either end (the log axis labels the decades inside it).
+        let y_min = lowest.max(1e-6) / 1.5;
+        let y_max = (highest * 2.5).max(y_min * 10.0);
         StageChart {
-            title: "Stage durations (box: p25 to p75, line: median, whiskers: p5 to p95)"
+            title: "Stage durations, detection and decision (box: p25-p75, line: median, whiskers: p5-p95)"
                 .to_string(),
-            y_label: format!("duration ({}, log scale)", unit.name()),
+            y_label: format!(
+                "duration ({}, log scale); declared disasters, unprotected: all outages",
+                unit.name()
+            ),
             unit,
             y_min,
             y_max,
@@ -180,7 +183,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stage_boxes_cover_the_stages_that_happened_and_span_whole_decades() {
+    fn stage_boxes_cover_the_stages_that_happened_and_the_axis_spans_the_data() {
         let hours = |h: &[f64]| h.iter().map(|x| x * 3600.0).collect::<Vec<f64>>();
         let c = StageChart::new(&[
             ("stage 1", hours(&[0.5, 0.6, 0.7, 0.8, 0.9])),
@@ -191,6 +194,8 @@ mod tests {
         assert_eq!(c.unit, TimeUnit::Hours);
         assert_eq!(c.boxes[1].p50, 30.0);
         assert!((c.boxes[0].p5 - 0.52).abs() < 1e-9);
-        assert_eq!((c.y_min, c.y_max), (0.1, 100.0));
+        // From below the lowest whisker (0.52 h) to room above the highest (p95 48 h).
+        assert!((c.y_min - 0.52 / 1.5).abs() < 1e-9, "{}", c.y_min);
+        assert!((c.y_max - 48.0 * 2.5).abs() < 1e-9, "{}", c.y_max);
     }
 }
