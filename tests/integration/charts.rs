@@ -235,7 +235,10 @@ fn report_opens_in_a_real_browser() {
     assert!(at("verdicts") < at("drivers"));
     assert!(at("drivers") < at("sensitivity"));
     assert!(at("sensitivity") < at("summary"));
-    assert!(dom.contains("SHA-256"), "provenance names the scenario's hash");
+    assert!(
+        dom.contains("SHA-256"),
+        "provenance names the scenario's hash"
+    );
     // What a reader sees: the page rendered, the verdicts green (met) and red (missed).
     let shot = dir.path().join("report.png");
     let o = headless(&[
