@@ -234,7 +234,7 @@ impl Resync {
     pub fn on_reprotect_vm_done<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
-        net: &Network,
+        net: &mut Network,
         now: SimTime,
         direction: Direction,
         vm: usize,
@@ -259,7 +259,7 @@ impl Resync {
                     start,
                     now,
                 );
-                self.stage2_bytes = net.sent_total(Direction::Reverse);
+                self.stage2_bytes = net.sent_total(Direction::Reverse, now);
                 sh.observer.note(now, Phase::Reprotect, || {
                     "reprotect complete: Azure VMs protected to on-premises".to_string()
                 });
@@ -281,7 +281,7 @@ impl Resync {
                     start,
                     now,
                 );
-                self.stage4_bytes = net.sent_total(Direction::Forward);
+                self.stage4_bytes = net.sent_total(Direction::Forward, now);
                 sh.observer.note(now, Phase::ReprotectBack, || {
                     "reprotect complete: on-premises VMs protected to Azure; cycle closed"
                         .to_string()
@@ -363,7 +363,7 @@ impl Resync {
     pub fn on_failback_complete<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
-        net: &Network,
+        net: &mut Network,
         now: SimTime,
     ) {
         let s = sh.scenario;
@@ -376,7 +376,7 @@ impl Resync {
             start,
             now,
         );
-        self.stage3_bytes = net.sent_total(Direction::Reverse) - self.stage2_bytes;
+        self.stage3_bytes = net.sent_total(Direction::Reverse, now) - self.stage2_bytes;
         sh.observer.note(now, Phase::Failback, || {
             let site = match s.failback.location {
                 FailbackLocation::Original => &s.sites.primary,

@@ -99,6 +99,12 @@ impl FluidLink {
         self.flows[flow].weight
     }
 
+    /// Sets a flow's share of the link relative to the others (kept when the
+    /// flow is started afresh).
+    pub fn set_weight(&mut self, flow: usize, weight: f64) {
+        self.flows[flow].weight = weight;
+    }
+
     pub fn epoch(&self) -> u64 {
         self.epoch
     }

@@ -41,9 +41,16 @@ impl Network {
                 })
                 .collect()
         };
+        let mut forward = links(Direction::Forward);
+        let mut reverse = links(Direction::Reverse);
+        // A VM's weight shares its link in both directions (stages 2 and 3 too).
+        for (v, vm) in scenario.vms.iter().enumerate() {
+            forward[vm.link].set_weight(v, vm.weight);
+            reverse[vm.link].set_weight(v, vm.weight);
+        }
         Network {
-            forward: links(Direction::Forward),
-            reverse: links(Direction::Reverse),
+            forward,
+            reverse,
             churn: Vec::with_capacity(n),
             fault_active: vec![false; scenario.faults.len()],
             slowdowns: Vec::new(),
@@ -251,15 +258,19 @@ impl Network {
         }
     }
 
-    /// Bytes sent so far by every flow in one direction.
-    pub fn sent_total(&self, direction: Direction) -> f64 {
+    /// Bytes sent by every flow in one direction up to `now` (each link is
+    /// brought up to `now` first: what flowed since its last change counts).
+    pub fn sent_total(&mut self, direction: Direction, now: SimTime) -> f64 {
         let links = match direction {
-            Direction::Forward => &self.forward,
-            Direction::Reverse => &self.reverse,
+            Direction::Forward => &mut self.forward,
+            Direction::Reverse => &mut self.reverse,
         };
         links
-            .iter()
-            .map(|l| (0..l.flows()).map(|f| l.sent(f)).sum::<f64>())
+            .iter_mut()
+            .map(|l| {
+                l.advance(now);
+                (0..l.flows()).map(|f| l.sent(f)).sum::<f64>()
+            })
             .sum()
     }
 }

@@ -11,6 +11,7 @@ mod recovery_physics;
 mod replication_physics;
 mod scenarios;
 mod sensitivity;
+mod stage_bytes;
 mod support;
 mod trace_agreement;
 mod verdicts;

@@ -1,0 +1,102 @@
+//! Bytes moved by stages 2 to 4, against the fluid integrals by hand, and VM
+//! weights on the reverse link.
+
+use drsim::cycle::{TraceLog, run_cycle};
+
+use crate::fixed_arithmetic::FIXED;
+use crate::support::{outcomes, scenario};
+
+/// FIXED with every VM writing 1 MB/s and failing over to `latest` (nothing
+/// lost): the link (100 MB/s) keeps up, so every byte a VM writes while a
+/// stage's flow carries it is sent within the stage.
+fn writing() -> String {
+    FIXED.replace(
+        "churn = \"0 B/s\"",
+        "churn = \"1 MB/s\"\nrecovery_point = \"latest\"",
+    )
+}
+
+#[test]
+fn stage_bytes_are_the_bytes_written_while_each_stage_carried_them() {
+    let s = scenario(&writing());
+    for o in outcomes(&s, 4, 9) {
+        let secs = |d: Option<drsim::engine::SimDuration>| d.expect("happened").as_secs_f64();
+        // Stage 2 sends, per VM, everything it wrote in Azure from its boot
+        // (db1 at 39 min, web1 and web2 at 44 min) until stage 2 ends (6 h 30 min
+        // + stage 2): the delta, then its writes as they come.
+        let stage2_end = 6.5 * 3600.0 + secs(o.stage2);
+        let expected2 = 1e6
+            * [39.0, 44.0, 44.0]
+                .iter()
+                .map(|m| stage2_end - m * 60.0)
+                .sum::<f64>();
+        assert!(
+            (o.stage2_bytes - expected2).abs() < 1e3,
+            "stage 2: {} bytes, by hand {expected2}",
+            o.stage2_bytes
+        );
+        // Stage 3: from the end of stage 2 until each VM shuts down (1 d wait, 3 min
+        // shutdown), the final sync included.
+        let expected3 = 3.0 * 1e6 * (86_400.0 + 180.0);
+        assert!(
+            (o.stage3_bytes - expected3).abs() < 1e3,
+            "stage 3: {} bytes, by hand {expected3}",
+            o.stage3_bytes
+        );
+        // Stage 4: from each VM's boot on-premises (db1 at 1380 s after failback
+        // starts, the web VMs at 1680 s) until stage 4 ends (1680 s + 30 min + stage 4).
+        let stage4_end = 1680.0 + 1800.0 + secs(o.stage4);
+        let expected4 = 1e6
+            * [1380.0, 1680.0, 1680.0]
+                .iter()
+                .map(|up| stage4_end - up)
+                .sum::<f64>();
+        assert!(
+            (o.stage4_bytes - expected4).abs() < 1e3,
+            "stage 4: {} bytes, by hand {expected4}",
+            o.stage4_bytes
+        );
+    }
+}
+
+/// When VM `vm`'s delta finished transferring in a stage, from the trace.
+fn transfer_done(log: &TraceLog, vm: &str, phase: drsim::cycle::Phase) -> f64 {
+    log.entries
+        .iter()
+        .find(|e| e.phase == phase && e.text.starts_with(&format!("{vm}: delta transferred")))
+        .unwrap_or_else(|| panic!("{vm} transfers a delta in {phase:?}"))
+        .time
+        .as_secs_f64()
+}
+
+#[test]
+fn weights_share_the_reverse_link_as_they_share_the_forward_one() {
+    // Two identical web VMs with large deltas (10 MB/s of writes on a 100 MB/s
+    // link): weighted 3 to 1, web1 drains its delta first in stage 2 (reverse)
+    // as in stage 4 (forward); equal weights drain together.
+    let text = FIXED
+        .replace(
+            "churn = \"0 B/s\"",
+            "churn = \"10 MB/s\"\nrecovery_point = \"latest\"",
+        )
+        .replace("id = \"web1\"", "id = \"web1\"\nweight = 3");
+    let s = scenario(&text);
+    for k in 0..3 {
+        let mut log = TraceLog::default();
+        let o = run_cycle(&s, 4, k, &mut log);
+        assert!(o.closed);
+        for phase in [
+            drsim::cycle::Phase::Reprotect,
+            drsim::cycle::Phase::ReprotectBack,
+        ] {
+            let (w1, w2) = (
+                transfer_done(&log, "web1", phase),
+                transfer_done(&log, "web2", phase),
+            );
+            assert!(
+                w1 < w2 - 1.0,
+                "{phase:?}: web1 (weight 3) done at {w1}, web2 at {w2}"
+            );
+        }
+    }
+}
