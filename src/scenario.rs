@@ -353,6 +353,9 @@ pub struct Vm {
     pub extra_processing_time: Distribution,
     /// Price of running this VM in Azure per hour (the scenario's currency).
     pub azure_vm_hour: f64,
+    /// The part of the disk its writes keep landing on (bytes): the changed
+    /// blocks of a reprotect delta level off at it. The whole disk by default.
+    pub working_set_bytes: f64,
 }
 
 /// When in the simulated week the disaster strikes.
@@ -404,6 +407,45 @@ pub struct Reprotect {
     pub autoscale_overhead: Distribution,
     /// Chance that the disaster destroyed the primary's disks (full copy needed).
     pub primary_data_lost_probability: f64,
+    /// How a delta resync's size follows from the writes since the copies
+    /// diverged.
+    pub delta: DeltaModel,
+}
+
+/// The size of a reprotect delta: the blocks that differ between the copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeltaModel {
+    /// Writes land on a working set `W` of the disk, uniformly: after `w` bytes
+    /// written, `W (1 - exp(-w / W))` distinct bytes have changed (hot blocks
+    /// rewritten count once).
+    ChangedBlocks,
+    /// Every byte written is a changed byte (capped at the disk): the
+    /// pessimistic bound, drsim's behaviour before the changed-block model.
+    BytesWritten,
+}
+
+impl DeltaModel {
+    pub const NAMES: [&'static str; 2] = ["changed-blocks", "bytes-written"];
+
+    pub fn from_name(name: &str) -> Option<DeltaModel> {
+        match name {
+            "changed-blocks" => Some(DeltaModel::ChangedBlocks),
+            "bytes-written" => Some(DeltaModel::BytesWritten),
+            _ => None,
+        }
+    }
+
+    /// Changed bytes after `written` bytes on a disk of `disk` bytes whose
+    /// writes land on `working_set` bytes of it.
+    pub fn changed(self, written: f64, working_set: f64, disk: f64) -> f64 {
+        let written = written.max(0.0);
+        match self {
+            DeltaModel::ChangedBlocks if working_set > 0.0 => {
+                (working_set * -(-written / working_set).exp_m1()).min(disk)
+            }
+            _ => written.min(disk),
+        }
+    }
 }
 
 /// A weekly window in which failback may start: `day` 0 = Monday.
@@ -650,5 +692,25 @@ mod tests {
             m,
             "unknown key `bootime`; did you mean `boot_time`? (valid here: id, boot_time)"
         );
+    }
+
+    #[test]
+    fn changed_blocks_level_off_at_the_working_set() {
+        let (w, disk) = (10e9, 90e9);
+        let m = DeltaModel::ChangedBlocks;
+        // Closed form: W (1 - exp(-x / W)).
+        assert!((m.changed(10e9, w, disk) - 10e9 * (1.0 - (-1.0f64).exp())).abs() < 1.0);
+        // Little written: nearly every byte is a new block.
+        assert!((m.changed(1e6, w, disk) - 1e6).abs() < 100.0);
+        // Monotone in what was written, never above the working set or the disk.
+        let mut last = 0.0;
+        for i in 0..200 {
+            let c = m.changed(f64::from(i) * 1e9, w, disk);
+            assert!(c >= last && c <= w && c <= disk);
+            last = c;
+        }
+        // The pessimistic bound counts every byte written, up to the disk.
+        assert_eq!(DeltaModel::BytesWritten.changed(50e9, w, disk), 50e9);
+        assert_eq!(DeltaModel::BytesWritten.changed(500e9, w, disk), disk);
     }
 }

@@ -130,8 +130,9 @@ impl Resync {
         let bytes = if full_copy {
             s.vms[vm].disk_bytes
         } else {
-            // Blocks that differ: everything the running copy wrote since it started,
-            // plus (stage 2) the writes the primary kept that never reached Azure.
+            // Blocks that differ: what the running copy wrote since it started,
+            // plus (stage 2) the writes the primary kept that never reached
+            // Azure, as changed blocks (rewrites of hot blocks count once).
             let (running_since, diverged) = match direction {
                 Direction::Reverse => {
                     (failover.plan.up_at(vm), failover.points[vm].data_lost_bytes)
@@ -139,7 +140,10 @@ impl Resync {
                 Direction::Forward => (failback.up_at(vm), 0.0),
             };
             let written = churn * now.since(running_since.unwrap_or(now)).as_secs_f64();
-            (written + diverged).min(s.vms[vm].disk_bytes)
+            let v = &s.vms[vm];
+            s.reprotect
+                .delta
+                .changed(written + diverged, v.working_set_bytes, v.disk_bytes)
         };
         sh.observer.note(now, phase(direction), || {
             if full_copy {

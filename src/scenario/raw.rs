@@ -116,6 +116,7 @@ pub struct RawVm {
     pub high_churn: Option<bool>,
     pub extra_processing_time: Option<Value>,
     pub azure_vm_hour: Option<f64>,
+    pub working_set: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,6 +158,7 @@ pub struct RawReprotect {
     pub processing_fraction: Option<f64>,
     pub autoscale_overhead: Option<Value>,
     pub primary_data_lost_probability: Option<f64>,
+    pub delta: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -102,10 +102,13 @@ fn a_delta_is_transferred_at_the_link_rate_during_reprotect() {
     // keeps up, so nothing is lost). Stage 2: the delta is what the VM wrote in
     // Azure from boot (t0 + 39 min) to the end of its checksum; it drains at
     // 100 - 1 = 99 MB/s because the VM keeps writing.
-    let text = FIXED.replace(
-        "churn = \"0 B/s\"\nprepare_time = \"4m\"",
-        "churn = \"1 MB/s\"\nrecovery_point = \"latest\"\nprepare_time = \"4m\"",
-    );
+    // Deltas counted as every byte written (far below the disk here).
+    let text = FIXED
+        .replace(
+            "churn = \"0 B/s\"\nprepare_time = \"4m\"",
+            "churn = \"1 MB/s\"\nrecovery_point = \"latest\"\nprepare_time = \"4m\"",
+        )
+        .replace("[reprotect]\n", "[reprotect]\ndelta = \"bytes-written\"\n");
     let s = scenario(&text);
     for o in outcomes(&s, 5, 2) {
         assert_eq!(o.vms[0].data_lost_bytes, 0.0);

@@ -242,6 +242,8 @@ decision_delay = "10m"
 checksum_throughput = "45 MB/s"
 processing_fraction = 0.2
 autoscale_overhead = "25m"
+# ASR's example states the changed data (45 GB) directly: every byte written counts.
+delta = "bytes-written"
 "#;
     for o in outcomes(&scenario(text), 10, 3) {
         // The link was down for the 30 min before t0, so the newest write at the

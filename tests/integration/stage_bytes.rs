@@ -16,9 +16,14 @@ fn writing() -> String {
     )
 }
 
+/// `text` with deltas counted as every byte written (the pessimistic bound).
+fn bytes_written(text: &str) -> String {
+    text.replace("[reprotect]\n", "[reprotect]\ndelta = \"bytes-written\"\n")
+}
+
 #[test]
 fn stage_bytes_are_the_bytes_written_while_each_stage_carried_them() {
-    let s = scenario(&writing());
+    let s = scenario(&bytes_written(&writing()));
     for o in outcomes(&s, 4, 9) {
         let secs = |d: Option<drsim::engine::SimDuration>| d.expect("happened").as_secs_f64();
         // Stage 2 sends, per VM, everything it wrote in Azure from its boot
@@ -98,5 +103,54 @@ fn weights_share_the_reverse_link_as_they_share_the_forward_one() {
                 "{phase:?}: web1 (weight 3) done at {w1}, web2 at {w2}"
             );
         }
+    }
+}
+
+#[test]
+fn a_reprotect_delta_is_the_changed_blocks_of_a_working_set() {
+    // Each VM writes 1 MB/s onto a 10 GB working set. Stage 2 sends the changed
+    // blocks since its boot in Azure, W (1 - exp(-written / W)), then its writes.
+    let text = writing()
+        .replace(
+            "boot_time = \"20m\"",
+            "boot_time = \"20m\"\nworking_set = \"10 GB\"",
+        )
+        .replace(
+            "boot_time = \"5m\"",
+            "boot_time = \"5m\"\nworking_set = \"10 GB\"",
+        );
+    let s = scenario(&text);
+    let w: f64 = 10e9;
+    for o in outcomes(&s, 3, 5) {
+        let stage2_end = 6.5 * 3600.0 + o.stage2.expect("happened").as_secs_f64();
+        let expected: f64 = [(90e9, 39.0), (45e9, 44.0), (45e9, 44.0)]
+            .iter()
+            .map(|&(disk, up_min)| {
+                let checksum_done = 6.5 * 3600.0 + disk / 45e6;
+                let written = 1e6 * (checksum_done - up_min * 60.0);
+                w * (1.0 - (-written / w).exp()) + 1e6 * (stage2_end - checksum_done)
+            })
+            .sum();
+        assert!(
+            (o.stage2_bytes - expected).abs() < 1e3,
+            "stage 2 {} bytes, closed form {expected}",
+            o.stage2_bytes
+        );
+    }
+    // The pessimistic bound moves every byte written (less than the disk here).
+    let bound =
+        scenario(&text.replace("[reprotect]\n", "[reprotect]\ndelta = \"bytes-written\"\n"));
+    for o in outcomes(&bound, 3, 5) {
+        let stage2_end = 6.5 * 3600.0 + o.stage2.expect("happened").as_secs_f64();
+        let expected = 1e6
+            * [39.0, 44.0, 44.0]
+                .iter()
+                .map(|m| stage2_end - m * 60.0)
+                .sum::<f64>();
+        assert!(
+            (o.stage2_bytes - expected).abs() < 1e3,
+            "stage 2 {} bytes, every byte written {expected}",
+            o.stage2_bytes
+        );
     }
 }

@@ -305,6 +305,24 @@ fn check_vm(
             format!("a price must not be negative, got {azure_vm_hour}"),
         );
     }
+    let working_set = match &v.working_set {
+        None => disk_bytes,
+        Some(value) => match (c.fixed(&path.key("working_set"), value, Size), disk_bytes) {
+            (Some(w), Some(disk)) if w > 0.0 && w <= disk => Some(w),
+            (Some(w), Some(disk)) => {
+                c.error(
+                    path.key("working_set"),
+                    format!(
+                        "the working set is the part of the disk the VM keeps writing to: above 0 and at most the disk ({}), got {}",
+                        Size.format(disk),
+                        Size.format(w)
+                    ),
+                );
+                None
+            }
+            _ => None,
+        },
+    };
     let failback_boot_time = match &v.failback_boot_time {
         Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
         None => boot_time.clone(),
@@ -323,6 +341,7 @@ fn check_vm(
         failback_boot_time: failback_boot_time?,
         extra_processing_time: extra_processing_time?,
         azure_vm_hour,
+        working_set_bytes: working_set?,
     })
 }
 

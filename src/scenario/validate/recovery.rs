@@ -97,6 +97,7 @@ pub(super) fn check_reprotect(
         processing_fraction: None,
         autoscale_overhead: None,
         primary_data_lost_probability: None,
+        delta: None,
     };
     let r = raw.unwrap_or(&empty);
     let operator_delay = c.dist_or(
@@ -137,7 +138,14 @@ pub(super) fn check_reprotect(
         r.primary_data_lost_probability,
         0.0,
     );
+    let delta = match r.delta.as_deref() {
+        None => Some(DeltaModel::ChangedBlocks),
+        Some(name) => c
+            .one_of(&p.key("delta"), name, &DeltaModel::NAMES, "delta model")
+            .and_then(DeltaModel::from_name),
+    };
     Some(Reprotect {
+        delta: delta?,
         operator_delay: operator_delay?,
         checksum_throughput: checksum_throughput?,
         processing_fraction,
