@@ -142,7 +142,7 @@ fn size_factor(unit: &str) -> Option<f64> {
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let bad = || {
         format!(
-            "`{text}` is not a rate; write bits per second (bps, kbps, Mbps, Gbps) or bytes per second (B/s, KB/s, MB/s, GB/s, MiB/s ...), e.g. {}",
+            "`{text}` is not a rate; write bits per second (bps, kbps, Mbps, Gbps), bytes per second (B/s, KB/s, MB/s, GB/s, MiB/s ...) or per hour or day (GB/h, GB/day, TB/day, the Deployment Planner's unit), e.g. {}",
             QuantityKind::Rate.example()
         )
     };
@@ -157,9 +157,19 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     if let Some(factor) = bits_per_second {
         return Ok(value * factor / 8.0);
     }
-    let size_unit = unit.strip_suffix("/s").ok_or_else(bad)?;
+    // Bytes per second, per hour, or per day (churn as the Deployment Planner
+    // reports it: GB or TB a day).
+    let (size_unit, per_seconds) = if let Some(u) = unit.strip_suffix("/s") {
+        (u, 1.0)
+    } else if let Some(u) = unit.strip_suffix("/h") {
+        (u, 3600.0)
+    } else if let Some(u) = unit.strip_suffix("/day") {
+        (u, 86_400.0)
+    } else {
+        return Err(bad());
+    };
     let factor = size_factor(size_unit.trim()).ok_or_else(bad)?;
-    Ok(value * factor)
+    Ok(value * factor / per_seconds)
 }
 
 /// `5400.0` -> `"1h30m"`; sub-second values keep milliseconds.
@@ -413,5 +423,18 @@ mod tests {
         assert_eq!(format_share(0.99996), "99.996%");
         assert_eq!(format_share(1.0 / 100_000.0), "0.001%");
         assert_eq!(format_share(0.1234), "12.3%");
+    }
+
+    #[test]
+    fn churn_can_be_written_per_hour_or_per_day() {
+        let close = |text: &str, expected: f64| {
+            let got = parse_rate(text).expect("a rate");
+            assert!((got - expected).abs() < 1e-6 * expected, "{text}: {got}");
+        };
+        close("2.16 TB/day", 25e6);
+        close("500 GB/day", 500e9 / 86_400.0);
+        close("36 GB/h", 10e6);
+        close("1 GiB/day", 1_073_741_824.0 / 86_400.0);
+        assert!(parse_rate("5 GB/week").is_err());
     }
 }
