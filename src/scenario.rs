@@ -30,6 +30,8 @@ pub struct Scenario {
     pub sha256: String,
     pub name: String,
     pub description: String,
+    /// The ASR scenario modelled.
+    pub kind: AsrScenario,
     pub simulation: Simulation,
     pub sites: Sites,
     /// Replication links, each from the primary to the recovery site.
@@ -244,39 +246,84 @@ pub enum FaultStart {
     After(Distribution),
 }
 
-/// ASR's per-VM churn limits: 54 MB/s normally, 100 MB/s with High Churn.
-pub const VM_CHURN_LIMIT: f64 = 54e6;
-pub const VM_HIGH_CHURN_LIMIT: f64 = 100e6;
-
-/// Replica disk tiers and the largest average churn ASR supports per disk
-/// (concepts-azure-to-azure-high-churn-support: the figure for large I/O sizes).
+/// Which Azure Site Recovery scenario the file models: its limits, defaults
+/// and mechanics (docs/model.md, "Which ASR scenario").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiskTier {
-    /// Standard, P10 or P15: up to 10 MB/s.
-    Standard,
-    /// P20: up to 30 MB/s.
-    P20,
-    /// P30 and above: up to 50 MB/s.
-    P30,
+pub enum AsrScenario {
+    /// VMware VMs and physical servers to Azure (a configuration/process server
+    /// on-premises; failback through a process server in Azure and a master
+    /// target on-premises).
+    VmwarePhysical,
+    /// Hyper-V VMs to Azure (copy frequency 30 s, 5 min or 15 min).
+    HyperV,
 }
 
-impl DiskTier {
-    pub const NAMES: [&str; 3] = ["standard", "p20", "p30"];
+impl AsrScenario {
+    pub const NAMES: [&'static str; 2] = ["vmware-physical", "hyper-v"];
 
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub fn from_name(name: &str) -> Option<AsrScenario> {
         match name {
-            "standard" => Some(DiskTier::Standard),
-            "p20" => Some(DiskTier::P20),
-            "p30" => Some(DiskTier::P30),
+            "vmware-physical" => Some(AsrScenario::VmwarePhysical),
+            "hyper-v" => Some(AsrScenario::HyperV),
             _ => None,
         }
     }
 
-    pub fn churn_limit(self) -> f64 {
+    pub fn name(self) -> &'static str {
         match self {
-            DiskTier::Standard => 10e6,
-            DiskTier::P20 => 30e6,
-            DiskTier::P30 => 50e6,
+            AsrScenario::VmwarePhysical => "vmware-physical",
+            AsrScenario::HyperV => "hyper-v",
+        }
+    }
+}
+
+/// VMware/physical to Azure, per VM: the largest average churn ASR supports
+/// (vmware-physical-azure-support-matrix.md, "Churn limits").
+pub const VM_AVERAGE_CHURN_LIMIT: f64 = 25e6;
+/// VMware/physical to Azure: peak churn across all disks of a VM (same table).
+pub const VM_PEAK_CHURN_LIMIT: f64 = 54e6;
+/// VMware/physical to Azure: churn a process server handles per day (same table).
+pub const PROCESS_SERVER_DAILY_CHURN: f64 = 2e12;
+/// Hyper-V to Azure: the copy frequencies ASR offers.
+pub const HYPER_V_COPY_FREQUENCIES_S: [i64; 3] = [30, 300, 900];
+
+/// The replica disk a source disk replicates to, which with the average write
+/// size sets ASR's per-disk churn limit for VMware/physical machines
+/// (vmware-physical-azure-support-matrix.md, "Churn limits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskTier {
+    /// Standard storage: 2 MB/s (8 KB writes).
+    Standard,
+    /// Premium P10 or P15: 2, 4 or 8 MB/s for 8, 16, 32 KB or larger writes.
+    P10P15,
+    /// Premium P20 to P50: 5 or 20 MB/s for 8, 16 KB or larger writes.
+    P20Up,
+}
+
+impl DiskTier {
+    pub const NAMES: [&'static str; 7] = ["standard", "p10", "p15", "p20", "p30", "p40", "p50"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "standard" => Some(DiskTier::Standard),
+            "p10" | "p15" => Some(DiskTier::P10P15),
+            "p20" | "p30" | "p40" | "p50" => Some(DiskTier::P20Up),
+            _ => None,
+        }
+    }
+
+    /// The average churn per disk ASR supports for writes of `write_size`
+    /// bytes on average (the support matrix's rows; the Standard row lists 8 KB
+    /// writes only, so larger writes keep its 2 MB/s).
+    pub fn churn_limit(self, write_size: f64) -> f64 {
+        const KB: f64 = 1024.0;
+        match self {
+            DiskTier::Standard => 2e6,
+            DiskTier::P10P15 if write_size >= 32.0 * KB => 8e6,
+            DiskTier::P10P15 if write_size >= 16.0 * KB => 4e6,
+            DiskTier::P10P15 => 2e6,
+            DiskTier::P20Up if write_size >= 16.0 * KB => 20e6,
+            DiskTier::P20Up => 5e6,
         }
     }
 }
@@ -712,5 +759,18 @@ mod tests {
         // The pessimistic bound counts every byte written, up to the disk.
         assert_eq!(DeltaModel::BytesWritten.changed(50e9, w, disk), 50e9);
         assert_eq!(DeltaModel::BytesWritten.changed(500e9, w, disk), disk);
+    }
+
+    #[test]
+    fn per_disk_churn_limits_follow_the_vmware_support_matrix() {
+        let kb = 1024.0;
+        let tier = |name: &str| DiskTier::from_name(name).expect("a tier");
+        assert_eq!(tier("standard").churn_limit(8.0 * kb), 2e6);
+        assert_eq!(tier("p10").churn_limit(8.0 * kb), 2e6);
+        assert_eq!(tier("p15").churn_limit(16.0 * kb), 4e6);
+        assert_eq!(tier("p10").churn_limit(64.0 * kb), 8e6);
+        assert_eq!(tier("p20").churn_limit(8.0 * kb), 5e6);
+        assert_eq!(tier("p50").churn_limit(16.0 * kb), 20e6);
+        assert_eq!(DiskTier::from_name("p300"), None);
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::scenario::AsrScenario;
 use crate::scenario::Scenario;
 use crate::scenario::units::{format_bytes, format_duration_s};
 
@@ -17,6 +18,14 @@ pub fn describe(s: &Scenario) -> String {
             line(format!("  {}", l.trim()));
         }
     }
+    line(format!(
+        "ASR scenario: {} to Azure (`[scenario] kind = \"{}\"`: its limits and mechanics, docs/model.md)",
+        match s.kind {
+            AsrScenario::VmwarePhysical => "VMware VMs and physical servers",
+            AsrScenario::HyperV => "Hyper-V VMs",
+        },
+        s.kind.name()
+    ));
     line(format!(
         "sites: primary `{}` ({}) -> recovery `{}` ({}){}",
         s.sites.primary.id,

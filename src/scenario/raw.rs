@@ -35,6 +35,7 @@ pub struct RawScenario {
 pub struct RawMeta {
     pub name: Option<String>,
     pub description: Option<String>,
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +75,7 @@ pub struct RawReplication {
     pub recovery_point: Option<String>,
     pub keep_all_points_for: Option<Value>,
     pub pruned_point_interval: Option<Value>,
+    pub process_servers: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +119,7 @@ pub struct RawVm {
     pub extra_processing_time: Option<Value>,
     pub azure_vm_hour: Option<f64>,
     pub working_set: Option<Value>,
+    pub write_size: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -34,7 +34,7 @@ use policy::{check_policy, check_simulation};
 use recovery::{check_failback, check_recovery, check_reprotect};
 use sites::{check_links, check_sites};
 use targets::check_targets;
-use warnings::{warn_churn_limits, warn_overloaded_links};
+use warnings::{warn_churn_limits, warn_overloaded_links, warn_process_servers};
 
 pub(super) fn validate(
     raw: RawScenario,
@@ -53,6 +53,18 @@ pub(super) fn validate(
         Some(meta) => (meta.name.clone(), meta.description.clone()),
         None => (None, None),
     };
+    let kind = match raw.scenario.as_ref().and_then(|m| m.kind.as_deref()) {
+        None => AsrScenario::VmwarePhysical,
+        Some(name) => c
+            .one_of(
+                &root.key("scenario").key("kind"),
+                name,
+                &AsrScenario::NAMES,
+                "ASR scenario",
+            )
+            .and_then(AsrScenario::from_name)
+            .unwrap_or(AsrScenario::VmwarePhysical),
+    };
     let name = name.unwrap_or_else(|| {
         Path::new(source)
             .file_stem()
@@ -62,7 +74,7 @@ pub(super) fn validate(
     let simulation = check_simulation(&mut c, raw.simulation.as_ref());
     let sites = check_sites(&mut c, &raw.site);
     let links = check_links(&mut c, &raw.link, sites.as_ref());
-    let policy = check_policy(&mut c, raw.replication.as_ref());
+    let policy = check_policy(&mut c, raw.replication.as_ref(), kind);
     let recovery_key = |key: &str| root.key("recovery").key(key);
     let raw_recovery = raw.recovery.as_ref();
     let default_prepare = c.dist_or(
@@ -89,6 +101,7 @@ pub(super) fn validate(
         );
     }
     let vm_defaults = VmDefaults {
+        kind,
         prepare_time: default_prepare.as_ref(),
         recovery_point: policy
             .as_ref()
@@ -119,12 +132,26 @@ pub(super) fn validate(
     if let (Some(links), Some(vms)) = (&links, &vms) {
         warn_overloaded_links(&mut c, links, vms);
     }
+    let process_servers = raw
+        .replication
+        .as_ref()
+        .and_then(|r| r.process_servers)
+        .unwrap_or(1);
+    if process_servers < 1 {
+        c.error(
+            root.key("replication").key("process_servers"),
+            format!("must be at least 1, got {process_servers}"),
+        );
+    } else if let Some(vms) = &vms {
+        warn_process_servers(&mut c, kind, vms, process_servers);
+    }
 
     let assembled = (|| {
         Some(Scenario {
             source: source.to_string(),
             sha256: String::new(),
             name,
+            kind,
             description: description.unwrap_or_default(),
             simulation,
             sites: sites?,

@@ -76,3 +76,34 @@ fn bad_flags_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--replications"), "{}", stderr(&o));
 }
+
+/// Valid scenarios that ASR would not sustain: validate accepts them (exit 0)
+/// and warns, naming the file, line and key, in every fixture of
+/// tests/fixtures/warnings (headers as for the invalid ones).
+#[test]
+fn every_warning_fixture_is_accepted_with_its_own_located_warning() {
+    let files = toml_files(&repo().join("tests/fixtures/warnings"));
+    assert!(files.len() >= 3, "the fixture set is there");
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let file = path
+            .strip_prefix(repo())
+            .expect("inside repo")
+            .to_str()
+            .expect("utf-8")
+            .to_string();
+        let key = expectation(&text, "key").expect("every fixture names its key");
+        let line = expectation(&text, "line").expect("every fixture names its line");
+        let message = expectation(&text, "message").expect("every fixture names its message");
+        let o = drsim(&["validate", &file]);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        let out = crate::support::stdout(&o);
+        assert!(
+            out.lines().any(|l| l.starts_with("warning: ")
+                && l.contains(&format!("{file}:{line}:"))
+                && l.contains(&format!("`{key}`"))
+                && l.contains(&message)),
+            "{file}: expected a warning at line {line} for `{key}`: {message}\n{out}"
+        );
+    }
+}

@@ -344,9 +344,13 @@ fn validate_warns_about_churn_beyond_asr_limits() {
         stderr(&o)
     );
     let text = stdout(&o);
+    assert!(
+        text.contains("average churn 60 MB/s exceeds ASR's 25 MB/s per VM"),
+        "{text}"
+    );
     assert!(text.contains("exceeds ASR's 54 MB/s per VM"), "{text}");
     assert!(
-        text.contains("peak churn per disk 30 MB/s exceeds ASR's 10 MB/s"),
+        text.contains("average churn per disk 30 MB/s exceeds ASR's 2 MB/s"),
         "{text}"
     );
     assert!(
@@ -374,7 +378,7 @@ fn validate_warns_about_churn_beyond_asr_limits() {
     assert!(o.status.success(), "{}", stderr(&o));
     let warnings = stderr(&o);
     assert!(
-        warnings.contains("warning: ") && warnings.contains("exceeds ASR's 54 MB/s per VM"),
+        warnings.contains("warning: ") && warnings.contains("exceeds ASR's 25 MB/s per VM"),
         "run prints the validation warnings: {warnings}"
     );
     assert!(

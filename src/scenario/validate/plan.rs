@@ -70,6 +70,8 @@ impl Checker<'_> {
 /// Per-VM values set scenario-wide, which a [[vm]] may override; `None` where
 /// the scenario-wide value had an error (already recorded).
 pub(super) struct VmDefaults<'a> {
+    /// The ASR scenario, whose limits the VMs are checked against.
+    pub kind: AsrScenario,
     pub prepare_time: Option<&'a Distribution>,
     pub recovery_point: RecoveryPointChoice,
     pub extra_processing_time: Option<&'a Distribution>,
@@ -279,14 +281,37 @@ fn check_vm(
             .and_then(DiskTier::from_name),
         None => None,
     };
-    if let Some(churn) = &churn {
+    if v.high_churn == Some(true) {
+        c.error(
+            path.key("high_churn"),
+            format!(
+                "ASR's High Churn option exists only for Azure-to-Azure replication; this scenario models {} to Azure (`[scenario] kind`), whose churn limits are 25 MB/s average and 54 MB/s peak per VM: remove `high_churn`",
+                defaults.kind.name()
+            ),
+        );
+    }
+    let write_size = match &v.write_size {
+        None => Some(8.0 * 1024.0),
+        Some(value) => c.fixed(&path.key("write_size"), value, Size).filter(|w| {
+            let ok = *w > 0.0;
+            if !ok {
+                c.error(
+                    path.key("write_size"),
+                    "an average write size must be above zero",
+                );
+            }
+            ok
+        }),
+    };
+    if let (Some(churn), Some(write_size)) = (&churn, write_size) {
         warn_churn_limits(
             c,
             path,
+            defaults.kind,
             churn,
-            v.high_churn.unwrap_or(false),
             disk_tier,
             disk_count.max(1),
+            write_size,
         );
     }
     let boot_time = c.dist(&path.key("boot_time"), &v.boot_time, Duration);

@@ -34,6 +34,7 @@ pub(super) fn check_simulation(c: &mut Checker<'_>, raw: Option<&RawSimulation>)
 pub(super) fn check_policy(
     c: &mut Checker<'_>,
     raw: Option<&RawReplication>,
+    kind: AsrScenario,
 ) -> Option<ReplicationPolicy> {
     let p = KeyPath::root().key("replication");
     let empty = RawReplication {
@@ -46,6 +47,7 @@ pub(super) fn check_policy(
         recovery_point: None,
         keep_all_points_for: None,
         pruned_point_interval: None,
+        process_servers: None,
     };
     let r = raw.unwrap_or(&empty);
     let crash = c.fixed_duration_or(
@@ -53,6 +55,7 @@ pub(super) fn check_policy(
         r.crash_consistent_interval.as_ref(),
         300,
     )?;
+    check_copy_frequency(c, &p.key("crash_consistent_interval"), kind, crash);
     let app = c.fixed_duration_or(
         &p.key("app_consistent_interval"),
         r.app_consistent_interval.as_ref(),
@@ -130,4 +133,39 @@ pub(super) fn check_policy(
         keep_all_points_for: keep_all,
         pruned_point_interval: pruned_interval,
     })
+}
+
+/// The crash-consistent interval each ASR scenario offers: Hyper-V's copy
+/// frequency is 30 s, 5 min or 15 min (an error otherwise); VMware/physical
+/// machines get a point every 5 min, not configurable (a warning: other values
+/// remain useful for teaching and closed-form checks).
+fn check_copy_frequency(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    kind: AsrScenario,
+    interval: SimDuration,
+) {
+    let seconds = interval.as_millis() / 1000;
+    match kind {
+        AsrScenario::HyperV => {
+            if interval.as_millis() % 1000 != 0 || !HYPER_V_COPY_FREQUENCIES_S.contains(&seconds) {
+                c.error(
+                    path.clone(),
+                    format!(
+                        "Hyper-V replication copies every 30 s, 5 min or 15 min (`\"30s\"`, `\"5m\"`, `\"15m\"`), not {interval}"
+                    ),
+                );
+            }
+        }
+        AsrScenario::VmwarePhysical => {
+            if interval != SimDuration::from_secs(300) {
+                c.warn(
+                    path.clone(),
+                    format!(
+                        "ASR takes a crash-consistent point every 5 min for VMware/physical machines and does not let it be changed; {interval} is not what ASR would do"
+                    ),
+                );
+            }
+        }
+    }
 }

@@ -3,45 +3,85 @@
 
 use super::*;
 
-/// ASR's churn limits: per VM (54 MB/s, or 100 MB/s with High Churn) and, when
-/// the replica disk tier is given, per disk (the VM's churn spread over its disks).
+/// ASR's churn limits for the VMware/physical scenario
+/// (vmware-physical-azure-support-matrix.md, "Churn limits"): per VM 25 MB/s on
+/// average and 54 MB/s at peak across its disks, and, when the replica disk
+/// tier is given, per disk by tier and average write size (the VM's churn
+/// spread evenly over its disks). Hyper-V has no such table: no check.
 pub(super) fn warn_churn_limits(
     c: &mut Checker<'_>,
     path: &KeyPath,
+    kind: AsrScenario,
     churn: &Churn,
-    high_churn: bool,
     tier: Option<DiskTier>,
     disks: i64,
+    write_size: f64,
 ) {
-    let peak = churn.peak_rate();
-    let vm_limit = if high_churn {
-        VM_HIGH_CHURN_LIMIT
-    } else {
-        VM_CHURN_LIMIT
-    };
-    if peak > vm_limit {
+    if kind != AsrScenario::VmwarePhysical {
+        return;
+    }
+    let mean = churn.mean_rate();
+    if mean > VM_AVERAGE_CHURN_LIMIT {
         c.warn(
             path.key("churn"),
             format!(
-                "peak churn {} (99th percentile) exceeds ASR's {} per VM{}: replication would fall behind",
+                "average churn {} exceeds ASR's {} per VM for VMware/physical machines: replication would fall behind",
+                units::format_byte_rate(mean),
+                units::format_byte_rate(VM_AVERAGE_CHURN_LIMIT)
+            ),
+        );
+    }
+    let peak = churn.peak_rate();
+    if peak > VM_PEAK_CHURN_LIMIT {
+        c.warn(
+            path.key("churn"),
+            format!(
+                "peak churn {} (99th percentile) exceeds ASR's {} per VM across its disks: replication would fall behind",
                 units::format_byte_rate(peak),
-                units::format_byte_rate(vm_limit),
-                if high_churn { "" } else { " (100 MB/s with `high_churn = true`)" }
+                units::format_byte_rate(VM_PEAK_CHURN_LIMIT)
             ),
         );
     }
     if let Some(tier) = tier {
-        let per_disk = peak / disks as f64;
-        if per_disk > tier.churn_limit() {
+        let per_disk = mean / disks as f64;
+        let limit = tier.churn_limit(write_size);
+        if per_disk > limit {
             c.warn(
                 path.key("churn"),
                 format!(
-                    "peak churn per disk {} exceeds ASR's {} for this disk tier",
+                    "average churn per disk {} exceeds ASR's {} for this replica disk tier and {} writes",
                     units::format_byte_rate(per_disk),
-                    units::format_byte_rate(tier.churn_limit())
+                    units::format_byte_rate(limit),
+                    write_size_text(write_size)
                 ),
             );
         }
+    }
+}
+
+/// VMware/physical: a process server handles about 2 TB of churn a day
+/// (vmware-physical-azure-support-matrix.md, "Churn limits").
+pub(super) fn warn_process_servers(
+    c: &mut Checker<'_>,
+    kind: AsrScenario,
+    vms: &[Vm],
+    process_servers: i64,
+) {
+    if kind != AsrScenario::VmwarePhysical {
+        return;
+    }
+    let daily: f64 = vms.iter().map(|vm| vm.churn.mean_rate()).sum::<f64>() * 86_400.0;
+    let capacity = PROCESS_SERVER_DAILY_CHURN * process_servers as f64;
+    if daily > capacity {
+        c.warn(
+            KeyPath::root().key("replication").key("process_servers"),
+            format!(
+                "the VMs write {} a day on average, more than the {} that {} process server(s) handle (about 2 TB a day each): add process servers (`process_servers`) or expect replication to fall behind",
+                Size.format(daily),
+                Size.format(capacity),
+                process_servers
+            ),
+        );
     }
 }
 
@@ -66,5 +106,15 @@ pub(super) fn warn_overloaded_links(c: &mut Checker<'_>, links: &[Link], vms: &[
                 ),
             );
         }
+    }
+}
+
+/// An average write size as the support matrix writes it: `8 KB` (its KB are
+/// 1024 bytes).
+fn write_size_text(bytes: f64) -> String {
+    if bytes % 1024.0 == 0.0 && bytes < 1024.0 * 1024.0 {
+        format!("{} KB", bytes / 1024.0)
+    } else {
+        Size.format(bytes)
     }
 }
