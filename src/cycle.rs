@@ -177,6 +177,12 @@ pub fn run_cycle<O: Observer>(
     run.network.start_history(&mut run.sh, history_start);
     run.sh.queue.schedule(t0, Event::Outage);
     run.run_events();
+    if run.sh.at.stage4_end.is_none() {
+        // Cut at the horizon: what the stage in progress had moved by then.
+        let at = run.sh.at;
+        run.resync
+            .record_unfinished(&mut run.network, &at, t0 + HORIZON);
+    }
     outcome::assemble(&run.sh, &run.failover, &run.resync, &run.failback)
 }
 

@@ -51,6 +51,7 @@ pub enum MetricId {
     OutageDuration,
     PrimaryDataLost,
     Closed,
+    StagesCompleted,
     Declared,
     StepRetries,
     AllocationRetries,
@@ -125,6 +126,7 @@ impl Metric {
             MetricId::OutageDuration => s(o.outage_duration),
             MetricId::PrimaryDataLost => flag(o.primary_data_lost),
             MetricId::Closed => flag(o.closed),
+            MetricId::StagesCompleted => o.stages_completed.map(f64::from),
             MetricId::Declared => flag(o.declared),
             MetricId::StepRetries => Some(f64::from(o.step_retries)),
             MetricId::AllocationRetries => Some(f64::from(o.allocation_retries)),
@@ -159,6 +161,7 @@ impl Metric {
             | MetricId::Stage3Downtime
             | MetricId::Stage4
             | MetricId::ConsistencyGroupRpo(_)
+            | MetricId::StagesCompleted
             | MetricId::GroupRto(_) => &[Declared],
             MetricId::RpoMet(_, Declared) | MetricId::RtoMet(_, Declared) => &[Declared],
             _ => &[All],
@@ -284,6 +287,12 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Flag,
             "1 when the cycle closed within the one-year horizon",
             Closed,
+        ),
+        Metric::new(
+            "stages_completed",
+            Count,
+            "stages (1 to 4) completed within the one-year horizon: 4 when the cycle closed",
+            StagesCompleted,
         ),
     ];
     list.extend([

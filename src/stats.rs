@@ -140,6 +140,8 @@ pub struct Outages {
     /// Ridden-out outages longer than the RTO target (when there is one): misses
     /// caused by the decision rule, not by the plan.
     pub ridden_out_over_rto_target: Option<usize>,
+    /// Cycles that did not close within the one-year horizon.
+    pub not_closed: usize,
 }
 
 impl Outages {
@@ -310,12 +312,18 @@ impl Collector {
                     .count(),
             )
         });
+        let not_closed = self
+            .metrics
+            .iter()
+            .position(|m| m.id() == MetricId::Closed)
+            .map_or(0, |c| self.columns[c].iter().filter(|v| **v == 0.0).count());
         RunSummary {
             rows,
             outages: Outages {
                 total: self.len(),
                 declared,
                 ridden_out_over_rto_target,
+                not_closed,
             },
         }
     }

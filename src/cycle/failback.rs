@@ -363,6 +363,23 @@ impl Resync {
         failback.ready(sh, vm, now)
     }
 
+    /// The cycle was cut at `horizon`: the stage in progress reports the bytes
+    /// it moved until then (its flows brought up to the horizon).
+    pub fn record_unfinished(
+        &mut self,
+        net: &mut Network,
+        at: &super::Milestones,
+        horizon: SimTime,
+    ) {
+        if at.stage2_start.is_some() && at.stage2_end.is_none() {
+            self.stage2_bytes = net.sent_total(Direction::Reverse, horizon);
+        } else if at.stage2_end.is_some() && at.stage3_end.is_none() {
+            self.stage3_bytes = net.sent_total(Direction::Reverse, horizon) - self.stage2_bytes;
+        } else if at.stage4_start.is_some() && at.stage4_end.is_none() {
+            self.stage4_bytes = net.sent_active(Direction::Forward, horizon);
+        }
+    }
+
     /// The failback plan's last group is done: stage 3 ends, stage 4 follows.
     pub fn on_failback_complete<O: Observer>(
         &mut self,

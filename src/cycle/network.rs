@@ -258,6 +258,25 @@ impl Network {
         }
     }
 
+    /// Bytes sent up to `now` by the flows of one direction that are running
+    /// (flows not restarted yet still count their history's bytes).
+    pub fn sent_active(&mut self, direction: Direction, now: SimTime) -> f64 {
+        let links = match direction {
+            Direction::Forward => &mut self.forward,
+            Direction::Reverse => &mut self.reverse,
+        };
+        links
+            .iter_mut()
+            .map(|l| {
+                l.advance(now);
+                (0..l.flows())
+                    .filter(|&f| l.is_active(f))
+                    .map(|f| l.sent(f))
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+
     /// Bytes sent by every flow in one direction up to `now` (each link is
     /// brought up to `now` first: what flowed since its last change counts).
     pub fn sent_total(&mut self, direction: Direction, now: SimTime) -> f64 {

@@ -74,6 +74,8 @@ pub struct CycleOutcome {
     /// Whether the cycle closed within the simulation horizon; when not, the
     /// stages that never finished have no duration.
     pub closed: bool,
+    /// Stages (1 to 4) completed within the horizon; `None` for a ride-out.
+    pub stages_completed: Option<u8>,
     /// Failed attempts of plan steps (both plan runs), retried.
     pub step_retries: u32,
     /// VM creations in the recovery site that failed for capacity, retried.
@@ -238,6 +240,12 @@ pub(super) fn assemble<O: Observer>(
             .collect(),
         primary_data_lost: declared && sh.draws.timeline.primary_data_lost,
         closed: at.stage4_end.is_some(),
+        stages_completed: declared.then(|| {
+            [at.stage1_end, at.stage2_end, at.stage3_end, at.stage4_end]
+                .iter()
+                .filter(|t| t.is_some())
+                .count() as u8
+        }),
         step_retries: failover.plan.step_retries + failback.step_retries,
         allocation_retries: failover.plan.allocation_retries,
         vm_failover_retries: failover.plan.vm_retries,

@@ -38,14 +38,22 @@ pub fn thousands(n: usize) -> String {
 /// (95.1%), 490 ridden out (4.9%)".
 pub fn outages_sentence(o: &Outages) -> String {
     let share = |k: usize| format_share(k as f64 / o.total.max(1) as f64);
-    format!(
+    let mut text = format!(
         "{} outages: {} declared disasters ({}), {} ridden out without failover ({})",
         thousands(o.total),
         thousands(o.declared),
         share(o.declared),
         thousands(o.ridden_out()),
         share(o.ridden_out())
-    )
+    );
+    if o.not_closed > 0 {
+        text.push_str(&format!(
+            "; {} cycles ({}) did not close within one year (a resync that never caught up: see stages_completed and the stage bytes)",
+            thousands(o.not_closed),
+            share(o.not_closed)
+        ));
+    }
+    text
 }
 
 /// The verdict word, as printed (and coloured on a terminal).

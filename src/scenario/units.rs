@@ -277,6 +277,15 @@ pub fn format_share(share: f64) -> String {
     if !share.is_finite() {
         return "n/a".to_string();
     }
+    // Within float noise of all or nothing (an interval bound computed as
+    // 0.9999999999): that is all or nothing.
+    let share = if (share - 1.0).abs() < 1e-9 {
+        1.0
+    } else if share.abs() < 1e-9 {
+        0.0
+    } else {
+        share
+    };
     let percent = share * 100.0;
     for decimals in 1..=6 {
         let text = format!("{percent:.decimals$}");

@@ -417,3 +417,32 @@ fn the_readme_shows_what_the_main_command_prints() {
         assert_eq!(*readme_line, line, "the README's sample output is stale");
     }
 }
+
+#[test]
+fn every_shipped_scenario_closes_every_cycle_with_plausible_stages() {
+    use drsim::engine::SimDuration;
+    let sixty_days = SimDuration::from_secs(60 * 86_400);
+    for path in toml_files(&repo().join("scenarios")) {
+        let s = Scenario::from_path(&path).expect("valid");
+        for o in crate::support::outcomes(&s, 1000, 13) {
+            let k = o.replication;
+            assert!(
+                o.closed,
+                "{}: replication {k} did not close",
+                path.display()
+            );
+            for (stage, d) in [
+                ("stage 1", o.stage1),
+                ("stage 2", o.stage2),
+                ("stage 3", o.stage3_downtime),
+                ("stage 4", o.stage4),
+            ] {
+                assert!(
+                    d.is_none_or(|d| d <= sixty_days),
+                    "{}: replication {k}: {stage} took {d:?}",
+                    path.display()
+                );
+            }
+        }
+    }
+}

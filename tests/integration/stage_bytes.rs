@@ -154,3 +154,34 @@ fn a_reprotect_delta_is_the_changed_blocks_of_a_working_set() {
         );
     }
 }
+
+#[test]
+fn a_cycle_cut_at_the_horizon_reports_what_it_moved() {
+    // Writes of 2 MB/s cannot replicate back over 1 MB/s: stage 2 never ends.
+    // Its flow is busy from the end of the checksum (site back at 2 h, 100 GB
+    // at 45 MB/s) to the one-year horizon, so it moved 1 MB/s over that time.
+    let text = crate::support::one_vm("", "2 MB/s", "1 Gbps").replace(
+        "bandwidth = \"1 Gbps\"",
+        "bandwidth = \"1 Gbps\"\nreverse_bandwidth = \"8 Mbps\"",
+    );
+    let s = scenario(&text);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.key == "link[0].reverse_bandwidth" && w.message.contains("cannot keep up")),
+        "validate warns: {:?}",
+        s.warnings
+    );
+    for o in outcomes(&s, 3, 1) {
+        assert!(!o.closed);
+        assert_eq!(o.stages_completed, Some(1));
+        assert_eq!((o.stage2, o.cycle), (None, None));
+        let busy = 365.0 * 86_400.0 - 7200.0 - 100e9 / 45e6;
+        assert!(
+            (o.stage2_bytes - 1e6 * busy).abs() < 1e4,
+            "stage 2 moved {} bytes, expected {}",
+            o.stage2_bytes,
+            1e6 * busy
+        );
+    }
+}

@@ -106,6 +106,20 @@ pub(super) fn warn_overloaded_links(c: &mut Checker<'_>, links: &[Link], vms: &[
                 ),
             );
         }
+        // After the failover the same VMs write in Azure and replicate back:
+        // a reverse link slower than their churn never finishes a reprotect.
+        let reverse = link.reverse_bandwidth.mean();
+        if churn >= reverse {
+            c.warn(
+                KeyPath::root().key("link").index(i).key("reverse_bandwidth"),
+                format!(
+                    "link `{}` carries back (Azure to on-premises) a mean churn of {} on a mean reverse bandwidth of {}: the reprotect and failback of stages 2 and 3 cannot keep up on average, and cycles may never close",
+                    link.id,
+                    Rate.format(churn),
+                    Rate.format(reverse)
+                ),
+            );
+        }
     }
 }
 
