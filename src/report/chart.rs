@@ -122,6 +122,28 @@ pub(super) const CDF: RGBColor = RGBColor(30, 30, 30);
 pub(super) const TARGET: RGBColor = RGBColor(200, 30, 30);
 pub(super) const MARK: RGBColor = RGBColor(110, 110, 110);
 
+/// The label of the horizontal bar whose centre is at `y` on an axis of
+/// `labels.len()` rows drawn from the top (row `i`'s centre is at `n - i -
+/// 0.5`); empty between rows. Used by every bar chart with labelled rows.
+pub(super) fn row_label(labels: &[String], y: f64) -> String {
+    let row = labels.len().max(1) as f64 - y - 0.5;
+    let i = row.round();
+    if (row - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+        labels[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
+/// A tick value with the decimals an axis reaching `max` needs.
+pub(super) fn tick(value: f64, max: f64) -> String {
+    if max >= 10.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 /// A value in `unit`, as a person reads it: `12m30s`, `3h05m`.
 pub(super) fn short(value: f64, unit: TimeUnit) -> String {
     crate::scenario::units::format_duration_short(value * unit.seconds())

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{BAR, CDF, MARK, SIZE, TARGET, TimeUnit, short, text_style};
+use super::{BAR, CDF, MARK, SIZE, TARGET, TimeUnit, short, text_style, tick};
 use crate::report::table::thousands;
 use crate::scenario::Population;
 use crate::scenario::units::format_share;
@@ -143,13 +143,7 @@ where
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..c.x_max, 0.0..y_top)
         .map_err(|e| e.to_string())?;
-    let x_ticks = |x: &f64| {
-        if c.x_max >= 10.0 {
-            format!("{x:.0}")
-        } else {
-            format!("{x:.1}")
-        }
-    };
+    let x_ticks = |x: &f64| tick(*x, c.x_max);
     hist.configure_mesh()
         .x_label_formatter(&x_ticks)
         .x_desc(c.x_label.as_str())

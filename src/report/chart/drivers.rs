@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{TARGET, TimeUnit, short, text_style};
+use super::{TARGET, TimeUnit, row_label, short, text_style, tick};
 use crate::analysis::drivers::Drivers;
 use crate::report::table::thousands;
 
@@ -112,23 +112,9 @@ where
     chart
         .configure_mesh()
         .y_labels(n * 2 + 1)
-        .y_label_formatter(&|y| {
-            let row = n as f64 - y - 0.5;
-            let i = row.round();
-            if (row - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| row_label(&labels, *y))
         .disable_y_mesh()
-        .x_label_formatter(&|x| {
-            if c.x_max >= 10.0 {
-                format!("{x:.0}")
-            } else {
-                format!("{x:.1}")
-            }
-        })
+        .x_label_formatter(&|x| tick(*x, c.x_max))
         .x_desc(format!("mean ({})", c.unit.name()))
         .light_line_style(WHITE)
         .label_style(text_style(13))

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{MARK, TARGET, TimeUnit, short, text_style};
+use super::{MARK, TARGET, TimeUnit, short, text_style, tick};
 use crate::cycle::{CycleOutcome, TraceLog, VmReplication};
 use crate::scenario::Scenario;
 
@@ -126,22 +126,10 @@ where
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
-        .x_label_formatter(&|x| {
-            if c.window >= 10.0 {
-                format!("{x:.0}")
-            } else {
-                format!("{x:.1}")
-            }
-        })
+        .x_label_formatter(&|x| tick(*x, c.window))
         .x_desc(format!("time before the outage ({})", c.unit.name()))
         .y_desc(format!("replication lag ({})", c.unit.name()))
-        .y_label_formatter(&|y| {
-            if c.y_max >= 10.0 {
-                format!("{y:.0}")
-            } else {
-                format!("{y:.1}")
-            }
-        })
+        .y_label_formatter(&|y| tick(*y, c.y_max))
         .label_style(text_style(14))
         .axis_desc_style(text_style(15))
         .light_line_style(WHITE)

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BAR, TARGET, text_style};
+use super::{BAR, TARGET, row_label, text_style};
 use crate::analysis::sensitivity::Sensitivity;
 
 /// At most this many inputs are drawn (the rest are in sensitivity.csv).
@@ -63,15 +63,7 @@ where
     chart
         .configure_mesh()
         .y_labels(n * 2 + 1)
-        .y_label_formatter(&|y| {
-            let row = n as f64 - y - 0.5;
-            let i = row.round();
-            if (row - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| row_label(&labels, *y))
         .disable_y_mesh()
         .light_line_style(WHITE)
         .x_desc("partial rank correlation coefficient (PRCC): + the metric grows with the input")

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{SIZE, TimeUnit, text_style};
+use super::{SIZE, TimeUnit, row_label, text_style, tick};
 use crate::cycle::{CycleOutcome, Phase, Span, SpanKind, TraceLog};
 use crate::engine::SimTime;
 
@@ -156,24 +156,9 @@ where
     chart
         .configure_mesh()
         .y_labels(n * 2 + 1)
-        .y_label_formatter(&|y| {
-            // Row i is drawn from the top: its centre is at n - i - 0.5.
-            let row = n as f64 - y - 0.5;
-            let i = row.round();
-            if (row - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| row_label(&labels, *y))
         .disable_y_mesh()
-        .x_label_formatter(&|x| {
-            if end >= 10.0 {
-                format!("{x:.0}")
-            } else {
-                format!("{x:.1}")
-            }
-        })
+        .x_label_formatter(&|x| tick(*x, end))
         .x_desc(format!("time since the outage ({})", unit.name()))
         .label_style(text_style(13))
         .axis_desc_style(text_style(14))
