@@ -457,6 +457,9 @@ pub struct Reprotect {
     /// How a delta resync's size follows from the writes since the copies
     /// diverged.
     pub delta: DeltaModel,
+    /// After the failover, each VM's agent registers back (VMware/physical: up
+    /// to 15 min) before it can be reprotected; drawn per VM.
+    pub agent_registration: Distribution,
 }
 
 /// The size of a reprotect delta: the blocks that differ between the copies.

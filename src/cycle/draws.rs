@@ -117,6 +117,8 @@ pub struct VmDraws {
     pub final_sync_overhead: SimDuration,
     pub failback_boot_time: SimDuration,
     pub reprotect_back: ReprotectDraws,
+    /// After its failover, until its agent has registered back (reprotect waits).
+    pub agent_registration: SimDuration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -206,6 +208,8 @@ impl Draws {
                     final_sync_overhead: duration(&scenario.failback.final_sync_overhead, &mut rng),
                     failback_boot_time: duration(&vm.failback_boot_time, &mut rng),
                     reprotect_back: reprotect_draws(&mut rng),
+                    // Drawn last: the draws before it keep their place in the stream.
+                    agent_registration: duration(&reprotect.agent_registration, &mut rng),
                 }
             })
             .collect();

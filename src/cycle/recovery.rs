@@ -341,7 +341,7 @@ impl Failover {
                 s.sites.recovery.id
             )
         });
-        maybe_start_reprotect(sh, now);
+        self.maybe_start_reprotect(sh, now);
     }
 
     pub fn on_primary_back<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime) {
@@ -372,15 +372,21 @@ impl Failover {
                 }
             )
         });
-        maybe_start_reprotect(sh, now);
+        self.maybe_start_reprotect(sh, now);
     }
 }
 
-/// Reprotect needs both the failover committed and the primary back.
-fn maybe_start_reprotect<O: Observer>(sh: &mut Shared<'_, O>, now: SimTime) {
-    if sh.at.stage1_end.is_some() && sh.at.primary_back.is_some() {
-        let start = now + sh.draws.timeline.reprotect_delay;
-        sh.queue
-            .schedule(start, Event::ReprotectStart(Direction::Reverse));
+impl Failover {
+    /// Reprotect needs the failover committed, the primary back, and every
+    /// VM's agent registered back after its failover; then the operator starts it.
+    fn maybe_start_reprotect<O: Observer>(&self, sh: &mut Shared<'_, O>, now: SimTime) {
+        if sh.at.stage1_end.is_some() && sh.at.primary_back.is_some() {
+            let registered = (0..sh.scenario.vms.len())
+                .filter_map(|v| Some(self.plan.up_at(v)? + sh.draws.vms[v].agent_registration))
+                .fold(now, SimTime::max);
+            let start = registered + sh.draws.timeline.reprotect_delay;
+            sh.queue
+                .schedule(start, Event::ReprotectStart(Direction::Reverse));
+        }
     }
 }

@@ -162,6 +162,7 @@ pub struct RawReprotect {
     pub autoscale_overhead: Option<Value>,
     pub primary_data_lost_probability: Option<f64>,
     pub delta: Option<String>,
+    pub agent_registration: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +174,7 @@ pub struct RawFailback {
     pub location: Option<String>,
     pub shutdown_time: Option<Value>,
     pub final_sync_overhead: Option<Value>,
+    pub master_targets: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -34,7 +34,9 @@ use policy::{check_policy, check_simulation};
 use recovery::{check_failback, check_recovery, check_reprotect};
 use sites::{check_links, check_sites};
 use targets::check_targets;
-use warnings::{warn_churn_limits, warn_overloaded_links, warn_process_servers};
+use warnings::{
+    warn_churn_limits, warn_master_targets, warn_overloaded_links, warn_process_servers,
+};
 
 pub(super) fn validate(
     raw: RawScenario,
@@ -125,7 +127,7 @@ pub(super) fn validate(
     }
 
     let recovery = check_recovery(&mut c, raw.recovery.as_ref());
-    let reprotect = check_reprotect(&mut c, raw.reprotect.as_ref());
+    let reprotect = check_reprotect(&mut c, raw.reprotect.as_ref(), kind);
     let failback = check_failback(&mut c, raw.failback.as_ref(), sites.as_ref());
     let targets = check_targets(&mut c, raw.targets.as_ref());
 
@@ -144,6 +146,19 @@ pub(super) fn validate(
         );
     } else if let Some(vms) = &vms {
         warn_process_servers(&mut c, kind, vms, process_servers);
+    }
+    let master_targets = raw
+        .failback
+        .as_ref()
+        .and_then(|f| f.master_targets)
+        .unwrap_or(1);
+    if master_targets < 1 {
+        c.error(
+            root.key("failback").key("master_targets"),
+            format!("must be at least 1, got {master_targets}"),
+        );
+    } else {
+        warn_master_targets(&mut c, kind, &raw.vm, master_targets);
     }
 
     let assembled = (|| {

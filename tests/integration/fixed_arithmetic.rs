@@ -125,3 +125,24 @@ fn a_delta_is_transferred_at_the_link_rate_during_reprotect() {
         );
     }
 }
+
+#[test]
+fn reprotect_waits_for_the_agents_to_register_back() {
+    // The site is back after 30 min, before the failover ends (44 min). The
+    // last VMs came up at 44 min; their agents take 15 min to register back, so
+    // reprotect starts at 59 min + the 30 min operator delay = 5340 s. Then, as
+    // in the hand computation above: stage 2 3900 s, 1 d wait, stage 3 1680 s,
+    // 30 min, stage 4 3900 s: the cycle closes at 103 020 s (900 s later than
+    // with agents that register at once).
+    let text = FIXED.replace("duration = \"6h\"", "duration = \"30m\"");
+    for (registration, cycle) in [("15m", 103_020.0), ("0s", 102_120.0)] {
+        let s = scenario(&text.replace(
+            "[reprotect]\n",
+            &format!("[reprotect]\nagent_registration = \"{registration}\"\n"),
+        ));
+        for o in outcomes(&s, 3, 1) {
+            let secs = o.cycle.expect("closes").as_secs_f64();
+            assert_eq!(secs, cycle, "agents registering in {registration}");
+        }
+    }
+}

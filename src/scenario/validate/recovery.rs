@@ -89,6 +89,7 @@ pub(super) fn check_recovery(c: &mut Checker<'_>, raw: Option<&RawRecovery>) -> 
 pub(super) fn check_reprotect(
     c: &mut Checker<'_>,
     raw: Option<&RawReprotect>,
+    kind: AsrScenario,
 ) -> Option<Reprotect> {
     let p = KeyPath::root().key("reprotect");
     let empty = RawReprotect {
@@ -98,6 +99,7 @@ pub(super) fn check_reprotect(
         autoscale_overhead: None,
         primary_data_lost_probability: None,
         delta: None,
+        agent_registration: None,
     };
     let r = raw.unwrap_or(&empty);
     let operator_delay = c.dist_or(
@@ -113,16 +115,7 @@ pub(super) fn check_reprotect(
     };
     let autoscale_overhead = match &r.autoscale_overhead {
         Some(v) => c.dist(&p.key("autoscale_overhead"), v, Duration),
-        None => Distribution::from_value(
-            &toml::Value::Table(
-                [("dist", "uniform"), ("min", "20m"), ("max", "30m")]
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-                    .collect(),
-            ),
-            Duration,
-        )
-        .ok(),
+        None => uniform_minutes(20, 30),
     };
     let processing_fraction = r.processing_fraction.unwrap_or(0.2);
     if !(0.0..=10.0).contains(&processing_fraction) {
@@ -144,7 +137,16 @@ pub(super) fn check_reprotect(
             .one_of(&p.key("delta"), name, &DeltaModel::NAMES, "delta model")
             .and_then(DeltaModel::from_name),
     };
+    // VMware/physical: "it takes some time for the agent to register back to
+    // the configuration server (up to 15 minutes)" (vmware-azure-reprotect.md,
+    // "Enable reprotection"): uniform over that range. Hyper-V documents none.
+    let agent_registration = match (&r.agent_registration, kind) {
+        (Some(v), _) => c.dist(&p.key("agent_registration"), v, Duration),
+        (None, AsrScenario::VmwarePhysical) => uniform_minutes(0, 15),
+        (None, AsrScenario::HyperV) => Some(Distribution::fixed(Duration, 0.0)),
+    };
     Some(Reprotect {
+        agent_registration: agent_registration?,
         delta: delta?,
         operator_delay: operator_delay?,
         checksum_throughput: checksum_throughput?,
@@ -167,6 +169,7 @@ pub(super) fn check_failback(
         location: None,
         shutdown_time: None,
         final_sync_overhead: None,
+        master_targets: None,
     };
     let r = raw.unwrap_or(&empty);
     let wait = c.dist_or(&p.key("wait"), r.wait.as_ref(), Duration, 0.0);
@@ -219,4 +222,22 @@ pub(super) fn check_failback(
         shutdown_time: shutdown_time?,
         final_sync_overhead: final_sync_overhead?,
     })
+}
+
+/// A uniform duration between two whole numbers of minutes.
+fn uniform_minutes(min: u32, max: u32) -> Option<Distribution> {
+    Distribution::from_value(
+        &Value::Table(
+            [
+                ("dist", "uniform".to_string()),
+                ("min", format!("{min}m")),
+                ("max", format!("{max}m")),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v)))
+            .collect(),
+        ),
+        Duration,
+    )
+    .ok()
 }

@@ -123,6 +123,33 @@ pub(super) fn warn_overloaded_links(c: &mut Checker<'_>, links: &[Link], vms: &[
     }
 }
 
+/// VMware/physical failback: a master target takes at most 60 disks; beyond,
+/// reprotects to it fail (vmware-azure-reprotect.md, "Deploy a separate master
+/// target server").
+pub(super) fn warn_master_targets(
+    c: &mut Checker<'_>,
+    kind: AsrScenario,
+    raw_vms: &[RawVm],
+    master_targets: i64,
+) {
+    if kind != AsrScenario::VmwarePhysical {
+        return;
+    }
+    let disks: i64 = raw_vms
+        .iter()
+        .map(|v| v.count.unwrap_or(1).max(0) * v.disk_count.unwrap_or(1).max(0))
+        .sum();
+    if disks > 60 * master_targets {
+        c.warn(
+            KeyPath::root().key("failback").key("master_targets"),
+            format!(
+                "failback reprotects {disks} disks, more than the {} that {master_targets} master target(s) take (60 each): add master targets (`master_targets`) or the reprotect fails",
+                60 * master_targets
+            ),
+        );
+    }
+}
+
 /// An average write size as the support matrix writes it: `8 KB` (its KB are
 /// 1024 bytes).
 fn write_size_text(bytes: f64) -> String {
