@@ -382,6 +382,8 @@ pub struct Vm {
     pub group: usize,
     pub link: usize,
     pub disk_bytes: f64,
+    /// The disk size as the file wrote it (`"1 TiB"`), for descriptions.
+    pub disk_size_text: String,
     /// How the VM writes (bytes/s over time).
     pub churn: Churn,
     /// Share of a congested link relative to other VMs (max-min fair, weighted).

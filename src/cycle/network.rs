@@ -9,7 +9,7 @@ use super::draws::Draws;
 use super::fluid::{Breakpoint, FluidLink};
 use super::{Direction, Event, Observer, Phase, Shared};
 use crate::engine::SimTime;
-use crate::scenario::units::format_rate;
+use crate::scenario::units::{format_byte_rate, format_rate};
 use crate::scenario::{FaultKind, Scenario};
 
 /// A target-processing slowdown: `[start, end)` and its factor.
@@ -128,7 +128,7 @@ impl Network {
             format!(
                 "replication healthy for {} VMs: mean churn {}, link bandwidth {}",
                 s.vms.len(),
-                format_rate(churn),
+                format_byte_rate(churn),
                 format_rate(bandwidth)
             )
         });
@@ -173,7 +173,7 @@ impl Network {
         self.forward[vm.link].set_input_rate(now, v, rate);
         self.watch_link(sh, Direction::Forward, vm.link);
         sh.observer.detail(now, Phase::Replicating, || {
-            format!("{}: churn now {}", vm.id, format_rate(rate))
+            format!("{}: churn now {}", vm.id, format_byte_rate(rate))
         });
         if next < sh.t0 {
             sh.queue.schedule(next, Event::ChurnChange(v));

@@ -94,7 +94,7 @@ pub fn describe(s: &Scenario) -> String {
                 text,
                 "\n     {} disk {}, churn {}, prepare {}, boot {}, point {}{}{}",
                 vm.id,
-                format_bytes(vm.disk_bytes),
+                vm.disk_size_text,
                 vm.churn,
                 vm.prepare_time,
                 vm.boot_time,

@@ -446,3 +446,33 @@ fn every_shipped_scenario_closes_every_cycle_with_plausible_stages() {
         }
     }
 }
+
+#[test]
+fn quantities_are_shown_in_the_units_they_were_written_in() {
+    // A disk written in TiB is described in TiB (not converted to "1.1 TB").
+    let text = std::fs::read_to_string(repo().join("scenarios/minimal.toml")).expect("scenario");
+    let start = text.find("disk_size = ").expect("a disk size");
+    let end = start + text[start..].find('\n').expect("line end");
+    let tib = format!("{}disk_size = \"1 TiB\"{}", &text[..start], &text[end..]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("tib.toml");
+    std::fs::write(&path, tib).expect("write");
+    let o = drsim(&["validate", path.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("disk 1 TiB"), "{}", stdout(&o));
+    // Churn (a write rate) is narrated in bytes per second, as written.
+    let o = drsim(&[
+        "trace",
+        "scenarios/bandwidth-contention.toml",
+        "-k",
+        "1",
+        "--no-charts",
+    ]);
+    let churn: Vec<String> = stdout(&o)
+        .lines()
+        .filter(|l| l.contains(": churn now "))
+        .map(str::to_string)
+        .collect();
+    assert!(!churn.is_empty());
+    assert!(churn.iter().all(|l| l.ends_with("B/s")), "{churn:?}");
+}

@@ -357,6 +357,10 @@ fn check_vm(
         group: group?,
         link: link?,
         disk_bytes: disk_bytes?,
+        disk_size_text: match &v.disk_size {
+            toml::Value::String(text) => text.trim().to_string(),
+            other => other.to_string(),
+        },
         churn: churn?,
         weight,
         recovery_point: recovery_point?,
