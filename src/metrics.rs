@@ -46,6 +46,7 @@ pub enum MetricId {
     TotalDowntime,
     DataLost,
     LagAtOutage,
+    ResyncVms,
     RpoAlert,
     ConsistencyGroupRpo(usize),
     OutageDuration,
@@ -119,6 +120,7 @@ impl Metric {
             MetricId::TotalDowntime => opt(o.total_downtime),
             MetricId::DataLost => Some(o.data_lost_bytes.round()),
             MetricId::LagAtOutage => s(o.lag_at_outage),
+            MetricId::ResyncVms => Some(f64::from(o.resync_vms)),
             MetricId::RpoAlert => s(o.rpo_alert),
             MetricId::ConsistencyGroupRpo(g) => {
                 o.declared.then(|| o.consistency_group_rpo[g].as_secs_f64())
@@ -263,6 +265,12 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Seconds,
             "largest replication lag among the VMs at t0",
             LagAtOutage,
+        ),
+        Metric::new(
+            "resync_vms",
+            Count,
+            "VMs lagging at t0 by more than the retention window: ASR would require their resynchronisation, and their RPO grows with the simulated history",
+            ResyncVms,
         ),
         Metric::new(
             "rpo_alert_s",

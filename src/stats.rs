@@ -142,6 +142,8 @@ pub struct Outages {
     pub ridden_out_over_rto_target: Option<usize>,
     /// Cycles that did not close within the one-year horizon.
     pub not_closed: usize,
+    /// Replications in which some VM lagged beyond the retention window.
+    pub needing_resync: usize,
 }
 
 impl Outages {
@@ -317,6 +319,11 @@ impl Collector {
             .iter()
             .position(|m| m.id() == MetricId::Closed)
             .map_or(0, |c| self.columns[c].iter().filter(|v| **v == 0.0).count());
+        let needing_resync = self
+            .metrics
+            .iter()
+            .position(|m| m.id() == MetricId::ResyncVms)
+            .map_or(0, |c| self.columns[c].iter().filter(|v| **v > 0.0).count());
         RunSummary {
             rows,
             outages: Outages {
@@ -324,6 +331,7 @@ impl Collector {
                 declared,
                 ridden_out_over_rto_target,
                 not_closed,
+                needing_resync,
             },
         }
     }

@@ -65,6 +65,9 @@ pub struct CycleOutcome {
     pub data_lost_bytes: f64,
     /// The largest replication lag among the VMs at `t0`.
     pub lag_at_outage: SimDuration,
+    /// VMs lagging at `t0` by more than the retention window: no point inside
+    /// it can be complete, so ASR would require a resynchronisation.
+    pub resync_vms: u32,
     /// The longest time any VM's lag exceeded the RPO alert threshold before `t0`.
     pub rpo_alert: SimDuration,
     /// Per multi-VM consistency group: its RPO (that of its common point).
@@ -232,6 +235,10 @@ pub(super) fn assemble<O: Observer>(
         },
         data_lost_bytes: vms.iter().map(|v| v.data_lost_bytes).sum(),
         lag_at_outage: worst(|v| v.lag_at_outage),
+        resync_vms: vms
+            .iter()
+            .filter(|v| v.lag_at_outage > s.policy.retention)
+            .count() as u32,
         rpo_alert: worst(|v| v.rpo_alert),
         consistency_group_rpo: s
             .consistency_groups

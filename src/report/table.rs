@@ -46,6 +46,13 @@ pub fn outages_sentence(o: &Outages) -> String {
         thousands(o.ridden_out()),
         share(o.ridden_out())
     );
+    if o.needing_resync > 0 {
+        text.push_str(&format!(
+            "; in {} ({}) some VM lagged beyond the retention window at the outage: ASR would require a resynchronisation, and such an RPO grows with the simulated history (resync_vms)",
+            thousands(o.needing_resync),
+            share(o.needing_resync)
+        ));
+    }
     if o.not_closed > 0 {
         text.push_str(&format!(
             "; {} cycles ({}) did not close within one year (a resync that never caught up: see stages_completed and the stage bytes)",

@@ -88,3 +88,24 @@ fn an_overloaded_link_lags_by_the_backlog_it_accumulated() {
         assert!((1800.0..2100.0).contains(&rpo), "rpo {rpo}");
     }
 }
+
+#[test]
+fn a_vm_lagging_beyond_the_retention_window_is_named_for_resync() {
+    // 2 MB/s over 1 MB/s: the lag grows as half the elapsed history. After 1 h
+    // it is 30 min (within the 24 h retention); after 3 d it is 1.5 d: no point
+    // in the window can be complete, and ASR would require a resynchronisation.
+    for (history, expected) in [("1h", 0), ("3d", 1)] {
+        let s = scenario(&one_vm(
+            &format!("history = \"{history}\"\nprocessing_delay = \"0s\""),
+            "2 MB/s",
+            "8 Mbps",
+        ));
+        for o in outcomes(&s, 20, 5) {
+            assert_eq!(
+                o.resync_vms, expected,
+                "history {history}: lag {}",
+                o.lag_at_outage
+            );
+        }
+    }
+}
