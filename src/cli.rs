@@ -51,6 +51,11 @@ pub enum Command {
         /// With --until-settled: the most replications to run.
         #[arg(long, requires = "until_settled", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
         max_replications: u64,
+        /// Gate a plan change: exit 0 when every target is met, 1 when one is
+        /// missed, 3 when none is missed but one is inconclusive (more
+        /// replications, e.g. --until-settled, would settle it).
+        #[arg(long)]
+        check: bool,
     },
     /// Check a scenario file and describe what it models.
     Validate { scenario: PathBuf },

@@ -35,13 +35,23 @@ pub enum CliError {
     Chart(#[from] ChartError),
     #[error(transparent)]
     MonteCarlo(#[from] MonteCarloError),
+    /// `run --check`: a target is missed (exit code 1).
+    #[error("check failed: {0}")]
+    TargetMissed(String),
+    /// `run --check`: no target missed, but a verdict is inconclusive (exit code 3).
+    #[error("check inconclusive: {0}")]
+    Inconclusive(String),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Scenario(_) => 2,
-            CliError::Output { .. } | CliError::Chart(_) | CliError::MonteCarlo(_) => 1,
+            CliError::Output { .. }
+            | CliError::Chart(_)
+            | CliError::MonteCarlo(_)
+            | CliError::TargetMissed(_) => 1,
+            CliError::Inconclusive(_) => 3,
         }
     }
 }
@@ -71,7 +81,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             no_charts,
             until_settled,
             max_replications,
+            check,
         } => run::run_command(run::RunArgs {
+            check,
             scenario,
             replications,
             seed,

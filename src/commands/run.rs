@@ -14,8 +14,8 @@ use crate::report::table::thousands;
 use crate::report::{AtomicFile, chart, describe, html, table, write_atomically};
 use crate::scenario::Scenario;
 use crate::scenario::units::format_share;
-use crate::stats::Collector;
 use crate::stats::verdict::StoppingRule;
+use crate::stats::{Collector, Verdict};
 
 /// `drsim run`'s arguments, as parsed.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct RunArgs {
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
     pub outputs: RunOutputs,
+    /// `--check`: the exit status says whether the targets are met.
+    pub check: bool,
 }
 
 /// What `run` writes besides `replications.csv` and `summary.csv`.
@@ -40,6 +42,14 @@ pub struct RunOutputs {
     /// Keep doubling the replications until every target's verdict is settled,
     /// up to this many (`--until-settled`, `--max-replications`).
     pub until_settled: Option<u64>,
+}
+
+/// What a finished run hands back: the table it prints and each target's
+/// verdict sentence with its verdict (for `--check`).
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub text: String,
+    pub verdicts: Vec<(Verdict, String)>,
 }
 
 pub fn run_command(args: RunArgs) -> Result<(), CliError> {
@@ -58,12 +68,37 @@ pub fn run_command(args: RunArgs) -> Result<(), CliError> {
     let out = args
         .out
         .unwrap_or_else(|| default_output_dir(&args.scenario));
-    let text = run_to_directory(&s, config, &out, args.outputs)?;
+    let result = run_to_directory(&s, config, &out, args.outputs)?;
     if !args.outputs.quiet {
         print!(
             "{}",
-            highlight_verdicts(&text, std::io::stdout().is_terminal())
+            highlight_verdicts(&result.text, std::io::stdout().is_terminal())
         );
+    }
+    if args.check {
+        check_verdicts(&result.verdicts)?;
+    }
+    Ok(())
+}
+
+/// `run --check`: every target met (exit 0), some target missed (exit 1), or
+/// none missed but some inconclusive (exit 3: more replications would settle
+/// it, e.g. with --until-settled). The reason goes to stderr.
+fn check_verdicts(verdicts: &[(Verdict, String)]) -> Result<(), CliError> {
+    let with = |v: Verdict| -> Vec<String> {
+        verdicts
+            .iter()
+            .filter(|(verdict, _)| *verdict == v)
+            .map(|(_, sentence)| sentence.clone())
+            .collect()
+    };
+    let missed = with(Verdict::Missed);
+    if !missed.is_empty() {
+        return Err(CliError::TargetMissed(missed.join("; ")));
+    }
+    let inconclusive = with(Verdict::Inconclusive);
+    if !inconclusive.is_empty() {
+        return Err(CliError::Inconclusive(inconclusive.join("; ")));
     }
     Ok(())
 }
@@ -76,7 +111,7 @@ pub fn run_to_directory(
     config: RunConfig,
     out: &Path,
     outputs: RunOutputs,
-) -> Result<String, CliError> {
+) -> Result<RunResult, CliError> {
     std::fs::create_dir_all(out).map_err(|e| output_error(out, e))?;
     let metrics = metrics_for(s);
     let replications_path = out.join("replications.csv");
@@ -221,7 +256,11 @@ pub fn run_to_directory(
     }
     text.push_str(&settling.unwrap_or_default());
     text.push_str(&format!("wrote {}\n", written_files.join(", ")));
-    Ok(text)
+    let verdicts = summary
+        .verdicts()
+        .map(|(row, v)| (v.verdict, table::verdict_sentence(row, v, &summary.outages)))
+        .collect();
+    Ok(RunResult { text, verdicts })
 }
 
 /// Colours MET green, MISSED red and INCONCLUSIVE yellow on a terminal.

@@ -310,3 +310,35 @@ fn until_settled_ends_settled_or_at_the_cap_and_is_deterministic() {
         first_rows
     );
 }
+
+#[test]
+fn check_gates_on_the_verdicts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 98 % meet 108 min (met), exactly 95 % meet 105 min (inconclusive), 50 %
+    // meet 60 min (missed).
+    for (target, code, word) in [
+        ("108m", 0, ""),
+        ("105m", 3, "check inconclusive: target RTO"),
+        ("60m", 1, "check failed: target RTO"),
+    ] {
+        let file = write(
+            dir.path(),
+            &format!("{target}.toml"),
+            &on_the_edge(1000, target),
+        );
+        let out = dir.path().join(target);
+        let o = drsim(&[
+            "run",
+            &file,
+            "--check",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(o.status.code(), Some(code), "{target}: {}", stderr(&o));
+        assert!(stderr(&o).contains(word), "{target}: {}", stderr(&o));
+        // The results are written either way.
+        assert!(out.join("summary.csv").exists());
+    }
+}
