@@ -22,6 +22,9 @@ pub enum Command {
     Run {
         /// Scenario file (TOML), see docs/scenario-format.md.
         scenario: PathBuf,
+        /// Override a scenario value by its dotted path, e.g. --set link.wan.bandwidth="300 Mbps" or --set vm.sql01.churn="4 MB/s" (repeatable; docs/scenario-format.md).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Number of replications (default: the scenario's `simulation.replications`).
         #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
         replications: Option<u64>,
@@ -58,10 +61,18 @@ pub enum Command {
         check: bool,
     },
     /// Check a scenario file and describe what it models.
-    Validate { scenario: PathBuf },
+    Validate {
+        scenario: PathBuf,
+        /// Override a scenario value by its dotted path, e.g. --set link.wan.bandwidth="300 Mbps" or --set vm.sql01.churn="4 MB/s" (repeatable; docs/scenario-format.md).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Narrate one replication, event by event, with its metrics.
     Trace {
         scenario: PathBuf,
+        /// Override a scenario value by its dotted path, e.g. --set link.wan.bandwidth="300 Mbps" or --set vm.sql01.churn="4 MB/s" (repeatable; docs/scenario-format.md).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// The replication to replay (as numbered in replications.csv).
         #[arg(long, short = 'k')]
         replication: u64,

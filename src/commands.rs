@@ -15,7 +15,8 @@ use crate::cli::{Cli, Command};
 use crate::montecarlo::MonteCarloError;
 use crate::report::chart::{ChartError, RenderedChart};
 use crate::report::write_atomically;
-use crate::scenario::ScenarioError;
+use crate::scenario::overrides::Override;
+use crate::scenario::{Diagnostic, Scenario, ScenarioError};
 
 /// Why a command failed; [`CliError::exit_code`] maps it to the process status.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +73,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run {
             scenario,
+            set,
             replications,
             seed,
             threads,
@@ -83,6 +85,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             max_replications,
             check,
         } => run::run_command(run::RunArgs {
+            set,
             check,
             scenario,
             replications,
@@ -96,16 +99,37 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
                 until_settled: until_settled.then_some(max_replications),
             },
         }),
-        Command::Validate { scenario } => validate::validate_command(&scenario),
+        Command::Validate { scenario, set } => validate::validate_command(&scenario, &set),
         Command::Trace {
             scenario,
+            set,
             replication,
             seed,
             out,
             no_charts,
             full,
-        } => trace::trace_command(&scenario, replication, seed, out, no_charts, full),
+        } => trace::trace_command(&scenario, &set, replication, seed, out, no_charts, full),
     }
+}
+
+/// Reads the scenario at `path` with the `--set` overrides applied.
+pub(crate) fn load_scenario(path: &Path, sets: &[String]) -> Result<Scenario, CliError> {
+    let overrides = sets
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| {
+            CliError::Scenario(ScenarioError::Invalid {
+                diagnostics: vec![Diagnostic {
+                    file: "--set".into(),
+                    line: 0,
+                    column: 0,
+                    key: String::new(),
+                    message,
+                }],
+            })
+        })?;
+    Ok(Scenario::from_path_with(path, &overrides)?)
 }
 
 /// `results/<scenario file stem>/`.

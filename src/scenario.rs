@@ -7,6 +7,7 @@
 
 pub mod distribution;
 mod locate;
+pub mod overrides;
 mod raw;
 pub mod units;
 mod validate;
@@ -608,6 +609,10 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A problem in a command-line override has no line: the flag names it.
+        if self.line == 0 {
+            return write!(f, "{}: `{}`: {}", self.file, self.key, self.message);
+        }
         write!(
             f,
             "{}:{}:{}: `{}`: {}",
@@ -646,11 +651,60 @@ fn render(diagnostics: &[Diagnostic]) -> String {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
+        Scenario::from_path_with(path, &[])
+    }
+
+    /// Reads and validates a scenario file with command-line overrides
+    /// (`--set`) applied: problems at an overridden key name the flag.
+    pub fn from_path_with(
+        path: &Path,
+        overrides: &[overrides::Override],
+    ) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
             path: path.display().to_string(),
             source,
         })?;
-        Scenario::from_toml(&text, &path.display().to_string())
+        let source = path.display().to_string();
+        if overrides.is_empty() {
+            return Scenario::from_toml(&text, &source);
+        }
+        let (edited, located) = overrides::apply(&text, overrides).map_err(|e| match e {
+            ScenarioError::Invalid { mut diagnostics } => {
+                for d in &mut diagnostics {
+                    if d.file == "scenario" {
+                        d.file.clone_from(&source);
+                    }
+                }
+                ScenarioError::Invalid { diagnostics }
+            }
+            other => other,
+        })?;
+        let lines = overrides::line_map(&text, &edited);
+        let relocate = |d: &mut Diagnostic| match located
+            .iter()
+            .find(|(key, _)| d.key == *key || d.key.starts_with(&format!("{key}.")))
+        {
+            Some((_, flag)) => {
+                d.file.clone_from(flag);
+                d.line = 0;
+                d.column = 0;
+            }
+            None => d.line = lines.get(d.line).copied().unwrap_or(d.line),
+        };
+        match Scenario::from_toml(&edited, &source) {
+            Ok(mut scenario) => {
+                scenario.warnings.iter_mut().for_each(relocate);
+                // The provenance is the file plus what was set on top of it.
+                let flags: Vec<&str> = overrides.iter().map(|o| o.flag.as_str()).collect();
+                scenario.source = format!("{source} {}", flags.join(" "));
+                Ok(scenario)
+            }
+            Err(ScenarioError::Invalid { mut diagnostics }) => {
+                diagnostics.iter_mut().for_each(relocate);
+                Err(ScenarioError::Invalid { diagnostics })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Validates scenario text; `source` names it in diagnostics.

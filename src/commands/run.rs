@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{CliError, default_output_dir, output_error, write_charts};
+use super::{CliError, default_output_dir, load_scenario, output_error, write_charts};
 use crate::analysis::{drivers, sensitivity};
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, RunConfig};
@@ -21,6 +21,8 @@ use crate::stats::{Collector, Verdict};
 #[derive(Debug, Clone)]
 pub struct RunArgs {
     pub scenario: PathBuf,
+    /// `--set KEY=VALUE` overrides.
+    pub set: Vec<String>,
     pub replications: Option<u64>,
     pub seed: Option<u64>,
     pub threads: Option<usize>,
@@ -53,7 +55,7 @@ pub struct RunResult {
 }
 
 pub fn run_command(args: RunArgs) -> Result<(), CliError> {
-    let s = Scenario::from_path(&args.scenario)?;
+    let s = load_scenario(&args.scenario, &args.set)?;
     if !args.outputs.quiet {
         // A valid file can still hold numbers ASR would not sustain: say so
         // before the run, on stderr (stdout carries the results).

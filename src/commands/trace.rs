@@ -2,21 +2,22 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CliError, default_output_dir, output_error, write_charts};
+use super::{CliError, default_output_dir, load_scenario, output_error, write_charts};
 use crate::cycle::{TraceLog, run_cycle};
 use crate::metrics::metrics_for;
 use crate::report::{chart, trace};
-use crate::scenario::Scenario;
 
+#[allow(clippy::too_many_arguments)]
 pub fn trace_command(
     scenario: &Path,
+    sets: &[String],
     replication: u64,
     seed: Option<u64>,
     out: Option<PathBuf>,
     no_charts: bool,
     full: bool,
 ) -> Result<(), CliError> {
-    let s = Scenario::from_path(scenario)?;
+    let s = load_scenario(scenario, sets)?;
     let seed = seed.unwrap_or(s.simulation.seed);
     let mut log = TraceLog::default();
     let outcome = run_cycle(&s, seed, replication, &mut log);

@@ -2,12 +2,11 @@
 
 use std::path::Path;
 
-use super::CliError;
+use super::{CliError, load_scenario};
 use crate::report::describe;
-use crate::scenario::Scenario;
 
-pub fn validate_command(scenario: &Path) -> Result<(), CliError> {
-    let s = Scenario::from_path(scenario)?;
+pub fn validate_command(scenario: &Path, sets: &[String]) -> Result<(), CliError> {
+    let s = load_scenario(scenario, sets)?;
     print!("{}", describe::describe(&s));
     Ok(())
 }

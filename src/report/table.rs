@@ -233,10 +233,21 @@ pub fn sensitivity_sentence(s: &Sensitivity) -> String {
         .iter()
         .filter_map(|e| e.measure)
         .fold(0.0_f64, |a, m| a.max(m.abs()));
-    if largest < WEAK_PRCC {
+    // A PRCC of a truly irrelevant input scatters about 0 with a standard
+    // error near 1 / sqrt(n): below three of those (or 0.1) nothing is called
+    // a driver.
+    let weak = WEAK_PRCC.max(3.0 / (s.count.max(1) as f64).sqrt());
+    let top: Vec<String> = top
+        .into_iter()
+        .zip(s.entries.iter().filter_map(|e| e.measure))
+        .filter(|(_, m)| m.abs() >= weak)
+        .map(|(text, _)| text)
+        .collect();
+    if largest < weak || top.is_empty() {
         return format!(
-            "{what} over {} is not driven by any ranked input (largest |PRCC| {largest:.2}): its spread comes from quantities not ranked here, such as where the outage falls in the recovery-point schedule and per-point processing delays",
-            s.over.phrase()
+            "{what} over {} is not driven by any ranked input (largest |PRCC| {largest:.2}, below {weak:.2} for {} replications): its spread comes from quantities not ranked here, such as where the outage falls in the recovery-point schedule and per-point processing delays, or more replications are needed",
+            s.over.phrase(),
+            thousands(s.count)
         );
     }
     format!(

@@ -7,6 +7,7 @@ mod closed_form;
 mod determinism;
 mod fixed_arithmetic;
 mod invalid_input;
+mod overrides;
 mod recovery_physics;
 mod replication_physics;
 mod scenarios;

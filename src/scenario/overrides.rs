@@ -1,0 +1,187 @@
+//! `--set KEY=VALUE`: changes to a scenario given on the command line, by the
+//! file's own dotted path (`link.wan.bandwidth`, `vm.sql01.churn`,
+//! `recovery.decision_delay`, `targets.rto`).
+//!
+//! Arrays of tables (`[[site]]`, `[[link]]`, `[[group]]`, `[[vm]]`,
+//! `[[outage]]`) are addressed by `id` (or by position: `outage.0`). An
+//! override is applied to the text with its layout kept, then the text is
+//! validated like the file: a problem at an overridden key names the flag; a
+//! problem elsewhere keeps its place in the file (lines the overrides
+//! inserted are accounted for).
+
+use toml_edit::{DocumentMut, Item, Table};
+
+use super::locate::KeyPath;
+use super::{Diagnostic, ScenarioError, suggest};
+
+/// One `--set KEY=VALUE`.
+#[derive(Debug, Clone)]
+pub struct Override {
+    /// As given on the command line, for messages.
+    pub flag: String,
+    key: Vec<String>,
+    value: Item,
+}
+
+impl Override {
+    /// Reads `KEY=VALUE`; a VALUE that is not TOML (`300Mbps`) is a string.
+    pub fn parse(text: &str) -> Result<Override, String> {
+        let (key, value) = text.split_once('=').ok_or_else(|| {
+            format!("--set {text}: write KEY=VALUE, e.g. --set link.wan.bandwidth=\"300 Mbps\"")
+        })?;
+        let key: Vec<String> = key
+            .trim()
+            .split('.')
+            .map(|s| s.trim().to_string())
+            .collect();
+        if key.iter().any(String::is_empty) {
+            return Err(format!("--set {text}: the key has an empty part"));
+        }
+        let value = value.trim();
+        let item = format!("v = {value}")
+            .parse::<DocumentMut>()
+            .ok()
+            .and_then(|mut d| d.remove("v"))
+            .unwrap_or_else(|| toml_edit::value(value));
+        Ok(Override {
+            flag: format!("--set {text}"),
+            key,
+            value: item,
+        })
+    }
+}
+
+/// A located problem in an override itself (not in the file).
+fn flag_error(o: &Override, message: String) -> ScenarioError {
+    ScenarioError::Invalid {
+        diagnostics: vec![Diagnostic {
+            file: o.flag.clone(),
+            line: 0,
+            column: 0,
+            key: o.key.join("."),
+            message,
+        }],
+    }
+}
+
+/// Sections that are arrays of tables, addressed by `id`.
+const ARRAYS: [&str; 5] = ["site", "link", "group", "vm", "outage"];
+
+/// Applies `overrides` to `text`: the edited text, and for each override the
+/// key path validation will use for it.
+pub fn apply(
+    text: &str,
+    overrides: &[Override],
+) -> Result<(String, Vec<(String, String)>), ScenarioError> {
+    let mut doc: DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| ScenarioError::Invalid {
+                diagnostics: vec![Diagnostic {
+                    file: "scenario".into(),
+                    line: 0,
+                    column: 0,
+                    key: String::new(),
+                    message: format!("not TOML: {e}"),
+                }],
+            })?;
+    let mut located = Vec::new();
+    for o in overrides {
+        let first = &o.key[0];
+        let mut path = KeyPath::root();
+        let mut table: &mut Table = doc.as_table_mut();
+        let mut parts = o.key.iter();
+        if ARRAYS.contains(&first.as_str()) {
+            parts.next();
+            path = path.key(first);
+            let Some(array) = table.get_mut(first).and_then(Item::as_array_of_tables_mut) else {
+                return Err(flag_error(o, format!("the scenario has no [[{first}]]")));
+            };
+            let Some(which) = parts.next() else {
+                return Err(flag_error(
+                    o,
+                    format!("say which [[{first}]]: {first}.<id>.<key>"),
+                ));
+            };
+            let ids: Vec<String> = array
+                .iter()
+                .map(|t| {
+                    t.get("id")
+                        .and_then(Item::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect();
+            let index = match ids.iter().position(|id| id == which) {
+                Some(i) => i,
+                None => match which.parse::<usize>() {
+                    Ok(i) if i < ids.len() => i,
+                    _ => {
+                        let hint = suggest(which, ids.iter().map(String::as_str))
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_default();
+                        return Err(flag_error(
+                            o,
+                            format!(
+                                "no [[{first}]] has id `{which}`{hint}; defined: {}",
+                                ids.join(", ")
+                            ),
+                        ));
+                    }
+                },
+            };
+            path = path.index(index);
+            table = array.get_mut(index).expect("index checked");
+        }
+        let rest: Vec<&String> = parts.collect();
+        let Some((last, middle)) = rest.split_last() else {
+            return Err(flag_error(o, "say which key to set".into()));
+        };
+        for part in middle {
+            path = path.key(part);
+            let item = table
+                .entry(part)
+                .or_insert_with(|| Item::Table(Table::new()));
+            if item.is_inline_table() {
+                // An inline table (a distribution) is replaced as a whole.
+                return Err(flag_error(
+                    o,
+                    format!(
+                        "`{part}` is an inline table: set it whole, e.g. --set {}='{{ dist = \"uniform\", min = \"1m\", max = \"5m\" }}'",
+                        o.key[..o.key.len() - 1].join(".")
+                    ),
+                ));
+            }
+            let Some(next) = item.as_table_mut() else {
+                return Err(flag_error(o, format!("`{part}` is a value, not a table")));
+            };
+            table = next;
+        }
+        path = path.key(last);
+        table.insert(last, o.value.clone());
+        located.push((path.to_string(), o.flag.clone()));
+    }
+    Ok((doc.to_string(), located))
+}
+
+/// Maps each line of `edited` to its line in `original` (1-based): lines the
+/// edit inserted map to the line before them.
+pub fn line_map(original: &str, edited: &str) -> Vec<usize> {
+    let old: Vec<&str> = original.lines().collect();
+    let mut map = vec![0];
+    let mut i = 0;
+    let new: Vec<&str> = edited.lines().collect();
+    for (j, line) in new.iter().enumerate() {
+        if i < old.len() && *line == old[i] {
+            i += 1;
+            map.push(i);
+        } else if i < old.len() && new.get(j + 1) == Some(&old[i]) {
+            // Inserted before old line i.
+            map.push(i.max(1));
+        } else {
+            // Changed in place.
+            i = (i + 1).min(old.len());
+            map.push(i.max(1));
+        }
+    }
+    map
+}
