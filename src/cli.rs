@@ -90,4 +90,34 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Run the scenario at every point of a grid of values (common random
+    /// numbers); write sweep.csv and the sweep charts.
+    Sweep {
+        /// Scenario file (TOML), see docs/scenario-format.md.
+        scenario: PathBuf,
+        /// What to vary: KEY=V1,V2,... or KEY=FROM..TO:N (e.g. link.wan.bandwidth=100Mbps..500Mbps:5); repeat for a grid.
+        #[arg(long, value_name = "KEY=VALUES", required = true)]
+        vary: Vec<String>,
+        /// Override a scenario value for every point (as for run).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Replications per point (default: the scenario's).
+        #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+        replications: Option<u64>,
+        /// Master seed, the same at every point (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
+        threads: Option<u64>,
+        /// Output directory (default: results/ plus the scenario file name and -sweep).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        /// Write sweep.csv only.
+        #[arg(long)]
+        no_charts: bool,
+    },
 }

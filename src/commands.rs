@@ -6,6 +6,7 @@
 //! and its exit codes, the default output directory, writing charts.
 
 pub mod run;
+pub mod sweep;
 pub mod trace;
 pub mod validate;
 
@@ -109,7 +110,41 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             no_charts,
             full,
         } => trace::trace_command(&scenario, &set, replication, seed, out, no_charts, full),
+        Command::Sweep {
+            scenario,
+            set,
+            vary,
+            replications,
+            seed,
+            threads,
+            out,
+            quiet,
+            no_charts,
+        } => sweep::sweep_command(sweep::SweepArgs {
+            scenario,
+            set,
+            vary,
+            replications,
+            seed,
+            threads: threads.map(|t| t as usize),
+            out,
+            quiet,
+            no_charts,
+        }),
     }
+}
+
+/// A command-line problem that clap cannot see (exit code 2): `flag` names it.
+pub(crate) fn usage_error(flag: &str, message: String) -> CliError {
+    CliError::Scenario(ScenarioError::Invalid {
+        diagnostics: vec![Diagnostic {
+            file: flag.to_string(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message,
+        }],
+    })
 }
 
 /// Reads the scenario at `path` with the `--set` overrides applied.

@@ -276,7 +276,7 @@ fn highlight_verdicts(text: &str, terminal: bool) -> String {
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise.
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+pub(super) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     }

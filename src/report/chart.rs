@@ -16,6 +16,7 @@ pub mod drivers;
 pub mod lag;
 pub mod sensitivity;
 pub mod stages;
+pub mod sweep;
 pub mod timeline;
 
 use std::sync::Once;
@@ -150,7 +151,7 @@ pub(super) fn short(value: f64, unit: TimeUnit) -> String {
 }
 
 /// Renders a chart to SVG text.
-fn to_svg(
+pub(super) fn to_svg(
     name: &str,
     draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
 ) -> Result<String, ChartError> {
@@ -164,7 +165,7 @@ fn to_svg(
 }
 
 /// Renders a chart to PNG bytes.
-fn to_png(
+pub(super) fn to_png(
     name: &str,
     draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
 ) -> Result<Vec<u8>, ChartError> {

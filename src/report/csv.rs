@@ -5,8 +5,9 @@ use std::io::Write;
 use crate::analysis::sensitivity::Sensitivity;
 use crate::cycle::CycleOutcome;
 use crate::metrics::Metric;
+use crate::scenario::Population;
 use crate::scenario::Scenario;
-use crate::stats::RunSummary;
+use crate::stats::{RunSummary, Summary, TargetVerdict};
 
 /// Header of `replications.csv`: the replication index, the outage's time of
 /// week, then every metric.
@@ -216,6 +217,83 @@ pub fn sensitivity_csv(all: &[Sensitivity]) -> Result<Vec<u8>, ::csv::Error> {
                 e.description.clone(),
             ])?;
         }
+    }
+    csv.into_inner()
+        .map_err(|e| ::csv::Error::from(e.into_error()))
+}
+
+/// One row of `sweep.csv`: a point of the grid and one metric over the
+/// population its target is judged on.
+#[derive(Debug, Clone)]
+pub struct SweepRow {
+    /// 1-based point number.
+    pub point: usize,
+    /// The varied keys and their values at this point, in `--vary` order.
+    pub values: Vec<(String, String)>,
+    pub metric: String,
+    pub population: Population,
+    pub summary: Option<Summary>,
+    /// The target in seconds, when there is one.
+    pub target: Option<f64>,
+    pub verdict: Option<TargetVerdict>,
+}
+
+/// `sweep.csv`: `point`, one column per varied key (its value at the point),
+/// then `metric, population, count, mean, p50, p90, p95, p99, target,
+/// fraction_meeting, fraction_ci95_low, fraction_ci95_high, verdict`.
+pub fn sweep_csv(rows: &[SweepRow]) -> Result<Vec<u8>, ::csv::Error> {
+    let mut csv = ::csv::Writer::from_writer(Vec::new());
+    let keys: Vec<String> = rows
+        .first()
+        .map(|r| r.values.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let mut header = vec!["point".to_string()];
+    header.extend(keys.iter().cloned());
+    header.extend(
+        [
+            "metric",
+            "population",
+            "count",
+            "mean",
+            "p50",
+            "p90",
+            "p95",
+            "p99",
+            "target",
+            "fraction_meeting",
+            "fraction_ci95_low",
+            "fraction_ci95_high",
+            "verdict",
+        ]
+        .map(str::to_string),
+    );
+    csv.write_record(&header)?;
+    for r in rows {
+        let mut record = vec![r.point.to_string()];
+        record.extend(
+            r.values
+                .iter()
+                .map(|(_, v)| v.trim_matches('"').to_string()),
+        );
+        record.push(r.metric.clone());
+        record.push(r.population.name().to_string());
+        match &r.summary {
+            Some(s) => {
+                record.push(s.count.to_string());
+                record.extend([s.mean, s.p50, s.p90, s.p95, s.p99].map(|v| format!("{v:.3}")));
+            }
+            None => record.extend(std::iter::repeat_n(String::new(), 6)),
+        }
+        record.push(r.target.map(|t| format!("{t:.3}")).unwrap_or_default());
+        match &r.verdict {
+            Some(v) => {
+                let f = &v.fraction;
+                record.extend([f.fraction, f.ci_low, f.ci_high].map(fraction_cell));
+                record.push(v.verdict.name().to_string());
+            }
+            None => record.extend(std::iter::repeat_n(String::new(), 4)),
+        }
+        csv.write_record(&record)?;
     }
     csv.into_inner()
         .map_err(|e| ::csv::Error::from(e.into_error()))

@@ -65,7 +65,7 @@ impl fmt::Display for QuantityKind {
 }
 
 /// Splits `"12.5 GiB"` into `(12.5, "GiB")`; the number must be finite and not negative.
-fn split_number(text: &str) -> Option<(f64, &str)> {
+pub fn split_number(text: &str) -> Option<(f64, &str)> {
     let text = text.trim();
     let end = text
         .char_indices()

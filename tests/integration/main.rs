@@ -14,5 +14,6 @@ mod scenarios;
 mod sensitivity;
 mod stage_bytes;
 mod support;
+mod sweep;
 mod trace_agreement;
 mod verdicts;

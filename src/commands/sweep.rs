@@ -1,0 +1,262 @@
+//! `drsim sweep`: the same scenario at every point of a grid of values, on
+//! common random numbers (replication `k` draws the same numbers at every
+//! point, so differences between points are the parameter's, not noise).
+
+use std::path::{Path, PathBuf};
+
+use super::{CliError, default_output_dir, load_scenario, output_error, write_charts};
+use crate::metrics::{MetricId, metrics_for};
+use crate::montecarlo::{self, RunConfig};
+use crate::report::chart::sweep::{SweepChart, render_sweep};
+use crate::report::csv::{SweepRow, sweep_csv};
+use crate::report::write_atomically;
+use crate::scenario::units::split_number;
+use crate::stats::{Collector, TargetFraction, TargetVerdict};
+
+/// `drsim sweep`'s arguments, as parsed.
+#[derive(Debug, Clone)]
+pub struct SweepArgs {
+    pub scenario: PathBuf,
+    pub set: Vec<String>,
+    pub vary: Vec<String>,
+    pub replications: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub out: Option<PathBuf>,
+    pub quiet: bool,
+    pub no_charts: bool,
+}
+
+/// One `--vary KEY=V1,V2,...` or `--vary KEY=FROM..TO:N`: the key and its values.
+fn parse_vary(text: &str) -> Result<(String, Vec<String>), String> {
+    let bad = |why: &str| {
+        format!(
+            "--vary {text}: {why}; write KEY=V1,V2,... or KEY=FROM..TO:N, e.g. --vary link.wan.bandwidth=100Mbps..500Mbps:5"
+        )
+    };
+    let (key, values) = text.split_once('=').ok_or_else(|| bad("no `=`"))?;
+    let key = key.trim().to_string();
+    if let Some((range, steps)) = values.split_once(':')
+        && let Some((from, to)) = range.split_once("..")
+    {
+        let steps: usize = steps
+            .trim()
+            .parse()
+            .map_err(|_| bad("the step count is not a whole number"))?;
+        if steps < 2 {
+            return Err(bad("a range needs at least 2 steps"));
+        }
+        let (a, unit_a) =
+            split_number(from).ok_or_else(|| bad("the range start is not a number"))?;
+        let (b, unit_b) = split_number(to).ok_or_else(|| bad("the range end is not a number"))?;
+        if unit_a != unit_b {
+            return Err(bad("both ends of a range need the same unit"));
+        }
+        let values = (0..steps)
+            .map(|i| {
+                let v = a + (b - a) * i as f64 / (steps - 1) as f64;
+                let v = (v * 1e6).round() / 1e6;
+                if unit_a.is_empty() {
+                    format!("{v}")
+                } else {
+                    format!("\"{v} {unit_a}\"")
+                }
+            })
+            .collect();
+        return Ok((key, values));
+    }
+    let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
+    if values.iter().any(String::is_empty) {
+        return Err(bad("an empty value"));
+    }
+    Ok((key, values))
+}
+
+/// Every combination of the varied values, first key slowest.
+fn grid(varied: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
+    let mut points: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for (key, values) in varied {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push((key.clone(), v.clone()));
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
+    let varied: Vec<(String, Vec<String>)> = args
+        .vary
+        .iter()
+        .map(|v| parse_vary(v))
+        .collect::<Result<_, _>>()
+        .map_err(|message| super::usage_error("--vary", message))?;
+    if varied.is_empty() {
+        return Err(super::usage_error(
+            "--vary",
+            "say what to vary: --vary KEY=V1,V2,...".into(),
+        ));
+    }
+    let points = grid(&varied);
+    let progress = super::run::progress_bar(points.len() as u64, args.quiet);
+    let mut rows = Vec::new();
+    for (index, point) in points.iter().enumerate() {
+        let mut sets = args.set.clone();
+        sets.extend(point.iter().map(|(k, v)| format!("{k}={v}")));
+        let s = load_scenario(&args.scenario, &sets)?;
+        let mut config = RunConfig::from_scenario(&s);
+        config.replications = args.replications.unwrap_or(config.replications);
+        config.seed = args.seed.unwrap_or(config.seed);
+        config.threads = args.threads;
+        let mut collector = Collector::new(metrics_for(&s));
+        montecarlo::run(&s, config, |o| {
+            collector.push(o);
+            Ok::<(), CliError>(())
+        })?;
+        let targets = &s.targets;
+        for (name, id, target, over) in [
+            ("rpo_s", MetricId::Rpo, targets.rpo, targets.rpo_over),
+            ("rto_s", MetricId::Rto, targets.rto, targets.rto_over),
+        ] {
+            let values = collector.values(id, over).unwrap_or_default();
+            let summary = crate::stats::Summary::of(&values);
+            let verdict = target.map(|t| {
+                let f = TargetFraction::of(&values, t.as_secs_f64());
+                TargetVerdict::judge(f, targets.required_fraction, over)
+            });
+            rows.push(SweepRow {
+                point: index + 1,
+                values: point.clone(),
+                metric: name.to_string(),
+                population: over,
+                summary: summary.clone(),
+                target: target.map(|t| t.as_secs_f64()),
+                verdict,
+            });
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| sweep_dir(&args.scenario));
+    std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
+    let mut written = Vec::new();
+    let path = out.join("sweep.csv");
+    let bytes = sweep_csv(&rows).map_err(|e| output_error(&path, e))?;
+    write_atomically(&path, &bytes).map_err(|e| output_error(&path, e))?;
+    written.push(path.display().to_string());
+    if !args.no_charts {
+        let labels: Vec<String> = points
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|(_, v)| v.trim_matches('"').to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        let axis = varied
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut charts = Vec::new();
+        for metric in ["rpo_s", "rto_s"] {
+            let chart = SweepChart::new(metric, &axis, &labels, &rows);
+            if let Some(chart) = chart {
+                charts.push(render_sweep(
+                    &format!("sweep-{}", metric.trim_end_matches("_s")),
+                    &chart,
+                )?);
+            }
+        }
+        written.extend(write_charts(&out, &charts)?);
+    }
+    if !args.quiet {
+        for row in &rows {
+            let what = row
+                .values
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let stats = row.summary.as_ref().map_or_else(
+                || "no values".to_string(),
+                |s| {
+                    format!(
+                        "p50 {}, p95 {}",
+                        crate::scenario::units::format_duration_short(s.p50),
+                        crate::scenario::units::format_duration_short(s.p95)
+                    )
+                },
+            );
+            let verdict = row.verdict.map_or_else(String::new, |v| {
+                format!(
+                    ", target met in {} ({})",
+                    crate::scenario::units::format_share(v.fraction.fraction),
+                    v.verdict.name()
+                )
+            });
+            println!(
+                "point {} {what}: {} over {}: {stats}{verdict}",
+                row.point,
+                row.metric,
+                row.population.phrase()
+            );
+        }
+        println!("wrote {}", written.join(", "));
+    }
+    Ok(())
+}
+
+/// `results/<scenario file stem>-sweep/`.
+fn sweep_dir(scenario: &Path) -> PathBuf {
+    let base = default_output_dir(scenario);
+    let name = base
+        .file_name()
+        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
+    base.with_file_name(format!("{name}-sweep"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_and_ranges_expand() {
+        assert_eq!(
+            parse_vary("link.wan.bandwidth=100Mbps..300Mbps:3").expect("range"),
+            (
+                "link.wan.bandwidth".to_string(),
+                vec![
+                    "\"100 Mbps\"".into(),
+                    "\"200 Mbps\"".into(),
+                    "\"300 Mbps\"".into()
+                ]
+            )
+        );
+        assert_eq!(parse_vary("a.b=1,2").expect("list").1, ["1", "2"]);
+        assert!(parse_vary("a.b=1Mbps..2GB:3").is_err());
+        assert!(parse_vary("a.b").is_err());
+        let g = grid(&[
+            ("a".into(), vec!["1".into(), "2".into()]),
+            ("b".into(), vec!["x".into(), "y".into(), "z".into()]),
+        ]);
+        assert_eq!(g.len(), 6);
+        assert_eq!(
+            g[1],
+            [
+                ("a".to_string(), "1".to_string()),
+                ("b".to_string(), "y".to_string())
+            ]
+        );
+    }
+}
