@@ -120,4 +120,34 @@ pub enum Command {
         #[arg(long)]
         no_charts: bool,
     },
+    /// The value of one key that meets a target at a percentile (bisection on
+    /// common random numbers), with the 90% and 100%-of-sample values.
+    Size {
+        /// Scenario file (TOML), see docs/scenario-format.md.
+        scenario: PathBuf,
+        /// The target: METRIC<=DURATION@PERCENT, e.g. rpo<=15m@95%.
+        #[arg(long)]
+        target: String,
+        /// The key to size, e.g. link.wan.bandwidth or vm.db1.churn.
+        #[arg(long)]
+        vary: String,
+        /// The range to search, FROM..TO with a unit, e.g. 10Mbps..2Gbps.
+        #[arg(long)]
+        between: String,
+        /// Override a scenario value (as for run).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Replications per probe (default: the scenario's).
+        #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+        replications: Option<u64>,
+        /// Master seed, the same at every probe (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
+        threads: Option<u64>,
+        /// Relative width at which the search stops.
+        #[arg(long, default_value_t = 0.005)]
+        tolerance: f64,
+    },
 }

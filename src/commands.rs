@@ -6,6 +6,7 @@
 //! and its exit codes, the default output directory, writing charts.
 
 pub mod run;
+pub mod size;
 pub mod sweep;
 pub mod trace;
 pub mod validate;
@@ -110,6 +111,27 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             no_charts,
             full,
         } => trace::trace_command(&scenario, &set, replication, seed, out, no_charts, full),
+        Command::Size {
+            scenario,
+            set,
+            target,
+            vary,
+            between,
+            replications,
+            seed,
+            threads,
+            tolerance,
+        } => size::size_command(size::SizeArgs {
+            scenario,
+            set,
+            target,
+            vary,
+            between,
+            replications,
+            seed,
+            threads: threads.map(|t| t as usize),
+            tolerance,
+        }),
         Command::Sweep {
             scenario,
             set,

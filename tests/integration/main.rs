@@ -12,6 +12,7 @@ mod recovery_physics;
 mod replication_physics;
 mod scenarios;
 mod sensitivity;
+mod size;
 mod stage_bytes;
 mod support;
 mod sweep;

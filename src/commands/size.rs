@@ -1,0 +1,276 @@
+//! `drsim size`: the smallest (or largest) value of one scenario key that meets
+//! a target at a percentile, by bisection on common random numbers, as the
+//! Deployment Planner sizes bandwidth, but from the whole cycle's physics.
+
+use std::path::PathBuf;
+
+use super::{CliError, load_scenario, usage_error};
+use crate::metrics::MetricId;
+use crate::montecarlo::{self, RunConfig};
+use crate::scenario::units::{format_duration_short, format_share, parse_duration, split_number};
+use crate::stats::{Collector, Z_95, wilson_interval};
+
+/// `drsim size`'s arguments, as parsed.
+#[derive(Debug, Clone)]
+pub struct SizeArgs {
+    pub scenario: PathBuf,
+    pub set: Vec<String>,
+    pub target: String,
+    pub vary: String,
+    pub between: String,
+    pub replications: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub tolerance: f64,
+}
+
+/// A target to size for: `rpo<=15m@95%`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizingTarget {
+    pub metric: MetricId,
+    pub threshold_s: f64,
+    pub fraction: f64,
+}
+
+pub fn parse_target(text: &str) -> Result<SizingTarget, String> {
+    let bad = || {
+        format!("--target {text}: write METRIC<=DURATION@PERCENT, e.g. rpo<=15m@95% or rto<=4h@99%")
+    };
+    let (lhs, rest) = text.split_once("<=").ok_or_else(bad)?;
+    let metric = match lhs.trim().to_lowercase().as_str() {
+        "rpo" => MetricId::Rpo,
+        "rto" => MetricId::Rto,
+        _ => return Err(bad()),
+    };
+    let (threshold, percent) = rest.split_once('@').ok_or_else(bad)?;
+    let threshold_s =
+        parse_duration(threshold.trim()).map_err(|e| format!("--target {text}: {e}"))?;
+    let percent: f64 = percent
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| bad())?;
+    if !(0.0 < percent && percent <= 100.0) {
+        return Err(bad());
+    }
+    Ok(SizingTarget {
+        metric,
+        threshold_s,
+        fraction: percent / 100.0,
+    })
+}
+
+/// One probe: the value tried, the replications meeting, and the total.
+type Probe = (f64, usize, usize);
+
+struct Sizer<'a> {
+    args: &'a SizeArgs,
+    target: SizingTarget,
+    unit: String,
+    probes: Vec<Probe>,
+}
+
+impl Sizer<'_> {
+    /// Runs the scenario with the key at `value`: replications meeting the threshold, and the total.
+    fn probe(&mut self, value: f64) -> Result<(usize, usize), CliError> {
+        if let Some(&(_, met, total)) = self.probes.iter().find(|p| p.0 == value) {
+            return Ok((met, total));
+        }
+        let mut sets = self.args.set.clone();
+        sets.push(format!("{}=\"{value} {}\"", self.args.vary, self.unit));
+        let s = load_scenario(&self.args.scenario, &sets)?;
+        let mut config = RunConfig::from_scenario(&s);
+        config.replications = self.args.replications.unwrap_or(config.replications);
+        config.seed = self.args.seed.unwrap_or(config.seed);
+        config.threads = self.args.threads;
+        let over = match self.target.metric {
+            MetricId::Rpo => s.targets.rpo_over,
+            _ => s.targets.rto_over,
+        };
+        let mut collector = Collector::new(crate::metrics::metrics_for(&s));
+        montecarlo::run(&s, config, |o| {
+            collector.push(o);
+            Ok::<(), CliError>(())
+        })?;
+        let values = collector
+            .values(self.target.metric, over)
+            .unwrap_or_default();
+        let met = values
+            .iter()
+            .filter(|v| **v <= self.target.threshold_s)
+            .count();
+        self.probes.push((value, met, values.len()));
+        Ok((met, values.len()))
+    }
+
+    /// The value at which `meets` turns true between `lo` and `hi` (`rising`:
+    /// higher values meet), to the relative tolerance.
+    fn bisect(
+        &mut self,
+        mut lo: f64,
+        mut hi: f64,
+        rising: bool,
+        meets: &dyn Fn(usize, usize) -> bool,
+    ) -> Result<Option<f64>, CliError> {
+        let at = |s: &mut Self, v: f64| -> Result<bool, CliError> {
+            let (m, t) = s.probe(v)?;
+            Ok(meets(m, t))
+        };
+        let (good, bad) = if rising { (hi, lo) } else { (lo, hi) };
+        if !at(self, good)? {
+            return Ok(None);
+        }
+        if at(self, bad)? {
+            return Ok(Some(bad));
+        }
+        for _ in 0..60 {
+            if (hi - lo).abs() <= self.args.tolerance * hi.abs().max(lo.abs()) {
+                break;
+            }
+            let mid = (lo + hi) / 2.0;
+            let ok = at(self, mid)?;
+            if ok == rising {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(Some(if rising { hi } else { lo }))
+    }
+}
+
+pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
+    let target = parse_target(&args.target).map_err(|m| usage_error("--target", m))?;
+    let (from, to) = args.between.split_once("..").ok_or_else(|| {
+        usage_error(
+            "--between",
+            format!(
+                "--between {}: write FROM..TO with a unit, e.g. 10Mbps..2Gbps",
+                args.between
+            ),
+        )
+    })?;
+    let parse = |t: &str| split_number(t).map(|(v, u)| (v, u.to_string()));
+    let ((lo, unit_lo), (hi, unit_hi)) = match (parse(from), parse(to)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => {
+            return Err(usage_error(
+                "--between",
+                format!("--between {}: both ends need a number", args.between),
+            ));
+        }
+    };
+    if unit_lo != unit_hi || lo >= hi {
+        return Err(usage_error(
+            "--between",
+            format!(
+                "--between {}: write FROM..TO, FROM below TO, in one unit",
+                args.between
+            ),
+        ));
+    }
+    let mut sizer = Sizer {
+        args: &args,
+        target,
+        unit: unit_lo.clone(),
+        probes: Vec::new(),
+    };
+    // Which way the key helps: compare the ends.
+    let (m_lo, t_lo) = sizer.probe(lo)?;
+    let (m_hi, t_hi) = sizer.probe(hi)?;
+    let share = |m: usize, t: usize| m as f64 / t.max(1) as f64;
+    let rising = share(m_hi, t_hi) >= share(m_lo, t_lo);
+    let what = match target.metric {
+        MetricId::Rpo => "RPO",
+        _ => "RTO",
+    };
+    println!(
+        "sizing {} for {what} <= {} ({} of the outages of its population), between {lo} and {hi} {unit_lo}: {} values meet it",
+        args.vary,
+        format_duration_short(target.threshold_s),
+        format_share(target.fraction),
+        if rising { "higher" } else { "lower" }
+    );
+    let required = target.fraction;
+    let mut lines = Vec::new();
+    for (label, fraction) in [
+        (format_share(required), required),
+        ("90%".to_string(), 0.90),
+        ("100% of the sample".to_string(), 1.0),
+    ] {
+        let point = sizer.bisect(lo, hi, rising, &|m, t| share(m, t) >= fraction - 1e-12)?;
+        lines.push((label, fraction, point));
+    }
+    // The interval sampling error leaves around the required percentile: the
+    // value at which the 95 % interval's upper bound reaches it (could meet)
+    // and the one at which its lower bound does (surely meets).
+    let could = sizer.bisect(lo, hi, rising, &|m, t| {
+        wilson_interval(m, t, Z_95).1 >= required
+    })?;
+    let surely = sizer.bisect(lo, hi, rising, &|m, t| {
+        wilson_interval(m, t, Z_95).0 >= required
+    })?;
+    for (label, _, point) in &lines {
+        match point {
+            Some(v) => println!("  to meet it in {label}: {} {unit_lo}", round(*v)),
+            None => println!("  to meet it in {label}: not within {lo}..{hi} {unit_lo}"),
+        }
+    }
+    match (could, surely) {
+        (Some(a), Some(b)) => println!(
+            "  sampling error leaves {} to {} {unit_lo} for {} (95% interval)",
+            round(a.min(b)),
+            round(a.max(b)),
+            format_share(required)
+        ),
+        _ => println!("  the 95% interval does not settle within the range"),
+    }
+    // The search assumes the met share moves one way with the value: check it.
+    let mut probes = sizer.probes.clone();
+    probes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let shares: Vec<f64> = probes.iter().map(|p| share(p.1, p.2)).collect();
+    let monotone = shares
+        .windows(2)
+        .all(|w| if rising { w[1] >= w[0] } else { w[1] <= w[0] });
+    if monotone {
+        println!(
+            "  {} probes, {} replications each, common random numbers; the met share moved one way at every probe",
+            probes.len(),
+            probes.first().map_or(0, |p| p.2)
+        );
+    } else {
+        println!(
+            "  warning: the met share did not move one way with {} across the {} probes: the answers above may not be the only crossing",
+            args.vary,
+            probes.len()
+        );
+    }
+    Ok(())
+}
+
+/// Four significant digits for the printed answers.
+fn round(v: f64) -> f64 {
+    if v == 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(3 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse() {
+        let t = parse_target("rpo<=15m@95%").expect("valid");
+        assert_eq!(
+            (t.metric, t.threshold_s, t.fraction),
+            (MetricId::Rpo, 900.0, 0.95)
+        );
+        assert_eq!(parse_target("RTO<=4h@99").expect("valid").fraction, 0.99);
+        assert!(parse_target("rpo<15m@95%").is_err());
+        assert!(parse_target("lag<=15m@95%").is_err());
+        assert!(parse_target("rpo<=15m@120%").is_err());
+    }
+}

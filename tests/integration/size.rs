@@ -1,0 +1,124 @@
+//! `drsim size`: bisection to a known answer.
+
+use crate::support::{drsim, stderr, stdout};
+
+/// One VM writing a constant 1 MB/s for an hour of history, points every
+/// 5 min, processed at once. Below 1 MB/s of bandwidth the lag after the hour
+/// is `L = (1 - B/c) 3600 s`, and the RPO is `L` plus the schedule's age,
+/// uniform over 5 min. So RPO <= 15 min holds in a share `q` of outages when
+/// `L <= 900 - q 300`: B >= c (1 - (900 - 300 q) / 3600), i.e. 6.6 Mbps for
+/// 90 %, 6.633 Mbps for 95 %, 6.667 Mbps for 100 %.
+const KNOWN: &str = r#"
+[simulation]
+replications = 2000
+seed = 5
+[[site]]
+id = "dc"
+role = "primary"
+[[site]]
+id = "azure"
+role = "recovery"
+[[link]]
+id = "wan"
+from = "dc"
+to = "azure"
+bandwidth = "100 Mbps"
+[replication]
+history = "1h"
+crash_consistent_interval = "5m"
+processing_delay = "0s"
+[[group]]
+id = "g"
+[[vm]]
+id = "vm"
+group = "g"
+disk_size = "100 GB"
+churn = "1 MB/s"
+boot_time = "5m"
+[[outage]]
+kind = "site"
+site = "dc"
+duration = "2h"
+[recovery]
+detection_delay = "5m"
+decision_delay = "10m"
+"#;
+
+fn answer(text: &str, label: &str) -> f64 {
+    let line = text
+        .lines()
+        .find(|l| l.contains(&format!("to meet it in {label}:")))
+        .unwrap_or_else(|| panic!("no answer for {label}: {text}"));
+    line.split(':')
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("a number in {line}"))
+}
+
+#[test]
+fn sizing_the_link_converges_to_the_analytic_bandwidth() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("known.toml");
+    std::fs::write(&file, KNOWN).expect("write");
+    let o = drsim(&[
+        "size",
+        file.to_str().expect("utf-8"),
+        "--target",
+        "rpo<=15m@95%",
+        "--vary",
+        "link.wan.bandwidth",
+        "--between",
+        "1Mbps..20Mbps",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let (p90, p95, p100) = (
+        answer(&text, "90%"),
+        answer(&text, "95.0%"),
+        answer(&text, "100% of the sample"),
+    );
+    for (got, exact) in [(p90, 6.6), (p95, 6.633), (p100, 6.667)] {
+        assert!(
+            (got - exact).abs() <= 0.02 * exact,
+            "{got} Mbps vs {exact}: {text}"
+        );
+    }
+    assert!(p90 < p100, "the 90 % answer is below the 100 % one");
+    assert!(text.contains("moved one way at every probe"), "{text}");
+}
+
+#[test]
+fn a_target_out_of_range_is_said_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("known.toml");
+    std::fs::write(&file, KNOWN).expect("write");
+    let o = drsim(&[
+        "size",
+        file.to_str().expect("utf-8"),
+        "--target",
+        "rpo<=15m@95%",
+        "--vary",
+        "link.wan.bandwidth",
+        "--between",
+        "1Mbps..3Mbps",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("not within 1..3 Mbps"),
+        "{}",
+        stdout(&o)
+    );
+    let o = drsim(&[
+        "size",
+        file.to_str().expect("utf-8"),
+        "--target",
+        "rpo<15m",
+        "--vary",
+        "x",
+        "--between",
+        "1..2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--target"), "{}", stderr(&o));
+}
