@@ -150,4 +150,37 @@ pub enum Command {
         #[arg(long, default_value_t = 0.005)]
         tolerance: f64,
     },
+    /// Two plans (or a plan and a changed copy, with --set-b) on common random
+    /// numbers: verdicts side by side, paired differences with their intervals,
+    /// overlaid CDFs; compare.csv and report.html.
+    Compare {
+        /// Plan A (TOML).
+        a: PathBuf,
+        /// Plan B (TOML); may be the same file, changed with --set-b.
+        b: PathBuf,
+        /// Override a value in both plans.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Override a value in plan B only.
+        #[arg(long = "set-b", value_name = "KEY=VALUE")]
+        set_b: Vec<String>,
+        /// Replications (default: plan A's).
+        #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+        replications: Option<u64>,
+        /// Master seed for both (default: plan A's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
+        threads: Option<u64>,
+        /// Output directory (default: results/compare).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        /// Write compare.csv only.
+        #[arg(long)]
+        no_charts: bool,
+    },
 }

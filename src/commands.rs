@@ -5,6 +5,7 @@
 //! dispatches a parsed command line and holds what they share: the error type
 //! and its exit codes, the default output directory, writing charts.
 
+pub mod compare;
 pub mod run;
 pub mod size;
 pub mod sweep;
@@ -111,6 +112,29 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             no_charts,
             full,
         } => trace::trace_command(&scenario, &set, replication, seed, out, no_charts, full),
+        Command::Compare {
+            a,
+            b,
+            set,
+            set_b,
+            replications,
+            seed,
+            threads,
+            out,
+            quiet,
+            no_charts,
+        } => compare::compare_command(compare::CompareArgs {
+            a,
+            b,
+            set,
+            set_b,
+            replications,
+            seed,
+            threads: threads.map(|t| t as usize),
+            out,
+            quiet,
+            no_charts,
+        }),
         Command::Size {
             scenario,
             set,

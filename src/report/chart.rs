@@ -11,6 +11,7 @@
 //! points. PNG text is rendered with the bundled DejaVu Sans (assets/fonts), so
 //! charts look the same on a machine without system fonts.
 
+pub mod compare;
 pub mod distribution;
 pub mod drivers;
 pub mod lag;

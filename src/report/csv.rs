@@ -299,6 +299,75 @@ pub fn sweep_csv(rows: &[SweepRow]) -> Result<Vec<u8>, ::csv::Error> {
         .map_err(|e| ::csv::Error::from(e.into_error()))
 }
 
+/// One metric of a comparison: the means of both plans and the paired
+/// difference `B - A` with its 95 % interval.
+#[derive(Debug, Clone)]
+pub struct CompareRow {
+    pub metric: String,
+    pub population: Population,
+    /// Replications where both plans have the metric.
+    pub pairs: usize,
+    pub mean_a: f64,
+    pub mean_b: f64,
+    pub difference: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Share of the pairs where B is lower.
+    pub b_better: f64,
+}
+
+/// A compared value as a person reads it, by the metric's unit.
+pub fn compare_value(metric: &str, v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    if metric.ends_with("_s") {
+        format!(
+            "{sign}{}",
+            crate::scenario::units::format_duration_short(v.abs())
+        )
+    } else if metric.ends_with("_bytes") {
+        format!("{sign}{}", crate::scenario::units::format_bytes(v.abs()))
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// `compare.csv`: `metric, population, pairs, mean_a, mean_b, difference,
+/// difference_ci95_low, difference_ci95_high, share_b_lower` (the metric's
+/// unit; the difference is B - A, paired by replication).
+pub fn compare_csv(rows: &[CompareRow]) -> Result<Vec<u8>, ::csv::Error> {
+    let mut csv = ::csv::Writer::from_writer(Vec::new());
+    csv.write_record([
+        "metric",
+        "population",
+        "pairs",
+        "mean_a",
+        "mean_b",
+        "difference",
+        "difference_ci95_low",
+        "difference_ci95_high",
+        "share_b_lower",
+    ])?;
+    for r in rows {
+        let f = |v: f64| format!("{v:.3}");
+        csv.write_record([
+            r.metric.clone(),
+            r.population.name().to_string(),
+            r.pairs.to_string(),
+            f(r.mean_a),
+            f(r.mean_b),
+            f(r.difference),
+            f(r.ci_low),
+            f(r.ci_high),
+            fraction_cell(r.b_better),
+        ])?;
+    }
+    csv.into_inner()
+        .map_err(|e| ::csv::Error::from(e.into_error()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@ mod architecture;
 mod attribution;
 mod charts;
 mod closed_form;
+mod compare;
 mod determinism;
 mod fixed_arithmetic;
 mod invalid_input;

@@ -1,0 +1,248 @@
+//! `drsim compare`: two plans on common random numbers. Replication `k`
+//! draws the same numbers for both (as far as the scenarios share inputs), so
+//! the paired difference of a metric, replication by replication, measures the
+//! change, not the noise.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::{CliError, load_scenario, output_error, write_charts};
+use crate::metrics::{MetricId, metrics_for};
+use crate::montecarlo::{self, RunConfig};
+use crate::report::chart::compare::{CompareChart, render_compare};
+use crate::report::csv::{CompareRow, compare_csv};
+use crate::report::html::escape;
+use crate::report::table::verdict_sentence;
+use crate::report::write_atomically;
+use crate::scenario::{Population, Scenario};
+use crate::stats::{Collector, RunSummary, Z_95};
+
+/// `drsim compare`'s arguments, as parsed.
+#[derive(Debug, Clone)]
+pub struct CompareArgs {
+    pub a: PathBuf,
+    pub b: PathBuf,
+    pub set: Vec<String>,
+    pub set_b: Vec<String>,
+    pub replications: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub out: Option<PathBuf>,
+    pub quiet: bool,
+    pub no_charts: bool,
+}
+
+/// The metrics compared, each over a population.
+const COMPARED: [(&str, MetricId, Population); 7] = [
+    ("rpo_s", MetricId::Rpo, Population::Declared),
+    ("rto_s", MetricId::Rto, Population::All),
+    ("data_lost_bytes", MetricId::DataLost, Population::Declared),
+    ("unprotected_s", MetricId::Unprotected, Population::All),
+    ("cycle_s", MetricId::Cycle, Population::All),
+    ("total_downtime_s", MetricId::TotalDowntime, Population::All),
+    ("azure_cost", MetricId::AzureCost, Population::All),
+];
+
+fn collect(s: &Scenario, config: RunConfig) -> Result<Collector, CliError> {
+    let mut collector = Collector::new(metrics_for(s));
+    montecarlo::run(s, config, |o| {
+        collector.push(o);
+        Ok::<(), CliError>(())
+    })?;
+    Ok(collector)
+}
+
+/// The paired difference `b - a` over the replications where both exist.
+fn paired(a: &[f64], b: &[f64]) -> Option<(usize, f64, f64, f64, f64)> {
+    let pairs: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+        .map(|(x, y)| y - x)
+        .collect();
+    let n = pairs.len();
+    if n == 0 {
+        return None;
+    }
+    let mean = pairs.iter().sum::<f64>() / n as f64;
+    let var = if n > 1 {
+        pairs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+    } else {
+        0.0
+    };
+    let half = Z_95 * (var / n as f64).sqrt();
+    let better = pairs.iter().filter(|d| **d < 0.0).count() as f64 / n as f64;
+    Some((n, mean, mean - half, mean + half, better))
+}
+
+pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
+    let a = load_scenario(&args.a, &args.set)?;
+    let mut set_b = args.set.clone();
+    set_b.extend(args.set_b.iter().cloned());
+    let b = load_scenario(&args.b, &set_b)?;
+    let mut config = RunConfig::from_scenario(&a);
+    config.replications = args.replications.unwrap_or(config.replications);
+    config.seed = args.seed.unwrap_or(config.seed);
+    config.threads = args.threads;
+    let (ca, cb) = (collect(&a, config)?, collect(&b, config)?);
+    let (sa, sb) = (ca.finish(&a.targets), cb.finish(&b.targets));
+    let mut rows = Vec::new();
+    for (name, id, over) in COMPARED {
+        let (Some(va), Some(vb)) = (ca.aligned(id, over), cb.aligned(id, over)) else {
+            continue;
+        };
+        let mean = |v: &[f64]| {
+            let p: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            (!p.is_empty()).then(|| p.iter().sum::<f64>() / p.len() as f64)
+        };
+        if let Some((n, diff, lo, hi, better)) = paired(&va, &vb) {
+            rows.push(CompareRow {
+                metric: name.to_string(),
+                population: over,
+                pairs: n,
+                mean_a: mean(&va).unwrap_or(f64::NAN),
+                mean_b: mean(&vb).unwrap_or(f64::NAN),
+                difference: diff,
+                ci_low: lo,
+                ci_high: hi,
+                b_better: better,
+            });
+        }
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join("compare"));
+    std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
+    let mut written = Vec::new();
+    let path = out.join("compare.csv");
+    let bytes = compare_csv(&rows).map_err(|e| output_error(&path, e))?;
+    write_atomically(&path, &bytes).map_err(|e| output_error(&path, e))?;
+    written.push(path.display().to_string());
+    let text = summary_text(&a, &b, &sa, &sb, &rows, config);
+    let mut charts = Vec::new();
+    if !args.no_charts {
+        for (id, over, name) in [
+            (MetricId::Rpo, a.targets.rpo_over, "rpo"),
+            (MetricId::Rto, a.targets.rto_over, "rto"),
+        ] {
+            let (Some(va), Some(vb)) = (ca.values(id, over), cb.values(id, over)) else {
+                continue;
+            };
+            let target = match id {
+                MetricId::Rpo => a.targets.rpo,
+                _ => a.targets.rto,
+            };
+            let chart = CompareChart::new(
+                &name.to_uppercase(),
+                over,
+                (&a.name, &va),
+                (&b.name, &vb),
+                target.map(|t| t.as_secs_f64()),
+            );
+            charts.push(render_compare(&format!("compare-{name}"), &chart)?);
+        }
+        written.extend(write_charts(&out, &charts)?);
+        let page = html_page(&a, &b, &text, &charts);
+        let path = out.join("report.html");
+        write_atomically(&path, page.as_bytes()).map_err(|e| output_error(&path, e))?;
+        written.push(path.display().to_string());
+    }
+    if !args.quiet {
+        print!("{text}");
+        println!("wrote {}", written.join(", "));
+    }
+    Ok(())
+}
+
+fn summary_text(
+    a: &Scenario,
+    b: &Scenario,
+    sa: &RunSummary,
+    sb: &RunSummary,
+    rows: &[CompareRow],
+    config: RunConfig,
+) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "drsim compare: A `{}` ({}) against B `{}` ({}), {} replications each on common random numbers, seed {}",
+        a.name, a.source, b.name, b.source, config.replications, config.seed
+    );
+    for (label, s) in [("A", sa), ("B", sb)] {
+        for (row, v) in s.verdicts() {
+            let _ = writeln!(t, "  {label}: {}", verdict_sentence(row, v, &s.outages));
+        }
+    }
+    let _ = writeln!(
+        t,
+        "  paired difference B - A (mean, 95% interval), and the share of replications where B is lower:"
+    );
+    for r in rows {
+        let show = |v: f64| crate::report::csv::compare_value(&r.metric, v);
+        let verdict = if r.ci_high < 0.0 {
+            "B lower"
+        } else if r.ci_low > 0.0 {
+            "B higher"
+        } else if r.difference == 0.0 && r.ci_low == 0.0 && r.ci_high == 0.0 {
+            "identical"
+        } else {
+            "no difference shown"
+        };
+        let _ = writeln!(
+            t,
+            "    {:<18} over {:<18} A {:>10}  B {:>10}  B - A {:>10} ({} to {})  B lower in {}: {verdict}",
+            r.metric,
+            r.population.phrase(),
+            show(r.mean_a),
+            show(r.mean_b),
+            show(r.difference),
+            show(r.ci_low),
+            show(r.ci_high),
+            crate::scenario::units::format_share(r.b_better),
+        );
+    }
+    t
+}
+
+fn html_page(
+    a: &Scenario,
+    b: &Scenario,
+    text: &str,
+    charts: &[crate::report::chart::RenderedChart],
+) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>drsim compare: {} vs {}</title>\n<style>body{{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em auto;max-width:1060px;color:#222}}pre{{background:#f6f6f6;padding:1em;white-space:pre-wrap;overflow-wrap:anywhere;font-size:0.85em}}svg{{max-width:100%;height:auto}}</style>\n</head>\n<body>\n",
+        escape(&a.name),
+        escape(&b.name)
+    );
+    let _ = writeln!(
+        h,
+        "<h1>drsim compare: {} vs {}</h1>",
+        escape(&a.name),
+        escape(&b.name)
+    );
+    let _ = writeln!(
+        h,
+        "<h2>Comparison</h2>\n<pre id=\"comparison\">{}</pre>",
+        escape(text)
+    );
+    for c in charts {
+        let svg = c.svg.find("<svg").map_or(c.svg.as_str(), |i| &c.svg[i..]);
+        let _ = writeln!(
+            h,
+            "<figure id=\"chart-{}\">\n{svg}\n</figure>",
+            escape(&c.name)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<p><small>Generated by drsim {}; A SHA-256 {}, B SHA-256 {}.</small></p>\n</body>\n</html>",
+        env!("CARGO_PKG_VERSION"),
+        escape(&a.sha256),
+        escape(&b.sha256)
+    );
+    h
+}

@@ -1,0 +1,142 @@
+//! A comparison: the two plans' empirical CDFs of the RPO or RTO overlaid,
+//! the target drawn.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{
+    BAR, CDF, ChartError, RenderedChart, TARGET, TimeUnit, short, text_style, tick, to_png, to_svg,
+};
+use crate::scenario::Population;
+
+/// Two CDFs in one time unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareChart {
+    pub title: String,
+    pub x_label: String,
+    pub unit: TimeUnit,
+    pub x_max: f64,
+    /// `(plan name, step points (x, share at or below x))`, A then B.
+    pub curves: Vec<(String, Vec<(f64, f64)>)>,
+    pub target: Option<f64>,
+}
+
+impl CompareChart {
+    pub fn new(
+        name: &str,
+        over: Population,
+        a: (&str, &[f64]),
+        b: (&str, &[f64]),
+        target_s: Option<f64>,
+    ) -> CompareChart {
+        let largest =
+            a.1.iter()
+                .chain(b.1)
+                .copied()
+                .fold(target_s.unwrap_or(0.0), f64::max);
+        let unit = TimeUnit::for_span(largest);
+        let scale = unit.seconds();
+        let curve = |values: &[f64]| -> Vec<(f64, f64)> {
+            let mut sorted = values.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len().max(1);
+            let step = n.div_ceil(400).max(1);
+            let mut points: Vec<(f64, f64)> = (0..sorted.len())
+                .step_by(step)
+                .map(|i| (sorted[i] / scale, (i + 1) as f64 / n as f64))
+                .collect();
+            if let Some(&last) = sorted.last() {
+                points.push((last / scale, 1.0));
+            }
+            points
+        };
+        CompareChart {
+            title: format!(
+                "{name} over {}: A `{}` against B `{}`",
+                over.phrase(),
+                a.0,
+                b.0
+            ),
+            x_label: format!("{name} ({})", unit.name()),
+            unit,
+            x_max: (largest / scale).max(1e-3) * 1.05,
+            curves: vec![
+                (format!("A {}", a.0), curve(a.1)),
+                (format!("B {}", b.0), curve(b.1)),
+            ],
+            target: target_s.map(|t| t / scale),
+        }
+    }
+}
+
+fn draw_compare<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &CompareChart,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, text_style(20))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..c.x_max, 0.0..1.0)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|x| tick(*x, c.x_max))
+        .x_desc(c.x_label.as_str())
+        .y_desc("cumulative share")
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .light_line_style(WHITE)
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(15))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for ((name, points), color) in c.curves.iter().zip([CDF, BAR]) {
+        let mut steps = Vec::with_capacity(points.len() * 2 + 1);
+        let mut previous = 0.0;
+        for &(x, y) in points {
+            steps.push((x, previous));
+            steps.push((x, y));
+            previous = y;
+        }
+        steps.push((c.x_max, previous));
+        chart
+            .draw_series(LineSeries::new(steps, color.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
+    }
+    if let Some(t) = c.target {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(t, 0.0), (t, 1.0)],
+                TARGET.stroke_width(2),
+            )))
+            .map_err(|e| e.to_string())?
+            .label(format!("target {}", short(t, c.unit)))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], TARGET.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(text_style(13))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+pub fn render_compare(name: &str, chart: &CompareChart) -> Result<RenderedChart, ChartError> {
+    Ok(RenderedChart {
+        name: name.to_string(),
+        svg: to_svg(name, |r| draw_compare(r, chart))?,
+        png: to_png(name, |r| draw_compare(r, chart))?,
+    })
+}
