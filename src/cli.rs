@@ -183,4 +183,20 @@ pub enum Command {
         #[arg(long)]
         no_charts: bool,
     },
+    /// Write a commented starter scenario: a template (one-vm, three-tier), or
+    /// an estate from a CSV of VMs (name, disk_size, churn, group).
+    Init {
+        /// one-vm, three-tier, or estate (with --vms).
+        #[arg(long, default_value = "three-tier")]
+        template: String,
+        /// For the estate template: a CSV with columns name, disk_size, churn (e.g. "50 GB/day"), group.
+        #[arg(long)]
+        vms: Option<PathBuf>,
+        /// Where to write the scenario.
+        #[arg(long, default_value = "scenario.toml")]
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }

@@ -6,6 +6,7 @@
 //! and its exit codes, the default output directory, writing charts.
 
 pub mod compare;
+pub mod init;
 pub mod run;
 pub mod size;
 pub mod sweep;
@@ -112,6 +113,17 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             no_charts,
             full,
         } => trace::trace_command(&scenario, &set, replication, seed, out, no_charts, full),
+        Command::Init {
+            template,
+            vms,
+            out,
+            force,
+        } => init::init_command(init::InitArgs {
+            template,
+            vms,
+            out,
+            force,
+        }),
         Command::Compare {
             a,
             b,

@@ -7,6 +7,7 @@ mod closed_form;
 mod compare;
 mod determinism;
 mod fixed_arithmetic;
+mod init;
 mod invalid_input;
 mod overrides;
 mod recovery_physics;

@@ -1,0 +1,82 @@
+//! `drsim init`: starter scenarios that validate and run, and a CSV import
+//! that names its bad rows.
+
+use crate::support::{drsim, stderr, stdout};
+
+#[test]
+fn every_template_validates_and_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("vms.csv");
+    std::fs::write(
+        &csv,
+        "name,disk_size,churn,group\nsql01,1 TiB,120 GB/day,db\napp01,200 GB,20 GB/day,app\napp02,200 GB,20 GB/day,app\nweb01,100 GB,5 GB/day,web\n",
+    )
+    .expect("csv");
+    for template in ["one-vm", "three-tier", "estate"] {
+        let file = dir.path().join(format!("{template}.toml"));
+        let file = file.to_str().expect("utf-8");
+        let mut args = vec!["init", "--template", template, "--out", file];
+        if template == "estate" {
+            args.extend(["--vms", csv.to_str().expect("utf-8")]);
+        }
+        let o = drsim(&args);
+        assert!(o.status.success(), "{template}: {}", stderr(&o));
+        let o = drsim(&["validate", file]);
+        assert!(o.status.success(), "{template}: {}", stderr(&o));
+        assert!(
+            !stdout(&o).contains("warning"),
+            "{template}: {}",
+            stdout(&o)
+        );
+        let out = dir.path().join(format!("{template}-out"));
+        let o = drsim(&[
+            "run",
+            file,
+            "-n",
+            "50",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{template}: {}", stderr(&o));
+        // Nothing is overwritten without --force.
+        let o = drsim(&["init", "--template", "one-vm", "--out", file]);
+        assert_eq!(o.status.code(), Some(2), "{template}");
+    }
+    let estate = std::fs::read_to_string(dir.path().join("estate.toml")).expect("estate");
+    assert!(estate.contains("disk_size = \"1 TiB\""), "sizes as written");
+    assert!(estate.matches("[[vm]]").count() == 4 && estate.matches("[[group]]").count() == 3);
+}
+
+#[test]
+fn a_bad_csv_row_is_named_with_its_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("vms.csv");
+    std::fs::write(
+        &csv,
+        "name,disk_size,churn,group\nsql01,1 TiB,120 GB/day,db\napp01,two hundred GB,20 GB/day,app\nsql01,1 TiB,1 GB/day,db\nweb01,100 GB,5 GB/week,web\n",
+    )
+    .expect("csv");
+    let out = dir.path().join("estate.toml");
+    let o = drsim(&[
+        "init",
+        "--template",
+        "estate",
+        "--vms",
+        csv.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let file = csv.display().to_string();
+    for expected in [
+        format!("{file}:3: disk_size"),
+        format!("{file}:4: VM `sql01` appears twice"),
+        format!("{file}:5: churn"),
+    ] {
+        assert!(err.contains(&expected), "{expected} in {err}");
+    }
+    assert!(!out.exists(), "nothing written");
+}
