@@ -709,27 +709,61 @@ impl Scenario {
 
     /// Validates scenario text; `source` names it in diagnostics.
     pub fn from_toml(text: &str, source: &str) -> Result<Scenario, ScenarioError> {
-        let locator = locate::Locator::new(text);
-        let raw: raw::RawScenario = match toml::from_str(text) {
-            Ok(raw) => raw,
-            Err(e) => {
-                let offset = e.span().map_or(0, |s| s.start);
-                let (line, column) = locate::line_column(text, offset);
-                let key = locator.path_at(offset);
-                return Err(ScenarioError::Invalid {
-                    diagnostics: vec![Diagnostic {
+        // Unknown keys are reported all at once: each is commented out (its
+        // line kept, so every other position stays where it is) and the text
+        // read again, until it reads or fails for another reason.
+        let mut current = text.to_string();
+        let mut unknown: Vec<Diagnostic> = Vec::new();
+        let raw: raw::RawScenario = loop {
+            let locator = locate::Locator::new(&current);
+            match toml::from_str(&current) {
+                Ok(raw) => break raw,
+                Err(e) => {
+                    let offset = e.span().map_or(0, |s| s.start);
+                    let (line, column) = locate::line_column(&current, offset);
+                    let diagnostic = Diagnostic {
                         file: source.to_string(),
                         line,
                         column,
-                        key: key.to_string(),
+                        key: locator.path_at(offset).to_string(),
                         message: explain_serde_message(e.message()),
-                    }],
-                });
+                    };
+                    let is_unknown = e.message().trim().starts_with("unknown field `");
+                    match comment_out_line(&current, line) {
+                        Some(next) if is_unknown && unknown.len() < 100 => {
+                            unknown.push(diagnostic);
+                            current = next;
+                        }
+                        _ => {
+                            unknown.push(diagnostic);
+                            return Err(ScenarioError::Invalid {
+                                diagnostics: unknown,
+                            });
+                        }
+                    }
+                }
             }
         };
-        let mut scenario = validate::validate(raw, source, &locator)?;
-        scenario.sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
-        Ok(scenario)
+        // In the file's order.
+        unknown.sort_by_key(|d| (d.line, d.column));
+        let locator = locate::Locator::new(text);
+        let validated = validate::validate(raw, source, &locator);
+        match validated {
+            Ok(mut scenario) if unknown.is_empty() => {
+                scenario.sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
+                Ok(scenario)
+            }
+            Ok(_) => Err(ScenarioError::Invalid {
+                diagnostics: unknown,
+            }),
+            Err(ScenarioError::Invalid { diagnostics }) => {
+                unknown.extend(diagnostics);
+                Err(ScenarioError::Invalid {
+                    diagnostics: unknown,
+                })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Total data on all protected disks, bytes.
@@ -739,6 +773,27 @@ impl Scenario {
 }
 
 /// serde's messages are terse; add the nearest valid key to unknown-field errors.
+/// `text` with line `line` (1-based) turned into a comment, when it holds a
+/// whole `key = value` (its brackets balanced), so that it can be read again
+/// with every other line in place.
+fn comment_out_line(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let target = lines.get(line.checked_sub(1)?)?;
+    let opened = target.matches(['[', '{']).count();
+    let closed = target.matches([']', '}']).count();
+    if !target.contains('=') || opened != closed {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 2);
+    for (i, l) in lines.iter().enumerate() {
+        if i + 1 == line {
+            out.push_str("# ");
+        }
+        out.push_str(l);
+    }
+    Some(out)
+}
+
 fn explain_serde_message(message: &str) -> String {
     let message = message.trim();
     if let Some(rest) = message.strip_prefix("unknown field `") {

@@ -107,3 +107,39 @@ fn every_warning_fixture_is_accepted_with_its_own_located_warning() {
         );
     }
 }
+
+#[test]
+fn every_unknown_key_is_reported_in_one_pass() {
+    // Typos of optional keys in three sections of a valid scenario: all three
+    // are reported at once, in the file's order. (A typo of a required key
+    // ends the pass with the key reported missing.)
+    let text = std::fs::read_to_string(repo().join("scenarios/minimal.toml"))
+        .expect("scenario")
+        .replacen("[simulation]\n", "[simulation]\nreplicatons = 10\n", 1)
+        .replacen("[[vm]]\n", "[[vm]]\nweigth = 2\n", 1)
+        .replacen("[recovery]\n", "[recovery]\nestimate_eror = 2\n", 1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("typos.toml");
+    std::fs::write(&path, text).expect("write");
+    let o = drsim(&["validate", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    for key in [
+        "simulation.replicatons",
+        "vm[0].weigth",
+        "recovery.estimate_eror",
+    ] {
+        assert!(
+            err.contains(&format!("`{key}`: unknown key")),
+            "{key} in {err}"
+        );
+    }
+    assert!(err.contains("(3 problems)"), "{err}");
+    let lines: Vec<usize> = err
+        .lines()
+        .filter(|l| l.contains("unknown key"))
+        .filter_map(|l| l.rsplit(".toml:").next()?.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+}
