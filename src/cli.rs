@@ -3,7 +3,17 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// How a command prints its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// For people: the table and sentences.
+    #[default]
+    Text,
+    /// For scripts: one JSON document with stable keys (docs/metrics.md, "JSON").
+    Json,
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,6 +69,9 @@ pub enum Command {
         /// replications, e.g. --until-settled, would settle it).
         #[arg(long)]
         check: bool,
+        /// How to print the summary: text, or json for scripts.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Check a scenario file and describe what it models.
     Validate {
@@ -119,6 +132,9 @@ pub enum Command {
         /// Write sweep.csv only.
         #[arg(long)]
         no_charts: bool,
+        /// How to print the summary: text, or json for scripts.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// The value of one key that meets a target at a percentile (bisection on
     /// common random numbers), with the 90% and 100%-of-sample values.
@@ -149,6 +165,9 @@ pub enum Command {
         /// Relative width at which the search stops.
         #[arg(long, default_value_t = 0.005)]
         tolerance: f64,
+        /// Output format on stdout: text (default) or json.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Two plans (or a plan and a changed copy, with --set-b) on common random
     /// numbers: verdicts side by side, paired differences with their intervals,
@@ -182,6 +201,9 @@ pub enum Command {
         /// Write compare.csv only.
         #[arg(long)]
         no_charts: bool,
+        /// How to print the summary: text, or json for scripts.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Write a commented starter scenario: a template (one-vm, three-tier), or
     /// an estate from a CSV of VMs (name, disk_size, churn, group).

@@ -88,7 +88,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             until_settled,
             max_replications,
             check,
+            format,
         } => run::run_command(run::RunArgs {
+            format,
             set,
             check,
             scenario,
@@ -135,7 +137,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             out,
             quiet,
             no_charts,
+            format,
         } => compare::compare_command(compare::CompareArgs {
+            format,
             a,
             b,
             set,
@@ -157,6 +161,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             seed,
             threads,
             tolerance,
+            format,
         } => size::size_command(size::SizeArgs {
             scenario,
             set,
@@ -167,6 +172,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             seed,
             threads: threads.map(|t| t as usize),
             tolerance,
+            format,
         }),
         Command::Sweep {
             scenario,
@@ -178,7 +184,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             out,
             quiet,
             no_charts,
+            format,
         } => sweep::sweep_command(sweep::SweepArgs {
+            format,
             scenario,
             set,
             vary,

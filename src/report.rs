@@ -11,6 +11,7 @@ pub mod chart;
 pub mod csv;
 pub mod describe;
 pub mod html;
+pub mod json;
 pub mod table;
 pub mod trace;
 

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{CliError, load_scenario, output_error, write_charts};
+use crate::cli::OutputFormat;
 use crate::metrics::{MetricId, metrics_for};
 use crate::montecarlo::{self, RunConfig};
 use crate::report::chart::compare::{CompareChart, render_compare};
@@ -30,6 +31,7 @@ pub struct CompareArgs {
     pub out: Option<PathBuf>,
     pub quiet: bool,
     pub no_charts: bool,
+    pub format: OutputFormat,
 }
 
 /// The metrics compared, each over a population.
@@ -149,8 +151,16 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         written.push(path.display().to_string());
     }
     if !args.quiet {
-        print!("{text}");
-        println!("wrote {}", written.join(", "));
+        match args.format {
+            OutputFormat::Text => {
+                print!("{text}");
+                println!("wrote {}", written.join(", "));
+            }
+            OutputFormat::Json => print!(
+                "{}",
+                crate::report::json::compare_json(&a.source, &b.source, &rows, &written)
+            ),
+        }
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{CliError, default_output_dir, load_scenario, output_error, write_charts};
 use crate::analysis::{drivers, sensitivity};
+use crate::cli::OutputFormat;
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, RunConfig};
 use crate::report::csv::{ReplicationsWriter, VmsWriter, sensitivity_csv, summary_csv};
@@ -30,6 +31,7 @@ pub struct RunArgs {
     pub outputs: RunOutputs,
     /// `--check`: the exit status says whether the targets are met.
     pub check: bool,
+    pub format: OutputFormat,
 }
 
 /// What `run` writes besides `replications.csv` and `summary.csv`.
@@ -51,6 +53,8 @@ pub struct RunOutputs {
 #[derive(Debug, Clone)]
 pub struct RunResult {
     pub text: String,
+    /// The same summary as JSON (`--format json`).
+    pub json: String,
     pub verdicts: Vec<(Verdict, String)>,
 }
 
@@ -72,10 +76,13 @@ pub fn run_command(args: RunArgs) -> Result<(), CliError> {
         .unwrap_or_else(|| default_output_dir(&args.scenario));
     let result = run_to_directory(&s, config, &out, args.outputs)?;
     if !args.outputs.quiet {
-        print!(
-            "{}",
-            highlight_verdicts(&result.text, std::io::stdout().is_terminal())
-        );
+        match args.format {
+            OutputFormat::Text => print!(
+                "{}",
+                highlight_verdicts(&result.text, std::io::stdout().is_terminal())
+            ),
+            OutputFormat::Json => print!("{}", result.json),
+        }
     }
     if args.check {
         check_verdicts(&result.verdicts)?;
@@ -262,7 +269,18 @@ pub fn run_to_directory(
         .verdicts()
         .map(|(row, v)| (v.verdict, table::verdict_sentence(row, v, &summary.outages)))
         .collect();
-    Ok(RunResult { text, verdicts })
+    let json = crate::report::json::run_json(
+        s,
+        config.replications,
+        config.seed,
+        &summary,
+        &written_files,
+    );
+    Ok(RunResult {
+        text,
+        json,
+        verdicts,
+    })
 }
 
 /// Colours MET green, MISSED red and INCONCLUSIVE yellow on a terminal.

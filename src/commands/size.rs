@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::{CliError, load_scenario, usage_error};
+use crate::cli::OutputFormat;
 use crate::metrics::MetricId;
 use crate::montecarlo::{self, RunConfig};
 use crate::scenario::units::{format_duration_short, format_share, parse_duration, split_number};
@@ -22,6 +23,7 @@ pub struct SizeArgs {
     pub seed: Option<u64>,
     pub threads: Option<usize>,
     pub tolerance: f64,
+    pub format: OutputFormat,
 }
 
 /// A target to size for: `rpo<=15m@95%`.
@@ -184,13 +186,6 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         MetricId::Rpo => "RPO",
         _ => "RTO",
     };
-    println!(
-        "sizing {} for {what} <= {} ({} of the outages of its population), between {lo} and {hi} {unit_lo}: {} values meet it",
-        args.vary,
-        format_duration_short(target.threshold_s),
-        format_share(target.fraction),
-        if rising { "higher" } else { "lower" }
-    );
     let required = target.fraction;
     let mut lines = Vec::new();
     for (label, fraction) in [
@@ -210,21 +205,6 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     let surely = sizer.bisect(lo, hi, rising, &|m, t| {
         wilson_interval(m, t, Z_95).0 >= required
     })?;
-    for (label, _, point) in &lines {
-        match point {
-            Some(v) => println!("  to meet it in {label}: {} {unit_lo}", round(*v)),
-            None => println!("  to meet it in {label}: not within {lo}..{hi} {unit_lo}"),
-        }
-    }
-    match (could, surely) {
-        (Some(a), Some(b)) => println!(
-            "  sampling error leaves {} to {} {unit_lo} for {} (95% interval)",
-            round(a.min(b)),
-            round(a.max(b)),
-            format_share(required)
-        ),
-        _ => println!("  the 95% interval does not settle within the range"),
-    }
     // The search assumes the met share moves one way with the value: check it.
     let mut probes = sizer.probes.clone();
     probes.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -232,6 +212,51 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     let monotone = shares
         .windows(2)
         .all(|w| if rising { w[1] >= w[0] } else { w[1] <= w[0] });
+    let interval = match (could, surely) {
+        (Some(a), Some(b)) => Some((round(a.min(b)), round(a.max(b)))),
+        _ => None,
+    };
+    if args.format == OutputFormat::Json {
+        let answers: Vec<(f64, Option<f64>)> =
+            lines.iter().map(|(_, f, p)| (*f, p.map(round))).collect();
+        print!(
+            "{}",
+            crate::report::json::size_json(&crate::report::json::SizeReport {
+                vary: &args.vary,
+                unit: &unit_lo,
+                metric: what,
+                threshold_s: target.threshold_s,
+                required,
+                between: (lo, hi),
+                higher_meets: rising,
+                answers: &answers,
+                interval,
+                probes: &probes,
+                monotone,
+            })
+        );
+        return Ok(());
+    }
+    println!(
+        "sizing {} for {what} <= {} ({} of the outages of its population), between {lo} and {hi} {unit_lo}: {} values meet it",
+        args.vary,
+        format_duration_short(target.threshold_s),
+        format_share(target.fraction),
+        if rising { "higher" } else { "lower" }
+    );
+    for (label, _, point) in &lines {
+        match point {
+            Some(v) => println!("  to meet it in {label}: {} {unit_lo}", round(*v)),
+            None => println!("  to meet it in {label}: not within {lo}..{hi} {unit_lo}"),
+        }
+    }
+    match interval {
+        Some((a, b)) => println!(
+            "  sampling error leaves {a} to {b} {unit_lo} for {} (95% interval)",
+            format_share(required)
+        ),
+        None => println!("  the 95% interval does not settle within the range"),
+    }
     if monotone {
         println!(
             "  {} probes, {} replications each, common random numbers; the met share moved one way at every probe",

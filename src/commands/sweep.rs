@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{CliError, default_output_dir, load_scenario, output_error, write_charts};
+use crate::cli::OutputFormat;
 use crate::metrics::{MetricId, metrics_for};
 use crate::montecarlo::{self, RunConfig};
 use crate::report::chart::sweep::{SweepChart, render_sweep};
@@ -25,6 +26,7 @@ pub struct SweepArgs {
     pub out: Option<PathBuf>,
     pub quiet: bool,
     pub no_charts: bool,
+    pub format: OutputFormat,
 }
 
 /// One `--vary KEY=V1,V2,...` or `--vary KEY=FROM..TO:N`: the key and its values.
@@ -180,7 +182,9 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         }
         written.extend(write_charts(&out, &charts)?);
     }
-    if !args.quiet {
+    if !args.quiet && args.format == OutputFormat::Json {
+        print!("{}", crate::report::json::sweep_json(&rows, &written));
+    } else if !args.quiet {
         for row in &rows {
             let what = row
                 .values

@@ -122,3 +122,47 @@ fn a_target_out_of_range_is_said_so() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--target"), "{}", stderr(&o));
 }
+
+#[test]
+fn size_json_gives_the_same_answers_as_the_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("known.toml");
+    std::fs::write(&file, KNOWN).expect("write");
+    let args = |format: &str| {
+        drsim(&[
+            "size",
+            file.to_str().expect("utf-8"),
+            "--target",
+            "rpo<=15m@95%",
+            "--vary",
+            "link.wan.bandwidth",
+            "--between",
+            "1Mbps..20Mbps",
+            "--format",
+            format,
+        ])
+    };
+    let text = stdout(&args("text"));
+    let o = args("json");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON document");
+    assert_eq!(doc["unit"], "Mbps");
+    assert_eq!(doc["metric"], "RPO");
+    assert_eq!(doc["higher_values_meet"], true);
+    let answers = doc["answers"].as_array().expect("answers");
+    for (fraction, label) in [(0.95, "95.0%"), (0.9, "90%"), (1.0, "100% of the sample")] {
+        let row = answers
+            .iter()
+            .find(|a| a["fraction"].as_f64() == Some(fraction))
+            .unwrap_or_else(|| panic!("an answer for {fraction}"));
+        assert_eq!(row["value"].as_f64(), Some(answer(&text, label)), "{label}");
+    }
+    let probes = doc["probes"].as_array().expect("probes");
+    assert!(probes.len() >= 4, "{probes:?}");
+    assert!(
+        probes
+            .iter()
+            .all(|p| p["met"].as_u64() <= p["total"].as_u64())
+    );
+    assert_eq!(doc["monotone"], true);
+}

@@ -342,3 +342,79 @@ fn check_gates_on_the_verdicts() {
         assert!(out.join("summary.csv").exists());
     }
 }
+
+#[test]
+fn json_summaries_carry_the_same_numbers_with_stable_keys() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("run");
+    let o = drsim(&[
+        "run",
+        "scenarios/three-tier.toml",
+        "-n",
+        "400",
+        "--no-charts",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON document");
+    assert_eq!(doc["replications"], 400);
+    assert_eq!(doc["outages"]["total"], 400);
+    let rto = doc["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["metric"] == "rto_s")
+        .expect("the RTO target");
+    assert_eq!(rto["over"], "all");
+    assert_eq!(rto["verdict"], summary_line(&out, "rto_s", "all")[16]);
+    let fraction = rto["fraction_meeting"].as_f64().expect("a number");
+    let csv: f64 = summary_line(&out, "rto_s", "all")[13]
+        .parse()
+        .expect("fraction");
+    assert!((fraction - csv).abs() < 1e-4);
+    let metrics = doc["metrics"].as_array().expect("metrics");
+    assert!(
+        metrics
+            .iter()
+            .any(|m| m["metric"] == "stage1_s" && m["population"] == "declared")
+    );
+    // Sweep and compare speak JSON too.
+    let o = drsim(&[
+        "sweep",
+        "scenarios/minimal.toml",
+        "--vary",
+        "link.wan.bandwidth=100Mbps,200Mbps",
+        "-n",
+        "50",
+        "--no-charts",
+        "--format",
+        "json",
+        "--out",
+        dir.path().join("sweep").to_str().expect("utf-8"),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("sweep JSON");
+    assert_eq!(doc["points"].as_array().expect("points").len(), 4);
+    let o = drsim(&[
+        "compare",
+        "scenarios/minimal.toml",
+        "scenarios/minimal.toml",
+        "-n",
+        "50",
+        "--no-charts",
+        "--format",
+        "json",
+        "--out",
+        dir.path().join("cmp").to_str().expect("utf-8"),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("compare JSON");
+    assert!(
+        doc["differences"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["difference"] == 0.0)
+    );
+}
