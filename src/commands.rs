@@ -40,6 +40,10 @@ pub enum CliError {
     Chart(#[from] ChartError),
     #[error(transparent)]
     MonteCarlo(#[from] MonteCarloError),
+    /// A flag's value makes no sense (exit code 2, nothing written); the
+    /// message names the flag.
+    #[error("invalid command line: {0}")]
+    Usage(String),
     /// `run --check`: a target is missed (exit code 1).
     #[error("check failed: {0}")]
     TargetMissed(String),
@@ -51,7 +55,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Scenario(_) => 2,
+            CliError::Scenario(_) | CliError::Usage(_) => 2,
             CliError::Output { .. }
             | CliError::Chart(_)
             | CliError::MonteCarlo(_)
@@ -202,15 +206,11 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
 
 /// A command-line problem that clap cannot see (exit code 2): `flag` names it.
 pub(crate) fn usage_error(flag: &str, message: String) -> CliError {
-    CliError::Scenario(ScenarioError::Invalid {
-        diagnostics: vec![Diagnostic {
-            file: flag.to_string(),
-            line: 0,
-            column: 0,
-            key: String::new(),
-            message,
-        }],
-    })
+    if message.starts_with(flag) {
+        CliError::Usage(message)
+    } else {
+        CliError::Usage(format!("{flag}: {message}"))
+    }
 }
 
 /// Reads the scenario at `path` with the `--set` overrides applied.

@@ -611,6 +611,10 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A problem in a command-line override has no line: the flag names it.
         if self.line == 0 {
+            // A flag that is not about one key (e.g. `--between`) has none.
+            if self.key.is_empty() {
+                return write!(f, "{}: {}", self.file, self.message);
+            }
             return write!(f, "{}: `{}`: {}", self.file, self.key, self.message);
         }
         write!(
@@ -827,11 +831,22 @@ pub(crate) fn suggest<'a>(
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
-    candidates
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+    let candidates: Vec<&'a str> = candidates.collect();
+    let typo = candidates
+        .iter()
+        .map(|&c| (strsim::damerau_levenshtein(word, c), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    // A name written short (`decision` for `decision_delay`, `boot` for
+    // `boot_time`): the one key that begins with the word and an underscore.
+    let prefix = format!("{word}_");
+    let mut leading = candidates.iter().filter(|c| c.starts_with(&prefix));
+    let shortened = match (leading.next(), leading.next()) {
+        (Some(&only), None) if word.len() >= 3 => Some(only),
+        _ => None,
+    };
+    typo.or(shortened)
 }
 
 #[cfg(test)]
@@ -844,6 +859,17 @@ mod tests {
         assert_eq!(suggest("bootime", keys.iter().copied()), Some("boot_time"));
         assert_eq!(suggest("chrun", keys.iter().copied()), Some("churn"));
         assert_eq!(suggest("colour", keys.iter().copied()), None);
+        // A name written short is completed when only one key begins with it.
+        assert_eq!(suggest("boot", keys.iter().copied()), Some("boot_time"));
+        let delays = ["detection_delay", "decision_delay", "disk_size"];
+        assert_eq!(
+            suggest("decision", delays.iter().copied()),
+            Some("decision_delay")
+        );
+        assert_eq!(
+            suggest("disk", ["disk_size", "disk_count"].into_iter()),
+            None
+        );
     }
 
     #[test]

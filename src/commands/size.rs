@@ -8,7 +8,9 @@ use super::{CliError, load_scenario, usage_error};
 use crate::cli::OutputFormat;
 use crate::metrics::MetricId;
 use crate::montecarlo::{self, RunConfig};
-use crate::scenario::units::{format_duration_short, format_share, parse_duration, split_number};
+use crate::scenario::units::{
+    format_duration_short, format_share, parse_duration, parse_rate, parse_size, split_number,
+};
 use crate::stats::{Collector, Z_95, wilson_interval};
 
 /// `drsim size`'s arguments, as parsed.
@@ -162,11 +164,18 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
             ));
         }
     };
-    if unit_lo != unit_hi || lo >= hi {
+    // Ends written in different units of one quantity (`1m..3h`, `500Mbps..2Gbps`)
+    // are searched in the first end's unit.
+    let hi = if unit_lo == unit_hi {
+        hi
+    } else {
+        in_unit_of(to, &unit_lo).unwrap_or(f64::NAN)
+    };
+    if hi.is_nan() || lo >= hi {
         return Err(usage_error(
             "--between",
             format!(
-                "--between {}: write FROM..TO, FROM below TO, in one unit",
+                "--between {}: write FROM..TO, FROM below TO, in units of one quantity (a duration, rate or size)",
                 args.between
             ),
         ));
@@ -193,6 +202,10 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         ("90%".to_string(), 0.90),
         ("100% of the sample".to_string(), 1.0),
     ] {
+        // A required 90 % or 100 % is already the first answer.
+        if !lines.is_empty() && (fraction - required).abs() < 1e-12 {
+            continue;
+        }
         let point = sizer.bisect(lo, hi, rising, &|m, t| share(m, t) >= fraction - 1e-12)?;
         lines.push((label, fraction, point));
     }
@@ -265,12 +278,24 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         );
     } else {
         println!(
-            "  warning: the met share did not move one way with {} across the {} probes: the answers above may not be the only crossing",
+            "  warning: the met share did not move one way with {} across the {} probes: the answers above may not be the only crossing (sampling noise, or a population that changes with the value, e.g. more outages ridden out, can do this)",
             args.vary,
             probes.len()
         );
     }
     Ok(())
+}
+
+/// `text` (a duration, rate or size) expressed in `unit`, e.g. `3h` in `m` is
+/// 180; `None` when the two are not the same kind of quantity.
+fn in_unit_of(text: &str, unit: &str) -> Option<f64> {
+    type Parser = fn(&str) -> Result<f64, String>;
+    let parsers: [Parser; 3] = [parse_duration, parse_rate, parse_size];
+    parsers.iter().find_map(|parse| {
+        let value = parse(text.trim()).ok()?;
+        let one = parse(&format!("1 {unit}")).ok()?;
+        (one > 0.0).then(|| value / one)
+    })
 }
 
 /// Four significant digits for the printed answers.
@@ -297,5 +322,13 @@ mod tests {
         assert!(parse_target("rpo<15m@95%").is_err());
         assert!(parse_target("lag<=15m@95%").is_err());
         assert!(parse_target("rpo<=15m@120%").is_err());
+    }
+
+    #[test]
+    fn ends_in_other_units_convert() {
+        assert_eq!(in_unit_of("3h", "m"), Some(180.0));
+        assert_eq!(in_unit_of("2Gbps", "Mbps"), Some(2000.0));
+        assert_eq!(in_unit_of("1 TB/day", "GB/day"), Some(1000.0));
+        assert_eq!(in_unit_of("3h", "Mbps"), None);
     }
 }

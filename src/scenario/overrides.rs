@@ -152,7 +152,13 @@ pub fn apply(
                 ));
             }
             let Some(next) = item.as_table_mut() else {
-                return Err(flag_error(o, format!("`{part}` is a value, not a table")));
+                return Err(flag_error(
+                    o,
+                    format!(
+                        "`{part}` is a value, not a table: set it whole, e.g. --set {}=VALUE",
+                        o.key[..o.key.len() - 1].join(".")
+                    ),
+                ));
             };
             table = next;
         }

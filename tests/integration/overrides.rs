@@ -62,6 +62,13 @@ fn problems_in_an_override_name_the_flag() {
             "recovery.decison_delay=1h",
             "did you mean `decision_delay`?",
         ),
+        // A name written short: the one key it begins.
+        ("recovery.decision=10m", "did you mean `decision_delay`?"),
+        // A key inside a plain value: set the value whole.
+        (
+            "vm.app1.churn.rate=1 MB/s",
+            "`churn` is a value, not a table: set it whole, e.g. --set vm.app1.churn=VALUE",
+        ),
         // Not KEY=VALUE.
         ("recovery.decision_delay", "write KEY=VALUE"),
     ];

@@ -166,3 +166,54 @@ fn size_json_gives_the_same_answers_as_the_text() {
     );
     assert_eq!(doc["monotone"], true);
 }
+
+#[test]
+fn sizing_the_decision_delay_for_an_rto_shifts_by_the_slack() {
+    // Every declared outage's RTO grows minute for minute with the decision
+    // delay (common random numbers: the same draws otherwise). So if the
+    // slowest RTO with a 1-minute decision is M, the target RTO <= M + 30 min
+    // in 100 % of outages is met up to a decision delay of 31 minutes.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("known.toml");
+    std::fs::write(&file, KNOWN).expect("write");
+    let out = dir.path().join("run");
+    let o = drsim(&[
+        "run",
+        file.to_str().expect("utf-8"),
+        "-n",
+        "300",
+        "--no-charts",
+        "-q",
+        "--set",
+        "recovery.decision_delay=1m",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(out.join("replications.csv")).expect("csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = header.iter().position(|h| *h == "rto_s").expect("rto_s");
+    let slowest = lines
+        .filter_map(|l| l.split(',').nth(col).and_then(|v| v.parse::<f64>().ok()))
+        .fold(0.0, f64::max);
+    assert!(slowest > 0.0);
+    let target = format!("rto<={}s@100%", slowest + 1800.0);
+    let o = drsim(&[
+        "size",
+        file.to_str().expect("utf-8"),
+        "--target",
+        &target,
+        "--vary",
+        "recovery.decision_delay",
+        "--between",
+        "1m..2h",
+        "-n",
+        "300",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("lower values meet it"), "{text}");
+    let got = answer(&text, "100.0%");
+    assert!((got - 31.0).abs() <= 0.2, "{got} m: {text}");
+}
