@@ -45,10 +45,15 @@ const COMPARED: [(&str, MetricId, Population); 7] = [
     ("azure_cost", MetricId::AzureCost, Population::All),
 ];
 
-fn collect(s: &Scenario, config: RunConfig) -> Result<Collector, CliError> {
+fn collect(
+    s: &Scenario,
+    config: RunConfig,
+    progress: &indicatif::ProgressBar,
+) -> Result<Collector, CliError> {
     let mut collector = Collector::new(metrics_for(s));
     montecarlo::run(s, config, |o| {
         collector.push(o);
+        progress.inc(1);
         Ok::<(), CliError>(())
     })?;
     Ok(collector)
@@ -86,7 +91,12 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     config.replications = args.replications.unwrap_or(config.replications);
     config.seed = args.seed.unwrap_or(config.seed);
     config.threads = args.threads;
-    let (ca, cb) = (collect(&a, config)?, collect(&b, config)?);
+    let progress = super::run::progress_bar(2 * config.replications, args.quiet);
+    progress.set_message("plan A ");
+    let ca = collect(&a, config, &progress)?;
+    progress.set_message("plan B ");
+    let cb = collect(&b, config, &progress)?;
+    progress.finish_and_clear();
     let (sa, sb) = (ca.finish(&a.targets), cb.finish(&b.targets));
     let mut rows = Vec::new();
     for (name, id, over) in COMPARED {

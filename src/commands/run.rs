@@ -293,14 +293,16 @@ fn highlight_verdicts(text: &str, terminal: bool) -> String {
         .replace(": INCONCLUSIVE ", ": \x1b[1;33mINCONCLUSIVE\x1b[0m ")
 }
 
-/// A progress bar on stderr when it is a terminal; hidden otherwise.
+/// A progress bar over replications on stderr when it is a terminal; hidden
+/// otherwise. Commands that run several simulations (sweep, size, compare)
+/// grow its length per run and say which run in its message.
 pub(super) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new(total);
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} replications ({per_sec}, eta {eta})",
+        "{spinner} {msg}{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} replications ({per_sec}, eta {eta})",
     ) {
         bar.set_style(style);
     }

@@ -72,6 +72,7 @@ struct Sizer<'a> {
     target: SizingTarget,
     unit: String,
     probes: Vec<Probe>,
+    progress: indicatif::ProgressBar,
 }
 
 impl Sizer<'_> {
@@ -87,6 +88,14 @@ impl Sizer<'_> {
         config.replications = self.args.replications.unwrap_or(config.replications);
         config.seed = self.args.seed.unwrap_or(config.seed);
         config.threads = self.args.threads;
+        self.progress.inc_length(config.replications);
+        self.progress.set_message(format!(
+            "probe {} {}={value} {} ",
+            self.probes.len() + 1,
+            self.args.vary,
+            self.unit
+        ));
+        let progress = &self.progress;
         let over = match self.target.metric {
             MetricId::Rpo => s.targets.rpo_over,
             _ => s.targets.rto_over,
@@ -94,6 +103,7 @@ impl Sizer<'_> {
         let mut collector = Collector::new(crate::metrics::metrics_for(&s));
         montecarlo::run(&s, config, |o| {
             collector.push(o);
+            progress.inc(1);
             Ok::<(), CliError>(())
         })?;
         let values = collector
@@ -185,6 +195,7 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         target,
         unit: unit_lo.clone(),
         probes: Vec::new(),
+        progress: super::run::progress_bar(0, false),
     };
     // Which way the key helps: compare the ends.
     let (m_lo, t_lo) = sizer.probe(lo)?;
@@ -225,6 +236,7 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     let monotone = shares
         .windows(2)
         .all(|w| if rising { w[1] >= w[0] } else { w[1] <= w[0] });
+    sizer.progress.finish_and_clear();
     let interval = match (could, surely) {
         (Some(a), Some(b)) => Some((round(a.min(b)), round(a.max(b)))),
         _ => None,
@@ -272,7 +284,7 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     }
     if monotone {
         println!(
-            "  {} probes, {} replications each, common random numbers; the met share moved one way at every probe",
+            "  {} probes on common random numbers, each judged over {} outages of the population; the met share moved one way at every probe",
             probes.len(),
             probes.first().map_or(0, |p| p.2)
         );

@@ -106,7 +106,7 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         ));
     }
     let points = grid(&varied);
-    let progress = super::run::progress_bar(points.len() as u64, args.quiet);
+    let progress = super::run::progress_bar(0, args.quiet);
     let mut rows = Vec::new();
     for (index, point) in points.iter().enumerate() {
         let mut sets = args.set.clone();
@@ -116,9 +116,12 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         config.replications = args.replications.unwrap_or(config.replications);
         config.seed = args.seed.unwrap_or(config.seed);
         config.threads = args.threads;
+        progress.inc_length(config.replications);
+        progress.set_message(format!("point {}/{} ", index + 1, points.len()));
         let mut collector = Collector::new(metrics_for(&s));
         montecarlo::run(&s, config, |o| {
             collector.push(o);
+            progress.inc(1);
             Ok::<(), CliError>(())
         })?;
         let targets = &s.targets;
@@ -142,7 +145,6 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
                 verdict,
             });
         }
-        progress.inc(1);
     }
     progress.finish_and_clear();
     let out = args
