@@ -89,6 +89,10 @@ pub enum Command {
         /// The replication to replay (as numbered in replications.csv).
         #[arg(long, short = 'k')]
         replication: u64,
+        /// Replications of the run being traced (default: the scenario's
+        /// `simulation.replications`); K must be below it, as in replications.csv.
+        #[arg(long = "replications", short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+        replications: Option<u64>,
         /// Master seed (default: the scenario's `simulation.seed`).
         #[arg(long)]
         seed: Option<u64>,

@@ -12,12 +12,25 @@ pub fn trace_command(
     scenario: &Path,
     sets: &[String],
     replication: u64,
+    replications: Option<u64>,
     seed: Option<u64>,
     out: Option<PathBuf>,
     no_charts: bool,
     full: bool,
 ) -> Result<(), CliError> {
     let s = load_scenario(scenario, sets)?;
+    // A replication past the run's count has no row anywhere: say so rather
+    // than narrate it.
+    let count = replications.unwrap_or(s.simulation.replications);
+    if replication >= count {
+        return Err(super::usage_error(
+            "--replication",
+            format!(
+                "--replication {replication}: the run has replications 0 to {} (replications.csv numbers them from 0); pass -n/--replications N if the run you trace used more",
+                count - 1
+            ),
+        ));
+    }
     let seed = seed.unwrap_or(s.simulation.seed);
     let mut log = TraceLog::default();
     let outcome = run_cycle(&s, seed, replication, &mut log);

@@ -108,3 +108,41 @@ fn the_trace_starts_near_the_outage_and_every_timestamp_has_one_format() {
         );
     }
 }
+
+#[test]
+fn a_replication_past_the_run_is_refused() {
+    // minimal.toml runs 2,000 replications: row 1999 exists, row 2000 does not.
+    let past = drsim(&[
+        "trace",
+        "scenarios/minimal.toml",
+        "--replication",
+        "2000",
+        "--no-charts",
+    ]);
+    assert_eq!(past.status.code(), Some(2));
+    assert!(
+        stderr(&past).contains("the run has replications 0 to 1999"),
+        "{}",
+        stderr(&past)
+    );
+    assert!(stdout(&past).is_empty(), "nothing narrated");
+    let last = drsim(&[
+        "trace",
+        "scenarios/minimal.toml",
+        "--replication",
+        "1999",
+        "--no-charts",
+    ]);
+    assert!(last.status.success(), "{}", stderr(&last));
+    // A run of more replications is traced by saying so.
+    let more = drsim(&[
+        "trace",
+        "scenarios/minimal.toml",
+        "--replication",
+        "2000",
+        "-n",
+        "5000",
+        "--no-charts",
+    ]);
+    assert!(more.status.success(), "{}", stderr(&more));
+}

@@ -104,6 +104,12 @@ pub(super) fn check_policy(
             c.error(p.key(key), "must be at least 1s");
         }
     }
+    if retention >= SimDuration::from_secs(1) && retention < crash {
+        c.error(
+            p.key("retention"),
+            "retention is shorter than `crash_consistent_interval`, so a point would expire before the next is taken: must be at least the interval",
+        );
+    }
     if retention < app && recovery_point == RecoveryPointChoice::LatestAppConsistent {
         c.error(
             p.key("retention"),
