@@ -76,6 +76,27 @@ pub fn split_number(text: &str) -> Option<(f64, &str)> {
     value.is_finite().then_some((value, text[end..].trim()))
 }
 
+/// The longest duration drsim accepts: 10 years. Every duration of the cycle
+/// (history, outages, delays, windows) is far below it; beyond it event times
+/// lose their millisecond resolution and runs could not finish.
+pub const MAX_DURATION_S: f64 = 10.0 * 365.0 * 86_400.0;
+/// The largest size: 1 PB, beyond any disk or transfer (an Azure managed disk
+/// holds at most 32 TiB; ASR protects VMs up to 32 TB of disks).
+pub const MAX_SIZE_B: f64 = 1e15;
+/// The fastest rate: 1 Tbps (125 GB/s), beyond any link ASR replicates over
+/// (ExpressRoute Direct tops out at 100 Gbps) and any churn it can carry (54
+/// MB/s per VM). Faster rates only make the fluid model's times vanish.
+pub const MAX_RATE_BPS: f64 = 1e12 / 8.0;
+
+/// Rejects a converted value above its physical bound, naming the bound.
+fn within(text: &str, value: f64, max: f64, what: &str) -> Result<f64, String> {
+    if value <= max {
+        Ok(value)
+    } else {
+        Err(format!("`{text}` is beyond the {what} drsim simulates"))
+    }
+}
+
 /// Durations: one or more `<number><unit>` terms, units `ms`, `s`, `m`/`min`, `h`,
 /// `d`, `w`; e.g. `"1h30m"`, `"2.5h"`, `"90s"`.
 pub fn parse_duration(text: &str) -> Result<f64, String> {
@@ -108,13 +129,13 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         total += value * seconds_per_unit;
         rest = tail[unit_end..].trim_start();
     }
-    Ok(total)
+    within(text, total, MAX_DURATION_S, "longest duration (10 years)")
 }
 
 pub fn parse_size(text: &str) -> Result<f64, String> {
     let (value, unit) = split_number(text).ok_or_else(|| bad_size(text))?;
     let factor = size_factor(unit).ok_or_else(|| bad_size(text))?;
-    Ok(value * factor)
+    within(text, value * factor, MAX_SIZE_B, "largest size (1 PB)")
 }
 
 fn bad_size(text: &str) -> String {
@@ -155,7 +176,12 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         _ => None,
     };
     if let Some(factor) = bits_per_second {
-        return Ok(value * factor / 8.0);
+        return within(
+            text,
+            value * factor / 8.0,
+            MAX_RATE_BPS,
+            "fastest rate (1 Tbps, 125 GB/s)",
+        );
     }
     // Bytes per second, per hour, or per day (churn as the Deployment Planner
     // reports it: GB or TB a day).
@@ -169,7 +195,12 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         return Err(bad());
     };
     let factor = size_factor(size_unit.trim()).ok_or_else(bad)?;
-    Ok(value * factor / per_seconds)
+    within(
+        text,
+        value * factor / per_seconds,
+        MAX_RATE_BPS,
+        "fastest rate (1 Tbps, 125 GB/s)",
+    )
 }
 
 /// `5400.0` -> `"1h30m"`; sub-second values keep milliseconds.
@@ -344,6 +375,20 @@ pub fn parse_weekly_window(text: &str) -> Option<WeeklyWindow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_beyond_physics_are_refused() {
+        assert!(parse_duration("3650d").is_ok());
+        assert!(parse_duration("1e15d").is_err());
+        assert!(parse_duration("3651d").unwrap_err().contains("10 years"));
+        assert!(parse_size("1 PB").is_err(), "no PB unit");
+        assert!(parse_size("1000 TB").is_ok());
+        assert!(parse_size("1001 TB").unwrap_err().contains("1 PB"));
+        assert!(parse_rate("1000 Gbps").is_ok());
+        assert!(parse_rate("1001 Gbps").unwrap_err().contains("1 Tbps"));
+        assert!(parse_rate("179769313486231570000000000000000000000 GB/s").is_err());
+        assert!(parse_rate("200 GB/s").is_err());
+    }
 
     #[test]
     fn durations() {
