@@ -664,11 +664,19 @@ impl Scenario {
         path: &Path,
         overrides: &[overrides::Override],
     ) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
         let source = path.display().to_string();
+        if path.is_dir() {
+            return Err(ScenarioError::Read {
+                path: source,
+                source: std::io::Error::other("it is a directory; give the scenario's .toml file"),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| ScenarioError::Read {
+            path: source.clone(),
+            source: e,
+        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| not_utf8(&source, e.as_bytes(), e.utf8_error()))?;
         if overrides.is_empty() {
             return Scenario::from_toml(&text, &source);
         }
@@ -796,6 +804,33 @@ fn comment_out_line(text: &str, line: usize) -> Option<String> {
         out.push_str(l);
     }
     Some(out)
+}
+
+/// A file that is not UTF-8, located at its first bad byte.
+fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> ScenarioError {
+    let offset = error.valid_up_to();
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    ScenarioError::Invalid {
+        diagnostics: vec![Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            key: "(file)".to_string(),
+            message: format!(
+                "the file is not UTF-8 text (byte 0x{:02X} at offset {offset}); save it as UTF-8",
+                bytes[offset]
+            ),
+        }],
+    }
 }
 
 fn explain_serde_message(message: &str) -> String {

@@ -143,3 +143,25 @@ fn every_unknown_key_is_reported_in_one_pass() {
     assert_eq!(lines.len(), 3);
     assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
 }
+
+#[test]
+fn a_file_that_is_not_utf8_or_not_a_file_is_located() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("latin1.toml");
+    // "café" in Latin-1: the é is the single byte 0xE9, on line 3, column 12.
+    std::fs::write(
+        &file,
+        b"[simulation]\nreplications = 10\nname = \"caf\xe9\"\n",
+    )
+    .expect("write");
+    let o = drsim(&["validate", file.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("latin1.toml:3:12:") && stderr(&o).contains("not UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+    let o = drsim(&["run", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("it is a directory"), "{}", stderr(&o));
+}
