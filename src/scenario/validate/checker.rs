@@ -16,6 +16,9 @@ pub(super) struct Checker<'a> {
     pub warnings: Vec<(KeyPath, String)>,
 }
 
+/// The highest chance an attempt fails that drsim retries (100 attempts on average).
+pub(super) const MAX_FAILURE_PROBABILITY: f64 = 0.99;
+
 impl Checker<'_> {
     pub(super) fn error(&mut self, path: KeyPath, message: impl Into<String>) {
         self.errors.push((path, message.into()));
@@ -198,10 +201,13 @@ impl Checker<'_> {
     /// A probability of failure per attempt: below 1, or retries would never end.
     pub(super) fn probability_below_one(&mut self, path: &KeyPath, value: Option<f64>) -> f64 {
         let p = value.unwrap_or(0.0);
-        if !(0.0..1.0).contains(&p) {
+        // Failed attempts are retried until one succeeds: 0.99 already means
+        // 100 attempts on average; above it a run would spend its time retrying
+        // (a step that nearly always fails is an outage, not a retry).
+        if !(0.0..=MAX_FAILURE_PROBABILITY).contains(&p) {
             self.error(
                 path.clone(),
-                format!("must be at least 0 and below 1 (failed attempts are retried), got {p}"),
+                format!("must be at least 0 and below 1 (at most {MAX_FAILURE_PROBABILITY}: failed attempts are retried, and {MAX_FAILURE_PROBABILITY} already means 100 attempts on average), got {p}"),
             );
             return 0.0;
         }
