@@ -5,6 +5,7 @@
 //! and builds a [`Scenario`] whose invariants the simulation never re-checks.
 //! Every problem found is a [`Diagnostic`] naming file, line, column and key.
 
+pub mod diagnostic;
 pub mod distribution;
 mod locate;
 pub mod overrides;
@@ -15,6 +16,9 @@ mod validate;
 use std::fmt;
 use std::path::Path;
 
+pub(crate) use diagnostic::suggest;
+pub use diagnostic::{Diagnostic, ScenarioError};
+use diagnostic::{explain_serde_message, not_utf8};
 pub use distribution::Distribution;
 pub use locate::KeyPath;
 
@@ -596,62 +600,6 @@ impl Default for Targets {
     }
 }
 
-/// One located problem in a scenario file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    /// The key path at fault, e.g. `vm[2].boot_time.median`.
-    pub key: String,
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A problem in a command-line override has no line: the flag names it.
-        if self.line == 0 {
-            // A flag that is not about one key (e.g. `--between`) has none.
-            if self.key.is_empty() {
-                return write!(f, "{}: {}", self.file, self.message);
-            }
-            return write!(f, "{}: `{}`: {}", self.file, self.key, self.message);
-        }
-        write!(
-            f,
-            "{}:{}:{}: `{}`: {}",
-            self.file, self.line, self.column, self.key, self.message
-        )
-    }
-}
-
-/// Why a scenario could not be loaded. Both variants are fatal for the run.
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    #[error("cannot read scenario file {path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}", render(.diagnostics))]
-    Invalid { diagnostics: Vec<Diagnostic> },
-}
-
-fn render(diagnostics: &[Diagnostic]) -> String {
-    let lines: Vec<String> = diagnostics.iter().map(Diagnostic::to_string).collect();
-    let noun = if diagnostics.len() == 1 {
-        "problem"
-    } else {
-        "problems"
-    };
-    format!(
-        "invalid scenario ({} {noun}):\n  {}",
-        diagnostics.len(),
-        lines.join("\n  ")
-    )
-}
-
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
@@ -784,7 +732,6 @@ impl Scenario {
     }
 }
 
-/// serde's messages are terse; add the nearest valid key to unknown-field errors.
 /// `text` with line `line` (1-based) turned into a comment, when it holds a
 /// whole `key = value` (its brackets balanced), so that it can be read again
 /// with every other line in place.
@@ -806,115 +753,9 @@ fn comment_out_line(text: &str, line: usize) -> Option<String> {
     Some(out)
 }
 
-/// A file that is not UTF-8, located at its first bad byte.
-fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> ScenarioError {
-    let offset = error.valid_up_to();
-    let before = &bytes[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    ScenarioError::Invalid {
-        diagnostics: vec![Diagnostic {
-            file: file.to_string(),
-            line,
-            column,
-            key: "(file)".to_string(),
-            message: format!(
-                "the file is not UTF-8 text (byte 0x{:02X} at offset {offset}); save it as UTF-8",
-                bytes[offset]
-            ),
-        }],
-    }
-}
-
-fn explain_serde_message(message: &str) -> String {
-    let message = message.trim();
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let Some((unknown, expected)) = rest.split_once('`') else {
-            return message.to_string();
-        };
-        let valid: Vec<&str> = expected
-            .split('`')
-            .enumerate()
-            .filter(|(i, _)| i % 2 == 1)
-            .map(|(_, s)| s)
-            .collect();
-        let hint = suggest(unknown, valid.iter().copied())
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        return format!(
-            "unknown key `{unknown}`{hint} (valid here: {})",
-            valid.join(", ")
-        );
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let name = rest.split('`').next().unwrap_or(rest);
-        return format!("missing required key `{name}`");
-    }
-    message.to_string()
-}
-
-/// The candidate closest to `word` in spelling, if one is close enough to be a typo.
-pub(crate) fn suggest<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
-    let candidates: Vec<&'a str> = candidates.collect();
-    let typo = candidates
-        .iter()
-        .map(|&c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, c)| c);
-    // A name written short (`decision` for `decision_delay`, `boot` for
-    // `boot_time`): the one key that begins with the word and an underscore.
-    let prefix = format!("{word}_");
-    let mut leading = candidates.iter().filter(|c| c.starts_with(&prefix));
-    let shortened = match (leading.next(), leading.next()) {
-        (Some(&only), None) if word.len() >= 3 => Some(only),
-        _ => None,
-    };
-    typo.or(shortened)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions_catch_typos_only() {
-        let keys = ["boot_time", "disk_size", "churn"];
-        assert_eq!(suggest("bootime", keys.iter().copied()), Some("boot_time"));
-        assert_eq!(suggest("chrun", keys.iter().copied()), Some("churn"));
-        assert_eq!(suggest("colour", keys.iter().copied()), None);
-        // A name written short is completed when only one key begins with it.
-        assert_eq!(suggest("boot", keys.iter().copied()), Some("boot_time"));
-        let delays = ["detection_delay", "decision_delay", "disk_size"];
-        assert_eq!(
-            suggest("decision", delays.iter().copied()),
-            Some("decision_delay")
-        );
-        assert_eq!(
-            suggest("disk", ["disk_size", "disk_count"].into_iter()),
-            None
-        );
-    }
-
-    #[test]
-    fn unknown_field_messages_get_a_suggestion() {
-        let m = explain_serde_message("unknown field `bootime`, expected one of `id`, `boot_time`");
-        assert_eq!(
-            m,
-            "unknown key `bootime`; did you mean `boot_time`? (valid here: id, boot_time)"
-        );
-    }
 
     #[test]
     fn changed_blocks_level_off_at_the_working_set() {

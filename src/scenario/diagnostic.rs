@@ -1,0 +1,172 @@
+//! What is wrong with a scenario, and where: located diagnostics, their
+//! rendering, and the "did you mean" suggestions every check shares.
+
+use std::fmt;
+
+/// One located problem in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The key path at fault, e.g. `vm[2].boot_time.median`.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A problem in a command-line override has no line: the flag names it.
+        if self.line == 0 {
+            // A flag that is not about one key (e.g. `--between`) has none.
+            if self.key.is_empty() {
+                return write!(f, "{}: {}", self.file, self.message);
+            }
+            return write!(f, "{}: `{}`: {}", self.file, self.key, self.message);
+        }
+        write!(
+            f,
+            "{}:{}:{}: `{}`: {}",
+            self.file, self.line, self.column, self.key, self.message
+        )
+    }
+}
+
+/// Why a scenario could not be loaded. Both variants are fatal for the run.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", render(.diagnostics))]
+    Invalid { diagnostics: Vec<Diagnostic> },
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    let lines: Vec<String> = diagnostics.iter().map(Diagnostic::to_string).collect();
+    let noun = if diagnostics.len() == 1 {
+        "problem"
+    } else {
+        "problems"
+    };
+    format!(
+        "invalid scenario ({} {noun}):\n  {}",
+        diagnostics.len(),
+        lines.join("\n  ")
+    )
+}
+
+/// A file that is not UTF-8, located at its first bad byte.
+pub(super) fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> ScenarioError {
+    let offset = error.valid_up_to();
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    ScenarioError::Invalid {
+        diagnostics: vec![Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            key: "(file)".to_string(),
+            message: format!(
+                "the file is not UTF-8 text (byte 0x{:02X} at offset {offset}); save it as UTF-8",
+                bytes[offset]
+            ),
+        }],
+    }
+}
+
+/// serde's messages are terse; add the nearest valid key to unknown-field errors.
+pub(super) fn explain_serde_message(message: &str) -> String {
+    let message = message.trim();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let Some((unknown, expected)) = rest.split_once('`') else {
+            return message.to_string();
+        };
+        let valid: Vec<&str> = expected
+            .split('`')
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 1)
+            .map(|(_, s)| s)
+            .collect();
+        let hint = suggest(unknown, valid.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return format!(
+            "unknown key `{unknown}`{hint} (valid here: {})",
+            valid.join(", ")
+        );
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or(rest);
+        return format!("missing required key `{name}`");
+    }
+    message.to_string()
+}
+
+/// The candidate closest to `word` in spelling, if one is close enough to be a typo.
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    let candidates: Vec<&'a str> = candidates.collect();
+    let typo = candidates
+        .iter()
+        .map(|&c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c);
+    // A name written short (`decision` for `decision_delay`, `boot` for
+    // `boot_time`): the one key that begins with the word and an underscore.
+    let prefix = format!("{word}_");
+    let mut leading = candidates.iter().filter(|c| c.starts_with(&prefix));
+    let shortened = match (leading.next(), leading.next()) {
+        (Some(&only), None) if word.len() >= 3 => Some(only),
+        _ => None,
+    };
+    typo.or(shortened)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        let keys = ["boot_time", "disk_size", "churn"];
+        assert_eq!(suggest("bootime", keys.iter().copied()), Some("boot_time"));
+        assert_eq!(suggest("chrun", keys.iter().copied()), Some("churn"));
+        assert_eq!(suggest("colour", keys.iter().copied()), None);
+        // A name written short is completed when only one key begins with it.
+        assert_eq!(suggest("boot", keys.iter().copied()), Some("boot_time"));
+        let delays = ["detection_delay", "decision_delay", "disk_size"];
+        assert_eq!(
+            suggest("decision", delays.iter().copied()),
+            Some("decision_delay")
+        );
+        assert_eq!(
+            suggest("disk", ["disk_size", "disk_count"].into_iter()),
+            None
+        );
+    }
+
+    #[test]
+    fn unknown_field_messages_get_a_suggestion() {
+        let m = explain_serde_message("unknown field `bootime`, expected one of `id`, `boot_time`");
+        assert_eq!(
+            m,
+            "unknown key `bootime`; did you mean `boot_time`? (valid here: id, boot_time)"
+        );
+    }
+}
