@@ -1,6 +1,6 @@
 //! `drsim size`: bisection to a known answer.
 
-use crate::support::{drsim, stderr, stdout};
+use crate::support::{csv_column, drsim, stderr, stdout};
 
 /// One VM writing a constant 1 MB/s for an hour of history, points every
 /// 5 min, processed at once. Below 1 MB/s of bandwidth the lag after the hour
@@ -190,12 +190,9 @@ fn sizing_the_decision_delay_for_an_rto_shifts_by_the_slack() {
         out.to_str().expect("utf-8"),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let text = std::fs::read_to_string(out.join("replications.csv")).expect("csv");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let col = header.iter().position(|h| *h == "rto_s").expect("rto_s");
-    let slowest = lines
-        .filter_map(|l| l.split(',').nth(col).and_then(|v| v.parse::<f64>().ok()))
+    let slowest = csv_column(&out.join("replications.csv"), "rto_s")
+        .into_iter()
+        .flatten()
         .fold(0.0, f64::max);
     assert!(slowest > 0.0);
     let target = format!("rto<={}s@100%", slowest + 1800.0);

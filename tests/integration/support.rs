@@ -62,6 +62,21 @@ pub fn outcomes(s: &Scenario, replications: u64, seed: u64) -> Vec<CycleOutcome>
     all
 }
 
+/// The cells of column `name` of a CSV file written by drsim (header first),
+/// as numbers; an empty cell (a metric that does not exist) is `None`.
+pub fn csv_column(file: &Path, name: &str) -> Vec<Option<f64>> {
+    let text = std::fs::read_to_string(file).expect("the CSV file");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == name)
+        .unwrap_or_else(|| panic!("no column `{name}` in {}", file.display()));
+    lines
+        .map(|l| l.split(',').nth(col).expect("cell").parse::<f64>().ok())
+        .collect()
+}
+
 /// A one-VM scenario whose `[replication]`, `[[vm]]` churn and link bandwidth are given.
 pub fn one_vm(replication: &str, churn: &str, bandwidth: &str) -> String {
     format!(

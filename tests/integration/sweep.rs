@@ -1,6 +1,6 @@
 //! `drsim sweep`: a grid of values on common random numbers.
 
-use crate::support::{drsim, stderr, stdout};
+use crate::support::{csv_column, drsim, stderr, stdout};
 
 #[test]
 fn a_bandwidth_sweep_improves_the_rpo_and_draws_the_target() {
@@ -93,13 +93,7 @@ fn more_bandwidth_never_worsens_the_rpo_of_any_replication() {
             out.to_str().expect("utf-8"),
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
-        let text = std::fs::read_to_string(out.join("replications.csv")).expect("csv");
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-        let col = header.iter().position(|h| *h == "rpo_s").expect("rpo_s");
-        lines
-            .map(|l| l.split(',').nth(col).expect("cell").parse::<f64>().ok())
-            .collect::<Vec<Option<f64>>>()
+        csv_column(&out.join("replications.csv"), "rpo_s")
     };
     let (slow, mid, fast) = (rpo_at(200), rpo_at(300), rpo_at(600));
     let mut improved = 0;

@@ -7,7 +7,7 @@ use drsim::scenario::Population;
 use drsim::stats::Collector;
 
 use crate::scenarios::check_outputs_agree;
-use crate::support::{drsim, outcomes, scenario, stderr, stdout};
+use crate::support::{csv_column, drsim, outcomes, scenario, stderr, stdout};
 
 /// One VM whose outages last 10 min to 6 h; the team waits out any outage it
 /// expects to be over within 3 h. RTO target 2 h, judged over all outages.
@@ -115,16 +115,9 @@ fn ride_outs_are_named_and_their_stages_left_empty() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     check_outputs_agree(&file, &out, 400);
-    let csv = std::fs::read_to_string(out.join("replications.csv")).expect("rows");
-    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
-    let declared_col = header
-        .iter()
-        .position(|h| *h == "disaster_declared")
-        .expect("col");
-    let declared = csv
-        .lines()
-        .skip(1)
-        .filter(|l| l.split(',').nth(declared_col) == Some("1"))
+    let declared = csv_column(&out.join("replications.csv"), "disaster_declared")
+        .into_iter()
+        .filter(|flag| *flag == Some(1.0))
         .count();
     assert!(
         (100..350).contains(&declared),
