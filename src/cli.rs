@@ -72,6 +72,20 @@ pub enum Command {
         /// How to print the summary: text, or json for scripts.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Write into --out even when it holds another scenario's results (or
+        /// results without a manifest.json); they are replaced.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Re-run a results directory from its manifest.json and confirm every
+    /// output byte for byte (exit 0), or name the first file and line that
+    /// differ (exit 1).
+    Verify {
+        /// A directory written by `drsim run`.
+        dir: PathBuf,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..1025))]
+        threads: Option<u64>,
     },
     /// Check a scenario file and describe what it models.
     Validate {

@@ -7,18 +7,20 @@
 
 pub mod compare;
 pub mod init;
+mod interrupt;
 pub mod run;
 pub mod size;
 pub mod sweep;
 pub mod trace;
 pub mod validate;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command};
 use crate::montecarlo::MonteCarloError;
+use crate::report::OutputSet;
 use crate::report::chart::{ChartError, RenderedChart};
-use crate::report::write_atomically;
 use crate::scenario::overrides::Override;
 use crate::scenario::{Diagnostic, Scenario, ScenarioError};
 
@@ -50,6 +52,17 @@ pub enum CliError {
     /// `run --check`: no target missed, but a verdict is inconclusive (exit code 3).
     #[error("check inconclusive: {0}")]
     Inconclusive(String),
+    /// `verify`: the results could not be re-made byte for byte (exit code 1).
+    #[error("verify failed: {0}")]
+    VerifyFailed(String),
+    /// SIGINT or SIGTERM stopped the run: exit code 130 or 143; nothing of the
+    /// run is written and no temporary file is left.
+    #[error("interrupted by {signal}: {context}")]
+    Interrupted {
+        signal: &'static str,
+        code: u8,
+        context: String,
+    },
 }
 
 impl CliError {
@@ -59,8 +72,10 @@ impl CliError {
             CliError::Output { .. }
             | CliError::Chart(_)
             | CliError::MonteCarlo(_)
-            | CliError::TargetMissed(_) => 1,
+            | CliError::TargetMissed(_)
+            | CliError::VerifyFailed(_) => 1,
             CliError::Inconclusive(_) => 3,
+            CliError::Interrupted { code, .. } => *code,
         }
     }
 }
@@ -93,8 +108,10 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             max_replications,
             check,
             format,
+            force,
         } => run::run_command(run::RunArgs {
             format,
+            force,
             set,
             check,
             scenario,
@@ -109,6 +126,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
                 until_settled: until_settled.then_some(max_replications),
             },
         }),
+        Command::Verify { dir, threads } => {
+            verify::verify_command(&dir, threads.map(|t| t as usize))
+        }
         Command::Validate { scenario, set } => validate::validate_command(&scenario, &set),
         Command::Trace {
             scenario,
@@ -251,17 +271,25 @@ pub fn default_output_dir(scenario: &Path) -> PathBuf {
     Path::new("results").join(stem)
 }
 
-/// Writes each chart as `<name>.svg` and `<name>.png` in `out`; returns the paths.
-fn write_charts(out: &Path, charts: &[RenderedChart]) -> Result<Vec<String>, CliError> {
-    let mut written = Vec::new();
+/// Adds each chart to `set` as `<name>.svg` and `<name>.png` in `out`.
+fn write_charts(set: &mut OutputSet, out: &Path, charts: &[RenderedChart]) -> Result<(), CliError> {
     for c in charts {
         for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
             let path = out.join(format!("{}.{ext}", c.name));
-            write_atomically(&path, bytes).map_err(|e| output_error(&path, e))?;
-            written.push(path.display().to_string());
+            set.write(&path, bytes)
+                .map_err(|e| output_error(&path, e))?;
         }
     }
-    Ok(written)
+    Ok(())
+}
+
+/// Commits `set` and returns the paths written, for the "wrote ..." line.
+fn commit(set: OutputSet) -> Result<Vec<String>, CliError> {
+    let written = set.commit().map_err(|(path, e)| output_error(&path, e))?;
+    Ok(written
+        .iter()
+        .map(|w| w.path.display().to_string())
+        .collect())
 }
 
 #[cfg(test)]

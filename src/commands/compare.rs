@@ -10,11 +10,11 @@ use super::{CliError, load_scenario, output_error, write_charts};
 use crate::cli::OutputFormat;
 use crate::metrics::{MetricId, metrics_for};
 use crate::montecarlo::{self, RunConfig};
+use crate::report::OutputSet;
 use crate::report::chart::compare::{CompareChart, render_compare};
 use crate::report::csv::{CompareRow, compare_csv};
 use crate::report::html::escape;
 use crate::report::table::verdict_sentence;
-use crate::report::write_atomically;
 use crate::scenario::{Population, Scenario};
 use crate::stats::{Collector, RunSummary, Z_95};
 
@@ -52,6 +52,7 @@ fn collect(
 ) -> Result<Collector, CliError> {
     let mut collector = Collector::new(metrics_for(s));
     montecarlo::run(s, config, |o| {
+        super::interrupt::check(|| "the comparison stopped; nothing was written".to_string())?;
         collector.push(o);
         progress.inc(1);
         Ok::<(), CliError>(())
@@ -83,6 +84,7 @@ fn paired(a: &[f64], b: &[f64]) -> Option<(usize, f64, f64, f64, f64)> {
 }
 
 pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
+    super::interrupt::install();
     let a = load_scenario(&args.a, &args.set)?;
     let mut set_b = args.set.clone();
     set_b.extend(args.set_b.iter().cloned());
@@ -126,11 +128,11 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join("compare"));
     std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
-    let mut written = Vec::new();
+    let mut set = OutputSet::new();
     let path = out.join("compare.csv");
     let bytes = compare_csv(&rows).map_err(|e| output_error(&path, e))?;
-    write_atomically(&path, &bytes).map_err(|e| output_error(&path, e))?;
-    written.push(path.display().to_string());
+    set.write(&path, &bytes)
+        .map_err(|e| output_error(&path, e))?;
     let text = summary_text(&a, &b, &sa, &sb, &rows, config);
     let mut charts = Vec::new();
     if !args.no_charts {
@@ -154,12 +156,13 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
             );
             charts.push(render_compare(&format!("compare-{name}"), &chart)?);
         }
-        written.extend(write_charts(&out, &charts)?);
+        write_charts(&mut set, &out, &charts)?;
         let page = html_page(&a, &b, &text, &charts);
         let path = out.join("report.html");
-        write_atomically(&path, page.as_bytes()).map_err(|e| output_error(&path, e))?;
-        written.push(path.display().to_string());
+        set.write(&path, page.as_bytes())
+            .map_err(|e| output_error(&path, e))?;
     }
+    let written = super::commit(set)?;
     if !args.quiet {
         match args.format {
             OutputFormat::Text => {

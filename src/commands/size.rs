@@ -102,6 +102,7 @@ impl Sizer<'_> {
         };
         let mut collector = Collector::new(crate::metrics::metrics_for(&s));
         montecarlo::run(&s, config, |o| {
+            super::interrupt::check(|| "the search stopped; nothing was written".to_string())?;
             collector.push(o);
             progress.inc(1);
             Ok::<(), CliError>(())
@@ -154,6 +155,7 @@ impl Sizer<'_> {
 }
 
 pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
+    super::interrupt::install();
     let target = parse_target(&args.target).map_err(|m| usage_error("--target", m))?;
     let (from, to) = args.between.split_once("..").ok_or_else(|| {
         usage_error(

@@ -8,9 +8,9 @@ use super::{CliError, default_output_dir, load_scenario, output_error, write_cha
 use crate::cli::OutputFormat;
 use crate::metrics::{MetricId, metrics_for};
 use crate::montecarlo::{self, RunConfig};
+use crate::report::OutputSet;
 use crate::report::chart::sweep::{SweepChart, render_sweep};
 use crate::report::csv::{SweepRow, sweep_csv};
-use crate::report::write_atomically;
 use crate::scenario::units::split_number;
 use crate::stats::{Collector, TargetFraction, TargetVerdict};
 
@@ -93,6 +93,7 @@ fn grid(varied: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
 }
 
 pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
+    super::interrupt::install();
     let varied: Vec<(String, Vec<String>)> = args
         .vary
         .iter()
@@ -120,6 +121,13 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         progress.set_message(format!("point {}/{} ", index + 1, points.len()));
         let mut collector = Collector::new(metrics_for(&s));
         montecarlo::run(&s, config, |o| {
+            super::interrupt::check(|| {
+                format!(
+                    "the sweep stopped at point {} of {}; nothing was written",
+                    index + 1,
+                    points.len()
+                )
+            })?;
             collector.push(o);
             progress.inc(1);
             Ok::<(), CliError>(())
@@ -152,11 +160,11 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| sweep_dir(&args.scenario));
     std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
-    let mut written = Vec::new();
+    let mut set = OutputSet::new();
     let path = out.join("sweep.csv");
     let bytes = sweep_csv(&rows).map_err(|e| output_error(&path, e))?;
-    write_atomically(&path, &bytes).map_err(|e| output_error(&path, e))?;
-    written.push(path.display().to_string());
+    set.write(&path, &bytes)
+        .map_err(|e| output_error(&path, e))?;
     if !args.no_charts {
         let labels: Vec<String> = points
             .iter()
@@ -182,8 +190,9 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
                 )?);
             }
         }
-        written.extend(write_charts(&out, &charts)?);
+        write_charts(&mut set, &out, &charts)?;
     }
+    let written = super::commit(set)?;
     if !args.quiet && args.format == OutputFormat::Json {
         print!("{}", crate::report::json::sweep_json(&rows, &written));
     } else if !args.quiet {

@@ -38,7 +38,9 @@ pub fn trace_command(
         let out = out.unwrap_or_else(|| default_output_dir(scenario));
         let charts = chart::charts_for_trace(&s, &log, &outcome)?;
         std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
-        let written = write_charts(&out, &charts)?;
+        let mut set = crate::report::OutputSet::new();
+        write_charts(&mut set, &out, &charts)?;
+        let written = super::commit(set)?;
         // stdout carries the narration and the CSV row; file names go to stderr.
         eprintln!("wrote {}", written.join(", "));
     }

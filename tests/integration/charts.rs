@@ -148,7 +148,12 @@ fn no_charts_writes_only_the_csv_files() {
     names.sort();
     assert_eq!(
         names,
-        ["replications.csv", "sensitivity.csv", "summary.csv"]
+        [
+            "manifest.json",
+            "replications.csv",
+            "sensitivity.csv",
+            "summary.csv"
+        ]
     );
 }
 

@@ -9,6 +9,7 @@ mod determinism;
 mod fixed_arithmetic;
 mod init;
 mod invalid_input;
+mod outputs;
 mod overrides;
 mod recovery_physics;
 mod replication_physics;

@@ -251,6 +251,7 @@ fn every_shipped_scenario_validates_and_runs() {
             .collect();
         names.sort();
         let expected = [
+            "manifest.json",
             "replications.csv",
             "report.html",
             "rpo-drivers.png",

@@ -1,0 +1,259 @@
+//! `drsim verify DIR`: re-make a run from its manifest.json and confirm every
+//! output byte for byte.
+//!
+//! Two things are checked: that each file in DIR is still the one the run
+//! wrote (its SHA-256 against the manifest), and that running the same
+//! scenario file, overrides, seed, replications and options again writes the
+//! same bytes. The first difference is named by file and line (or byte, for a
+//! picture), so a changed number can be found at once.
+
+use std::path::{Path, PathBuf};
+
+use super::run::{Provenance, RunOutputs, run_to_directory};
+use super::{CliError, interrupt, load_scenario, usage_error};
+use crate::montecarlo::RunConfig;
+use crate::report::manifest::{MANIFEST, Manifest};
+use crate::report::sha256_hex;
+
+pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError> {
+    let manifest_path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+        usage_error(
+            "DIR",
+            format!(
+                "cannot read {}: {e}; give a directory written by `drsim run`",
+                manifest_path.display()
+            ),
+        )
+    })?;
+    let manifest = Manifest::from_json(&text).map_err(|e| {
+        usage_error(
+            "DIR",
+            format!("{} is not a drsim manifest: {e}", manifest_path.display()),
+        )
+    })?;
+    interrupt::install();
+
+    // 1. Are the files still those the run wrote?
+    for output in &manifest.outputs {
+        let path = dir.join(&output.file);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| failed(format!("{}: cannot read it ({e})", path.display())))?;
+        if sha256_hex(&bytes) != output.sha256 {
+            return Err(failed(format!(
+                "{} changed since the run wrote it (its SHA-256 is not the one in {MANIFEST})",
+                path.display()
+            )));
+        }
+    }
+
+    // 2. Does the scenario still say what it said?
+    let scenario = scenario_path(&manifest);
+    let bytes = std::fs::read(&scenario).map_err(|e| {
+        failed(format!(
+            "cannot read the run's scenario {} ({e}); the run cannot be re-made without it",
+            scenario.display()
+        ))
+    })?;
+    if sha256_hex(&bytes) != manifest.scenario.sha256 {
+        return Err(failed(format!(
+            "the scenario {} changed since the run (SHA-256 {} now, {} then); the run cannot be re-made from it",
+            scenario.display(),
+            sha256_hex(&bytes),
+            manifest.scenario.sha256
+        )));
+    }
+
+    // 3. Re-make the run elsewhere and compare.
+    let mut s = load_scenario(&scenario, &manifest.overrides)?;
+    // Outputs name the scenario as it was given to `run`, not as found now.
+    s.source = s
+        .source
+        .replacen(&scenario.display().to_string(), &manifest.scenario.path, 1);
+    let config = RunConfig {
+        replications: manifest.options.requested_replications,
+        seed: manifest.seed,
+        threads,
+    };
+    let outputs = RunOutputs {
+        quiet: true,
+        per_vm: manifest.options.per_vm,
+        charts: manifest.options.charts,
+        until_settled: manifest.options.until_settled,
+    };
+    let scratch = Scratch::new()?;
+    let provenance = Provenance {
+        scenario_path: manifest.scenario.path.clone(),
+        absolute_path: manifest.scenario.absolute_path.clone(),
+        sha256: manifest.scenario.sha256.clone(),
+        overrides: manifest.overrides.clone(),
+        command_line: std::env::args().collect(),
+        force: true,
+    };
+    run_to_directory(&s, config, &scratch.0, outputs, &provenance)?;
+    let again_text = std::fs::read_to_string(scratch.0.join(MANIFEST))
+        .map_err(|e| failed(format!("cannot read the re-made run's manifest: {e}")))?;
+    let again = Manifest::from_json(&again_text).map_err(failed)?;
+    if again.replications != manifest.replications {
+        return Err(failed(format!(
+            "the re-made run has {} replications, the original {}",
+            again.replications.count, manifest.replications.count
+        )));
+    }
+    for output in &manifest.outputs {
+        let original = std::fs::read(dir.join(&output.file))
+            .map_err(|e| failed(format!("{}: {e}", output.file)))?;
+        let remade = std::fs::read(scratch.0.join(&output.file)).map_err(|_| {
+            failed(format!(
+                "{}: the re-made run did not write this file",
+                output.file
+            ))
+        })?;
+        if let Some(difference) = first_difference(&original, &remade) {
+            return Err(failed(format!(
+                "{}/{}: {difference}{}",
+                dir.display(),
+                output.file,
+                version_note(&manifest)
+            )));
+        }
+    }
+    if let Some(extra) = again
+        .outputs
+        .iter()
+        .find(|o| !manifest.outputs.iter().any(|m| m.file == o.file))
+    {
+        return Err(failed(format!(
+            "the re-made run also writes {}, which the original did not{}",
+            extra.file,
+            version_note(&manifest)
+        )));
+    }
+    println!(
+        "verified {}: {} files of `{}` ({} replications, seed {}) re-made byte for byte by drsim {}",
+        dir.display(),
+        manifest.outputs.len(),
+        manifest.scenario.name,
+        manifest.replications.count,
+        manifest.seed,
+        env!("CARGO_PKG_VERSION")
+    );
+    Ok(())
+}
+
+fn failed(message: String) -> CliError {
+    CliError::VerifyFailed(message)
+}
+
+/// The scenario as recorded: its absolute path, or as given if that is gone
+/// (a results directory checked on another machine, from the repository root).
+fn scenario_path(manifest: &Manifest) -> PathBuf {
+    let absolute = PathBuf::from(&manifest.scenario.absolute_path);
+    if absolute.exists() {
+        absolute
+    } else {
+        PathBuf::from(&manifest.scenario.path)
+    }
+}
+
+fn version_note(manifest: &Manifest) -> String {
+    if manifest.drsim_version == env!("CARGO_PKG_VERSION") {
+        String::new()
+    } else {
+        format!(
+            " (the run was made by drsim {}, this is {}: the difference may be the program's)",
+            manifest.drsim_version,
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+}
+
+/// Where two files first differ: the line (1-based) with both versions for
+/// text, the byte offset otherwise; `None` when identical.
+pub fn first_difference(original: &[u8], remade: &[u8]) -> Option<String> {
+    if original == remade {
+        return None;
+    }
+    let offset = original
+        .iter()
+        .zip(remade)
+        .position(|(a, b)| a != b)
+        .unwrap_or(original.len().min(remade.len()));
+    match (std::str::from_utf8(original), std::str::from_utf8(remade)) {
+        (Ok(a), Ok(b)) => {
+            let before = &a.as_bytes()[..offset];
+            let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |p| p + 1);
+            // Show the lines around the first differing character.
+            let from = offset.saturating_sub(line_start).saturating_sub(60);
+            let show = |text: &str| {
+                let l = text.lines().nth(line - 1).unwrap_or("(end of file)");
+                let chars: Vec<char> = l.chars().collect();
+                let start = from.min(chars.len());
+                let end = (start + 120).min(chars.len());
+                let mut shown: String = chars[start..end].iter().collect();
+                if start > 0 {
+                    shown.insert_str(0, "...");
+                }
+                if end < chars.len() {
+                    shown.push_str("...");
+                }
+                shown
+            };
+            Some(format!(
+                "differs at line {line}, column {}: the file has `{}`, the re-made run `{}`",
+                offset - line_start + 1,
+                show(a),
+                show(b)
+            ))
+        }
+        _ => Some(format!(
+            "differs at byte {offset} ({} bytes in the file, {} re-made)",
+            original.len(),
+            remade.len()
+        )),
+    }
+}
+
+/// A private directory for the re-made run, removed when done.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch, CliError> {
+        let path = std::env::temp_dir().join(format!("drsim-verify-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).map_err(|e| super::output_error(&path, e))?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_difference_is_named_by_line_or_byte() {
+        assert_eq!(first_difference(b"a\nb\n", b"a\nb\n"), None);
+        assert_eq!(
+            first_difference(b"k,rpo\n0,12\n1,7\n", b"k,rpo\n0,12\n1,8\n").unwrap(),
+            "differs at line 3, column 3: the file has `1,7`, the re-made run `1,8`"
+        );
+        assert_eq!(
+            first_difference(b"a\n", b"a\nb\n").unwrap(),
+            "differs at line 2, column 1: the file has `(end of file)`, the re-made run `b`"
+        );
+        assert_eq!(
+            first_difference(&[0x89, 0xff, 1], &[0x89, 0xff, 2]).unwrap(),
+            "differs at byte 2 (3 bytes in the file, 3 re-made)"
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! `manifest.json`: where a run's results came from, so they can be trusted
+//! and re-made (`drsim verify`).
+//!
+//! It names the program version, the scenario file (path and SHA-256 of its
+//! bytes), the `--set` overrides, the seed and the replications run, the run's
+//! options, the command line, when it started and ended, and the SHA-256 of
+//! every other file of the run. Everything a re-run needs is in it; the times
+//! and the command line are for people and are not compared.
+
+use serde::{Deserialize, Serialize};
+
+/// The file name, in a run's output directory.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The manifest's own format version; bumped when a field changes meaning.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub drsim_version: String,
+    pub scenario: ScenarioFile,
+    /// `--set KEY=VALUE` overrides, in the order given.
+    pub overrides: Vec<String>,
+    pub seed: u64,
+    pub replications: ReplicationRange,
+    /// `I/N` when the run is one shard of a larger one; `null` otherwise.
+    pub shard: Option<String>,
+    pub options: RunOptions,
+    pub command_line: Vec<String>,
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub finished: String,
+    /// Every other file of the run, in the order written.
+    pub outputs: Vec<OutputFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioFile {
+    /// As given on the command line.
+    pub path: String,
+    /// Absolute, so `verify` works from any directory.
+    pub absolute_path: String,
+    pub name: String,
+    /// SHA-256 of the file's bytes, before overrides.
+    pub sha256: String,
+}
+
+/// Replications `first .. first + count` of the seed's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicationRange {
+    pub first: u64,
+    pub count: u64,
+}
+
+/// The run options that change which files are written or what is in them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOptions {
+    pub per_vm: bool,
+    pub charts: bool,
+    /// `--until-settled` with its `--max-replications`.
+    pub until_settled: Option<u64>,
+    /// The replications asked for (with --until-settled, the first look).
+    pub requested_replications: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    /// The file's name in the output directory.
+    pub file: String,
+    pub sha256: String,
+}
+
+impl Manifest {
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a manifest always serialises");
+        text.push('\n');
+        text
+    }
+
+    pub fn from_json(text: &str) -> Result<Manifest, String> {
+        let manifest: Manifest = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if manifest.format != FORMAT {
+            return Err(format!(
+                "manifest format {} is not the format {FORMAT} this drsim reads",
+                manifest.format
+            ));
+        }
+        Ok(manifest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_reads_back_as_written() {
+        let m = Manifest {
+            format: FORMAT,
+            drsim_version: "0.1.0".into(),
+            scenario: ScenarioFile {
+                path: "scenarios/minimal.toml".into(),
+                absolute_path: "/work/scenarios/minimal.toml".into(),
+                name: "minimal".into(),
+                sha256: "ab".repeat(32),
+            },
+            overrides: vec!["simulation.seed=3".into()],
+            seed: 3,
+            replications: ReplicationRange {
+                first: 0,
+                count: 100,
+            },
+            shard: None,
+            options: RunOptions {
+                per_vm: true,
+                charts: false,
+                until_settled: Some(1000),
+                requested_replications: 100,
+            },
+            command_line: vec!["drsim".into(), "run".into()],
+            started: "2026-11-29T06:00:00Z".into(),
+            finished: "2026-11-29T06:00:01Z".into(),
+            outputs: vec![OutputFile {
+                file: "summary.csv".into(),
+                sha256: "cd".repeat(32),
+            }],
+        };
+        assert_eq!(Manifest::from_json(&m.to_json()), Ok(m.clone()));
+        let other = m.to_json().replace("\"format\": 1", "\"format\": 9");
+        assert!(
+            Manifest::from_json(&other)
+                .unwrap_err()
+                .contains("format 9")
+        );
+    }
+}
