@@ -7,6 +7,7 @@ mod closed_form;
 mod compare;
 mod determinism;
 mod fixed_arithmetic;
+mod golden;
 mod init;
 mod invalid_input;
 mod outputs;
