@@ -68,7 +68,9 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Scenario(_) | CliError::Usage(_) => 2,
+            CliError::Scenario(_)
+            | CliError::Usage(_)
+            | CliError::MonteCarlo(MonteCarloError::Runaway(_)) => 2,
             CliError::Output { .. }
             | CliError::Chart(_)
             | CliError::MonteCarlo(_)

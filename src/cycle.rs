@@ -21,6 +21,7 @@
 //! [`outcome`] turns the final state into the metrics.
 
 pub mod attribution;
+pub mod budget;
 mod churn;
 pub mod draws;
 mod failback;
@@ -35,6 +36,7 @@ pub mod trace;
 
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::scenario::Scenario;
+use budget::{Budget, Limit, Runaway};
 use draws::Draws;
 use failback::Resync;
 use network::Network;
@@ -139,6 +141,8 @@ struct CycleRun<'a, O: Observer> {
     failover: Failover,
     resync: Resync,
     failback: PlanRun,
+    /// Set when the replication exceeded its [`Budget`]; the run stops.
+    runaway: Option<Runaway>,
 }
 
 /// Runs replication `replication` of `scenario` with `seed`, narrating to `observer`.
@@ -173,6 +177,7 @@ pub fn run_cycle<O: Observer>(
             t0,
             at: Milestones::default(),
         },
+        runaway: None,
     };
     run.network.start_history(&mut run.sh, history_start);
     run.sh.queue.schedule(t0, Event::Outage);
@@ -183,13 +188,20 @@ pub fn run_cycle<O: Observer>(
         run.resync
             .record_unfinished(&mut run.network, &at, t0 + HORIZON);
     }
-    outcome::assemble(&run.sh, &run.failover, &run.resync, &run.failback)
+    let mut outcome = outcome::assemble(&run.sh, &run.failover, &run.resync, &run.failback);
+    outcome.runaway = run.runaway;
+    outcome
 }
 
 impl<O: Observer> CycleRun<'_, O> {
     fn run_events(&mut self) {
         let horizon = self.sh.t0 + HORIZON;
+        let budget = Budget::for_scenario(self.sh.scenario);
         while self.sh.at.stage4_end.is_none() {
+            if let Some(limit) = self.over_budget(budget) {
+                self.runaway = Some(self.runaway_report(limit));
+                break;
+            }
             match self.sh.queue.peek_time() {
                 Some(t) if t <= horizon => {}
                 _ => break,
@@ -203,6 +215,41 @@ impl<O: Observer> CycleRun<'_, O> {
                     .observer
                     .after_event(now, self.network.forward(), self.network.reverse());
             }
+        }
+    }
+
+    /// The limit this replication has exceeded, if any. Memory is looked at
+    /// every 4,096 events (summing every flow's history costs a pass over them).
+    fn over_budget(&self, budget: Budget) -> Option<Limit> {
+        let delivered = self.sh.queue.delivered();
+        if delivered > budget.events {
+            return Some(Limit::Events(budget.events));
+        }
+        if delivered.is_multiple_of(4096) && self.network.recorded() > budget.breakpoints {
+            return Some(Limit::Memory(budget.breakpoints));
+        }
+        None
+    }
+
+    /// What exceeded the budget, named by the scenario element behind it.
+    fn runaway_report(&self, limit: Limit) -> Runaway {
+        let delivered = self.sh.queue.delivered();
+        let element = match self.network.busiest_churn() {
+            // Each burst or rate change also brings a drain check: churn
+            // behind a third of the events is churn behind most of them.
+            Some((vm, events, total)) if total.saturating_mul(3) >= delivered => {
+                budget::churn_element(self.sh.scenario, vm, events, total, delivered)
+            }
+            _ => format!(
+                "no VM's churn produced most of the {delivered} events: they come from the recovery, reprotect and fault mechanics of {} VMs and {} faults; please report this scenario as a bug",
+                self.sh.scenario.vms.len(),
+                self.sh.scenario.faults.len()
+            ),
+        };
+        Runaway {
+            replication: self.sh.replication,
+            limit,
+            element,
         }
     }
 

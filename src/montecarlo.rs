@@ -43,6 +43,9 @@ pub enum MonteCarloError {
         #[source]
         source: rayon::ThreadPoolBuildError,
     },
+    /// A replication exceeded its event or memory budget.
+    #[error("{0}; nothing was written")]
+    Runaway(crate::cycle::budget::Runaway),
 }
 
 /// Runs every replication and feeds each outcome to `sink`, in replication order.
@@ -78,12 +81,32 @@ pub fn run_range<E: From<MonteCarloError>>(
     let mut start = range.start;
     while start < range.end {
         let end = (start + CHUNK).min(range.end);
-        let outcomes: Vec<CycleOutcome> = pool.install(|| {
+        // A runaway replication stops the chunk early (rayon stops handing
+        // out work once one fails)...
+        let outcomes: Result<Vec<CycleOutcome>, u64> = pool.install(|| {
             (start..end)
                 .into_par_iter()
-                .map(|k| run_cycle(scenario, config.seed, k, &mut NoTrace))
+                .map(|k| {
+                    let outcome = run_cycle(scenario, config.seed, k, &mut NoTrace);
+                    match outcome.runaway {
+                        Some(_) => Err(k),
+                        None => Ok(outcome),
+                    }
+                })
                 .collect()
         });
+        let outcomes = match outcomes {
+            Ok(outcomes) => outcomes,
+            // ...and the first runaway in replication order is found again
+            // one by one, so the error names the same replication for any
+            // thread count (the replications before it are cheap).
+            Err(found) => {
+                let runaway = (start..=found)
+                    .find_map(|k| run_cycle(scenario, config.seed, k, &mut NoTrace).runaway)
+                    .expect("the replication found to run away does so again");
+                return Err(MonteCarloError::Runaway(runaway).into());
+            }
+        };
         for outcome in &outcomes {
             sink(outcome)?;
         }

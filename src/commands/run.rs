@@ -170,7 +170,23 @@ pub fn run_to_directory(
     outputs: RunOutputs,
     provenance: &Provenance,
 ) -> Result<RunResult, CliError> {
+    let created = !out.exists();
     std::fs::create_dir_all(out).map_err(|e| output_error(out, e))?;
+    let result = run_into_existing(s, config, out, outputs, provenance);
+    if result.is_err() && created {
+        // A directory this run created holds nothing now: take it away too.
+        let _ = std::fs::remove_dir(out);
+    }
+    result
+}
+
+fn run_into_existing(
+    s: &Scenario,
+    config: RunConfig,
+    out: &Path,
+    outputs: RunOutputs,
+    provenance: &Provenance,
+) -> Result<RunResult, CliError> {
     let previous = check_output_dir(out, s, provenance)?;
     let started = now_rfc3339();
     let metrics = metrics_for(s);

@@ -34,6 +34,9 @@ pub fn trace_command(
     let seed = seed.unwrap_or(s.simulation.seed);
     let mut log = TraceLog::default();
     let outcome = run_cycle(&s, seed, replication, &mut log);
+    if let Some(runaway) = outcome.runaway {
+        return Err(crate::montecarlo::MonteCarloError::Runaway(runaway).into());
+    }
     if !no_charts {
         let out = out.unwrap_or_else(|| default_output_dir(scenario));
         let charts = chart::charts_for_trace(&s, &log, &outcome)?;

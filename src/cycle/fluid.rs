@@ -90,6 +90,11 @@ impl FluidLink {
         }
     }
 
+    /// Breakpoints recorded so far over every flow.
+    pub fn recorded(&self) -> usize {
+        self.history.iter().map(Vec::len).sum()
+    }
+
     /// Bytes/s the link carries now (after faults).
     pub fn capacity(&self) -> f64 {
         self.capacity

@@ -20,6 +20,8 @@ pub(super) struct Network {
     forward: Vec<FluidLink>,
     reverse: Vec<FluidLink>,
     churn: Vec<ChurnRun>,
+    /// Churn events (rate changes, bursts) per VM, for the runaway guard.
+    churn_events: Vec<u64>,
     fault_active: Vec<bool>,
     slowdowns: Vec<Slowdown>,
 }
@@ -52,9 +54,31 @@ impl Network {
             forward,
             reverse,
             churn: Vec::with_capacity(n),
+            churn_events: vec![0; n],
             fault_active: vec![false; scenario.faults.len()],
             slowdowns: Vec::new(),
         }
+    }
+
+    /// The VM whose churn produced the most events, how many, and how many
+    /// every VM's churn produced together.
+    pub fn busiest_churn(&self) -> Option<(usize, u64, u64)> {
+        let total = self.churn_events.iter().sum();
+        self.churn_events
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by_key(|&(v, n)| (n, std::cmp::Reverse(v)))
+            .map(|(v, n)| (v, n, total))
+    }
+
+    /// Breakpoints recorded over every link in both directions.
+    pub fn recorded(&self) -> usize {
+        self.forward
+            .iter()
+            .chain(&self.reverse)
+            .map(FluidLink::recorded)
+            .sum()
     }
 
     pub fn forward(&self) -> &[FluidLink] {
@@ -167,6 +191,7 @@ impl Network {
     /// A VM's write rate changes; the next change is scheduled while before `t0`.
     pub fn on_churn_change<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, v: usize) {
         let vm = &sh.scenario.vms[v];
+        self.churn_events[v] += 1;
         let Some((rate, next)) = self.churn[v].next_rate(&vm.churn, now) else {
             return;
         };
@@ -183,6 +208,7 @@ impl Network {
     /// A burst of writes lands on a VM; the next one is scheduled while before `t0`.
     pub fn on_burst<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, v: usize) {
         let vm = &sh.scenario.vms[v];
+        self.churn_events[v] += 1;
         let Some((bytes, next)) = self.churn[v].burst(&vm.churn, now) else {
             return;
         };

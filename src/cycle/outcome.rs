@@ -105,6 +105,9 @@ pub struct CycleOutcome {
     pub vms: Vec<VmOutcome>,
     /// Events the engine delivered for this replication.
     pub events: u64,
+    /// Set when the replication exceeded its event or memory budget and was
+    /// stopped: its metrics are then meaningless and the run must fail.
+    pub runaway: Option<super::budget::Runaway>,
 }
 
 /// The stage metrics of one replication: from the milestones when a disaster
@@ -282,5 +285,6 @@ pub(super) fn assemble<O: Observer>(
         inputs: super::inputs::input_values(s, &sh.draws, failover.plan.path.steps),
         vms,
         events: sh.queue.delivered(),
+        runaway: None,
     }
 }

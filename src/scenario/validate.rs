@@ -110,6 +110,7 @@ pub(super) fn validate(
             .map_or(RecoveryPointChoice::LatestProcessed, |p| p.recovery_point),
         extra_processing_time: default_extra.as_ref(),
         azure_vm_hour: default_price,
+        history_s: policy.as_ref().map_or(0.0, |p| p.history.as_secs_f64()),
     };
     let (groups, vms, consistency_groups) =
         check_plan(&mut c, &raw.group, &raw.vm, &links, &vm_defaults);

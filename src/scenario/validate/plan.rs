@@ -76,7 +76,15 @@ pub(super) struct VmDefaults<'a> {
     pub recovery_point: RecoveryPointChoice,
     pub extra_processing_time: Option<&'a Distribution>,
     pub azure_vm_hour: f64,
+    /// The simulated history before the outage, in seconds (for the churn
+    /// events it holds).
+    pub history_s: f64,
 }
+
+/// Bursts a VM may produce in one replication's history: each is an event and
+/// a recorded breakpoint, so more would take minutes and gigabytes per
+/// replication (docs/scenario-format.md, `bursts`).
+pub const MAX_BURSTS_PER_HISTORY: f64 = 5_000_000.0;
 
 /// The recovery plan's groups, its VMs and their consistency groups; each `None`
 /// when an error was recorded for it.
@@ -260,6 +268,19 @@ fn check_vm(
         c.error(path.key("disk_size"), "must be above zero");
     }
     let churn = c.churn(&path.key("churn"), &v.churn);
+    if let Some(Churn::Bursts { per_hour, .. }) = &churn {
+        let bursts = per_hour * defaults.history_s / 3600.0;
+        if bursts > MAX_BURSTS_PER_HISTORY {
+            c.error(
+                path.key("churn").key("per_hour"),
+                format!(
+                    "{per_hour} bursts an hour over the {} h of simulated history make {bursts:.0} bursts per replication, more than the {MAX_BURSTS_PER_HISTORY:.0} that can be simulated in reasonable time and memory: at most {:.0} an hour with this history; model frequent small writes as a constant or on-off rate, or shorten `replication.history`",
+                    defaults.history_s / 3600.0,
+                    MAX_BURSTS_PER_HISTORY * 3600.0 / defaults.history_s
+                ),
+            );
+        }
+    }
     let weight = v.weight.unwrap_or(1.0);
     if !(weight > 0.0 && weight.is_finite()) {
         c.error(path.key("weight"), format!("must be above 0, got {weight}"));
