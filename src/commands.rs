@@ -254,6 +254,7 @@ pub(crate) fn load_scenario(path: &Path, sets: &[String]) -> Result<Scenario, Cl
         .map_err(|message| {
             CliError::Scenario(ScenarioError::Invalid {
                 diagnostics: vec![Diagnostic {
+                    excerpt: None,
                     file: "--set".into(),
                     line: 0,
                     column: 0,

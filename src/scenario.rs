@@ -648,8 +648,14 @@ impl Scenario {
                 d.file.clone_from(flag);
                 d.line = 0;
                 d.column = 0;
+                d.excerpt = None;
             }
-            None => d.line = lines.get(d.line).copied().unwrap_or(d.line),
+            None => {
+                d.line = lines.get(d.line).copied().unwrap_or(d.line);
+                if let Some(excerpt) = &mut d.excerpt {
+                    excerpt.line = d.line;
+                }
+            }
         };
         match Scenario::from_toml(&edited, &source) {
             Ok(mut scenario) => {
@@ -687,6 +693,10 @@ impl Scenario {
                         column,
                         key: locator.path_at(offset).to_string(),
                         message: explain_serde_message(e.message()),
+                        excerpt: Some(locate::Excerpt::of(
+                            &current,
+                            e.span().unwrap_or(offset..offset),
+                        )),
                     };
                     let is_unknown = e.message().trim().starts_with("unknown field `");
                     match comment_out_line(&current, line) {

@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+pub use super::locate::Excerpt;
+
 /// One located problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -12,6 +16,9 @@ pub struct Diagnostic {
     /// The key path at fault, e.g. `vm[2].boot_time.median`.
     pub key: String,
     pub message: String,
+    /// The line at fault with the offending text marked, shown under the
+    /// message; `None` where there is no line (an override, a missing file).
+    pub excerpt: Option<Excerpt>,
 }
 
 impl fmt::Display for Diagnostic {
@@ -28,8 +35,38 @@ impl fmt::Display for Diagnostic {
             f,
             "{}:{}:{}: `{}`: {}",
             self.file, self.line, self.column, self.key, self.message
-        )
+        )?;
+        if let Some(excerpt) = &self.excerpt {
+            write!(f, "\n{}", render_excerpt(excerpt))?;
+        }
+        Ok(())
     }
+}
+
+/// The line with the offending text underlined by carets, as compilers show it:
+///
+/// ```text
+///    |
+/// 21 | bandwidth = "1e20 Mbps"
+///    | ^^^^^^^^^^^^^^^^^^^^^^^
+/// ```
+fn render_excerpt(excerpt: &Excerpt) -> String {
+    let mut marked = excerpt.marked.clone();
+    if marked.is_empty() {
+        // Mark at least one character (or the line's end) so the caret shows.
+        marked.end = (marked.start + 1).min(excerpt.text.len().max(marked.start));
+    }
+    let report = [Group::with_level(Level::ERROR).element(
+        Snippet::source(excerpt.text.as_str())
+            .line_start(excerpt.line)
+            .annotation(AnnotationKind::Primary.span(marked)),
+    )];
+    let text = Renderer::plain().render(&report);
+    // Indented under the message it belongs to.
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Why a scenario could not be loaded. Both variants are fatal for the run.
@@ -82,6 +119,15 @@ pub(super) fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> 
                 "the file is not UTF-8 text (byte 0x{:02X} at offset {offset}); save it as UTF-8",
                 bytes[offset]
             ),
+            excerpt: Some(Excerpt {
+                line,
+                // The line up to the bad byte, and the bad byte shown as `?`.
+                text: format!("{}\u{FFFD}", String::from_utf8_lossy(&before[line_start..])),
+                marked: {
+                    let at = String::from_utf8_lossy(&before[line_start..]).len();
+                    at..at + '\u{FFFD}'.len_utf8()
+                },
+            }),
         }],
     }
 }

@@ -82,6 +82,32 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// One line of a scenario with the part at fault marked (byte offsets in the line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub line: usize,
+    pub text: String,
+    pub marked: std::ops::Range<usize>,
+}
+
+impl Excerpt {
+    /// The line of `text` holding `span.start`, marked up to `span.end` or the
+    /// end of the line, whichever comes first.
+    pub fn of(text: &str, span: std::ops::Range<usize>) -> Excerpt {
+        let start = span.start.min(text.len());
+        let (line, _) = line_column(text, start);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line_text = text[line_start..line_end].trim_end_matches('\r');
+        let end = span.end.clamp(start, line_start + line_text.len());
+        Excerpt {
+            line,
+            text: line_text.to_string(),
+            marked: (start - line_start)..(end - line_start),
+        }
+    }
+}
+
 /// The spanned tree of one scenario text.
 pub struct Locator<'a> {
     text: &'a str,
@@ -105,8 +131,21 @@ impl<'a> Locator<'a> {
     /// Line and column of the deepest existing part of `path`: the key itself when
     /// present, else the table that should have held it.
     pub fn position(&self, path: &KeyPath) -> (usize, usize) {
+        line_column(self.text, self.span(path).start)
+    }
+
+    /// The located part of `path` with the source line it starts on, for
+    /// showing the line with the offending text underlined.
+    pub fn excerpt(&self, path: &KeyPath) -> Option<Excerpt> {
+        self.root.as_ref()?;
+        Some(Excerpt::of(self.text, self.span(path)))
+    }
+
+    /// The text of the deepest existing part of `path`: from its key to the
+    /// end of its value (`key = value`), an array item, or a table's key.
+    fn span(&self, path: &KeyPath) -> std::ops::Range<usize> {
         let Some(root) = &self.root else {
-            return (1, 1);
+            return 0..0;
         };
         let mut span = 0..0;
         let mut table: Option<&DeTable<'_>> = Some(root.get_ref());
@@ -120,7 +159,14 @@ impl<'a> Locator<'a> {
                     let Some((k, v)) = t.iter().find(|(k, _)| k.get_ref() == key) else {
                         break;
                     };
-                    span = k.span();
+                    // The key and its value when written together (`key =
+                    // value`); a table opened by a header keeps its key's span.
+                    let (key, of_value) = (k.span(), v.span());
+                    span = if of_value.start >= key.end {
+                        key.start..of_value.end
+                    } else {
+                        key
+                    };
                     value = Some(v.get_ref());
                     table = None;
                 }
@@ -135,7 +181,7 @@ impl<'a> Locator<'a> {
                 }
             }
         }
-        line_column(self.text, span.start)
+        span
     }
 
     /// The key path of the innermost key or value whose text contains `offset`.
@@ -215,6 +261,9 @@ mod tests {
         assert_eq!(path.to_string(), "vm[1].boot_time.max");
         assert_eq!(locator.position(&path), (9, 45));
         assert_eq!(locator.position(&"simulation.seed".into()), (2, 1));
+        let excerpt = locator.excerpt(&"simulation.seed".into()).unwrap();
+        assert_eq!(excerpt.line, 2);
+        assert_eq!(&excerpt.text[excerpt.marked.clone()], "seed = 3");
     }
 
     #[test]

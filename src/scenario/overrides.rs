@@ -55,6 +55,7 @@ impl Override {
 fn flag_error(o: &Override, message: String) -> ScenarioError {
     ScenarioError::Invalid {
         diagnostics: vec![Diagnostic {
+            excerpt: None,
             file: o.flag.clone(),
             line: 0,
             column: 0,
@@ -77,6 +78,7 @@ pub fn apply(
         text.parse()
             .map_err(|e: toml_edit::TomlError| ScenarioError::Invalid {
                 diagnostics: vec![Diagnostic {
+                    excerpt: None,
                     file: "scenario".into(),
                     line: 0,
                     column: 0,

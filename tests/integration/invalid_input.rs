@@ -51,6 +51,23 @@ fn every_invalid_fixture_is_rejected_with_its_own_located_message() {
                 .any(|l| l.contains(&format!("{file}:{line}:")) && l.contains(&format!("`{key}`"))),
             "{file}: key `{key}` is not reported at line {line}: {err}"
         );
+        // ...and that line of the file is shown with the fault underlined.
+        let n: usize = line.parse().expect("a line number");
+        let source_line = text.lines().nth(n - 1).expect("the line exists");
+        let lines: Vec<&str> = err.lines().collect();
+        let shown = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(&format!("{n} | ")))
+            .unwrap_or_else(|| panic!("{file}: line {n} is not shown: {err}"));
+        assert!(
+            lines[shown].ends_with(source_line.trim_end()),
+            "{file}: shows `{}` for line {n} `{source_line}`",
+            lines[shown]
+        );
+        assert!(
+            lines.get(shown + 1).is_some_and(|l| l.contains('^')),
+            "{file}: no caret under line {n}: {err}"
+        );
 
         let dir = tempfile::tempdir().expect("temp dir");
         let out = dir.path().join("out");

@@ -39,6 +39,7 @@ impl Checker<'_> {
                     column,
                     key: path.to_string(),
                     message: message.clone(),
+                    excerpt: self.locator.excerpt(path),
                 }
             })
             .collect()
