@@ -53,8 +53,9 @@ impl fmt::Display for Diagnostic {
 fn render_excerpt(excerpt: &Excerpt) -> String {
     let mut marked = excerpt.marked.clone();
     if marked.is_empty() {
-        // Mark at least one character (or the line's end) so the caret shows.
-        marked.end = (marked.start + 1).min(excerpt.text.len().max(marked.start));
+        // Mark the character there (none at the line's end) so the caret shows.
+        let next = excerpt.text[marked.start..].chars().next();
+        marked.end = marked.start + next.map_or(0, char::len_utf8);
     }
     let report = [Group::with_level(Level::ERROR).element(
         Snippet::source(excerpt.text.as_str())

@@ -94,12 +94,15 @@ impl Excerpt {
     /// The line of `text` holding `span.start`, marked up to `span.end` or the
     /// end of the line, whichever comes first.
     pub fn of(text: &str, span: std::ops::Range<usize>) -> Excerpt {
-        let start = span.start.min(text.len());
-        let (line, _) = line_column(text, start);
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let at = span.start.min(text.len());
+        let (line, _) = line_column(text, at);
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
         let line_text = text[line_start..line_end].trim_end_matches('\r');
-        let end = span.end.clamp(start, line_start + line_text.len());
+        // The span may start past what is shown (on a trailing `\r`): mark the end.
+        let shown_end = line_start + line_text.len();
+        let start = at.min(shown_end);
+        let end = span.end.clamp(start, shown_end);
         Excerpt {
             line,
             text: line_text.to_string(),
@@ -261,6 +264,11 @@ mod tests {
         assert_eq!(path.to_string(), "vm[1].boot_time.max");
         assert_eq!(locator.position(&path), (9, 45));
         assert_eq!(locator.position(&"simulation.seed".into()), (2, 1));
+        // A span on a line's trailing carriage return (found by fuzzing).
+        let excerpt = Excerpt::of("'\r", 1..2);
+        assert_eq!((excerpt.text.as_str(), excerpt.marked), ("'", 1..1));
+        let excerpt = Excerpt::of("a = \"é\"\n", 5..100);
+        assert_eq!(&excerpt.text[excerpt.marked], "é\"");
         let excerpt = locator.excerpt(&"simulation.seed".into()).unwrap();
         assert_eq!(excerpt.line, 2);
         assert_eq!(&excerpt.text[excerpt.marked.clone()], "seed = 3");

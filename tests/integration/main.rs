@@ -12,6 +12,7 @@ mod init;
 mod invalid_input;
 mod outputs;
 mod overrides;
+mod properties;
 mod recovery_physics;
 mod replication_physics;
 mod scenarios;
