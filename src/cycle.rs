@@ -45,9 +45,8 @@ use plan::{PlanEvent, PlanRun, PlanStage, PlanStatus};
 use recovery::Failover;
 pub use trace::{NoTrace, Observer, Phase, Span, SpanKind, TraceEntry, TraceLog, VmReplication};
 
-/// A cycle that has not closed this long after the outage is cut off (it can
-/// only happen when a resync can never catch up with the churn).
-pub const HORIZON: SimDuration = SimDuration::from_secs(365 * 86_400);
+/// A cycle that has not closed this long after the outage is cut off.
+pub const HORIZON: SimDuration = crate::scenario::units::SIMULATION_HORIZON;
 
 /// Which way data flows on a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

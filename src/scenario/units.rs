@@ -80,6 +80,11 @@ pub fn split_number(text: &str) -> Option<(f64, &str)> {
 /// (history, outages, delays, windows) is far below it; beyond it event times
 /// lose their millisecond resolution and runs could not finish.
 pub const MAX_DURATION_S: f64 = 10.0 * 365.0 * 86_400.0;
+/// A cycle that has not closed this long after the outage is cut off (it can
+/// only happen when a resync never catches up, or a failback is scheduled
+/// too late); validation refuses a failback that could only start after it.
+pub const SIMULATION_HORIZON: crate::engine::SimDuration =
+    crate::engine::SimDuration::from_secs(365 * 86_400);
 /// The largest size: 1 PB, beyond any disk or transfer (an Azure managed disk
 /// holds at most 32 TiB; ASR protects VMs up to 32 TB of disks).
 pub const MAX_SIZE_B: f64 = 1e15;

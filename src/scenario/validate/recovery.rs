@@ -3,6 +3,8 @@
 
 use toml::Value;
 
+use crate::scenario::units::SIMULATION_HORIZON;
+
 use super::*;
 
 /// `[recovery]`: detection and decision delays, the ride-out rule, disk
@@ -186,6 +188,26 @@ pub(super) fn check_failback(
         Duration,
         0.0,
     );
+    // A failback that cannot start within the horizon can never close a
+    // cycle: every replication would be cut before stage 3.
+    let earliest_failback = minimum_stay.map_or(0.0, |d| d.as_secs_f64())
+        + wait.as_ref().map_or(0.0, |w| w.lower_bound().max(0.0));
+    if earliest_failback >= SIMULATION_HORIZON.as_secs_f64() {
+        let key = match minimum_stay {
+            Some(stay) if stay.as_secs_f64() >= wait.as_ref().map_or(0.0, |w| w.lower_bound()) => {
+                "minimum_stay"
+            }
+            _ => "wait",
+        };
+        c.error(
+            p.key(key),
+            format!(
+                "failback could start no earlier than {:.0} days after the failover (`wait` plus `minimum_stay`), past the {}-day horizon at which drsim ends a cycle: no cycle could close; shorten it",
+                earliest_failback / 86_400.0,
+                SIMULATION_HORIZON.as_secs_f64() / 86_400.0
+            ),
+        );
+    }
     let mut windows = Vec::new();
     for (i, text) in r.windows.iter().flatten().enumerate() {
         match parse_weekly_window(text) {
