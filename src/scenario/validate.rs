@@ -102,18 +102,8 @@ pub(super) fn validate(
             format!("a price must not be negative, got {default_price}"),
         );
     }
-    let vm_defaults = VmDefaults {
-        kind,
-        prepare_time: default_prepare.as_ref(),
-        recovery_point: policy
-            .as_ref()
-            .map_or(RecoveryPointChoice::LatestProcessed, |p| p.recovery_point),
-        extra_processing_time: default_extra.as_ref(),
-        azure_vm_hour: default_price,
-        history_s: policy.as_ref().map_or(0.0, |p| p.history.as_secs_f64()),
-    };
-    let (groups, vms, consistency_groups) =
-        check_plan(&mut c, &raw.group, &raw.vm, &links, &vm_defaults);
+    // Faults before the outage lengthen the history; the VMs' churn is checked
+    // against the history actually simulated.
     let (outage, faults) = check_outages(&mut c, &raw.outage, sites.as_ref(), links.as_ref());
     let mut policy = policy;
     if let (Some(policy), Some(faults)) = (policy.as_mut(), faults.as_ref()) {
@@ -126,6 +116,18 @@ pub(super) fn validate(
                 .is_some_and(|r| r.history.is_some()),
         );
     }
+    let vm_defaults = VmDefaults {
+        kind,
+        prepare_time: default_prepare.as_ref(),
+        recovery_point: policy
+            .as_ref()
+            .map_or(RecoveryPointChoice::LatestProcessed, |p| p.recovery_point),
+        extra_processing_time: default_extra.as_ref(),
+        azure_vm_hour: default_price,
+        history_s: policy.as_ref().map_or(0.0, |p| p.history.as_secs_f64()),
+    };
+    let (groups, vms, consistency_groups) =
+        check_plan(&mut c, &raw.group, &raw.vm, &links, &vm_defaults);
 
     let recovery = check_recovery(&mut c, raw.recovery.as_ref());
     let reprotect = check_reprotect(&mut c, raw.reprotect.as_ref(), kind);

@@ -274,7 +274,7 @@ fn check_vm(
             c.error(
                 path.key("churn").key("per_hour"),
                 format!(
-                    "{per_hour} bursts an hour over the {} h of simulated history make {bursts:.0} bursts per replication, more than the {MAX_BURSTS_PER_HISTORY:.0} that can be simulated in reasonable time and memory: at most {:.0} an hour with this history; model frequent small writes as a constant or on-off rate, or shorten `replication.history`",
+                    "{per_hour} bursts an hour over the {:.1} h of simulated history (`replication.history`, lengthened to cover faults that start before the outage) make {bursts:.0} bursts per replication, more than the {MAX_BURSTS_PER_HISTORY:.0} that can be simulated in reasonable time and memory: at most {:.0} an hour with this history; model frequent small writes as a constant or on-off rate, or shorten `replication.history`",
                     defaults.history_s / 3600.0,
                     MAX_BURSTS_PER_HISTORY * 3600.0 / defaults.history_s
                 ),
