@@ -8,6 +8,7 @@
 pub mod compare;
 pub mod init;
 mod interrupt;
+mod results;
 pub mod run;
 pub mod size;
 pub mod sweep;

@@ -9,6 +9,7 @@
 //! NumPy); target fractions come with a Wilson score interval, and verdicts
 //! ([`verdict`]) respect it.
 
+pub mod state;
 pub mod verdict;
 
 use crate::cycle::CycleOutcome;

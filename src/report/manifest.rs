@@ -33,6 +33,19 @@ pub struct Manifest {
     pub finished: String,
     /// Every other file of the run, in the order written.
     pub outputs: Vec<OutputFile>,
+    /// For results merged from shards (`drsim merge`): the shards, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_shards: Vec<MergedShard>,
+}
+
+/// One shard of a merged run: where it was and which replications it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedShard {
+    pub dir: String,
+    pub shard: String,
+    pub replications: ReplicationRange,
+    /// SHA-256 of the shard's manifest.json.
+    pub manifest_sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +138,7 @@ mod tests {
                 file: "summary.csv".into(),
                 sha256: "cd".repeat(32),
             }],
+            merged_shards: Vec::new(),
         };
         assert_eq!(Manifest::from_json(&m.to_json()), Ok(m.clone()));
         let other = m.to_json().replace("\"format\": 1", "\"format\": 9");
