@@ -76,6 +76,38 @@ pub enum Command {
         /// results without a manifest.json); they are replaced.
         #[arg(long)]
         force: bool,
+        /// Run only shard I of N of the replications (1-based, contiguous
+        /// slices), or `auto` inside a Slurm job array or a Kubernetes
+        /// Indexed Job; writes the shard's rows and state for `drsim merge`
+        /// (docs/scale-out.md).
+        #[arg(long, value_name = "I/N|auto", conflicts_with = "until_settled")]
+        shard: Option<String>,
+        /// With --shard auto in a Kubernetes Indexed Job: the number of shards
+        /// (the Job's completions).
+        #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+        shards: Option<u64>,
+    },
+    /// Merge the shards of a run (`run --shard`) into exactly the files one
+    /// process would have written.
+    Merge {
+        /// The shards' output directories, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory (default: results/ plus the scenario file name without .toml).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        /// Write only the CSV files: no charts, no report.html.
+        #[arg(long)]
+        no_charts: bool,
+        /// Replace another scenario's results in --out.
+        #[arg(long)]
+        force: bool,
+        /// How to print the summary: text, or json for scripts.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Re-run a results directory from its manifest.json and confirm every
     /// output byte for byte (exit 0), or name the first file and line that

@@ -8,8 +8,10 @@
 pub mod compare;
 pub mod init;
 mod interrupt;
+pub mod merge;
 mod results;
 pub mod run;
+pub mod shard;
 pub mod size;
 pub mod sweep;
 pub mod trace;
@@ -53,9 +55,14 @@ pub enum CliError {
     /// `run --check`: no target missed, but a verdict is inconclusive (exit code 3).
     #[error("check inconclusive: {0}")]
     Inconclusive(String),
-    /// `verify`: the results could not be re-made byte for byte (exit code 1).
-    #[error("verify failed: {0}")]
-    VerifyFailed(String),
+    /// `verify` could not re-make the results byte for byte, or `merge` was
+    /// given shards that do not belong together (exit code 1).
+    #[error("{0}")]
+    Mismatch(String),
+    /// `merge` was given shards that do not belong together (exit code 2,
+    /// nothing written).
+    #[error("cannot merge: {0}")]
+    Merge(String),
     /// SIGINT or SIGTERM stopped the run: exit code 130 or 143; nothing of the
     /// run is written and no temporary file is left.
     #[error("interrupted by {signal}: {context}")]
@@ -71,12 +78,13 @@ impl CliError {
         match self {
             CliError::Scenario(_)
             | CliError::Usage(_)
+            | CliError::Merge(_)
             | CliError::MonteCarlo(MonteCarloError::Runaway(_)) => 2,
             CliError::Output { .. }
             | CliError::Chart(_)
             | CliError::MonteCarlo(_)
             | CliError::TargetMissed(_)
-            | CliError::VerifyFailed(_) => 1,
+            | CliError::Mismatch(_) => 1,
             CliError::Inconclusive(_) => 3,
             CliError::Interrupted { code, .. } => *code,
         }
@@ -112,9 +120,17 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             check,
             format,
             force,
+            shard,
+            shards,
         } => run::run_command(run::RunArgs {
             format,
             force,
+            shard: shard
+                .map(|text| {
+                    shard::Shard::parse(&text, shards, |name| std::env::var(name).ok())
+                        .map_err(|message| usage_error("--shard", message))
+                })
+                .transpose()?,
             set,
             check,
             scenario,
@@ -127,7 +143,23 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
                 per_vm,
                 charts: !no_charts,
                 until_settled: until_settled.then_some(max_replications),
+                shard: None,
             },
+        }),
+        Command::Merge {
+            dirs,
+            out,
+            quiet,
+            no_charts,
+            force,
+            format,
+        } => merge::merge_command(merge::MergeArgs {
+            dirs,
+            out,
+            quiet,
+            charts: !no_charts,
+            force,
+            format,
         }),
         Command::Verify { dir, threads } => {
             verify::verify_command(&dir, threads.map(|t| t as usize))

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::run::{RunOutputs, RunResult};
+use super::shard::Shard;
 use super::{CliError, interrupt, output_error, usage_error, write_charts};
 use crate::analysis::{drivers, sensitivity};
 use crate::montecarlo::RunConfig;
@@ -33,6 +34,18 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The provenance a manifest records, with this process's command line.
+    pub fn recorded(manifest: &Manifest, force: bool) -> Provenance {
+        Provenance {
+            scenario_path: manifest.scenario.path.clone(),
+            absolute_path: manifest.scenario.absolute_path.clone(),
+            sha256: manifest.scenario.sha256.clone(),
+            overrides: manifest.overrides.clone(),
+            command_line: std::env::args().collect(),
+            force,
+        }
+    }
+
     /// The scenario file at `path` (already read and valid) with its overrides,
     /// and this process's command line.
     pub fn of(path: &Path, overrides: &[String], force: bool) -> Result<Provenance, CliError> {
@@ -72,17 +85,136 @@ pub(super) struct Finish<'a> {
     pub merged_shards: Vec<MergedShard>,
 }
 
+/// The manifest of a whole run whose other files are those in `set`.
+fn manifest_of(f: &Finish<'_>, set: &OutputSet) -> Manifest {
+    let p = f.provenance;
+    Manifest {
+        format: manifest::FORMAT,
+        drsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: ScenarioFile {
+            path: p.scenario_path.clone(),
+            absolute_path: p.absolute_path.clone(),
+            name: f.s.name.clone(),
+            sha256: p.sha256.clone(),
+        },
+        overrides: p.overrides.clone(),
+        seed: f.config.seed,
+        replications: ReplicationRange {
+            first: 0,
+            count: f.config.replications,
+        },
+        shard: None,
+        merged_shards: Vec::new(),
+        options: RunOptions {
+            per_vm: f.outputs.per_vm,
+            charts: f.outputs.charts,
+            until_settled: f.outputs.until_settled,
+            requested_replications: f.requested,
+        },
+        command_line: p.command_line.clone(),
+        started: f.started.clone(),
+        finished: now_rfc3339(),
+        outputs: set
+            .files()
+            .iter()
+            .map(|w| OutputFile {
+                file: file_name(&w.path),
+                sha256: w.sha256.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Adds `manifest` (renamed last), commits `set`, and removes what the
+/// replaced results had that these do not; returns the paths written.
+fn commit_with_manifest(
+    f: &Finish<'_>,
+    mut set: OutputSet,
+    manifest: &Manifest,
+) -> Result<Vec<String>, CliError> {
+    let out = f.out;
+    let manifest_path = out.join(manifest::MANIFEST);
+    set.write(&manifest_path, manifest.to_json().as_bytes())
+        .map_err(|e| output_error(&manifest_path, e))?;
+    // The last moment a signal can still cancel the run cleanly.
+    interrupt::check(|| {
+        format!(
+            "the run stopped while writing its results; nothing was written and {} is as it was",
+            out.display()
+        )
+    })?;
+    let written = set.commit().map_err(|(path, e)| output_error(&path, e))?;
+    remove_stale_outputs(out, f.previous.as_ref(), manifest);
+    Ok(written
+        .iter()
+        .map(|w| w.path.display().to_string())
+        .collect())
+}
+
+/// The state file a shard writes for `merge`.
+pub(super) const SHARD_STATE: &str = "shard-state.bin";
+
+/// A shard's end: its rows (already in `set`), `vms_file`, the collected
+/// values for `merge` and its manifest, committed together.
+pub(super) fn finish_shard(
+    f: Finish<'_>,
+    shard: Shard,
+    range: std::ops::Range<u64>,
+    collector: &Collector,
+    mut set: OutputSet,
+    vms_file: Option<AtomicFile>,
+) -> Result<RunResult, CliError> {
+    let out = f.out;
+    let state_path = out.join(SHARD_STATE);
+    set.write(&state_path, &collector.to_bytes())
+        .map_err(|e| output_error(&state_path, e))?;
+    if let Some(vms_file) = vms_file {
+        let vms_path = out.join("vms.csv");
+        set.add(vms_file).map_err(|e| output_error(&vms_path, e))?;
+    }
+    let mut manifest = manifest_of(&f, &set);
+    manifest.shard = Some(shard.label());
+    manifest.replications = ReplicationRange {
+        first: range.start,
+        count: range.end - range.start,
+    };
+    let written = commit_with_manifest(&f, set, &manifest)?;
+    let text = format!(
+        "shard {} of `{}`: replications {} to {} of {} (seed {}); merge every shard with `drsim merge DIR...`\nwrote {}\n",
+        shard.label(),
+        f.s.name,
+        range.start,
+        range.end.saturating_sub(1),
+        f.config.replications,
+        f.config.seed,
+        written.join(", ")
+    );
+    Ok(RunResult {
+        json: serde_json::json!({
+            "shard": shard.label(),
+            "scenario": f.s.name,
+            "seed": f.config.seed,
+            "replications": { "first": range.start, "count": range.end - range.start, "of": f.config.replications },
+            "files": written,
+        })
+        .to_string()
+            + "\n",
+        text,
+        verdicts: Vec::new(),
+    })
+}
+
 /// Computes the summaries, charts and report from `collector`, adds them,
 /// `vms_file` and the manifest to `set` (which already holds
 /// `replications.csv`), and commits it; returns what the run prints.
 pub(super) fn finish_run(
-    f: Finish<'_>,
+    mut f: Finish<'_>,
     collector: &Collector,
     mut set: OutputSet,
     vms_file: Option<AtomicFile>,
     settling: Option<String>,
 ) -> Result<RunResult, CliError> {
-    let (s, config, out, outputs, provenance) = (f.s, f.config, f.out, f.outputs, f.provenance);
+    let (s, config, out, outputs) = (f.s, f.config, f.out, f.outputs);
     let vms_path = out.join("vms.csv");
     let drivers = drivers::for_run(collector, s);
     let sensitivity = sensitivity::for_run(collector, s);
@@ -118,57 +250,10 @@ pub(super) fn finish_run(
         set.write(&path, page.as_bytes())
             .map_err(|e| output_error(&path, e))?;
     }
-    let manifest = Manifest {
-        format: manifest::FORMAT,
-        drsim_version: env!("CARGO_PKG_VERSION").into(),
-        scenario: ScenarioFile {
-            path: provenance.scenario_path.clone(),
-            absolute_path: provenance.absolute_path.clone(),
-            name: s.name.clone(),
-            sha256: provenance.sha256.clone(),
-        },
-        overrides: provenance.overrides.clone(),
-        seed: config.seed,
-        replications: ReplicationRange {
-            first: 0,
-            count: config.replications,
-        },
-        shard: None,
-        merged_shards: f.merged_shards,
-        options: RunOptions {
-            per_vm: outputs.per_vm,
-            charts: outputs.charts,
-            until_settled: outputs.until_settled,
-            requested_replications: f.requested,
-        },
-        command_line: provenance.command_line.clone(),
-        started: f.started,
-        finished: now_rfc3339(),
-        outputs: set
-            .files()
-            .iter()
-            .map(|w| OutputFile {
-                file: file_name(&w.path),
-                sha256: w.sha256.clone(),
-            })
-            .collect(),
-    };
-    let manifest_path = out.join(manifest::MANIFEST);
-    set.write(&manifest_path, manifest.to_json().as_bytes())
-        .map_err(|e| output_error(&manifest_path, e))?;
-    // The last moment a signal can still cancel the run cleanly.
-    interrupt::check(|| {
-        format!(
-            "the run stopped while writing its results; nothing was written and {} is as it was",
-            out.display()
-        )
-    })?;
-    let written = set.commit().map_err(|(path, e)| output_error(&path, e))?;
-    remove_stale_outputs(out, f.previous.as_ref(), &manifest);
-    let written_files: Vec<String> = written
-        .iter()
-        .map(|w| w.path.display().to_string())
-        .collect();
+    let merged_shards = std::mem::take(&mut f.merged_shards);
+    let mut manifest = manifest_of(&f, &set);
+    manifest.merged_shards = merged_shards;
+    let written_files = commit_with_manifest(&f, set, &manifest)?;
     let title = format!(
         "drsim: `{}`, {} replications, seed {}",
         s.name, config.replications, config.seed
@@ -285,4 +370,52 @@ pub(super) fn file_name(path: &Path) -> String {
 /// Now, in RFC 3339 UTC to the second (for manifests; never compared).
 pub(super) fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// The scenario a manifest names, as it was: found at its absolute path (or
+/// as given, from another directory or machine), checked against its SHA-256,
+/// read with its overrides, and named in outputs as it was given to `run`.
+pub(super) fn load_recorded_scenario(manifest: &Manifest) -> Result<Scenario, CliError> {
+    let absolute = std::path::PathBuf::from(&manifest.scenario.absolute_path);
+    let path = if absolute.exists() {
+        absolute
+    } else {
+        std::path::PathBuf::from(&manifest.scenario.path)
+    };
+    let bytes = std::fs::read(&path).map_err(|e| {
+        CliError::Mismatch(format!(
+            "cannot read the run's scenario {} ({e}); the run cannot be re-made without it",
+            path.display()
+        ))
+    })?;
+    let now = sha256_hex(&bytes);
+    if now != manifest.scenario.sha256 {
+        return Err(CliError::Mismatch(format!(
+            "the scenario {} changed since the run (SHA-256 {now} now, {} then)",
+            path.display(),
+            manifest.scenario.sha256
+        )));
+    }
+    let mut s = super::load_scenario(&path, &manifest.overrides)?;
+    s.source = s
+        .source
+        .replacen(&path.display().to_string(), &manifest.scenario.path, 1);
+    Ok(s)
+}
+
+/// Checks each file a manifest lists in `dir` against its SHA-256.
+pub(super) fn check_files(dir: &Path, manifest: &Manifest) -> Result<(), CliError> {
+    for output in &manifest.outputs {
+        let path = dir.join(&output.file);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| CliError::Mismatch(format!("{}: cannot read it ({e})", path.display())))?;
+        if sha256_hex(&bytes) != output.sha256 {
+            return Err(CliError::Mismatch(format!(
+                "{} changed since the run wrote it (its SHA-256 is not the one in {})",
+                path.display(),
+                manifest::MANIFEST
+            )));
+        }
+    }
+    Ok(())
 }

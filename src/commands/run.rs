@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use super::results::Provenance;
-use super::results::{Finish, check_output_dir, finish_run, now_rfc3339};
+use super::results::{Finish, check_output_dir, finish_run, finish_shard, now_rfc3339};
+use super::shard::Shard;
 use super::{CliError, default_output_dir, interrupt, load_scenario, output_error};
 use crate::cli::OutputFormat;
 use crate::metrics::metrics_for;
@@ -35,6 +36,8 @@ pub struct RunArgs {
     pub format: OutputFormat,
     /// `--force`: write into a directory holding another scenario's results.
     pub force: bool,
+    /// `--shard`: only this slice of the replications.
+    pub shard: Option<Shard>,
 }
 
 /// What `run` writes besides `replications.csv` and `summary.csv`.
@@ -49,6 +52,8 @@ pub struct RunOutputs {
     /// Keep doubling the replications until every target's verdict is settled,
     /// up to this many (`--until-settled`, `--max-replications`).
     pub until_settled: Option<u64>,
+    /// `--shard`: run only this slice and write what `merge` needs.
+    pub shard: Option<Shard>,
 }
 
 /// What a finished run hands back: the table it prints and each target's
@@ -79,7 +84,11 @@ pub fn run_command(args: RunArgs) -> Result<(), CliError> {
         .unwrap_or_else(|| default_output_dir(&args.scenario));
     let provenance = Provenance::of(&args.scenario, &args.set, args.force)?;
     interrupt::install();
-    let result = run_to_directory(&s, config, &out, args.outputs, &provenance)?;
+    let outputs = RunOutputs {
+        shard: args.shard,
+        ..args.outputs
+    };
+    let result = run_to_directory(&s, config, &out, outputs, &provenance)?;
     if !args.outputs.quiet {
         match args.format {
             OutputFormat::Text => print!(
@@ -169,9 +178,12 @@ fn run_into_existing(
         first: config.replications.min(cap),
         cap: cap.max(config.replications),
     });
-    let mut done = 0;
-    let mut target = config.replications;
-    let progress = progress_bar(target, outputs.quiet);
+    let range = outputs.shard.map_or(0..config.replications, |shard| {
+        shard.range(config.replications)
+    });
+    let mut done = range.start;
+    let mut target = range.end;
+    let progress = progress_bar(target - done, outputs.quiet);
     let interrupted = |done: u64| {
         move || {
             format!(
@@ -205,10 +217,30 @@ fn run_into_existing(
         match rule.next(done) {
             Some(next) if !rule.settled(&evidence) => {
                 target = next;
-                progress.set_length(target);
+                progress.set_length(target - range.start);
             }
             _ => break,
         }
+    }
+    if let Some(shard) = outputs.shard {
+        progress.finish_and_clear();
+        rows.flush()
+            .map_err(|e| output_error(&replications_path, e))?;
+        drop((rows, vm_rows));
+        set.add(file)
+            .map_err(|e| output_error(&replications_path, e))?;
+        let finish = Finish {
+            s,
+            config,
+            out,
+            outputs,
+            provenance,
+            previous,
+            started,
+            requested: config.replications,
+            merged_shards: Vec::new(),
+        };
+        return finish_shard(finish, shard, range, &collector, set, vms_file);
     }
     let config = RunConfig {
         replications: done,

@@ -9,11 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::results::{check_files, load_recorded_scenario};
 use super::run::{Provenance, RunOutputs, run_to_directory};
-use super::{CliError, interrupt, load_scenario, usage_error};
+use super::{CliError, interrupt, usage_error};
 use crate::montecarlo::RunConfig;
 use crate::report::manifest::{MANIFEST, Manifest};
-use crate::report::sha256_hex;
 
 pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError> {
     let manifest_path = dir.join(MANIFEST);
@@ -34,42 +34,22 @@ pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError
     })?;
     interrupt::install();
 
-    // 1. Are the files still those the run wrote?
-    for output in &manifest.outputs {
-        let path = dir.join(&output.file);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| failed(format!("{}: cannot read it ({e})", path.display())))?;
-        if sha256_hex(&bytes) != output.sha256 {
-            return Err(failed(format!(
-                "{} changed since the run wrote it (its SHA-256 is not the one in {MANIFEST})",
-                path.display()
-            )));
-        }
+    // 1. Are the files still those the run wrote? 2. Does the scenario
+    // still say what it said?
+    check_files(dir, &manifest).map_err(failed_because)?;
+    if manifest.shard.is_some() {
+        return Err(usage_error(
+            "DIR",
+            format!(
+                "{} holds shard {} of a run: merge the shards (`drsim merge`) and verify the result",
+                dir.display(),
+                manifest.shard.as_deref().unwrap_or_default()
+            ),
+        ));
     }
-
-    // 2. Does the scenario still say what it said?
-    let scenario = scenario_path(&manifest);
-    let bytes = std::fs::read(&scenario).map_err(|e| {
-        failed(format!(
-            "cannot read the run's scenario {} ({e}); the run cannot be re-made without it",
-            scenario.display()
-        ))
-    })?;
-    if sha256_hex(&bytes) != manifest.scenario.sha256 {
-        return Err(failed(format!(
-            "the scenario {} changed since the run (SHA-256 {} now, {} then); the run cannot be re-made from it",
-            scenario.display(),
-            sha256_hex(&bytes),
-            manifest.scenario.sha256
-        )));
-    }
+    let s = load_recorded_scenario(&manifest).map_err(failed_because)?;
 
     // 3. Re-make the run elsewhere and compare.
-    let mut s = load_scenario(&scenario, &manifest.overrides)?;
-    // Outputs name the scenario as it was given to `run`, not as found now.
-    s.source = s
-        .source
-        .replacen(&scenario.display().to_string(), &manifest.scenario.path, 1);
     let config = RunConfig {
         replications: manifest.options.requested_replications,
         seed: manifest.seed,
@@ -80,16 +60,10 @@ pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError
         per_vm: manifest.options.per_vm,
         charts: manifest.options.charts,
         until_settled: manifest.options.until_settled,
+        shard: None,
     };
     let scratch = Scratch::new()?;
-    let provenance = Provenance {
-        scenario_path: manifest.scenario.path.clone(),
-        absolute_path: manifest.scenario.absolute_path.clone(),
-        sha256: manifest.scenario.sha256.clone(),
-        overrides: manifest.overrides.clone(),
-        command_line: std::env::args().collect(),
-        force: true,
-    };
+    let provenance = Provenance::recorded(&manifest, true);
     run_to_directory(&s, config, &scratch.0, outputs, &provenance)?;
     let again_text = std::fs::read_to_string(scratch.0.join(MANIFEST))
         .map_err(|e| failed(format!("cannot read the re-made run's manifest: {e}")))?;
@@ -142,17 +116,14 @@ pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError
 }
 
 fn failed(message: String) -> CliError {
-    CliError::VerifyFailed(message)
+    CliError::Mismatch(format!("verify failed: {message}"))
 }
 
-/// The scenario as recorded: its absolute path, or as given if that is gone
-/// (a results directory checked on another machine, from the repository root).
-fn scenario_path(manifest: &Manifest) -> PathBuf {
-    let absolute = PathBuf::from(&manifest.scenario.absolute_path);
-    if absolute.exists() {
-        absolute
-    } else {
-        PathBuf::from(&manifest.scenario.path)
+/// A mismatch found by a shared check, said as verify's.
+fn failed_because(e: CliError) -> CliError {
+    match e {
+        CliError::Mismatch(message) => failed(message),
+        other => other,
     }
 }
 

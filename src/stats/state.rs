@@ -51,9 +51,10 @@ impl Collector {
     /// metrics: the replications it holds follow those already collected.
     pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
         let mut r = Reader { bytes, at: 0 };
-        if r.take(MAGIC.len())? != MAGIC.as_bytes() {
+        if !bytes.starts_with(MAGIC.as_bytes()) {
             return Err("not a drsim collector state (or another version of it)".into());
         }
+        r.take(MAGIC.len())?;
         let names = self.metrics.iter().map(|m: &Metric| m.name.as_str());
         for expected in names {
             let line = r.line()?;
@@ -136,5 +137,54 @@ impl<'a> Reader<'a> {
     fn f64(&mut self) -> Result<f64, String> {
         let b = self.take(8)?;
         Ok(f64::from_le_bytes(b.try_into().expect("eight bytes")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cycle::{NoTrace, run_cycle};
+    use crate::metrics::metrics_for;
+    use crate::scenario::Scenario;
+    use crate::stats::Collector;
+
+    #[test]
+    fn states_append_to_exactly_the_single_collector_and_refuse_others() {
+        let s = Scenario::from_toml(include_str!("../../scenarios/minimal.toml"), "minimal")
+            .expect("valid");
+        let outcomes: Vec<_> = (0..30).map(|k| run_cycle(&s, 3, k, &mut NoTrace)).collect();
+        let mut whole = Collector::new(metrics_for(&s));
+        let (mut a, mut b) = (whole.clone(), whole.clone());
+        for (k, o) in outcomes.iter().enumerate() {
+            whole.push(o);
+            if k < 11 { a.push(o) } else { b.push(o) }
+        }
+        let mut merged = Collector::new(metrics_for(&s));
+        merged.append_bytes(&a.to_bytes()).unwrap();
+        merged.append_bytes(&b.to_bytes()).unwrap();
+        assert_eq!(merged.to_bytes(), whole.to_bytes());
+
+        let bytes = a.to_bytes();
+        let mut fresh = Collector::new(metrics_for(&s));
+        assert!(
+            fresh
+                .append_bytes(&bytes[..bytes.len() - 1])
+                .unwrap_err()
+                .contains("bytes of values")
+        );
+        assert!(
+            fresh
+                .append_bytes(b"something else")
+                .unwrap_err()
+                .contains("not a drsim")
+        );
+        let renamed = String::from_utf8_lossy(&bytes[..40]).replace("rpo_s", "rpx_s");
+        let mut tampered = renamed.into_bytes();
+        tampered.extend_from_slice(&bytes[40..]);
+        assert!(
+            fresh
+                .append_bytes(&tampered)
+                .unwrap_err()
+                .contains("metric columns differ")
+        );
     }
 }

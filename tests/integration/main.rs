@@ -17,6 +17,7 @@ mod recovery_physics;
 mod replication_physics;
 mod scenarios;
 mod sensitivity;
+mod shards;
 mod size;
 mod stage_bytes;
 mod support;

@@ -1,0 +1,311 @@
+//! `drsim merge DIR...`: the shards of a run (`run --shard I/N`) become
+//! exactly the files one process would have written.
+//!
+//! The shards must belong together: the same scenario file (by SHA-256),
+//! overrides, seed, replication count, options and drsim version, and
+//! shards 1 to N each once, whose replications follow one another without
+//! gap or overlap. Each shard's files are checked against its manifest. The
+//! rows are concatenated in replication order, and the summaries, charts and
+//! report are computed from the shards' exact collected values, so every file
+//! equals a single run's byte for byte; the manifest names the shards.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use super::results::{
+    Finish, SHARD_STATE, check_files, check_output_dir, finish_run, load_recorded_scenario,
+    now_rfc3339,
+};
+use super::run::{Provenance, RunOutputs};
+use super::shard::Shard;
+use super::{CliError, default_output_dir, interrupt, output_error};
+use crate::cli::OutputFormat;
+use crate::metrics::metrics_for;
+use crate::montecarlo::RunConfig;
+use crate::report::manifest::{MANIFEST, Manifest, MergedShard};
+use crate::report::{AtomicFile, OutputSet, sha256_hex};
+use crate::stats::Collector;
+
+#[derive(Debug, Clone)]
+pub struct MergeArgs {
+    pub dirs: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub quiet: bool,
+    pub charts: bool,
+    pub force: bool,
+    pub format: OutputFormat,
+}
+
+/// One shard as found on disk.
+struct Found {
+    dir: PathBuf,
+    manifest: Manifest,
+    manifest_sha256: String,
+    shard: Shard,
+}
+
+pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
+    interrupt::install();
+    let shards = read_shards(&args.dirs)?;
+    let first = &shards[0].manifest;
+    let s = load_recorded_scenario(first).map_err(as_merge)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_output_dir(Path::new(&first.scenario.path)));
+    let created = !out.exists();
+    std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
+    let result = merge_into(&args, &shards, &s, &out);
+    if result.is_err() && created {
+        let _ = std::fs::remove_dir(&out);
+    }
+    let text = result?;
+    if !args.quiet {
+        match args.format {
+            OutputFormat::Text => print!("{}", text.text),
+            OutputFormat::Json => print!("{}", text.json),
+        }
+    }
+    Ok(())
+}
+
+fn merge_into(
+    args: &MergeArgs,
+    shards: &[Found],
+    s: &crate::scenario::Scenario,
+    out: &Path,
+) -> Result<super::run::RunResult, CliError> {
+    let first = &shards[0].manifest;
+    let provenance = Provenance::recorded(first, args.force);
+    let previous = check_output_dir(out, s, &provenance)?;
+    let started = now_rfc3339();
+    let mut set = OutputSet::new();
+    set.add(concatenate(shards, "replications.csv", out)?)
+        .map_err(|e| output_error(&out.join("replications.csv"), e))?;
+    let vms_file = match first.options.per_vm {
+        true => Some(concatenate(shards, "vms.csv", out)?),
+        false => None,
+    };
+    let mut collector = Collector::new(metrics_for(s));
+    for f in shards {
+        let path = f.dir.join(SHARD_STATE);
+        let bytes =
+            std::fs::read(&path).map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
+        collector
+            .append_bytes(&bytes)
+            .map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
+        interrupt::check(|| "the merge stopped; nothing was written".to_string())?;
+    }
+    let total = first.options.requested_replications;
+    if collector.len() as u64 != total {
+        return Err(mismatch(format!(
+            "the shards hold {} replications, the run {total}",
+            collector.len()
+        )));
+    }
+    let finish = Finish {
+        s,
+        config: RunConfig {
+            replications: total,
+            seed: first.seed,
+            threads: None,
+        },
+        out,
+        outputs: RunOutputs {
+            quiet: args.quiet,
+            per_vm: first.options.per_vm,
+            charts: args.charts,
+            until_settled: None,
+            shard: None,
+        },
+        provenance: &provenance,
+        previous,
+        started,
+        requested: total,
+        merged_shards: shards
+            .iter()
+            .map(|f| MergedShard {
+                dir: f.dir.display().to_string(),
+                shard: f.shard.label(),
+                replications: f.manifest.replications,
+                manifest_sha256: f.manifest_sha256.clone(),
+            })
+            .collect(),
+    };
+    finish_run(finish, &collector, set, vms_file, None)
+}
+
+fn mismatch(message: String) -> CliError {
+    CliError::Merge(message)
+}
+
+/// A shared check's mismatch, said as merge's.
+fn as_merge(e: CliError) -> CliError {
+    match e {
+        CliError::Mismatch(message) => CliError::Merge(message),
+        other => other,
+    }
+}
+
+/// Every shard's manifest, checked to belong to one run, in shard order.
+fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Found>, CliError> {
+    let mut found = Vec::new();
+    for dir in dirs {
+        let path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            mismatch(format!(
+                "cannot read {} ({e}): give the directories written by `drsim run --shard`",
+                path.display()
+            ))
+        })?;
+        let manifest =
+            Manifest::from_json(&text).map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
+        let Some(label) = manifest.shard.clone() else {
+            return Err(mismatch(format!(
+                "{} holds a whole run, not a shard",
+                dir.display()
+            )));
+        };
+        let shard = label
+            .split_once('/')
+            .and_then(|(i, n)| Shard::new(i.parse().ok()?, n.parse().ok()?).ok())
+            .ok_or_else(|| mismatch(format!("{}: shard `{label}` is not I/N", path.display())))?;
+        check_files(dir, &manifest).map_err(as_merge)?;
+        found.push(Found {
+            dir: dir.clone(),
+            manifest_sha256: sha256_hex(text.as_bytes()),
+            manifest,
+            shard,
+        });
+    }
+    found.sort_by_key(|f| f.shard.index);
+    let first = &found[0];
+    let (m0, n) = (&first.manifest, first.shard.count);
+    for f in &found {
+        let m = &f.manifest;
+        let differs = |what: &str, a: String, b: String| {
+            mismatch(format!(
+                "{} and {} are not shards of one run: {what} {a} and {b}",
+                first.dir.display(),
+                f.dir.display()
+            ))
+        };
+        if m.scenario.sha256 != m0.scenario.sha256 {
+            return Err(differs(
+                "scenario",
+                format!("{} ({})", m0.scenario.path, &m0.scenario.sha256[..12]),
+                format!("{} ({})", m.scenario.path, &m.scenario.sha256[..12]),
+            ));
+        }
+        if m.seed != m0.seed {
+            return Err(differs("seed", m0.seed.to_string(), m.seed.to_string()));
+        }
+        if m.overrides != m0.overrides {
+            return Err(differs(
+                "overrides",
+                format!("{:?}", m0.overrides),
+                format!("{:?}", m.overrides),
+            ));
+        }
+        if m.drsim_version != m0.drsim_version {
+            return Err(differs(
+                "drsim version",
+                m0.drsim_version.clone(),
+                m.drsim_version.clone(),
+            ));
+        }
+        if m.options.requested_replications != m0.options.requested_replications {
+            return Err(differs(
+                "replications",
+                m0.options.requested_replications.to_string(),
+                m.options.requested_replications.to_string(),
+            ));
+        }
+        if m.options.per_vm != m0.options.per_vm {
+            return Err(differs(
+                "--per-vm",
+                m0.options.per_vm.to_string(),
+                m.options.per_vm.to_string(),
+            ));
+        }
+        if f.shard.count != n {
+            return Err(differs(
+                "shard count",
+                n.to_string(),
+                f.shard.count.to_string(),
+            ));
+        }
+    }
+    for pair in found.windows(2) {
+        if pair[0].shard.index == pair[1].shard.index {
+            return Err(mismatch(format!(
+                "shard {} is given twice ({} and {})",
+                pair[0].shard.label(),
+                pair[0].dir.display(),
+                pair[1].dir.display()
+            )));
+        }
+    }
+    let missing: Vec<String> = (1..=n)
+        .filter(|i| !found.iter().any(|f| f.shard.index == *i))
+        .map(|i| format!("{i}/{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(mismatch(format!(
+            "shard(s) {} missing: every shard 1/{n} to {n}/{n} is needed",
+            missing.join(", ")
+        )));
+    }
+    let total = m0.options.requested_replications;
+    for f in &found {
+        let expected = f.shard.range(total);
+        let r = f.manifest.replications;
+        if r.first != expected.start || r.first + r.count != expected.end {
+            return Err(mismatch(format!(
+                "shard {} in {} holds replications {}..{}, not {}..{} of {total}",
+                f.shard.label(),
+                f.dir.display(),
+                r.first,
+                r.first + r.count,
+                expected.start,
+                expected.end
+            )));
+        }
+    }
+    Ok(found)
+}
+
+/// `name` of every shard, in order, as one file: the header once, then the
+/// rows (each shard's header must be the first's).
+fn concatenate(shards: &[Found], name: &str, out: &Path) -> Result<AtomicFile, CliError> {
+    let target = out.join(name);
+    let mut file = AtomicFile::create(&target).map_err(|e| output_error(&target, e))?;
+    let mut header: Option<String> = None;
+    for f in shards {
+        let path = f.dir.join(name);
+        let input =
+            std::fs::File::open(&path).map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
+        let mut reader = BufReader::new(input);
+        let mut first_line = String::new();
+        reader
+            .read_line(&mut first_line)
+            .map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
+        match &header {
+            None => {
+                file.writer()
+                    .write_all(first_line.as_bytes())
+                    .map_err(|e| output_error(&target, e))?;
+                header = Some(first_line);
+            }
+            Some(h) if *h != first_line => {
+                return Err(mismatch(format!(
+                    "{}: its columns differ from the first shard's",
+                    path.display()
+                )));
+            }
+            Some(_) => {}
+        }
+        std::io::copy(&mut reader, file.writer()).map_err(|e| output_error(&target, e))?;
+    }
+    Ok(file)
+}

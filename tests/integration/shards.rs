@@ -1,0 +1,207 @@
+//! `run --shard I/N` and `merge`: the shards of a run merge into exactly the
+//! files one process writes, for any split and thread count; shards that do
+//! not belong together are refused.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{drsim, repo, stderr};
+
+fn run(out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "run",
+        "scenarios/three-tier.toml",
+        "--quiet",
+        "--per-vm",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    let o = drsim(&args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+}
+
+fn merge(out: &Path, shards: &[PathBuf]) -> std::process::Output {
+    let mut args = vec!["merge", "--quiet", "--out", out.to_str().expect("utf-8")];
+    args.extend(shards.iter().map(|p| p.to_str().expect("utf-8")));
+    drsim(&args)
+}
+
+/// Every file but the manifest, by name.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry"))
+        .filter(|e| e.file_name() != "manifest.json")
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).expect("read");
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn merged_shards_equal_a_single_run_byte_for_byte() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let single = tmp.path().join("single");
+    // 301 replications: no split below is even.
+    run(&single, &["-n", "301", "--threads", "2"]);
+    let expected = files(&single);
+    assert!(expected.iter().any(|(n, _)| n == "report.html"));
+    for (count, threads) in [(1, "1"), (3, "2"), (4, "1"), (4, "2"), (7, "2")] {
+        let shards: Vec<PathBuf> = (1..=count)
+            .map(|i| {
+                let dir = tmp.path().join(format!("n{count}-t{threads}-{i}"));
+                run(
+                    &dir,
+                    &[
+                        "-n",
+                        "301",
+                        "--threads",
+                        threads,
+                        "--shard",
+                        &format!("{i}/{count}"),
+                    ],
+                );
+                dir
+            })
+            .rev() // given in any order
+            .collect();
+        let merged = tmp.path().join(format!("merged-{count}-{threads}"));
+        let o = merge(&merged, &shards);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let got = files(&merged);
+        let names = |f: &[(String, Vec<u8>)]| f.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&got), names(&expected), "N = {count}");
+        for ((name, a), (_, b)) in got.iter().zip(&expected) {
+            assert!(
+                a == b,
+                "N = {count}, {threads} threads: {name} differs from the single run"
+            );
+        }
+        let manifest = std::fs::read_to_string(merged.join("manifest.json")).expect("manifest");
+        assert!(
+            manifest.contains("\"merged_shards\"")
+                && manifest.contains(&format!("\"{count}/{count}\""))
+        );
+    }
+    // The merged run verifies as a whole run.
+    let merged = tmp.path().join("merged-4-2");
+    let o = drsim(&["verify", merged.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn shards_that_do_not_belong_together_are_refused() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let shard = |name: &str, extra: &[&str]| {
+        let dir = tmp.path().join(name);
+        let n: &[&str] = if extra.contains(&"-n") {
+            &[]
+        } else {
+            &["-n", "60"]
+        };
+        run(&dir, &[n, extra].concat());
+        dir
+    };
+    let s1 = shard("s1", &["--shard", "1/3"]);
+    let s2 = shard("s2", &["--shard", "2/3"]);
+    let s3 = shard("s3", &["--shard", "3/3"]);
+    let other_seed = shard("seed", &["--shard", "3/3", "--seed", "9"]);
+    let other_set = shard("set", &["--shard", "3/3", "--set", "targets.rto=\"3h\""]);
+    let other_n = shard("n", &["--shard", "3/3", "-n", "61"]);
+    let other_scenario = tmp.path().join("other");
+    let o = drsim(&[
+        "run",
+        "scenarios/maintenance-window.toml",
+        "-q",
+        "--per-vm",
+        "-n",
+        "60",
+        "--shard",
+        "3/3",
+        "--out",
+        other_scenario.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tmp.path().join("merged");
+    for (shards, expected) in [
+        (vec![&s1, &s2, &other_seed], "seed"),
+        (vec![&s1, &s2, &other_set], "overrides"),
+        (vec![&s1, &s2, &other_n], "replications"),
+        (vec![&s1, &s2, &other_scenario], "scenario"),
+        (vec![&s1, &s2], "3/3 missing"),
+        (vec![&s1, &s2, &s2, &s3], "2/3 is given twice"),
+    ] {
+        let shards: Vec<PathBuf> = shards.into_iter().cloned().collect();
+        let o = merge(&out, &shards);
+        assert_eq!(o.status.code(), Some(2), "{expected}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("cannot merge") && stderr(&o).contains(expected),
+            "{expected}: {}",
+            stderr(&o)
+        );
+        assert!(!out.exists(), "a refused merge writes nothing");
+    }
+    // A shard's file changed after the run is caught.
+    std::fs::write(s2.join("replications.csv"), "replication\n").expect("write");
+    let o = merge(&out, &[s1, s2, s3]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("changed since the run"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn shard_auto_reads_slurm_and_kubernetes_indices() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let by_flag = tmp.path().join("flag");
+    run(&by_flag, &["-n", "40", "--shard", "2/4"]);
+    let auto = |dir: &Path, env: &[(&str, &str)], extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_drsim"));
+        c.args([
+            "run",
+            "scenarios/three-tier.toml",
+            "-q",
+            "--per-vm",
+            "-n",
+            "40",
+            "--shard",
+            "auto",
+        ])
+        .args(extra)
+        .args(["--out", dir.to_str().expect("utf-8")])
+        .current_dir(repo())
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("runs")
+    };
+    let rows = |dir: &Path| std::fs::read(dir.join("replications.csv")).expect("rows");
+    // An array --array=1-4 (starts at 1) and a Kubernetes Indexed Job.
+    let slurm = tmp.path().join("slurm");
+    let o = auto(
+        &slurm,
+        &[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(rows(&slurm), rows(&by_flag));
+    let k8s = tmp.path().join("k8s");
+    let o = auto(&k8s, &[("JOB_COMPLETION_INDEX", "1")], &["--shards", "4"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(rows(&k8s), rows(&by_flag));
+    let o = auto(&tmp.path().join("none"), &[], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("neither is set"), "{}", stderr(&o));
+}
