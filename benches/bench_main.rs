@@ -2,6 +2,8 @@
 //! scenario, and an end-to-end Monte Carlo run. Each reports throughput
 //! (events/s or replications/s); see docs/performance.md for figures.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::path::Path;
 
@@ -17,12 +19,16 @@ fn reference() -> Scenario {
 }
 
 /// The classic hold model: a queue kept at `pending` events; each step pops the
-/// earliest and schedules one a pseudo-random increment later.
+/// earliest and schedules one a pseudo-random increment later. Run on drsim's
+/// `EventQueue` and, side by side, on a bare `std::collections::BinaryHeap` of
+/// the same event size (time, sequence, payload), the floor any event queue
+/// pays: the engine's share of that floor is what its ordering and
+/// bookkeeping cost (docs/performance.md).
 fn engine_hold(c: &mut Criterion) {
+    const STEPS: u64 = 100_000;
     let mut group = c.benchmark_group("engine");
-    for pending in [64usize, 4096] {
-        let steps = 100_000u64;
-        group.throughput(Throughput::Elements(steps));
+    group.throughput(Throughput::Elements(STEPS));
+    for pending in [8usize, 64, 512, 4096] {
         group.bench_function(format!("hold_{pending}_pending"), |b| {
             b.iter(|| {
                 let mut queue = EventQueue::with_capacity(SimTime::EPOCH, pending);
@@ -30,18 +36,43 @@ fn engine_hold(c: &mut Criterion) {
                 for i in 0..pending {
                     queue.schedule(SimTime::from_millis(i as i64), i as u32);
                 }
-                for _ in 0..steps {
+                for _ in 0..STEPS {
                     let (now, e) = queue.pop().expect("the queue never empties");
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
+                    x = xorshift(x);
                     queue.schedule(now + SimDuration::from_millis((x % 10_000) as i64), e);
                 }
                 black_box(queue.len())
             })
         });
+        group.bench_function(format!("bare_binary_heap_{pending}_pending"), |b| {
+            b.iter(|| {
+                // (time, sequence, payload): the entry drsim's queue orders.
+                let mut heap: BinaryHeap<Reverse<(i64, u64, u32)>> =
+                    BinaryHeap::with_capacity(pending);
+                let mut sequence = 0u64;
+                let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+                for i in 0..pending {
+                    heap.push(Reverse((i as i64, sequence, i as u32)));
+                    sequence += 1;
+                }
+                for _ in 0..STEPS {
+                    let Reverse((now, _, e)) = heap.pop().expect("the heap never empties");
+                    x = xorshift(x);
+                    heap.push(Reverse((now + (x % 10_000) as i64, sequence, e)));
+                    sequence += 1;
+                }
+                black_box(heap.len())
+            })
+        });
     }
     group.finish();
+}
+
+fn xorshift(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
 }
 
 fn cycle(c: &mut Criterion) {
@@ -73,28 +104,35 @@ fn cycle(c: &mut Criterion) {
     group.finish();
 }
 
+/// Replications per second end to end through the ordered parallel chunks,
+/// on one thread and on two: their ratio is the parallel efficiency.
 fn monte_carlo(c: &mut Criterion) {
     let scenario = reference();
-    let replications = 2000;
+    let replications = 8192; // two full chunks
     let mut group = c.benchmark_group("montecarlo");
     group.sample_size(10);
     group.throughput(Throughput::Elements(replications));
-    group.bench_function("reference_50vm_2000_replications_all_threads", |b| {
-        b.iter(|| {
-            let config = RunConfig {
-                replications,
-                seed: 1,
-                threads: None,
-            };
-            let mut rpo_sum = 0.0;
-            montecarlo::run(&scenario, config, |o| {
-                rpo_sum += o.rpo.as_secs_f64();
-                Ok::<(), MonteCarloError>(())
-            })
-            .expect("pool");
-            black_box(rpo_sum)
-        })
-    });
+    for threads in [1usize, 2] {
+        group.bench_function(
+            format!("reference_50vm_{replications}_replications_{threads}_threads"),
+            |b| {
+                b.iter(|| {
+                    let config = RunConfig {
+                        replications,
+                        seed: 1,
+                        threads: Some(threads),
+                    };
+                    let mut rpo_sum = 0.0;
+                    montecarlo::run(&scenario, config, |o| {
+                        rpo_sum += o.rpo.as_secs_f64();
+                        Ok::<(), MonteCarloError>(())
+                    })
+                    .expect("pool");
+                    black_box(rpo_sum)
+                })
+            },
+        );
+    }
     group.finish();
 }
 
