@@ -184,15 +184,23 @@ pub fn drivers_sentence(d: &Drivers) -> String {
             fix_met = format_duration_short(fix.mean_met),
         ),
         _ => {
-            let p95 = row("around p95 (p92.5-p97.5)").unwrap_or(all);
+            // Too few replications put none around p95: say nothing of it.
+            let around_p95 = row("around p95 (p92.5-p97.5)")
+                .filter(|r| r.count > 0)
+                .map(|p95| {
+                    format!(
+                        " Around its 95th percentile ({}): {}.",
+                        format_duration_short(p95.mean),
+                        largest_parts(d, p95, 3)
+                    )
+                })
+                .unwrap_or_default();
             format!(
-                "{metric} over {over} averages {mean}: {parts}. Around its 95th percentile ({p95_mean}): {p95_parts}.{met}",
+                "{metric} over {over} averages {mean}: {parts}.{around_p95}{met}",
                 metric = d.metric,
                 over = d.over.phrase(),
                 mean = format_duration_short(all.mean),
                 parts = largest_parts(d, all, 3),
-                p95_mean = format_duration_short(p95.mean),
-                p95_parts = largest_parts(d, p95, 3),
                 met = if d.target.is_some() && row("missed the target").is_none() {
                     " No replication missed the target."
                 } else {

@@ -411,3 +411,23 @@ fn json_summaries_carry_the_same_numbers_with_stable_keys() {
             .all(|r| r["difference"] == 0.0)
     );
 }
+
+/// With too few replications to have any around p95, the drivers sentence
+/// says nothing of p95 rather than "(-0.0s): ." (found on a 2-replication run).
+#[test]
+fn a_tiny_run_has_no_empty_p95_clause() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let o = crate::support::drsim(&[
+        "run",
+        "scenarios/minimal.toml",
+        "-n",
+        "2",
+        "--no-charts",
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let out = crate::support::stdout(&o);
+    assert!(out.contains("averages"), "{out}");
+    assert!(!out.contains("-0.0s") && !out.contains("): ."), "{out}");
+}
