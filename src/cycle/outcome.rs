@@ -188,7 +188,7 @@ pub(super) fn assemble<O: Observer>(
             data_lost_bytes: if declared { p.data_lost_bytes } else { 0.0 },
             lag_at_outage: p.lag,
             rpo_alert: failover.rpo_alert[i],
-            no_usable_point: declared && p.fell_back_to_start,
+            no_usable_point: declared && p.no_usable_point,
         })
         .collect();
     let worst =

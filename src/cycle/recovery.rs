@@ -143,7 +143,7 @@ impl Failover {
                         format!("usable since {}", choice.usable_at.relative_to(now))
                     },
                     format_bytes(choice.data_lost_bytes),
-                    if choice.fell_back_to_start {
+                    if choice.no_usable_point {
                         " (no scheduled point usable)"
                     } else {
                         ""

@@ -31,7 +31,7 @@ pub struct PointChoice {
     pub lag: SimDuration,
     /// Whether no scheduled point was usable and the VM fell back to the state it
     /// had when replication started.
-    pub fell_back_to_start: bool,
+    pub no_usable_point: bool,
 }
 
 /// How old points are thinned out: all kept for `keep_all_for`, then only the
@@ -158,7 +158,7 @@ fn choice(
     history: &[Breakpoint],
     point_time: SimTime,
     usable_at: SimTime,
-    fell_back_to_start: bool,
+    no_usable_point: bool,
 ) -> PointChoice {
     let written_at_t0 = fluid::written_at(history, t0);
     let newest_at_target = newest_write_at_target(history, t0);
@@ -169,7 +169,7 @@ fn choice(
         rpo: t0.since(point_time),
         data_lost_bytes: (written_at_t0 - fluid::written_at(history, point_time)).max(0.0),
         lag: t0.since(newest_at_target),
-        fell_back_to_start,
+        no_usable_point,
     }
 }
 
@@ -224,9 +224,16 @@ pub fn newest_common_point(
         n -= 1;
         point = schedule.time_of(n);
     }
+    // No point inside the retention window is usable by every member. Within
+    // a short history that is the initial replica (the state when replication
+    // started); otherwise ASR would require a resync, points older than the
+    // window are pruned, and the best that can be said is that everything
+    // written inside the window is lost: the RPO is the window, a floor that
+    // no longer depends on how long the history ran (docs/model.md,
+    // "Replication health").
     members
         .iter()
-        .map(|&(_, history)| choice(t0, history, replication_start, replication_start, true))
+        .map(|&(_, history)| choice(t0, history, oldest_kept, oldest_kept, true))
         .collect()
 }
 
@@ -236,6 +243,14 @@ pub fn newest_common_point(
 pub fn latest_received(ctx: &PointContext<'_>, vm: usize, history: &[Breakpoint]) -> PointChoice {
     let t0 = ctx.t0;
     let newest = newest_write_at_target(history, t0);
+    let replication_start = history.first().map_or(t0, |b| b.time);
+    let oldest_kept = (t0 - ctx.retention).max(replication_start);
+    if newest < oldest_kept {
+        // Lagging beyond the retention window: ASR requires a resync and the
+        // received log is no consistent state; as for scheduled points, the
+        // window's edge is the floor (see `newest_common_point`).
+        return choice(t0, history, oldest_kept, oldest_kept, true);
+    }
     // Index far outside any schedule: its own stream for this one draw.
     let processing = ctx.processing_delay(vm, i64::MIN / 2, t0);
     PointChoice {
@@ -417,7 +432,7 @@ mod tests {
         let c = newest_common_point(&context(t(600), &none), schedule, &[(0, &history)])[0];
         assert_eq!(c.point_time, t(300));
         assert_eq!(c.lag, SimDuration::from_secs(300));
-        assert!(!c.fell_back_to_start);
+        assert!(!c.no_usable_point);
         // `latest` uses the newest write at the target: RPO equals the lag.
         let c = latest_received(&context(t(600), &none), 0, &history);
         assert_eq!(c.rpo, SimDuration::from_secs(300));

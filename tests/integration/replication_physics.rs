@@ -331,3 +331,38 @@ fn latest_trades_processing_time_at_failover_for_a_lower_rpo() {
         );
     }
 }
+
+/// An overloaded VM (churn twice its bandwidth) lags further behind the
+/// longer the history: with a 6 h retention window it needs a resync at the
+/// outage whatever the history, has no usable point inside the window, and
+/// its RPO is the window (a floor), the same for 2 days as for 8 days of
+/// history, for scheduled points and for `latest`. Before, the RPO was the
+/// history itself.
+#[test]
+fn an_overloaded_vm_has_the_same_rpo_whatever_the_history() {
+    for point in ["latest-processed", "latest"] {
+        let rpo_for = |history: &str| {
+            let text = one_vm(
+                &format!(
+                    "retention = \"6h\"\nhistory = \"{history}\"\nrecovery_point = \"{point}\""
+                ),
+                "2 MB/s",
+                "8 Mbps",
+            );
+            let outcomes = outcomes(&scenario(&text), 20, 3);
+            for o in &outcomes {
+                assert_eq!(o.resync_vms, 1, "{point}, {history}");
+                assert!(o.vms[0].no_usable_point, "{point}, {history}");
+                assert_eq!(o.rpo.as_secs_f64(), 6.0 * 3600.0, "{point}, {history}");
+                // Everything written inside the window is lost: 6 h at 2 MB/s.
+                assert!(
+                    (o.data_lost_bytes - 6.0 * 3600.0 * 2e6).abs() < 1.0,
+                    "{}",
+                    o.data_lost_bytes
+                );
+            }
+            outcomes.iter().map(|o| o.rpo).collect::<Vec<_>>()
+        };
+        assert_eq!(rpo_for("2d"), rpo_for("8d"), "{point}");
+    }
+}
