@@ -76,6 +76,9 @@ enum Event {
     ReprotectVmDone(Direction, usize),
     /// A backlog on `link` may have emptied; stale if the link's epoch moved on.
     FlowCheck(Direction, usize, u64),
+    /// Before the outage: a VM's lag on a forward link may pass the retention
+    /// window (`link`, `vm`, the link's epoch).
+    HealthCheck(usize, usize, u64),
     FailbackStart,
     AzureShutDown(usize),
     FinalSynced(usize),
@@ -306,6 +309,10 @@ impl<O: Observer> CycleRun<'_, O> {
             }
             Event::FlowCheck(d, link, epoch) => {
                 self.resync.on_flow_check(sh, net, now, d, link, epoch);
+                None
+            }
+            Event::HealthCheck(link, vm, epoch) => {
+                net.on_health_check(sh, now, link, vm, epoch);
                 None
             }
             Event::FailbackStart => Some((

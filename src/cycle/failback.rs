@@ -181,6 +181,9 @@ impl Resync {
             return;
         }
         net.link_mut(direction, link).rebalance(now);
+        if direction == Direction::Forward && now < sh.t0 {
+            net.end_resyncs(sh, now, link);
+        }
         self.settle_link(sh, net, now, direction, link);
     }
 

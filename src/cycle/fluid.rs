@@ -95,6 +95,11 @@ impl FluidLink {
         self.history.iter().map(Vec::len).sum()
     }
 
+    /// The instant the flows were last integrated to.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
     /// Bytes/s the link carries now (after faults).
     pub fn capacity(&self) -> f64 {
         self.capacity
@@ -294,6 +299,36 @@ impl FluidLink {
         f.backlog += bytes;
         self.record(flow, true);
         self.reallocate();
+    }
+
+    /// A resynchronisation replaces `flow`'s queued write log by the
+    /// `keep_bytes` of changed blocks that still have to move (ASR drops the
+    /// log and compares blocks): the bytes dropped count as sent, so the
+    /// flow's trajectory stays continuous in bytes written.
+    pub fn resync(&mut self, now: SimTime, flow: usize, keep_bytes: f64) {
+        self.advance(now);
+        self.record(flow, true);
+        let f = &mut self.flows[flow];
+        let keep = keep_bytes.clamp(0.0, f.backlog);
+        f.sent += f.backlog - keep;
+        f.backlog = keep;
+        self.record(flow, true);
+        self.reallocate();
+    }
+
+    /// Cumulative bytes `flow` had written by `t` (at most now): from its
+    /// recorded breakpoints, continued at its input rate since the last.
+    pub fn written_by(&self, flow: usize, t: SimTime) -> f64 {
+        let f = &self.flows[flow];
+        let history = &self.history[flow];
+        match history.last() {
+            Some(last) if t >= last.time => {
+                let rate = if f.active { f.input_rate } else { 0.0 };
+                (last.written + rate * t.since(last.time).as_secs_f64()).min(f.written)
+            }
+            Some(_) => written_at(history, t),
+            None => f.written,
+        }
     }
 
     /// Re-divides the capacity at `now`, e.g. after a backlog emptied (a flow with

@@ -24,7 +24,14 @@ pub(super) struct Network {
     churn_events: Vec<u64>,
     fault_active: Vec<bool>,
     slowdowns: Vec<Slowdown>,
+    /// Per VM, its resynchronisations before the outage: `[start, end)`, the
+    /// end `None` while it runs (docs/model.md, "Replication health").
+    resyncs: Vec<Vec<ResyncWindow>>,
 }
+
+/// A resynchronisation of a VM's forward replication: from the instant its
+/// lag passed the retention window until its changed blocks had moved.
+pub(super) type ResyncWindow = (SimTime, Option<SimTime>);
 
 impl Network {
     /// Every link at its drawn bandwidth, one (inactive) flow per VM, at `start`.
@@ -57,6 +64,7 @@ impl Network {
             churn_events: vec![0; n],
             fault_active: vec![false; scenario.faults.len()],
             slowdowns: Vec::new(),
+            resyncs: vec![Vec::new(); n],
         }
     }
 
@@ -106,7 +114,14 @@ impl Network {
         &self.slowdowns
     }
 
-    /// After any change to a link: schedule the check for its next emptying backlog.
+    /// Every VM's resynchronisations before the outage.
+    pub fn all_resyncs(&self) -> &[Vec<ResyncWindow>] {
+        &self.resyncs
+    }
+
+    /// After any change to a link: schedule the check for its next emptying
+    /// backlog and, before the outage, for the next VM whose lag would pass
+    /// the retention window.
     pub fn watch_link<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
@@ -114,10 +129,89 @@ impl Network {
         link: usize,
     ) {
         let l = self.link_mut(direction, link);
+        let epoch = l.epoch();
         if let Some(t) = l.next_drain() {
-            let epoch = l.epoch();
             sh.queue
                 .schedule(t, Event::FlowCheck(direction, link, epoch));
+        }
+        if direction == Direction::Forward && l.now() < sh.t0 {
+            let retention = sh.scenario.policy.retention;
+            // A VM already resynchronising is not checked again until done.
+            let resyncing = |vm: usize| matches!(self.resyncs[vm].last(), Some((_, None)));
+            let l = match direction {
+                Direction::Forward => &self.forward[link],
+                Direction::Reverse => &self.reverse[link],
+            };
+            let log_limit = |vm: usize| log_limit(sh.scenario, vm);
+            if let Some((t, vm)) = next_lag_past(l, retention, resyncing, log_limit)
+                && t < sh.t0
+            {
+                sh.queue.schedule(t, Event::HealthCheck(link, vm, epoch));
+            }
+        }
+    }
+
+    /// The health check of `vm` on forward `link` (stale once the link
+    /// changed): if its lag has passed the retention window, ASR requires a
+    /// resync: the log is dropped, the changed blocks (the working-set model
+    /// over the bytes queued) remain to move, and no point is produced until
+    /// they have. Otherwise the check is scheduled again.
+    pub fn on_health_check<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        now: SimTime,
+        link: usize,
+        vm: usize,
+        epoch: u64,
+    ) {
+        let l = &mut self.forward[link];
+        if l.epoch() != epoch || matches!(self.resyncs[vm].last(), Some((_, None))) {
+            return;
+        }
+        l.advance(now);
+        let retention = sh.scenario.policy.retention;
+        if lag_past(l, vm, now, retention) || l.backlog(vm) >= log_limit(sh.scenario, vm) {
+            let v = &sh.scenario.vms[vm];
+            let queued = l.backlog(vm);
+            let changed = if v.working_set_bytes > 0.0 {
+                v.working_set_bytes * -(-queued / v.working_set_bytes).exp_m1()
+            } else {
+                queued
+            }
+            .min(v.disk_bytes)
+            .min(queued);
+            l.resync(now, vm, changed);
+            if !matches!(self.resyncs[vm].last(), Some((_, None))) {
+                self.resyncs[vm].push((now, None));
+            }
+            sh.observer.note(now, Phase::Replicating, || {
+                format!(
+                    "{}: lag beyond the {} retention window: resynchronisation, {} queued dropped, {} of changed blocks to move; no recovery point until done",
+                    v.id,
+                    retention,
+                    crate::scenario::units::format_bytes(queued),
+                    crate::scenario::units::format_bytes(changed)
+                )
+            });
+        }
+        self.watch_link(sh, Direction::Forward, link);
+    }
+
+    /// Closes the resyncs of the VMs on forward `link` whose backlog emptied.
+    pub fn end_resyncs<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, link: usize) {
+        for (vm, windows) in self.resyncs.iter_mut().enumerate() {
+            if let Some((_, end @ None)) = windows.last_mut()
+                && sh.scenario.vms[vm].link == link
+                && self.forward[link].backlog(vm) <= 0.0
+            {
+                *end = Some(now);
+                sh.observer.note(now, Phase::Replicating, || {
+                    format!(
+                        "{}: resynchronisation complete; recovery points resume",
+                        sh.scenario.vms[vm].id
+                    )
+                });
+            }
         }
     }
 
@@ -318,4 +412,63 @@ impl Network {
             })
             .sum()
     }
+}
+
+/// The queued log at which ASR marks a VM for resync regardless of its lag:
+/// Hyper-V at half the disk (hyper-v-azure-architecture.md, "Resynchronization
+/// process": "if the .hrl files reach 50% of the disk size"); none published
+/// for VMware/physical, where the retention window decides.
+fn log_limit(scenario: &Scenario, vm: usize) -> f64 {
+    match scenario.kind {
+        crate::scenario::AsrScenario::HyperV => 0.5 * scenario.vms[vm].disk_bytes,
+        crate::scenario::AsrScenario::VmwarePhysical => f64::INFINITY,
+    }
+}
+
+/// Whether `vm`'s lag on `link` at `now` exceeds `retention`: the newest write
+/// at the target is older than `now - retention`, i.e. fewer bytes were sent
+/// than had been written by then.
+fn lag_past(
+    link: &FluidLink,
+    vm: usize,
+    now: SimTime,
+    retention: crate::engine::SimDuration,
+) -> bool {
+    link.backlog(vm) > 0.0 && link.sent(vm) + 1e-3 < link.written_by(vm, now - retention)
+}
+
+/// The earliest instant, under the link's current rates, at which a
+/// backlogged VM's lag would pass `retention`, and which VM: its backlog grows
+/// at `input - rate` towards the bytes written in the last `retention` (taken
+/// as now; checked exactly when the instant comes).
+fn next_lag_past(
+    link: &FluidLink,
+    retention: crate::engine::SimDuration,
+    resyncing: impl Fn(usize) -> bool,
+    log_limit: impl Fn(usize) -> f64,
+) -> Option<(SimTime, usize)> {
+    let now = link.now();
+    (0..link.flows())
+        .filter(|&v| {
+            link.is_active(v)
+                && !resyncing(v)
+                && (link.backlog(v) > 0.0 || link.input_rate(v) > link.send_rate(v))
+        })
+        .filter_map(|v| {
+            let window = link.written(v) - link.written_by(v, now - retention);
+            // The same tests as the health check, so that "now" is only said
+            // when the check will find the lag past the window (or the log
+            // at its limit).
+            let gap = (window - link.backlog(v) + 1e-3).min(log_limit(v) - link.backlog(v));
+            if gap < 0.0 {
+                return Some((now, v));
+            }
+            let growth = link.input_rate(v) - link.send_rate(v);
+            (growth > 0.0).then(|| {
+                let wait = crate::engine::SimDuration::from_secs_f64_ceil(gap / growth)
+                    .max(crate::engine::SimDuration::from_millis(1));
+                (now + wait, v)
+            })
+        })
+        .min_by_key(|&(t, v)| (t, v))
 }

@@ -238,10 +238,7 @@ pub(super) fn assemble<O: Observer>(
         },
         data_lost_bytes: vms.iter().map(|v| v.data_lost_bytes).sum(),
         lag_at_outage: worst(|v| v.lag_at_outage),
-        resync_vms: vms
-            .iter()
-            .filter(|v| v.lag_at_outage > s.policy.retention)
-            .count() as u32,
+        resync_vms: failover.needs_resync.iter().filter(|&&r| r).count() as u32,
         rpo_alert: worst(|v| v.rpo_alert),
         consistency_group_rpo: s
             .consistency_groups

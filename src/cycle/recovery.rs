@@ -29,6 +29,9 @@ pub(super) struct Failover {
     pub points: Vec<PointChoice>,
     /// Per VM: how long its lag exceeded the RPO alert threshold before the outage.
     pub rpo_alert: Vec<SimDuration>,
+    /// Per VM: it needed a resync at the outage (one running, or its lag past
+    /// the retention window).
+    pub needs_resync: Vec<bool>,
     /// The disaster was not declared: the outage was ridden out.
     pub ridden_out: bool,
     /// Why the worst VM's RPO is what it is.
@@ -48,6 +51,7 @@ impl Failover {
             ),
             points: Vec::with_capacity(n),
             rpo_alert: vec![SimDuration::ZERO; n],
+            needs_resync: vec![false; n],
             ridden_out: false,
             rpo_parts: RpoParts::default(),
         }
@@ -75,6 +79,7 @@ impl Failover {
             retention: policy.retention,
             processing_delay: &policy.processing_delay,
             slowdowns: net.slowdowns(),
+            resyncs: net.all_resyncs(),
             seed: sh.seed,
             replication: sh.replication,
         };
@@ -124,6 +129,8 @@ impl Failover {
             let choice = choices[v].unwrap_or_else(|| unreachable!("every VM got a point above"));
             self.rpo_alert[v] =
                 time_lag_exceeds(history(v), policy.rpo_alert_threshold, history_start, now);
+            self.needs_resync[v] = choice.lag > policy.retention
+                || matches!(net.all_resyncs()[v].last(), Some((_, None)));
             sh.observer.note(now, Phase::Failover, || {
                 format!(
                     "{}: lag {}, recovery point ({}{}) taken {} ago, {}; data lost {}{}",

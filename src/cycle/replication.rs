@@ -83,11 +83,25 @@ pub struct PointContext<'a> {
     pub processing_delay: &'a Distribution,
     /// Windows `[start, end)` in which processing at the target is slower by a factor.
     pub slowdowns: &'a [(SimTime, SimTime, f64)],
+    /// Per VM, its resynchronisations `[start, end)` before the outage (end
+    /// `None` while running): no point is produced or completed inside one.
+    pub resyncs: &'a [Vec<(SimTime, Option<SimTime>)>],
     pub seed: u64,
     pub replication: u64,
 }
 
 impl PointContext<'_> {
+    /// Whether point `point` of `vm`, whose data arrived at `arrival`, was
+    /// lost to a resync: its log was dropped before it arrived (taken before
+    /// the resync began, arriving after), or it was taken while the resync ran.
+    fn lost_to_resync(&self, vm: usize, point: SimTime, arrival: SimTime) -> bool {
+        self.resyncs.get(vm).is_some_and(|windows| {
+            windows
+                .iter()
+                .any(|&(start, end)| arrival >= start && end.is_none_or(|end| point < end))
+        })
+    }
+
     /// The longest processing delay a point can get: the delay distribution's
     /// maximum (its `1 - 1e-12` quantile when unbounded), stretched by the worst
     /// target slowdown, plus a millisecond for rounding.
@@ -134,6 +148,9 @@ fn usable_at(
     point: SimTime,
 ) -> Option<SimTime> {
     let arrival = fluid::time_sent_reaches(history, fluid::written_at(history, point))?;
+    if ctx.lost_to_resync(vm, point, arrival) {
+        return None;
+    }
     let mut usable = arrival + ctx.processing_delay(vm, n, arrival);
     let bound = ctx.delay_bound();
     let start = history.first().map_or(point, |b| b.time);
@@ -145,7 +162,10 @@ fn usable_at(
         if arrival + bound <= usable {
             break;
         }
-        usable = usable.max(arrival + ctx.processing_delay(vm, m, arrival));
+        // A point lost to a resync is never processed: it holds nothing back.
+        if !ctx.lost_to_resync(vm, t, arrival) {
+            usable = usable.max(arrival + ctx.processing_delay(vm, m, arrival));
+        }
         m -= 1;
         t = schedule.time_of(m);
     }
@@ -350,6 +370,7 @@ mod tests {
             retention: SimDuration::from_secs(86_400),
             processing_delay: delay,
             slowdowns: &[],
+            resyncs: &[],
             seed: 1,
             replication: 0,
         }

@@ -366,3 +366,93 @@ fn an_overloaded_vm_has_the_same_rpo_whatever_the_history() {
         assert_eq!(rpo_for("2d"), rpo_for("8d"), "{point}");
     }
 }
+
+/// A link outage before the disaster pushes a VM's lag past a 1 h retention
+/// window: ASR requires a resync, which replaces the queued log by the changed
+/// blocks (working-set model: W (1 - exp(-queued / W)), W = the 100 GB disk)
+/// and produces no point until they have moved. Once the link is back the
+/// resync completes and points resume, so the RPO at the outage is ordinary
+/// again and no VM needs a resync then.
+#[test]
+fn a_resync_moves_the_changed_blocks_and_points_resume_after_it() {
+    let text = one_vm(
+        "retention = \"1h\"\nhistory = \"12h\"\ncrash_consistent_interval = \"5m\"\nprocessing_delay = \"1m\"",
+        "1 MB/s",
+        "100 Mbps",
+    ) + "[[outage]]\nkind = \"link-down\"\nduration = \"3h\"\nbefore = \"6h\"\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("resync.toml");
+    std::fs::write(&path, &text).expect("write");
+    let o = crate::support::drsim(&[
+        "trace",
+        path.to_str().expect("utf-8"),
+        "-k",
+        "0",
+        "--no-charts",
+        "--full",
+    ]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let trace = crate::support::stdout(&o);
+    let started = trace
+        .lines()
+        .find(|l| l.contains("resynchronisation,"))
+        .unwrap_or_else(|| panic!("no resync narrated:\n{trace}"));
+    assert!(trace.contains("resynchronisation complete"), "{trace}");
+    // "3.6 GB queued dropped, 3.54 GB of changed blocks": the lag passes 1 h
+    // one hour into the fault, with 3.6 GB queued at 1 MB/s.
+    let number_before = |marker: &str| -> f64 {
+        let before = &started[..started.find(marker).expect("marker")];
+        let word = before.split_whitespace().rev().nth(1).expect("a number");
+        word.parse().expect("a number of GB")
+    };
+    let queued = number_before(" queued dropped");
+    let changed = number_before(" of changed blocks");
+    assert!((queued - 3.6).abs() < 0.01, "{started}");
+    let expected = 100.0 * (1.0 - (-queued / 100.0f64).exp());
+    assert!(
+        (changed - expected).abs() < 0.01,
+        "{changed} GB, expected {expected:.3}: {started}"
+    );
+
+    let outcomes = outcomes(&scenario(&text), 10, 1);
+    for o in &outcomes {
+        assert_eq!(o.resync_vms, 0);
+        assert!(!o.vms[0].no_usable_point);
+        assert!(o.rpo.as_secs_f64() < 15.0 * 60.0, "{:?}", o.rpo);
+    }
+}
+
+/// Hyper-V marks a VM for resync when its replication log reaches half the
+/// disk (hyper-v-azure-architecture.md, "Resynchronization process"): a
+/// 10 GB disk queuing 1 MB/s more than it can send is resynchronised after
+/// 5,000 s with 5 GB queued, replaced by 10 GB (1 - exp(-0.5)) = 3.93 GB of
+/// changed blocks, long before its lag reaches the 24 h retention window.
+#[test]
+fn hyper_v_resyncs_when_the_log_reaches_half_the_disk() {
+    let text = format!(
+        "[scenario]\nkind = \"hyper-v\"\n{}",
+        one_vm("history = \"3h\"", "2 MB/s", "8 Mbps").replace("\"100 GB\"", "\"10 GB\"")
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hyperv.toml");
+    std::fs::write(&path, &text).expect("write");
+    let o = crate::support::drsim(&[
+        "trace",
+        path.to_str().expect("utf-8"),
+        "-k",
+        "0",
+        "--no-charts",
+    ]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let trace = crate::support::stdout(&o);
+    let line = trace
+        .lines()
+        .find(|l| l.contains("resynchronisation,"))
+        .unwrap_or_else(|| panic!("no resync:\n{trace}"));
+    // 3 h of history: the resync comes 5,000 s (1:23:20) after it began.
+    assert!(line.contains("t0-01:36:40"), "{line}");
+    assert!(
+        line.contains("5 GB queued dropped, 3.93 GB of changed blocks"),
+        "{line}"
+    );
+}
