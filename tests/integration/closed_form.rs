@@ -92,8 +92,9 @@ fn an_overloaded_link_lags_by_the_backlog_it_accumulated() {
 #[test]
 fn a_vm_lagging_beyond_the_retention_window_is_named_for_resync() {
     // 2 MB/s over 1 MB/s: the lag grows as half the elapsed history. After 1 h
-    // it is 30 min (within the 24 h retention); after 3 d it is 1.5 d: no point
-    // in the window can be complete, and ASR would require a resynchronisation.
+    // it is 30 min (within the 24 h retention); it passes 24 h after 48 h, when
+    // a resync begins that cannot finish (the churn still outruns the link):
+    // after 3 d of history the VM still needs its resync at the outage.
     for (history, expected) in [("1h", 0), ("3d", 1)] {
         let s = scenario(&one_vm(
             &format!("history = \"{history}\"\nprocessing_delay = \"0s\""),
