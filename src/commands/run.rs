@@ -222,13 +222,17 @@ fn run_into_existing(
             _ => break,
         }
     }
+    progress.finish_and_clear();
+    rows.flush()
+        .map_err(|e| output_error(&replications_path, e))?;
+    drop(rows);
+    if let Some(vm_rows) = vm_rows.as_mut() {
+        vm_rows.flush().map_err(|e| output_error(&vms_path, e))?;
+    }
+    drop(vm_rows);
+    set.add(file)
+        .map_err(|e| output_error(&replications_path, e))?;
     if let Some(shard) = outputs.shard {
-        progress.finish_and_clear();
-        rows.flush()
-            .map_err(|e| output_error(&replications_path, e))?;
-        drop((rows, vm_rows));
-        set.add(file)
-            .map_err(|e| output_error(&replications_path, e))?;
         let finish = Finish {
             s,
             config,
@@ -247,16 +251,6 @@ fn run_into_existing(
         ..config
     };
     let settling = rule.map(|rule| settling_sentence(&collector, s, rule, done));
-    progress.finish_and_clear();
-    rows.flush()
-        .map_err(|e| output_error(&replications_path, e))?;
-    drop(rows);
-    if let Some(vm_rows) = vm_rows.as_mut() {
-        vm_rows.flush().map_err(|e| output_error(&vms_path, e))?;
-    }
-    drop(vm_rows);
-    set.add(file)
-        .map_err(|e| output_error(&replications_path, e))?;
     let finish = Finish {
         s,
         config,

@@ -380,23 +380,8 @@ fn a_resync_moves_the_changed_blocks_and_points_resume_after_it() {
         "1 MB/s",
         "100 Mbps",
     ) + "[[outage]]\nkind = \"link-down\"\nduration = \"3h\"\nbefore = \"6h\"\n";
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("resync.toml");
-    std::fs::write(&path, &text).expect("write");
-    let o = crate::support::drsim(&[
-        "trace",
-        path.to_str().expect("utf-8"),
-        "-k",
-        "0",
-        "--no-charts",
-        "--full",
-    ]);
-    assert!(o.status.success(), "{}", crate::support::stderr(&o));
-    let trace = crate::support::stdout(&o);
-    let started = trace
-        .lines()
-        .find(|l| l.contains("resynchronisation,"))
-        .unwrap_or_else(|| panic!("no resync narrated:\n{trace}"));
+    let trace = trace_of(&text);
+    let started = resync_line(&trace);
     assert!(trace.contains("resynchronisation complete"), "{trace}");
     // "3.6 GB queued dropped, 3.54 GB of changed blocks": the lag passes 1 h
     // one hour into the fault, with 3.6 GB queued at 1 MB/s.
@@ -455,4 +440,23 @@ fn hyper_v_resyncs_when_the_log_reaches_half_the_disk() {
         line.contains("5 GB queued dropped, 3.93 GB of changed blocks"),
         "{line}"
     );
+}
+
+/// `drsim trace -k 0 --full` of scenario `text`: the narration.
+fn trace_of(text: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("scenario.toml");
+    std::fs::write(&path, text).expect("write");
+    let path = path.to_str().expect("utf-8");
+    let o = crate::support::drsim(&["trace", path, "-k", "0", "--no-charts", "--full"]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    crate::support::stdout(&o)
+}
+
+/// The narration's line where a resync begins.
+fn resync_line(trace: &str) -> &str {
+    trace
+        .lines()
+        .find(|l| l.contains("resynchronisation,"))
+        .unwrap_or_else(|| panic!("no resync narrated:\n{trace}"))
 }
