@@ -49,7 +49,15 @@ pub fn trace_command(
     }
     print!(
         "{}",
-        trace::render(&s, seed, &log.entries, &outcome, &metrics_for(&s), full)
+        trace::render(
+            &s,
+            seed,
+            &log.entries,
+            &outcome,
+            &metrics_for(&s),
+            full,
+            log.omitted_details
+        )
     );
     Ok(())
 }

@@ -153,12 +153,40 @@ pub struct ReplicationAtOutage {
     pub vms: Vec<VmReplication>,
 }
 
-/// Keeps every note, span and history, in the order the engine produced them.
+/// Keeps every note, span and history, in the order the engine produced them,
+/// except that of the detail notes (churn changes) only the newest
+/// [`TraceLog::KEPT_DETAILS`] are kept: a valid scenario can change its churn
+/// millions of times per replication, and the narration summarises the old
+/// ones anyway.
 #[derive(Debug, Clone, Default)]
 pub struct TraceLog {
     pub entries: Vec<TraceEntry>,
     pub spans: Vec<Span>,
     pub replication: ReplicationAtOutage,
+    /// Detail notes dropped, the oldest first, to keep memory bounded.
+    pub omitted_details: u64,
+    /// Detail notes held in `entries`.
+    details: usize,
+}
+
+impl TraceLog {
+    pub const KEPT_DETAILS: usize = 200_000;
+
+    /// Drops the oldest detail notes beyond the newest `KEPT_DETAILS`; run
+    /// when twice as many are held, so each note is moved at most twice.
+    fn compact(&mut self) {
+        let mut drop = self.details - Self::KEPT_DETAILS;
+        self.omitted_details += drop as u64;
+        self.details = Self::KEPT_DETAILS;
+        self.entries.retain(|e| {
+            if e.detail && drop > 0 {
+                drop -= 1;
+                false
+            } else {
+                true
+            }
+        });
+    }
 }
 
 impl Observer for TraceLog {
@@ -180,11 +208,42 @@ impl Observer for TraceLog {
             text,
             detail: true,
         });
+        self.details += 1;
+        if self.details >= 2 * Self::KEPT_DETAILS {
+            self.compact();
+        }
     }
     fn span(&mut self, span: Span) {
         self.spans.push(span);
     }
     fn replication_at_outage(&mut self, replication: ReplicationAtOutage) {
         self.replication = replication;
+    }
+}
+
+#[cfg(test)]
+mod kept_details_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_newest_details_are_kept_and_every_note() {
+        let mut log = TraceLog::default();
+        let total = 2 * TraceLog::KEPT_DETAILS + 12_345;
+        for i in 0..total {
+            let t = SimTime::from_millis(i as i64);
+            log.record_detail(t, Phase::Replicating, format!("churn {i}"));
+            if i % 100_000 == 0 {
+                log.record(t, Phase::Replicating, format!("note {i}"));
+            }
+        }
+        let details: Vec<&TraceEntry> = log.entries.iter().filter(|e| e.detail).collect();
+        assert!(details.len() < 2 * TraceLog::KEPT_DETAILS);
+        assert_eq!(log.omitted_details as usize + details.len(), total);
+        assert_eq!(details.last().unwrap().text, format!("churn {}", total - 1));
+        // The kept details are the newest, contiguous.
+        let first_kept = log.omitted_details as usize;
+        assert_eq!(details[0].text, format!("churn {first_kept}"));
+        let notes = log.entries.iter().filter(|e| !e.detail).count();
+        assert_eq!(notes, total.div_ceil(100_000));
     }
 }

@@ -25,6 +25,7 @@ pub fn render(
     outcome: &CycleOutcome,
     metrics: &[Metric],
     full: bool,
+    omitted_details: u64,
 ) -> String {
     let mut out = String::new();
     let t0 = outcome.outage_start;
@@ -33,6 +34,13 @@ pub fn render(
         "trace of replication {} of `{}` (seed {seed}); times are from t0 = {t0:#}, the outage",
         outcome.replication, scenario.name
     );
+    if omitted_details > 0 {
+        let _ = writeln!(
+            out,
+            "(the oldest {omitted_details} churn changes of the history were not kept: a trace keeps the newest {})",
+            crate::cycle::TraceLog::KEPT_DETAILS
+        );
+    }
     let recent = t0 - RECENT;
     let hidden: Vec<&TraceEntry> = entries
         .iter()

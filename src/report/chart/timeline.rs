@@ -221,16 +221,14 @@ mod tests {
             end: at(end),
         };
         // Reported in the order they end, as the cycle does.
-        let log = TraceLog {
-            spans: vec![
-                span("detection", SpanKind::Event, 0, 10),
-                span("decision", SpanKind::Event, 10, 30),
-                span("vm1", SpanKind::Vm, 30, 50),
-                span("group g", SpanKind::Group, 30, 55),
-                span("stage 1: failover", SpanKind::Stage, 30, 55),
-            ],
-            ..TraceLog::default()
-        };
+        let mut log = TraceLog::default();
+        log.spans = vec![
+            span("detection", SpanKind::Event, 0, 10),
+            span("decision", SpanKind::Event, 10, 30),
+            span("vm1", SpanKind::Vm, 30, 50),
+            span("group g", SpanKind::Group, 30, 55),
+            span("stage 1: failover", SpanKind::Stage, 30, 55),
+        ];
         let rows: Vec<&str> = in_row_order(&log.spans)
             .iter()
             .map(|s| s.label.as_str())
