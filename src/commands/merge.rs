@@ -53,6 +53,18 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| default_output_dir(Path::new(&first.scenario.path)));
+    // Writing into a shard's own directory would replace the shard.
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(f) = shards.iter().find(|f| same(&f.dir, &out)) {
+        return Err(mismatch(format!(
+            "--out {} is shard {}'s own directory; merge into another one",
+            out.display(),
+            f.shard.label()
+        )));
+    }
     let created = !out.exists();
     std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
     let result = merge_into(&args, &shards, &s, &out);

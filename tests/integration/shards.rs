@@ -145,6 +145,10 @@ fn shards_that_do_not_belong_together_are_refused() {
         );
         assert!(!out.exists(), "a refused merge writes nothing");
     }
+    // Merging into a shard's own directory would replace it.
+    let o = merge(&s1, &[s1.clone(), s2.clone(), s3.clone()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("own directory"), "{}", stderr(&o));
     // A shard's file changed after the run is caught.
     std::fs::write(s2.join("replications.csv"), "replication\n").expect("write");
     let o = merge(&out, &[s1, s2, s3]);
