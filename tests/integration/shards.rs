@@ -209,3 +209,35 @@ fn shard_auto_reads_slurm_and_kubernetes_indices() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("neither is set"), "{}", stderr(&o));
 }
+
+#[test]
+fn more_shards_than_replications_still_merge_exactly() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let single = tmp.path().join("single");
+    run(&single, &["-n", "2", "--no-charts"]);
+    let shards: Vec<PathBuf> = (1..=4)
+        .map(|i| {
+            let dir = tmp.path().join(format!("s{i}"));
+            run(
+                &dir,
+                &["-n", "2", "--no-charts", "--shard", &format!("{i}/4")],
+            );
+            dir
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    let mut args = vec![
+        "merge",
+        "--quiet",
+        "--no-charts",
+        "--out",
+        merged.to_str().expect("utf-8"),
+    ];
+    args.extend(shards.iter().map(|p| p.to_str().expect("utf-8")));
+    let o = drsim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        files(&merged) == files(&single),
+        "2 replications in 4 shards differ from one run"
+    );
+}
