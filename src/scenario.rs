@@ -640,23 +640,7 @@ impl Scenario {
             other => other,
         })?;
         let lines = overrides::line_map(&text, &edited);
-        let relocate = |d: &mut Diagnostic| match located
-            .iter()
-            .find(|(key, _)| d.key == *key || d.key.starts_with(&format!("{key}.")))
-        {
-            Some((_, flag)) => {
-                d.file.clone_from(flag);
-                d.line = 0;
-                d.column = 0;
-                d.excerpt = None;
-            }
-            None => {
-                d.line = lines.get(d.line).copied().unwrap_or(d.line);
-                if let Some(excerpt) = &mut d.excerpt {
-                    excerpt.line = d.line;
-                }
-            }
-        };
+        let relocate = |d: &mut Diagnostic| d.relocate_after_overrides(&located, &lines);
         match Scenario::from_toml(&edited, &source) {
             Ok(mut scenario) => {
                 scenario.warnings.iter_mut().for_each(relocate);

@@ -43,6 +43,36 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// Moves a diagnostic found in the overridden text back to where the user
+    /// can see it: to the `--set` flag (`located`: key, flag) when it is about
+    /// an overridden key, else to the original file's line (`lines` maps
+    /// edited lines to original ones).
+    pub(super) fn relocate_after_overrides(
+        &mut self,
+        located: &[(String, String)],
+        lines: &[usize],
+    ) {
+        let flag = located
+            .iter()
+            .find(|(key, _)| self.key == *key || self.key.starts_with(&format!("{key}.")));
+        match flag {
+            Some((_, flag)) => {
+                self.file.clone_from(flag);
+                self.line = 0;
+                self.column = 0;
+                self.excerpt = None;
+            }
+            None => {
+                self.line = lines.get(self.line).copied().unwrap_or(self.line);
+                if let Some(excerpt) = &mut self.excerpt {
+                    excerpt.line = self.line;
+                }
+            }
+        }
+    }
+}
+
 /// The line with the offending text underlined by carets, as compilers show it:
 ///
 /// ```text
