@@ -66,22 +66,9 @@ fn golden_results_are_reproduced_byte_for_byte() {
     );
 }
 
+/// Where the kept and the made file first differ, as `drsim verify` says it.
 fn describe(path: &Path, kept: &[u8], made: &[u8]) -> String {
-    let kept = String::from_utf8_lossy(kept);
-    let made = String::from_utf8_lossy(made);
-    match kept.lines().zip(made.lines()).position(|(a, b)| a != b) {
-        Some(i) => format!(
-            "{}: line {} was `{}`, is now `{}`",
-            path.display(),
-            i + 1,
-            kept.lines().nth(i).unwrap_or_default(),
-            made.lines().nth(i).unwrap_or_default()
-        ),
-        None => format!(
-            "{}: {} lines kept, {} made",
-            path.display(),
-            kept.lines().count(),
-            made.lines().count()
-        ),
-    }
+    let difference = drsim::commands::verify::first_difference(kept, made)
+        .unwrap_or_else(|| "identical".to_string());
+    format!("{}: {difference}", path.display())
 }
