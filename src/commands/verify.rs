@@ -108,7 +108,7 @@ pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError
         dir.display(),
         manifest.outputs.len(),
         manifest.scenario.name,
-        manifest.replications.count,
+        crate::report::table::thousands(manifest.replications.count as usize),
         manifest.seed,
         env!("CARGO_PKG_VERSION")
     );
