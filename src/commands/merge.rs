@@ -178,10 +178,9 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Found>, CliError> {
                 dir.display()
             )));
         };
-        let shard = label
-            .split_once('/')
-            .and_then(|(i, n)| Shard::new(i.parse().ok()?, n.parse().ok()?).ok())
-            .ok_or_else(|| mismatch(format!("{}: shard `{label}` is not I/N", path.display())))?;
+        // The label as `run --shard` wrote it; never `auto`, so no environment.
+        let shard = Shard::parse(&label, None, |_| None)
+            .map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
         check_files(dir, &manifest).map_err(as_merge)?;
         found.push(Found {
             dir: dir.clone(),

@@ -173,13 +173,11 @@ impl Network {
         if lag_past(l, vm, now, retention) || l.backlog(vm) >= log_limit(sh.scenario, vm) {
             let v = &sh.scenario.vms[vm];
             let queued = l.backlog(vm);
-            let changed = if v.working_set_bytes > 0.0 {
-                v.working_set_bytes * -(-queued / v.working_set_bytes).exp_m1()
-            } else {
-                queued
-            }
-            .min(v.disk_bytes)
-            .min(queued);
+            // A resync compares blocks: the changed-block model, whatever
+            // the VM's reprotect `delta` setting.
+            let changed = crate::scenario::DeltaModel::ChangedBlocks
+                .changed(queued, v.working_set_bytes, v.disk_bytes)
+                .min(queued);
             l.resync(now, vm, changed);
             if !matches!(self.resyncs[vm].last(), Some((_, None))) {
                 self.resyncs[vm].push((now, None));
