@@ -86,6 +86,12 @@ pub enum Command {
         /// (the Job's completions).
         #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
         shards: Option<u64>,
+        /// Keep up to N replications whole: up to N, quantiles are exact and
+        /// the sensitivity and drivers analyses use every replication; beyond,
+        /// quantiles come from a histogram within 0.05 % and those analyses use
+        /// the first N, so memory stays flat (docs/metrics.md, "Long runs").
+        #[arg(long, value_name = "N", default_value_t = crate::stats::EXACT_UP_TO as u64, value_parser = clap::value_parser!(u64).range(1..))]
+        exact_up_to: u64,
     },
     /// Merge the shards of a run (`run --shard`) into exactly the files one
     /// process would have written.

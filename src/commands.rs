@@ -122,6 +122,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             force,
             shard,
             shards,
+            exact_up_to,
         } => run::run_command(run::RunArgs {
             format,
             force,
@@ -144,6 +145,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
                 charts: !no_charts,
                 until_settled: until_settled.then_some(max_replications),
                 shard: None,
+                exact_up_to: exact_up_to as usize,
             },
         }),
         Command::Merge {

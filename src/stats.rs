@@ -6,16 +6,28 @@
 //! (a stage that did not happen) is left out of its summaries, whose `count`
 //! says how many replications they cover. Quantiles use linear interpolation
 //! between order statistics (Hyndman and Fan's type 7, the default of R and
-//! NumPy); target fractions come with a Wilson score interval, and verdicts
-//! ([`verdict`]) respect it.
+//! NumPy) while the run keeps every value, and come from a histogram of stated
+//! precision beyond ([`Collector`]); target fractions are exact counts with a
+//! Wilson score interval, and verdicts ([`verdict`]) respect it.
 
+mod collector;
+mod exact_sum;
+mod histogram;
 pub mod state;
+mod stream;
 pub mod verdict;
 
-use crate::cycle::CycleOutcome;
-use crate::metrics::{Metric, MetricId, in_population};
+use crate::metrics::{Metric, MetricId};
 use crate::scenario::{Population, Targets};
+pub use collector::{Collector, EXACT_UP_TO};
+pub use stream::Distribution;
 pub use verdict::{TargetVerdict, Verdict};
+
+/// The largest relative error of a percentile from the histogram of a run
+/// past `--exact-up-to` (it lies below the exact one by at most this share).
+pub fn histogram_precision() -> f64 {
+    2f64.powi(-(histogram::SUB_BITS as i32))
+}
 
 /// z for a two-sided 95 % interval.
 pub const Z_95: f64 = 1.959_963_984_540_054;
@@ -89,14 +101,19 @@ impl TargetFraction {
     /// The share of `values` at or below `target`.
     pub fn of(values: &[f64], target: f64) -> TargetFraction {
         let met = values.iter().filter(|&&v| v <= target).count();
-        let (ci_low, ci_high) = wilson_interval(met, values.len(), Z_95);
+        TargetFraction::of_counts(met, values.len())
+    }
+
+    /// `met` of `total` replications met the target.
+    pub fn of_counts(met: usize, total: usize) -> TargetFraction {
+        let (ci_low, ci_high) = wilson_interval(met, total, Z_95);
         TargetFraction {
             met,
-            total: values.len(),
-            fraction: if values.is_empty() {
+            total,
+            fraction: if total == 0 {
                 0.0
             } else {
-                met as f64 / values.len() as f64
+                met as f64 / total as f64
             },
             ci_low,
             ci_high,
@@ -158,6 +175,10 @@ impl Outages {
 pub struct RunSummary {
     pub rows: Vec<MetricSummary>,
     pub outages: Outages,
+    /// Replications kept whole ([`Collector`]): all of them (`outages.total`),
+    /// or the first ones of a longer run, whose quantiles then come from a
+    /// histogram.
+    pub kept: usize,
 }
 
 impl RunSummary {
@@ -166,175 +187,6 @@ impl RunSummary {
         self.rows
             .iter()
             .filter_map(|r| r.verdict.as_ref().map(|v| (r, v)))
-    }
-}
-
-/// Collects every metric's values in replication order (NaN where a value does
-/// not exist), with whether each replication declared a disaster, then
-/// summarises them.
-#[derive(Debug, Clone)]
-pub struct Collector {
-    metrics: Vec<Metric>,
-    columns: Vec<Vec<f64>>,
-    declared: Vec<bool>,
-    /// The replications' random inputs, one column per input (sensitivity).
-    inputs: Vec<Vec<f64>>,
-}
-
-impl Collector {
-    pub fn new(metrics: Vec<Metric>) -> Self {
-        let columns = vec![Vec::new(); metrics.len()];
-        Collector {
-            metrics,
-            columns,
-            declared: Vec::new(),
-            inputs: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, outcome: &CycleOutcome) {
-        for (metric, column) in self.metrics.iter().zip(&mut self.columns) {
-            column.push(metric.value(outcome).unwrap_or(f64::NAN));
-        }
-        self.declared
-            .push(in_population(outcome, Population::Declared));
-        if self.inputs.is_empty() {
-            self.inputs = vec![Vec::new(); outcome.inputs.len()];
-        }
-        for (column, value) in self.inputs.iter_mut().zip(&outcome.inputs) {
-            column.push(*value);
-        }
-    }
-
-    /// The random inputs, one column per input, over the replications of
-    /// `population` in replication order (aligned with [`Collector::aligned`]).
-    pub fn inputs(&self, population: Population) -> Vec<Vec<f64>> {
-        self.inputs
-            .iter()
-            .map(|c| {
-                c.iter()
-                    .zip(&self.declared)
-                    .filter(|(_, declared)| population == Population::All || **declared)
-                    .map(|(v, _)| *v)
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// Replications collected so far.
-    pub fn len(&self) -> usize {
-        self.declared.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.declared.is_empty()
-    }
-
-    /// The values of metric `id` over `population`, in replication order, where
-    /// they exist; `None` when the run does not collect the metric.
-    pub fn values(&self, id: MetricId, population: Population) -> Option<Vec<f64>> {
-        let i = self.metrics.iter().position(|m| m.id() == id)?;
-        Some(self.present(i, population))
-    }
-
-    /// The values of metric `id`, one per replication of `population` in
-    /// replication order, NaN where the metric does not exist: columns read
-    /// this way line up row by row.
-    pub fn aligned(&self, id: MetricId, population: Population) -> Option<Vec<f64>> {
-        let i = self.metrics.iter().position(|m| m.id() == id)?;
-        Some(
-            self.columns[i]
-                .iter()
-                .zip(&self.declared)
-                .filter(|(_, declared)| population == Population::All || **declared)
-                .map(|(v, _)| *v)
-                .collect(),
-        )
-    }
-
-    fn present(&self, column: usize, population: Population) -> Vec<f64> {
-        self.columns[column]
-            .iter()
-            .zip(&self.declared)
-            .filter(|(v, declared)| !v.is_nan() && (population == Population::All || **declared))
-            .map(|(v, _)| *v)
-            .collect()
-    }
-
-    /// The verdict on each target so far, in metric order: `(metric, verdict)`.
-    pub fn target_verdicts(&self, targets: &Targets) -> Vec<(Metric, TargetVerdict)> {
-        self.metrics
-            .iter()
-            .enumerate()
-            .filter_map(|(i, m)| {
-                let over = judged_over(m, targets)?;
-                let target = m.target?.as_secs_f64();
-                let fraction = TargetFraction::of(&self.present(i, over), target);
-                Some((
-                    m.clone(),
-                    TargetVerdict::judge(fraction, targets.required_fraction, over),
-                ))
-            })
-            .collect()
-    }
-
-    /// One row per metric and population (docs/metrics.md), in metric order.
-    pub fn finish(&self, targets: &Targets) -> RunSummary {
-        let mut rows = Vec::new();
-        for (i, metric) in self.metrics.iter().enumerate() {
-            for &population in metric.populations() {
-                let values = self.present(i, population);
-                let target = metric
-                    .target
-                    .map(|t| TargetFraction::of(&values, t.as_secs_f64()));
-                let verdict = match (target, judged_over(metric, targets)) {
-                    (Some(fraction), Some(over)) if over == population => Some(
-                        TargetVerdict::judge(fraction, targets.required_fraction, over),
-                    ),
-                    _ => None,
-                };
-                rows.push(MetricSummary {
-                    metric: metric.clone(),
-                    population,
-                    summary: Summary::of(&values),
-                    count: values.len(),
-                    target,
-                    verdict,
-                });
-            }
-        }
-        let declared = self.declared.iter().filter(|d| **d).count();
-        let ridden_out_over_rto_target = targets.rto.and_then(|t| {
-            let rto = self.metrics.iter().position(|m| m.id() == MetricId::Rto)?;
-            let t = t.as_secs_f64();
-            Some(
-                self.columns[rto]
-                    .iter()
-                    .zip(&self.declared)
-                    .filter(|(v, declared)| !**declared && **v > t)
-                    .count(),
-            )
-        });
-        let not_closed = self
-            .metrics
-            .iter()
-            .position(|m| m.id() == MetricId::Closed)
-            .map_or(0, |c| self.columns[c].iter().filter(|v| **v == 0.0).count());
-        let needing_resync = self
-            .metrics
-            .iter()
-            .position(|m| m.id() == MetricId::ResyncVms)
-            .map_or(0, |c| self.columns[c].iter().filter(|v| **v > 0.0).count());
-        RunSummary {
-            rows,
-            outages: Outages {
-                total: self.len(),
-                declared,
-                ridden_out_over_rto_target,
-                not_closed,
-                needing_resync,
-            },
-        }
     }
 }
 

@@ -98,7 +98,7 @@ fn merge_into(
         true => Some(concatenate(shards, "vms.csv", out)?),
         false => None,
     };
-    let mut collector = Collector::new(metrics_for(s));
+    let mut collector = Collector::keeping(metrics_for(s), first.options.exact_up_to as usize);
     for f in shards {
         let path = f.dir.join(SHARD_STATE);
         let bytes =
@@ -129,6 +129,7 @@ fn merge_into(
             charts: args.charts,
             until_settled: None,
             shard: None,
+            exact_up_to: first.options.exact_up_to as usize,
         },
         provenance: &provenance,
         previous,
@@ -237,6 +238,13 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Found>, CliError> {
                 "--per-vm",
                 m0.options.per_vm.to_string(),
                 m.options.per_vm.to_string(),
+            ));
+        }
+        if m.options.exact_up_to != m0.options.exact_up_to {
+            return Err(differs(
+                "--exact-up-to",
+                m0.options.exact_up_to.to_string(),
+                m.options.exact_up_to.to_string(),
             ));
         }
         if f.shard.count != n {

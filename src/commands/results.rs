@@ -85,6 +85,14 @@ pub(super) struct Finish<'a> {
     pub merged_shards: Vec<MergedShard>,
 }
 
+/// This process's peak resident set so far (`VmHWM` in /proc/self/status),
+/// in KiB; `None` where there is no such file.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The manifest of a whole run whose other files are those in `set`.
 fn manifest_of(f: &Finish<'_>, set: &OutputSet) -> Manifest {
     let p = f.provenance;
@@ -110,10 +118,12 @@ fn manifest_of(f: &Finish<'_>, set: &OutputSet) -> Manifest {
             charts: f.outputs.charts,
             until_settled: f.outputs.until_settled,
             requested_replications: f.requested,
+            exact_up_to: f.outputs.exact_up_to as u64,
         },
         command_line: p.command_line.clone(),
         started: f.started.clone(),
         finished: now_rfc3339(),
+        peak_memory_kib: peak_memory_kib(),
         outputs: set
             .files()
             .iter()

@@ -41,7 +41,7 @@ pub struct RunArgs {
 }
 
 /// What `run` writes besides `replications.csv` and `summary.csv`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct RunOutputs {
     /// No progress bar, no warnings, no table.
     pub quiet: bool,
@@ -54,6 +54,8 @@ pub struct RunOutputs {
     pub until_settled: Option<u64>,
     /// `--shard`: run only this slice and write what `merge` needs.
     pub shard: Option<Shard>,
+    /// `--exact-up-to`: replications kept whole.
+    pub exact_up_to: usize,
 }
 
 /// What a finished run hands back: the table it prints and each target's
@@ -173,7 +175,7 @@ fn run_into_existing(
         Some(f) => Some(VmsWriter::new(f.writer()).map_err(|e| output_error(&vms_path, e))?),
         None => None,
     };
-    let mut collector = Collector::new(metrics.clone());
+    let mut collector = Collector::keeping(metrics.clone(), outputs.exact_up_to);
     let rule = outputs.until_settled.map(|cap| StoppingRule {
         first: config.replications.min(cap),
         cap: cap.max(config.replications),

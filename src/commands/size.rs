@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use super::{CliError, load_scenario, usage_error};
 use crate::cli::OutputFormat;
-use crate::metrics::MetricId;
+use crate::metrics::{MetricId, in_population};
 use crate::montecarlo::{self, RunConfig};
 use crate::scenario::units::{
     format_duration_short, format_share, parse_duration, parse_rate, parse_size, split_number,
 };
-use crate::stats::{Collector, Z_95, wilson_interval};
+use crate::stats::{Z_95, wilson_interval};
 
 /// `drsim size`'s arguments, as parsed.
 #[derive(Debug, Clone)]
@@ -100,22 +100,23 @@ impl Sizer<'_> {
             MetricId::Rpo => s.targets.rpo_over,
             _ => s.targets.rto_over,
         };
-        let mut collector = Collector::new(crate::metrics::metrics_for(&s));
+        // Only the count meeting the threshold matters: nothing is kept.
+        let metric = crate::metrics::metrics_for(&s)
+            .into_iter()
+            .find(|m| m.id() == self.target.metric)
+            .expect("every run collects the RPO and the RTO");
+        let (mut met, mut total) = (0, 0);
         montecarlo::run(&s, config, |o| {
             super::interrupt::check(|| "the search stopped; nothing was written".to_string())?;
-            collector.push(o);
+            if let Some(v) = metric.value(o).filter(|_| in_population(o, over)) {
+                total += 1;
+                met += usize::from(v <= self.target.threshold_s);
+            }
             progress.inc(1);
             Ok::<(), CliError>(())
         })?;
-        let values = collector
-            .values(self.target.metric, over)
-            .unwrap_or_default();
-        let met = values
-            .iter()
-            .filter(|v| **v <= self.target.threshold_s)
-            .count();
-        self.probes.push((value, met, values.len()));
-        Ok((met, values.len()))
+        self.probes.push((value, met, total));
+        Ok((met, total))
     }
 
     /// The value at which `meets` turns true between `lo` and `hi` (`rising`:

@@ -12,7 +12,7 @@ use crate::report::OutputSet;
 use crate::report::chart::sweep::{SweepChart, render_sweep};
 use crate::report::csv::{SweepRow, sweep_csv};
 use crate::scenario::units::split_number;
-use crate::stats::{Collector, TargetFraction, TargetVerdict};
+use crate::stats::{Collector, TargetVerdict};
 
 /// `drsim sweep`'s arguments, as parsed.
 #[derive(Debug, Clone)]
@@ -137,12 +137,9 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
             ("rpo_s", MetricId::Rpo, targets.rpo, targets.rpo_over),
             ("rto_s", MetricId::Rto, targets.rto, targets.rto_over),
         ] {
-            let values = collector.values(id, over).unwrap_or_default();
-            let summary = crate::stats::Summary::of(&values);
-            let verdict = target.map(|t| {
-                let f = TargetFraction::of(&values, t.as_secs_f64());
-                TargetVerdict::judge(f, targets.required_fraction, over)
-            });
+            let (summary, fraction) = collector.summary(id, over).unwrap_or_default();
+            let verdict =
+                fraction.map(|f| TargetVerdict::judge(f, targets.required_fraction, over));
             rows.push(SweepRow {
                 point: index + 1,
                 values: point.clone(),

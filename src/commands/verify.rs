@@ -61,6 +61,7 @@ pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError
         charts: manifest.options.charts,
         until_settled: manifest.options.until_settled,
         shard: None,
+        exact_up_to: manifest.options.exact_up_to as usize,
     };
     let scratch = Scratch::new()?;
     let provenance = Provenance::recorded(&manifest, true);

@@ -31,7 +31,7 @@ use crate::cycle::{CycleOutcome, TraceLog};
 use crate::engine::SimDuration;
 use crate::metrics::MetricId;
 use crate::scenario::{Population, Scenario};
-use crate::stats::{Collector, TargetFraction};
+use crate::stats::Collector;
 pub use distribution::DistributionChart;
 use distribution::draw_distribution;
 pub use drivers::DriversChart;
@@ -254,14 +254,17 @@ pub fn charts_for_run(
     // rather than drawn as an empty chart.
     let values = |id: MetricId, over: Population| {
         collector
-            .values(id, over)
+            .distribution(id, over)
             .ok_or_else(|| chart_error("run", format!("metric {id:?} was not collected")))
     };
     // RPO and RTO over the outages their targets are judged on, as the verdicts.
     let distribution = |label: &str, id: MetricId, target: Option<SimDuration>, over| {
         let values = values(id, over)?;
         let target_s = target.map(|t| t.as_secs_f64());
-        let fraction = target_s.map(|t| TargetFraction::of(&values, t).fraction);
+        let fraction = collector
+            .summary(id, over)
+            .and_then(|(_, fraction)| fraction)
+            .map(|f| f.fraction);
         Ok::<_, ChartError>(DistributionChart::new(
             label, over, &values, target_s, fraction,
         ))

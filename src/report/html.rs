@@ -10,7 +10,8 @@ use crate::analysis::sensitivity::Sensitivity;
 use crate::metrics::Unit;
 use crate::report::chart::RenderedChart;
 use crate::report::table::{
-    drivers_sentence, human, outages_sentence, sensitivity_sentence, thousands, verdict_sentence,
+    drivers_sentence, human, long_run_sentence, outages_sentence, sensitivity_sentence, thousands,
+    verdict_sentence,
 };
 use crate::scenario::Scenario;
 use crate::stats::{RunSummary, Verdict};
@@ -101,6 +102,9 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
         "<p id=\"outages\">{}.</p>",
         escape(&outages_sentence(&run.outages))
     );
+    if let Some(note) = long_run_sentence(run) {
+        let _ = writeln!(h, "<p id=\"long-run\">{}</p>", escape(&note));
+    }
     let mut verdicts = run.verdicts().peekable();
     if verdicts.peek().is_none() {
         let _ = writeln!(h, "<p>The scenario sets no RPO or RTO target.</p>");

@@ -75,6 +75,8 @@ pub fn run_json(
             "not_closed": o.not_closed,
             "needing_resync": o.needing_resync,
         },
+        "kept_whole": run.kept,
+        "percentiles": if run.kept < o.total { "histogram" } else { "exact" },
         "metrics": rows,
         "targets": targets,
         "files": files,

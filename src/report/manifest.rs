@@ -31,6 +31,10 @@ pub struct Manifest {
     /// RFC 3339, UTC.
     pub started: String,
     pub finished: String,
+    /// The process's peak resident memory when the manifest was written, in
+    /// KiB (Linux; absent elsewhere): what a scheduler's memory request needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory_kib: Option<u64>,
     /// Every other file of the run, in the order written.
     pub outputs: Vec<OutputFile>,
     /// For results merged from shards (`drsim merge`): the shards, in order.
@@ -75,6 +79,14 @@ pub struct RunOptions {
     pub until_settled: Option<u64>,
     /// The replications asked for (with --until-settled, the first look).
     pub requested_replications: u64,
+    /// `--exact-up-to`: replications kept whole (absent in manifests written
+    /// before the option, which kept every replication whole).
+    #[serde(default = "keep_all")]
+    pub exact_up_to: u64,
+}
+
+fn keep_all() -> u64 {
+    u64::MAX
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,10 +142,12 @@ mod tests {
                 charts: false,
                 until_settled: Some(1000),
                 requested_replications: 100,
+                exact_up_to: 100_000,
             },
             command_line: vec!["drsim".into(), "run".into()],
             started: "2026-11-29T06:00:00Z".into(),
             finished: "2026-11-29T06:00:01Z".into(),
+            peak_memory_kib: Some(20_480),
             outputs: vec![OutputFile {
                 file: "summary.csv".into(),
                 sha256: "cd".repeat(32),

@@ -268,6 +268,20 @@ pub fn sensitivity_sentence(s: &Sensitivity) -> String {
 
 /// An aligned table of every metric and population, the outages, then one
 /// sentence per target.
+/// What a run past `--exact-up-to` reports exactly and what approximately;
+/// `None` when it kept every replication (everything is exact).
+pub fn long_run_sentence(run: &RunSummary) -> Option<String> {
+    let total = run.outages.total;
+    (run.kept < total).then(|| {
+        format!(
+            "Over all {} replications, counts, means, standard deviations, minima, maxima and target fractions are exact; percentiles come from a histogram and lie at most {} below the exact ones. Drivers and sensitivity use the first {} replications (--exact-up-to).",
+            thousands(total),
+            format_share(crate::stats::histogram_precision()),
+            thousands(run.kept)
+        )
+    })
+}
+
 pub fn summary_table(title: &str, run: &RunSummary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{title}");
@@ -316,6 +330,9 @@ pub fn summary_table(title: &str, run: &RunSummary) -> String {
         }
     }
     let _ = writeln!(out, "{}", outages_sentence(&run.outages));
+    if let Some(note) = long_run_sentence(run) {
+        let _ = writeln!(out, "{note}");
+    }
     for (row, v) in run.verdicts() {
         let _ = writeln!(out, "{}", verdict_sentence(row, v, &run.outages));
     }

@@ -1,38 +1,54 @@
-//! A [`Collector`]'s values as bytes, so that shards of a run can be merged
-//! into exactly the summaries a single run computes.
+//! A [`Collector`] as bytes, so that shards of a run can be merged into
+//! exactly the summaries a single run computes.
 //!
 //! The format is exact (every f64 as its eight little-endian bytes, so NaN
-//! markers and every bit survive) and self-checking: a header names the
-//! format, the metric columns (by name, in order) and the counts, and a
-//! shard's state is refused when its columns are not the merging run's.
+//! markers and every bit survive; sums as their exact fixed point; histograms
+//! as integer counts) and self-checking: a header names the format, the
+//! metric columns (by name, in order) and the counts, and a shard's state is
+//! refused when its columns are not the merging run's.
 //!
 //! ```text
-//! "drsim-collector-state 1\n"
+//! "drsim-collector-state 2\n"
 //! metric names, one per line, then an empty line
-//! u64 rows, u64 inputs                       (little endian)
-//! rows x f64 per metric column, column after column
-//! rows x u8 declared (0 or 1)
-//! rows x f64 per input column
+//! u64 seen, u64 kept, u64 keep, u64 inputs      (little endian)
+//! u64 declared, ridden out over the RTO target, not closed, needing resync
+//! kept x f64 per metric column, column after column
+//! kept x u8 declared (0 or 1)
+//! kept x f64 per input column
+//! u8 streams (0 or 1), then per metric, all outages then declared: a stream
 //! ```
 
 use super::Collector;
+use super::collector::Counts;
+use super::stream::Stream;
 use crate::metrics::Metric;
 
-const MAGIC: &str = "drsim-collector-state 1\n";
+const MAGIC: &str = "drsim-collector-state 2\n";
 
 impl Collector {
-    /// Every value collected so far, in the format above.
+    /// Everything collected so far, in the format above.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let rows = self.declared.len();
-        let mut out = Vec::with_capacity(64 + 8 * rows * (self.columns.len() + self.inputs.len()));
+        let kept = self.declared.len();
+        let mut out = Vec::with_capacity(64 + 8 * kept * (self.columns.len() + self.inputs.len()));
         out.extend_from_slice(MAGIC.as_bytes());
         for m in &self.metrics {
             out.extend_from_slice(m.name.as_bytes());
             out.push(b'\n');
         }
         out.push(b'\n');
-        out.extend_from_slice(&(rows as u64).to_le_bytes());
-        out.extend_from_slice(&(self.inputs.len() as u64).to_le_bytes());
+        let c = self.counts;
+        for word in [
+            self.seen as u64,
+            kept as u64,
+            self.keep as u64,
+            self.inputs.len() as u64,
+            c.declared,
+            c.ridden_out_over_rto_target,
+            c.not_closed,
+            c.needing_resync,
+        ] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
         for column in &self.columns {
             for v in column {
                 out.extend_from_slice(&v.to_le_bytes());
@@ -42,6 +58,12 @@ impl Collector {
         for column in &self.inputs {
             for v in column {
                 out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        out.push(u8::from(self.streams.is_some()));
+        for pair in self.streams.iter().flatten() {
+            for stream in pair {
+                stream.to_bytes(&mut out);
             }
         }
         out
@@ -67,44 +89,119 @@ impl Collector {
         if !r.line()?.is_empty() {
             return Err("it has more metric columns than this run".into());
         }
-        let rows = r.u64()? as usize;
+        let seen = r.u64()? as usize;
+        let kept = r.u64()? as usize;
+        let keep = r.u64()? as usize;
         let inputs = r.u64()? as usize;
-        if rows == 0 && r.at == r.bytes.len() {
+        let counts = Counts {
+            declared: r.u64()?,
+            ridden_out_over_rto_target: r.u64()?,
+            not_closed: r.u64()?,
+            needing_resync: r.u64()?,
+        };
+        if keep != self.keep {
+            return Err(format!(
+                "it keeps {keep} replications whole, this run {} (--exact-up-to differs)",
+                self.keep
+            ));
+        }
+        if kept > seen || kept > keep || (seen <= keep && kept != seen) {
+            return Err("its counts are corrupt".into());
+        }
+        let mut other = Collector::keeping(self.metrics.clone(), keep);
+        other.seen = seen;
+        other.counts = counts;
+        let row_bytes = kept
+            .checked_mul(8 * (self.columns.len() + inputs) + 1)
+            .ok_or("its counts are corrupt")?;
+        if r.bytes.len().saturating_sub(r.at) < row_bytes + 1 {
+            return Err(format!(
+                "it should hold {row_bytes} bytes of values for {kept} replications, it holds {}",
+                r.bytes.len() - r.at
+            ));
+        }
+        for column in &mut other.columns {
+            for _ in 0..kept {
+                column.push(r.f64()?);
+            }
+        }
+        for _ in 0..kept {
+            other.declared.push(r.take(1)?[0] == 1);
+        }
+        other.inputs = vec![Vec::new(); inputs];
+        for column in &mut other.inputs {
+            for _ in 0..kept {
+                column.push(r.f64()?);
+            }
+        }
+        if r.take(1)?[0] == 1 {
+            let mut streams = Vec::with_capacity(self.metrics.len());
+            for _ in 0..self.metrics.len() {
+                let mut pair = <[Stream; 2]>::default();
+                for stream in &mut pair {
+                    let (s, used) = Stream::from_bytes(&r.bytes[r.at..])
+                        .ok_or("its summary of the replications beyond those kept is corrupt")?;
+                    r.at += used;
+                    *stream = s;
+                }
+                streams.push(pair);
+            }
+            other.streams = Some(streams);
+        }
+        if r.at != r.bytes.len() {
+            return Err(format!("it has {} bytes too many", r.bytes.len() - r.at));
+        }
+        if (seen > keep) != other.streams.is_some() {
+            return Err("its counts are corrupt".into());
+        }
+        self.absorb(other)
+    }
+
+    /// Takes in the replications of `other`, which follow this collector's.
+    fn absorb(&mut self, other: Collector) -> Result<(), String> {
+        if other.seen == 0 {
             // An empty shard (more shards than replications): nothing to add,
             // and it never saw how many inputs a replication draws.
             return Ok(());
         }
-        if !self.declared.is_empty() && inputs != self.inputs.len() {
+        if self.seen > 0 && other.inputs.len() != self.inputs.len() {
             return Err(format!(
-                "it has {inputs} random inputs per replication, this run {}",
+                "it has {} random inputs per replication, this run {}",
+                other.inputs.len(),
                 self.inputs.len()
             ));
         }
-        let expected = rows
-            .checked_mul(8 * (self.columns.len() + inputs) + 1)
-            .ok_or("its counts are corrupt")?;
-        if r.bytes.len() - r.at != expected {
-            return Err(format!(
-                "it should hold {expected} bytes of values for {rows} replications, it holds {}",
-                r.bytes.len() - r.at
-            ));
-        }
-        for column in &mut self.columns {
-            for _ in 0..rows {
-                column.push(r.f64()?);
+        if self.seen + other.seen > self.keep {
+            let theirs = match &other.streams {
+                Some(streams) => streams.clone(),
+                None => other.kept_as_streams(),
+            };
+            for (mine, theirs) in self.streams_mut().iter_mut().zip(&theirs) {
+                for (a, b) in mine.iter_mut().zip(theirs) {
+                    a.merge(b);
+                }
             }
         }
-        for _ in 0..rows {
-            self.declared.push(r.take(1)?[0] == 1);
+        let room = self
+            .keep
+            .saturating_sub(self.declared.len())
+            .min(other.declared.len());
+        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+            mine.extend_from_slice(&theirs[..room]);
         }
+        self.declared.extend_from_slice(&other.declared[..room]);
         if self.inputs.is_empty() {
-            self.inputs = vec![Vec::new(); inputs];
+            self.inputs = vec![Vec::new(); other.inputs.len()];
         }
-        for column in &mut self.inputs {
-            for _ in 0..rows {
-                column.push(r.f64()?);
-            }
+        for (mine, theirs) in self.inputs.iter_mut().zip(&other.inputs) {
+            mine.extend_from_slice(&theirs[..room]);
         }
+        self.seen += other.seen;
+        let (c, o) = (&mut self.counts, other.counts);
+        c.declared += o.declared;
+        c.ridden_out_over_rto_target += o.ridden_out_over_rto_target;
+        c.not_closed += o.not_closed;
+        c.needing_resync += o.needing_resync;
         Ok(())
     }
 }
@@ -152,11 +249,16 @@ mod tests {
     use crate::scenario::Scenario;
     use crate::stats::Collector;
 
-    #[test]
-    fn states_append_to_exactly_the_single_collector_and_refuse_others() {
+    fn outcomes(n: u64) -> (Scenario, Vec<crate::cycle::CycleOutcome>) {
         let s = Scenario::from_toml(include_str!("../../scenarios/minimal.toml"), "minimal")
             .expect("valid");
-        let outcomes: Vec<_> = (0..30).map(|k| run_cycle(&s, 3, k, &mut NoTrace)).collect();
+        let outcomes = (0..n).map(|k| run_cycle(&s, 3, k, &mut NoTrace)).collect();
+        (s, outcomes)
+    }
+
+    #[test]
+    fn states_append_to_exactly_the_single_collector_and_refuse_others() {
+        let (s, outcomes) = outcomes(30);
         let mut whole = Collector::new(metrics_for(&s));
         let (mut a, mut b) = (whole.clone(), whole.clone());
         for (k, o) in outcomes.iter().enumerate() {
@@ -191,5 +293,60 @@ mod tests {
                 .unwrap_err()
                 .contains("metric columns differ")
         );
+        let mut other_keep = Collector::keeping(metrics_for(&s), 5);
+        assert!(
+            other_keep
+                .append_bytes(&bytes)
+                .unwrap_err()
+                .contains("--exact-up-to")
+        );
+    }
+
+    /// Past the replications kept whole, shards merge into exactly the single
+    /// collector whichever side of the switch each shard and the merge are on.
+    #[test]
+    fn streamed_states_merge_exactly_across_the_switch() {
+        let (s, outcomes) = outcomes(40);
+        let keep = 10;
+        let mut whole = Collector::keeping(metrics_for(&s), keep);
+        outcomes.iter().for_each(|o| whole.push(o));
+        for cuts in [
+            vec![4, 11],
+            vec![6],
+            vec![12, 25],
+            vec![0, 40],
+            vec![9, 10, 11],
+        ] {
+            let mut bounds = vec![0];
+            bounds.extend(&cuts);
+            bounds.push(outcomes.len());
+            let mut merged = Collector::keeping(metrics_for(&s), keep);
+            for w in bounds.windows(2) {
+                let mut shard = Collector::keeping(metrics_for(&s), keep);
+                outcomes[w[0]..w[1]].iter().for_each(|o| shard.push(o));
+                merged.append_bytes(&shard.to_bytes()).unwrap();
+            }
+            assert_eq!(merged.to_bytes(), whole.to_bytes(), "cuts {cuts:?}");
+        }
+        assert_eq!((whole.len(), whole.kept()), (40, 10));
+        // The summaries agree with the exact ones within the stated precision.
+        let mut exact = Collector::keeping(metrics_for(&s), usize::MAX);
+        outcomes.iter().for_each(|o| exact.push(o));
+        let (binned, exact) = (whole.finish(&s.targets), exact.finish(&s.targets));
+        assert_eq!(binned.outages, exact.outages);
+        for (b, e) in binned.rows.iter().zip(&exact.rows) {
+            assert_eq!(
+                (b.count, b.target.map(|t| t.met)),
+                (e.count, e.target.map(|t| t.met))
+            );
+            let (Some(b), Some(e)) = (&b.summary, &e.summary) else {
+                assert_eq!(b.summary.is_none(), e.summary.is_none());
+                continue;
+            };
+            assert_eq!((b.min, b.max), (e.min, e.max));
+            let close = |x: f64, y: f64, rel: f64| (x - y).abs() <= rel * y.abs().max(1e-9);
+            assert!(close(b.mean, e.mean, 1e-12), "{} {}", b.mean, e.mean);
+            assert!(close(b.p50, e.p50, 1e-3) && close(b.p99, e.p99, 1e-3));
+        }
     }
 }

@@ -10,6 +10,7 @@ mod fixed_arithmetic;
 mod golden;
 mod init;
 mod invalid_input;
+mod memory;
 mod outputs;
 mod overrides;
 mod properties;

@@ -241,3 +241,77 @@ fn more_shards_than_replications_still_merge_exactly() {
         "2 replications in 4 shards differ from one run"
     );
 }
+
+/// Past `--exact-up-to` the summaries come from mergeable streams: still the
+/// same bytes for any thread count and any split, and the merge verifies.
+#[test]
+fn runs_past_exact_up_to_merge_exactly_for_any_split_and_thread_count() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let keep = ["--exact-up-to", "40"];
+    let single = tmp.path().join("single");
+    run(&single, &["-n", "301", "--threads", "1", keep[0], keep[1]]);
+    let expected = files(&single);
+    let two_threads = tmp.path().join("two-threads");
+    run(
+        &two_threads,
+        &["-n", "301", "--threads", "2", keep[0], keep[1]],
+    );
+    assert!(files(&two_threads) == expected, "2 threads differ from 1");
+    // The exact run differs (its percentiles are exact) but counts agree.
+    let exact = tmp.path().join("exact");
+    run(&exact, &["-n", "301"]);
+    let summary = |dir: &Path| std::fs::read_to_string(dir.join("summary.csv")).expect("summary");
+    assert_ne!(summary(&exact), summary(&single));
+    let counts = |text: String| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split(',').take(4).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(counts(summary(&exact)), counts(summary(&single)));
+    for (count, threads) in [(3, "2"), (4, "1"), (9, "2")] {
+        let shards: Vec<PathBuf> = (1..=count)
+            .map(|i| {
+                let dir = tmp.path().join(format!("n{count}-{i}"));
+                let shard = format!("{i}/{count}");
+                run(
+                    &dir,
+                    &[
+                        "-n",
+                        "301",
+                        "--threads",
+                        threads,
+                        "--shard",
+                        &shard,
+                        keep[0],
+                        keep[1],
+                    ],
+                );
+                dir
+            })
+            .collect();
+        let merged = tmp.path().join(format!("merged-{count}"));
+        let o = merge(&merged, &shards);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            files(&merged) == expected,
+            "N = {count}: differs from the single run"
+        );
+    }
+    let o = drsim(&[
+        "verify",
+        tmp.path().join("merged-3").to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Shards kept with another --exact-up-to do not belong together.
+    let other = tmp.path().join("other-keep");
+    run(
+        &other,
+        &["-n", "301", "--shard", "3/3", "--exact-up-to", "41"],
+    );
+    let o = merge(
+        &tmp.path().join("refused"),
+        &[tmp.path().join("n3-1"), tmp.path().join("n3-2"), other],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--exact-up-to"), "{}", stderr(&o));
+}

@@ -4,7 +4,7 @@
 use drsim::metrics::{MetricId, metrics_for};
 use drsim::report::chart::StageChart;
 use drsim::scenario::Population;
-use drsim::stats::Collector;
+use drsim::stats::{Collector, Distribution};
 
 use crate::scenarios::check_outputs_agree;
 use crate::support::{csv_column, drsim, outcomes, scenario, stderr, stdout};
@@ -180,13 +180,13 @@ fn the_stage_chart_shows_the_summary_rows_numbers() {
         MetricId::Stage3Downtime,
         MetricId::Stage4,
     ];
-    let values: Vec<(&str, Vec<f64>)> = stages
+    let values: Vec<(&str, Distribution)> = stages
         .iter()
         .map(|&id| {
             (
                 "stage",
                 collector
-                    .values(id, Population::Declared)
+                    .distribution(id, Population::Declared)
                     .expect("collected"),
             )
         })

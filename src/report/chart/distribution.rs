@@ -9,7 +9,7 @@ use super::{BAR, CDF, MARK, SIZE, TARGET, TimeUnit, short, text_style, tick};
 use crate::report::table::thousands;
 use crate::scenario::Population;
 use crate::scenario::units::format_share;
-use crate::stats::quantile_sorted;
+use crate::stats::Distribution;
 
 /// A histogram with its empirical CDF, percentiles and target, in one time unit.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,25 +36,24 @@ const BINS: usize = 40;
 const CDF_POINTS: usize = 400;
 
 impl DistributionChart {
-    /// `name` is what is measured ("RPO"); `values_s` in seconds, any order;
-    /// `fraction_meeting` is reported in the title when there is a target.
+    /// `name` is what is measured ("RPO"); `values_s` in seconds (every value,
+    /// or a long run's histogram); `fraction_meeting` is reported in the title
+    /// when there is a target.
     pub fn new(
         name: &str,
         over: Population,
-        values_s: &[f64],
+        values_s: &Distribution<'_>,
         target_s: Option<f64>,
         fraction_meeting: Option<f64>,
     ) -> DistributionChart {
-        let mut sorted: Vec<f64> = values_s.iter().copied().filter(|v| v.is_finite()).collect();
-        sorted.sort_by(f64::total_cmp);
-        let n = sorted.len();
+        let n = values_s.len();
         // The axis ends at the data: at the 99.5th percentile (or the target),
         // unless the maximum is close to it; the few beyond are noted.
-        let largest = sorted.last().copied().unwrap_or(0.0);
+        let largest = values_s.max().unwrap_or(0.0);
         let p995 = if n == 0 {
             0.0
         } else {
-            quantile_sorted(&sorted, 0.995)
+            values_s.quantile(0.995)
         };
         let bulk = p995.max(target_s.unwrap_or(0.0));
         let max_s = if largest <= bulk * 1.3 {
@@ -69,29 +68,32 @@ impl DistributionChart {
         } else {
             1.0
         };
-        let beyond_count = sorted.iter().filter(|v| **v / scale > x_max).count();
-        let beyond = (beyond_count > 0).then_some((beyond_count, largest / scale));
+        let mut beyond_count = 0;
         let bin_width = x_max / BINS as f64;
         let mut bins = vec![0.0; BINS];
-        for v in &sorted {
+        for (v, count) in values_s.counted() {
+            if v / scale > x_max {
+                beyond_count += count;
+            }
             let i = ((v / scale) / bin_width).floor() as usize;
-            bins[i.min(BINS - 1)] += 1.0 / n.max(1) as f64;
+            bins[i.min(BINS - 1)] += count as f64 / n.max(1) as f64;
         }
+        let beyond = (beyond_count > 0).then_some((beyond_count, largest / scale));
         let step = n.div_ceil(CDF_POINTS).max(1);
         let mut cdf: Vec<(f64, f64)> = (0..n)
             .step_by(step)
-            .map(|i| (sorted[i] / scale, (i + 1) as f64 / n as f64))
+            .map(|i| (values_s.at_rank(i) / scale, (i + 1) as f64 / n as f64))
             .collect();
-        if let Some(&last) = sorted.last() {
+        if let Some(last) = values_s.max() {
             cdf.push((last / scale, 1.0));
         }
         let percentiles = if n == 0 {
             Vec::new()
         } else {
             vec![
-                ("p50", quantile_sorted(&sorted, 0.50) / scale),
-                ("p95", quantile_sorted(&sorted, 0.95) / scale),
-                ("p99", quantile_sorted(&sorted, 0.99) / scale),
+                ("p50", values_s.quantile(0.50) / scale),
+                ("p95", values_s.quantile(0.95) / scale),
+                ("p99", values_s.quantile(0.99) / scale),
             ]
         };
         let title = match (target_s, fraction_meeting) {
@@ -252,8 +254,13 @@ mod tests {
     #[test]
     fn distribution_bins_cover_every_value_and_sum_to_one() {
         let values: Vec<f64> = (0..1000).map(|i| f64::from(i) * 0.6).collect(); // 0 .. 599.4 s
-        let c =
-            DistributionChart::new("RPO", Population::Declared, &values, Some(900.0), Some(1.0));
+        let c = DistributionChart::new(
+            "RPO",
+            Population::Declared,
+            &Distribution::of(&values),
+            Some(900.0),
+            Some(1.0),
+        );
         assert_eq!(c.unit, TimeUnit::Minutes);
         // The axis reaches the target (15 min) plus 5 %.
         assert!((c.x_max - 15.75).abs() < 1e-9);
@@ -274,7 +281,13 @@ mod tests {
     #[test]
     fn charts_render_to_svg_and_png() {
         let values: Vec<f64> = (1..500).map(f64::from).collect();
-        let c = DistributionChart::new("RTO", Population::All, &values, Some(300.0), Some(0.6));
+        let c = DistributionChart::new(
+            "RTO",
+            Population::All,
+            &Distribution::of(&values),
+            Some(300.0),
+            Some(0.6),
+        );
         let r = render_distribution("rto", &c).unwrap();
         assert!(r.svg.starts_with("<svg"));
         assert!(r.svg.contains("RTO (minutes)"));

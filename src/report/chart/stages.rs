@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{BAR, TimeUnit, short, text_style};
-use crate::stats::quantile_sorted;
+use crate::stats::Distribution;
 
 /// Box plots of stage durations on a logarithmic time axis.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,22 +35,14 @@ impl StageChart {
     /// happened, the same ones its summary row covers, so the boxes' quantiles
     /// are the table's. A zero (a stage that took no time) is drawn at the axis
     /// floor, which the log scale cannot go below.
-    pub fn new(stages: &[(&str, Vec<f64>)]) -> StageChart {
+    pub fn new(stages: &[(&str, Distribution<'_>)]) -> StageChart {
         let mut boxes = Vec::new();
         let mut lowest = f64::INFINITY;
         let mut highest: f64 = 0.0;
-        let mut all_max: f64 = 0.0;
-        let prepared: Vec<(String, Vec<f64>)> = stages
+        let all_max = stages
             .iter()
-            .map(|(label, values)| {
-                let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-                v.sort_by(f64::total_cmp);
-                if let Some(&m) = v.last() {
-                    all_max = all_max.max(m);
-                }
-                (label.to_string(), v)
-            })
-            .collect();
+            .filter_map(|(_, v)| v.max())
+            .fold(0.0, f64::max);
         // Stages span minutes to days: hours keep every tick readable, minutes
         // when the whole cycle is short.
         let unit = if all_max < 3.0 * 3600.0 {
@@ -59,13 +51,13 @@ impl StageChart {
             TimeUnit::Hours
         };
         let scale = unit.seconds();
-        for (label, v) in prepared {
+        for (label, v) in stages {
             if v.is_empty() {
                 continue;
             }
-            let q = |p: f64| quantile_sorted(&v, p) / scale;
+            let q = |p: f64| v.quantile(p) / scale;
             let b = StageBox {
-                label,
+                label: label.to_string(),
                 p5: q(0.05),
                 p25: q(0.25),
                 p50: q(0.50),
@@ -76,7 +68,7 @@ impl StageChart {
             let positive = [b.p5, b.p25, b.p50]
                 .into_iter()
                 .find(|x| *x > 0.0)
-                .or_else(|| v.iter().find(|x| **x > 0.0).map(|x| x / scale));
+                .or_else(|| v.counted().find(|(x, _)| *x > 0.0).map(|(x, _)| x / scale));
             if let Some(p) = positive {
                 lowest = lowest.min(p);
             }
@@ -186,9 +178,15 @@ mod tests {
     fn stage_boxes_cover_the_stages_that_happened_and_the_axis_spans_the_data() {
         let hours = |h: &[f64]| h.iter().map(|x| x * 3600.0).collect::<Vec<f64>>();
         let c = StageChart::new(&[
-            ("stage 1", hours(&[0.5, 0.6, 0.7, 0.8, 0.9])),
-            ("stage 2", hours(&[10.0, 20.0, 30.0, 40.0, 50.0])),
-            ("never", vec![]),
+            (
+                "stage 1",
+                Distribution::of(&hours(&[0.5, 0.6, 0.7, 0.8, 0.9])),
+            ),
+            (
+                "stage 2",
+                Distribution::of(&hours(&[10.0, 20.0, 30.0, 40.0, 50.0])),
+            ),
+            ("never", Distribution::of(&[])),
         ]);
         assert_eq!(c.boxes.len(), 2);
         assert_eq!(c.unit, TimeUnit::Hours);

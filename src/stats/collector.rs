@@ -1,0 +1,342 @@
+//! Gathers the metrics of a run's replications, in replication order, and
+//! summarises them.
+//!
+//! The first [`EXACT_UP_TO`] replications (or as many as the run asks) are
+//! kept whole: every metric's value, whether a disaster was declared, and the
+//! random inputs. Up to that count every summary is exact (quantiles of type
+//! 7 over the values themselves). Beyond it the collector switches to a
+//! [`Stream`] per metric and population (counts, exact sums, min, max and a
+//! histogram of 0.05 % precision), built from the kept replications and then
+//! fed every further one, so memory no longer grows with the run. The
+//! analyses that pair values across metrics (sensitivity, drivers) then read
+//! the kept replications: the first ones of the run, an unbiased sample.
+//!
+//! Everything kept merges exactly and in order, so the summaries are the same
+//! for any thread count and any split into shards ([`super::state`]).
+
+use super::stream::{Distribution, Stream};
+use super::{
+    MetricSummary, Outages, RunSummary, Summary, TargetFraction, TargetVerdict, judged_over,
+};
+use crate::cycle::CycleOutcome;
+use crate::metrics::{Metric, MetricId, in_population};
+use crate::scenario::{Population, Targets};
+
+/// Replications a run keeps whole by default: exact quantiles and analyses up
+/// to here; about 0.9 KB each for the 50-VM reference.
+pub const EXACT_UP_TO: usize = 100_000;
+
+/// Streams are indexed by population: all outages, then declared disasters.
+const POPULATIONS: [Population; 2] = [Population::All, Population::Declared];
+
+fn population_index(population: Population) -> usize {
+    match population {
+        Population::All => 0,
+        Population::Declared => 1,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Collector {
+    pub(super) metrics: Vec<Metric>,
+    /// How many replications are kept whole.
+    pub(super) keep: usize,
+    /// The kept replications' values, one column per metric (NaN where a
+    /// value does not exist), whether each declared, and their random inputs.
+    pub(super) columns: Vec<Vec<f64>>,
+    pub(super) declared: Vec<bool>,
+    pub(super) inputs: Vec<Vec<f64>>,
+    /// Replications collected, kept or not.
+    pub(super) seen: usize,
+    /// Per metric, per population: present once more than `keep` were seen.
+    pub(super) streams: Option<Vec<[Stream; 2]>>,
+    pub(super) counts: Counts,
+}
+
+/// The run-wide counts behind [`Outages`], over every replication.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Counts {
+    pub declared: u64,
+    pub ridden_out_over_rto_target: u64,
+    pub not_closed: u64,
+    pub needing_resync: u64,
+}
+
+impl Collector {
+    /// Keeps up to [`EXACT_UP_TO`] replications whole.
+    pub fn new(metrics: Vec<Metric>) -> Self {
+        Collector::keeping(metrics, EXACT_UP_TO)
+    }
+
+    /// Keeps up to `keep` replications whole (`usize::MAX`: all of them).
+    pub fn keeping(metrics: Vec<Metric>, keep: usize) -> Self {
+        let columns = vec![Vec::new(); metrics.len()];
+        Collector {
+            metrics,
+            keep,
+            columns,
+            declared: Vec::new(),
+            inputs: Vec::new(),
+            seen: 0,
+            streams: None,
+            counts: Counts::default(),
+        }
+    }
+
+    pub fn push(&mut self, outcome: &CycleOutcome) {
+        let values: Vec<f64> = self
+            .metrics
+            .iter()
+            .map(|m| m.value(outcome).unwrap_or(f64::NAN))
+            .collect();
+        let declared = in_population(outcome, Population::Declared);
+        self.count(&values, declared);
+        self.seen += 1;
+        if self.seen <= self.keep {
+            for (column, v) in self.columns.iter_mut().zip(&values) {
+                push_kept(column, *v, self.keep);
+            }
+            push_kept(&mut self.declared, declared, self.keep);
+            if self.inputs.is_empty() {
+                self.inputs = vec![Vec::new(); outcome.inputs.len()];
+            }
+            for (column, v) in self.inputs.iter_mut().zip(&outcome.inputs) {
+                push_kept(column, *v, self.keep);
+            }
+            return;
+        }
+        let targets = self.targets();
+        let streams = self.streams_mut();
+        stream_row(streams, &targets, &values, declared);
+    }
+
+    fn targets(&self) -> Vec<Option<f64>> {
+        self.metrics
+            .iter()
+            .map(|m| m.target.map(|t| t.as_secs_f64()))
+            .collect()
+    }
+
+    /// The streams, built from the kept replications the first time.
+    pub(super) fn streams_mut(&mut self) -> &mut Vec<[Stream; 2]> {
+        if self.streams.is_none() {
+            self.streams = Some(self.kept_as_streams());
+        }
+        self.streams.as_mut().expect("just built")
+    }
+
+    /// Streams of the kept replications alone.
+    pub(super) fn kept_as_streams(&self) -> Vec<[Stream; 2]> {
+        let targets = self.targets();
+        let mut streams = vec![<[Stream; 2]>::default(); self.metrics.len()];
+        let mut row = vec![0.0; self.metrics.len()];
+        for (r, &declared) in self.declared.iter().enumerate() {
+            for (v, column) in row.iter_mut().zip(&self.columns) {
+                *v = column[r];
+            }
+            stream_row(&mut streams, &targets, &row, declared);
+        }
+        streams
+    }
+
+    /// Adds one replication to the run-wide counts.
+    fn count(&mut self, values: &[f64], declared: bool) {
+        let value = |id: MetricId| {
+            let i = self.metrics.iter().position(|m| m.id() == id)?;
+            Some((values[i], self.metrics[i].target))
+        };
+        self.counts.declared += u64::from(declared);
+        if let Some((rto, Some(target))) = value(MetricId::Rto) {
+            self.counts.ridden_out_over_rto_target +=
+                u64::from(!declared && rto > target.as_secs_f64());
+        }
+        if let Some((closed, _)) = value(MetricId::Closed) {
+            self.counts.not_closed += u64::from(closed == 0.0);
+        }
+        if let Some((resync, _)) = value(MetricId::ResyncVms) {
+            self.counts.needing_resync += u64::from(resync > 0.0);
+        }
+    }
+
+    /// Replications collected so far.
+    pub fn len(&self) -> usize {
+        self.seen
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen == 0
+    }
+
+    /// Replications kept whole: all of them, or the first `keep`.
+    pub fn kept(&self) -> usize {
+        self.declared.len()
+    }
+
+    /// The random inputs, one column per input, over the kept replications of
+    /// `population` in replication order (aligned with [`Collector::aligned`]).
+    pub fn inputs(&self, population: Population) -> Vec<Vec<f64>> {
+        self.inputs
+            .iter()
+            .map(|c| self.of_population(c, population).collect())
+            .collect()
+    }
+
+    fn of_population<'a>(
+        &'a self,
+        column: &'a [f64],
+        population: Population,
+    ) -> impl Iterator<Item = f64> + 'a {
+        column
+            .iter()
+            .zip(&self.declared)
+            .filter(move |(_, declared)| population == Population::All || **declared)
+            .map(|(v, _)| *v)
+    }
+
+    fn column(&self, id: MetricId) -> Option<usize> {
+        self.metrics.iter().position(|m| m.id() == id)
+    }
+
+    /// The values of metric `id` over the kept replications of `population`,
+    /// in replication order, where they exist; `None` when the run does not
+    /// collect the metric.
+    pub fn values(&self, id: MetricId, population: Population) -> Option<Vec<f64>> {
+        let i = self.column(id)?;
+        Some(self.present(i, population))
+    }
+
+    /// The values of metric `id`, one per kept replication of `population` in
+    /// replication order, NaN where the metric does not exist: columns read
+    /// this way line up row by row.
+    pub fn aligned(&self, id: MetricId, population: Population) -> Option<Vec<f64>> {
+        let i = self.column(id)?;
+        Some(self.of_population(&self.columns[i], population).collect())
+    }
+
+    fn present(&self, column: usize, population: Population) -> Vec<f64> {
+        self.of_population(&self.columns[column], population)
+            .filter(|v| !v.is_nan())
+            .collect()
+    }
+
+    /// Metric `id`'s values over `population` in every replication collected:
+    /// all of them sorted, or their histogram once the run is past `keep`.
+    pub fn distribution(&self, id: MetricId, population: Population) -> Option<Distribution<'_>> {
+        let i = self.column(id)?;
+        Some(match &self.streams {
+            Some(streams) => Distribution::Binned(&streams[i][population_index(population)]),
+            None => Distribution::of(&self.present(i, population)),
+        })
+    }
+
+    /// Metric `i`'s summary over `population`, how many values it covers, and
+    /// the fraction meeting its target (when it has one).
+    fn summarise(
+        &self,
+        i: usize,
+        population: Population,
+    ) -> (Option<Summary>, usize, Option<TargetFraction>) {
+        let target = self.metrics[i].target.map(|t| t.as_secs_f64());
+        match &self.streams {
+            Some(streams) => {
+                let s = &streams[i][population_index(population)];
+                let fraction =
+                    target.map(|_| TargetFraction::of_counts(s.met as usize, s.count as usize));
+                (s.summary(), s.count as usize, fraction)
+            }
+            None => {
+                let values = self.present(i, population);
+                let fraction = target.map(|t| TargetFraction::of(&values, t));
+                (Summary::of(&values), values.len(), fraction)
+            }
+        }
+    }
+
+    /// Metric `id`'s summary over `population` and its target fraction.
+    pub fn summary(
+        &self,
+        id: MetricId,
+        population: Population,
+    ) -> Option<(Option<Summary>, Option<TargetFraction>)> {
+        let (summary, _, fraction) = self.summarise(self.column(id)?, population);
+        Some((summary, fraction))
+    }
+
+    /// The verdict on each target so far, in metric order: `(metric, verdict)`.
+    pub fn target_verdicts(&self, targets: &Targets) -> Vec<(Metric, TargetVerdict)> {
+        self.metrics
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                let over = judged_over(m, targets)?;
+                let fraction = self.summarise(i, over).2?;
+                Some((
+                    m.clone(),
+                    TargetVerdict::judge(fraction, targets.required_fraction, over),
+                ))
+            })
+            .collect()
+    }
+
+    /// One row per metric and population (docs/metrics.md), in metric order.
+    pub fn finish(&self, targets: &Targets) -> RunSummary {
+        let mut rows = Vec::new();
+        for (i, metric) in self.metrics.iter().enumerate() {
+            for &population in metric.populations() {
+                let (summary, count, target) = self.summarise(i, population);
+                let verdict = match (target, judged_over(metric, targets)) {
+                    (Some(fraction), Some(over)) if over == population => Some(
+                        TargetVerdict::judge(fraction, targets.required_fraction, over),
+                    ),
+                    _ => None,
+                };
+                rows.push(MetricSummary {
+                    metric: metric.clone(),
+                    population,
+                    summary,
+                    count,
+                    target,
+                    verdict,
+                });
+            }
+        }
+        let ridden_out_over_rto_target = targets
+            .rto
+            .and_then(|_| self.column(MetricId::Rto))
+            .map(|_| self.counts.ridden_out_over_rto_target as usize);
+        RunSummary {
+            rows,
+            outages: Outages {
+                total: self.len(),
+                declared: self.counts.declared as usize,
+                ridden_out_over_rto_target,
+                not_closed: self.counts.not_closed as usize,
+                needing_resync: self.counts.needing_resync as usize,
+            },
+            kept: self.kept(),
+        }
+    }
+}
+
+/// Adds one replication's values to the streams of its populations.
+fn stream_row(streams: &mut [[Stream; 2]], targets: &[Option<f64>], row: &[f64], declared: bool) {
+    for ((pair, v), target) in streams.iter_mut().zip(row).zip(targets) {
+        if v.is_nan() {
+            continue;
+        }
+        for (stream, population) in pair.iter_mut().zip(POPULATIONS) {
+            if population == Population::All || declared {
+                stream.add(*v, *target);
+            }
+        }
+    }
+}
+
+/// Pushes onto a kept column, growing it no further than `keep`.
+fn push_kept<T>(column: &mut Vec<T>, value: T, keep: usize) {
+    if column.len() == column.capacity() {
+        let more = column.len().max(1024).min(keep - column.len());
+        column.reserve_exact(more);
+    }
+    column.push(value);
+}
