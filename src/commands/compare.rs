@@ -50,7 +50,9 @@ fn collect(
     config: RunConfig,
     progress: &indicatif::ProgressBar,
 ) -> Result<Collector, CliError> {
-    let mut collector = Collector::new(metrics_for(s));
+    // The paired differences line replications up one by one, over all of
+    // them: compare keeps every value (its memory grows with -n).
+    let mut collector = Collector::keeping(metrics_for(s), usize::MAX);
     montecarlo::run(s, config, |o| {
         super::interrupt::check(|| "the comparison stopped; nothing was written".to_string())?;
         collector.push(o);
