@@ -74,6 +74,10 @@ pub struct FluidLink {
     history: Vec<Vec<Breakpoint>>,
     /// Scratch for [`FluidLink::reallocate`], kept to avoid allocating per event.
     settled: Vec<bool>,
+    /// `(now, epoch, seconds)`: the seconds to the next drain (`None`: no
+    /// backlog empties) as the last reallocation found them, valid while the
+    /// link is at that instant and epoch.
+    drain: Option<(SimTime, u64, Option<f64>)>,
 }
 
 impl FluidLink {
@@ -87,6 +91,7 @@ impl FluidLink {
             recording: false,
             history: vec![Vec::new(); flows],
             settled: vec![false; flows],
+            drain: None,
         }
     }
 
@@ -354,30 +359,44 @@ impl FluidLink {
                 weights += f.weight;
             }
         }
+        // The next drain, when the rates were shared out (else unknown here).
+        let mut drain = None;
         while weights > 0.0 {
             let per_weight = remaining / weights;
             let mut settled_any = false;
+            // Idle flows this pass could not settle: only they could settle in
+            // a later pass (a backlogged flow never does), so when there are
+            // none the next pass is known to settle nothing and is skipped.
+            let mut idle_left = false;
             for (f, settled) in self.flows.iter_mut().zip(&mut self.settled) {
-                if !*settled && f.backlog <= 0.0 && f.input_rate <= per_weight * f.weight {
-                    f.rate = f.input_rate;
-                    remaining -= f.input_rate;
-                    weights -= f.weight;
-                    *settled = true;
-                    settled_any = true;
-                }
-            }
-            if !settled_any {
-                for (f, settled) in self.flows.iter_mut().zip(&self.settled) {
-                    if !*settled {
-                        f.rate = per_weight * f.weight;
+                if !*settled && f.backlog <= 0.0 {
+                    if f.input_rate <= per_weight * f.weight {
+                        f.rate = f.input_rate;
+                        remaining -= f.input_rate;
+                        weights -= f.weight;
+                        *settled = true;
+                        settled_any = true;
+                    } else {
+                        idle_left = true;
                     }
                 }
+            }
+            if settled_any && idle_left && weights > 1e-12 {
+                continue;
+            }
+            if settled_any {
+                if weights <= 1e-12 {
+                    break;
+                }
+                // The pass that would settle nothing, at the new share.
+                let per_weight = remaining / weights;
+                drain = Some(self.share_out(per_weight));
                 break;
             }
-            if weights <= 1e-12 {
-                break;
-            }
+            drain = Some(self.share_out(per_weight));
+            break;
         }
+        self.drain = drain.map(|seconds| (self.now, self.epoch, seconds));
         if self.recording {
             for i in 0..self.flows.len() {
                 self.record(i, false);
@@ -385,15 +404,37 @@ impl FluidLink {
         }
     }
 
+    /// Gives every unsettled flow its weighted share `per_weight * weight`;
+    /// returns the seconds until the first of their backlogs empties (as
+    /// [`FluidLink::next_drain`] computes it; `None` when none will).
+    fn share_out(&mut self, per_weight: f64) -> Option<f64> {
+        let mut drain: Option<f64> = None;
+        for (f, settled) in self.flows.iter_mut().zip(&self.settled) {
+            if !*settled {
+                f.rate = per_weight * f.weight;
+                if f.backlog > 0.0 && f.rate > f.input_rate {
+                    let seconds = f.backlog / (f.rate - f.input_rate);
+                    drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
+                }
+            }
+        }
+        drain
+    }
+
     /// The earliest instant at which a backlog empties under the current rates,
     /// rounded up to the millisecond grid.
     pub fn next_drain(&self) -> Option<SimTime> {
-        self.flows
-            .iter()
-            .filter(|f| f.active && f.backlog > 0.0 && f.rate > f.input_rate)
-            .map(|f| f.backlog / (f.rate - f.input_rate))
-            .min_by(f64::total_cmp)
-            .map(|seconds| self.now + SimDuration::from_secs_f64_ceil(seconds))
+        // Computed by the last reallocation when nothing moved since.
+        let seconds = match self.drain {
+            Some((now, epoch, seconds)) if now == self.now && epoch == self.epoch => seconds,
+            _ => self
+                .flows
+                .iter()
+                .filter(|f| f.active && f.backlog > 0.0 && f.rate > f.input_rate)
+                .map(|f| f.backlog / (f.rate - f.input_rate))
+                .min_by(f64::total_cmp),
+        };
+        seconds.map(|seconds| self.now + SimDuration::from_secs_f64_ceil(seconds))
     }
 }
 
