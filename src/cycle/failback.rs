@@ -52,6 +52,10 @@ pub(super) struct Resync {
     left: [usize; 2],
     /// Per VM: shut down in Azure, waiting for its last writes to reach on-premises.
     final_sync_pending: Vec<bool>,
+    /// Per direction: the VMs waiting for a backlog to drain (transferring, or
+    /// in reverse a final sync), ascending, so that settling a link visits
+    /// only them, in the order a scan of every VM would.
+    waiting: [Vec<usize>; 2],
     /// Per VM: when it stopped running in Azure (failback).
     pub azure_stopped_at: Vec<Option<SimTime>>,
     pub stage2_bytes: f64,
@@ -68,6 +72,7 @@ impl Resync {
             ],
             left: [vms, vms],
             final_sync_pending: vec![false; vms],
+            waiting: [Vec::new(), Vec::new()],
             azure_stopped_at: vec![None; vms],
             stage2_bytes: 0.0,
             stage3_bytes: 0.0,
@@ -164,6 +169,7 @@ impl Resync {
         net.link_mut(direction, link)
             .start_flow(now, vm, churn, bytes);
         self.vms[index(direction)][vm].transferring = true;
+        self.wait(direction, vm);
         self.settle_link(sh, net, now, direction, link);
     }
 
@@ -197,45 +203,73 @@ impl Resync {
         link: usize,
     ) {
         let s = sh.scenario;
-        for vm in 0..s.vms.len() {
-            // Cheap flags first: most VMs wait for nothing on this link.
-            let final_sync = direction == Direction::Reverse && self.final_sync_pending[vm];
-            let waiting = self.vms[index(direction)][vm].transferring || final_sync;
-            if !waiting || s.vms[vm].link != link || net.link_mut(direction, link).backlog(vm) > 0.0
-            {
+        let mut k = 0;
+        while k < self.waiting[index(direction)].len() {
+            let vm = self.waiting[index(direction)][k];
+            if s.vms[vm].link != link || net.link_mut(direction, link).backlog(vm) > 0.0 {
+                k += 1;
                 continue;
             }
-            let state = &mut self.vms[index(direction)][vm];
-            if state.transferring {
-                state.transferring = false;
-                let (Some(started), Some(checksum_done)) = (state.started, state.checksum_done)
-                else {
-                    continue;
-                };
-                let busy = now.since(started).as_secs_f64();
-                let processing = SimDuration::from_secs_f64(busy * s.reprotect.processing_fraction);
-                let overhead = reprotect_draws(sh, direction, vm).autoscale_overhead;
-                sh.observer.note(now, phase(direction), || {
-                    format!(
-                        "{}: delta transferred in {}; processing {} + autoscale {}",
-                        s.vms[vm].id,
-                        now.since(checksum_done),
-                        processing,
-                        overhead
-                    )
-                });
-                sh.queue.schedule(
-                    now + processing + overhead,
-                    Event::ReprotectVmDone(direction, vm),
-                );
-            }
-            if final_sync {
-                self.final_sync_pending[vm] = false;
-                let overhead = sh.draws.vms[vm].final_sync_overhead;
-                sh.queue.schedule(now + overhead, Event::FinalSynced(vm));
+            let final_sync = direction == Direction::Reverse && self.final_sync_pending[vm];
+            self.settle_vm(sh, now, direction, vm, final_sync);
+            let still_waiting = self.vms[index(direction)][vm].transferring
+                || (direction == Direction::Reverse && self.final_sync_pending[vm]);
+            if still_waiting {
+                k += 1;
+            } else {
+                self.waiting[index(direction)].remove(k);
             }
         }
         net.watch_link(sh, direction, link);
+    }
+
+    /// `vm`'s backlog on its link has drained: its delta transfer is done
+    /// (processing and autoscale follow), and in reverse its final sync.
+    fn settle_vm<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        now: SimTime,
+        direction: Direction,
+        vm: usize,
+        final_sync: bool,
+    ) {
+        let s = sh.scenario;
+        let state = &mut self.vms[index(direction)][vm];
+        if state.transferring {
+            state.transferring = false;
+            let (Some(started), Some(checksum_done)) = (state.started, state.checksum_done) else {
+                return;
+            };
+            let busy = now.since(started).as_secs_f64();
+            let processing = SimDuration::from_secs_f64(busy * s.reprotect.processing_fraction);
+            let overhead = reprotect_draws(sh, direction, vm).autoscale_overhead;
+            sh.observer.note(now, phase(direction), || {
+                format!(
+                    "{}: delta transferred in {}; processing {} + autoscale {}",
+                    s.vms[vm].id,
+                    now.since(checksum_done),
+                    processing,
+                    overhead
+                )
+            });
+            sh.queue.schedule(
+                now + processing + overhead,
+                Event::ReprotectVmDone(direction, vm),
+            );
+        }
+        if final_sync {
+            self.final_sync_pending[vm] = false;
+            let overhead = sh.draws.vms[vm].final_sync_overhead;
+            sh.queue.schedule(now + overhead, Event::FinalSynced(vm));
+        }
+    }
+
+    /// Adds `vm` to the VMs waiting for a drain in `direction` (kept ascending).
+    fn wait(&mut self, direction: Direction, vm: usize) {
+        let waiting = &mut self.waiting[index(direction)];
+        if let Err(at) = waiting.binary_search(&vm) {
+            waiting.insert(at, vm);
+        }
     }
 
     pub fn on_reprotect_vm_done<O: Observer>(
@@ -343,6 +377,7 @@ impl Resync {
             )
         });
         self.final_sync_pending[vm] = true;
+        self.wait(Direction::Reverse, vm);
         self.azure_stopped_at[vm] = Some(now);
         self.settle_link(sh, net, now, Direction::Reverse, link);
     }
