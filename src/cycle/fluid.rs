@@ -353,10 +353,13 @@ impl FluidLink {
         self.epoch += 1;
         let mut remaining = self.capacity;
         let mut weights = 0.0;
+        // Flows with a backlog: while there are none, no backlog can drain.
+        let mut backlogged = 0;
         for (f, settled) in self.flows.iter().zip(&mut self.settled) {
             *settled = !f.active;
             if f.active {
                 weights += f.weight;
+                backlogged += usize::from(f.backlog > 0.0);
             }
         }
         // The next drain, when the rates were shared out (else unknown here).
@@ -395,6 +398,9 @@ impl FluidLink {
             }
             drain = Some(self.share_out(per_weight));
             break;
+        }
+        if backlogged == 0 {
+            drain = Some(None);
         }
         self.drain = drain.map(|seconds| (self.now, self.epoch, seconds));
         if self.recording {
