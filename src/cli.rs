@@ -191,6 +191,14 @@ pub enum Command {
         /// How to print the summary: text, or json for scripts.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Run only shard I of N of the grid's points (contiguous slices), or
+        /// `auto` in a Slurm job array or Kubernetes Indexed Job; writes
+        /// sweep-shard.json for `drsim merge` (docs/scale-out.md).
+        #[arg(long, value_name = "I/N|auto")]
+        shard: Option<String>,
+        /// With --shard auto in a Kubernetes Indexed Job: the number of shards.
+        #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+        shards: Option<u64>,
     },
     /// The value of one key that meets a target at a percentile (bisection on
     /// common random numbers), with the 90% and 100%-of-sample values.

@@ -14,6 +14,7 @@ pub mod run;
 pub mod shard;
 pub mod size;
 pub mod sweep;
+mod sweep_shard;
 pub mod trace;
 pub mod validate;
 pub mod verify;
@@ -256,7 +257,15 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             quiet,
             no_charts,
             format,
+            shard,
+            shards,
         } => sweep::sweep_command(sweep::SweepArgs {
+            shard: shard
+                .map(|text| {
+                    shard::Shard::parse(&text, shards, |name| std::env::var(name).ok())
+                        .map_err(|message| usage_error("--shard", message))
+                })
+                .transpose()?,
             format,
             scenario,
             set,

@@ -45,6 +45,13 @@ struct Found {
 }
 
 pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
+    if args
+        .dirs
+        .iter()
+        .any(|d| super::sweep_shard::is_sweep_shard(d))
+    {
+        return super::sweep_shard::merge(&args);
+    }
     interrupt::install();
     let shards = read_shards(&args.dirs)?;
     let first = &shards[0].manifest;

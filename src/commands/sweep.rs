@@ -14,6 +14,9 @@ use crate::report::csv::{SweepRow, sweep_csv};
 use crate::scenario::units::split_number;
 use crate::stats::{Collector, TargetVerdict};
 
+use super::shard::Shard;
+use super::sweep_shard::{self, SweepShardFile};
+
 /// `drsim sweep`'s arguments, as parsed.
 #[derive(Debug, Clone)]
 pub struct SweepArgs {
@@ -27,10 +30,12 @@ pub struct SweepArgs {
     pub quiet: bool,
     pub no_charts: bool,
     pub format: OutputFormat,
+    /// `--shard`: only this slice of the grid's points (docs/scale-out.md).
+    pub shard: Option<Shard>,
 }
 
 /// One `--vary KEY=V1,V2,...` or `--vary KEY=FROM..TO:N`: the key and its values.
-fn parse_vary(text: &str) -> Result<(String, Vec<String>), String> {
+pub(super) fn parse_vary(text: &str) -> Result<(String, Vec<String>), String> {
     let bad = |why: &str| {
         format!(
             "--vary {text}: {why}; write KEY=V1,V2,... or KEY=FROM..TO:N, e.g. --vary link.wan.bandwidth=100Mbps..500Mbps:5"
@@ -75,7 +80,7 @@ fn parse_vary(text: &str) -> Result<(String, Vec<String>), String> {
 }
 
 /// Every combination of the varied values, first key slowest.
-fn grid(varied: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
+pub(super) fn grid(varied: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
     let mut points: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for (key, values) in varied {
         points = points
@@ -92,10 +97,9 @@ fn grid(varied: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
     points
 }
 
-pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
-    super::interrupt::install();
-    let varied: Vec<(String, Vec<String>)> = args
-        .vary
+/// The varied keys with their values, from the `--vary` arguments.
+pub(super) fn varied_of(vary: &[String]) -> Result<Vec<(String, Vec<String>)>, CliError> {
+    let varied: Vec<(String, Vec<String>)> = vary
         .iter()
         .map(|v| parse_vary(v))
         .collect::<Result<_, _>>()
@@ -106,10 +110,21 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
             "say what to vary: --vary KEY=V1,V2,...".into(),
         ));
     }
+    Ok(varied)
+}
+
+pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
+    super::interrupt::install();
+    let varied = varied_of(&args.vary)?;
     let points = grid(&varied);
     let progress = super::run::progress_bar(0, args.quiet);
     let mut rows = Vec::new();
-    for (index, point) in points.iter().enumerate() {
+    // A shard runs only its slice of the points (numbered as in the whole grid).
+    let range = args.shard.map_or(0..points.len(), |shard| {
+        let r = shard.range(points.len() as u64);
+        r.start as usize..r.end as usize
+    });
+    for (index, point) in points.iter().enumerate().take(range.end).skip(range.start) {
         let mut sets = args.set.clone();
         sets.extend(point.iter().map(|(k, v)| format!("{k}={v}")));
         let s = load_scenario(&args.scenario, &sets)?;
@@ -156,13 +171,54 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| sweep_dir(&args.scenario));
+    if let Some(shard) = args.shard {
+        let file = SweepShardFile::new(&args, shard, points.len(), range.start, &rows)?;
+        let written = sweep_shard::write(&out, &file)?;
+        if !args.quiet {
+            println!(
+                "sweep shard {}: points {} to {} of {}; wrote {written}",
+                shard.label(),
+                range.start + 1,
+                range.end,
+                points.len()
+            );
+        }
+        return Ok(());
+    }
+    let outputs = SweepOutputs {
+        out: &out,
+        quiet: args.quiet,
+        charts: !args.no_charts,
+        format: args.format,
+    };
+    write_outputs(&outputs, &varied, &points, &rows)
+}
+
+/// Where and how a sweep's results are written (a whole sweep, or merged shards).
+#[derive(Debug)]
+pub(super) struct SweepOutputs<'a> {
+    pub out: &'a Path,
+    pub quiet: bool,
+    pub charts: bool,
+    pub format: OutputFormat,
+}
+
+/// Writes `sweep.csv` and the charts of `rows` (every point of the grid),
+/// then prints the summary.
+pub(super) fn write_outputs(
+    o: &SweepOutputs<'_>,
+    varied: &[(String, Vec<String>)],
+    points: &[Vec<(String, String)>],
+    rows: &[SweepRow],
+) -> Result<(), CliError> {
+    let out = o.out.to_path_buf();
     std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
     let mut set = OutputSet::new();
     let path = out.join("sweep.csv");
-    let bytes = sweep_csv(&rows).map_err(|e| output_error(&path, e))?;
+    let bytes = sweep_csv(rows).map_err(|e| output_error(&path, e))?;
     set.write(&path, &bytes)
         .map_err(|e| output_error(&path, e))?;
-    if !args.no_charts {
+    if o.charts {
         let labels: Vec<String> = points
             .iter()
             .map(|p| {
@@ -179,7 +235,7 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
             .join(", ");
         let mut charts = Vec::new();
         for metric in ["rpo_s", "rto_s"] {
-            let chart = SweepChart::new(metric, &axis, &labels, &rows);
+            let chart = SweepChart::new(metric, &axis, &labels, rows);
             if let Some(chart) = chart {
                 charts.push(render_sweep(
                     &format!("sweep-{}", metric.trim_end_matches("_s")),
@@ -190,10 +246,10 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         write_charts(&mut set, &out, &charts)?;
     }
     let written = super::commit(set)?;
-    if !args.quiet && args.format == OutputFormat::Json {
-        print!("{}", crate::report::json::sweep_json(&rows, &written));
-    } else if !args.quiet {
-        for row in &rows {
+    if !o.quiet && o.format == OutputFormat::Json {
+        print!("{}", crate::report::json::sweep_json(rows, &written));
+    } else if !o.quiet {
+        for row in rows {
             let what = row
                 .values
                 .iter()
@@ -230,7 +286,7 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
 }
 
 /// `results/<scenario file stem>-sweep/`.
-fn sweep_dir(scenario: &Path) -> PathBuf {
+pub(super) fn sweep_dir(scenario: &Path) -> PathBuf {
     let base = default_output_dir(scenario);
     let name = base
         .file_name()

@@ -108,3 +108,83 @@ fn more_bandwidth_never_worsens_the_rpo_of_any_replication() {
     }
     assert!(improved > 0, "the bandwidth mattered somewhere");
 }
+
+/// `sweep --shard I/N` runs a slice of the grid's points; `merge` of the N
+/// slices writes exactly the files of one sweep, and refuses slices of
+/// different sweeps or an incomplete set.
+#[test]
+fn sweep_shards_merge_into_exactly_the_single_sweep() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sweep = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            "scenarios/minimal.toml",
+            "--vary",
+            "link.wan.bandwidth=50Mbps..250Mbps:5",
+            "-n",
+            "120",
+            "--quiet",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        let o = drsim(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    let single = tmp.path().join("single");
+    sweep(&single, &[]);
+    let files = |dir: &std::path::Path| {
+        let mut names: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry"))
+            .map(|e| {
+                let bytes = std::fs::read(e.path()).expect("read");
+                (e.file_name().to_string_lossy().into_owned(), bytes)
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let expected = files(&single);
+    assert!(expected.iter().any(|(n, _)| n == "sweep-rpo.png"));
+    // 5 points in 3 shards (2, 1, 2 points) and in 5 shards of one point.
+    for (count, threads) in [(3, "1"), (5, "2")] {
+        let dirs: Vec<String> = (1..=count)
+            .map(|i| {
+                let dir = tmp.path().join(format!("s{count}-{i}"));
+                sweep(
+                    &dir,
+                    &["--threads", threads, "--shard", &format!("{i}/{count}")],
+                );
+                dir.to_str().expect("utf-8").to_string()
+            })
+            .rev()
+            .collect();
+        let merged = tmp.path().join(format!("merged-{count}"));
+        let mut args = vec!["merge", "--quiet", "--out", merged.to_str().expect("utf-8")];
+        args.extend(dirs.iter().map(String::as_str));
+        let o = drsim(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            files(&merged) == expected,
+            "{count} shards differ from the single sweep"
+        );
+    }
+    // Another seed, and a missing shard, are refused (exit 2, named).
+    let other = tmp.path().join("other-seed");
+    sweep(&other, &["--shard", "3/3", "--seed", "99"]);
+    let dir = |name: &str| tmp.path().join(name).to_str().expect("utf-8").to_string();
+    let refused = tmp.path().join("refused");
+    let refused = refused.to_str().expect("utf-8");
+    for (shards, why) in [
+        (vec![dir("s3-1"), dir("s3-2"), dir("other-seed")], "seed"),
+        (vec![dir("s3-1"), dir("s3-3")], "shard 2/3 is missing"),
+    ] {
+        let mut args = vec!["merge", "--quiet", "--out", refused];
+        args.extend(shards.iter().map(String::as_str));
+        let o = drsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{why}");
+        assert!(stderr(&o).contains(why), "{why}: {}", stderr(&o));
+        assert!(!std::path::Path::new(refused).exists(), "nothing written");
+    }
+}

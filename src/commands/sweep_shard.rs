@@ -1,0 +1,290 @@
+//! `sweep --shard I/N`: one contiguous slice of a sweep's grid points, and
+//! the merge of such slices into exactly the files one `sweep` writes.
+//!
+//! Each point runs the same replications on common random numbers whichever
+//! process runs it, so a point's row does not depend on the shard. A shard
+//! writes `sweep-shard.json`: what the sweep was (scenario SHA-256, `--set`,
+//! `--vary`, seed, replications, drsim version), which points it holds, and
+//! their rows with every number as the bits of its f64, so that `drsim merge`
+//! writes `sweep.csv` and the charts byte for byte as a single sweep would.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::shard::Shard;
+use super::sweep::{SweepArgs, SweepOutputs, grid, sweep_dir, varied_of, write_outputs};
+use super::{CliError, interrupt, output_error};
+use crate::report::OutputSet;
+use crate::report::csv::SweepRow;
+use crate::report::sha256_hex;
+use crate::scenario::Population;
+use crate::stats::{Summary, TargetFraction, TargetVerdict};
+
+/// The file a sweep shard writes.
+pub const SWEEP_SHARD: &str = "sweep-shard.json";
+const FORMAT: &str = "drsim-sweep-shard 1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepShardFile {
+    format: String,
+    drsim_version: String,
+    scenario_path: String,
+    scenario_sha256: String,
+    sets: Vec<String>,
+    vary: Vec<String>,
+    seed: Option<u64>,
+    replications: Option<u64>,
+    /// `I/N`.
+    shard: String,
+    /// Points in the whole grid, and the 0-based first one of this shard.
+    points: usize,
+    first_point: usize,
+    rows: Vec<ShardRow>,
+}
+
+/// A [`SweepRow`] with its numbers as f64 bits (exact through JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ShardRow {
+    point: usize,
+    values: Vec<(String, String)>,
+    metric: String,
+    population: String,
+    /// count, then mean, std, min, p50, p90, p95, p99, max as bits.
+    summary: Option<(usize, [u64; 8])>,
+    target: Option<u64>,
+    /// `(met, total, required share as bits)` when judged.
+    verdict: Option<(usize, usize, u64)>,
+}
+
+impl ShardRow {
+    fn of(row: &SweepRow) -> ShardRow {
+        ShardRow {
+            point: row.point,
+            values: row.values.clone(),
+            metric: row.metric.clone(),
+            population: row.population.name().to_string(),
+            summary: row.summary.as_ref().map(|s| {
+                (
+                    s.count,
+                    [s.mean, s.std, s.min, s.p50, s.p90, s.p95, s.p99, s.max].map(f64::to_bits),
+                )
+            }),
+            target: row.target.map(f64::to_bits),
+            verdict: row
+                .verdict
+                .map(|v| (v.fraction.met, v.fraction.total, v.required.to_bits())),
+        }
+    }
+
+    fn row(&self) -> Option<SweepRow> {
+        let population = Population::from_name(&self.population)?;
+        let summary = self.summary.map(|(count, bits)| {
+            let [mean, std, min, p50, p90, p95, p99, max] = bits.map(f64::from_bits);
+            Summary {
+                count,
+                mean,
+                std,
+                min,
+                p50,
+                p90,
+                p95,
+                p99,
+                max,
+            }
+        });
+        // The verdict is a function of the counts and the requirement.
+        let verdict = self.verdict.map(|(met, total, required)| {
+            TargetVerdict::judge(
+                TargetFraction::of_counts(met, total),
+                f64::from_bits(required),
+                population,
+            )
+        });
+        Some(SweepRow {
+            point: self.point,
+            values: self.values.clone(),
+            metric: self.metric.clone(),
+            population,
+            summary,
+            target: self.target.map(f64::from_bits),
+            verdict,
+        })
+    }
+}
+
+impl SweepShardFile {
+    pub fn new(
+        args: &SweepArgs,
+        shard: Shard,
+        points: usize,
+        first_point: usize,
+        rows: &[SweepRow],
+    ) -> Result<SweepShardFile, CliError> {
+        let bytes = std::fs::read(&args.scenario).map_err(|e| output_error(&args.scenario, e))?;
+        Ok(SweepShardFile {
+            format: FORMAT.into(),
+            drsim_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_path: args.scenario.display().to_string(),
+            scenario_sha256: sha256_hex(&bytes),
+            sets: args.set.clone(),
+            vary: args.vary.clone(),
+            seed: args.seed,
+            replications: args.replications,
+            shard: shard.label(),
+            points,
+            first_point,
+            rows: rows.iter().map(ShardRow::of).collect(),
+        })
+    }
+}
+
+/// Writes the shard's file into `out` (whole or not at all); returns its path.
+pub fn write(out: &Path, file: &SweepShardFile) -> Result<String, CliError> {
+    std::fs::create_dir_all(out).map_err(|e| output_error(out, e))?;
+    let path = out.join(SWEEP_SHARD);
+    let mut text = serde_json::to_string_pretty(file).expect("a shard file always serialises");
+    text.push('\n');
+    let mut set = OutputSet::new();
+    set.write(&path, text.as_bytes())
+        .map_err(|e| output_error(&path, e))?;
+    Ok(super::commit(set)?.join(", "))
+}
+
+/// Whether `dir` holds a sweep shard (rather than a run's shard).
+pub fn is_sweep_shard(dir: &Path) -> bool {
+    dir.join(SWEEP_SHARD).is_file()
+}
+
+fn refuse(message: String) -> CliError {
+    CliError::Merge(message)
+}
+
+/// `drsim merge` of sweep shards: checks they are the N shards of one sweep
+/// and writes exactly the files that sweep writes in one process.
+pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
+    interrupt::install();
+    let mut shards: Vec<(PathBuf, SweepShardFile, Shard)> = Vec::new();
+    for dir in &args.dirs {
+        let path = dir.join(SWEEP_SHARD);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| refuse(format!("{}: {e}", path.display())))?;
+        let file: SweepShardFile = serde_json::from_str(&text)
+            .map_err(|e| refuse(format!("{}: not a sweep shard file: {e}", path.display())))?;
+        if file.format != FORMAT {
+            return Err(refuse(format!(
+                "{}: format `{}`, this drsim reads `{FORMAT}`",
+                path.display(),
+                file.format
+            )));
+        }
+        let shard = Shard::parse(&file.shard, None, |_| None)
+            .map_err(|e| refuse(format!("{}: {e}", path.display())))?;
+        shards.push((dir.clone(), file, shard));
+    }
+    shards.sort_by_key(|(_, _, shard)| shard.index);
+    let (dir0, first, shard0) = &shards[0];
+    for (dir, f, shard) in &shards {
+        let differs = |what: &str, a: String, b: String| {
+            refuse(format!(
+                "{} and {} are not shards of one sweep: {what} differs ({a} vs {b})",
+                dir0.display(),
+                dir.display()
+            ))
+        };
+        let checks = [
+            ("drsim version", &first.drsim_version, &f.drsim_version),
+            (
+                "scenario SHA-256",
+                &first.scenario_sha256,
+                &f.scenario_sha256,
+            ),
+        ];
+        for (what, a, b) in checks {
+            if a != b {
+                return Err(differs(what, a.clone(), b.clone()));
+            }
+        }
+        for (what, a, b) in [
+            ("--set", &first.sets, &f.sets),
+            ("--vary", &first.vary, &f.vary),
+        ] {
+            if a != b {
+                return Err(differs(what, a.join(" "), b.join(" ")));
+            }
+        }
+        if (first.seed, first.replications) != (f.seed, f.replications) {
+            return Err(differs(
+                "seed or replications",
+                format!("{:?} {:?}", first.seed, first.replications),
+                format!("{:?} {:?}", f.seed, f.replications),
+            ));
+        }
+        if shard.count != shard0.count {
+            return Err(differs(
+                "shard count",
+                shard0.count.to_string(),
+                shard.count.to_string(),
+            ));
+        }
+        let range = shard.range(f.points as u64);
+        let points_held: Vec<usize> = f.rows.iter().map(|r| r.point).collect();
+        let expected: Vec<usize> = (range.start as usize..range.end as usize)
+            .flat_map(|p| [p + 1, p + 1])
+            .collect();
+        if f.points != first.points
+            || f.first_point != range.start as usize
+            || points_held != expected
+        {
+            return Err(refuse(format!(
+                "{}: shard {} of a {}-point grid should hold points {} to {}; its rows do not match",
+                dir.display(),
+                shard.label(),
+                f.points,
+                range.start + 1,
+                range.end
+            )));
+        }
+    }
+    let n = shard0.count;
+    let indices: Vec<u64> = shards.iter().map(|(_, _, s)| s.index).collect();
+    if let Some(pair) = indices.windows(2).find(|w| w[0] == w[1]) {
+        return Err(refuse(format!("shard {}/{n} is given twice", pair[0])));
+    }
+    if let Some(missing) = (1..=n).find(|i| !indices.contains(i)) {
+        return Err(refuse(format!(
+            "shard {missing}/{n} is missing: merge needs all {n} shards"
+        )));
+    }
+    let mut rows = Vec::new();
+    for (dir, f, _) in &shards {
+        for r in &f.rows {
+            rows.push(r.row().ok_or_else(|| {
+                refuse(format!(
+                    "{}: a row names an unknown population",
+                    dir.display()
+                ))
+            })?);
+        }
+    }
+    let varied = varied_of(&first.vary)?;
+    let points = grid(&varied);
+    if points.len() != first.points {
+        return Err(refuse(format!(
+            "the shards' --vary makes {} points here, {} when they ran",
+            points.len(),
+            first.points
+        )));
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| sweep_dir(Path::new(&first.scenario_path)));
+    let outputs = SweepOutputs {
+        out: &out,
+        quiet: args.quiet,
+        charts: args.charts,
+        format: args.format,
+    };
+    write_outputs(&outputs, &varied, &points, &rows)
+}
