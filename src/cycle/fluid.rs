@@ -72,6 +72,9 @@ pub struct FluidLink {
     epoch: u64,
     recording: bool,
     history: Vec<Vec<Breakpoint>>,
+    /// The active flows, ascending: every per-event pass visits only them, in
+    /// the order a scan of all flows would.
+    active: Vec<usize>,
     /// Scratch for [`FluidLink::reallocate`], kept to avoid allocating per event.
     settled: Vec<bool>,
     /// `(now, epoch, seconds)`: the seconds to the next drain (`None`: no
@@ -90,6 +93,7 @@ impl FluidLink {
             epoch: 0,
             recording: false,
             history: vec![Vec::new(); flows],
+            active: Vec::new(),
             settled: vec![false; flows],
             drain: None,
         }
@@ -184,7 +188,8 @@ impl FluidLink {
         if dt <= 0.0 {
             return;
         }
-        for f in self.flows.iter_mut().filter(|f| f.active) {
+        for &i in &self.active {
+            let f = &mut self.flows[i];
             let arriving = f.input_rate * dt;
             let available = f.backlog + arriving;
             let mut sent = (f.rate * dt).min(available);
@@ -226,6 +231,17 @@ impl FluidLink {
         }
     }
 
+    /// Keeps `flow` in (or out of) the ascending list of active flows.
+    fn list_active(&mut self, flow: usize, active: bool) {
+        match (self.active.binary_search(&flow), active) {
+            (Err(at), true) => self.active.insert(at, flow),
+            (Ok(at), false) => {
+                self.active.remove(at);
+            }
+            _ => {}
+        }
+    }
+
     /// Starts a flow afresh (a new direction of replication): `bulk_bytes` queued
     /// for copying, then the VM's writes at `input_rate` on top.
     pub fn start_flow(&mut self, now: SimTime, flow: usize, input_rate: f64, bulk_bytes: f64) {
@@ -240,6 +256,7 @@ impl FluidLink {
             backlog: bulk,
             ..Flow::default()
         };
+        self.list_active(flow, true);
         self.reallocate();
     }
 
@@ -258,6 +275,7 @@ impl FluidLink {
                 input_rate,
                 ..Flow::default()
             };
+            self.list_active(flow, true);
         }
         self.reallocate();
     }
@@ -269,6 +287,7 @@ impl FluidLink {
             f.active = false;
             f.rate = 0.0;
         }
+        self.active.clear();
         self.reallocate();
     }
 
@@ -279,6 +298,7 @@ impl FluidLink {
         if !active {
             self.flows[flow].rate = 0.0;
         }
+        self.list_active(flow, active);
         self.reallocate();
     }
 
@@ -355,12 +375,11 @@ impl FluidLink {
         let mut weights = 0.0;
         // Flows with a backlog: while there are none, no backlog can drain.
         let mut backlogged = 0;
-        for (f, settled) in self.flows.iter().zip(&mut self.settled) {
-            *settled = !f.active;
-            if f.active {
-                weights += f.weight;
-                backlogged += usize::from(f.backlog > 0.0);
-            }
+        for &i in &self.active {
+            let f = &self.flows[i];
+            self.settled[i] = false;
+            weights += f.weight;
+            backlogged += usize::from(f.backlog > 0.0);
         }
         // The next drain, when the rates were shared out (else unknown here).
         let mut drain = None;
@@ -371,13 +390,14 @@ impl FluidLink {
             // a later pass (a backlogged flow never does), so when there are
             // none the next pass is known to settle nothing and is skipped.
             let mut idle_left = false;
-            for (f, settled) in self.flows.iter_mut().zip(&mut self.settled) {
-                if !*settled && f.backlog <= 0.0 {
+            for &i in &self.active {
+                let f = &mut self.flows[i];
+                if !self.settled[i] && f.backlog <= 0.0 {
                     if f.input_rate <= per_weight * f.weight {
                         f.rate = f.input_rate;
                         remaining -= f.input_rate;
                         weights -= f.weight;
-                        *settled = true;
+                        self.settled[i] = true;
                         settled_any = true;
                     } else {
                         idle_left = true;
@@ -415,8 +435,9 @@ impl FluidLink {
     /// [`FluidLink::next_drain`] computes it; `None` when none will).
     fn share_out(&mut self, per_weight: f64) -> Option<f64> {
         let mut drain: Option<f64> = None;
-        for (f, settled) in self.flows.iter_mut().zip(&self.settled) {
-            if !*settled {
+        for &i in &self.active {
+            let f = &mut self.flows[i];
+            if !self.settled[i] {
                 f.rate = per_weight * f.weight;
                 if f.backlog > 0.0 && f.rate > f.input_rate {
                     let seconds = f.backlog / (f.rate - f.input_rate);
@@ -434,9 +455,10 @@ impl FluidLink {
         let seconds = match self.drain {
             Some((now, epoch, seconds)) if now == self.now && epoch == self.epoch => seconds,
             _ => self
-                .flows
+                .active
                 .iter()
-                .filter(|f| f.active && f.backlog > 0.0 && f.rate > f.input_rate)
+                .map(|&i| &self.flows[i])
+                .filter(|f| f.backlog > 0.0 && f.rate > f.input_rate)
                 .map(|f| f.backlog / (f.rate - f.input_rate))
                 .min_by(f64::total_cmp),
         };
