@@ -183,25 +183,38 @@ impl FluidLink {
 
     /// Integrates every flow from the last change up to `now`.
     pub fn advance(&mut self, now: SimTime) {
-        let dt = now.since(self.now).as_secs_f64();
-        self.now = self.now.max(now);
+        let dt = self.step_to(now);
         if dt <= 0.0 {
             return;
         }
         for &i in &self.active {
-            let f = &mut self.flows[i];
-            let arriving = f.input_rate * dt;
-            let available = f.backlog + arriving;
-            let mut sent = (f.rate * dt).min(available);
-            let mut backlog = available - sent;
-            if backlog < EMPTY_BYTES {
-                sent += backlog;
-                backlog = 0.0;
-            }
-            f.written += arriving;
-            f.sent += sent;
-            f.backlog = backlog;
+            integrate(&mut self.flows[i], dt);
         }
+    }
+
+    /// Moves the clock to `now`; returns the seconds elapsed (none if <= 0).
+    fn step_to(&mut self, now: SimTime) -> f64 {
+        let dt = now.since(self.now).as_secs_f64();
+        self.now = self.now.max(now);
+        dt
+    }
+
+    /// The shape of every change to one flow or the link: `flow` (if active)
+    /// is integrated up to `now`, `apply` makes the change, then the other
+    /// active flows are integrated in the same pass that starts the
+    /// reallocation. Each flow's arithmetic is the one [`FluidLink::advance`]
+    /// then [`FluidLink::reallocate`] would do, in the same order: one pass
+    /// over the flows fewer, the same bits.
+    fn change(&mut self, now: SimTime, flow: Option<usize>, apply: impl FnOnce(&mut Self)) {
+        let dt = self.step_to(now).max(0.0);
+        if let Some(i) = flow
+            && dt > 0.0
+            && self.flows[i].active
+        {
+            integrate(&mut self.flows[i], dt);
+        }
+        apply(self);
+        self.reallocate_integrating(dt, flow);
     }
 
     /// Pushes a breakpoint for `flow` at the current time if its slopes changed
@@ -245,19 +258,19 @@ impl FluidLink {
     /// Starts a flow afresh (a new direction of replication): `bulk_bytes` queued
     /// for copying, then the VM's writes at `input_rate` on top.
     pub fn start_flow(&mut self, now: SimTime, flow: usize, input_rate: f64, bulk_bytes: f64) {
-        self.advance(now);
-        let bulk = bulk_bytes.max(0.0);
-        let weight = self.flows[flow].weight;
-        self.flows[flow] = Flow {
-            active: true,
-            weight,
-            input_rate,
-            bulk,
-            backlog: bulk,
-            ..Flow::default()
-        };
-        self.list_active(flow, true);
-        self.reallocate();
+        self.change(now, Some(flow), |l| {
+            let bulk = bulk_bytes.max(0.0);
+            let weight = l.flows[flow].weight;
+            l.flows[flow] = Flow {
+                active: true,
+                weight,
+                input_rate,
+                bulk,
+                backlog: bulk,
+                ..Flow::default()
+            };
+            l.list_active(flow, true);
+        });
     }
 
     /// Starts several flows at once, each `(flow, input rate, weight)` with nothing
@@ -293,37 +306,35 @@ impl FluidLink {
 
     /// Starts (or stops, with `active = false`) a flow at `now`.
     pub fn set_active(&mut self, now: SimTime, flow: usize, active: bool) {
-        self.advance(now);
-        self.flows[flow].active = active;
-        if !active {
-            self.flows[flow].rate = 0.0;
-        }
-        self.list_active(flow, active);
-        self.reallocate();
+        self.change(now, Some(flow), |l| {
+            l.flows[flow].active = active;
+            if !active {
+                l.flows[flow].rate = 0.0;
+            }
+            l.list_active(flow, active);
+        });
     }
 
     pub fn set_input_rate(&mut self, now: SimTime, flow: usize, bytes_per_second: f64) {
-        self.advance(now);
-        self.flows[flow].input_rate = bytes_per_second;
-        self.reallocate();
+        self.change(now, Some(flow), |l| {
+            l.flows[flow].input_rate = bytes_per_second;
+        });
     }
 
     /// A link fault or its end: the bandwidth available changes.
     pub fn set_capacity(&mut self, now: SimTime, bytes_per_second: f64) {
-        self.advance(now);
-        self.capacity = bytes_per_second.max(0.0);
-        self.reallocate();
+        self.change(now, None, |l| l.capacity = bytes_per_second.max(0.0));
     }
 
     /// A burst of writes lands at once (a jump in bytes written).
     pub fn write_burst(&mut self, now: SimTime, flow: usize, bytes: f64) {
-        self.advance(now);
-        self.record(flow, true);
-        let f = &mut self.flows[flow];
-        f.written += bytes;
-        f.backlog += bytes;
-        self.record(flow, true);
-        self.reallocate();
+        self.change(now, Some(flow), |l| {
+            l.record(flow, true);
+            let f = &mut l.flows[flow];
+            f.written += bytes;
+            f.backlog += bytes;
+            l.record(flow, true);
+        });
     }
 
     /// A resynchronisation replaces `flow`'s queued write log by the
@@ -331,14 +342,14 @@ impl FluidLink {
     /// log and compares blocks): the bytes dropped count as sent, so the
     /// flow's trajectory stays continuous in bytes written.
     pub fn resync(&mut self, now: SimTime, flow: usize, keep_bytes: f64) {
-        self.advance(now);
-        self.record(flow, true);
-        let f = &mut self.flows[flow];
-        let keep = keep_bytes.clamp(0.0, f.backlog);
-        f.sent += f.backlog - keep;
-        f.backlog = keep;
-        self.record(flow, true);
-        self.reallocate();
+        self.change(now, Some(flow), |l| {
+            l.record(flow, true);
+            let f = &mut l.flows[flow];
+            let keep = keep_bytes.clamp(0.0, f.backlog);
+            f.sent += f.backlog - keep;
+            f.backlog = keep;
+            l.record(flow, true);
+        });
     }
 
     /// Cumulative bytes `flow` had written by `t` (at most now): from its
@@ -359,8 +370,7 @@ impl FluidLink {
     /// Re-divides the capacity at `now`, e.g. after a backlog emptied (a flow with
     /// nothing queued needs only its input rate, which frees bandwidth for others).
     pub fn rebalance(&mut self, now: SimTime) {
-        self.advance(now);
-        self.reallocate();
+        self.change(now, None, |_| {});
     }
 
     /// Weighted max-min fair shares by water-filling: every pass gives the flows
@@ -370,13 +380,22 @@ impl FluidLink {
     /// flows in index order, so the result is deterministic; no sorting, no
     /// allocation.
     fn reallocate(&mut self) {
+        self.reallocate_integrating(0.0, None);
+    }
+
+    /// [`FluidLink::reallocate`], first integrating every active flow but
+    /// `integrated` over `dt` seconds (none when `dt` is 0) in its first pass.
+    fn reallocate_integrating(&mut self, dt: f64, integrated: Option<usize>) {
         self.epoch += 1;
         let mut remaining = self.capacity;
         let mut weights = 0.0;
         // Flows with a backlog: while there are none, no backlog can drain.
         let mut backlogged = 0;
         for &i in &self.active {
-            let f = &self.flows[i];
+            let f = &mut self.flows[i];
+            if dt > 0.0 && integrated != Some(i) {
+                integrate(f, dt);
+            }
             self.settled[i] = false;
             weights += f.weight;
             backlogged += usize::from(f.backlog > 0.0);
@@ -464,6 +483,23 @@ impl FluidLink {
         };
         seconds.map(|seconds| self.now + SimDuration::from_secs_f64_ceil(seconds))
     }
+}
+
+/// Integrates one flow over `dt` seconds at its current rates: writes arrive,
+/// the send rate drains the backlog, a residue below [`EMPTY_BYTES`] counts
+/// as sent.
+fn integrate(f: &mut Flow, dt: f64) {
+    let arriving = f.input_rate * dt;
+    let available = f.backlog + arriving;
+    let mut sent = (f.rate * dt).min(available);
+    let mut backlog = available - sent;
+    if backlog < EMPTY_BYTES {
+        sent += backlog;
+        backlog = 0.0;
+    }
+    f.written += arriving;
+    f.sent += sent;
+    f.backlog = backlog;
 }
 
 /// Cumulative bytes written by `time`, interpolated between breakpoints.
