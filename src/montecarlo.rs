@@ -2,10 +2,11 @@
 //!
 //! Replication `k` depends only on `(scenario, seed, k)` (see
 //! [`crate::cycle::draws`]). Replications run in chunks on a rayon pool; each
-//! chunk is collected in order and handed to the caller's sink before the next
-//! one starts, so outputs are byte-identical for any thread count and at most
-//! one chunk of outcomes is held at a time (what the sink keeps is its own
-//! business: `drsim run` keeps one value per metric per replication).
+//! chunk is collected in order and handed to the caller's sink, in order,
+//! while the next chunk is computed, so outputs are byte-identical for any
+//! thread count and at most two chunks of outcomes are held at a time (what
+//! the sink keeps is its own business: `drsim run` keeps the first
+//! `--exact-up-to` replications whole and summaries beyond).
 
 use rayon::prelude::*;
 
@@ -59,6 +60,39 @@ pub fn run<E: From<MonteCarloError>>(
     run_range(scenario, config, 0..config.replications, sink)
 }
 
+/// Replications `chunk` on `pool`, in order; the first runaway in
+/// replication order if any ran away.
+fn compute_chunk(
+    pool: &rayon::ThreadPool,
+    scenario: &Scenario,
+    seed: u64,
+    chunk: std::ops::Range<u64>,
+) -> Result<Vec<CycleOutcome>, crate::cycle::budget::Runaway> {
+    // A runaway replication stops the chunk early (rayon stops handing out
+    // work once one fails)...
+    let outcomes: Result<Vec<CycleOutcome>, u64> = pool.install(|| {
+        chunk
+            .clone()
+            .into_par_iter()
+            .map(|k| {
+                let outcome = run_cycle(scenario, seed, k, &mut NoTrace);
+                match outcome.runaway {
+                    Some(_) => Err(k),
+                    None => Ok(outcome),
+                }
+            })
+            .collect()
+    });
+    // ...and the first runaway in replication order is found again one by
+    // one, so the error names the same replication for any thread count (the
+    // replications before it are cheap).
+    outcomes.map_err(|found| {
+        (chunk.start..=found)
+            .find_map(|k| run_cycle(scenario, seed, k, &mut NoTrace).runaway)
+            .expect("the replication found to run away does so again")
+    })
+}
+
 /// Runs replications `range` (of a run configured by `config`; its
 /// `replications` is not used) in order: a run can be continued where it
 /// stopped, and the result is the same as running the whole range at once.
@@ -78,39 +112,29 @@ pub fn run_range<E: From<MonteCarloError>>(
             threads: config.threads.unwrap_or(0),
             source,
         })?;
-    let mut start = range.start;
-    while start < range.end {
-        let end = (start + CHUNK).min(range.end);
-        // A runaway replication stops the chunk early (rayon stops handing
-        // out work once one fails)...
-        let outcomes: Result<Vec<CycleOutcome>, u64> = pool.install(|| {
-            (start..end)
-                .into_par_iter()
-                .map(|k| {
-                    let outcome = run_cycle(scenario, config.seed, k, &mut NoTrace);
-                    match outcome.runaway {
-                        Some(_) => Err(k),
-                        None => Ok(outcome),
-                    }
-                })
-                .collect()
+    let chunks: Vec<std::ops::Range<u64>> = (range.start..range.end)
+        .step_by(CHUNK as usize)
+        .map(|start| start..(start + CHUNK).min(range.end))
+        .collect();
+    // While the caller's sink takes chunk i on this thread, chunk i + 1 is
+    // computed on the pool: writing rows overlaps simulating.
+    let mut ready: Option<Vec<CycleOutcome>> = None;
+    for chunk in chunks.iter().cloned().map(Some).chain([None]) {
+        let (next, sunk) = std::thread::scope(|scope| {
+            let next = chunk
+                .map(|chunk| scope.spawn(|| compute_chunk(&pool, scenario, config.seed, chunk)));
+            let sunk = ready
+                .take()
+                .map_or(Ok(()), |outcomes| outcomes.iter().try_for_each(&mut sink));
+            let next = next.map(|h| h.join().expect("a chunk's thread does not panic"));
+            (next, sunk)
         });
-        let outcomes = match outcomes {
-            Ok(outcomes) => outcomes,
-            // ...and the first runaway in replication order is found again
-            // one by one, so the error names the same replication for any
-            // thread count (the replications before it are cheap).
-            Err(found) => {
-                let runaway = (start..=found)
-                    .find_map(|k| run_cycle(scenario, config.seed, k, &mut NoTrace).runaway)
-                    .expect("the replication found to run away does so again");
-                return Err(MonteCarloError::Runaway(runaway).into());
-            }
-        };
-        for outcome in &outcomes {
-            sink(outcome)?;
+        sunk?;
+        match next {
+            None => break,
+            Some(Ok(outcomes)) => ready = Some(outcomes),
+            Some(Err(runaway)) => return Err(MonteCarloError::Runaway(runaway).into()),
         }
-        start = end;
     }
     Ok(())
 }
