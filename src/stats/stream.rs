@@ -120,7 +120,7 @@ impl Stream {
 }
 
 /// The values of one metric over one population, sorted: every value when the
-/// run kept them all, else the histogram of a [`Stream`] (values stand at
+/// run kept them all, else the histogram of a `Stream` (values stand at
 /// their bucket's bound nearest zero, clamped to the exact min and max).
 #[derive(Debug, Clone)]
 pub enum Distribution<'a> {
