@@ -21,6 +21,20 @@ fn run(out: &Path, extra: &[&str]) {
     assert!(o.status.success(), "{args:?}: {}", stderr(&o));
 }
 
+/// Runs shards 1 to `count` of a run into `<prefix>-1`, `<prefix>-2`, ...
+fn run_shards(prefix: &Path, count: usize, extra: &[&str]) -> Vec<PathBuf> {
+    (1..=count)
+        .map(|i| {
+            let dir = PathBuf::from(format!("{}-{i}", prefix.display()));
+            let shard = format!("{i}/{count}");
+            let mut args = extra.to_vec();
+            args.extend(["--shard", shard.as_str()]);
+            run(&dir, &args);
+            dir
+        })
+        .collect()
+}
+
 fn merge(out: &Path, shards: &[PathBuf]) -> std::process::Output {
     let mut args = vec!["merge", "--quiet", "--out", out.to_str().expect("utf-8")];
     args.extend(shards.iter().map(|p| p.to_str().expect("utf-8")));
@@ -51,24 +65,9 @@ fn merged_shards_equal_a_single_run_byte_for_byte() {
     let expected = files(&single);
     assert!(expected.iter().any(|(n, _)| n == "report.html"));
     for (count, threads) in [(1, "1"), (3, "2"), (4, "1"), (4, "2"), (7, "2")] {
-        let shards: Vec<PathBuf> = (1..=count)
-            .map(|i| {
-                let dir = tmp.path().join(format!("n{count}-t{threads}-{i}"));
-                run(
-                    &dir,
-                    &[
-                        "-n",
-                        "301",
-                        "--threads",
-                        threads,
-                        "--shard",
-                        &format!("{i}/{count}"),
-                    ],
-                );
-                dir
-            })
-            .rev() // given in any order
-            .collect();
+        let prefix = tmp.path().join(format!("n{count}-t{threads}"));
+        let mut shards = run_shards(&prefix, count, &["-n", "301", "--threads", threads]);
+        shards.reverse(); // given in any order
         let merged = tmp.path().join(format!("merged-{count}-{threads}"));
         let o = merge(&merged, &shards);
         assert!(o.status.success(), "{}", stderr(&o));
@@ -269,26 +268,11 @@ fn runs_past_exact_up_to_merge_exactly_for_any_split_and_thread_count() {
     };
     assert_eq!(counts(summary(&exact)), counts(summary(&single)));
     for (count, threads) in [(3, "2"), (4, "1"), (9, "2")] {
-        let shards: Vec<PathBuf> = (1..=count)
-            .map(|i| {
-                let dir = tmp.path().join(format!("n{count}-{i}"));
-                let shard = format!("{i}/{count}");
-                run(
-                    &dir,
-                    &[
-                        "-n",
-                        "301",
-                        "--threads",
-                        threads,
-                        "--shard",
-                        &shard,
-                        keep[0],
-                        keep[1],
-                    ],
-                );
-                dir
-            })
-            .collect();
+        let shards = run_shards(
+            &tmp.path().join(format!("n{count}")),
+            count,
+            &["-n", "301", "--threads", threads, keep[0], keep[1]],
+        );
         let merged = tmp.path().join(format!("merged-{count}"));
         let o = merge(&merged, &shards);
         assert!(o.status.success(), "{}", stderr(&o));
