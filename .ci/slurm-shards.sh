@@ -3,7 +3,8 @@
 # slurmd, slurm-client and munge, daemons started by hand: no systemd), runs a
 # shipped scenario as a job array of 4 shards (`drsim run --shard auto`), merges
 # them in a job that depends on the array (`drsim merge`), and checks that the
-# merge equals a single-process run byte for byte. Stops every daemon it started.
+# merge equals a single-process run byte for byte; then the same for a sweep's
+# grid points (`drsim sweep --shard auto`). Stops every daemon it started.
 # Usage: .ci/slurm-shards.sh PATH/TO/drsim   (run as root, from the repository root)
 set -euo pipefail
 
@@ -124,3 +125,21 @@ done
 [ "$(ls "$OUT/single" | wc -l)" = "$(ls "$OUT/merged" | wc -l)" ]
 grep -q '"4/4"' "$OUT/merged/manifest.json"
 echo "slurm: 4 shards run as a job array and merged by a dependent job equal a single run byte for byte ($(ls "$OUT/single" | wc -l) files)"
+
+# A sweep's grid points as an array starting at 0 (3 shards of 5 points),
+# merged by a dependent job, equal to the single sweep byte for byte.
+VARY="link.wan.bandwidth=50Mbps..250Mbps:5"
+SWEEP=$(sbatch --parsable --array=0-2 --chdir="$REPO" --output="$OUT/sweep-%a.log" \
+  --wrap "'$DRSIM' sweep scenarios/minimal.toml --vary $VARY -n 200 --quiet --shard auto --out '$OUT'/sweep-\$SLURM_ARRAY_TASK_ID")
+SWEEP_MERGE=$(sbatch --parsable --dependency=afterok:"$SWEEP" --chdir="$REPO" --output="$OUT/sweep-merge.log" \
+  --wrap "'$DRSIM' merge --quiet --out '$OUT'/sweep-merged '$OUT'/sweep-0 '$OUT'/sweep-1 '$OUT'/sweep-2")
+for _ in $(seq 1800); do
+  [ -z "$(squeue -h -j "$SWEEP,$SWEEP_MERGE" 2>/dev/null)" ] && break; sleep 0.1
+done
+[ -s "$OUT/sweep-merged/sweep.csv" ] || { echo "FAIL: the sweep merge job wrote nothing" >&2; exit 1; }
+"$DRSIM" sweep scenarios/minimal.toml --vary "$VARY" -n 200 --quiet --out "$OUT/sweep-single"
+for f in "$OUT"/sweep-single/*; do
+  cmp "$f" "$OUT/sweep-merged/$(basename "$f")" || { echo "FAIL: $(basename "$f") differs between the Slurm sweep merge and a single sweep" >&2; exit 1; }
+done
+[ "$(ls "$OUT/sweep-single" | wc -l)" = "$(ls "$OUT/sweep-merged" | wc -l)" ]
+echo "slurm: a sweep's 5 points as 3 array shards merged by a dependent job equal a single sweep byte for byte ($(ls "$OUT/sweep-single" | wc -l) files)"
