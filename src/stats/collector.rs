@@ -51,6 +51,16 @@ pub struct Collector {
     /// Per metric, per population: present once more than `keep` were seen.
     pub(super) streams: Option<Vec<[Stream; 2]>>,
     pub(super) counts: Counts,
+    counted: CountedColumns,
+}
+
+/// Where the columns behind [`Counts`] are, when the run collects them.
+#[derive(Debug, Clone, Copy)]
+struct CountedColumns {
+    /// The RTO's column and its target in seconds.
+    rto: Option<(usize, Option<f64>)>,
+    closed: Option<usize>,
+    resync_vms: Option<usize>,
 }
 
 /// The run-wide counts behind [`Outages`], over every replication.
@@ -71,6 +81,13 @@ impl Collector {
     /// Keeps up to `keep` replications whole (`usize::MAX`: all of them).
     pub fn keeping(metrics: Vec<Metric>, keep: usize) -> Self {
         let columns = vec![Vec::new(); metrics.len()];
+        let column = |id: MetricId| metrics.iter().position(|m| m.id() == id);
+        let rto = column(MetricId::Rto).map(|i| (i, metrics[i].target.map(|t| t.as_secs_f64())));
+        let counted = CountedColumns {
+            rto,
+            closed: column(MetricId::Closed),
+            resync_vms: column(MetricId::ResyncVms),
+        };
         Collector {
             metrics,
             keep,
@@ -80,6 +97,7 @@ impl Collector {
             seen: 0,
             streams: None,
             counts: Counts::default(),
+            counted,
         }
     }
 
@@ -141,20 +159,20 @@ impl Collector {
 
     /// Adds one replication to the run-wide counts.
     fn count(&mut self, values: &[f64], declared: bool) {
-        let value = |id: MetricId| {
-            let i = self.metrics.iter().position(|m| m.id() == id)?;
-            Some((values[i], self.metrics[i].target))
-        };
+        let CountedColumns {
+            rto,
+            closed,
+            resync_vms,
+        } = self.counted;
         self.counts.declared += u64::from(declared);
-        if let Some((rto, Some(target))) = value(MetricId::Rto) {
-            self.counts.ridden_out_over_rto_target +=
-                u64::from(!declared && rto > target.as_secs_f64());
+        if let Some((i, Some(target))) = rto {
+            self.counts.ridden_out_over_rto_target += u64::from(!declared && values[i] > target);
         }
-        if let Some((closed, _)) = value(MetricId::Closed) {
-            self.counts.not_closed += u64::from(closed == 0.0);
+        if let Some(i) = closed {
+            self.counts.not_closed += u64::from(values[i] == 0.0);
         }
-        if let Some((resync, _)) = value(MetricId::ResyncVms) {
-            self.counts.needing_resync += u64::from(resync > 0.0);
+        if let Some(i) = resync_vms {
+            self.counts.needing_resync += u64::from(values[i] > 0.0);
         }
     }
 
