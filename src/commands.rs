@@ -127,12 +127,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         } => run::run_command(run::RunArgs {
             format,
             force,
-            shard: shard
-                .map(|text| {
-                    shard::Shard::parse(&text, shards, |name| std::env::var(name).ok())
-                        .map_err(|message| usage_error("--shard", message))
-                })
-                .transpose()?,
+            shard: parse_shard(shard, shards)?,
             set,
             check,
             scenario,
@@ -260,12 +255,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             shard,
             shards,
         } => sweep::sweep_command(sweep::SweepArgs {
-            shard: shard
-                .map(|text| {
-                    shard::Shard::parse(&text, shards, |name| std::env::var(name).ok())
-                        .map_err(|message| usage_error("--shard", message))
-                })
-                .transpose()?,
+            shard: parse_shard(shard, shards)?,
             format,
             scenario,
             set,
@@ -278,6 +268,18 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             no_charts,
         }),
     }
+}
+
+/// `--shard I/N|auto` (with `--shards N`), read against the environment.
+fn parse_shard(
+    text: Option<String>,
+    shards: Option<u64>,
+) -> Result<Option<shard::Shard>, CliError> {
+    text.map(|text| {
+        shard::Shard::parse(&text, shards, |name| std::env::var(name).ok())
+            .map_err(|message| usage_error("--shard", message))
+    })
+    .transpose()
 }
 
 /// A command-line problem that clap cannot see (exit code 2): `flag` names it.

@@ -234,26 +234,7 @@ fn run_into_existing(
     drop(vm_rows);
     set.add(file)
         .map_err(|e| output_error(&replications_path, e))?;
-    if let Some(shard) = outputs.shard {
-        let finish = Finish {
-            s,
-            config,
-            out,
-            outputs,
-            provenance,
-            previous,
-            started,
-            requested: config.replications,
-            merged_shards: Vec::new(),
-        };
-        return finish_shard(finish, shard, range, &collector, set, vms_file);
-    }
-    let config = RunConfig {
-        replications: done,
-        ..config
-    };
-    let settling = rule.map(|rule| settling_sentence(&collector, s, rule, done));
-    let finish = Finish {
+    let finish = |config: RunConfig, requested: u64| Finish {
         s,
         config,
         out,
@@ -261,9 +242,19 @@ fn run_into_existing(
         provenance,
         previous,
         started,
-        requested: rule.map_or(config.replications, |r| r.first),
+        requested,
         merged_shards: Vec::new(),
     };
+    if let Some(shard) = outputs.shard {
+        let finish = finish(config, config.replications);
+        return finish_shard(finish, shard, range, &collector, set, vms_file);
+    }
+    let config = RunConfig {
+        replications: done,
+        ..config
+    };
+    let settling = rule.map(|rule| settling_sentence(&collector, s, rule, done));
+    let finish = finish(config, rule.map_or(config.replications, |r| r.first));
     finish_run(finish, &collector, set, vms_file, settling)
 }
 
