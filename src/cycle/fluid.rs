@@ -75,8 +75,9 @@ pub struct FluidLink {
     /// The active flows, ascending: every per-event pass visits only them, in
     /// the order a scan of all flows would.
     active: Vec<usize>,
-    /// Scratch for [`FluidLink::reallocate`], kept to avoid allocating per event.
-    settled: Vec<bool>,
+    /// Scratch for [`FluidLink::reallocate`], kept to avoid allocating per
+    /// event: the flows not (yet) settled at their input rate.
+    unsettled: Vec<usize>,
     /// `(now, epoch, seconds)`: the seconds to the next drain (`None`: no
     /// backlog empties) as the last reallocation found them, valid while the
     /// link is at that instant and epoch.
@@ -94,7 +95,7 @@ impl FluidLink {
             recording: false,
             history: vec![Vec::new(); flows],
             active: Vec::new(),
-            settled: vec![false; flows],
+            unsettled: Vec::with_capacity(flows),
             drain: None,
         }
     }
@@ -396,10 +397,15 @@ impl FluidLink {
             if dt > 0.0 && integrated != Some(i) {
                 integrate(f, dt);
             }
-            self.settled[i] = false;
             weights += f.weight;
             backlogged += usize::from(f.backlog > 0.0);
         }
+        // Every active flow starts unsettled; each pass keeps only those it
+        // could not settle (ascending, as a scan of every flow would visit
+        // them), so later passes and the sharing out visit only those.
+        let mut unsettled = std::mem::take(&mut self.unsettled);
+        unsettled.clear();
+        unsettled.extend_from_slice(&self.active);
         // The next drain, when the rates were shared out (else unknown here).
         let mut drain = None;
         while weights > 0.0 {
@@ -409,20 +415,21 @@ impl FluidLink {
             // a later pass (a backlogged flow never does), so when there are
             // none the next pass is known to settle nothing and is skipped.
             let mut idle_left = false;
-            for &i in &self.active {
-                let f = &mut self.flows[i];
-                if !self.settled[i] && f.backlog <= 0.0 {
+            let flows = &mut self.flows;
+            unsettled.retain(|&i| {
+                let f = &mut flows[i];
+                if f.backlog <= 0.0 {
                     if f.input_rate <= per_weight * f.weight {
                         f.rate = f.input_rate;
                         remaining -= f.input_rate;
                         weights -= f.weight;
-                        self.settled[i] = true;
                         settled_any = true;
-                    } else {
-                        idle_left = true;
+                        return false;
                     }
+                    idle_left = true;
                 }
-            }
+                true
+            });
             if settled_any && idle_left && weights > 1e-12 {
                 continue;
             }
@@ -432,12 +439,13 @@ impl FluidLink {
                 }
                 // The pass that would settle nothing, at the new share.
                 let per_weight = remaining / weights;
-                drain = Some(self.share_out(per_weight));
+                drain = Some(share_out(&mut self.flows, &unsettled, per_weight));
                 break;
             }
-            drain = Some(self.share_out(per_weight));
+            drain = Some(share_out(&mut self.flows, &unsettled, per_weight));
             break;
         }
+        self.unsettled = unsettled;
         if backlogged == 0 {
             drain = Some(None);
         }
@@ -447,24 +455,6 @@ impl FluidLink {
                 self.record(i, false);
             }
         }
-    }
-
-    /// Gives every unsettled flow its weighted share `per_weight * weight`;
-    /// returns the seconds until the first of their backlogs empties (as
-    /// [`FluidLink::next_drain`] computes it; `None` when none will).
-    fn share_out(&mut self, per_weight: f64) -> Option<f64> {
-        let mut drain: Option<f64> = None;
-        for &i in &self.active {
-            let f = &mut self.flows[i];
-            if !self.settled[i] {
-                f.rate = per_weight * f.weight;
-                if f.backlog > 0.0 && f.rate > f.input_rate {
-                    let seconds = f.backlog / (f.rate - f.input_rate);
-                    drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
-                }
-            }
-        }
-        drain
     }
 
     /// The earliest instant at which a backlog empties under the current rates,
@@ -483,6 +473,22 @@ impl FluidLink {
         };
         seconds.map(|seconds| self.now + SimDuration::from_secs_f64_ceil(seconds))
     }
+}
+
+/// Gives every `unsettled` flow its weighted share `per_weight * weight`;
+/// returns the seconds until the first of their backlogs empties (as
+/// [`FluidLink::next_drain`] computes it; `None` when none will).
+fn share_out(flows: &mut [Flow], unsettled: &[usize], per_weight: f64) -> Option<f64> {
+    let mut drain: Option<f64> = None;
+    for &i in unsettled {
+        let f = &mut flows[i];
+        f.rate = per_weight * f.weight;
+        if f.backlog > 0.0 && f.rate > f.input_rate {
+            let seconds = f.backlog / (f.rate - f.input_rate);
+            drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
+        }
+    }
+    drain
 }
 
 /// Integrates one flow over `dt` seconds at its current rates: writes arrive,
