@@ -87,14 +87,20 @@ impl Summary {
 
 /// Type-7 quantile of sorted data: `x[h]` interpolated at `h = (n - 1) q`.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
+    quantile_by_rank(sorted.len(), q, |rank| sorted[rank])
+}
+
+/// Type-7 quantile of `n` ordered values read by rank (0-based, ascending):
+/// every summary's quantiles, over all values or over a histogram's.
+pub fn quantile_by_rank(n: usize, q: f64, at_rank: impl Fn(usize) -> f64) -> f64 {
     if n == 1 {
-        return sorted[0];
+        return at_rank(0);
     }
     let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(n - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    let (a, b) = (at_rank(lo), at_rank(hi));
+    a + (h - lo as f64) * (b - a)
 }
 
 impl TargetFraction {

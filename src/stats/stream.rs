@@ -5,7 +5,7 @@
 
 use super::exact_sum::{ExactSum, variance};
 use super::histogram::Histogram;
-use super::{Summary, quantile_sorted};
+use super::{Summary, quantile_by_rank};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stream {
@@ -161,18 +161,9 @@ impl Distribution<'_> {
         }
     }
 
-    /// Type-7 quantile, as [`quantile_sorted`].
+    /// Type-7 quantile ([`crate::stats::quantile_by_rank`]).
     pub fn quantile(&self, q: f64) -> f64 {
-        match self {
-            Distribution::Sorted(v) => quantile_sorted(v, q),
-            Distribution::Binned(_) => {
-                let n = self.len();
-                let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-                let lo = h.floor() as usize;
-                let (a, b) = (self.at_rank(lo), self.at_rank((lo + 1).min(n - 1)));
-                a + (h - lo as f64) * (b - a)
-            }
-        }
+        quantile_by_rank(self.len(), q, |rank| self.at_rank(rank))
     }
 
     pub fn min(&self) -> Option<f64> {
