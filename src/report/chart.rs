@@ -261,10 +261,7 @@ pub fn charts_for_run(
     let distribution = |label: &str, id: MetricId, target: Option<SimDuration>, over| {
         let values = values(id, over)?;
         let target_s = target.map(|t| t.as_secs_f64());
-        let fraction = collector
-            .summary(id, over)
-            .and_then(|(_, fraction)| fraction)
-            .map(|f| f.fraction);
+        let fraction = collector.target_fraction(id, over).map(|f| f.fraction);
         Ok::<_, ChartError>(DistributionChart::new(
             label, over, &values, target_s, fraction,
         ))

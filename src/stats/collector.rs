@@ -258,8 +258,7 @@ impl Collector {
         match &self.streams {
             Some(streams) => {
                 let s = &streams[i][population_index(population)];
-                let fraction =
-                    target.map(|_| TargetFraction::of_counts(s.met as usize, s.count as usize));
+                let fraction = target.map(|_| s.target_fraction());
                 (s.summary(), s.count as usize, fraction)
             }
             None => {
@@ -268,6 +267,17 @@ impl Collector {
                 (Summary::of(&values), values.len(), fraction)
             }
         }
+    }
+
+    /// The fraction of metric `id`'s values over `population` meeting its
+    /// target; `None` without a target (or when the run does not collect it).
+    pub fn target_fraction(&self, id: MetricId, population: Population) -> Option<TargetFraction> {
+        let i = self.column(id)?;
+        let target = self.metrics[i].target?.as_secs_f64();
+        Some(match &self.streams {
+            Some(streams) => streams[i][population_index(population)].target_fraction(),
+            None => TargetFraction::of(&self.present(i, population), target),
+        })
     }
 
     /// Metric `id`'s summary over `population` and its target fraction.

@@ -5,7 +5,7 @@
 
 use super::exact_sum::{ExactSum, variance};
 use super::histogram::Histogram;
-use super::{Summary, quantile_by_rank};
+use super::{Summary, TargetFraction, quantile_by_rank};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stream {
@@ -54,6 +54,11 @@ impl Stream {
         self.sum.merge(&other.sum);
         self.sum_of_squares.merge(&other.sum_of_squares);
         self.histogram.merge(&other.histogram);
+    }
+
+    /// The share of the values at or below the metric's target, exact.
+    pub fn target_fraction(&self) -> TargetFraction {
+        TargetFraction::of_counts(self.met as usize, self.count as usize)
     }
 
     /// Count, mean and standard deviation exact to the last bit or two, min
