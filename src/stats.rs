@@ -10,6 +10,7 @@
 //! precision beyond ([`Collector`]); target fractions are exact counts with a
 //! Wilson score interval, and verdicts ([`verdict`]) respect it.
 
+mod bytes;
 mod collector;
 mod exact_sum;
 mod histogram;

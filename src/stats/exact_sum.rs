@@ -6,6 +6,8 @@
 //! the same whether one thread, two, or four shards merged later added them,
 //! which is what keeps a run's mean byte-identical across all of those.
 
+use super::bytes::Reader;
+
 /// Bits per limb; limbs are kept in i64 so that many additions can accumulate
 /// before carries must be propagated.
 const LIMB_BITS: u32 = 32;
@@ -165,19 +167,14 @@ impl ExactSum {
         out.extend_from_slice(&s.negative_infinities.to_le_bytes());
     }
 
-    /// Bytes [`ExactSum::to_bytes`] writes.
-    pub const BYTES: usize = 8 * (LIMBS + 2);
-
-    pub fn from_bytes(bytes: &[u8]) -> Option<ExactSum> {
-        if bytes.len() != Self::BYTES {
-            return None;
+    /// Reads what [`ExactSum::to_bytes`] wrote; `None` when cut short or
+    /// not normalised (only normalised limbs are ever written).
+    pub(super) fn read(r: &mut Reader<'_>) -> Option<ExactSum> {
+        let mut words = [0i64; LIMBS + 2];
+        for w in &mut words {
+            *w = r.u64().ok()? as i64;
         }
-        let words: Vec<i64> = bytes
-            .chunks_exact(8)
-            .map(|c| i64::from_le_bytes(c.try_into().expect("eight bytes")))
-            .collect();
         let limbs = words[..LIMBS].to_vec();
-        // Only normalised limbs are ever written: anything else is corrupt.
         if limbs[..LIMBS - 1].iter().any(|l| !(0..=MASK).contains(l)) {
             return None;
         }
@@ -271,7 +268,7 @@ mod tests {
         let mut bytes = Vec::new();
         halves.to_bytes(&mut bytes);
         assert_eq!(
-            ExactSum::from_bytes(&bytes).unwrap().value(),
+            ExactSum::read(&mut Reader::new(&bytes)).unwrap().value(),
             forward.value()
         );
         // Extremes: the smallest subnormal and the largest finite value.

@@ -8,6 +8,8 @@
 //! are kept per power of two in pages allocated on first use: memory depends
 //! on the range of the values, never on how many there are.
 
+use super::bytes::Reader;
+
 /// Fraction bits that pick a bucket within a power of two.
 pub const SUB_BITS: u32 = 11;
 const PAGE: usize = 1 << SUB_BITS;
@@ -117,21 +119,17 @@ impl Histogram {
         }
     }
 
-    /// Reads what [`Histogram::to_bytes`] wrote from the front of `bytes`;
-    /// returns the histogram and the bytes it took.
-    pub fn from_bytes(bytes: &[u8]) -> Option<(Histogram, usize)> {
-        let word = |i: usize| -> Option<u64> {
-            let b = bytes.get(8 * i..8 * i + 8)?;
-            Some(u64::from_le_bytes(b.try_into().ok()?))
-        };
-        let buckets = usize::try_from(word(0)?).ok()?;
+    /// Reads what [`Histogram::to_bytes`] wrote; `None` when cut short or
+    /// corrupt.
+    pub(super) fn read(r: &mut Reader<'_>) -> Option<Histogram> {
+        let buckets = usize::try_from(r.u64().ok()?).ok()?;
         if buckets > 2 * PAGES * PAGE {
             return None;
         }
         let mut h = Histogram::default();
-        for i in 0..buckets {
-            let value = f64::from_bits(word(1 + 2 * i)?);
-            let n = word(2 + 2 * i)?;
+        for _ in 0..buckets {
+            let value = r.f64().ok()?;
+            let n = r.u64().ok()?;
             // Only bucket bounds are ever written: anything else is corrupt.
             let (negative, page, slot) = bucket(value);
             if value.is_nan() || bound(negative, page, slot).to_bits() != value.to_bits() {
@@ -139,7 +137,7 @@ impl Histogram {
             }
             h.add_count(value, n);
         }
-        Some((h, 8 * (1 + 2 * buckets)))
+        Some(h)
     }
 }
 
@@ -189,8 +187,9 @@ mod tests {
         assert_eq!(merged, whole);
         let mut bytes = Vec::new();
         whole.to_bytes(&mut bytes);
-        let (back, used) = Histogram::from_bytes(&bytes).unwrap();
-        assert_eq!((back, used), (whole, bytes.len()));
-        assert!(Histogram::from_bytes(&bytes[..bytes.len() - 1]).is_none());
+        let mut r = Reader::new(&bytes);
+        let back = Histogram::read(&mut r).unwrap();
+        assert_eq!((back, r.at), (whole, bytes.len()));
+        assert!(Histogram::read(&mut Reader::new(&bytes[..bytes.len() - 1])).is_none());
     }
 }

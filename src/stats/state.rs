@@ -19,6 +19,7 @@
 //! ```
 
 use super::Collector;
+use super::bytes::Reader;
 use super::collector::Counts;
 use super::stream::Stream;
 use crate::metrics::Metric;
@@ -72,7 +73,7 @@ impl Collector {
     /// Appends a state written by [`Collector::to_bytes`] for the same
     /// metrics: the replications it holds follow those already collected.
     pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let mut r = Reader { bytes, at: 0 };
+        let mut r = Reader::new(bytes);
         if !bytes.starts_with(MAGIC.as_bytes()) {
             return Err("not a drsim collector state (or another version of it)".into());
         }
@@ -139,10 +140,8 @@ impl Collector {
             for _ in 0..self.metrics.len() {
                 let mut pair = <[Stream; 2]>::default();
                 for stream in &mut pair {
-                    let (s, used) = Stream::from_bytes(&r.bytes[r.at..])
+                    *stream = Stream::read(&mut r)
                         .ok_or("its summary of the replications beyond those kept is corrupt")?;
-                    r.at += used;
-                    *stream = s;
                 }
                 streams.push(pair);
             }
@@ -203,42 +202,6 @@ impl Collector {
         c.not_closed += o.not_closed;
         c.needing_resync += o.needing_resync;
         Ok(())
-    }
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or("it ends early")?;
-        let slice = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(slice)
-    }
-
-    fn line(&mut self) -> Result<&'a str, String> {
-        let rest = &self.bytes[self.at..];
-        let n = rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .ok_or("it ends early")?;
-        let line = std::str::from_utf8(&rest[..n]).map_err(|_| "its header is not text")?;
-        self.at += n + 1;
-        Ok(line)
-    }
-
-    fn u64(&mut self) -> Result<u64, String> {
-        let b = self.take(8)?;
-        Ok(u64::from_le_bytes(b.try_into().expect("eight bytes")))
-    }
-
-    fn f64(&mut self) -> Result<f64, String> {
-        let b = self.take(8)?;
-        Ok(f64::from_le_bytes(b.try_into().expect("eight bytes")))
     }
 }
 

@@ -3,6 +3,7 @@
 //! histogram. Every part merges exactly and in any order, so summaries from
 //! it are the same for any thread count and any split into shards.
 
+use super::bytes::Reader;
 use super::exact_sum::{ExactSum, variance};
 use super::histogram::Histogram;
 use super::{Summary, TargetFraction, quantile_by_rank};
@@ -95,32 +96,19 @@ impl Stream {
         self.histogram.to_bytes(out);
     }
 
-    /// Reads what [`Stream::to_bytes`] wrote from the front of `bytes`; returns
-    /// the stream and the bytes it took.
-    pub fn from_bytes(bytes: &[u8]) -> Option<(Stream, usize)> {
-        let word = |i: usize| {
-            Some(u64::from_le_bytes(
-                bytes.get(8 * i..8 * i + 8)?.try_into().ok()?,
-            ))
-        };
-        let sums_at = 32;
-        let sum = ExactSum::from_bytes(bytes.get(sums_at..sums_at + ExactSum::BYTES)?)?;
-        let squares_at = sums_at + ExactSum::BYTES;
-        let sum_of_squares =
-            ExactSum::from_bytes(bytes.get(squares_at..squares_at + ExactSum::BYTES)?)?;
-        let histogram_at = squares_at + ExactSum::BYTES;
-        let (histogram, used) = Histogram::from_bytes(bytes.get(histogram_at..)?)?;
+    /// Reads what [`Stream::to_bytes`] wrote; `None` when cut short or
+    /// inconsistent.
+    pub(super) fn read(r: &mut Reader<'_>) -> Option<Stream> {
         let stream = Stream {
-            count: word(0)?,
-            met: word(1)?,
-            min: f64::from_bits(word(2)?),
-            max: f64::from_bits(word(3)?),
-            sum,
-            sum_of_squares,
-            histogram,
+            count: r.u64().ok()?,
+            met: r.u64().ok()?,
+            min: r.f64().ok()?,
+            max: r.f64().ok()?,
+            sum: ExactSum::read(r)?,
+            sum_of_squares: ExactSum::read(r)?,
+            histogram: Histogram::read(r)?,
         };
-        (stream.histogram.count() == stream.count && stream.met <= stream.count)
-            .then_some((stream, histogram_at + used))
+        (stream.histogram.count() == stream.count && stream.met <= stream.count).then_some(stream)
     }
 }
 
@@ -225,8 +213,9 @@ mod tests {
 
         let mut bytes = Vec::new();
         stream.to_bytes(&mut bytes);
-        let (back, used) = Stream::from_bytes(&bytes).unwrap();
-        assert_eq!((back, used), (stream, bytes.len()));
+        let mut r = Reader::new(&bytes);
+        let back = Stream::read(&mut r).unwrap();
+        assert_eq!((back, r.at), (stream, bytes.len()));
     }
 
     #[test]
