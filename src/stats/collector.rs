@@ -52,13 +52,14 @@ pub struct Collector {
     pub(super) streams: Option<Vec<[Stream; 2]>>,
     pub(super) counts: Counts,
     counted: CountedColumns,
+    /// Each metric's target in seconds, if it has one.
+    targets: Vec<Option<f64>>,
 }
 
 /// Where the columns behind [`Counts`] are, when the run collects them.
 #[derive(Debug, Clone, Copy)]
 struct CountedColumns {
-    /// The RTO's column and its target in seconds.
-    rto: Option<(usize, Option<f64>)>,
+    rto: Option<usize>,
     closed: Option<usize>,
     resync_vms: Option<usize>,
 }
@@ -82,9 +83,12 @@ impl Collector {
     pub fn keeping(metrics: Vec<Metric>, keep: usize) -> Self {
         let columns = vec![Vec::new(); metrics.len()];
         let column = |id: MetricId| metrics.iter().position(|m| m.id() == id);
-        let rto = column(MetricId::Rto).map(|i| (i, metrics[i].target.map(|t| t.as_secs_f64())));
+        let targets = metrics
+            .iter()
+            .map(|m| m.target.map(|t| t.as_secs_f64()))
+            .collect();
         let counted = CountedColumns {
-            rto,
+            rto: column(MetricId::Rto),
             closed: column(MetricId::Closed),
             resync_vms: column(MetricId::ResyncVms),
         };
@@ -98,6 +102,7 @@ impl Collector {
             streams: None,
             counts: Counts::default(),
             counted,
+            targets,
         }
     }
 
@@ -123,16 +128,9 @@ impl Collector {
             }
             return;
         }
-        let targets = self.targets();
-        let streams = self.streams_mut();
-        stream_row(streams, &targets, &values, declared);
-    }
-
-    fn targets(&self) -> Vec<Option<f64>> {
-        self.metrics
-            .iter()
-            .map(|m| m.target.map(|t| t.as_secs_f64()))
-            .collect()
+        self.streams_mut();
+        let streams = self.streams.as_mut().expect("built by streams_mut");
+        stream_row(streams, &self.targets, &values, declared);
     }
 
     /// The streams, built from the kept replications the first time.
@@ -145,14 +143,13 @@ impl Collector {
 
     /// Streams of the kept replications alone.
     pub(super) fn kept_as_streams(&self) -> Vec<[Stream; 2]> {
-        let targets = self.targets();
         let mut streams = vec![<[Stream; 2]>::default(); self.metrics.len()];
         let mut row = vec![0.0; self.metrics.len()];
         for (r, &declared) in self.declared.iter().enumerate() {
             for (v, column) in row.iter_mut().zip(&self.columns) {
                 *v = column[r];
             }
-            stream_row(&mut streams, &targets, &row, declared);
+            stream_row(&mut streams, &self.targets, &row, declared);
         }
         streams
     }
@@ -165,7 +162,9 @@ impl Collector {
             resync_vms,
         } = self.counted;
         self.counts.declared += u64::from(declared);
-        if let Some((i, Some(target))) = rto {
+        if let Some(i) = rto
+            && let Some(target) = self.targets[i]
+        {
             self.counts.ridden_out_over_rto_target += u64::from(!declared && values[i] > target);
         }
         if let Some(i) = closed {
@@ -254,7 +253,7 @@ impl Collector {
         i: usize,
         population: Population,
     ) -> (Option<Summary>, usize, Option<TargetFraction>) {
-        let target = self.metrics[i].target.map(|t| t.as_secs_f64());
+        let target = self.targets[i];
         match &self.streams {
             Some(streams) => {
                 let s = &streams[i][population_index(population)];
@@ -273,7 +272,7 @@ impl Collector {
     /// target; `None` without a target (or when the run does not collect it).
     pub fn target_fraction(&self, id: MetricId, population: Population) -> Option<TargetFraction> {
         let i = self.column(id)?;
-        let target = self.metrics[i].target?.as_secs_f64();
+        let target = self.targets[i]?;
         Some(match &self.streams {
             Some(streams) => streams[i][population_index(population)].target_fraction(),
             None => TargetFraction::of(&self.present(i, population), target),
