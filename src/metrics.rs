@@ -173,14 +173,24 @@ impl Metric {
     /// The value as written in CSV: seconds to the millisecond, whole bytes, 0/1;
     /// empty where the value does not exist.
     pub fn format(&self, value: Option<f64>) -> String {
+        let mut text = String::new();
+        self.format_into(value, &mut text);
+        text
+    }
+
+    /// [`Metric::format`] appended to `out` (no allocation once `out` has
+    /// room: rows are written for every replication).
+    pub fn format_into(&self, value: Option<f64>, out: &mut String) {
+        use std::fmt::Write;
         let Some(value) = value else {
-            return String::new();
+            return;
         };
-        match self.unit {
-            Unit::Seconds => format!("{value:.3}"),
-            Unit::Bytes | Unit::Flag | Unit::Count => format!("{value:.0}"),
-            Unit::Currency => format!("{value:.2}"),
-        }
+        // Writing to a String cannot fail.
+        let _ = match self.unit {
+            Unit::Seconds => write!(out, "{value:.3}"),
+            Unit::Bytes | Unit::Flag | Unit::Count => write!(out, "{value:.0}"),
+            Unit::Currency => write!(out, "{value:.2}"),
+        };
     }
 }
 

@@ -35,101 +35,110 @@ enum Source {
     PlanSteps,
 }
 
-fn sources(scenario: &Scenario) -> Vec<(Source, String, String)> {
-    let mut list = vec![
-        (
-            Source::OutageDuration,
-            "outage_duration".to_string(),
-            "how long the primary site is down".to_string(),
-        ),
-        (
-            Source::Detection,
-            "detection_delay".into(),
-            "outage to detection".into(),
-        ),
-        (
-            Source::Decision,
-            "decision_delay".into(),
-            "detection to the decision (declare or ride out)".into(),
-        ),
-    ];
+/// The inputs of `scenario`, in value order (no names: the list is built for
+/// every replication).
+fn sources(scenario: &Scenario) -> Vec<Source> {
+    let mut list = vec![Source::OutageDuration, Source::Detection, Source::Decision];
     if scenario.recovery.declare_if_expected_longer_than.is_some() {
-        list.push((
-            Source::EstimateFactor,
-            "outage_estimate_error".into(),
-            "expected / actual outage duration at the decision".into(),
-        ));
+        list.push(Source::EstimateFactor);
     }
-    for (l, link) in scenario.links.iter().enumerate() {
-        list.push((
-            Source::LinkBandwidth(l),
-            format!("bandwidth_{}", link.id),
-            format!("bandwidth of link `{}`", link.id),
-        ));
-    }
+    list.extend((0..scenario.links.len()).map(Source::LinkBandwidth));
     if scenario.vms.len() <= MAX_VM_INPUTS {
-        for (v, vm) in scenario.vms.iter().enumerate() {
-            list.push((
-                Source::VmChurn(v),
-                format!("churn_{}", vm.id),
-                format!("write rate of VM `{}`", vm.id),
-            ));
-        }
+        list.extend((0..scenario.vms.len()).map(Source::VmChurn));
     } else {
-        for (l, link) in scenario.links.iter().enumerate() {
-            list.push((
-                Source::LinkChurn(l),
-                format!("churn_on_{}", link.id),
-                format!("summed write rate of the VMs on link `{}`", link.id),
-            ));
-        }
+        list.extend((0..scenario.links.len()).map(Source::LinkChurn));
     }
-    for (g, group) in scenario.groups.iter().enumerate() {
-        list.push((
+    for g in 0..scenario.groups.len() {
+        list.extend([
             Source::GroupSlowestBoot(g),
-            format!("boot_{}", group.id),
-            format!("slowest VM boot at failover in group `{}`", group.id),
-        ));
-        list.push((
             Source::GroupSlowestPreparation(g),
-            format!("preparation_{}", group.id),
-            format!("slowest disk preparation in group `{}`", group.id),
-        ));
+        ]);
     }
-    for (f, _) in scenario.faults.iter().enumerate() {
-        list.push((
-            Source::FaultDuration(f),
-            format!("fault_{}_duration", f + 1),
-            format!(
-                "length of fault {} (the faults' [[outage]] entries in order)",
-                f + 1
-            ),
-        ));
-        list.push((
-            Source::FaultStart(f),
-            format!("fault_{}_start", f + 1),
-            format!("start of fault {} relative to the outage", f + 1),
-        ));
+    for f in 0..scenario.faults.len() {
+        list.extend([Source::FaultDuration(f), Source::FaultStart(f)]);
     }
     if scenario
         .groups
         .iter()
         .any(|g| !g.pre.is_empty() || !g.post.is_empty())
     {
-        list.push((
-            Source::PlanSteps,
-            "plan_steps".into(),
-            "summed durations of the failover plan's steps".into(),
-        ));
+        list.push(Source::PlanSteps);
     }
     list
+}
+
+/// An input's name (as in `sensitivity.csv`) and what it is.
+fn spec(scenario: &Scenario, source: &Source) -> InputSpec {
+    let (name, description) = match *source {
+        Source::OutageDuration => (
+            "outage_duration".to_string(),
+            "how long the primary site is down".to_string(),
+        ),
+        Source::Detection => ("detection_delay".into(), "outage to detection".into()),
+        Source::Decision => (
+            "decision_delay".into(),
+            "detection to the decision (declare or ride out)".into(),
+        ),
+        Source::EstimateFactor => (
+            "outage_estimate_error".into(),
+            "expected / actual outage duration at the decision".into(),
+        ),
+        Source::LinkBandwidth(l) => {
+            let id = &scenario.links[l].id;
+            (
+                format!("bandwidth_{id}"),
+                format!("bandwidth of link `{id}`"),
+            )
+        }
+        Source::VmChurn(v) => {
+            let id = &scenario.vms[v].id;
+            (format!("churn_{id}"), format!("write rate of VM `{id}`"))
+        }
+        Source::LinkChurn(l) => {
+            let id = &scenario.links[l].id;
+            (
+                format!("churn_on_{id}"),
+                format!("summed write rate of the VMs on link `{id}`"),
+            )
+        }
+        Source::GroupSlowestBoot(g) => {
+            let id = &scenario.groups[g].id;
+            (
+                format!("boot_{id}"),
+                format!("slowest VM boot at failover in group `{id}`"),
+            )
+        }
+        Source::GroupSlowestPreparation(g) => {
+            let id = &scenario.groups[g].id;
+            (
+                format!("preparation_{id}"),
+                format!("slowest disk preparation in group `{id}`"),
+            )
+        }
+        Source::FaultDuration(f) => (
+            format!("fault_{}_duration", f + 1),
+            format!(
+                "length of fault {} (the faults' [[outage]] entries in order)",
+                f + 1
+            ),
+        ),
+        Source::FaultStart(f) => (
+            format!("fault_{}_start", f + 1),
+            format!("start of fault {} relative to the outage", f + 1),
+        ),
+        Source::PlanSteps => (
+            "plan_steps".into(),
+            "summed durations of the failover plan's steps".into(),
+        ),
+    };
+    InputSpec { name, description }
 }
 
 /// The inputs' names and meanings, in value order.
 pub fn input_specs(scenario: &Scenario) -> Vec<InputSpec> {
     sources(scenario)
-        .into_iter()
-        .map(|(_, name, description)| InputSpec { name, description })
+        .iter()
+        .map(|source| spec(scenario, source))
         .collect()
 }
 
@@ -144,7 +153,7 @@ pub(super) fn input_values(
     let t = &draws.timeline;
     sources(scenario)
         .iter()
-        .map(|(source, _, _)| match *source {
+        .map(|source| match *source {
             Source::OutageDuration => secs(t.outage_duration),
             Source::Detection => secs(t.detection_delay),
             Source::Decision => secs(t.decision_delay),

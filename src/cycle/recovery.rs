@@ -8,7 +8,7 @@ use super::network::Network;
 use super::plan::{PlanRun, PlanStage, PlanStatus};
 use super::replication::{
     PointChoice, PointContext, Pruning, Schedule, lag_samples, latest_received,
-    newest_common_point, retained_points, time_lag_exceeds,
+    newest_common_point, newest_point, retained_points, time_lag_exceeds,
 };
 use super::trace::{ReplicationAtOutage, VmReplication};
 use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
@@ -117,11 +117,7 @@ impl Failover {
             }
             choices[v] = Some(match vm.recovery_point {
                 RecoveryPointChoice::Latest => latest_received(&ctx, v, history(v)),
-                choice => newest_common_point(
-                    &ctx,
-                    schedule(choice, &sh.draws.vms[v]),
-                    &[(v, history(v))],
-                )[0],
+                choice => newest_point(&ctx, schedule(choice, &sh.draws.vms[v]), v, history(v)),
             });
         }
         let history_start = now - policy.history;
@@ -175,9 +171,7 @@ impl Failover {
             let on_schedule = vm.recovery_point != RecoveryPointChoice::Latest;
             let arrived_write = now - worst.lag;
             let alone = match vm.consistency_group {
-                Some(_) => {
-                    newest_common_point(&ctx, used_schedule, &[(v, history(v))])[0].point_time
-                }
+                Some(_) => newest_point(&ctx, used_schedule, v, history(v)).point_time,
                 None => worst.point_time,
             };
             let instants = RpoInstants {

@@ -217,6 +217,55 @@ pub fn newest_common_point(
     schedule: Schedule,
     members: &[(usize, &[Breakpoint])],
 ) -> Vec<PointChoice> {
+    let mut usable = vec![SimTime::EPOCH; members.len()];
+    let found = search_common_point(ctx, schedule, members, &mut usable);
+    members
+        .iter()
+        .zip(usable)
+        .map(|(&(_, history), u)| found.choice(ctx.t0, history, u))
+        .collect()
+}
+
+/// [`newest_common_point`] for one VM on its own (no allocation: it runs for
+/// every VM of every replication).
+pub fn newest_point(
+    ctx: &PointContext<'_>,
+    schedule: Schedule,
+    vm: usize,
+    history: &[Breakpoint],
+) -> PointChoice {
+    let mut usable = [SimTime::EPOCH];
+    let found = search_common_point(ctx, schedule, &[(vm, history)], &mut usable);
+    found.choice(ctx.t0, history, usable[0])
+}
+
+/// What [`search_common_point`] found.
+#[derive(Debug, Clone, Copy)]
+enum CommonPoint {
+    /// The point taken at this instant is usable by every member, each from
+    /// the instant written in its slot.
+    Usable(SimTime),
+    /// None inside the retention window is: the window's edge is the floor.
+    Floor(SimTime),
+}
+
+impl CommonPoint {
+    fn choice(self, t0: SimTime, history: &[Breakpoint], usable_at: SimTime) -> PointChoice {
+        match self {
+            CommonPoint::Usable(point) => choice(t0, history, point, usable_at, false),
+            CommonPoint::Floor(edge) => choice(t0, history, edge, edge, true),
+        }
+    }
+}
+
+/// Walks the points of `schedule` back from `t0` to the first usable by every
+/// member, writing each member's usable instant into `usable`.
+fn search_common_point(
+    ctx: &PointContext<'_>,
+    schedule: Schedule,
+    members: &[(usize, &[Breakpoint])],
+    usable: &mut [SimTime],
+) -> CommonPoint {
     let t0 = ctx.t0;
     let replication_start = members
         .iter()
@@ -227,18 +276,19 @@ pub fn newest_common_point(
     let (mut n, mut point) = schedule.latest_at_or_before(t0);
     while point >= oldest_kept {
         if schedule.is_retained(point, t0) {
-            let usable: Option<Vec<SimTime>> = members
-                .iter()
-                .map(|&(vm, history)| {
-                    usable_at(ctx, vm, history, schedule, n, point).filter(|&u| u <= t0)
-                })
-                .collect();
-            if let Some(usable) = usable {
-                return members
-                    .iter()
-                    .zip(usable)
-                    .map(|(&(_, history), u)| choice(t0, history, point, u, false))
-                    .collect();
+            let every_member = members.iter().zip(usable.iter_mut()).all(
+                |(&(vm, history), slot)| match usable_at(ctx, vm, history, schedule, n, point)
+                    .filter(|&u| u <= t0)
+                {
+                    Some(u) => {
+                        *slot = u;
+                        true
+                    }
+                    None => false,
+                },
+            );
+            if every_member {
+                return CommonPoint::Usable(point);
             }
         }
         n -= 1;
@@ -251,10 +301,7 @@ pub fn newest_common_point(
     // written inside the window is lost: the RPO is the window, a floor that
     // no longer depends on how long the history ran (docs/model.md,
     // "Replication health").
-    members
-        .iter()
-        .map(|&(_, history)| choice(t0, history, oldest_kept, oldest_kept, true))
-        .collect()
+    CommonPoint::Floor(oldest_kept)
 }
 
 /// ASR's `latest`: when the failover is triggered, everything received is
@@ -332,21 +379,27 @@ pub fn time_lag_exceeds(
     if start >= to || history.is_empty() {
         return SimDuration::ZERO;
     }
-    let mut times: Vec<SimTime> = history
-        .iter()
-        .flat_map(|b| [b.time, b.time + threshold])
-        .filter(|t| *t > start && *t < to)
-        .collect();
-    times.push(start);
-    times.push(to);
-    times.sort();
-    times.dedup();
+    // The instants where either side bends (breakpoints, and breakpoints
+    // shifted by the threshold), merged in order without a buffer: two
+    // ascending sequences.
+    let mut bends = history.iter().map(|b| b.time).peekable();
+    let mut shifted = history.iter().map(|b| b.time + threshold).peekable();
+    let inside = std::iter::from_fn(move || match (bends.peek(), shifted.peek()) {
+        (Some(x), Some(y)) if x <= y => bends.next(),
+        (_, Some(_)) => shifted.next(),
+        (Some(_), None) => bends.next(),
+        (None, None) => None,
+    })
+    .filter(|t| *t > start && *t < to);
     let excess =
         |t: SimTime| fluid::written_at(history, t - threshold) - fluid::sent_at(history, t) - 1e-3;
     let mut total = 0.0;
-    for pair in times.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        let (ea, eb) = (excess(a), excess(b));
+    let (mut a, mut ea) = (start, excess(start));
+    for b in inside.chain(std::iter::once(to)) {
+        if b == a {
+            continue;
+        }
+        let eb = excess(b);
         let span = b.since(a).as_secs_f64();
         total += match (ea > 0.0, eb > 0.0) {
             (true, true) => span,
@@ -354,6 +407,7 @@ pub fn time_lag_exceeds(
             (true, false) => span * ea / (ea - eb),
             (false, true) => span * eb / (eb - ea),
         };
+        (a, ea) = (b, eb);
     }
     SimDuration::from_secs_f64(total)
 }

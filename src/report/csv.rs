@@ -19,33 +19,64 @@ pub fn replications_header(metrics: &[Metric]) -> Vec<String> {
 
 /// One row of `replications.csv`, formatted exactly as written.
 pub fn replication_row(metrics: &[Metric], outcome: &CycleOutcome) -> Vec<String> {
-    let mut row = vec![
-        outcome.replication.to_string(),
-        format!("{:.3}", outcome.outage_start.as_secs_f64()),
-    ];
-    row.extend(metrics.iter().map(|m| m.format(m.value(outcome))));
+    let mut row = Vec::with_capacity(metrics.len() + 2);
+    let _ = each_field(metrics, outcome, &mut String::new(), |f| {
+        row.push(f.to_string());
+        Ok::<(), ()>(())
+    });
     row
+}
+
+/// Formats `outcome`'s row field by field into `field`, handing each to `emit`.
+fn each_field<E>(
+    metrics: &[Metric],
+    outcome: &CycleOutcome,
+    field: &mut String,
+    mut emit: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    field.clear();
+    let _ = write!(field, "{}", outcome.replication);
+    emit(field)?;
+    field.clear();
+    let _ = write!(field, "{:.3}", outcome.outage_start.as_secs_f64());
+    emit(field)?;
+    for m in metrics {
+        field.clear();
+        m.format_into(m.value(outcome), field);
+        emit(field)?;
+    }
+    Ok(())
 }
 
 /// Streams `replications.csv` rows to any writer.
 #[derive(Debug)]
 pub struct ReplicationsWriter<W: Write> {
     csv: ::csv::Writer<W>,
+    /// The field being formatted, reused: a row is written per replication.
+    field: String,
 }
 
 impl<W: Write> ReplicationsWriter<W> {
     pub fn new(out: W, metrics: &[Metric]) -> Result<Self, ::csv::Error> {
         let mut csv = ::csv::Writer::from_writer(out);
         csv.write_record(replications_header(metrics))?;
-        Ok(ReplicationsWriter { csv })
+        Ok(ReplicationsWriter {
+            csv,
+            field: String::new(),
+        })
     }
 
+    /// Writes the row [`replication_row`] makes, field by field.
     pub fn write(
         &mut self,
         metrics: &[Metric],
         outcome: &CycleOutcome,
     ) -> Result<(), ::csv::Error> {
-        self.csv.write_record(replication_row(metrics, outcome))
+        let csv = &mut self.csv;
+        each_field(metrics, outcome, &mut self.field, |f| csv.write_field(f))?;
+        csv.write_record(None::<&[u8]>)
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
