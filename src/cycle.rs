@@ -175,7 +175,8 @@ pub fn run_cycle<O: Observer>(
             seed,
             replication,
             observer,
-            queue: EventQueue::with_capacity(history_start, 4 * n + 8),
+            queue: EventQueue::with_capacity(history_start, 4 * n + 8)
+                .with_timers(network::timer_slots(scenario.links.len())),
             t0,
             at: Milestones::default(),
         },

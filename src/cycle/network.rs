@@ -128,12 +128,13 @@ impl Network {
         direction: Direction,
         link: usize,
     ) {
+        let links = self.forward.len();
         let l = self.link_mut(direction, link);
         let epoch = l.epoch();
-        if let Some(t) = l.next_drain() {
-            sh.queue
-                .schedule(t, Event::FlowCheck(direction, link, epoch));
-        }
+        let drain = l
+            .next_drain()
+            .map(|t| (t, Event::FlowCheck(direction, link, epoch)));
+        watch(sh, drain_slot(direction, link, links), epoch, drain);
         if direction == Direction::Forward && l.now() < sh.t0 {
             let retention = sh.scenario.policy.retention;
             // A VM already resynchronising is not checked again until done.
@@ -143,11 +144,10 @@ impl Network {
                 Direction::Reverse => &self.reverse[link],
             };
             let log_limit = |vm: usize| log_limit(sh.scenario, vm);
-            if let Some((t, vm)) = next_lag_past(l, retention, resyncing, log_limit)
-                && t < sh.t0
-            {
-                sh.queue.schedule(t, Event::HealthCheck(link, vm, epoch));
-            }
+            let check = next_lag_past(l, retention, resyncing, log_limit)
+                .filter(|&(t, _)| t < sh.t0)
+                .map(|(t, vm)| (t, Event::HealthCheck(link, vm, epoch)));
+            watch(sh, health_slot(link, links), epoch, check);
         }
     }
 
@@ -409,6 +409,49 @@ impl Network {
                 (0..l.flows()).map(|f| l.sent(f)).sum::<f64>()
             })
             .sum()
+    }
+}
+
+/// The event queue's timer slots: per direction and link the drain check,
+/// then per forward link the health check.
+pub fn timer_slots(links: usize) -> usize {
+    3 * links
+}
+
+fn drain_slot(direction: Direction, link: usize, links: usize) -> usize {
+    match direction {
+        Direction::Reverse => link,
+        Direction::Forward => links + link,
+    }
+}
+
+fn health_slot(link: usize, links: usize) -> usize {
+    2 * links + link
+}
+
+/// Sets a link's check `slot` to `check` (a check of the link at `epoch`),
+/// unless a check of the same epoch is already due no later: that one is
+/// still valid and acts first, after which any later one would find the link
+/// changed. A check of an older epoch would be ignored when due (the link
+/// changed since), so it is replaced, or dropped when there is nothing to
+/// check.
+fn watch<O: Observer>(
+    sh: &mut Shared<'_, O>,
+    slot: usize,
+    epoch: u64,
+    check: Option<(SimTime, Event)>,
+) {
+    let pending = match sh.queue.timer(slot) {
+        Some((due, Event::FlowCheck(_, _, e) | Event::HealthCheck(_, _, e))) if *e == epoch => {
+            Some(due)
+        }
+        _ => None,
+    };
+    match (check, pending) {
+        (Some((t, _)), Some(due)) if due <= t => {}
+        (Some((t, event)), _) => sh.queue.set_timer(slot, t, event),
+        (None, Some(_)) => {}
+        (None, None) => sh.queue.cancel_timer(slot),
     }
 }
 
