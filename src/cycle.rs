@@ -161,7 +161,7 @@ pub fn run_cycle<O: Observer>(
     let mut run = CycleRun {
         network: Network::new(scenario, &draws, history_start),
         failover: Failover::new(scenario, seed, replication),
-        resync: Resync::new(n),
+        resync: Resync::new(n, scenario.links.len()),
         failback: PlanRun::new(
             n,
             scenario.groups.len(),

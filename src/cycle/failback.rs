@@ -52,10 +52,10 @@ pub(super) struct Resync {
     left: [usize; 2],
     /// Per VM: shut down in Azure, waiting for its last writes to reach on-premises.
     final_sync_pending: Vec<bool>,
-    /// Per direction: the VMs waiting for a backlog to drain (transferring, or
-    /// in reverse a final sync), ascending, so that settling a link visits
-    /// only them, in the order a scan of every VM would.
-    waiting: [Vec<usize>; 2],
+    /// Per direction and link: the VMs waiting for a backlog to drain
+    /// (transferring, or in reverse a final sync), ascending, so that settling
+    /// a link visits only them, in the order a scan of every VM would.
+    waiting: [Vec<Vec<usize>>; 2],
     /// Per VM: when it stopped running in Azure (failback).
     pub azure_stopped_at: Vec<Option<SimTime>>,
     pub stage2_bytes: f64,
@@ -64,7 +64,7 @@ pub(super) struct Resync {
 }
 
 impl Resync {
-    pub fn new(vms: usize) -> Self {
+    pub fn new(vms: usize, links: usize) -> Self {
         Resync {
             vms: [
                 vec![VmResync::default(); vms],
@@ -72,7 +72,7 @@ impl Resync {
             ],
             left: [vms, vms],
             final_sync_pending: vec![false; vms],
-            waiting: [Vec::new(), Vec::new()],
+            waiting: [vec![Vec::new(); links], vec![Vec::new(); links]],
             azure_stopped_at: vec![None; vms],
             stage2_bytes: 0.0,
             stage3_bytes: 0.0,
@@ -169,7 +169,7 @@ impl Resync {
         net.link_mut(direction, link)
             .start_flow(now, vm, churn, bytes);
         self.vms[index(direction)][vm].transferring = true;
-        self.wait(direction, vm);
+        self.wait(direction, link, vm);
         self.settle_link(sh, net, now, direction, link);
     }
 
@@ -202,11 +202,10 @@ impl Resync {
         direction: Direction,
         link: usize,
     ) {
-        let s = sh.scenario;
         let mut k = 0;
-        while k < self.waiting[index(direction)].len() {
-            let vm = self.waiting[index(direction)][k];
-            if s.vms[vm].link != link || net.link_mut(direction, link).backlog(vm) > 0.0 {
+        while k < self.waiting[index(direction)][link].len() {
+            let vm = self.waiting[index(direction)][link][k];
+            if net.link_mut(direction, link).backlog(vm) > 0.0 {
                 k += 1;
                 continue;
             }
@@ -217,7 +216,7 @@ impl Resync {
             if still_waiting {
                 k += 1;
             } else {
-                self.waiting[index(direction)].remove(k);
+                self.waiting[index(direction)][link].remove(k);
             }
         }
         net.watch_link(sh, direction, link);
@@ -264,9 +263,10 @@ impl Resync {
         }
     }
 
-    /// Adds `vm` to the VMs waiting for a drain in `direction` (kept ascending).
-    fn wait(&mut self, direction: Direction, vm: usize) {
-        let waiting = &mut self.waiting[index(direction)];
+    /// Adds `vm` to the VMs waiting for a drain on `link` in `direction`
+    /// (kept ascending).
+    fn wait(&mut self, direction: Direction, link: usize, vm: usize) {
+        let waiting = &mut self.waiting[index(direction)][link];
         if let Err(at) = waiting.binary_search(&vm) {
             waiting.insert(at, vm);
         }
@@ -377,7 +377,7 @@ impl Resync {
             )
         });
         self.final_sync_pending[vm] = true;
-        self.wait(Direction::Reverse, vm);
+        self.wait(Direction::Reverse, link, vm);
         self.azure_stopped_at[vm] = Some(now);
         self.settle_link(sh, net, now, Direction::Reverse, link);
     }

@@ -138,12 +138,14 @@ const MAX_ORDERED_POINTS: i64 = 10_000;
 /// a point is usable once its data has arrived, its own processing delay has
 /// passed, and every earlier point is usable: the latest of `arrival + delay`
 /// over it and the points before it. Earlier points are looked at until their
-/// data arrived so early that no delay could make them later (`delay_bound`).
+/// data arrived so early that no delay could make them later (`bound`, the
+/// context's [`PointContext::delay_bound`]).
 fn usable_at(
     ctx: &PointContext<'_>,
     vm: usize,
     history: &[Breakpoint],
     schedule: Schedule,
+    bound: SimDuration,
     n: i64,
     point: SimTime,
 ) -> Option<SimTime> {
@@ -152,7 +154,6 @@ fn usable_at(
         return None;
     }
     let mut usable = arrival + ctx.processing_delay(vm, n, arrival);
-    let bound = ctx.delay_bound();
     let start = history.first().map_or(point, |b| b.time);
     let (mut m, mut t) = (n - 1, schedule.time_of(n - 1));
     while t >= start && m > n - MAX_ORDERED_POINTS {
@@ -273,12 +274,15 @@ fn search_common_point(
         .max()
         .unwrap_or(t0);
     let oldest_kept = (t0 - ctx.retention).max(replication_start);
+    let bound = ctx.delay_bound();
     let (mut n, mut point) = schedule.latest_at_or_before(t0);
     while point >= oldest_kept {
         if schedule.is_retained(point, t0) {
             let every_member = members.iter().zip(usable.iter_mut()).all(
-                |(&(vm, history), slot)| match usable_at(ctx, vm, history, schedule, n, point)
-                    .filter(|&u| u <= t0)
+                |(&(vm, history), slot)| match usable_at(
+                    ctx, vm, history, schedule, bound, n, point,
+                )
+                .filter(|&u| u <= t0)
                 {
                     Some(u) => {
                         *slot = u;
