@@ -473,12 +473,26 @@ impl FluidLink {
     /// lazy.
     fn reallocate(&mut self) {
         self.epoch += 1;
-        let fill = self.fill_busy();
+        let (fill, mut idle) = self.fill_busy();
         if !self.lazy_flows_fit(fill) {
             self.wake_all();
-            self.fill_busy();
+            idle = self.fill_busy().1;
         }
-        // Busy flows settled at their input rate with nothing queued go lazy.
+        // Busy flows settled at their input rate with nothing queued go lazy
+        // (only a flow with nothing queued can).
+        if idle > 0 {
+            self.lazy_settled();
+        }
+        if self.recording {
+            for i in 0..self.flows.len() {
+                self.record(i, false);
+            }
+        }
+    }
+
+    /// Makes lazy the busy flows settled at their input rate with nothing
+    /// queued.
+    fn lazy_settled(&mut self) {
         let now = self.now;
         let flows = &mut self.flows;
         let (mut lazy_input, mut lazy, mut bound) =
@@ -496,11 +510,6 @@ impl FluidLink {
             false
         });
         (self.lazy_input, self.lazy, self.lazy_ratio_bound) = (lazy_input, lazy, bound);
-        if self.recording {
-            for i in 0..self.flows.len() {
-                self.record(i, false);
-            }
-        }
     }
 
     /// Whether every lazy flow's input fits under the busy flows' share:
@@ -534,8 +543,10 @@ impl FluidLink {
     /// exactly what they need; when a pass settles none, the rest (all with a
     /// backlog or a larger demand) split the remainder in proportion to their
     /// weights. Passes visit flows in index order, so the result is
-    /// deterministic; no sorting, no allocation. Caches the next drain.
-    fn fill_busy(&mut self) -> Fill {
+    /// deterministic; no sorting, no allocation. Caches the next drain;
+    /// returns how the filling ended and how many busy flows have nothing
+    /// queued.
+    fn fill_busy(&mut self) -> (Fill, usize) {
         let mut remaining = self.capacity - from_fixed(self.lazy_input);
         let mut weights = 0.0;
         // Flows with a backlog: while there are none, no backlog can drain.
@@ -544,6 +555,15 @@ impl FluidLink {
             let f = &self.flows[i];
             weights += f.weight;
             backlogged += usize::from(f.backlog > 0.0);
+        }
+        let idle = self.busy.len() - backlogged;
+        if idle == 0 && weights > 0.0 {
+            // Every busy flow has a backlog, so none settles: one pass shares
+            // out what is left (what the passes below would do).
+            let per_weight = remaining / weights;
+            let drain = share_out(&mut self.flows, &self.busy, per_weight);
+            self.drain = Some((self.now, self.epoch, drain));
+            return (Fill::Shared { per_weight }, idle);
         }
         // Every busy flow starts unsettled; each pass keeps only those it
         // could not settle (ascending), so later passes and the sharing out
@@ -598,7 +618,7 @@ impl FluidLink {
             drain = Some(None);
         }
         self.drain = drain.map(|seconds| (self.now, self.epoch, seconds));
-        fill
+        (fill, idle)
     }
 
     /// The earliest instant at which a backlog empties under the current rates,
