@@ -17,6 +17,9 @@ use crate::scenario::Scenario;
 /// small enough that a chunk's outcomes fit comfortably in memory.
 const CHUNK: u64 = 4096;
 
+/// Replications a thread takes at once within a chunk (see [`compute_chunk`]).
+const MAX_PIECE: usize = 16;
+
 #[derive(Debug, Clone, Copy)]
 pub struct RunConfig {
     pub replications: u64,
@@ -71,9 +74,16 @@ fn compute_chunk(
     // A runaway replication stops the chunk early (rayon stops handing out
     // work once one fails)...
     let outcomes: Result<Vec<CycleOutcome>, u64> = pool.install(|| {
-        chunk
-            .clone()
+        // Offsets as usize: rayon splits (and orders) only those ranges as
+        // indexed iterators.
+        let len = usize::try_from(chunk.end - chunk.start).expect("a chunk fits in memory");
+        (0..len)
             .into_par_iter()
+            // Small pieces: when one thread runs out of work near the end of
+            // a chunk, what is left to share is at most a few replications,
+            // so the threads finish the chunk together.
+            .with_max_len(MAX_PIECE)
+            .map(|offset| chunk.start + offset as u64)
             .map(|k| {
                 let outcome = run_cycle(scenario, seed, k, &mut NoTrace);
                 match outcome.runaway {
