@@ -212,11 +212,7 @@ impl FluidLink {
     /// Bytes a lazy flow wrote (and sent) between its `since` and now.
     fn lazy_growth(&self, flow: usize) -> f64 {
         let f = &self.flows[flow];
-        if f.lazy {
-            f.input_rate * self.now.since(f.since).as_secs_f64()
-        } else {
-            0.0
-        }
+        if f.lazy { growth(f, self.now) } else { 0.0 }
     }
 
     pub fn send_rate(&self, flow: usize) -> f64 {
@@ -264,16 +260,11 @@ impl FluidLink {
     /// Makes a lazy flow busy: its bytes are brought up to now and its input
     /// leaves the lazy sum.
     fn wake(&mut self, flow: usize) {
-        let now = self.now;
         let f = &mut self.flows[flow];
         if !f.lazy {
             return;
         }
-        let grown = f.input_rate * now.since(f.since).as_secs_f64();
-        f.written += grown;
-        f.sent += grown;
-        f.since = now;
-        f.lazy = false;
+        catch_up(f, self.now);
         self.lazy_input = self.lazy_input.wrapping_sub(to_fixed(f.input_rate));
         self.lazy -= 1;
         if let Err(at) = self.busy.binary_search(&flow) {
@@ -283,16 +274,10 @@ impl FluidLink {
 
     /// Wakes every lazy flow (the capacity is then shared out from scratch).
     fn wake_all(&mut self) {
-        for k in 0..self.active.len() {
-            let i = self.active[k];
-            if self.flows[i].lazy {
-                let now = self.now;
-                let f = &mut self.flows[i];
-                let grown = f.input_rate * now.since(f.since).as_secs_f64();
-                f.written += grown;
-                f.sent += grown;
-                f.since = now;
-                f.lazy = false;
+        for &i in &self.active {
+            let f = &mut self.flows[i];
+            if f.lazy {
+                catch_up(f, self.now);
             }
         }
         self.busy.clone_from(&self.active);
@@ -684,6 +669,21 @@ fn share_out(flows: &mut [Flow], unsettled: &[usize], per_weight: f64) -> Option
         }
     }
     drain
+}
+
+/// Brings a lazy flow's bytes up to `now` (it wrote and sent at its input
+/// rate since `since`) and makes it busy.
+fn catch_up(f: &mut Flow, now: SimTime) {
+    let grown = growth(f, now);
+    f.written += grown;
+    f.sent += grown;
+    f.since = now;
+    f.lazy = false;
+}
+
+/// What a lazy flow wrote (and sent) between its `since` and `now`.
+fn growth(f: &Flow, now: SimTime) -> f64 {
+    f.input_rate * now.since(f.since).as_secs_f64()
 }
 
 /// Integrates one flow over `dt` seconds at its current rates: writes arrive,
