@@ -453,8 +453,8 @@ impl FluidLink {
 
     /// Shares the capacity out again (every busy flow is at the link's time):
     /// water-filling over the busy flows with the lazy ones taken as settled,
-    /// and from scratch when that would leave a lazy flow more than its share.
-    /// Busy flows that settle at their input rate with nothing queued become
+    /// and from scratch when some lazy flow writes more than the share that
+    /// leaves it. Busy flows that settle at their input rate with nothing queued become
     /// lazy.
     fn reallocate(&mut self) {
         self.epoch += 1;
