@@ -21,7 +21,7 @@ pub mod verdict;
 use crate::metrics::{Metric, MetricId};
 use crate::scenario::{Population, Targets};
 pub use collector::{Collector, EXACT_UP_TO};
-pub use stream::Distribution;
+pub use stream::{Distribution, Stream};
 pub use verdict::{TargetVerdict, Verdict};
 
 /// The largest relative error of a percentile from the histogram of a run

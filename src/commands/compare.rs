@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use super::{CliError, load_scenario, output_error, write_charts};
 use crate::cli::OutputFormat;
-use crate::metrics::{MetricId, metrics_for};
+use crate::cycle::CycleOutcome;
+use crate::metrics::{Metric, MetricId, in_population, metrics_for};
 use crate::montecarlo::{self, RunConfig};
 use crate::report::OutputSet;
 use crate::report::chart::compare::{CompareChart, render_compare};
@@ -16,7 +17,7 @@ use crate::report::csv::{CompareRow, compare_csv};
 use crate::report::html::escape;
 use crate::report::table::verdict_sentence;
 use crate::scenario::{Population, Scenario};
-use crate::stats::{Collector, RunSummary, Z_95};
+use crate::stats::{Collector, EXACT_UP_TO, RunSummary, Stream, Z_95};
 
 /// `drsim compare`'s arguments, as parsed.
 #[derive(Debug, Clone)]
@@ -45,44 +46,113 @@ const COMPARED: [(&str, MetricId, Population); 7] = [
     ("azure_cost", MetricId::AzureCost, Population::All),
 ];
 
-fn collect(
-    s: &Scenario,
-    config: RunConfig,
-    progress: &indicatif::ProgressBar,
-) -> Result<Collector, CliError> {
-    // The paired differences line replications up one by one, over all of
-    // them: compare keeps every value (its memory grows with -n).
-    let mut collector = Collector::keeping(metrics_for(s), usize::MAX);
-    montecarlo::run(s, config, |o| {
-        super::interrupt::check(|| "the comparison stopped; nothing was written".to_string())?;
-        collector.push(o);
-        progress.inc(1);
-        Ok::<(), CliError>(())
-    })?;
-    Ok(collector)
+/// Replications of each plan run before the other plan catches up: the
+/// paired differences need replication `k` of both, and only this many of
+/// plan A's compared values are held at a time (memory stays flat in -n).
+const LOCKSTEP: u64 = 65_536;
+
+/// One compared metric over its population, streamed replication by
+/// replication: each plan's values and the paired difference `b - a` where
+/// both exist (exact sums: the same for any thread count).
+#[derive(Debug, Default)]
+struct Paired {
+    a: Stream,
+    b: Stream,
+    difference: Stream,
+    b_lower: u64,
 }
 
-/// The paired difference `b - a` over the replications where both exist.
-fn paired(a: &[f64], b: &[f64]) -> Option<(usize, f64, f64, f64, f64)> {
-    let pairs: Vec<f64> = a
-        .iter()
-        .zip(b)
-        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
-        .map(|(x, y)| y - x)
-        .collect();
-    let n = pairs.len();
-    if n == 0 {
-        return None;
+impl Paired {
+    /// Replication `k`'s values, NaN where the metric does not exist or the
+    /// replication is outside the population.
+    fn add(&mut self, a: f64, b: f64) {
+        if !a.is_nan() {
+            self.a.add(a, None);
+        }
+        if !b.is_nan() {
+            self.b.add(b, None);
+        }
+        if !a.is_nan() && !b.is_nan() {
+            let d = b - a;
+            self.difference.add(d, None);
+            self.b_lower += u64::from(d < 0.0);
+        }
     }
-    let mean = pairs.iter().sum::<f64>() / n as f64;
-    let var = if n > 1 {
-        pairs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64
-    } else {
-        0.0
-    };
-    let half = Z_95 * (var / n as f64).sqrt();
-    let better = pairs.iter().filter(|d| **d < 0.0).count() as f64 / n as f64;
-    Some((n, mean, mean - half, mean + half, better))
+
+    /// The row of `compare.csv`; `None` when no replication has both.
+    fn row(&self, metric: &str, population: Population) -> Option<CompareRow> {
+        let d = self.difference.summary()?;
+        let half = Z_95 * d.std / (d.count as f64).sqrt();
+        let mean = |s: &Stream| s.summary().map_or(f64::NAN, |s| s.mean);
+        Some(CompareRow {
+            metric: metric.to_string(),
+            population,
+            pairs: d.count,
+            mean_a: mean(&self.a),
+            mean_b: mean(&self.b),
+            difference: d.mean,
+            ci_low: d.mean - half,
+            ci_high: d.mean + half,
+            b_better: self.b_lower as f64 / d.count as f64,
+        })
+    }
+}
+
+/// The compared metrics' values in `o` (NaN where a metric does not exist
+/// or `o` is outside its population), in [`COMPARED`] order.
+fn compared_values(metrics: &[Metric], o: &CycleOutcome) -> [f64; COMPARED.len()] {
+    COMPARED.map(|(_, id, over)| {
+        metrics
+            .iter()
+            .find(|m| m.id() == id)
+            .filter(|_| in_population(o, over))
+            .and_then(|m| m.value(o))
+            .unwrap_or(f64::NAN)
+    })
+}
+
+/// Runs both plans over the same replications, `LOCKSTEP` at a time, into
+/// their collectors and the paired streams.
+fn run_both(
+    (a, b): (&Scenario, &Scenario),
+    config: RunConfig,
+    progress: &indicatif::ProgressBar,
+) -> Result<(Collector, Collector, Vec<Paired>), CliError> {
+    let stopped = || "the comparison stopped; nothing was written".to_string();
+    let (metrics_a, metrics_b) = (metrics_for(a), metrics_for(b));
+    let mut ca = Collector::keeping(metrics_a.clone(), EXACT_UP_TO);
+    let mut cb = Collector::keeping(metrics_b.clone(), EXACT_UP_TO);
+    let mut paired: Vec<Paired> = COMPARED.iter().map(|_| Paired::default()).collect();
+    let mut values_a = Vec::new();
+    for start in (0..config.replications).step_by(LOCKSTEP as usize) {
+        let block = start..(start + LOCKSTEP).min(config.replications);
+        values_a.clear();
+        progress.set_message("plan A ");
+        montecarlo::run_range(a, config, block.clone(), |o| {
+            super::interrupt::check(stopped)?;
+            ca.push(o);
+            values_a.push(compared_values(&metrics_a, o));
+            progress.inc(1);
+            Ok::<(), CliError>(())
+        })?;
+        progress.set_message("plan B ");
+        let mut of_a = values_a.iter();
+        montecarlo::run_range(b, config, block, |o| {
+            super::interrupt::check(stopped)?;
+            cb.push(o);
+            let value_a = of_a.next().expect("plan A ran the same replications");
+            for ((p, &va), vb) in paired
+                .iter_mut()
+                .zip(value_a)
+                .zip(compared_values(&metrics_b, o))
+            {
+                p.add(va, vb);
+            }
+            progress.inc(1);
+            Ok::<(), CliError>(())
+        })?;
+    }
+    Ok((ca, cb, paired))
 }
 
 pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
@@ -96,35 +166,14 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     config.seed = args.seed.unwrap_or(config.seed);
     config.threads = args.threads;
     let progress = super::run::progress_bar(2 * config.replications, args.quiet);
-    progress.set_message("plan A ");
-    let ca = collect(&a, config, &progress)?;
-    progress.set_message("plan B ");
-    let cb = collect(&b, config, &progress)?;
+    let (ca, cb, paired) = run_both((&a, &b), config, &progress)?;
     progress.finish_and_clear();
     let (sa, sb) = (ca.finish(&a.targets), cb.finish(&b.targets));
-    let mut rows = Vec::new();
-    for (name, id, over) in COMPARED {
-        let (Some(va), Some(vb)) = (ca.aligned(id, over), cb.aligned(id, over)) else {
-            continue;
-        };
-        let mean = |v: &[f64]| {
-            let p: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-            (!p.is_empty()).then(|| p.iter().sum::<f64>() / p.len() as f64)
-        };
-        if let Some((n, diff, lo, hi, better)) = paired(&va, &vb) {
-            rows.push(CompareRow {
-                metric: name.to_string(),
-                population: over,
-                pairs: n,
-                mean_a: mean(&va).unwrap_or(f64::NAN),
-                mean_b: mean(&vb).unwrap_or(f64::NAN),
-                difference: diff,
-                ci_low: lo,
-                ci_high: hi,
-                b_better: better,
-            });
-        }
-    }
+    let rows: Vec<CompareRow> = COMPARED
+        .iter()
+        .zip(&paired)
+        .filter_map(|(&(name, _, over), p)| p.row(name, over))
+        .collect();
     let out = args
         .out
         .clone()
@@ -142,7 +191,8 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
             (MetricId::Rpo, a.targets.rpo_over, "rpo"),
             (MetricId::Rto, a.targets.rto_over, "rto"),
         ] {
-            let (Some(va), Some(vb)) = (ca.values(id, over), cb.values(id, over)) else {
+            let (Some(va), Some(vb)) = (ca.distribution(id, over), cb.distribution(id, over))
+            else {
                 continue;
             };
             let target = match id {

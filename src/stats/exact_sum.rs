@@ -134,9 +134,25 @@ impl ExactSum {
         }
         let mut s = self.clone();
         s.normalise();
+        if s.limbs[LIMBS - 1] < 0 {
+            // A negative sum is held as a borrow into the sign limb; read its
+            // magnitude (the limbs negated, carried again) instead, whose
+            // limbs sum without cancelling.
+            for limb in &mut s.limbs {
+                *limb = -*limb;
+            }
+            s.pending = 1;
+            s.normalise();
+            return -s.magnitude();
+        }
+        s.magnitude()
+    }
+
+    /// The value of a normalised, non-negative sum, rounded.
+    fn magnitude(&self) -> f64 {
         // From the most significant limb down: the first nonzero ones fix the
         // result, the rest only round it.
-        s.limbs
+        self.limbs
             .iter()
             .enumerate()
             .rev()
@@ -290,5 +306,24 @@ mod tests {
         let mut sq = ExactSum::default();
         constant.iter().for_each(|v| sq.add_square(*v));
         assert!(variance(7, &sum_of(&constant), &sq) < 1e-30);
+    }
+
+    #[test]
+    fn negative_sums_read_as_negative_numbers() {
+        // Paired differences (compare) are often negative: a negative sum is
+        // held as a borrow into the sign limb and must still read exactly.
+        assert_eq!(
+            sum_of(&[-1480.5, -1500.25, 10.0, 0.0, -3.0]).value(),
+            -2973.75
+        );
+        assert_eq!(sum_of(&[-0.1]).value(), -0.1);
+        assert_eq!(sum_of(&[1.0, -3.0]).value(), -2.0);
+        assert_eq!(sum_of(&[-f64::MAX, -f64::MAX, f64::MAX]).value(), -f64::MAX);
+        assert_eq!(sum_of(&[-f64::from_bits(1)]).value(), -f64::from_bits(1));
+        let values = [-1e9 - 1.0, -1e9 - 2.0, -1e9 - 3.0, -1e9 - 4.0];
+        let mut sq = ExactSum::default();
+        values.iter().for_each(|v| sq.add_square(*v));
+        let v = variance(4, &sum_of(&values), &sq);
+        assert!((v - 5.0 / 3.0).abs() < 1e-12, "{v}");
     }
 }

@@ -8,6 +8,7 @@ use super::{
     BAR, CDF, ChartError, RenderedChart, TARGET, TimeUnit, short, text_style, tick, to_png, to_svg,
 };
 use crate::scenario::Population;
+use crate::stats::Distribution;
 
 /// Two CDFs in one time unit.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,27 +26,24 @@ impl CompareChart {
     pub fn new(
         name: &str,
         over: Population,
-        a: (&str, &[f64]),
-        b: (&str, &[f64]),
+        a: (&str, &Distribution<'_>),
+        b: (&str, &Distribution<'_>),
         target_s: Option<f64>,
     ) -> CompareChart {
-        let largest =
-            a.1.iter()
-                .chain(b.1)
-                .copied()
-                .fold(target_s.unwrap_or(0.0), f64::max);
+        let largest = [a.1.max(), b.1.max()]
+            .into_iter()
+            .flatten()
+            .fold(target_s.unwrap_or(0.0), f64::max);
         let unit = TimeUnit::for_span(largest);
         let scale = unit.seconds();
-        let curve = |values: &[f64]| -> Vec<(f64, f64)> {
-            let mut sorted = values.to_vec();
-            sorted.sort_by(f64::total_cmp);
-            let n = sorted.len().max(1);
+        let curve = |values: &Distribution<'_>| -> Vec<(f64, f64)> {
+            let n = values.len().max(1);
             let step = n.div_ceil(400).max(1);
-            let mut points: Vec<(f64, f64)> = (0..sorted.len())
+            let mut points: Vec<(f64, f64)> = (0..values.len())
                 .step_by(step)
-                .map(|i| (sorted[i] / scale, (i + 1) as f64 / n as f64))
+                .map(|i| (values.at_rank(i) / scale, (i + 1) as f64 / n as f64))
                 .collect();
-            if let Some(&last) = sorted.last() {
+            if let Some(last) = values.max() {
                 points.push((last / scale, 1.0));
             }
             points
