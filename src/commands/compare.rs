@@ -98,13 +98,21 @@ impl Paired {
     }
 }
 
+/// A plan's compared metrics, in [`COMPARED`] order (`None` where the plan
+/// has no such metric, e.g. no price for the Azure cost).
+fn compared_metrics(metrics: &[Metric]) -> [Option<&Metric>; COMPARED.len()] {
+    COMPARED.map(|(_, id, _)| metrics.iter().find(|m| m.id() == id))
+}
+
 /// The compared metrics' values in `o` (NaN where a metric does not exist
 /// or `o` is outside its population), in [`COMPARED`] order.
-fn compared_values(metrics: &[Metric], o: &CycleOutcome) -> [f64; COMPARED.len()] {
-    COMPARED.map(|(_, id, over)| {
-        metrics
-            .iter()
-            .find(|m| m.id() == id)
+fn compared_values(
+    metrics: &[Option<&Metric>; COMPARED.len()],
+    o: &CycleOutcome,
+) -> [f64; COMPARED.len()] {
+    std::array::from_fn(|i| {
+        let over = COMPARED[i].2;
+        metrics[i]
             .filter(|_| in_population(o, over))
             .and_then(|m| m.value(o))
             .unwrap_or(f64::NAN)
@@ -122,6 +130,7 @@ fn run_both(
     let (metrics_a, metrics_b) = (metrics_for(a), metrics_for(b));
     let mut ca = Collector::keeping(metrics_a.clone(), EXACT_UP_TO);
     let mut cb = Collector::keeping(metrics_b.clone(), EXACT_UP_TO);
+    let (compared_a, compared_b) = (compared_metrics(&metrics_a), compared_metrics(&metrics_b));
     let mut paired: Vec<Paired> = COMPARED.iter().map(|_| Paired::default()).collect();
     let mut values_a = Vec::new();
     for start in (0..config.replications).step_by(LOCKSTEP as usize) {
@@ -131,7 +140,7 @@ fn run_both(
         montecarlo::run_range(a, config, block.clone(), |o| {
             super::interrupt::check(stopped)?;
             ca.push(o);
-            values_a.push(compared_values(&metrics_a, o));
+            values_a.push(compared_values(&compared_a, o));
             progress.inc(1);
             Ok::<(), CliError>(())
         })?;
@@ -144,7 +153,7 @@ fn run_both(
             for ((p, &va), vb) in paired
                 .iter_mut()
                 .zip(value_a)
-                .zip(compared_values(&metrics_b, o))
+                .zip(compared_values(&compared_b, o))
             {
                 p.add(va, vb);
             }
