@@ -18,8 +18,19 @@
 //! rate) changes or a burst lands; cumulative bytes written and sent are then
 //! exact piecewise-linear functions of time, from which recovery-point arrival
 //! times and replication lag are computed.
+//!
+//! Here: the link and its water-filling. `trajectory` reads recorded
+//! breakpoints; `lazy_sum` holds the fixed point of the lazy flows' input sum.
 
 use crate::engine::{SimDuration, SimTime};
+
+mod lazy_sum;
+#[cfg(test)]
+mod tests;
+mod trajectory;
+
+use lazy_sum::{from_fixed, to_fixed};
+pub use trajectory::{Breakpoint, sent_at, time_sent_reaches, time_written_reaches, written_at};
 
 /// Bytes below which a backlog counts as empty: absorbs float rounding and the
 /// sub-millisecond overshoot of events scheduled on the millisecond grid.
@@ -66,14 +77,6 @@ impl Default for Flow {
             recorded_slopes: (f64::NAN, f64::NAN),
         }
     }
-}
-
-/// Cumulative bytes written and sent by one flow at one instant.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Breakpoint {
-    pub time: SimTime,
-    pub written: f64,
-    pub sent: f64,
 }
 
 /// One shared link and the flows that use it.
@@ -634,27 +637,6 @@ enum Fill {
     AllSettled { spare: f64 },
 }
 
-/// One byte/s in the fixed point of [`FluidLink`]'s lazy input sum: 64
-/// fractional bits, so every rate from 2^-64 to 2^63 bytes/s converts
-/// exactly (scaling by a power of two); sums wrap rather than overflow, and
-/// wrapping arithmetic is exact modulo 2^128, so adding then removing a term
-/// always cancels.
-const FIXED_ONE: f64 = 18_446_744_073_709_551_616.0;
-
-fn to_fixed(rate: f64) -> i128 {
-    (rate * FIXED_ONE) as i128
-}
-
-/// The sum in bytes/s: the high word exactly (any rate below 2^53 bytes/s),
-/// the low word rounded, then their sum rounded once more. Not always the
-/// nearest f64 (two roundings) but the same for the same sum: cheaper than
-/// the 128-bit conversion, which ran at every change.
-fn from_fixed(sum: i128) -> f64 {
-    let high = (sum >> 64) as i64 as f64;
-    let low = sum as u64 as f64;
-    (high * FIXED_ONE + low) / FIXED_ONE
-}
-
 /// Gives every `unsettled` flow its weighted share `per_weight * weight`;
 /// returns the seconds until the first of their backlogs empties (as
 /// [`FluidLink::next_drain`] computes it; `None` when none will).
@@ -701,288 +683,4 @@ fn integrate(f: &mut Flow, dt: f64) {
     f.written += arriving;
     f.sent += sent;
     f.backlog = backlog;
-}
-
-/// Cumulative bytes written by `time`, interpolated between breakpoints.
-pub fn written_at(history: &[Breakpoint], time: SimTime) -> f64 {
-    interpolate(history, time, |b| b.written)
-}
-
-/// Cumulative bytes sent by `time`.
-pub fn sent_at(history: &[Breakpoint], time: SimTime) -> f64 {
-    interpolate(history, time, |b| b.sent)
-}
-
-fn interpolate(history: &[Breakpoint], time: SimTime, value: impl Fn(&Breakpoint) -> f64) -> f64 {
-    let Some(first) = history.first() else {
-        return 0.0;
-    };
-    if time <= first.time {
-        return value(first);
-    }
-    let after = history.partition_point(|b| b.time <= time);
-    if after == history.len() {
-        return value(&history[history.len() - 1]);
-    }
-    let (a, b) = (&history[after - 1], &history[after]);
-    let span = b.time.since(a.time).as_secs_f64();
-    if span <= 0.0 {
-        return value(b);
-    }
-    let x = time.since(a.time).as_secs_f64() / span;
-    value(a) + (value(b) - value(a)) * x
-}
-
-/// The first instant at which cumulative sent bytes reach `bytes`, or `None` if
-/// they never do within the recorded history.
-pub fn time_sent_reaches(history: &[Breakpoint], bytes: f64) -> Option<SimTime> {
-    first_reaching(history, bytes, |b| b.sent)
-}
-
-/// The first instant at which cumulative written bytes reach `bytes`.
-pub fn time_written_reaches(history: &[Breakpoint], bytes: f64) -> Option<SimTime> {
-    first_reaching(history, bytes, |b| b.written)
-}
-
-fn first_reaching(
-    history: &[Breakpoint],
-    bytes: f64,
-    value: impl Fn(&Breakpoint) -> f64,
-) -> Option<SimTime> {
-    let tolerance = EMPTY_BYTES;
-    let target = bytes - tolerance;
-    let first = history.first()?;
-    if value(first) >= target {
-        return Some(first.time);
-    }
-    let after = history.partition_point(|b| value(b) < target);
-    if after == history.len() {
-        return None;
-    }
-    let (a, b) = (&history[after - 1], &history[after]);
-    if b.time <= a.time {
-        return Some(b.time);
-    }
-    let fraction = ((bytes - value(a)) / (value(b) - value(a))).clamp(0.0, 1.0);
-    let span_ms = b.time.since(a.time).as_millis() as f64;
-    Some(a.time + SimDuration::from_millis((fraction * span_ms).ceil() as i64))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(s: i64) -> SimTime {
-        SimTime::from_millis(s * 1000)
-    }
-
-    #[test]
-    fn light_flows_keep_up_and_heavy_ones_share_the_rest() {
-        // Capacity 100: flow 0 writes 10 (keeps up), flows 1 and 2 write 60 each.
-        let mut link = FluidLink::new(100.0, 3, t(0));
-        for (i, rate) in [10.0, 60.0, 60.0].into_iter().enumerate() {
-            link.set_input_rate(t(0), i, rate);
-            link.set_active(t(0), i, true);
-        }
-        assert_eq!(link.send_rate(0), 10.0);
-        assert_eq!(link.send_rate(1), 45.0);
-        assert_eq!(link.send_rate(2), 45.0);
-        link.advance(t(10));
-        assert_eq!(link.backlog(0), 0.0);
-        assert!((link.backlog(1) - 150.0).abs() < 1e-9);
-        assert!(link.next_drain().is_none());
-    }
-
-    #[test]
-    fn bulk_copy_drains_in_closed_form_and_conserves_bytes() {
-        let mut link = FluidLink::new(100.0, 2, t(0));
-        link.start_recording();
-        link.start_flow(t(0), 0, 20.0, 0.0);
-        link.start_flow(t(0), 1, 0.0, 1000.0);
-        // Flow 0 needs 20, flow 1 gets 80: 1000 bytes drain in 12.5 s.
-        assert_eq!(link.next_drain(), Some(SimTime::from_millis(12_500)));
-        link.advance(SimTime::from_millis(12_500));
-        assert_eq!(link.backlog(1), 0.0);
-        let queued = link.written(0) + link.bulk(1);
-        let sent = link.sent(0) + link.sent(1);
-        assert!((queued - sent - link.backlog(0) - link.backlog(1)).abs() < 1e-9);
-        assert!((link.sent(1) - 1000.0).abs() < 1e-9);
-    }
-
-    #[test]
-    fn arrival_of_a_write_follows_the_fifo_queue() {
-        // One flow writing 10 B/s on a 5 B/s link: the write made at 10 s (byte 100)
-        // leaves when 100 bytes have been sent, at 20 s.
-        let mut link = FluidLink::new(5.0, 1, t(0));
-        link.start_recording();
-        link.set_input_rate(t(0), 0, 10.0);
-        link.set_active(t(0), 0, true);
-        link.advance(t(30));
-        link.stop_recording();
-        let h = link.history(0);
-        assert_eq!(written_at(h, t(10)), 100.0);
-        assert_eq!(time_sent_reaches(h, 100.0), Some(t(20)));
-        assert_eq!(time_written_reaches(h, sent_at(h, t(30))), Some(t(15)));
-        assert_eq!(time_sent_reaches(h, 1000.0), None);
-    }
-
-    #[test]
-    fn idle_flows_woken_when_the_capacity_no_longer_covers_their_writes() {
-        // Three idle flows writing 10, 30 and 50 on a 100 link: all lazy.
-        let mut link = FluidLink::new(100.0, 3, t(0));
-        link.start_flows(t(0), [(0, 10.0, 1.0), (1, 30.0, 1.0), (2, 50.0, 1.0)]);
-        assert_eq!(link.busy, Vec::<usize>::new());
-        // Down to 60: flow 0 keeps its 10, the others split 50 (max-min fair).
-        link.set_capacity(t(10), 60.0);
-        assert_eq!(
-            [0, 1, 2].map(|i| link.send_rate(i)),
-            [10.0, 25.0, 25.0],
-            "shares after the drop"
-        );
-        link.advance(t(20));
-        assert_eq!(link.backlog(0), 0.0);
-        assert!((link.backlog(1) - 50.0).abs() < 1e-9);
-        assert!((link.backlog(2) - 250.0).abs() < 1e-9);
-        // Written by flow 2: 50 B/s for 20 s, lazily for the first 10.
-        assert!((link.written(2) - 1000.0).abs() < 1e-9);
-        assert!((link.sent(2) - 750.0).abs() < 1e-9);
-    }
-
-    /// Weighted max-min fair rates computed the textbook way (flows sorted by
-    /// demand per unit of weight; a backlog demands without limit), for
-    /// checking the link's incremental water-filling.
-    fn max_min_rates(link: &FluidLink) -> Vec<f64> {
-        let mut order: Vec<usize> = (0..link.flows()).filter(|&i| link.is_active(i)).collect();
-        let demand = |i: usize| {
-            if link.backlog(i) > 0.0 {
-                f64::INFINITY
-            } else {
-                link.input_rate(i)
-            }
-        };
-        order.sort_by(|&a, &b| {
-            (demand(a) / link.weight(a)).total_cmp(&(demand(b) / link.weight(b)))
-        });
-        let mut rates = vec![0.0; link.flows()];
-        let mut remaining = link.capacity();
-        let mut weights: f64 = order.iter().map(|&i| link.weight(i)).sum();
-        for (k, &i) in order.iter().enumerate() {
-            let level = remaining / weights;
-            if demand(i) <= level * link.weight(i) {
-                rates[i] = demand(i);
-                remaining -= demand(i);
-                weights -= link.weight(i);
-            } else {
-                for &j in &order[k..] {
-                    rates[j] = level * link.weight(j);
-                }
-                break;
-            }
-        }
-        rates
-    }
-
-    #[test]
-    fn lazy_integration_keeps_max_min_shares_and_every_byte() {
-        // A long random sequence of changes on 8 flows; after each one the
-        // rates must be the max-min fair ones and every flow's bytes must add
-        // up: written as the test integrated it, and written + bulk = sent +
-        // backlog.
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let flows = 8;
-        let mut link = FluidLink::new(100.0, flows, t(0));
-        for i in 0..flows {
-            link.set_weight(i, 1.0 + (i % 3) as f64);
-        }
-        let mut written = vec![0.0_f64; flows];
-        let mut inputs = vec![0.0_f64; flows];
-        let mut now = 0_i64;
-        for step in 0..5_000 {
-            let dt = (next() % 20_000) as i64;
-            for i in 0..flows {
-                if link.is_active(i) {
-                    written[i] += inputs[i] * dt as f64 / 1000.0;
-                }
-            }
-            now += dt;
-            let at = SimTime::from_millis(now);
-            let i = (next() % flows as u64) as usize;
-            let rate = (next() % 40) as f64;
-            match next() % 7 {
-                0 => {
-                    link.start_flow(at, i, rate, (next() % 500) as f64);
-                    (written[i], inputs[i]) = (0.0, rate);
-                }
-                1 => {
-                    link.set_input_rate(at, i, rate);
-                    inputs[i] = rate;
-                }
-                2 => {
-                    let bytes = (next() % 300) as f64;
-                    link.write_burst(at, i, bytes);
-                    written[i] += bytes;
-                }
-                3 => link.set_capacity(at, 20.0 + (next() % 200) as f64),
-                4 => {
-                    let active = next() % 4 != 0;
-                    if active && !link.is_active(i) {
-                        written[i] = link.written(i);
-                    }
-                    link.set_active(at, i, active);
-                }
-                _ => link.rebalance(at),
-            }
-            let expected = max_min_rates(&link);
-            for f in 0..flows {
-                if !link.is_active(f) {
-                    continue;
-                }
-                let rate = link.send_rate(f);
-                assert!(
-                    (rate - expected[f]).abs() <= 1e-9 * expected[f].max(1.0),
-                    "step {step}, flow {f}: rate {rate}, max-min {}",
-                    expected[f]
-                );
-                let scale = link.written(f) + link.bulk(f) + 1.0;
-                assert!(
-                    (link.written(f) - written[f]).abs() <= 1e-9 * scale,
-                    "step {step}, flow {f}: written {} vs {}",
-                    link.written(f),
-                    written[f]
-                );
-                let balance = link.written(f) + link.bulk(f) - link.sent(f) - link.backlog(f);
-                assert!(
-                    balance.abs() <= 1e-9 * scale,
-                    "step {step}, flow {f}: {balance}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn the_lazy_input_sum_is_exact_and_order_free() {
-        let rates = [0.1, 3.7e6, 125e6 / 3.0, 20_000.0, 0.0, 7.25e9];
-        let sum = |order: &[usize]| {
-            order
-                .iter()
-                .fold(0_i128, |s, &k| s.wrapping_add(to_fixed(rates[k])))
-        };
-        assert_eq!(sum(&[0, 1, 2, 3, 4, 5]), sum(&[5, 3, 1, 4, 0, 2]));
-        // Adding and removing a term cancels exactly.
-        let all = sum(&[0, 1, 2, 3, 4, 5]);
-        let without = all.wrapping_sub(to_fixed(rates[2]));
-        assert_eq!(without.wrapping_add(to_fixed(rates[2])), all);
-        assert_eq!(sum(&[0, 1, 3, 4, 5]), without);
-        for rate in rates {
-            assert_eq!(from_fixed(to_fixed(rate)), rate);
-        }
-        let total: f64 = rates.iter().sum();
-        assert!((from_fixed(all) - total).abs() <= 1e-6 * total);
-    }
 }
