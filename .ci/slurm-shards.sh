@@ -4,7 +4,9 @@
 # shipped scenario as a job array of 4 shards (`drsim run --shard auto`), merges
 # them in a job that depends on the array (`drsim merge`), and checks that the
 # merge equals a single-process run byte for byte; then the same for a sweep's
-# grid points (`drsim sweep --shard auto`). Stops every daemon it started.
+# grid points (`drsim sweep --shard auto`), and a `size` bisection shared by
+# an array through one directory (`drsim size --shard auto --out DIR`).
+# Stops every daemon it started.
 # Usage: .ci/slurm-shards.sh PATH/TO/drsim   (run as root, from the repository root)
 set -euo pipefail
 
@@ -143,3 +145,21 @@ for f in "$OUT"/sweep-single/*; do
 done
 [ "$(ls "$OUT/sweep-single" | wc -l)" = "$(ls "$OUT/sweep-merged" | wc -l)" ]
 echo "slurm: a sweep's 5 points as 3 array shards merged by a dependent job equal a single sweep byte for byte ($(ls "$OUT/sweep-single" | wc -l) files)"
+
+# A bisection (`size`) shared by an array of 3 shards through one directory:
+# every probe's replications split among the shards, which run as the node's
+# cores allow (the third may start after the others finished and only read
+# the counts). Every shard must print the single process's answer byte for byte.
+SIZE_TARGET='rto<=2h@95%'
+SIZE_ARGS="scenarios/three-tier.toml --vary recovery.decision_delay --between 1m..3h -n 2000"
+SIZE=$(sbatch --parsable --array=1-3 --chdir="$REPO" --output="$OUT/size-%a.txt" --error="$OUT/size-%a.log" \
+  --wrap "'$DRSIM' size $SIZE_ARGS --target '$SIZE_TARGET' --threads 1 --shard auto --out '$OUT'/size-search")
+for _ in $(seq 1800); do
+  [ -z "$(squeue -h -j "$SIZE" 2>/dev/null)" ] && break; sleep 0.1
+done
+"$DRSIM" size $SIZE_ARGS --target "$SIZE_TARGET" > "$OUT/size-single.txt"
+[ -s "$OUT/size-single.txt" ]
+for f in "$OUT"/size-1.txt "$OUT"/size-2.txt "$OUT"/size-3.txt "$OUT"/size-search/size.txt; do
+  cmp "$f" "$OUT/size-single.txt" || { echo "FAIL: $f differs from a single size process" >&2; exit 1; }
+done
+echo "slurm: a size search shared by 3 array shards gives a single process's answer byte for byte ($(ls "$OUT"/size-search/probes | wc -l) probes; slices run per shard: $(cat "$OUT"/size-search/probes/*/*.done | grep -o 'shard [0-9]/3' | sort | uniq -c | tr -s ' ' | paste -sd,))"

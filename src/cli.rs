@@ -232,6 +232,25 @@ pub enum Command {
         /// Output format on stdout: text (default) or json.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Keep the search in DIR: each probe's counts as they are found (a
+        /// stopped search resumes there), and the answer as size.txt and
+        /// size.json. With --shard, the directory every shard shares.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Take part in the search kept in --out as shard I of N, or `auto` in
+        /// a Slurm job array or Kubernetes Indexed Job: each probe's
+        /// replications are split among the shards and every shard ends with
+        /// the same answer (docs/scale-out.md).
+        #[arg(long, value_name = "I/N|auto", requires = "out")]
+        shard: Option<String>,
+        /// With --shard auto in a Kubernetes Indexed Job: the number of shards.
+        #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+        shards: Option<u64>,
+        /// With --out: take over a slice another process claimed once its
+        /// claim has not been renewed for this long (it renews every few
+        /// seconds while it works).
+        #[arg(long, value_name = "DURATION", default_value = "60s")]
+        claim_timeout: String,
     },
     /// Two plans (or a plan and a changed copy, with --set-b) on common random
     /// numbers: verdicts side by side, paired differences with their intervals,

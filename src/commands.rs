@@ -13,6 +13,7 @@ mod results;
 pub mod run;
 pub mod shard;
 pub mod size;
+mod size_shard;
 pub mod sweep;
 mod sweep_shard;
 pub mod trace;
@@ -229,6 +230,10 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             threads,
             tolerance,
             format,
+            out,
+            shard,
+            shards,
+            claim_timeout,
         } => size::size_command(size::SizeArgs {
             scenario,
             set,
@@ -240,6 +245,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             threads: threads.map(|t| t as usize),
             tolerance,
             format,
+            shard: parse_shard(shard, shards)?,
+            out,
+            claim_timeout: parse_claim_timeout(&claim_timeout)?,
         }),
         Command::Sweep {
             scenario,
@@ -280,6 +288,17 @@ fn parse_shard(
             .map_err(|message| usage_error("--shard", message))
     })
     .transpose()
+}
+
+/// `--claim-timeout DURATION`: a positive duration.
+fn parse_claim_timeout(text: &str) -> Result<std::time::Duration, CliError> {
+    match crate::scenario::units::parse_duration(text) {
+        Ok(s) if s > 0.0 && s.is_finite() => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err(usage_error(
+            "--claim-timeout",
+            format!("`{text}` is not a positive duration; write e.g. 60s, 5m"),
+        )),
+    }
 }
 
 /// A command-line problem that clap cannot see (exit code 2): `flag` names it.

@@ -2,8 +2,12 @@
 //! a target at a percentile, by bisection on common random numbers, as the
 //! Deployment Planner sizes bandwidth, but from the whole cycle's physics.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use super::shard::Shard;
+use super::size_shard::{SharedProbes, SizeJob};
 use super::{CliError, load_scenario, usage_error};
 use crate::cli::OutputFormat;
 use crate::metrics::{MetricId, in_population};
@@ -26,6 +30,13 @@ pub struct SizeArgs {
     pub threads: Option<usize>,
     pub tolerance: f64,
     pub format: OutputFormat,
+    /// With `out`: this process's part of a search shared through `out`
+    /// (docs/scale-out.md); `out` alone is a search of one shard there.
+    pub shard: Option<Shard>,
+    pub out: Option<PathBuf>,
+    /// After how long without a sign of life another shard's claim on a
+    /// slice is taken over.
+    pub claim_timeout: Duration,
 }
 
 /// A target to size for: `rpo<=15m@95%`.
@@ -73,6 +84,8 @@ struct Sizer<'a> {
     unit: String,
     probes: Vec<Probe>,
     progress: indicatif::ProgressBar,
+    /// The search's directory, when its probes are shared with other shards.
+    shared: Option<SharedProbes>,
 }
 
 impl Sizer<'_> {
@@ -88,7 +101,6 @@ impl Sizer<'_> {
         config.replications = self.args.replications.unwrap_or(config.replications);
         config.seed = self.args.seed.unwrap_or(config.seed);
         config.threads = self.args.threads;
-        self.progress.inc_length(config.replications);
         self.progress.set_message(format!(
             "probe {} {}={value} {} ",
             self.probes.len() + 1,
@@ -105,16 +117,32 @@ impl Sizer<'_> {
             .into_iter()
             .find(|m| m.id() == self.target.metric)
             .expect("every run collects the RPO and the RTO");
-        let (mut met, mut total) = (0, 0);
-        montecarlo::run(&s, config, |o| {
-            super::interrupt::check(|| "the search stopped; nothing was written".to_string())?;
-            if let Some(v) = metric.value(o).filter(|_| in_population(o, over)) {
-                total += 1;
-                met += usize::from(v <= self.target.threshold_s);
-            }
-            progress.inc(1);
-            Ok::<(), CliError>(())
-        })?;
+        let threshold = self.target.threshold_s;
+        let stopped = match &self.args.out {
+            Some(dir) => format!(
+                "the search stopped; the slices done are kept in {} for a rerun",
+                dir.display()
+            ),
+            None => "the search stopped; nothing was written".to_string(),
+        };
+        let count = |range: std::ops::Range<u64>| {
+            progress.inc_length(range.end - range.start);
+            let (mut met, mut total) = (0, 0);
+            montecarlo::run_range(&s, config, range, |o| {
+                super::interrupt::check(|| stopped.clone())?;
+                if let Some(v) = metric.value(o).filter(|_| in_population(o, over)) {
+                    total += 1;
+                    met += usize::from(v <= threshold);
+                }
+                progress.inc(1);
+                Ok::<(), CliError>(())
+            })?;
+            Ok((met, total))
+        };
+        let (met, total) = match &self.shared {
+            Some(shared) => shared.counts(value, config.replications, count)?,
+            None => count(0..config.replications)?,
+        };
         self.probes.push((value, met, total));
         Ok((met, total))
     }
@@ -193,12 +221,21 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
             ),
         ));
     }
+    let shared = match &args.out {
+        Some(dir) => {
+            let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
+            let job = SizeJob::of(&args, shard.count)?;
+            Some(SharedProbes::join(dir, shard, &job, args.claim_timeout)?)
+        }
+        None => None,
+    };
     let mut sizer = Sizer {
         args: &args,
         target,
         unit: unit_lo.clone(),
         probes: Vec::new(),
         progress: super::run::progress_bar(0, false),
+        shared,
     };
     // Which way the key helps: compare the ends.
     let (m_lo, t_lo) = sizer.probe(lo)?;
@@ -244,59 +281,66 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         (Some(a), Some(b)) => Some((round(a.min(b)), round(a.max(b)))),
         _ => None,
     };
-    if args.format == OutputFormat::Json {
-        let answers: Vec<(f64, Option<f64>)> =
-            lines.iter().map(|(_, f, p)| (*f, p.map(round))).collect();
-        print!(
-            "{}",
-            crate::report::json::size_json(&crate::report::json::SizeReport {
-                vary: &args.vary,
-                unit: &unit_lo,
-                metric: what,
-                threshold_s: target.threshold_s,
-                required,
-                between: (lo, hi),
-                higher_meets: rising,
-                answers: &answers,
-                interval,
-                probes: &probes,
-                monotone,
-            })
-        );
-        return Ok(());
-    }
-    println!(
-        "sizing {} for {what} <= {} ({} of the outages of its population), between {lo} and {hi} {unit_lo}: {} values meet it",
+    let answers: Vec<(f64, Option<f64>)> =
+        lines.iter().map(|(_, f, p)| (*f, p.map(round))).collect();
+    let json = crate::report::json::size_json(&crate::report::json::SizeReport {
+        vary: &args.vary,
+        unit: &unit_lo,
+        metric: what,
+        threshold_s: target.threshold_s,
+        required,
+        between: (lo, hi),
+        higher_meets: rising,
+        answers: &answers,
+        interval,
+        probes: &probes,
+        monotone,
+    });
+    let mut text = format!(
+        "sizing {} for {what} <= {} ({} of the outages of its population), between {lo} and {hi} {unit_lo}: {} values meet it\n",
         args.vary,
         format_duration_short(target.threshold_s),
         format_share(target.fraction),
         if rising { "higher" } else { "lower" }
     );
     for (label, _, point) in &lines {
-        match point {
-            Some(v) => println!("  to meet it in {label}: {} {unit_lo}", round(*v)),
-            None => println!("  to meet it in {label}: not within {lo}..{hi} {unit_lo}"),
-        }
+        let _ = match point {
+            Some(v) => writeln!(text, "  to meet it in {label}: {} {unit_lo}", round(*v)),
+            None => writeln!(
+                text,
+                "  to meet it in {label}: not within {lo}..{hi} {unit_lo}"
+            ),
+        };
     }
-    match interval {
-        Some((a, b)) => println!(
+    let _ = match interval {
+        Some((a, b)) => writeln!(
+            text,
             "  sampling error leaves {a} to {b} {unit_lo} for {} (95% interval)",
             format_share(required)
         ),
-        None => println!("  the 95% interval does not settle within the range"),
-    }
-    if monotone {
-        println!(
+        None => writeln!(text, "  the 95% interval does not settle within the range"),
+    };
+    let _ = if monotone {
+        writeln!(
+            text,
             "  {} probes on common random numbers, each judged over {} outages of the population; the met share moved one way at every probe",
             probes.len(),
             probes.first().map_or(0, |p| p.2)
-        );
+        )
     } else {
-        println!(
+        writeln!(
+            text,
             "  warning: the met share did not move one way with {} across the {} probes: the answers above may not be the only crossing (sampling noise, or a population that changes with the value, e.g. more outages ridden out, can do this)",
             args.vary,
             probes.len()
-        );
+        )
+    };
+    if let Some(shared) = &sizer.shared {
+        shared.publish_answer(&text, &json)?;
+    }
+    match args.format {
+        OutputFormat::Json => print!("{json}"),
+        OutputFormat::Text => print!("{text}"),
     }
     Ok(())
 }

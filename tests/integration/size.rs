@@ -1,5 +1,7 @@
 //! `drsim size`: bisection to a known answer.
 
+use std::path::Path;
+
 use crate::support::{csv_column, drsim, stderr, stdout};
 
 /// One VM writing a constant 1 MB/s for an hour of history, points every
@@ -213,4 +215,160 @@ fn sizing_the_decision_delay_for_an_rto_shifts_by_the_slack() {
     assert!(text.contains("lower values meet it"), "{text}");
     let got = answer(&text, "100.0%");
     assert!((got - 31.0).abs() <= 0.2, "{got} m: {text}");
+}
+
+/// `size` of [`KNOWN`] with `extra` arguments: the command line.
+fn known_size(file: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "size",
+        file.to_str().expect("utf-8"),
+        "--target",
+        "rpo<=15m@95%",
+        "--vary",
+        "link.wan.bandwidth",
+        "--between",
+        "1Mbps..20Mbps",
+        "-n",
+        "600",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
+fn run_args(args: &[String]) -> std::process::Output {
+    drsim(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Which shards ran the slices of the search in `dir`, one entry per slice.
+fn computed_by(dir: &Path) -> Vec<String> {
+    let mut by = Vec::new();
+    for probe in std::fs::read_dir(dir.join("probes")).expect("probes") {
+        for slice in std::fs::read_dir(probe.expect("probe").path()).expect("slices") {
+            let text = std::fs::read_to_string(slice.expect("slice").path()).expect("slice");
+            let line = text
+                .lines()
+                .find_map(|l| l.strip_prefix("computed by shard "))
+                .expect("a done slice names its shard");
+            by.push(line.split_whitespace().next().expect("I/N").to_string());
+        }
+    }
+    by
+}
+
+#[test]
+fn sharded_size_gives_the_single_process_answer_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("known.toml");
+    std::fs::write(&file, KNOWN).expect("write");
+    let single = run_args(&known_size(&file, &[]));
+    assert!(single.status.success(), "{}", stderr(&single));
+    let single_json = run_args(&known_size(&file, &["--format", "json"]));
+    let search = dir.path().join("search");
+    let search_arg = search.to_str().expect("utf-8");
+    // Three shards at once (one of them printing JSON), sharing the search.
+    let shards: Vec<_> = (1..=3)
+        .map(|i| {
+            let shard = format!("{i}/3");
+            let mut extra = vec!["--out", search_arg, "--shard", &shard, "--threads", "1"];
+            if i == 2 {
+                extra.extend(["--format", "json"]);
+            }
+            std::process::Command::new(env!("CARGO_BIN_EXE_drsim"))
+                .args(known_size(&file, &extra))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("the shard starts")
+        })
+        .collect();
+    for (i, child) in shards.into_iter().enumerate() {
+        let o = child.wait_with_output().expect("the shard runs");
+        assert!(o.status.success(), "{}", stderr(&o));
+        let expected = if i == 1 { &single_json } else { &single };
+        assert_eq!(stdout(&o), stdout(expected), "shard {}", i + 1);
+    }
+    let text = std::fs::read_to_string(search.join("size.txt")).expect("size.txt");
+    let json = std::fs::read_to_string(search.join("size.json")).expect("size.json");
+    assert_eq!(text, stdout(&single));
+    assert_eq!(json, stdout(&single_json));
+    assert!(text.contains("moved one way at every probe"), "{text}");
+}
+
+#[test]
+fn shards_that_run_one_after_another_share_the_work_done() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("known.toml");
+    std::fs::write(&file, KNOWN).expect("write");
+    let single = run_args(&known_size(&file, &[]));
+    let search = dir.path().join("search");
+    let search_arg = search.to_str().expect("utf-8");
+    // Shard 2 of 3 starts alone: it runs every slice of every probe.
+    let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", "2/3"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&single));
+    let by = computed_by(&search);
+    assert!(by.len() >= 3 * 10, "{} slices", by.len());
+    assert!(by.iter().all(|b| b == "2/3"), "{by:?}");
+    // The others, later, find the counts and run nothing.
+    for shard in ["1/3", "3/3"] {
+        let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", shard]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o), stdout(&single));
+    }
+    assert_eq!(computed_by(&search), by);
+    // A search that lost part of its work (a stopped shard) resumes: the
+    // slices missing are run again, the others read.
+    let mut removed = 0;
+    for probe in std::fs::read_dir(search.join("probes")).expect("probes") {
+        let probe = probe.expect("probe").path();
+        for j in [1, 5, 12] {
+            std::fs::remove_file(probe.join(format!("slice-{j}-of-12.done"))).expect("a slice");
+            removed += 1;
+        }
+    }
+    let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", "3/3"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&single));
+    let again = computed_by(&search);
+    assert_eq!(again.len(), by.len());
+    assert_eq!(again.iter().filter(|b| *b == "3/3").count(), removed);
+    // A shard of another search (another seed) is refused, naming the difference.
+    let o = run_args(&known_size(
+        &file,
+        &["--out", search_arg, "--shard", "1/3", "--seed", "9"],
+    ));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("its --seed is the scenario's, this shard's is 9"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty());
+    // So is another shard count.
+    let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", "1/4"]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("shard count is 3"), "{}", stderr(&o));
+}
+
+#[test]
+fn size_shard_needs_a_shared_directory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("known.toml");
+    std::fs::write(&file, KNOWN).expect("write");
+    let o = run_args(&known_size(&file, &["--shard", "1/2"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--out"), "{}", stderr(&o));
+    let search = dir.path().join("search");
+    let o = run_args(&known_size(
+        &file,
+        &[
+            "--out",
+            search.to_str().expect("utf-8"),
+            "--claim-timeout=0s",
+        ],
+    ));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--claim-timeout"), "{}", stderr(&o));
 }

@@ -1,0 +1,542 @@
+//! `size --shard I/N --out DIR`: one bisection whose probes' replications are
+//! shared among cooperating processes through a directory they all see.
+//!
+//! A bisection cannot hand its probes out in advance (each probe's value
+//! depends on the verdict of the one before), but every probe is a sum over
+//! replications, and replication k's random streams depend only on
+//! `(seed, k)`. So each probe's replications are cut into M = 4 N contiguous
+//! slices (as `run --shard J/M` cuts a run), and the processes share the
+//! slices through `DIR/probes/<value>/`: a process claims a slice by creating
+//! `slice-J-of-M.claim` (exclusively), runs it, and publishes its counts as
+//! `slice-J-of-M.done` (renamed into place whole). Shard I starts with its
+//! own four slices, then takes any slice nobody has claimed, then waits for
+//! the slices others are running. Once every slice of a probe is done, every process
+//! holds the same exact counts, so every process takes the same next step of
+//! the bisection and ends with the answer one `size` process gives, byte for
+//! byte; each writes it to `DIR/size.txt` and `DIR/size.json`.
+//!
+//! Nothing needs the processes to run at the same time: a shard that starts
+//! alone runs every slice itself, and one that starts after the search has
+//! finished reads the counts and writes the answer. A process that dies
+//! mid-slice leaves its claim; the claimant rewrites its claim file every few
+//! seconds while it works, and a claim nobody has rewritten for
+//! `--claim-timeout` (measured on the waiting process's own clock, so clocks
+//! of different nodes need not agree) is taken over. A slice run twice (after
+//! a takeover that was not needed) gives the same counts, so the answer
+//! cannot change; only the time is lost. The directory also lets a stopped
+//! search resume where it was.
+
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::shard::Shard;
+use super::size::SizeArgs;
+use super::{CliError, interrupt, output_error, usage_error};
+use crate::report::sha256_hex;
+
+/// What a search's directory is for; written by the first shard to arrive.
+pub const SIZE_JOB: &str = "size-job.json";
+/// The answer, as `size` prints it in text and in JSON.
+pub const SIZE_TEXT: &str = "size.txt";
+pub const SIZE_JSON: &str = "size.json";
+const FORMAT: &str = "drsim-size-search 1";
+/// How often a waiting process looks for the slices it waits for: soon at
+/// first (a probe's last slice is often a moment away), then less often, so
+/// that a long wait does not load a shared file system.
+const FIRST_POLL: Duration = Duration::from_millis(2);
+const LAST_POLL: Duration = Duration::from_millis(100);
+
+/// Each shard's part of a probe is cut into this many slices, so that a
+/// shard done with its own early helps one that is not (with one slice each,
+/// every probe would wait for its slowest shard).
+const SLICES_PER_SHARD: u64 = 4;
+
+/// Everything that decides a search's probes and their counts: shards given
+/// different values here would answer different questions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SizeJob {
+    format: String,
+    drsim_version: String,
+    scenario_sha256: String,
+    sets: Vec<String>,
+    target: String,
+    vary: String,
+    between: String,
+    seed: Option<u64>,
+    replications: Option<u64>,
+    tolerance: f64,
+    shards: u64,
+}
+
+impl SizeJob {
+    pub fn of(args: &SizeArgs, shards: u64) -> Result<SizeJob, CliError> {
+        let bytes = std::fs::read(&args.scenario).map_err(|e| output_error(&args.scenario, e))?;
+        Ok(SizeJob {
+            format: FORMAT.into(),
+            drsim_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_sha256: sha256_hex(&bytes),
+            sets: args.set.clone(),
+            target: args.target.clone(),
+            vary: args.vary.clone(),
+            between: args.between.clone(),
+            seed: args.seed,
+            replications: args.replications,
+            tolerance: args.tolerance,
+            shards,
+        })
+    }
+
+    /// The first field in which `other` (the directory's) differs, as
+    /// `(what, the directory's, this process's)`.
+    fn difference(&self, other: &SizeJob) -> Option<(&'static str, String, String)> {
+        let fields: [(&str, String, String); 11] = [
+            ("format", other.format.clone(), self.format.clone()),
+            (
+                "drsim version",
+                other.drsim_version.clone(),
+                self.drsim_version.clone(),
+            ),
+            (
+                "scenario (SHA-256 of the file)",
+                other.scenario_sha256.clone(),
+                self.scenario_sha256.clone(),
+            ),
+            (
+                "--set",
+                format!("{:?}", other.sets),
+                format!("{:?}", self.sets),
+            ),
+            ("--target", other.target.clone(), self.target.clone()),
+            ("--vary", other.vary.clone(), self.vary.clone()),
+            ("--between", other.between.clone(), self.between.clone()),
+            ("--seed", shown(other.seed), shown(self.seed)),
+            (
+                "-n (replications)",
+                shown(other.replications),
+                shown(self.replications),
+            ),
+            (
+                "--tolerance",
+                other.tolerance.to_string(),
+                self.tolerance.to_string(),
+            ),
+            (
+                "shard count",
+                other.shards.to_string(),
+                self.shards.to_string(),
+            ),
+        ];
+        fields.into_iter().find(|(_, a, b)| a != b)
+    }
+}
+
+fn shown(value: Option<u64>) -> String {
+    value.map_or_else(|| "the scenario's".into(), |v| v.to_string())
+}
+
+/// This process's part in a shared search.
+#[derive(Debug)]
+pub struct SharedProbes {
+    dir: PathBuf,
+    shard: Shard,
+    claim_timeout: Duration,
+    /// Who this process is, written into its claims and counts.
+    me: String,
+}
+
+/// A probe's counts: replications meeting the threshold, and in the population.
+pub type Counts = (usize, usize);
+
+impl SharedProbes {
+    /// Joins the search in `dir` (creating it when this is the first shard),
+    /// after checking the directory is this search's.
+    pub fn join(
+        dir: &Path,
+        shard: Shard,
+        job: &SizeJob,
+        claim_timeout: Duration,
+    ) -> Result<SharedProbes, CliError> {
+        std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+        let me = format!(
+            "shard {} on {} (pid {})",
+            shard.label(),
+            host_name(),
+            std::process::id()
+        );
+        let path = dir.join(SIZE_JOB);
+        let mut text = serde_json::to_string_pretty(job).expect("a size job always serialises");
+        text.push('\n');
+        let unexpected = std::fs::read_dir(dir)
+            .map_err(|e| output_error(dir, e))?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|name| !name.starts_with('.') && ![SIZE_JOB, "probes"].contains(&name.as_str()));
+        if !path.exists()
+            && let Some(name) = unexpected
+        {
+            return Err(usage_error(
+                "--out",
+                format!(
+                    "{} holds {name} but no {SIZE_JOB}: it is not a size search's directory; give --out a new directory, the same one for every shard of the search",
+                    dir.display()
+                ),
+            ));
+        }
+        // The first shard's file wins: it is linked into place only if none is there.
+        publish_exclusive(&path, text.as_bytes(), &me)?;
+        let theirs = std::fs::read_to_string(&path).map_err(|e| output_error(&path, e))?;
+        let theirs: SizeJob = serde_json::from_str(&theirs).map_err(|e| {
+            usage_error(
+                "--out",
+                format!("{} is not a size search's job file ({e})", path.display()),
+            )
+        })?;
+        if let Some((what, theirs, mine)) = job.difference(&theirs) {
+            return Err(usage_error(
+                "--out",
+                format!(
+                    "{} belongs to another size search: its {what} is {theirs}, this shard's is {mine}. Every shard of one search needs the same scenario file, --set, --target, --vary, --between, -n, --seed, --tolerance, shard count and drsim version; give another search its own --out",
+                    dir.display()
+                ),
+            ));
+        }
+        std::fs::create_dir_all(dir.join("probes")).map_err(|e| output_error(dir, e))?;
+        Ok(SharedProbes {
+            dir: dir.to_path_buf(),
+            shard,
+            claim_timeout,
+            me,
+        })
+    }
+
+    /// The counts of the probe at `value` over `replications` replications:
+    /// the slices already done are read, the others run here with `run`
+    /// (given the slice's replications) or awaited from the shard running them.
+    pub fn counts(
+        &self,
+        value: f64,
+        replications: u64,
+        mut run: impl FnMut(Range<u64>) -> Result<Counts, CliError>,
+    ) -> Result<Counts, CliError> {
+        let dir = self
+            .dir
+            .join("probes")
+            .join(format!("{:016x}", value.to_bits()));
+        std::fs::create_dir_all(&dir).map_err(|e| output_error(&dir, e))?;
+        let n = self.shard.count * SLICES_PER_SHARD;
+        // This shard's own slices first, then the ones after them, wrapping round.
+        let first = (self.shard.index - 1) * SLICES_PER_SHARD;
+        let order: Vec<u64> = (0..n).map(|i| (first + i) % n + 1).collect();
+        let mut counts: HashMap<u64, Counts> = HashMap::new();
+        // For each slice claimed by another process: its claim as last seen,
+        // and when (on this process's clock) it last changed.
+        let mut watched: HashMap<u64, (Vec<u8>, Instant)> = HashMap::new();
+        let mut pause = FIRST_POLL;
+        loop {
+            for &j in &order {
+                if counts.contains_key(&j) {
+                    continue;
+                }
+                let slice = Shard::new(j, n).expect("j is a slice of n");
+                let done = dir.join(format!("slice-{j}-of-{n}.done"));
+                if let Some(c) = read_done(&done, slice.range(replications))? {
+                    counts.insert(j, c);
+                    continue;
+                }
+                let claim = dir.join(format!("slice-{j}-of-{n}.claim"));
+                if let Some(held) = Claim::take(&claim, &self.me)? {
+                    let c =
+                        held.while_alive(self.claim_timeout, || run(slice.range(replications)))?;
+                    let range = slice.range(replications);
+                    let text = format!(
+                        "met {}\ntotal {}\nreplications {}..{}\ncomputed by {}\n",
+                        c.0, c.1, range.start, range.end, self.me
+                    );
+                    publish(&done, text.as_bytes(), &self.me)?;
+                    counts.insert(j, c);
+                    continue;
+                }
+                // Held by another process: note when its claim last changed.
+                let seen = std::fs::read(&claim).unwrap_or_default();
+                let entry = watched.entry(j).or_insert((seen.clone(), Instant::now()));
+                if entry.0 != seen {
+                    *entry = (seen, Instant::now());
+                } else if entry.1.elapsed() >= self.claim_timeout {
+                    // Its claimant has not written for the timeout: gone. The
+                    // next pass claims the slice (or finds it done after all).
+                    let _ = std::fs::remove_file(&claim);
+                    watched.remove(&j);
+                }
+            }
+            if counts.len() as u64 == n {
+                break;
+            }
+            interrupt::check(|| {
+                format!(
+                    "the search stopped while waiting for other shards' slices in {}; what is done there is kept for a rerun",
+                    dir.display()
+                )
+            })?;
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(LAST_POLL);
+        }
+        Ok(counts
+            .values()
+            .fold((0, 0), |(m, t), &(cm, ct)| (m + cm, t + ct)))
+    }
+
+    /// Writes the answer into the directory (every shard writes the same bytes).
+    pub fn publish_answer(&self, text: &str, json: &str) -> Result<Vec<PathBuf>, CliError> {
+        let paths = [self.dir.join(SIZE_TEXT), self.dir.join(SIZE_JSON)];
+        publish(&paths[0], text.as_bytes(), &self.me)?;
+        publish(&paths[1], json.as_bytes(), &self.me)?;
+        Ok(paths.to_vec())
+    }
+}
+
+/// A slice's counts from its `.done` file, `None` when there is none yet.
+fn read_done(path: &Path, expected: Range<u64>) -> Result<Option<Counts>, CliError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(output_error(path, e)),
+    };
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .map(str::trim)
+    };
+    let number = |name: &str| field(name).and_then(|v| v.parse::<usize>().ok());
+    let range = format!("{}..{}", expected.start, expected.end);
+    match (number("met"), number("total"), field("replications")) {
+        (Some(met), Some(total), Some(r)) if r == range && met <= total => Ok(Some((met, total))),
+        _ => Err(usage_error(
+            "--out",
+            format!(
+                "{} is not the counts of replications {range}: the search's directory was changed by hand; delete the file (it is run again) or start the search in a new directory",
+                path.display()
+            ),
+        )),
+    }
+}
+
+/// A slice this process has claimed; dropped, the claim is given up.
+struct Claim {
+    path: PathBuf,
+    me: String,
+}
+
+impl Claim {
+    /// Claims `path` unless another process holds it.
+    fn take(path: &Path, me: &str) -> Result<Option<Claim>, CliError> {
+        match OpenOptions::new().write(true).create_new(true).open(path) {
+            Ok(mut file) => {
+                let _ = writeln!(file, "{me}, beat 0");
+                Ok(Some(Claim {
+                    path: path.to_path_buf(),
+                    me: me.to_string(),
+                }))
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(output_error(path, e)),
+        }
+    }
+
+    /// Runs `work`, rewriting the claim often enough within `timeout` that
+    /// waiting processes see this one is alive.
+    fn while_alive<T>(self, timeout: Duration, work: impl FnOnce() -> T) -> T {
+        let beat = (timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(10));
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let (path, me) = (&self.path, &self.me);
+            scope.spawn(move || {
+                let mut n = 0u64;
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(beat) {
+                    n += 1;
+                    let _ = std::fs::write(path, format!("{me}, beat {n}\n"));
+                }
+            });
+            let result = work();
+            drop(stop);
+            result
+        })
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        // Done or failed, the slice is no longer this process's: a failure
+        // leaves it to the next process at once instead of after the timeout.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A temporary name in `target`'s directory no other process (on any node)
+/// uses: the node's name and the pid.
+fn temporary(target: &Path, me: &str) -> PathBuf {
+    let name = target
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tag: String = sha256_hex(me.as_bytes()).chars().take(12).collect();
+    target.with_file_name(format!(".{name}.{tag}.partial"))
+}
+
+/// Writes `bytes` to `target` whole: a reader sees the old file or the new.
+fn publish(target: &Path, bytes: &[u8], me: &str) -> Result<(), CliError> {
+    let temp = temporary(target, me);
+    write_synced(&temp, bytes)
+        .and_then(|_| std::fs::rename(&temp, target))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            output_error(target, e)
+        })
+}
+
+/// Writes `bytes` to `target` whole unless a file is already there.
+fn publish_exclusive(target: &Path, bytes: &[u8], me: &str) -> Result<(), CliError> {
+    let temp = temporary(target, me);
+    let linked = write_synced(&temp, bytes).and_then(|_| std::fs::hard_link(&temp, target));
+    let _ = std::fs::remove_file(&temp);
+    match linked {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(output_error(target, e)),
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// This node's name, to tell processes of different nodes apart.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map_or_else(|| "this node".into(), |h| h.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(seed: Option<u64>) -> SizeJob {
+        SizeJob {
+            format: FORMAT.into(),
+            drsim_version: "0".into(),
+            scenario_sha256: "ab".into(),
+            sets: vec![],
+            target: "rpo<=15m@95%".into(),
+            vary: "link.wan.bandwidth".into(),
+            between: "1Mbps..10Mbps".into(),
+            seed,
+            replications: Some(100),
+            tolerance: 0.005,
+            shards: 2,
+        }
+    }
+
+    #[test]
+    fn slices_add_up_whoever_runs_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SharedProbes::join(
+            dir.path(),
+            Shard::new(1, 2).unwrap(),
+            &job(Some(1)),
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        let b = SharedProbes::join(
+            dir.path(),
+            Shard::new(2, 2).unwrap(),
+            &job(Some(1)),
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        // Replication k "meets" when k is even and is in the population unless k % 5 == 0.
+        let count = |r: Range<u64>| {
+            let total = r.clone().filter(|k| k % 5 != 0).count();
+            let met = r.filter(|k| k % 5 != 0 && k % 2 == 0).count();
+            Ok((met, total))
+        };
+        let whole = count(0..101).unwrap();
+        assert_eq!(a.counts(2.5, 101, count).unwrap(), whole);
+        // The second shard finds both slices done and runs nothing.
+        let ran_nothing =
+            |_: Range<u64>| -> Result<Counts, CliError> { panic!("ran a done slice") };
+        assert_eq!(b.counts(2.5, 101, ran_nothing).unwrap(), whole);
+        let done = std::fs::read_to_string(
+            dir.path()
+                .join("probes")
+                .join(format!("{:016x}", 2.5f64.to_bits()))
+                .join("slice-8-of-8.done"),
+        )
+        .unwrap();
+        assert!(done.contains("replications 88..101"), "{done}");
+        assert!(done.contains("computed by shard 1/2"), "{done}");
+    }
+
+    #[test]
+    fn a_claim_nobody_keeps_alive_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SharedProbes::join(
+            dir.path(),
+            Shard::new(1, 1).unwrap(),
+            &job(None),
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        let probe = dir
+            .path()
+            .join("probes")
+            .join(format!("{:016x}", 7.0f64.to_bits()));
+        std::fs::create_dir_all(&probe).unwrap();
+        std::fs::write(probe.join("slice-3-of-4.claim"), "a process that died\n").unwrap();
+        let counts = a.counts(7.0, 10, |r| Ok((0, r.count()))).unwrap();
+        assert_eq!(counts, (0, 10));
+        assert!(!probe.join("slice-3-of-4.claim").exists());
+        assert!(probe.join("slice-3-of-4.done").exists());
+    }
+
+    #[test]
+    fn another_search_directory_is_refused_naming_what_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = Shard::new(1, 2).unwrap();
+        SharedProbes::join(dir.path(), one, &job(Some(1)), Duration::from_secs(1)).unwrap();
+        let e = SharedProbes::join(dir.path(), one, &job(Some(2)), Duration::from_secs(1))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("its --seed is 1, this shard's is 2"), "{e}");
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(other.path().join("notes.txt"), "mine").unwrap();
+        let e = SharedProbes::join(other.path(), one, &job(Some(1)), Duration::from_secs(1))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a size search's directory"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(other.path().join("notes.txt")).unwrap(),
+            "mine"
+        );
+    }
+
+    #[test]
+    fn counts_edited_by_hand_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("slice-1-of-1.done");
+        std::fs::write(&path, "met 5\ntotal 4\nreplications 0..10\n").unwrap();
+        assert!(read_done(&path, 0..10).is_err());
+        std::fs::write(&path, "met 3\ntotal 4\nreplications 0..9\n").unwrap();
+        assert!(read_done(&path, 0..10).is_err());
+        std::fs::write(&path, "met 3\ntotal 4\nreplications 0..10\n").unwrap();
+        assert_eq!(read_done(&path, 0..10).unwrap(), Some((3, 4)));
+    }
+}
