@@ -94,9 +94,7 @@ impl Sizer<'_> {
         if let Some(&(_, met, total)) = self.probes.iter().find(|p| p.0 == value) {
             return Ok((met, total));
         }
-        let mut sets = self.args.set.clone();
-        sets.push(format!("{}=\"{value} {}\"", self.args.vary, self.unit));
-        let s = load_scenario(&self.args.scenario, &sets)?;
+        let s = load_scenario(&self.args.scenario, &sets_at(self.args, value, &self.unit))?;
         let mut config = RunConfig::from_scenario(&s);
         config.replications = self.args.replications.unwrap_or(config.replications);
         config.seed = self.args.seed.unwrap_or(config.seed);
@@ -223,6 +221,8 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     }
     let shared = match &args.out {
         Some(dir) => {
+            // A bad scenario, --set or --vary is told before anything is written.
+            load_scenario(&args.scenario, &sets_at(&args, lo, &unit_lo))?;
             let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
             let job = SizeJob::of(&args, shard.count)?;
             Some(SharedProbes::join(dir, shard, &job, args.claim_timeout)?)
@@ -343,6 +343,13 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         OutputFormat::Text => print!("{text}"),
     }
     Ok(())
+}
+
+/// The `--set` overrides of the probe at `value` (in `unit`).
+fn sets_at(args: &SizeArgs, value: f64, unit: &str) -> Vec<String> {
+    let mut sets = args.set.clone();
+    sets.push(format!("{}=\"{value} {unit}\"", args.vary));
+    sets
 }
 
 /// `text` (a duration, rate or size) expressed in `unit`, e.g. `3h` in `m` is

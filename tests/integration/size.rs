@@ -371,4 +371,15 @@ fn size_shard_needs_a_shared_directory() {
     ));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--claim-timeout"), "{}", stderr(&o));
+    // A key that does not exist is told before the directory is made.
+    let mut args = known_size(&file, &["--out", search.to_str().expect("utf-8")]);
+    args[5] = "link.vpn.bandwidth".into();
+    let o = run_args(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no [[link]] has id `vpn`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!search.exists());
 }
