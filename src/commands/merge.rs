@@ -52,6 +52,17 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     {
         return super::sweep_shard::merge(&args);
     }
+    if let Some(dir) = args
+        .dirs
+        .iter()
+        .find(|d| super::size_shard::is_size_search(d))
+    {
+        return Err(CliError::Merge(format!(
+            "{} is a size search's directory: its shards share it and need no merge; each prints the answer, which is also in {}",
+            dir.display(),
+            dir.join(super::size_shard::SIZE_TEXT).display()
+        )));
+    }
     interrupt::install();
     let shards = read_shards(&args.dirs)?;
     let first = &shards[0].manifest;

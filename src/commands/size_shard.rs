@@ -141,6 +141,11 @@ fn shown(value: Option<u64>) -> String {
     value.map_or_else(|| "the scenario's".into(), |v| v.to_string())
 }
 
+/// Whether `dir` holds a size search (rather than a run's or sweep's shard).
+pub fn is_size_search(dir: &Path) -> bool {
+    dir.join(SIZE_JOB).is_file()
+}
+
 /// This process's part in a shared search.
 #[derive(Debug)]
 pub struct SharedProbes {

@@ -346,7 +346,11 @@ fn shards_that_run_one_after_another_share_the_work_done() {
         stderr(&o)
     );
     assert!(stdout(&o).is_empty());
-    // So is another shard count.
+    // `merge` says such a directory needs none.
+    let o = drsim(&["merge", search_arg]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("need no merge"), "{}", stderr(&o));
+    // A shard of the same search with another shard count is refused too.
     let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", "1/4"]));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("shard count is 3"), "{}", stderr(&o));
