@@ -96,49 +96,35 @@ impl SizeJob {
     /// The first field in which `other` (the directory's) differs, as
     /// `(what, the directory's, this process's)`.
     fn difference(&self, other: &SizeJob) -> Option<(&'static str, String, String)> {
-        let fields: [(&str, String, String); 11] = [
-            ("format", other.format.clone(), self.format.clone()),
-            (
-                "drsim version",
-                other.drsim_version.clone(),
-                self.drsim_version.clone(),
-            ),
-            (
-                "scenario (SHA-256 of the file)",
-                other.scenario_sha256.clone(),
-                self.scenario_sha256.clone(),
-            ),
-            (
-                "--set",
-                format!("{:?}", other.sets),
-                format!("{:?}", self.sets),
-            ),
-            ("--target", other.target.clone(), self.target.clone()),
-            ("--vary", other.vary.clone(), self.vary.clone()),
-            ("--between", other.between.clone(), self.between.clone()),
-            ("--seed", shown(other.seed), shown(self.seed)),
-            (
-                "-n (replications)",
-                shown(other.replications),
-                shown(self.replications),
-            ),
-            (
-                "--tolerance",
-                other.tolerance.to_string(),
-                self.tolerance.to_string(),
-            ),
-            (
-                "shard count",
-                other.shards.to_string(),
-                self.shards.to_string(),
-            ),
-        ];
-        fields.into_iter().find(|(_, a, b)| a != b)
+        let as_map = |job: &SizeJob| match serde_json::to_value(job) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => unreachable!("a size job serialises to an object"),
+        };
+        let (mine, theirs) = (as_map(self), as_map(other));
+        let shown = |v: Option<&serde_json::Value>| match v {
+            None | Some(serde_json::Value::Null) => "the scenario's".to_string(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
+        mine.iter()
+            .find(|(key, value)| theirs.get(*key) != Some(value))
+            .map(|(key, value)| {
+                let what = match key.as_str() {
+                    "drsim_version" => "drsim version",
+                    "scenario_sha256" => "scenario (SHA-256 of the file)",
+                    "sets" => "--set",
+                    "target" => "--target",
+                    "vary" => "--vary",
+                    "between" => "--between",
+                    "seed" => "--seed",
+                    "replications" => "-n (replications)",
+                    "tolerance" => "--tolerance",
+                    "shards" => "shard count",
+                    _ => "format",
+                };
+                (what, shown(theirs.get(key)), shown(Some(value)))
+            })
     }
-}
-
-fn shown(value: Option<u64>) -> String {
-    value.map_or_else(|| "the scenario's".into(), |v| v.to_string())
 }
 
 /// Whether `dir` holds a size search (rather than a run's or sweep's shard).
@@ -450,23 +436,20 @@ mod tests {
         }
     }
 
+    /// Shard `index` of `count` of a search (seed 1, its shards field set to `count`) in `dir`.
+    fn shard_of(dir: &Path, index: u64, count: u64, timeout: Duration) -> SharedProbes {
+        let job = SizeJob {
+            shards: count,
+            ..job(Some(1))
+        };
+        SharedProbes::join(dir, Shard::new(index, count).unwrap(), &job, timeout).unwrap()
+    }
+
     #[test]
     fn slices_add_up_whoever_runs_them() {
         let dir = tempfile::tempdir().unwrap();
-        let a = SharedProbes::join(
-            dir.path(),
-            Shard::new(1, 2).unwrap(),
-            &job(Some(1)),
-            Duration::from_secs(60),
-        )
-        .unwrap();
-        let b = SharedProbes::join(
-            dir.path(),
-            Shard::new(2, 2).unwrap(),
-            &job(Some(1)),
-            Duration::from_secs(60),
-        )
-        .unwrap();
+        let a = shard_of(dir.path(), 1, 2, Duration::from_secs(60));
+        let b = shard_of(dir.path(), 2, 2, Duration::from_secs(60));
         // Replication k "meets" when k is even and is in the population unless k % 5 == 0.
         let count = |r: Range<u64>| {
             let total = r.clone().filter(|k| k % 5 != 0).count();
@@ -493,13 +476,7 @@ mod tests {
     #[test]
     fn a_claim_nobody_keeps_alive_is_taken_over() {
         let dir = tempfile::tempdir().unwrap();
-        let a = SharedProbes::join(
-            dir.path(),
-            Shard::new(1, 1).unwrap(),
-            &job(None),
-            Duration::from_millis(300),
-        )
-        .unwrap();
+        let a = shard_of(dir.path(), 1, 1, Duration::from_millis(300));
         let probe = dir
             .path()
             .join("probes")

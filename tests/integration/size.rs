@@ -46,6 +46,14 @@ detection_delay = "5m"
 decision_delay = "10m"
 "#;
 
+/// A temporary directory holding [`KNOWN`] as `known.toml`.
+fn known_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("known.toml");
+    std::fs::write(&file, KNOWN).expect("write");
+    (dir, file)
+}
+
 fn answer(text: &str, label: &str) -> f64 {
     let line = text
         .lines()
@@ -60,19 +68,8 @@ fn answer(text: &str, label: &str) -> f64 {
 
 #[test]
 fn sizing_the_link_converges_to_the_analytic_bandwidth() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("known.toml");
-    std::fs::write(&file, KNOWN).expect("write");
-    let o = drsim(&[
-        "size",
-        file.to_str().expect("utf-8"),
-        "--target",
-        "rpo<=15m@95%",
-        "--vary",
-        "link.wan.bandwidth",
-        "--between",
-        "1Mbps..20Mbps",
-    ]);
+    let (_dir, file) = known_file();
+    let o = run_args(&known_size(&file, &[]));
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let (p90, p95, p100) = (
@@ -92,19 +89,10 @@ fn sizing_the_link_converges_to_the_analytic_bandwidth() {
 
 #[test]
 fn a_target_out_of_range_is_said_so() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("known.toml");
-    std::fs::write(&file, KNOWN).expect("write");
-    let o = drsim(&[
-        "size",
-        file.to_str().expect("utf-8"),
-        "--target",
-        "rpo<=15m@95%",
-        "--vary",
-        "link.wan.bandwidth",
-        "--between",
-        "1Mbps..3Mbps",
-    ]);
+    let (_dir, file) = known_file();
+    let mut args = known_size(&file, &[]);
+    args[7] = "1Mbps..3Mbps".into();
+    let o = run_args(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("not within 1..3 Mbps"),
@@ -127,23 +115,8 @@ fn a_target_out_of_range_is_said_so() {
 
 #[test]
 fn size_json_gives_the_same_answers_as_the_text() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("known.toml");
-    std::fs::write(&file, KNOWN).expect("write");
-    let args = |format: &str| {
-        drsim(&[
-            "size",
-            file.to_str().expect("utf-8"),
-            "--target",
-            "rpo<=15m@95%",
-            "--vary",
-            "link.wan.bandwidth",
-            "--between",
-            "1Mbps..20Mbps",
-            "--format",
-            format,
-        ])
-    };
+    let (_dir, file) = known_file();
+    let args = |format: &str| run_args(&known_size(&file, &["--format", format]));
     let text = stdout(&args("text"));
     let o = args("json");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -175,9 +148,7 @@ fn sizing_the_decision_delay_for_an_rto_shifts_by_the_slack() {
     // delay (common random numbers: the same draws otherwise). So if the
     // slowest RTO with a 1-minute decision is M, the target RTO <= M + 30 min
     // in 100 % of outages is met up to a decision delay of 31 minutes.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("known.toml");
-    std::fs::write(&file, KNOWN).expect("write");
+    let (dir, file) = known_file();
     let out = dir.path().join("run");
     let o = drsim(&[
         "run",
@@ -217,7 +188,7 @@ fn sizing_the_decision_delay_for_an_rto_shifts_by_the_slack() {
     assert!((got - 31.0).abs() <= 0.2, "{got} m: {text}");
 }
 
-/// `size` of [`KNOWN`] with `extra` arguments: the command line.
+/// `size` of [`KNOWN`] (written to `file`) with `extra` arguments: the command line.
 fn known_size(file: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = [
         "size",
@@ -228,11 +199,20 @@ fn known_size(file: &Path, extra: &[&str]) -> Vec<String> {
         "link.wan.bandwidth",
         "--between",
         "1Mbps..20Mbps",
-        "-n",
-        "600",
     ]
     .map(String::from)
     .to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
+/// Replications per probe in the sharded searches: enough for every probe to
+/// have slices of many replications, few enough to be quick.
+const SHARDED_N: [&str; 2] = ["-n", "600"];
+
+/// [`known_size`] with [`SHARDED_N`] replications.
+fn sharded_size(file: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = known_size(file, &SHARDED_N);
     args.extend(extra.iter().map(|a| a.to_string()));
     args
 }
@@ -259,12 +239,10 @@ fn computed_by(dir: &Path) -> Vec<String> {
 
 #[test]
 fn sharded_size_gives_the_single_process_answer_byte_for_byte() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("known.toml");
-    std::fs::write(&file, KNOWN).expect("write");
-    let single = run_args(&known_size(&file, &[]));
+    let (dir, file) = known_file();
+    let single = run_args(&sharded_size(&file, &[]));
     assert!(single.status.success(), "{}", stderr(&single));
-    let single_json = run_args(&known_size(&file, &["--format", "json"]));
+    let single_json = run_args(&sharded_size(&file, &["--format", "json"]));
     let search = dir.path().join("search");
     let search_arg = search.to_str().expect("utf-8");
     // Three shards at once (one of them printing JSON), sharing the search.
@@ -276,7 +254,7 @@ fn sharded_size_gives_the_single_process_answer_byte_for_byte() {
                 extra.extend(["--format", "json"]);
             }
             std::process::Command::new(env!("CARGO_BIN_EXE_drsim"))
-                .args(known_size(&file, &extra))
+                .args(sharded_size(&file, &extra))
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -298,14 +276,15 @@ fn sharded_size_gives_the_single_process_answer_byte_for_byte() {
 
 #[test]
 fn shards_that_run_one_after_another_share_the_work_done() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("known.toml");
-    std::fs::write(&file, KNOWN).expect("write");
-    let single = run_args(&known_size(&file, &[]));
+    let (dir, file) = known_file();
+    let single = run_args(&sharded_size(&file, &[]));
     let search = dir.path().join("search");
     let search_arg = search.to_str().expect("utf-8");
     // Shard 2 of 3 starts alone: it runs every slice of every probe.
-    let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", "2/3"]));
+    let o = run_args(&sharded_size(
+        &file,
+        &["--out", search_arg, "--shard", "2/3"],
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), stdout(&single));
     let by = computed_by(&search);
@@ -313,7 +292,10 @@ fn shards_that_run_one_after_another_share_the_work_done() {
     assert!(by.iter().all(|b| b == "2/3"), "{by:?}");
     // The others, later, find the counts and run nothing.
     for shard in ["1/3", "3/3"] {
-        let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", shard]));
+        let o = run_args(&sharded_size(
+            &file,
+            &["--out", search_arg, "--shard", shard],
+        ));
         assert!(o.status.success(), "{}", stderr(&o));
         assert_eq!(stdout(&o), stdout(&single));
     }
@@ -328,14 +310,17 @@ fn shards_that_run_one_after_another_share_the_work_done() {
             removed += 1;
         }
     }
-    let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", "3/3"]));
+    let o = run_args(&sharded_size(
+        &file,
+        &["--out", search_arg, "--shard", "3/3"],
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), stdout(&single));
     let again = computed_by(&search);
     assert_eq!(again.len(), by.len());
     assert_eq!(again.iter().filter(|b| *b == "3/3").count(), removed);
     // A shard of another search (another seed) is refused, naming the difference.
-    let o = run_args(&known_size(
+    let o = run_args(&sharded_size(
         &file,
         &["--out", search_arg, "--shard", "1/3", "--seed", "9"],
     ));
@@ -351,21 +336,22 @@ fn shards_that_run_one_after_another_share_the_work_done() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("need no merge"), "{}", stderr(&o));
     // A shard of the same search with another shard count is refused too.
-    let o = run_args(&known_size(&file, &["--out", search_arg, "--shard", "1/4"]));
+    let o = run_args(&sharded_size(
+        &file,
+        &["--out", search_arg, "--shard", "1/4"],
+    ));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("shard count is 3"), "{}", stderr(&o));
 }
 
 #[test]
 fn size_shard_needs_a_shared_directory() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("known.toml");
-    std::fs::write(&file, KNOWN).expect("write");
-    let o = run_args(&known_size(&file, &["--shard", "1/2"]));
+    let (dir, file) = known_file();
+    let o = run_args(&sharded_size(&file, &["--shard", "1/2"]));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--out"), "{}", stderr(&o));
     let search = dir.path().join("search");
-    let o = run_args(&known_size(
+    let o = run_args(&sharded_size(
         &file,
         &[
             "--out",
@@ -376,7 +362,7 @@ fn size_shard_needs_a_shared_directory() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--claim-timeout"), "{}", stderr(&o));
     // A key that does not exist is told before the directory is made.
-    let mut args = known_size(&file, &["--out", search.to_str().expect("utf-8")]);
+    let mut args = sharded_size(&file, &["--out", search.to_str().expect("utf-8")]);
     args[5] = "link.vpn.bandwidth".into();
     let o = run_args(&args);
     assert_eq!(o.status.code(), Some(2));
