@@ -17,7 +17,7 @@ use super::results::{
     now_rfc3339,
 };
 use super::run::{Provenance, RunOutputs};
-use super::shard::Shard;
+use super::shard::{Shard, check_every_shard_once};
 use super::{CliError, default_output_dir, interrupt, output_error};
 use crate::cli::OutputFormat;
 use crate::metrics::metrics_for;
@@ -273,26 +273,8 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Found>, CliError> {
             ));
         }
     }
-    for pair in found.windows(2) {
-        if pair[0].shard.index == pair[1].shard.index {
-            return Err(mismatch(format!(
-                "shard {} is given twice ({} and {})",
-                pair[0].shard.label(),
-                pair[0].dir.display(),
-                pair[1].dir.display()
-            )));
-        }
-    }
-    let missing: Vec<String> = (1..=n)
-        .filter(|i| !found.iter().any(|f| f.shard.index == *i))
-        .map(|i| format!("{i}/{n}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(mismatch(format!(
-            "shard(s) {} missing: every shard 1/{n} to {n}/{n} is needed",
-            missing.join(", ")
-        )));
-    }
+    let given: Vec<(Shard, &Path)> = found.iter().map(|f| (f.shard, f.dir.as_path())).collect();
+    check_every_shard_once(&given, n).map_err(mismatch)?;
     let total = m0.options.requested_replications;
     for f in &found {
         let expected = f.shard.range(total);

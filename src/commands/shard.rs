@@ -7,6 +7,7 @@
 //! exactly the files one process would.
 
 use std::ops::Range;
+use std::path::Path;
 
 /// Shard `index` (1-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,35 @@ impl Shard {
     }
 }
 
+/// Checks that `given` (shards of `count`, sorted by index, each with the
+/// directory it was read from) holds every shard 1/N to N/N exactly once;
+/// otherwise says which is given twice or which are missing.
+pub fn check_every_shard_once(given: &[(Shard, &Path)], count: u64) -> Result<(), String> {
+    if let Some(pair) = given.windows(2).find(|w| w[0].0.index == w[1].0.index) {
+        return Err(format!(
+            "shard {} is given twice ({} and {})",
+            pair[0].0.label(),
+            pair[0].1.display(),
+            pair[1].1.display()
+        ));
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|i| !given.iter().any(|(s, _)| s.index == *i))
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    match missing.len() {
+        0 => Ok(()),
+        1 => Err(format!(
+            "shard {} is missing: every shard 1/{count} to {count}/{count} is needed",
+            missing[0]
+        )),
+        _ => Err(format!(
+            "shards {} are missing: every shard 1/{count} to {count}/{count} is needed",
+            missing.join(", ")
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +145,24 @@ mod tests {
             assert_eq!(next, total);
         }
         assert_eq!(Shard::new(2, 3).unwrap().range(10), 3..6);
+    }
+
+    #[test]
+    fn a_shard_given_twice_or_missing_is_named() {
+        let s = |i| Shard::new(i, 4).unwrap();
+        let (a, b) = (Path::new("a"), Path::new("b"));
+        let all = [(s(1), a), (s(2), a), (s(3), a), (s(4), b)];
+        assert_eq!(check_every_shard_once(&all, 4), Ok(()));
+        let twice = [(s(1), a), (s(2), a), (s(2), b), (s(3), a), (s(4), a)];
+        assert_eq!(
+            check_every_shard_once(&twice, 4),
+            Err("shard 2/4 is given twice (a and b)".into())
+        );
+        let gaps = [(s(1), a), (s(4), a)];
+        assert_eq!(
+            check_every_shard_once(&gaps, 4),
+            Err("shards 2/4, 3/4 are missing: every shard 1/4 to 4/4 is needed".into())
+        );
     }
 
     #[test]

@@ -247,15 +247,8 @@ pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
         }
     }
     let n = shard0.count;
-    let indices: Vec<u64> = shards.iter().map(|(_, _, s)| s.index).collect();
-    if let Some(pair) = indices.windows(2).find(|w| w[0] == w[1]) {
-        return Err(refuse(format!("shard {}/{n} is given twice", pair[0])));
-    }
-    if let Some(missing) = (1..=n).find(|i| !indices.contains(i)) {
-        return Err(refuse(format!(
-            "shard {missing}/{n} is missing: merge needs all {n} shards"
-        )));
-    }
+    let given: Vec<(Shard, &Path)> = shards.iter().map(|(d, _, s)| (*s, d.as_path())).collect();
+    super::shard::check_every_shard_once(&given, n).map_err(refuse)?;
     let mut rows = Vec::new();
     for (dir, f, _) in &shards {
         for r in &f.rows {

@@ -131,7 +131,10 @@ fn shards_that_do_not_belong_together_are_refused() {
         (vec![&s1, &s2, &other_set], "overrides"),
         (vec![&s1, &s2, &other_n], "replications"),
         (vec![&s1, &s2, &other_scenario], "scenario"),
-        (vec![&s1, &s2], "3/3 missing"),
+        (
+            vec![&s1, &s2],
+            "shard 3/3 is missing: every shard 1/3 to 3/3 is needed",
+        ),
         (vec![&s1, &s2, &s2, &s3], "2/3 is given twice"),
     ] {
         let shards: Vec<PathBuf> = shards.into_iter().cloned().collect();

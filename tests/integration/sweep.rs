@@ -178,7 +178,10 @@ fn sweep_shards_merge_into_exactly_the_single_sweep() {
     let refused = refused.to_str().expect("utf-8");
     for (shards, why) in [
         (vec![dir("s3-1"), dir("s3-2"), dir("other-seed")], "seed"),
-        (vec![dir("s3-1"), dir("s3-3")], "shard 2/3 is missing"),
+        (
+            vec![dir("s3-1"), dir("s3-3")],
+            "shard 2/3 is missing: every shard 1/3 to 3/3 is needed",
+        ),
     ] {
         let mut args = vec!["merge", "--quiet", "--out", refused];
         args.extend(shards.iter().map(String::as_str));
