@@ -235,17 +235,17 @@ impl SharedProbes {
                 if counts.contains_key(&j) {
                     continue;
                 }
-                let slice = Shard::new(j, n).expect("j is a slice of n");
+                let range = Shard::new(j, n)
+                    .expect("j is a slice of n")
+                    .range(replications);
                 let done = dir.join(format!("slice-{j}-of-{n}.done"));
-                if let Some(c) = read_done(&done, slice.range(replications))? {
+                if let Some(c) = read_done(&done, range.clone())? {
                     counts.insert(j, c);
                     continue;
                 }
                 let claim = dir.join(format!("slice-{j}-of-{n}.claim"));
                 if let Some(held) = Claim::take(&claim, &self.me)? {
-                    let c =
-                        held.while_alive(self.claim_timeout, || run(slice.range(replications)))?;
-                    let range = slice.range(replications);
+                    let c = held.while_alive(self.claim_timeout, || run(range.clone()))?;
                     let text = format!(
                         "met {}\ntotal {}\nreplications {}..{}\ncomputed by {}\n",
                         c.0, c.1, range.start, range.end, self.me
@@ -284,11 +284,9 @@ impl SharedProbes {
     }
 
     /// Writes the answer into the directory (every shard writes the same bytes).
-    pub fn publish_answer(&self, text: &str, json: &str) -> Result<Vec<PathBuf>, CliError> {
-        let paths = [self.dir.join(SIZE_TEXT), self.dir.join(SIZE_JSON)];
-        publish(&paths[0], text.as_bytes(), &self.me)?;
-        publish(&paths[1], json.as_bytes(), &self.me)?;
-        Ok(paths.to_vec())
+    pub fn publish_answer(&self, text: &str, json: &str) -> Result<(), CliError> {
+        publish(&self.dir.join(SIZE_TEXT), text.as_bytes(), &self.me)?;
+        publish(&self.dir.join(SIZE_JSON), json.as_bytes(), &self.me)
     }
 }
 
