@@ -234,14 +234,15 @@ pub enum Command {
         format: OutputFormat,
         /// Keep the search in DIR: each probe's counts as they are found (a
         /// stopped search resumes there), and the answer as size.txt and
-        /// size.json. With --shard, the directory every shard shares.
+        /// size.json. With --shard, the directory every shard shares
+        /// (default then: results/ plus the scenario file name and -size).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Take part in the search kept in --out as shard I of N, or `auto` in
         /// a Slurm job array or Kubernetes Indexed Job: each probe's
         /// replications are split among the shards and every shard ends with
         /// the same answer (docs/scale-out.md).
-        #[arg(long, value_name = "I/N|auto", requires = "out")]
+        #[arg(long, value_name = "I/N|auto")]
         shard: Option<String>,
         /// With --shard auto in a Kubernetes Indexed Job: the number of shards.
         #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]

@@ -234,21 +234,26 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             shard,
             shards,
             claim_timeout,
-        } => size::size_command(size::SizeArgs {
-            scenario,
-            set,
-            target,
-            vary,
-            between,
-            replications,
-            seed,
-            threads: threads.map(|t| t as usize),
-            tolerance,
-            format,
-            shard: parse_shard(shard, shards)?,
-            out,
-            claim_timeout: parse_claim_timeout(&claim_timeout)?,
-        }),
+        } => {
+            let shard = parse_shard(shard, shards)?;
+            // Shards share results/<scenario>-size/ unless told otherwise.
+            let out = out.or_else(|| shard.map(|_| output_dir_with_suffix(&scenario, "-size")));
+            size::size_command(size::SizeArgs {
+                scenario,
+                set,
+                target,
+                vary,
+                between,
+                replications,
+                seed,
+                threads: threads.map(|t| t as usize),
+                tolerance,
+                format,
+                shard,
+                out,
+                claim_timeout: parse_claim_timeout(&claim_timeout)?,
+            })
+        }
         Command::Sweep {
             scenario,
             set,
@@ -337,6 +342,15 @@ pub fn default_output_dir(scenario: &Path) -> PathBuf {
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     Path::new("results").join(stem)
+}
+
+/// `results/<scenario file stem><suffix>/`, e.g. `results/plan-sweep/`.
+pub(crate) fn output_dir_with_suffix(scenario: &Path, suffix: &str) -> PathBuf {
+    let base = default_output_dir(scenario);
+    let name = base
+        .file_name()
+        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
+    base.with_file_name(format!("{name}{suffix}"))
 }
 
 /// Adds each chart to `set` as `<name>.svg` and `<name>.png` in `out`.

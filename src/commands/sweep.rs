@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CliError, default_output_dir, load_scenario, output_error, write_charts};
+use super::{CliError, load_scenario, output_error, write_charts};
 use crate::cli::OutputFormat;
 use crate::metrics::{MetricId, metrics_for};
 use crate::montecarlo::{self, RunConfig};
@@ -287,11 +287,7 @@ pub(super) fn write_outputs(
 
 /// `results/<scenario file stem>-sweep/`.
 pub(super) fn sweep_dir(scenario: &Path) -> PathBuf {
-    let base = default_output_dir(scenario);
-    let name = base
-        .file_name()
-        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
-    base.with_file_name(format!("{name}-sweep"))
+    super::output_dir_with_suffix(scenario, "-sweep")
 }
 
 #[cfg(test)]

@@ -345,11 +345,26 @@ fn shards_that_run_one_after_another_share_the_work_done() {
 }
 
 #[test]
-fn size_shard_needs_a_shared_directory() {
+fn size_shards_share_results_scenario_size_unless_told_and_bad_flags_are_refused() {
     let (dir, file) = known_file();
-    let o = run_args(&sharded_size(&file, &["--shard", "1/2"]));
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--out"), "{}", stderr(&o));
+    // Without --out, the shards share results/known-size/ (here, under the
+    // temporary directory they run in).
+    let single = run_args(&sharded_size(&file, &[]));
+    for shard in ["2/2", "1/2"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_drsim"))
+            .args(sharded_size(&file, &["--shard", shard]))
+            .current_dir(dir.path())
+            .output()
+            .expect("drsim runs");
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o), stdout(&single));
+    }
+    let shared = dir.path().join("results").join("known-size");
+    assert_eq!(
+        std::fs::read_to_string(shared.join("size.txt")).expect("size.txt"),
+        stdout(&single)
+    );
+    assert!(computed_by(&shared).iter().all(|b| b == "2/2"));
     let search = dir.path().join("search");
     let o = run_args(&sharded_size(
         &file,
