@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use super::shard::Shard;
 use super::size::SizeArgs;
 use super::{CliError, interrupt, output_error, usage_error};
-use crate::report::sha256_hex;
+use crate::report::{AtomicFile, sha256_hex};
 
 /// What a search's directory is for; written by the first shard to arrive.
 pub const SIZE_JOB: &str = "size-job.json";
@@ -140,6 +140,8 @@ pub struct SharedProbes {
     claim_timeout: Duration,
     /// Who this process is, written into its claims and counts.
     me: String,
+    /// This node, in the names of its temporary files.
+    node: String,
 }
 
 /// A probe's counts: replications meeting the threshold, and in the population.
@@ -155,12 +157,13 @@ impl SharedProbes {
         claim_timeout: Duration,
     ) -> Result<SharedProbes, CliError> {
         std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+        let host = host_name();
         let me = format!(
-            "shard {} on {} (pid {})",
+            "shard {} on {host} (pid {})",
             shard.label(),
-            host_name(),
             std::process::id()
         );
+        let node: String = sha256_hex(host.as_bytes()).chars().take(12).collect();
         let path = dir.join(SIZE_JOB);
         let mut text = serde_json::to_string_pretty(job).expect("a size job always serialises");
         text.push('\n');
@@ -181,7 +184,7 @@ impl SharedProbes {
             ));
         }
         // The first shard's file wins: it is linked into place only if none is there.
-        publish_exclusive(&path, text.as_bytes(), &me)?;
+        publish_exclusive(&path, text.as_bytes(), &node)?;
         let theirs = std::fs::read_to_string(&path).map_err(|e| output_error(&path, e))?;
         let theirs: SizeJob = serde_json::from_str(&theirs).map_err(|e| {
             usage_error(
@@ -204,6 +207,7 @@ impl SharedProbes {
             shard,
             claim_timeout,
             me,
+            node,
         })
     }
 
@@ -250,7 +254,7 @@ impl SharedProbes {
                         "met {}\ntotal {}\nreplications {}..{}\ncomputed by {}\n",
                         c.0, c.1, range.start, range.end, self.me
                     );
-                    publish(&done, text.as_bytes(), &self.me)?;
+                    publish(&done, text.as_bytes(), &self.node)?;
                     counts.insert(j, c);
                     continue;
                 }
@@ -285,8 +289,8 @@ impl SharedProbes {
 
     /// Writes the answer into the directory (every shard writes the same bytes).
     pub fn publish_answer(&self, text: &str, json: &str) -> Result<(), CliError> {
-        publish(&self.dir.join(SIZE_TEXT), text.as_bytes(), &self.me)?;
-        publish(&self.dir.join(SIZE_JSON), json.as_bytes(), &self.me)
+        publish(&self.dir.join(SIZE_TEXT), text.as_bytes(), &self.node)?;
+        publish(&self.dir.join(SIZE_JSON), json.as_bytes(), &self.node)
     }
 }
 
@@ -367,43 +371,24 @@ impl Drop for Claim {
     }
 }
 
-/// A temporary name in `target`'s directory no other process (on any node)
-/// uses: the node's name and the pid.
-fn temporary(target: &Path, me: &str) -> PathBuf {
-    let name = target
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tag: String = sha256_hex(me.as_bytes()).chars().take(12).collect();
-    target.with_file_name(format!(".{name}.{tag}.partial"))
-}
-
 /// Writes `bytes` to `target` whole: a reader sees the old file or the new.
-fn publish(target: &Path, bytes: &[u8], me: &str) -> Result<(), CliError> {
-    let temp = temporary(target, me);
-    write_synced(&temp, bytes)
-        .and_then(|_| std::fs::rename(&temp, target))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            output_error(target, e)
-        })
+/// `node` tells this node's temporaries from those of other nodes.
+fn publish(target: &Path, bytes: &[u8], node: &str) -> Result<(), CliError> {
+    let mut file = AtomicFile::create_tagged(target, node).map_err(|e| output_error(target, e))?;
+    file.writer()
+        .write_all(bytes)
+        .and_then(|_| file.commit())
+        .map_err(|e| output_error(target, e))
 }
 
 /// Writes `bytes` to `target` whole unless a file is already there.
-fn publish_exclusive(target: &Path, bytes: &[u8], me: &str) -> Result<(), CliError> {
-    let temp = temporary(target, me);
-    let linked = write_synced(&temp, bytes).and_then(|_| std::fs::hard_link(&temp, target));
-    let _ = std::fs::remove_file(&temp);
-    match linked {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(output_error(target, e)),
-    }
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+fn publish_exclusive(target: &Path, bytes: &[u8], node: &str) -> Result<(), CliError> {
+    let mut file = AtomicFile::create_tagged(target, node).map_err(|e| output_error(target, e))?;
+    file.writer()
+        .write_all(bytes)
+        .and_then(|_| file.commit_if_absent())
+        .map(|_| ())
+        .map_err(|e| output_error(target, e))
 }
 
 /// This node's name, to tell processes of different nodes apart.

@@ -2,7 +2,8 @@
 //! or not at all.
 //!
 //! Every file is first written under a temporary name in its target directory
-//! (`.<name>.<pid>.partial`), flushed and synced while its SHA-256 is computed
+//! (`.<name>.<pid>.partial`; `.<name>.<tag>.<pid>.partial` where processes
+//! on several nodes write one directory), flushed and synced while its SHA-256 is computed
 //! on the way. A single file ([`write_atomically`]) is then renamed into place.
 //! A run's files are gathered in an [`OutputSet`] and renamed together only
 //! once every one of them is complete; dropped before that (an error, an
@@ -61,7 +62,14 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
-        let temporary = temporary_name(target);
+        AtomicFile::create_tagged(target, "")
+    }
+
+    /// [`AtomicFile::create`] with `tag` in the temporary's name too
+    /// (`.<name>.<tag>.<pid>.partial`): for a directory that processes on
+    /// several nodes write at once, whose pids may coincide.
+    pub fn create_tagged(target: &Path, tag: &str) -> io::Result<AtomicFile> {
+        let temporary = temporary_name(target, tag);
         let file = File::create(&temporary)?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
@@ -101,6 +109,19 @@ impl AtomicFile {
     pub fn commit(self) -> io::Result<()> {
         self.stage()?.rename()
     }
+
+    /// Flushes, syncs and puts the file in place only if no file is there
+    /// yet (by a hard link, which fails rather than replace): `Ok(false)`,
+    /// and nothing changed, when one was.
+    pub fn commit_if_absent(self) -> io::Result<bool> {
+        let staged = self.stage()?;
+        // Dropping `staged` removes the temporary whichever way this goes.
+        match std::fs::hard_link(&staged.temporary, &staged.target) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl Drop for AtomicFile {
@@ -111,11 +132,16 @@ impl Drop for AtomicFile {
     }
 }
 
-fn temporary_name(target: &Path) -> PathBuf {
+fn temporary_name(target: &Path, tag: &str) -> PathBuf {
     let name = target
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    target.with_file_name(format!(".{name}.{}.partial", std::process::id()))
+    let tag = if tag.is_empty() {
+        String::new()
+    } else {
+        format!("{tag}.")
+    };
+    target.with_file_name(format!(".{name}.{tag}{}.partial", std::process::id()))
 }
 
 /// A complete file under its temporary name, waiting to be renamed.
@@ -242,6 +268,33 @@ mod tests {
         assert_eq!(names(dir.path()), ["out.csv"]);
         write_atomically(&path, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn commit_if_absent_never_replaces_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("job.json");
+        let mut first = AtomicFile::create_tagged(&path, "node1").unwrap();
+        first.writer().write_all(b"first").unwrap();
+        assert!(first.commit_if_absent().unwrap());
+        let mut second = AtomicFile::create_tagged(&path, "node2").unwrap();
+        second.writer().write_all(b"second").unwrap();
+        assert!(!second.commit_if_absent().unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("job.json")]);
+        let pid = std::process::id();
+        assert_eq!(
+            temporary_name(&path, "node1"),
+            dir.path().join(format!(".job.json.node1.{pid}.partial"))
+        );
+        assert_eq!(
+            temporary_name(&path, ""),
+            dir.path().join(format!(".job.json.{pid}.partial"))
+        );
     }
 
     #[test]
