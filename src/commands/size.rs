@@ -84,7 +84,7 @@ struct Sizer<'a> {
     unit: String,
     probes: Vec<Probe>,
     progress: indicatif::ProgressBar,
-    /// The search's directory, when its probes are shared with other shards.
+    /// The search's directory, with `--out`, once the first probe joined it.
     shared: Option<SharedProbes>,
 }
 
@@ -95,6 +95,18 @@ impl Sizer<'_> {
             return Ok((met, total));
         }
         let s = load_scenario(&self.args.scenario, &sets_at(self.args, value, &self.unit))?;
+        // The search's directory is joined once the first probe's scenario
+        // has loaded: a bad scenario, --set or --vary writes nothing.
+        if let (None, Some(dir)) = (&self.shared, &self.args.out) {
+            let shard = self.args.shard.unwrap_or(Shard { index: 1, count: 1 });
+            let job = SizeJob::of(self.args, shard.count)?;
+            self.shared = Some(SharedProbes::join(
+                dir,
+                shard,
+                &job,
+                self.args.claim_timeout,
+            )?);
+        }
         let mut config = RunConfig::from_scenario(&s);
         config.replications = self.args.replications.unwrap_or(config.replications);
         config.seed = self.args.seed.unwrap_or(config.seed);
@@ -219,23 +231,13 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
             ),
         ));
     }
-    let shared = match &args.out {
-        Some(dir) => {
-            // A bad scenario, --set or --vary is told before anything is written.
-            load_scenario(&args.scenario, &sets_at(&args, lo, &unit_lo))?;
-            let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
-            let job = SizeJob::of(&args, shard.count)?;
-            Some(SharedProbes::join(dir, shard, &job, args.claim_timeout)?)
-        }
-        None => None,
-    };
     let mut sizer = Sizer {
         args: &args,
         target,
         unit: unit_lo.clone(),
         probes: Vec::new(),
         progress: super::run::progress_bar(0, false),
-        shared,
+        shared: None,
     };
     // Which way the key helps: compare the ends.
     let (m_lo, t_lo) = sizer.probe(lo)?;
