@@ -22,7 +22,7 @@ pub mod verify;
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ShardArgs, SimulationArgs};
 use crate::montecarlo::MonteCarloError;
 use crate::report::OutputSet;
 use crate::report::chart::{ChartError, RenderedChart};
@@ -107,203 +107,27 @@ pub(crate) fn output_error(
 /// Runs a parsed command line; output goes to stdout, progress to stderr.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Run {
-            scenario,
-            set,
-            replications,
-            seed,
-            threads,
-            out,
-            quiet,
-            per_vm,
-            no_charts,
-            until_settled,
-            max_replications,
-            check,
-            format,
-            force,
-            shard,
-            shards,
-            exact_up_to,
-        } => run::run_command(run::RunArgs {
-            format,
-            force,
-            shard: parse_shard(shard, shards)?,
-            set,
-            check,
-            scenario,
-            replications,
-            seed,
-            threads: threads.map(|t| t as usize),
-            out,
-            outputs: run::RunOutputs {
-                quiet,
-                per_vm,
-                charts: !no_charts,
-                until_settled: until_settled.then_some(max_replications),
-                shard: None,
-                exact_up_to: exact_up_to as usize,
-            },
-        }),
-        Command::Merge {
-            dirs,
-            out,
-            quiet,
-            no_charts,
-            force,
-            format,
-        } => merge::merge_command(merge::MergeArgs {
-            dirs,
-            out,
-            quiet,
-            charts: !no_charts,
-            force,
-            format,
-        }),
-        Command::Verify { dir, threads } => {
-            verify::verify_command(&dir, threads.map(|t| t as usize))
-        }
-        Command::Validate { scenario, set } => validate::validate_command(&scenario, &set),
-        Command::Trace {
-            scenario,
-            set,
-            replication,
-            replications,
-            seed,
-            out,
-            no_charts,
-            full,
-        } => trace::trace_command(
-            &scenario,
-            &set,
-            replication,
-            replications,
-            seed,
-            out,
-            no_charts,
-            full,
-        ),
-        Command::Init {
-            template,
-            vms,
-            out,
-            force,
-        } => init::init_command(init::InitArgs {
-            template,
-            vms,
-            out,
-            force,
-        }),
-        Command::Compare {
-            a,
-            b,
-            set,
-            set_b,
-            replications,
-            seed,
-            threads,
-            out,
-            quiet,
-            no_charts,
-            format,
-        } => compare::compare_command(compare::CompareArgs {
-            format,
-            a,
-            b,
-            set,
-            set_b,
-            replications,
-            seed,
-            threads: threads.map(|t| t as usize),
-            out,
-            quiet,
-            no_charts,
-        }),
-        Command::Size {
-            scenario,
-            set,
-            target,
-            vary,
-            between,
-            replications,
-            seed,
-            threads,
-            tolerance,
-            format,
-            out,
-            shard,
-            shards,
-            claim_timeout,
-        } => {
-            let shard = parse_shard(shard, shards)?;
-            // Shards share results/<scenario>-size/ unless told otherwise.
-            let out = out.or_else(|| shard.map(|_| output_dir_with_suffix(&scenario, "-size")));
-            size::size_command(size::SizeArgs {
-                scenario,
-                set,
-                target,
-                vary,
-                between,
-                replications,
-                seed,
-                threads: threads.map(|t| t as usize),
-                tolerance,
-                format,
-                shard,
-                out,
-                claim_timeout: parse_claim_timeout(&claim_timeout)?,
-            })
-        }
-        Command::Sweep {
-            scenario,
-            set,
-            vary,
-            replications,
-            seed,
-            threads,
-            out,
-            quiet,
-            no_charts,
-            format,
-            shard,
-            shards,
-        } => sweep::sweep_command(sweep::SweepArgs {
-            shard: parse_shard(shard, shards)?,
-            format,
-            scenario,
-            set,
-            vary,
-            replications,
-            seed,
-            threads: threads.map(|t| t as usize),
-            out,
-            quiet,
-            no_charts,
-        }),
+        Command::Run(args) => run::run_command(args),
+        Command::Merge(args) => merge::merge_command(args),
+        Command::Verify(args) => verify::verify_command(&args),
+        Command::Validate(args) => validate::validate_command(&args),
+        Command::Trace(args) => trace::trace_command(args),
+        Command::Init(args) => init::init_command(args),
+        Command::Compare(args) => compare::compare_command(args),
+        Command::Size(args) => size::size_command(args),
+        Command::Sweep(args) => sweep::sweep_command(args),
     }
 }
 
 /// `--shard I/N|auto` (with `--shards N`), read against the environment.
-fn parse_shard(
-    text: Option<String>,
-    shards: Option<u64>,
-) -> Result<Option<shard::Shard>, CliError> {
-    text.map(|text| {
-        shard::Shard::parse(&text, shards, |name| std::env::var(name).ok())
-            .map_err(|message| usage_error("--shard", message))
-    })
-    .transpose()
-}
-
-/// `--claim-timeout DURATION`: a positive duration.
-fn parse_claim_timeout(text: &str) -> Result<std::time::Duration, CliError> {
-    match crate::scenario::units::parse_duration(text) {
-        Ok(s) if s > 0.0 && s.is_finite() => Ok(std::time::Duration::from_secs_f64(s)),
-        _ => Err(usage_error(
-            "--claim-timeout",
-            format!("`{text}` is not a positive duration; write e.g. 60s, 5m"),
-        )),
-    }
+pub(crate) fn parse_shard(args: &ShardArgs) -> Result<Option<shard::Shard>, CliError> {
+    args.shard
+        .as_ref()
+        .map(|text| {
+            shard::Shard::parse(text, args.shards, |name| std::env::var(name).ok())
+                .map_err(|message| usage_error("--shard", message))
+        })
+        .transpose()
 }
 
 /// A command-line problem that clap cannot see (exit code 2): `flag` names it.
@@ -334,6 +158,16 @@ pub(crate) fn load_scenario(path: &Path, sets: &[String]) -> Result<Scenario, Cl
             })
         })?;
     Ok(Scenario::from_path_with(path, &overrides)?)
+}
+
+/// The run configuration of `s` with the command line's `-n`, `--seed` and
+/// `--threads` on top.
+pub(crate) fn run_config(s: &Scenario, args: SimulationArgs) -> crate::montecarlo::RunConfig {
+    let mut config = crate::montecarlo::RunConfig::from_scenario(s);
+    config.replications = args.replications.unwrap_or(config.replications);
+    config.seed = args.seed.unwrap_or(config.seed);
+    config.threads = args.threads.count();
+    config
 }
 
 /// `results/<scenario file stem>/`.

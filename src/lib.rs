@@ -11,6 +11,7 @@
 //!   --> metric columns, in replication order                    (metrics)
 //!   --> summaries: mean, quantiles, target fractions, verdicts  (stats)
 //!   --> what drives the RTO and RPO                             (analysis)
+//!   --> studies over typed inputs (size, ...)                   (study)
 //!   --> CSV, terminal table, trace                              (report)
 //! ```
 //!
@@ -29,3 +30,4 @@ pub mod montecarlo;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod study;

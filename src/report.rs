@@ -14,6 +14,7 @@ pub mod html;
 pub mod json;
 pub mod manifest;
 pub mod output;
+pub mod size;
 pub mod table;
 pub mod trace;
 

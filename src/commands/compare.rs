@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{CliError, load_scenario, output_error, write_charts};
-use crate::cli::OutputFormat;
+use crate::cli::{CompareCommand, OutputFormat};
 use crate::cycle::CycleOutcome;
 use crate::metrics::{Metric, MetricId, in_population, metrics_for};
 use crate::montecarlo::{self, RunConfig};
@@ -19,21 +19,8 @@ use crate::report::table::verdict_sentence;
 use crate::scenario::{Population, Scenario};
 use crate::stats::{Collector, EXACT_UP_TO, RunSummary, Stream, Z_95};
 
-/// `drsim compare`'s arguments, as parsed.
-#[derive(Debug, Clone)]
-pub struct CompareArgs {
-    pub a: PathBuf,
-    pub b: PathBuf,
-    pub set: Vec<String>,
-    pub set_b: Vec<String>,
-    pub replications: Option<u64>,
-    pub seed: Option<u64>,
-    pub threads: Option<usize>,
-    pub out: Option<PathBuf>,
-    pub quiet: bool,
-    pub no_charts: bool,
-    pub format: OutputFormat,
-}
+/// `drsim compare`'s arguments.
+pub type CompareArgs = CompareCommand;
 
 /// The metrics compared, each over a population.
 const COMPARED: [(&str, MetricId, Population); 7] = [
@@ -170,11 +157,8 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     let mut set_b = args.set.clone();
     set_b.extend(args.set_b.iter().cloned());
     let b = load_scenario(&args.b, &set_b)?;
-    let mut config = RunConfig::from_scenario(&a);
-    config.replications = args.replications.unwrap_or(config.replications);
-    config.seed = args.seed.unwrap_or(config.seed);
-    config.threads = args.threads;
-    let progress = super::run::progress_bar(2 * config.replications, args.quiet);
+    let config = super::run_config(&a, args.simulation);
+    let progress = super::run::progress_bar(2 * config.replications, args.output.quiet);
     let (ca, cb, paired) = run_both((&a, &b), config, &progress)?;
     progress.finish_and_clear();
     let (sa, sb) = (ca.finish(&a.targets), cb.finish(&b.targets));
@@ -184,6 +168,7 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         .filter_map(|(&(name, _, over), p)| p.row(name, over))
         .collect();
     let out = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join("compare"));
@@ -195,7 +180,7 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         .map_err(|e| output_error(&path, e))?;
     let text = summary_text(&a, &b, &sa, &sb, &rows, config);
     let mut charts = Vec::new();
-    if !args.no_charts {
+    if !args.output.no_charts {
         for (id, over, name) in [
             (MetricId::Rpo, a.targets.rpo_over, "rpo"),
             (MetricId::Rto, a.targets.rto_over, "rto"),
@@ -224,8 +209,8 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
             .map_err(|e| output_error(&path, e))?;
     }
     let written = super::commit(set)?;
-    if !args.quiet {
-        match args.format {
+    if !args.output.quiet {
+        match args.output.format {
             OutputFormat::Text => {
                 print!("{text}");
                 println!("wrote {}", written.join(", "));

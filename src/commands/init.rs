@@ -2,34 +2,27 @@
 //! CSV of VMs an architect already has.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{CliError, output_error, usage_error};
+use clap::ValueEnum as _;
+
+use crate::cli::{InitCommand, Template};
 use crate::report::write_atomically;
 use crate::scenario::units::{QuantityKind, format_byte_rate};
 
 /// The templates, by name: the shipped scenarios, which are commented.
-const TEMPLATES: [(&str, &str, &str); 2] = [
-    (
-        "one-vm",
-        "one VM and one link: the four stages at their simplest, for teaching",
-        include_str!("../../scenarios/minimal.toml"),
-    ),
-    (
-        "three-tier",
-        "a web/app/SQL application in three recovery groups, ASR-typical numbers",
-        include_str!("../../scenarios/three-tier.toml"),
-    ),
-];
-
-/// `drsim init`'s arguments, as parsed.
-#[derive(Debug, Clone)]
-pub struct InitArgs {
-    pub template: String,
-    pub vms: Option<PathBuf>,
-    pub out: PathBuf,
-    pub force: bool,
+/// The text of a template that is a shipped scenario (they are commented).
+fn shipped(template: Template) -> Option<&'static str> {
+    match template {
+        Template::OneVm => Some(include_str!("../../scenarios/minimal.toml")),
+        Template::ThreeTier => Some(include_str!("../../scenarios/three-tier.toml")),
+        Template::Estate => None,
+    }
 }
+
+/// `drsim init`'s arguments.
+pub type InitArgs = InitCommand;
 
 pub fn init_command(args: InitArgs) -> Result<(), CliError> {
     if args.out.exists() && !args.force {
@@ -41,24 +34,34 @@ pub fn init_command(args: InitArgs) -> Result<(), CliError> {
             ),
         ));
     }
-    let text = match (args.template.as_str(), &args.vms) {
-        ("estate", Some(csv)) => estate_from_csv(csv)?,
-        ("estate", None) => {
+    // --vms alone means the estate template; another template with --vms
+    // would silently ignore the file.
+    let template = args.template.unwrap_or(match args.vms {
+        Some(_) => Template::Estate,
+        None => Template::ThreeTier,
+    });
+    let text = match (template, &args.vms) {
+        (Template::Estate, Some(csv)) => estate_from_csv(csv)?,
+        (Template::Estate, None) => {
             return Err(usage_error(
                 "--vms",
                 "the estate template is built from a CSV of VMs: --vms FILE.csv with columns name, disk_size, churn, group".into(),
             ));
         }
-        (name, _) => match TEMPLATES.iter().find(|t| t.0 == name) {
-            Some(t) => t.2.to_string(),
-            None => {
-                let names: Vec<&str> = TEMPLATES.iter().map(|t| t.0).chain(["estate"]).collect();
-                return Err(usage_error(
-                    "--template",
-                    format!("unknown template `{name}`; valid: {}", names.join(", ")),
-                ));
-            }
-        },
+        (other, Some(_)) => {
+            return Err(usage_error(
+                "--vms",
+                format!(
+                    "--vms builds the estate template; --template {} does not read it (drop --template, or --vms)",
+                    other
+                        .to_possible_value()
+                        .map_or_else(String::new, |v| v.get_name().to_string())
+                ),
+            ));
+        }
+        (other, None) => shipped(other)
+            .expect("every other template is shipped")
+            .to_string(),
     };
     write_atomically(&args.out, text.as_bytes()).map_err(|e| output_error(&args.out, e))?;
     println!(

@@ -19,22 +19,15 @@ use super::results::{
 use super::run::{Provenance, RunOutputs};
 use super::shard::{Shard, check_every_shard_once};
 use super::{CliError, default_output_dir, interrupt, output_error};
-use crate::cli::OutputFormat;
+use crate::cli::{MergeCommand, OutputFormat};
+
+/// `drsim merge`'s arguments.
+pub type MergeArgs = MergeCommand;
 use crate::metrics::metrics_for;
 use crate::montecarlo::RunConfig;
 use crate::report::manifest::{MANIFEST, Manifest, MergedShard};
 use crate::report::{AtomicFile, OutputSet, sha256_hex};
 use crate::stats::Collector;
-
-#[derive(Debug, Clone)]
-pub struct MergeArgs {
-    pub dirs: Vec<PathBuf>,
-    pub out: Option<PathBuf>,
-    pub quiet: bool,
-    pub charts: bool,
-    pub force: bool,
-    pub format: OutputFormat,
-}
 
 /// One shard as found on disk.
 struct Found {
@@ -68,6 +61,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     let first = &shards[0].manifest;
     let s = load_recorded_scenario(first).map_err(as_merge)?;
     let out = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| default_output_dir(Path::new(&first.scenario.path)));
@@ -90,8 +84,8 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         let _ = std::fs::remove_dir(&out);
     }
     let text = result?;
-    if !args.quiet {
-        match args.format {
+    if !args.output.quiet {
+        match args.output.format {
             OutputFormat::Text => print!("{}", text.text),
             OutputFormat::Json => print!("{}", text.json),
         }
@@ -142,9 +136,9 @@ fn merge_into(
         },
         out,
         outputs: RunOutputs {
-            quiet: args.quiet,
+            quiet: args.output.quiet,
             per_vm: first.options.per_vm,
-            charts: args.charts,
+            charts: !args.output.no_charts,
             until_settled: None,
             shard: None,
             exact_up_to: first.options.exact_up_to as usize,

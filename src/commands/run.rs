@@ -1,15 +1,17 @@
 //! `drsim run`: the Monte Carlo run and every file it writes.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use super::results::Provenance;
 use super::results::{Finish, check_output_dir, finish_run, finish_shard, now_rfc3339};
 use super::shard::Shard;
-use super::{CliError, default_output_dir, interrupt, load_scenario, output_error};
-use crate::cli::OutputFormat;
+use super::{
+    CliError, default_output_dir, interrupt, load_scenario, output_error, parse_shard, run_config,
+};
+use crate::cli::{OutputFormat, RunCommand};
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, RunConfig};
 use crate::report::csv::{ReplicationsWriter, VmsWriter};
@@ -19,26 +21,6 @@ use crate::scenario::Scenario;
 use crate::scenario::units::format_share;
 use crate::stats::verdict::StoppingRule;
 use crate::stats::{Collector, Verdict};
-
-/// `drsim run`'s arguments, as parsed.
-#[derive(Debug, Clone)]
-pub struct RunArgs {
-    pub scenario: PathBuf,
-    /// `--set KEY=VALUE` overrides.
-    pub set: Vec<String>,
-    pub replications: Option<u64>,
-    pub seed: Option<u64>,
-    pub threads: Option<usize>,
-    pub out: Option<PathBuf>,
-    pub outputs: RunOutputs,
-    /// `--check`: the exit status says whether the targets are met.
-    pub check: bool,
-    pub format: OutputFormat,
-    /// `--force`: write into a directory holding another scenario's results.
-    pub force: bool,
-    /// `--shard`: only this slice of the replications.
-    pub shard: Option<Shard>,
-}
 
 /// What `run` writes besides `replications.csv` and `summary.csv`.
 #[derive(Debug, Clone, Copy)]
@@ -68,31 +50,39 @@ pub struct RunResult {
     pub verdicts: Vec<(Verdict, String)>,
 }
 
-pub fn run_command(args: RunArgs) -> Result<(), CliError> {
-    let s = load_scenario(&args.scenario, &args.set)?;
-    if !args.outputs.quiet {
+pub fn run_command(args: RunCommand) -> Result<(), CliError> {
+    let RunCommand {
+        scenario,
+        simulation,
+        output,
+        ..
+    } = &args;
+    let s = load_scenario(&scenario.scenario, &scenario.set)?;
+    if !output.quiet {
         // A valid file can still hold numbers ASR would not sustain: say so
         // before the run, on stderr (stdout carries the results).
         for w in &s.warnings {
             eprintln!("warning: {w}");
         }
     }
-    let mut config = RunConfig::from_scenario(&s);
-    config.replications = args.replications.unwrap_or(config.replications);
-    config.seed = args.seed.unwrap_or(config.seed);
-    config.threads = args.threads;
-    let out = args
+    let config = run_config(&s, *simulation);
+    let out = output
         .out
-        .unwrap_or_else(|| default_output_dir(&args.scenario));
-    let provenance = Provenance::of(&args.scenario, &args.set, args.force)?;
-    interrupt::install();
+        .clone()
+        .unwrap_or_else(|| default_output_dir(&scenario.scenario));
+    let provenance = Provenance::of(&scenario.scenario, &scenario.set, args.force)?;
     let outputs = RunOutputs {
-        shard: args.shard,
-        ..args.outputs
+        quiet: output.quiet,
+        per_vm: args.per_vm,
+        charts: !output.no_charts,
+        until_settled: args.until_settled.then_some(args.max_replications),
+        shard: parse_shard(&args.shard)?,
+        exact_up_to: args.exact_up_to as usize,
     };
+    interrupt::install();
     let result = run_to_directory(&s, config, &out, outputs, &provenance)?;
-    if !args.outputs.quiet {
-        match args.format {
+    if !output.quiet {
+        match output.format {
             OutputFormat::Text => print!(
                 "{}",
                 highlight_verdicts(&result.text, std::io::stdout().is_terminal())

@@ -46,7 +46,7 @@ pub const SIZE_JOB: &str = "size-job.json";
 /// The answer, as `size` prints it in text and in JSON.
 pub const SIZE_TEXT: &str = "size.txt";
 pub const SIZE_JSON: &str = "size.json";
-const FORMAT: &str = "drsim-size-search 1";
+const FORMAT: &str = "drsim-size-search 2";
 /// How often a waiting process looks for the slices it waits for: soon at
 /// first (a probe's last slice is often a moment away), then less often, so
 /// that a long wait does not load a shared file system.
@@ -76,18 +76,20 @@ pub struct SizeJob {
 }
 
 impl SizeJob {
-    pub fn of(args: &SizeArgs, shards: u64) -> Result<SizeJob, CliError> {
-        let bytes = std::fs::read(&args.scenario).map_err(|e| output_error(&args.scenario, e))?;
+    /// `between` is the range searched, as given or as defaulted.
+    pub fn of(args: &SizeArgs, between: &str, shards: u64) -> Result<SizeJob, CliError> {
+        let path = &args.scenario.scenario;
+        let bytes = std::fs::read(path).map_err(|e| output_error(path, e))?;
         Ok(SizeJob {
             format: FORMAT.into(),
             drsim_version: env!("CARGO_PKG_VERSION").into(),
             scenario_sha256: sha256_hex(&bytes),
-            sets: args.set.clone(),
+            sets: args.scenario.set.clone(),
             target: args.target.clone(),
             vary: args.vary.clone(),
-            between: args.between.clone(),
-            seed: args.seed,
-            replications: args.replications,
+            between: between.to_string(),
+            seed: args.simulation.seed,
+            replications: args.simulation.replications,
             tolerance: args.tolerance,
             shards,
         })
@@ -144,8 +146,7 @@ pub struct SharedProbes {
     node: String,
 }
 
-/// A probe's counts: replications meeting the threshold, and in the population.
-pub type Counts = (usize, usize);
+pub use crate::study::size::Counts;
 
 impl SharedProbes {
     /// Joins the search in `dir` (creating it when this is the first shard),
@@ -251,8 +252,8 @@ impl SharedProbes {
                 if let Some(held) = Claim::take(&claim, &self.me)? {
                     let c = held.while_alive(self.claim_timeout, || run(range.clone()))?;
                     let text = format!(
-                        "met {}\ntotal {}\nreplications {}..{}\ncomputed by {}\n",
-                        c.0, c.1, range.start, range.end, self.me
+                        "met {}\ntotal {}\nsum_ms {}\nreplications {}..{}\ncomputed by {}\n",
+                        c.met, c.total, c.sum_ms, range.start, range.end, self.me
                     );
                     publish(&done, text.as_bytes(), &self.node)?;
                     counts.insert(j, c);
@@ -282,9 +283,7 @@ impl SharedProbes {
             std::thread::sleep(pause);
             pause = (pause * 2).min(LAST_POLL);
         }
-        Ok(counts
-            .values()
-            .fold((0, 0), |(m, t), &(cm, ct)| (m + cm, t + ct)))
+        Ok(counts.values().fold(Counts::default(), |sum, &c| sum + c))
     }
 
     /// Writes the answer into the directory (every shard writes the same bytes).
@@ -307,9 +306,17 @@ fn read_done(path: &Path, expected: Range<u64>) -> Result<Option<Counts>, CliErr
             .map(str::trim)
     };
     let number = |name: &str| field(name).and_then(|v| v.parse::<usize>().ok());
+    let sum_ms = field("sum_ms").and_then(|v| v.parse::<u64>().ok());
     let range = format!("{}..{}", expected.start, expected.end);
-    match (number("met"), number("total"), field("replications")) {
-        (Some(met), Some(total), Some(r)) if r == range && met <= total => Ok(Some((met, total))),
+    match (
+        number("met"),
+        number("total"),
+        sum_ms,
+        field("replications"),
+    ) {
+        (Some(met), Some(total), Some(sum_ms), Some(r)) if r == range && met <= total => {
+            Ok(Some(Counts { met, total, sum_ms }))
+        }
         _ => Err(usage_error(
             "--out",
             format!(
@@ -436,8 +443,9 @@ mod tests {
         // Replication k "meets" when k is even and is in the population unless k % 5 == 0.
         let count = |r: Range<u64>| {
             let total = r.clone().filter(|k| k % 5 != 0).count();
-            let met = r.filter(|k| k % 5 != 0 && k % 2 == 0).count();
-            Ok((met, total))
+            let met = r.clone().filter(|k| k % 5 != 0 && k % 2 == 0).count();
+            let sum_ms = r.filter(|k| k % 5 != 0).sum::<u64>() * 1000;
+            Ok(Counts { met, total, sum_ms })
         };
         let whole = count(0..101).unwrap();
         assert_eq!(a.counts(2.5, 101, count).unwrap(), whole);
@@ -466,8 +474,16 @@ mod tests {
             .join(format!("{:016x}", 7.0f64.to_bits()));
         std::fs::create_dir_all(&probe).unwrap();
         std::fs::write(probe.join("slice-3-of-4.claim"), "a process that died\n").unwrap();
-        let counts = a.counts(7.0, 10, |r| Ok((0, r.count()))).unwrap();
-        assert_eq!(counts, (0, 10));
+        let counts = a
+            .counts(7.0, 10, |r| {
+                Ok(Counts {
+                    met: 0,
+                    total: r.count(),
+                    sum_ms: 1,
+                })
+            })
+            .unwrap();
+        assert_eq!((counts.met, counts.total, counts.sum_ms), (0, 10, 4));
         assert!(!probe.join("slice-3-of-4.claim").exists());
         assert!(probe.join("slice-3-of-4.done").exists());
     }
@@ -502,6 +518,15 @@ mod tests {
         std::fs::write(&path, "met 3\ntotal 4\nreplications 0..9\n").unwrap();
         assert!(read_done(&path, 0..10).is_err());
         std::fs::write(&path, "met 3\ntotal 4\nreplications 0..10\n").unwrap();
-        assert_eq!(read_done(&path, 0..10).unwrap(), Some((3, 4)));
+        assert!(read_done(&path, 0..10).is_err(), "no sum_ms");
+        std::fs::write(&path, "met 3\ntotal 4\nsum_ms 9\nreplications 0..10\n").unwrap();
+        assert_eq!(
+            read_done(&path, 0..10).unwrap(),
+            Some(Counts {
+                met: 3,
+                total: 4,
+                sum_ms: 9
+            })
+        );
     }
 }

@@ -5,34 +5,19 @@
 use std::path::{Path, PathBuf};
 
 use super::{CliError, load_scenario, output_error, write_charts};
-use crate::cli::OutputFormat;
+use crate::cli::{OutputFormat, SweepCommand};
 use crate::metrics::{MetricId, metrics_for};
-use crate::montecarlo::{self, RunConfig};
+use crate::montecarlo;
 use crate::report::OutputSet;
 use crate::report::chart::sweep::{SweepChart, render_sweep};
 use crate::report::csv::{SweepRow, sweep_csv};
 use crate::scenario::units::split_number;
 use crate::stats::{Collector, TargetVerdict};
 
-use super::shard::Shard;
 use super::sweep_shard::{self, SweepShardFile};
 
-/// `drsim sweep`'s arguments, as parsed.
-#[derive(Debug, Clone)]
-pub struct SweepArgs {
-    pub scenario: PathBuf,
-    pub set: Vec<String>,
-    pub vary: Vec<String>,
-    pub replications: Option<u64>,
-    pub seed: Option<u64>,
-    pub threads: Option<usize>,
-    pub out: Option<PathBuf>,
-    pub quiet: bool,
-    pub no_charts: bool,
-    pub format: OutputFormat,
-    /// `--shard`: only this slice of the grid's points (docs/scale-out.md).
-    pub shard: Option<Shard>,
-}
+/// `drsim sweep`'s arguments.
+pub type SweepArgs = SweepCommand;
 
 /// One `--vary KEY=V1,V2,...` or `--vary KEY=FROM..TO:N`: the key and its values.
 pub(super) fn parse_vary(text: &str) -> Result<(String, Vec<String>), String> {
@@ -115,23 +100,22 @@ pub(super) fn varied_of(vary: &[String]) -> Result<Vec<(String, Vec<String>)>, C
 
 pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     super::interrupt::install();
+    let shard = super::parse_shard(&args.shard)?;
+    let quiet = args.output.quiet;
     let varied = varied_of(&args.vary)?;
     let points = grid(&varied);
-    let progress = super::run::progress_bar(0, args.quiet);
+    let progress = super::run::progress_bar(0, quiet);
     let mut rows = Vec::new();
     // A shard runs only its slice of the points (numbered as in the whole grid).
-    let range = args.shard.map_or(0..points.len(), |shard| {
+    let range = shard.map_or(0..points.len(), |shard| {
         let r = shard.range(points.len() as u64);
         r.start as usize..r.end as usize
     });
     for (index, point) in points.iter().enumerate().take(range.end).skip(range.start) {
-        let mut sets = args.set.clone();
+        let mut sets = args.scenario.set.clone();
         sets.extend(point.iter().map(|(k, v)| format!("{k}={v}")));
-        let s = load_scenario(&args.scenario, &sets)?;
-        let mut config = RunConfig::from_scenario(&s);
-        config.replications = args.replications.unwrap_or(config.replications);
-        config.seed = args.seed.unwrap_or(config.seed);
-        config.threads = args.threads;
+        let s = load_scenario(&args.scenario.scenario, &sets)?;
+        let config = super::run_config(&s, args.simulation);
         progress.inc_length(config.replications);
         progress.set_message(format!("point {}/{} ", index + 1, points.len()));
         let mut collector = Collector::new(metrics_for(&s));
@@ -168,13 +152,14 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     }
     progress.finish_and_clear();
     let out = args
+        .output
         .out
         .clone()
-        .unwrap_or_else(|| sweep_dir(&args.scenario));
-    if let Some(shard) = args.shard {
+        .unwrap_or_else(|| sweep_dir(&args.scenario.scenario));
+    if let Some(shard) = shard {
         let file = SweepShardFile::new(&args, shard, points.len(), range.start, &rows)?;
         let written = sweep_shard::write(&out, &file)?;
-        if !args.quiet {
+        if !quiet {
             println!(
                 "sweep shard {}: points {} to {} of {}; wrote {written}",
                 shard.label(),
@@ -187,9 +172,9 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     }
     let outputs = SweepOutputs {
         out: &out,
-        quiet: args.quiet,
-        charts: !args.no_charts,
-        format: args.format,
+        quiet,
+        charts: !args.output.no_charts,
+        format: args.output.format,
     };
     write_outputs(&outputs, &varied, &points, &rows)
 }

@@ -121,16 +121,17 @@ impl SweepShardFile {
         first_point: usize,
         rows: &[SweepRow],
     ) -> Result<SweepShardFile, CliError> {
-        let bytes = std::fs::read(&args.scenario).map_err(|e| output_error(&args.scenario, e))?;
+        let path = &args.scenario.scenario;
+        let bytes = std::fs::read(path).map_err(|e| output_error(path, e))?;
         Ok(SweepShardFile {
             format: FORMAT.into(),
             drsim_version: env!("CARGO_PKG_VERSION").into(),
-            scenario_path: args.scenario.display().to_string(),
+            scenario_path: path.display().to_string(),
             scenario_sha256: sha256_hex(&bytes),
-            sets: args.set.clone(),
+            sets: args.scenario.set.clone(),
             vary: args.vary.clone(),
-            seed: args.seed,
-            replications: args.replications,
+            seed: args.simulation.seed,
+            replications: args.simulation.replications,
             shard: shard.label(),
             points,
             first_point,
@@ -270,14 +271,15 @@ pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
         )));
     }
     let out = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| sweep_dir(Path::new(&first.scenario_path)));
     let outputs = SweepOutputs {
         out: &out,
-        quiet: args.quiet,
-        charts: args.charts,
-        format: args.format,
+        quiet: args.output.quiet,
+        charts: !args.output.no_charts,
+        format: args.output.format,
     };
     write_outputs(&outputs, &varied, &points, &rows)
 }

@@ -1,24 +1,23 @@
 //! `drsim trace`: narrate one replication, event by event, and chart it.
 
-use std::path::{Path, PathBuf};
+use crate::cli::{ScenarioArgs, TraceCommand};
 
 use super::{CliError, default_output_dir, load_scenario, output_error, write_charts};
 use crate::cycle::{TraceLog, run_cycle};
 use crate::metrics::metrics_for;
 use crate::report::{chart, trace};
 
-#[allow(clippy::too_many_arguments)]
-pub fn trace_command(
-    scenario: &Path,
-    sets: &[String],
-    replication: u64,
-    replications: Option<u64>,
-    seed: Option<u64>,
-    out: Option<PathBuf>,
-    no_charts: bool,
-    full: bool,
-) -> Result<(), CliError> {
-    let s = load_scenario(scenario, sets)?;
+pub fn trace_command(args: TraceCommand) -> Result<(), CliError> {
+    let TraceCommand {
+        scenario: ScenarioArgs { scenario, set },
+        replication,
+        replications,
+        seed,
+        out,
+        no_charts,
+        full,
+    } = args;
+    let s = load_scenario(&scenario, &set)?;
     // A replication past the run's count has no row anywhere: say so rather
     // than narrate it.
     let count = replications.unwrap_or(s.simulation.replications);
@@ -38,7 +37,7 @@ pub fn trace_command(
         return Err(crate::montecarlo::MonteCarloError::Runaway(runaway).into());
     }
     if !no_charts {
-        let out = out.unwrap_or_else(|| default_output_dir(scenario));
+        let out = out.unwrap_or_else(|| default_output_dir(&scenario));
         let charts = chart::charts_for_trace(&s, &log, &outcome)?;
         std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
         let mut set = crate::report::OutputSet::new();

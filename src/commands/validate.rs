@@ -1,12 +1,11 @@
 //! `drsim validate`: check a scenario file and describe what it models.
 
-use std::path::Path;
-
 use super::{CliError, load_scenario};
+use crate::cli::ScenarioArgs;
 use crate::report::describe;
 
-pub fn validate_command(scenario: &Path, sets: &[String]) -> Result<(), CliError> {
-    let s = load_scenario(scenario, sets)?;
+pub fn validate_command(args: &ScenarioArgs) -> Result<(), CliError> {
+    let s = load_scenario(&args.scenario, &args.set)?;
     print!("{}", describe::describe(&s));
     Ok(())
 }

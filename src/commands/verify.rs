@@ -7,15 +7,18 @@
 //! same bytes. The first difference is named by file and line (or byte, for a
 //! picture), so a changed number can be found at once.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::results::{check_files, load_recorded_scenario};
 use super::run::{Provenance, RunOutputs, run_to_directory};
 use super::{CliError, interrupt, usage_error};
+use crate::cli::VerifyCommand;
 use crate::montecarlo::RunConfig;
 use crate::report::manifest::{MANIFEST, Manifest};
 
-pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError> {
+pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
+    let dir = args.dir.as_path();
+    let threads = args.threads.count();
     let manifest_path = dir.join(MANIFEST);
     let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
         usage_error(
@@ -103,6 +106,9 @@ pub fn verify_command(dir: &Path, threads: Option<usize>) -> Result<(), CliError
             extra.file,
             version_note(&manifest)
         )));
+    }
+    if args.quiet {
+        return Ok(());
     }
     println!(
         "verified {}: {} files of `{}` ({} replications, seed {}) re-made byte for byte by drsim {}",

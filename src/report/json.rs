@@ -1,4 +1,4 @@
-//! `--format json`: the summaries of `run`, `sweep`, `size` and `compare` as JSON for
+//! `--format json`: the summaries of `run`, `sweep` and `compare` as JSON for
 //! scripts, with stable keys (docs/metrics.md, "JSON"). Numbers are in the
 //! metric's unit (seconds, bytes, fractions); absent values are `null`.
 
@@ -140,57 +140,6 @@ pub fn compare_json(a: &str, b: &str, rows: &[CompareRow], files: &[String]) -> 
         })
         .collect();
     let doc = json!({ "drsim": env!("CARGO_PKG_VERSION"), "a": a, "b": b, "differences": rows, "files": files });
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&doc).unwrap_or_default()
-    )
-}
-
-/// What `drsim size` found, for [`size_json`].
-#[derive(Debug)]
-pub struct SizeReport<'a> {
-    pub vary: &'a str,
-    pub unit: &'a str,
-    pub metric: &'a str,
-    pub threshold_s: f64,
-    pub required: f64,
-    pub between: (f64, f64),
-    pub higher_meets: bool,
-    /// (fraction of the population that must meet it, value or none in range).
-    pub answers: &'a [(f64, Option<f64>)],
-    /// The values between which the 95 % interval leaves the required answer.
-    pub interval: Option<(f64, f64)>,
-    /// (value, replications meeting, replications in the population).
-    pub probes: &'a [(f64, usize, usize)],
-    pub monotone: bool,
-}
-
-/// A sizing: the value per required fraction, its sampling range and the probes.
-pub fn size_json(r: &SizeReport) -> String {
-    let answers: Vec<Value> = r
-        .answers
-        .iter()
-        .map(|(fraction, value)| json!({ "fraction": fraction, "value": value }))
-        .collect();
-    let probes: Vec<Value> = r
-        .probes
-        .iter()
-        .map(|(value, met, total)| json!({ "value": value, "met": met, "total": total }))
-        .collect();
-    let doc = json!({
-        "drsim": env!("CARGO_PKG_VERSION"),
-        "vary": r.vary,
-        "unit": r.unit,
-        "metric": r.metric,
-        "threshold_s": r.threshold_s,
-        "required_fraction": r.required,
-        "between": [r.between.0, r.between.1],
-        "higher_values_meet": r.higher_meets,
-        "answers": answers,
-        "ci95_range": r.interval.map(|(a, b)| [a, b]),
-        "probes": probes,
-        "monotone": r.monotone,
-    });
     format!(
         "{}\n",
         serde_json::to_string_pretty(&doc).unwrap_or_default()

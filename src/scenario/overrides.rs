@@ -171,6 +171,49 @@ pub fn apply(
     Ok((doc.to_string(), located))
 }
 
+/// The value at the dotted `key` (addressed as `--set` addresses it) in the
+/// scenario `text`, as written: a string's contents, a number, or a
+/// distribution's typical value (its `mode`, `median`, `mean` or `value`);
+/// `None` when the key is absent or holds none of these. For what a study
+/// needs to know of the scenario as given (e.g. `size`'s default range).
+pub fn value_at(text: &str, key: &str) -> Option<String> {
+    let doc: DocumentMut = text.parse().ok()?;
+    let mut parts = key.split('.').map(str::trim);
+    let first = parts.next()?;
+    let mut table: &Table = doc.as_table();
+    if ARRAYS.contains(&first) {
+        let array = table.get(first)?.as_array_of_tables()?;
+        let which = parts.next()?;
+        let by_id = array
+            .iter()
+            .find(|t| t.get("id").and_then(Item::as_str) == Some(which));
+        table = match by_id {
+            Some(t) => t,
+            None => array.get(which.parse().ok()?)?,
+        };
+    } else {
+        parts = key.split('.').map(str::trim);
+    }
+    let rest: Vec<&str> = parts.collect();
+    let (last, middle) = rest.split_last()?;
+    for part in middle {
+        table = table.get(part)?.as_table()?;
+    }
+    let plain = |value: &toml_edit::Value| match value {
+        toml_edit::Value::String(s) => Some(s.value().clone()),
+        toml_edit::Value::Integer(i) => Some(i.value().to_string()),
+        toml_edit::Value::Float(f) => Some(f.value().to_string()),
+        _ => None,
+    };
+    match table.get(last)?.as_value()? {
+        // A distribution: its typical value.
+        toml_edit::Value::InlineTable(t) => ["mode", "median", "mean", "value"]
+            .iter()
+            .find_map(|k| t.get(k).and_then(plain)),
+        value => plain(value),
+    }
+}
+
 /// Maps each line of `edited` to its line in `original` (1-based): lines the
 /// edit inserted map to the line before them.
 pub fn line_map(original: &str, edited: &str) -> Vec<usize> {
@@ -192,4 +235,38 @@ pub fn line_map(original: &str, edited: &str) -> Vec<usize> {
         }
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_read_where_set_would_write_them() {
+        let text = r#"
+[recovery]
+decision_delay = "30m"
+[[link]]
+id = "wan"
+bandwidth = { dist = "triangular", min = "150 Mbps", mode = "200 Mbps", max = "200 Mbps" }
+[[vm]]
+id = "db"
+count = 4
+"#;
+        assert_eq!(
+            value_at(text, "recovery.decision_delay").as_deref(),
+            Some("30m")
+        );
+        assert_eq!(
+            value_at(text, "link.wan.bandwidth").as_deref(),
+            Some("200 Mbps")
+        );
+        assert_eq!(
+            value_at(text, "link.0.bandwidth").as_deref(),
+            Some("200 Mbps")
+        );
+        assert_eq!(value_at(text, "vm.db.count").as_deref(), Some("4"));
+        assert_eq!(value_at(text, "vm.web.count"), None);
+        assert_eq!(value_at(text, "recovery.detection_delay"), None);
+    }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::support::repo;
 
 /// Pipeline stages in order; a module may use only itself and earlier stages.
-const STAGES: [(&str, usize); 11] = [
+const STAGES: [(&str, usize); 12] = [
     ("engine", 0),
     ("scenario", 1),
     ("cycle", 2),
@@ -14,10 +14,11 @@ const STAGES: [(&str, usize); 11] = [
     ("metrics", 3),
     ("stats", 4),
     ("analysis", 5),
-    ("report", 6),
-    ("cli", 7),
-    ("commands", 8),
-    ("main", 9),
+    ("study", 6),
+    ("report", 7),
+    ("cli", 8),
+    ("commands", 9),
+    ("main", 10),
 ];
 
 /// Every `.rs` file under `dir`, recursively.

@@ -388,3 +388,110 @@ fn size_shards_share_results_scenario_size_unless_told_and_bad_flags_are_refused
     );
     assert!(!search.exists());
 }
+
+/// `size` of [`KNOWN`] with `--between RANGE` (or none) and `extra`.
+fn known_size_between(file: &Path, range: Option<&str>, extra: &[&str]) -> Vec<String> {
+    let mut args = known_size(file, &["-n", "400"]);
+    let at = args
+        .iter()
+        .position(|a| a == "--between")
+        .expect("--between");
+    match range {
+        Some(r) => args[at + 1] = r.to_string(),
+        None => {
+            args.drain(at..at + 2);
+        }
+    }
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
+#[test]
+fn a_range_that_already_meets_the_target_at_its_lower_end_says_so() {
+    // Between 7 and 7.9 Mbps every outage meets RPO <= 15 min (the link is
+    // below the 8 Mbps churn, so the RPO still moves with it). Before: "to
+    // meet it in 95.0%: 7 Mbps" for every share, as if 7 Mbps were the answer
+    // (it is 6.63 Mbps).
+    let (_dir, file) = known_file();
+    let o = run_args(&known_size_between(&file, Some("7Mbps..7.9Mbps"), &[]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for label in ["95.0%", "90%", "100% of the sample"] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("to meet it in {label}:")))
+            .unwrap_or_else(|| panic!("{label}: {text}"));
+        assert!(
+            line.contains("below 7 Mbps, outside the range: the lower end already meets it"),
+            "{line}"
+        );
+        assert!(line.contains("widen --between"), "{line}");
+    }
+    let o = run_args(&known_size_between(
+        &file,
+        Some("7Mbps..7.9Mbps"),
+        &["--format", "json"],
+    ));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let first = &doc["answers"][0];
+    assert_eq!(first["status"], "already_met_at_range_end", "{doc}");
+    assert_eq!(first["value"], serde_json::Value::Null);
+    assert_eq!(first["end"].as_f64(), Some(7.0));
+    assert_eq!(first["share"].as_f64(), Some(1.0));
+}
+
+#[test]
+fn a_key_that_cannot_move_the_metric_is_said_to_have_no_effect() {
+    // The link's bandwidth does not change this scenario's RTO (boot, detection
+    // and decision are fixed). Before: "higher values meet it" and "the met
+    // share moved one way at every probe".
+    let (_dir, file) = known_file();
+    let mut args = known_size_between(&file, Some("1Mbps..20Mbps"), &[]);
+    let at = args.iter().position(|a| a == "--target").expect("--target");
+    args[at + 1] = "rto<=25m@95%".into();
+    let o = run_args(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("shows no effect on the RTO within the range"),
+        "{text}"
+    );
+    assert!(!text.contains("higher values meet it"), "{text}");
+    assert!(!text.contains("moved one way"), "{text}");
+    assert!(text.contains("3 probes"), "{text}");
+    assert!(text.contains("met everywhere in the range"), "{text}");
+}
+
+#[test]
+fn without_between_the_key_is_searched_around_its_value() {
+    // KNOWN's link is 100 Mbps: the default range is 1 Mbps to 10 Gbps,
+    // which holds the analytic 6.633 Mbps.
+    let (_dir, file) = known_file();
+    let o = run_args(&known_size_between(&file, None, &[]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("between 1 and 10000 Mbps (the default range"),
+        "{text}"
+    );
+    let got = answer(&text, "95.0%");
+    assert!((got - 6.633).abs() <= 0.03 * 6.633, "{got}: {text}");
+    // A key with no single quantity to search around needs --between.
+    let mut args = known_size_between(&file, None, &[]);
+    let at = args.iter().position(|a| a == "--vary").expect("--vary");
+    args[at + 1] = "vm.vm.boot_time_missing".into();
+    let o = run_args(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("--between"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_tolerance_that_is_not_a_positive_width_is_refused() {
+    // Before: 0, negative and NaN tolerances ran 60 probes per bisection.
+    let (_dir, file) = known_file();
+    for bad in ["0", "-0.01", "NaN", "inf"] {
+        let o = run_args(&known_size(&file, &[&format!("--tolerance={bad}")]));
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stdout(&o));
+        assert!(stderr(&o).contains("--tolerance"), "{bad}: {}", stderr(&o));
+    }
+}
