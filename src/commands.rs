@@ -11,7 +11,7 @@ mod interrupt;
 pub mod merge;
 mod results;
 pub mod run;
-pub mod shard;
+
 pub mod size;
 mod size_shard;
 pub mod sweep;
@@ -26,8 +26,9 @@ use crate::cli::{Cli, Command, ShardArgs, SimulationArgs};
 use crate::montecarlo::MonteCarloError;
 use crate::report::OutputSet;
 use crate::report::chart::{ChartError, RenderedChart};
-use crate::scenario::overrides::Override;
-use crate::scenario::{Diagnostic, Scenario, ScenarioError};
+use crate::scenario::overrides::parse_all;
+use crate::scenario::{Scenario, ScenarioError, ScenarioFile};
+use crate::study::RunSettings;
 
 /// Why a command failed; [`CliError::exit_code`] maps it to the process status.
 #[derive(Debug, thiserror::Error)]
@@ -120,11 +121,13 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
 }
 
 /// `--shard I/N|auto` (with `--shards N`), read against the environment.
-pub(crate) fn parse_shard(args: &ShardArgs) -> Result<Option<shard::Shard>, CliError> {
+pub(crate) fn parse_shard(
+    args: &ShardArgs,
+) -> Result<Option<crate::study::shard::Shard>, CliError> {
     args.shard
         .as_ref()
         .map(|text| {
-            shard::Shard::parse(text, args.shards, |name| std::env::var(name).ok())
+            crate::study::shard::Shard::parse(text, args.shards, |name| std::env::var(name).ok())
                 .map_err(|message| usage_error("--shard", message))
         })
         .transpose()
@@ -141,33 +144,22 @@ pub(crate) fn usage_error(flag: &str, message: String) -> CliError {
 
 /// Reads the scenario at `path` with the `--set` overrides applied.
 pub(crate) fn load_scenario(path: &Path, sets: &[String]) -> Result<Scenario, CliError> {
-    let overrides = sets
-        .iter()
-        .map(|s| Override::parse(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|message| {
-            CliError::Scenario(ScenarioError::Invalid {
-                diagnostics: vec![Diagnostic {
-                    excerpt: None,
-                    file: "--set".into(),
-                    line: 0,
-                    column: 0,
-                    key: String::new(),
-                    message,
-                }],
-            })
-        })?;
-    Ok(Scenario::from_path_with(path, &overrides)?)
+    Ok(ScenarioFile::read(path)?.load(&parse_all(sets)?)?)
+}
+
+/// The command line's `-n`, `--seed` and `--threads`.
+pub(crate) fn settings(args: SimulationArgs) -> RunSettings {
+    RunSettings {
+        replications: args.replications,
+        seed: args.seed,
+        threads: args.threads.count(),
+    }
 }
 
 /// The run configuration of `s` with the command line's `-n`, `--seed` and
 /// `--threads` on top.
 pub(crate) fn run_config(s: &Scenario, args: SimulationArgs) -> crate::montecarlo::RunConfig {
-    let mut config = crate::montecarlo::RunConfig::from_scenario(s);
-    config.replications = args.replications.unwrap_or(config.replications);
-    config.seed = args.seed.unwrap_or(config.seed);
-    config.threads = args.threads.count();
-    config
+    settings(args).config(s)
 }
 
 /// `results/<scenario file stem>/`.

@@ -71,6 +71,15 @@ pub enum MetricId {
     RpoPart(usize),
 }
 
+impl From<crate::scenario::TargetMetric> for MetricId {
+    fn from(m: crate::scenario::TargetMetric) -> MetricId {
+        match m {
+            crate::scenario::TargetMetric::Rpo => MetricId::Rpo,
+            crate::scenario::TargetMetric::Rto => MetricId::Rto,
+        }
+    }
+}
+
 /// One column of `replications.csv` and one row of `summary.csv`.
 #[derive(Debug, Clone)]
 pub struct Metric {

@@ -8,6 +8,7 @@
 //! half-written file and a failed or interrupted run leaves old results intact.
 
 pub mod chart;
+pub mod compare;
 pub mod csv;
 pub mod describe;
 pub mod html;
@@ -15,6 +16,7 @@ pub mod json;
 pub mod manifest;
 pub mod output;
 pub mod size;
+pub mod sweep;
 pub mod table;
 pub mod trace;
 

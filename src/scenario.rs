@@ -31,8 +31,10 @@ use crate::engine::{SimDuration, SimTime};
 pub struct Scenario {
     /// Where the scenario came from (a path, or a name given by the caller).
     pub source: String,
-    /// SHA-256 of the scenario text, hex: which file exactly produced a result.
-    pub sha256: String,
+    /// SHA-256 (hex) of the effective text: the file with the `--set`
+    /// overrides applied, so two runs with the same value differ in no input.
+    /// Not the file's digest ([`ScenarioFile::sha256`], which manifests record).
+    pub effective_sha256: String,
     pub name: String,
     pub description: String,
     /// The ASR scenario modelled.
@@ -588,6 +590,57 @@ pub struct Targets {
     pub rto_over: Population,
 }
 
+/// A metric a scenario sets a target on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetMetric {
+    Rpo,
+    Rto,
+}
+
+impl TargetMetric {
+    pub const ALL: [TargetMetric; 2] = [TargetMetric::Rpo, TargetMetric::Rto];
+
+    /// "RPO" or "RTO", as sentences and charts name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TargetMetric::Rpo => "RPO",
+            TargetMetric::Rto => "RTO",
+        }
+    }
+
+    /// Its column in `replications.csv`: `rpo_s`, `rto_s`.
+    pub fn column(self) -> &'static str {
+        match self {
+            TargetMetric::Rpo => "rpo_s",
+            TargetMetric::Rto => "rto_s",
+        }
+    }
+}
+
+/// One target: the metric, its threshold (if the scenario sets one) and the
+/// outages it is judged over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Target {
+    pub metric: TargetMetric,
+    pub threshold: Option<SimDuration>,
+    pub over: Population,
+}
+
+impl Targets {
+    /// The target on `metric`.
+    pub fn of(&self, metric: TargetMetric) -> Target {
+        let (threshold, over) = match metric {
+            TargetMetric::Rpo => (self.rpo, self.rpo_over),
+            TargetMetric::Rto => (self.rto, self.rto_over),
+        };
+        Target {
+            metric,
+            threshold,
+            over,
+        }
+    }
+}
+
 impl Default for Targets {
     fn default() -> Self {
         Targets {
@@ -598,6 +651,60 @@ impl Default for Targets {
             rto_over: Population::All,
         }
     }
+}
+
+/// A scenario file read once: where it is, its text, and the SHA-256 of its
+/// bytes (what a manifest records and `verify` checks). A study that loads
+/// the scenario many times with different overrides (a sweep's points, a
+/// sizing's probes) reads and hashes the file once.
+#[derive(Debug, Clone)]
+pub struct ScenarioFile {
+    pub path: std::path::PathBuf,
+    pub text: String,
+    /// SHA-256 (hex) of the file's bytes, before any override.
+    pub sha256: String,
+}
+
+impl ScenarioFile {
+    pub fn read(path: &Path) -> Result<ScenarioFile, ScenarioError> {
+        let source = path.display().to_string();
+        if path.is_dir() {
+            return Err(ScenarioError::Read {
+                path: source,
+                source: std::io::Error::other("it is a directory; give the scenario's .toml file"),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| ScenarioError::Read {
+            path: source.clone(),
+            source: e,
+        })?;
+        let sha256 = sha256_hex(&bytes);
+        let text = String::from_utf8(bytes)
+            .map_err(|e| not_utf8(&source, e.as_bytes(), e.utf8_error()))?;
+        Ok(ScenarioFile {
+            path: path.to_path_buf(),
+            text,
+            sha256,
+        })
+    }
+
+    /// The scenario with `overrides` applied, validated.
+    pub fn load(&self, overrides: &[overrides::Override]) -> Result<Scenario, ScenarioError> {
+        Scenario::from_text_with(&self.text, &self.path.display().to_string(), overrides)
+    }
+
+    /// The effective text: the file with `overrides` applied.
+    pub fn effective_text(
+        &self,
+        overrides: &[overrides::Override],
+    ) -> Result<String, ScenarioError> {
+        Ok(overrides::apply(&self.text, overrides)?.0)
+    }
+}
+
+/// SHA-256 of `bytes`, in lower-case hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 impl Scenario {
@@ -612,23 +719,21 @@ impl Scenario {
         path: &Path,
         overrides: &[overrides::Override],
     ) -> Result<Scenario, ScenarioError> {
-        let source = path.display().to_string();
-        if path.is_dir() {
-            return Err(ScenarioError::Read {
-                path: source,
-                source: std::io::Error::other("it is a directory; give the scenario's .toml file"),
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|e| ScenarioError::Read {
-            path: source.clone(),
-            source: e,
-        })?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| not_utf8(&source, e.as_bytes(), e.utf8_error()))?;
+        ScenarioFile::read(path)?.load(overrides)
+    }
+
+    /// Validates the text of a file read as `source`, with `overrides`
+    /// applied (see [`Scenario::from_path_with`]).
+    fn from_text_with(
+        text: &str,
+        source: &str,
+        overrides: &[overrides::Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let source = source.to_string();
         if overrides.is_empty() {
-            return Scenario::from_toml(&text, &source);
+            return Scenario::from_toml(text, &source);
         }
-        let (edited, located) = overrides::apply(&text, overrides).map_err(|e| match e {
+        let (edited, located) = overrides::apply(text, overrides).map_err(|e| match e {
             ScenarioError::Invalid { mut diagnostics } => {
                 for d in &mut diagnostics {
                     if d.file == "scenario" {
@@ -639,7 +744,7 @@ impl Scenario {
             }
             other => other,
         })?;
-        let lines = overrides::line_map(&text, &edited);
+        let lines = overrides::line_map(text, &edited);
         let relocate = |d: &mut Diagnostic| d.relocate_after_overrides(&located, &lines);
         match Scenario::from_toml(&edited, &source) {
             Ok(mut scenario) => {
@@ -704,7 +809,7 @@ impl Scenario {
         let validated = validate::validate(raw, source, &locator);
         match validated {
             Ok(mut scenario) if unknown.is_empty() => {
-                scenario.sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
+                scenario.effective_sha256 = sha256_hex(text.as_bytes());
                 Ok(scenario)
             }
             Ok(_) => Err(ScenarioError::Invalid {

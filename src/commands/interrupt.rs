@@ -14,6 +14,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
 
 use super::CliError;
+use crate::study::{Stop, StudyError, Watch};
 
 /// The last signal received, 0 for none.
 static RECEIVED: AtomicUsize = AtomicUsize::new(0);
@@ -42,18 +43,80 @@ pub(crate) fn install() {
 /// `Err(Interrupted)` once a signal has arrived; `what` says what was under
 /// way, for the message.
 pub(crate) fn check(what: impl FnOnce() -> String) -> Result<(), CliError> {
+    match received() {
+        None => Ok(()),
+        Some(Stop { signal, code }) => Err(CliError::Interrupted {
+            signal,
+            code,
+            context: what(),
+        }),
+    }
+}
+
+/// The signal received, if one was.
+fn received() -> Option<Stop> {
     let signal = RECEIVED.load(Ordering::SeqCst);
     if signal == 0 {
-        return Ok(());
+        return None;
     }
     let (name, code) = match signal as i32 {
         SIGINT => ("SIGINT", 130),
         SIGTERM => ("SIGTERM", 143),
         _ => ("a signal", 128 + signal as u8),
     };
-    Err(CliError::Interrupted {
-        signal: name,
-        code,
-        context: what(),
-    })
+    Some(Stop { signal: name, code })
+}
+
+/// A study's watch on the terminal: a progress bar on stderr (hidden when
+/// quiet or not a terminal) and the signals received.
+#[derive(Debug)]
+pub(crate) struct Terminal {
+    pub bar: indicatif::ProgressBar,
+}
+
+impl Terminal {
+    pub fn new(quiet: bool) -> Terminal {
+        Terminal {
+            bar: super::run::progress_bar(0, quiet),
+        }
+    }
+
+    /// A study's failure as the command's, with `what` saying what stopped
+    /// (for an interruption); the bar is cleared either way.
+    pub fn failed(&self, e: StudyError, what: impl FnOnce() -> String) -> CliError {
+        self.bar.finish_and_clear();
+        match e {
+            StudyError::Scenario(e) => CliError::Scenario(e),
+            StudyError::MonteCarlo(e) => CliError::MonteCarlo(e),
+            StudyError::Stopped(stop) => CliError::Interrupted {
+                signal: stop.signal,
+                code: stop.code,
+                context: what(),
+            },
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Watch for Terminal {
+    fn grow(&self, replications: u64) {
+        self.bar.inc_length(replications);
+    }
+
+    fn advance(&self) {
+        self.bar.inc(1);
+    }
+
+    fn label(&self, text: &str) {
+        self.bar.set_message(text.to_string());
+    }
+
+    fn stop(&self) -> Option<Stop> {
+        received()
+    }
 }

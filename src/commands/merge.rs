@@ -17,9 +17,9 @@ use super::results::{
     now_rfc3339,
 };
 use super::run::{Provenance, RunOutputs};
-use super::shard::{Shard, check_every_shard_once};
 use super::{CliError, default_output_dir, interrupt, output_error};
 use crate::cli::{MergeCommand, OutputFormat};
+use crate::study::shard::{Shard, check_every_shard_once};
 
 /// `drsim merge`'s arguments.
 pub type MergeArgs = MergeCommand;

@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use super::run::{RunOutputs, RunResult};
-use super::shard::Shard;
 use super::{CliError, interrupt, output_error, usage_error, write_charts};
 use crate::analysis::{drivers, sensitivity};
 use crate::montecarlo::RunConfig;
@@ -17,6 +16,7 @@ use crate::report::manifest::{
 use crate::report::{AtomicFile, OutputSet, chart, describe, html, sha256_hex, table};
 use crate::scenario::Scenario;
 use crate::stats::Collector;
+use crate::study::shard::Shard;
 
 /// Where a run's inputs came from: written to its manifest.json, and used to
 /// refuse an output directory that holds another scenario's results.

@@ -7,7 +7,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use super::results::Provenance;
 use super::results::{Finish, check_output_dir, finish_run, finish_shard, now_rfc3339};
-use super::shard::Shard;
 use super::{
     CliError, default_output_dir, interrupt, load_scenario, output_error, parse_shard, run_config,
 };
@@ -21,6 +20,7 @@ use crate::scenario::Scenario;
 use crate::scenario::units::format_share;
 use crate::stats::verdict::StoppingRule;
 use crate::stats::{Collector, Verdict};
+use crate::study::shard::Shard;
 
 /// What `run` writes besides `replications.csv` and `summary.csv`.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use super::shard::Shard;
 use super::size_shard::{SharedProbes, SizeJob};
 use super::{CliError, load_scenario, usage_error};
 use crate::cli::{OutputFormat, SizeCommand};
@@ -12,6 +11,7 @@ use crate::metrics::{MetricId, in_population};
 use crate::montecarlo;
 use crate::report::size::{size_json, size_text};
 use crate::scenario::overrides::Override;
+use crate::study::shard::Shard;
 use crate::study::size::{Counts, Search, SearchRange, SizingTarget};
 
 /// `drsim size`'s arguments.

@@ -36,10 +36,10 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::shard::Shard;
 use super::size::SizeArgs;
 use super::{CliError, interrupt, output_error, usage_error};
 use crate::report::{AtomicFile, sha256_hex};
+use crate::study::shard::Shard;
 
 /// What a search's directory is for; written by the first shard to arrive.
 pub const SIZE_JOB: &str = "size-job.json";

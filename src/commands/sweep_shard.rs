@@ -12,14 +12,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::shard::Shard;
-use super::sweep::{SweepArgs, SweepOutputs, grid, sweep_dir, varied_of, write_outputs};
+use super::sweep::{SweepArgs, SweepOutputs, sweep_dir, varied_of, write_outputs};
 use super::{CliError, interrupt, output_error};
 use crate::report::OutputSet;
-use crate::report::csv::SweepRow;
 use crate::report::sha256_hex;
-use crate::scenario::Population;
+use crate::scenario::{Population, TargetMetric};
 use crate::stats::{Summary, TargetFraction, TargetVerdict};
+use crate::study::shard::Shard;
+use crate::study::sweep::SweepRow;
+use crate::study::sweep::grid;
 
 /// The file a sweep shard writes.
 pub const SWEEP_SHARD: &str = "sweep-shard.json";
@@ -62,7 +63,7 @@ impl ShardRow {
         ShardRow {
             point: row.point,
             values: row.values.clone(),
-            metric: row.metric.clone(),
+            metric: row.metric.column().to_string(),
             population: row.population.name().to_string(),
             summary: row.summary.as_ref().map(|s| {
                 (
@@ -79,6 +80,9 @@ impl ShardRow {
 
     fn row(&self) -> Option<SweepRow> {
         let population = Population::from_name(&self.population)?;
+        let metric = TargetMetric::ALL
+            .into_iter()
+            .find(|m| m.column() == self.metric)?;
         let summary = self.summary.map(|(count, bits)| {
             let [mean, std, min, p50, p90, p95, p99, max] = bits.map(f64::from_bits);
             Summary {
@@ -104,7 +108,7 @@ impl ShardRow {
         Some(SweepRow {
             point: self.point,
             values: self.values.clone(),
-            metric: self.metric.clone(),
+            metric,
             population,
             summary,
             target: self.target.map(f64::from_bits),
@@ -249,13 +253,13 @@ pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
     }
     let n = shard0.count;
     let given: Vec<(Shard, &Path)> = shards.iter().map(|(d, _, s)| (*s, d.as_path())).collect();
-    super::shard::check_every_shard_once(&given, n).map_err(refuse)?;
+    crate::study::shard::check_every_shard_once(&given, n).map_err(refuse)?;
     let mut rows = Vec::new();
     for (dir, f, _) in &shards {
         for r in &f.rows {
             rows.push(r.row().ok_or_else(|| {
                 refuse(format!(
-                    "{}: a row names an unknown population",
+                    "{}: a row names an unknown metric or population",
                     dir.display()
                 ))
             })?);
@@ -281,5 +285,5 @@ pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
         charts: !args.output.no_charts,
         format: args.output.format,
     };
-    write_outputs(&outputs, &varied, &points, &rows)
+    write_outputs(&outputs, &varied, &rows)
 }

@@ -4,10 +4,11 @@ use std::io::Write;
 
 use crate::analysis::sensitivity::Sensitivity;
 use crate::cycle::CycleOutcome;
-use crate::metrics::Metric;
-use crate::scenario::Population;
+use crate::metrics::{Metric, Unit};
 use crate::scenario::Scenario;
-use crate::stats::{RunSummary, Summary, TargetVerdict};
+use crate::stats::RunSummary;
+use crate::study::compare::CompareRow;
+use crate::study::sweep::SweepRow;
 
 /// Header of `replications.csv`: the replication index, the outage's time of
 /// week, then every metric.
@@ -253,22 +254,6 @@ pub fn sensitivity_csv(all: &[Sensitivity]) -> Result<Vec<u8>, ::csv::Error> {
         .map_err(|e| ::csv::Error::from(e.into_error()))
 }
 
-/// One row of `sweep.csv`: a point of the grid and one metric over the
-/// population its target is judged on.
-#[derive(Debug, Clone)]
-pub struct SweepRow {
-    /// 1-based point number.
-    pub point: usize,
-    /// The varied keys and their values at this point, in `--vary` order.
-    pub values: Vec<(String, String)>,
-    pub metric: String,
-    pub population: Population,
-    pub summary: Option<Summary>,
-    /// The target in seconds, when there is one.
-    pub target: Option<f64>,
-    pub verdict: Option<TargetVerdict>,
-}
-
 /// `sweep.csv`: `point`, one column per varied key (its value at the point),
 /// then `metric, population, count, mean, p50, p90, p95, p99, target,
 /// fraction_meeting, fraction_ci95_low, fraction_ci95_high, verdict`.
@@ -306,7 +291,7 @@ pub fn sweep_csv(rows: &[SweepRow]) -> Result<Vec<u8>, ::csv::Error> {
                 .iter()
                 .map(|(_, v)| v.trim_matches('"').to_string()),
         );
-        record.push(r.metric.clone());
+        record.push(r.metric.column().to_string());
         record.push(r.population.name().to_string());
         match &r.summary {
             Some(s) => {
@@ -330,38 +315,19 @@ pub fn sweep_csv(rows: &[SweepRow]) -> Result<Vec<u8>, ::csv::Error> {
         .map_err(|e| ::csv::Error::from(e.into_error()))
 }
 
-/// One metric of a comparison: the means of both plans and the paired
-/// difference `B - A` with its 95 % interval.
-#[derive(Debug, Clone)]
-pub struct CompareRow {
-    pub metric: String,
-    pub population: Population,
-    /// Replications where both plans have the metric.
-    pub pairs: usize,
-    pub mean_a: f64,
-    pub mean_b: f64,
-    pub difference: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    /// Share of the pairs where B is lower.
-    pub b_better: f64,
-}
-
 /// A compared value as a person reads it, by the metric's unit.
-pub fn compare_value(metric: &str, v: f64) -> String {
+pub fn compare_value(unit: Unit, v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
     }
     let sign = if v < 0.0 { "-" } else { "" };
-    if metric.ends_with("_s") {
-        format!(
+    match unit {
+        Unit::Seconds => format!(
             "{sign}{}",
             crate::scenario::units::format_duration_short(v.abs())
-        )
-    } else if metric.ends_with("_bytes") {
-        format!("{sign}{}", crate::scenario::units::format_bytes(v.abs()))
-    } else {
-        format!("{v:.2}")
+        ),
+        Unit::Bytes => format!("{sign}{}", crate::scenario::units::format_bytes(v.abs())),
+        _ => format!("{v:.2}"),
     }
 }
 
@@ -384,8 +350,8 @@ pub fn compare_csv(rows: &[CompareRow]) -> Result<Vec<u8>, ::csv::Error> {
     for r in rows {
         let f = |v: f64| format!("{v:.3}");
         csv.write_record([
-            r.metric.clone(),
-            r.population.name().to_string(),
+            r.metric.name.to_string(),
+            r.metric.population.name().to_string(),
             r.pairs.to_string(),
             f(r.mean_a),
             f(r.mean_b),

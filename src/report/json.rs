@@ -4,8 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::report::csv::{CompareRow, SweepRow};
 use crate::stats::{RunSummary, TargetVerdict};
+use crate::study::compare::CompareRow;
+use crate::study::sweep::SweepRow;
 
 fn verdict_json(v: &TargetVerdict) -> Value {
     json!({
@@ -64,7 +65,7 @@ pub fn run_json(
         "drsim": env!("CARGO_PKG_VERSION"),
         "scenario": scenario.name,
         "source": scenario.source,
-        "sha256": scenario.sha256,
+        "sha256": scenario.effective_sha256,
         "seed": seed,
         "replications": replications,
         "outages": {
@@ -101,7 +102,7 @@ pub fn sweep_json(rows: &[SweepRow], files: &[String]) -> String {
             json!({
                 "point": r.point,
                 "values": values,
-                "metric": r.metric,
+                "metric": r.metric.column(),
                 "population": r.population.name(),
                 "count": s.map(|s| s.count),
                 "mean": s.map(|s| s.mean),
@@ -127,8 +128,8 @@ pub fn compare_json(a: &str, b: &str, rows: &[CompareRow], files: &[String]) -> 
         .iter()
         .map(|r| {
             json!({
-                "metric": r.metric,
-                "population": r.population.name(),
+                "metric": r.metric.name,
+                "population": r.metric.population.name(),
                 "pairs": r.pairs,
                 "mean_a": r.mean_a,
                 "mean_b": r.mean_b,

@@ -113,6 +113,22 @@ pub enum ScenarioError {
     Invalid { diagnostics: Vec<Diagnostic> },
 }
 
+impl ScenarioError {
+    /// A `--set` that cannot be read at all (`message` names it).
+    pub fn from_flag(message: String) -> ScenarioError {
+        ScenarioError::Invalid {
+            diagnostics: vec![Diagnostic {
+                excerpt: None,
+                file: "--set".into(),
+                line: 0,
+                column: 0,
+                key: String::new(),
+                message,
+            }],
+        }
+    }
+}
+
 fn render(diagnostics: &[Diagnostic]) -> String {
     let lines: Vec<String> = diagnostics.iter().map(Diagnostic::to_string).collect();
     let noun = if diagnostics.len() == 1 {

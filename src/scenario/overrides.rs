@@ -51,6 +51,13 @@ impl Override {
     }
 }
 
+/// Reads every `--set KEY=VALUE`; the first that cannot be read is the error.
+pub fn parse_all(sets: &[String]) -> Result<Vec<Override>, ScenarioError> {
+    sets.iter()
+        .map(|s| Override::parse(s).map_err(ScenarioError::from_flag))
+        .collect()
+}
+
 /// A located problem in an override itself (not in the file).
 fn flag_error(o: &Override, message: String) -> ScenarioError {
     ScenarioError::Invalid {

@@ -76,6 +76,18 @@ pub fn split_number(text: &str) -> Option<(f64, &str)> {
     value.is_finite().then_some((value, text[end..].trim()))
 }
 
+/// `text` (a duration, rate or size) expressed in `unit`, e.g. `3h` in `m` is
+/// 180; `None` when the two are not the same kind of quantity.
+pub fn in_unit_of(text: &str, unit: &str) -> Option<f64> {
+    type Parser = fn(&str) -> Result<f64, String>;
+    let parsers: [Parser; 3] = [parse_duration, parse_rate, parse_size];
+    parsers.iter().find_map(|parse| {
+        let value = parse(text.trim()).ok()?;
+        let one = parse(&format!("1 {unit}")).ok()?;
+        (one > 0.0).then(|| value / one)
+    })
+}
+
 /// The longest duration drsim accepts: 10 years. Every duration of the cycle
 /// (history, outages, delays, windows) is far below it; beyond it event times
 /// lose their millisecond resolution and runs could not finish.

@@ -167,7 +167,7 @@ pub(super) fn validate(
     let assembled = (|| {
         Some(Scenario {
             source: source.to_string(),
-            sha256: String::new(),
+            effective_sha256: String::new(),
             name,
             kind,
             description: description.unwrap_or_default(),

@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use crate::metrics::MetricId;
-use crate::scenario::units::{parse_duration, parse_rate, parse_size, split_number};
+use crate::scenario::units::{in_unit_of, parse_duration, split_number};
 use crate::stats::{Z_95, wilson_interval};
 
 /// A target to size for: `rpo<=15m@95%`.
@@ -451,18 +451,6 @@ where
             monotone,
         })
     }
-}
-
-/// `text` (a duration, rate or size) expressed in `unit`, e.g. `3h` in `m` is
-/// 180; `None` when the two are not the same kind of quantity.
-fn in_unit_of(text: &str, unit: &str) -> Option<f64> {
-    type Parser = fn(&str) -> Result<f64, String>;
-    let parsers: [Parser; 3] = [parse_duration, parse_rate, parse_size];
-    parsers.iter().find_map(|parse| {
-        let value = parse(text.trim()).ok()?;
-        let one = parse(&format!("1 {unit}")).ok()?;
-        (one > 0.0).then(|| value / one)
-    })
 }
 
 /// Four significant digits for the printed answers.

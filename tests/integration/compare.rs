@@ -147,3 +147,41 @@ fn pairs_line_up_replication_by_replication_when_the_plans_declare_differently()
         "{rpo:?} vs {expected}"
     );
 }
+
+#[test]
+fn a_plan_changed_with_set_b_is_named_by_its_change() {
+    // Before: A and B were both called `three-tier` in the charts and the page.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let o = drsim(&[
+        "compare",
+        "scenarios/three-tier.toml",
+        "scenarios/three-tier.toml",
+        "--set-b",
+        "recovery.decision_delay=\"30m\"",
+        "-n",
+        "100",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = crate::support::stdout(&o);
+    let b = "three-tier with recovery.decision_delay=\"30m\"";
+    assert!(
+        text.starts_with(&format!("drsim compare: A `three-tier` (")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("against B `{b}`")), "{text}");
+    let page = std::fs::read_to_string(dir.path().join("report.html")).expect("page");
+    let escaped = b.replace('"', "&quot;");
+    assert!(
+        page.contains(&format!("<h1>drsim compare: three-tier vs {escaped}</h1>")),
+        "{}",
+        &page[..page.len().min(2000)]
+    );
+    let svg = std::fs::read_to_string(dir.path().join("compare-rto.svg")).expect("chart");
+    assert!(
+        svg.contains("B three-tier with recovery.decision_delay="),
+        "legend names B's change"
+    );
+}

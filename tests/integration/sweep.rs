@@ -191,3 +191,58 @@ fn sweep_shards_merge_into_exactly_the_single_sweep() {
         assert!(!std::path::Path::new(refused).exists(), "nothing written");
     }
 }
+
+/// The distinct x positions of the circles in an SVG chart, sorted.
+fn circle_xs(svg: &str) -> Vec<f64> {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+    let mut xs: Vec<f64> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .filter_map(|n| n.attribute("cx")?.parse().ok())
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup_by(|a, b| (*a - *b).abs() < 0.5);
+    xs
+}
+
+#[test]
+fn uneven_values_sit_at_their_distances_and_a_grid_draws_a_series_per_other_value() {
+    // Before: 5m, 15m, 1h and 3h were evenly spaced, and a two-key grid was
+    // one line joining its points in grid order.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let o = drsim(&[
+        "sweep",
+        "scenarios/three-tier.toml",
+        "--vary",
+        "recovery.decision_delay=5m,15m,1h,3h",
+        "--vary",
+        "link.expressroute.bandwidth=50Mbps,200Mbps",
+        "-n",
+        "100",
+        "--out",
+        out,
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(dir.path().join("sweep-rto.svg")).expect("chart");
+    assert!(
+        svg.contains("recovery.decision_delay (m, log scale)"),
+        "{svg}"
+    );
+    let xs = circle_xs(&svg);
+    assert_eq!(xs.len(), 4, "four values of the delay: {xs:?}");
+    // On a log axis the gaps are as log(15/5) : log(60/15) : log(180/60).
+    let gaps: Vec<f64> = xs.windows(2).map(|w| w[1] - w[0]).collect();
+    let want = [3f64.ln(), 4f64.ln(), 3f64.ln()];
+    for (g, w) in gaps.iter().zip(want) {
+        let ratio = g / gaps[0];
+        assert!((ratio - w / want[0]).abs() < 0.02, "gaps {gaps:?}");
+    }
+    for bandwidth in ["50Mbps", "200Mbps"] {
+        assert!(
+            svg.contains(&format!("p95 link.expressroute.bandwidth={bandwidth}")),
+            "a series per bandwidth: {svg}"
+        );
+    }
+}

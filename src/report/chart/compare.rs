@@ -7,8 +7,41 @@ use plotters::prelude::*;
 use super::{
     BAR, CDF, ChartError, RenderedChart, TARGET, TimeUnit, short, text_style, tick, to_png, to_svg,
 };
-use crate::scenario::Population;
+use crate::metrics::MetricId;
+use crate::scenario::{Population, TargetMetric, Targets};
 use crate::stats::Distribution;
+use crate::study::compare::Comparison;
+
+/// The overlaid CDFs of the RPO and the RTO (`compare-rpo`, `compare-rto`),
+/// each over plan A's population for its target; a metric either plan has
+/// no value of is left out.
+pub fn charts_for_compare(
+    targets: &Targets,
+    c: &Comparison,
+) -> Result<Vec<RenderedChart>, ChartError> {
+    let (ca, cb) = &c.collected;
+    let mut charts = Vec::new();
+    for metric in TargetMetric::ALL {
+        let target = targets.of(metric);
+        let id = MetricId::from(metric);
+        let (Some(va), Some(vb)) = (
+            ca.distribution(id, target.over),
+            cb.distribution(id, target.over),
+        ) else {
+            continue;
+        };
+        let chart = CompareChart::new(
+            metric.label(),
+            target.over,
+            (&c.labels.0, &va),
+            (&c.labels.1, &vb),
+            target.threshold.map(|t| t.as_secs_f64()),
+        );
+        let name = format!("compare-{}", metric.label().to_lowercase());
+        charts.push(render_compare(&name, &chart)?);
+    }
+    Ok(charts)
+}
 
 /// Two CDFs in one time unit.
 #[derive(Debug, Clone, PartialEq)]

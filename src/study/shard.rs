@@ -1,4 +1,5 @@
-//! `run --shard I/N`: one contiguous slice of a run's replications, for
+//! `--shard I/N`: one contiguous slice of a study's work (a run's replications,
+//! a sweep's points, a probe's slices), for
 //! spreading a run over the nodes of a cluster (docs/scale-out.md).
 //!
 //! Shard I of N holds replications `floor((I-1) R / N) .. floor(I R / N)` of
