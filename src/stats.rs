@@ -14,6 +14,7 @@ mod bytes;
 mod collector;
 mod exact_sum;
 mod histogram;
+mod met_sums;
 pub mod state;
 mod stream;
 pub mod verdict;
@@ -190,6 +191,16 @@ pub struct RunSummary {
 
 impl RunSummary {
     /// The rows that carry a verdict, in metric order.
+    /// Judges every target again at an interval `z` standard errors wide,
+    /// of confidence `level` (`run --until-settled`: the stopping rule's).
+    pub fn judge_at(&mut self, z: f64, level: f64) {
+        for row in &mut self.rows {
+            if let Some(v) = &mut row.verdict {
+                *v = TargetVerdict::judge_at(v.fraction, v.required, v.over, z, level);
+            }
+        }
+    }
+
     pub fn verdicts(&self) -> impl Iterator<Item = (&MetricSummary, &TargetVerdict)> {
         self.rows
             .iter()

@@ -88,22 +88,67 @@ pub fn drivers(
             .filter(|&r| totals[r] >= a && totals[r] <= b)
             .collect()
     };
+    // Past the replications kept whole, the groups that need no quantile
+    // (all, met, missed) are over every replication counted, from the
+    // collector's exact sums, so the misses explained are those the verdict
+    // counts; the bands around the median and p95 stay over the kept ones.
+    let part_ids: Vec<MetricId> = parts.iter().map(|(id, _)| *id).collect();
+    let counted = collector.counted_composition(metric, &part_ids, over);
+    let from_sums = |label: String, count: u64, sums: &[f64]| {
+        let n = count.max(1) as f64;
+        Composition {
+            label,
+            count: count as usize,
+            mean: sums[0] / n,
+            parts: sums[1..].iter().map(|s| s / n).collect(),
+        }
+    };
+    let kept_note = if counted.is_some() {
+        format!(", of the first {} kept whole", present.len())
+    } else {
+        String::new()
+    };
     let mut rows = vec![
-        composition(over.phrase().to_string(), &present),
-        composition("around the median (p45-p55)".into(), &band(0.45, 0.55)),
-        composition("around p95 (p92.5-p97.5)".into(), &band(0.925, 0.975)),
+        match &counted {
+            Some(((n, sums), _)) => from_sums(over.phrase().to_string(), *n, sums),
+            None => composition(over.phrase().to_string(), &present),
+        },
+        composition(
+            format!("around the median (p45-p55){kept_note}"),
+            &band(0.45, 0.55),
+        ),
+        composition(
+            format!("around p95 (p92.5-p97.5){kept_note}"),
+            &band(0.925, 0.975),
+        ),
     ];
     let mut first_fix = None;
     if let Some(t) = target {
-        let (met, missed): (Vec<usize>, Vec<usize>) =
-            present.iter().partition(|&&r| totals[r] <= t);
-        if !met.is_empty() {
-            rows.push(composition("met the target".into(), &met));
+        let (met_row, missed_row) = match &counted {
+            Some(((n_all, all), (n_met, met))) => {
+                let missed: Vec<f64> = all.iter().zip(met).map(|(a, m)| a - m).collect();
+                (
+                    from_sums("met the target".into(), *n_met, met),
+                    from_sums("missed the target".into(), n_all - n_met, &missed),
+                )
+            }
+            None => {
+                let (met, missed): (Vec<usize>, Vec<usize>) =
+                    present.iter().partition(|&&r| totals[r] <= t);
+                (
+                    composition("met the target".into(), &met),
+                    composition("missed the target".into(), &missed),
+                )
+            }
+        };
+        let (any_met, any_missed) = (met_row.count > 0, missed_row.count > 0);
+        if any_met {
+            rows.push(met_row);
         }
-        if !missed.is_empty() {
-            rows.push(composition("missed the target".into(), &missed));
+        if any_missed {
+            rows.push(missed_row);
         }
-        if !met.is_empty() && !missed.is_empty() {
+        if any_met && any_missed {
             let (met_row, missed_row) = (&rows[rows.len() - 2], &rows[rows.len() - 1]);
             first_fix = (0..parts.len())
                 .map(|p| FirstFix {

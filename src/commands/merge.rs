@@ -156,6 +156,7 @@ fn merge_into(
                 manifest_sha256: f.manifest_sha256.clone(),
             })
             .collect(),
+        rule: None,
     };
     finish_run(finish, &collector, set, vms_file, None)
 }

@@ -16,6 +16,7 @@ use crate::report::manifest::{
 use crate::report::{AtomicFile, OutputSet, chart, describe, html, sha256_hex, table};
 use crate::scenario::Scenario;
 use crate::stats::Collector;
+use crate::stats::verdict::StoppingRule;
 use crate::study::shard::Shard;
 
 /// Where a run's inputs came from: written to its manifest.json, and used to
@@ -83,6 +84,9 @@ pub(super) struct Finish<'a> {
     pub requested: u64,
     /// For `merge`: the shards the values came from.
     pub merged_shards: Vec<MergedShard>,
+    /// `--until-settled`: the stopping rule, whose corrected interval the
+    /// verdicts rest on.
+    pub rule: Option<StoppingRule>,
 }
 
 /// This process's peak resident set so far (`VmHWM` in /proc/self/status),
@@ -232,7 +236,10 @@ pub(super) fn finish_run(
         true => chart::charts_for_run(collector, s, &drivers, &sensitivity)?,
         false => Vec::new(),
     };
-    let summary = collector.finish(&s.targets);
+    let mut summary = collector.finish(&s.targets);
+    if let Some(rule) = f.rule {
+        summary.judge_at(rule.z(), rule.level());
+    }
     let summary_path = out.join("summary.csv");
     let bytes = summary_csv(&summary).map_err(|e| output_error(&summary_path, e))?;
     set.write(&summary_path, &bytes)

@@ -234,6 +234,7 @@ fn run_into_existing(
         started,
         requested,
         merged_shards: Vec::new(),
+        rule,
     };
     if let Some(shard) = outputs.shard {
         let finish = finish(config, config.replications);
@@ -257,7 +258,7 @@ fn settling_sentence(collector: &Collector, s: &Scenario, rule: StoppingRule, do
         .count();
     let interval = format!(
         "{} intervals over at most {} looks",
-        format_share(1.0 - 0.05 / f64::from(rule.looks())),
+        format_share(rule.level()),
         rule.looks()
     );
     if unsettled == 0 {

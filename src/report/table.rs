@@ -75,6 +75,16 @@ pub fn verdict_word(v: Verdict) -> &'static str {
 /// One target's verdict in a sentence, with the population it is over, the
 /// evidence, what would settle it when inconclusive, and (RTO over all
 /// outages) how many misses the decision rule caused.
+/// How a sentence names an interval's confidence: "95%", or the corrected
+/// level of `run --until-settled` ("99.0%").
+fn interval_level(level: f64) -> String {
+    if (level - 0.95).abs() < 1e-12 {
+        "95%".to_string()
+    } else {
+        format_share(level)
+    }
+}
+
 pub fn verdict_sentence(row: &MetricSummary, v: &TargetVerdict, outages: &Outages) -> String {
     let what = row.metric.name.trim_end_matches("_s").to_uppercase();
     let target = row
@@ -99,12 +109,13 @@ pub fn verdict_sentence(row: &MetricSummary, v: &TargetVerdict, outages: &Outage
         )
     };
     let mut text = format!(
-        "target {what} <= {target} over {}: {} (required in {} of them, achieved in {achieved}; 95% CI {} to {})",
+        "target {what} <= {target} over {}: {} (required in {} of them, achieved in {achieved}; {} CI {} to {})",
         v.over.phrase(),
         verdict_word(v.verdict),
         format_share(v.required),
-        format_share(f.ci_low),
-        format_share(f.ci_high),
+        interval_level(v.level),
+        format_share(v.interval.0),
+        format_share(v.interval.1),
     );
     if v.verdict == Verdict::Inconclusive {
         match v.replications_to_settle {
@@ -163,7 +174,7 @@ fn largest_parts(d: &Drivers, row: &Composition, how_many: usize) -> String {
 /// What drives a metric, in two or three sentences: what the misses were made
 /// of, and the part that differs most between missed and met outages.
 pub fn drivers_sentence(d: &Drivers) -> String {
-    let row = |label: &str| d.rows.iter().find(|r| r.label == label);
+    let row = |label: &str| d.rows.iter().find(|r| r.label.starts_with(label));
     let all = &d.rows[0];
     match (
         &d.first_fix,

@@ -14,6 +14,7 @@
 //! Everything kept merges exactly and in order, so the summaries are the same
 //! for any thread count and any split into shards ([`super::state`]).
 
+use super::met_sums::MetSums;
 use super::stream::{Distribution, Stream};
 use super::{
     MetricSummary, Outages, RunSummary, Summary, TargetFraction, TargetVerdict, judged_over,
@@ -50,6 +51,10 @@ pub struct Collector {
     pub(super) seen: usize,
     /// Per metric, per population: present once more than `keep` were seen.
     pub(super) streams: Option<Vec<[Stream; 2]>>,
+    /// For each metric with a target and attribution parts: the met
+    /// outages' sums, present with `streams` (empty ones in `met_layout`).
+    pub(super) met_sums: Option<Vec<MetSums>>,
+    met_layout: Vec<MetSums>,
     pub(super) counts: Counts,
     counted: CountedColumns,
     /// Each metric's target in seconds, if it has one.
@@ -83,7 +88,7 @@ impl Collector {
     pub fn keeping(metrics: Vec<Metric>, keep: usize) -> Self {
         let columns = vec![Vec::new(); metrics.len()];
         let column = |id: MetricId| metrics.iter().position(|m| m.id() == id);
-        let targets = metrics
+        let targets: Vec<Option<f64>> = metrics
             .iter()
             .map(|m| m.target.map(|t| t.as_secs_f64()))
             .collect();
@@ -92,6 +97,24 @@ impl Collector {
             closed: column(MetricId::Closed),
             resync_vms: column(MetricId::ResyncVms),
         };
+        let parts_of = |part: fn(usize) -> MetricId| -> Vec<usize> {
+            (0..).map_while(|i| column(part(i))).collect()
+        };
+        let met_layout = [
+            (MetricId::Rto, parts_of(MetricId::RtoPart)),
+            (MetricId::Rpo, parts_of(MetricId::RpoPart)),
+        ]
+        .into_iter()
+        .filter_map(|(id, parts)| {
+            let c = column(id)?;
+            let target = targets[c]?;
+            (!parts.is_empty()).then(|| {
+                let mut columns = vec![c];
+                columns.extend(parts);
+                MetSums::new(columns, target)
+            })
+        })
+        .collect();
         Collector {
             metrics,
             keep,
@@ -100,6 +123,8 @@ impl Collector {
             inputs: Vec::new(),
             seen: 0,
             streams: None,
+            met_sums: None,
+            met_layout,
             counts: Counts::default(),
             counted,
             targets,
@@ -131,14 +156,67 @@ impl Collector {
         self.streams_mut();
         let streams = self.streams.as_mut().expect("built by streams_mut");
         stream_row(streams, &self.targets, &values, declared);
+        for sums in self.met_sums.as_mut().expect("built with the streams") {
+            sums.add(&values, declared);
+        }
     }
 
     /// The streams, built from the kept replications the first time.
     pub(super) fn streams_mut(&mut self) -> &mut Vec<[Stream; 2]> {
         if self.streams.is_none() {
             self.streams = Some(self.kept_as_streams());
+            self.met_sums = Some(self.kept_as_met_sums());
         }
         self.streams.as_mut().expect("just built")
+    }
+
+    /// The met outages' sums of the kept replications alone.
+    pub(super) fn kept_as_met_sums(&self) -> Vec<MetSums> {
+        let mut sums = self.met_layout.clone();
+        let mut row = vec![0.0; self.metrics.len()];
+        for (r, &declared) in self.declared.iter().enumerate() {
+            for (v, column) in row.iter_mut().zip(&self.columns) {
+                *v = column[r];
+            }
+            for s in &mut sums {
+                s.add(&row, declared);
+            }
+        }
+        sums
+    }
+
+    /// An empty layout for reading a state's met sums.
+    pub(super) fn met_layout(&self) -> &[MetSums] {
+        &self.met_layout
+    }
+
+    /// Over every replication counted (not only those kept) of
+    /// `population`, for `metric` and its `parts`: the outages where the
+    /// metric exists and their sums of the metric and of each part, then the
+    /// outages that met the target and theirs. `None` while every
+    /// replication is kept whole (read the kept ones), or for a metric
+    /// without target or parts.
+    #[allow(clippy::type_complexity)]
+    pub fn counted_composition(
+        &self,
+        metric: MetricId,
+        parts: &[MetricId],
+        population: Population,
+    ) -> Option<((u64, Vec<f64>), (u64, Vec<f64>))> {
+        let streams = self.streams.as_ref()?;
+        let mut columns = vec![self.column(metric)?];
+        for p in parts {
+            columns.push(self.column(*p)?);
+        }
+        let met = self
+            .met_sums
+            .as_ref()?
+            .iter()
+            .find(|m| m.columns == columns)?;
+        let p = population_index(population);
+        let all_count = streams[columns[0]][p].count;
+        let all_sums = columns.iter().map(|&c| streams[c][p].sum()).collect();
+        Some(((all_count, all_sums), met.met(p)))
     }
 
     /// Streams of the kept replications alone.

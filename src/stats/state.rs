@@ -8,7 +8,7 @@
 //! refused when its columns are not the merging run's.
 //!
 //! ```text
-//! "drsim-collector-state 2\n"
+//! "drsim-collector-state 3\n"
 //! metric names, one per line, then an empty line
 //! u64 seen, u64 kept, u64 keep, u64 inputs      (little endian)
 //! u64 declared, ridden out over the RTO target, not closed, needing resync
@@ -16,6 +16,8 @@
 //! kept x u8 declared (0 or 1)
 //! kept x f64 per input column
 //! u8 streams (0 or 1), then per metric, all outages then declared: a stream
+//! with the streams, per target metric with parts ([`super::met_sums`]):
+//!   per population, u64 met outages, then an exact sum per column
 //! ```
 
 use super::Collector;
@@ -24,7 +26,7 @@ use super::collector::Counts;
 use super::stream::Stream;
 use crate::metrics::Metric;
 
-const MAGIC: &str = "drsim-collector-state 2\n";
+const MAGIC: &str = "drsim-collector-state 3\n";
 
 impl Collector {
     /// Everything collected so far, in the format above.
@@ -66,6 +68,9 @@ impl Collector {
             for stream in pair {
                 stream.to_bytes(&mut out);
             }
+        }
+        for sums in self.met_sums.iter().flatten() {
+            sums.to_bytes(&mut out);
         }
         out
     }
@@ -146,6 +151,13 @@ impl Collector {
                 streams.push(pair);
             }
             other.streams = Some(streams);
+            let sums = self
+                .met_layout()
+                .iter()
+                .map(|layout| layout.read(&mut r))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("its sums over the outages that met a target are corrupt")?;
+            other.met_sums = Some(sums);
         }
         if r.at != r.bytes.len() {
             return Err(format!("it has {} bytes too many", r.bytes.len() - r.at));
@@ -179,6 +191,14 @@ impl Collector {
                 for (a, b) in mine.iter_mut().zip(theirs) {
                     a.merge(b);
                 }
+            }
+            let theirs = match &other.met_sums {
+                Some(sums) => sums.clone(),
+                None => other.kept_as_met_sums(),
+            };
+            let mine = self.met_sums.as_mut().expect("built with the streams");
+            for (a, b) in mine.iter_mut().zip(&theirs) {
+                a.merge(b);
             }
         }
         let room = self

@@ -47,6 +47,11 @@ impl Stream {
         self.histogram.add(x);
     }
 
+    /// The exact sum of the values counted.
+    pub fn sum(&self) -> f64 {
+        self.sum.value()
+    }
+
     pub fn merge(&mut self, other: &Stream) {
         self.count += other.count;
         self.met += other.met;

@@ -43,14 +43,30 @@ pub struct TargetVerdict {
     /// likely settle it, if the estimate held (`None` when the estimate sits on
     /// the requirement, or the requirement is 100 % and nothing missed).
     pub replications_to_settle: Option<u64>,
+    /// The confidence of the interval the verdict rests on: 0.95, or the
+    /// corrected level of `run --until-settled` ([`StoppingRule::level`]).
+    pub level: f64,
+    /// The Wilson interval of the met share at `level`.
+    pub interval: (f64, f64),
 }
 
 impl TargetVerdict {
     /// Judges `fraction` against `required` with the 95 % interval.
     pub fn judge(fraction: TargetFraction, required: f64, over: Population) -> TargetVerdict {
-        let verdict = verdict_at(fraction.met, fraction.total, required, Z_95);
+        TargetVerdict::judge_at(fraction, required, over, Z_95, 0.95)
+    }
+
+    /// Judges with an interval `z` standard errors wide, of confidence `level`.
+    pub fn judge_at(
+        fraction: TargetFraction,
+        required: f64,
+        over: Population,
+        z: f64,
+        level: f64,
+    ) -> TargetVerdict {
+        let verdict = verdict_at(fraction.met, fraction.total, required, z);
         let replications_to_settle = match verdict {
-            Verdict::Inconclusive => replications_to_settle(fraction, required, Z_95),
+            Verdict::Inconclusive => replications_to_settle(fraction, required, z),
             _ => None,
         };
         TargetVerdict {
@@ -59,6 +75,8 @@ impl TargetVerdict {
             required,
             over,
             replications_to_settle,
+            level,
+            interval: wilson_interval(fraction.met, fraction.total, z),
         }
     }
 }
@@ -113,8 +131,8 @@ fn round_up_two_digits(n: f64) -> u64 {
 /// uses a Bonferroni-corrected interval: with `L` possible looks, a verdict
 /// counts as settled only when the interval at confidence `1 - 0.05 / L`
 /// excludes the requirement. The chance that any look settles a target wrongly
-/// is then at most 5 %. The verdict reported at the end is the usual 95 % one,
-/// which is settled too (its interval is narrower).
+/// is then at most 5 %. The verdicts reported at the end rest on that same
+/// corrected interval, so every sentence of the run cites one level.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StoppingRule {
     pub first: u64,
@@ -136,6 +154,11 @@ impl StoppingRule {
     /// The interval's width in standard errors at each look.
     pub fn z(&self) -> f64 {
         normal_quantile(1.0 - 0.05 / (2.0 * f64::from(self.looks())))
+    }
+
+    /// The confidence of the interval at each look: `1 - 0.05 / looks`.
+    pub fn level(&self) -> f64 {
+        1.0 - 0.05 / f64::from(self.looks())
     }
 
     /// The replication count of the next look after `n`, if any.

@@ -168,7 +168,7 @@ fn a_plan_changed_with_set_b_is_named_by_its_change() {
     let text = crate::support::stdout(&o);
     let b = "three-tier with recovery.decision_delay=\"30m\"";
     assert!(
-        text.starts_with(&format!("drsim compare: A `three-tier` (")),
+        text.starts_with("drsim compare: A `three-tier` ("),
         "{text}"
     );
     assert!(text.contains(&format!("against B `{b}`")), "{text}");

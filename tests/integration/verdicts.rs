@@ -431,3 +431,90 @@ fn a_tiny_run_has_no_empty_p95_clause() {
     assert!(out.contains("averages"), "{out}");
     assert!(!out.contains("-0.0s") && !out.contains("): ."), "{out}");
 }
+
+#[test]
+fn until_settled_cites_one_interval_level_in_every_sentence() {
+    // Before: the verdicts cited a 95% interval and the footer a 99.4% one.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("settled");
+    let o = drsim(&[
+        "run",
+        "scenarios/three-tier.toml",
+        "-n",
+        "200",
+        "--until-settled",
+        "--max-replications",
+        "3200",
+        "--no-charts",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let footer = text
+        .lines()
+        .find(|l| l.starts_with("until-settled:"))
+        .expect("the until-settled line");
+    let level = footer
+        .split('(')
+        .nth(1)
+        .and_then(|s| s.split(" intervals").next())
+        .expect("the footer's level");
+    assert_ne!(level, "95%", "{footer}");
+    let verdicts: Vec<&str> = text.lines().filter(|l| l.starts_with("target ")).collect();
+    assert_eq!(verdicts.len(), 2, "{text}");
+    for v in verdicts {
+        assert!(v.contains(&format!("; {level} CI ")), "{v} / {footer}");
+        assert!(!v.contains("95% CI"), "{v}");
+    }
+}
+
+#[test]
+fn explanations_count_the_replications_the_verdict_counts() {
+    // Past --exact-up-to the misses explained were those of the replications
+    // kept whole (Before: "the 4,946 that missed" next to 49,280 misses).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |name: &str, keep: &str| {
+        let out = dir.path().join(name);
+        let o = drsim(&[
+            "run",
+            "scenarios/three-tier.toml",
+            "-n",
+            "3000",
+            "--exact-up-to",
+            keep,
+            "--no-charts",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let streamed = run("streamed", "500");
+    let exact = run("exact", "3000");
+    let line = |text: &str, start: &str| {
+        text.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line `{start}`: {text}"))
+            .to_string()
+    };
+    let verdict = line(&streamed, "target RTO");
+    let counts = verdict
+        .split("achieved in ")
+        .nth(1)
+        .and_then(|s| s.split(';').next())
+        .and_then(|s| s.split(": ").nth(1))
+        .expect("met of total");
+    let numbers: Vec<usize> = counts
+        .split(" of ")
+        .map(|n| n.replace(',', "").parse().expect("a count"))
+        .collect();
+    let missed = numbers[1] - numbers[0];
+    let explained = line(&streamed, "RTO over all outages: the ");
+    assert!(
+        explained.contains(&format!("the {missed} that missed")),
+        "{explained} / {verdict}"
+    );
+    // The same sentence as when every replication is kept whole.
+    assert_eq!(explained, line(&exact, "RTO over all outages: the "));
+}
