@@ -26,6 +26,7 @@ use crate::cli::{Cli, Command, ShardArgs, SimulationArgs};
 use crate::montecarlo::MonteCarloError;
 use crate::report::OutputSet;
 use crate::report::chart::{ChartError, RenderedChart};
+use crate::report::manifest::{self, StudyManifest};
 use crate::scenario::overrides::parse_all;
 use crate::scenario::{Scenario, ScenarioError, ScenarioFile};
 use crate::study::RunSettings;
@@ -189,6 +190,95 @@ fn write_charts(set: &mut OutputSet, out: &Path, charts: &[RenderedChart]) -> Re
         }
     }
     Ok(())
+}
+
+/// A study's `manifest.json` (docs/scale-out.md, "Provenance"): the
+/// `scenarios` read (path as given, scenario name), the `arguments` that
+/// re-make it, and every file in `outputs`.
+pub(crate) fn study_manifest(
+    study: &str,
+    scenarios: &[(&Path, &str)],
+    arguments: Vec<String>,
+    outputs: &[(String, String)],
+) -> Result<StudyManifest, CliError> {
+    let scenarios = scenarios
+        .iter()
+        .map(|(path, name)| {
+            let file = ScenarioFile::read(path)?;
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            Ok(manifest::ScenarioFile {
+                path: path.display().to_string(),
+                absolute_path: absolute.display().to_string(),
+                name: name.to_string(),
+                sha256: file.sha256,
+            })
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    Ok(StudyManifest {
+        format: manifest::FORMAT,
+        study: study.to_string(),
+        drsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenarios,
+        arguments,
+        working_directory: std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        command_line: std::env::args().collect(),
+        finished: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        outputs: outputs
+            .iter()
+            .map(|(file, sha256)| manifest::OutputFile {
+                file: file.clone(),
+                sha256: sha256.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Adds a study's `manifest.json` to `set` (written last), naming every
+/// file already in it.
+pub(crate) fn add_study_manifest(
+    set: &mut OutputSet,
+    out: &Path,
+    study: &str,
+    scenarios: &[(&Path, &str)],
+    arguments: Vec<String>,
+) -> Result<(), CliError> {
+    let outputs: Vec<(String, String)> = set
+        .files()
+        .iter()
+        .map(|w| {
+            let name = w
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            (name, w.sha256.clone())
+        })
+        .collect();
+    let m = study_manifest(study, scenarios, arguments, &outputs)?;
+    let path = out.join(manifest::MANIFEST);
+    set.write(&path, m.to_json().as_bytes())
+        .map_err(|e| output_error(&path, e))
+}
+
+/// `--set` arguments as written, repeated: `--set A --set B`.
+pub(crate) fn flag_each(flag: &str, values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| [flag.to_string(), v.clone()])
+        .collect()
+}
+
+/// `-n N` and `--seed S` as given (nothing for the scenario's own).
+pub(crate) fn simulation_flags(args: SimulationArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(n) = args.replications {
+        flags.extend(["-n".to_string(), n.to_string()]);
+    }
+    if let Some(seed) = args.seed {
+        flags.extend(["--seed".to_string(), seed.to_string()]);
+    }
+    flags
 }
 
 /// Commits `set` and returns the paths written, for the "wrote ..." line.

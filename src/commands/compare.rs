@@ -54,6 +54,24 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         set.write(&path, page.as_bytes())
             .map_err(|e| output_error(&path, e))?;
     }
+    let mut arguments = vec![
+        "compare".to_string(),
+        args.a.display().to_string(),
+        args.b.display().to_string(),
+    ];
+    arguments.extend(super::flag_each("--set", &args.set));
+    arguments.extend(super::flag_each("--set-b", &args.set_b));
+    arguments.extend(super::simulation_flags(args.simulation));
+    if args.output.no_charts {
+        arguments.push("--no-charts".into());
+    }
+    super::add_study_manifest(
+        &mut set,
+        &out,
+        "compare",
+        &[(&args.a, &a.name), (&args.b, &b.name)],
+        arguments,
+    )?;
     let written = super::commit(set)?;
     if !args.output.quiet {
         match args.output.format {

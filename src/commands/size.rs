@@ -4,11 +4,12 @@
 
 use std::path::PathBuf;
 
-use super::size_shard::{SharedProbes, SizeJob};
+use super::size_shard::{SIZE_JSON, SIZE_TEXT, SharedProbes, SizeJob};
 use super::{CliError, load_scenario, usage_error};
 use crate::cli::{OutputFormat, SizeCommand};
 use crate::metrics::{MetricId, in_population};
 use crate::montecarlo;
+use crate::report::sha256_hex;
 use crate::report::size::{size_json, size_text};
 use crate::scenario::overrides::Override;
 use crate::study::shard::Shard;
@@ -156,7 +157,21 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     let text = size_text(&sizing);
     let json = size_json(&sizing);
     if let Some(shared) = &prober.shared {
-        shared.publish_answer(&text, &json)?;
+        let name = args
+            .scenario
+            .scenario
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let manifest = super::study_manifest(
+            "size",
+            &[(&args.scenario.scenario, &name)],
+            recipe(&args),
+            &[
+                (SIZE_TEXT.to_string(), sha256_hex(text.as_bytes())),
+                (SIZE_JSON.to_string(), sha256_hex(json.as_bytes())),
+            ],
+        )?;
+        shared.publish_answer(&text, &json, &manifest.to_json())?;
     }
     if !args.quiet {
         match args.format {
@@ -165,6 +180,25 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The arguments that re-make this sizing (for its manifest).
+fn recipe(args: &SizeArgs) -> Vec<String> {
+    let mut recipe = vec![
+        "size".to_string(),
+        args.scenario.scenario.display().to_string(),
+        "--target".into(),
+        args.target.clone(),
+        "--vary".into(),
+        args.vary.clone(),
+    ];
+    if let Some(between) = &args.between {
+        recipe.extend(["--between".to_string(), between.clone()]);
+    }
+    recipe.extend(super::flag_each("--set", &args.scenario.set));
+    recipe.extend(super::simulation_flags(args.simulation));
+    recipe.extend(["--tolerance".to_string(), args.tolerance.to_string()]);
+    recipe
 }
 
 /// The `--set` overrides of the probe at `value` (in `unit`).

@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use super::size::SizeArgs;
 use super::{CliError, interrupt, output_error, usage_error};
+use crate::report::manifest::MANIFEST;
 use crate::report::{AtomicFile, sha256_hex};
 use crate::study::shard::Shard;
 
@@ -286,10 +287,12 @@ impl SharedProbes {
         Ok(counts.values().fold(Counts::default(), |sum, &c| sum + c))
     }
 
-    /// Writes the answer into the directory (every shard writes the same bytes).
-    pub fn publish_answer(&self, text: &str, json: &str) -> Result<(), CliError> {
+    /// Writes the answer into the directory (every shard writes the same
+    /// bytes), and the manifest that lets `verify` re-make it.
+    pub fn publish_answer(&self, text: &str, json: &str, manifest: &str) -> Result<(), CliError> {
         publish(&self.dir.join(SIZE_TEXT), text.as_bytes(), &self.node)?;
-        publish(&self.dir.join(SIZE_JSON), json.as_bytes(), &self.node)
+        publish(&self.dir.join(SIZE_JSON), json.as_bytes(), &self.node)?;
+        publish(&self.dir.join(MANIFEST), manifest.as_bytes(), &self.node)
     }
 }
 

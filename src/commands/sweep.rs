@@ -72,11 +72,20 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         }
         return Ok(());
     }
+    let mut recipe = vec![
+        "sweep".to_string(),
+        args.scenario.scenario.display().to_string(),
+    ];
+    recipe.extend(super::flag_each("--vary", &args.vary));
+    recipe.extend(super::flag_each("--set", &args.scenario.set));
+    recipe.extend(super::simulation_flags(args.simulation));
     let outputs = SweepOutputs {
         out: &out,
         quiet,
         charts: !args.output.no_charts,
         format: args.output.format,
+        scenario: &args.scenario.scenario,
+        recipe,
     };
     write_outputs(&outputs, &varied, &rows)
 }
@@ -88,6 +97,10 @@ pub(super) struct SweepOutputs<'a> {
     pub quiet: bool,
     pub charts: bool,
     pub format: OutputFormat,
+    /// The scenario file swept, and the arguments (`sweep SCENARIO --vary
+    /// ...`, no `--no-charts`) that re-make the sweep, for its manifest.
+    pub scenario: &'a Path,
+    pub recipe: Vec<String>,
 }
 
 /// Writes `sweep.csv` and the charts of `rows` (every point of the grid),
@@ -107,6 +120,15 @@ pub(super) fn write_outputs(
     if o.charts {
         write_charts(&mut set, &out, &charts_for_sweep(varied, rows)?)?;
     }
+    let mut recipe = o.recipe.clone();
+    if !o.charts {
+        recipe.push("--no-charts".into());
+    }
+    let name = o
+        .scenario
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    super::add_study_manifest(&mut set, &out, "sweep", &[(o.scenario, &name)], recipe)?;
     let written = super::commit(set)?;
     if !o.quiet && o.format == OutputFormat::Json {
         print!("{}", crate::report::json::sweep_json(rows, &written));

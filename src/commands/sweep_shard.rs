@@ -279,11 +279,24 @@ pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| sweep_dir(Path::new(&first.scenario_path)));
+    // The merged sweep is the single sweep: its manifest re-makes that.
+    let mut recipe = vec!["sweep".to_string(), first.scenario_path.clone()];
+    recipe.extend(super::flag_each("--vary", &first.vary));
+    recipe.extend(super::flag_each("--set", &first.sets));
+    if let Some(n) = first.replications {
+        recipe.extend(["-n".to_string(), n.to_string()]);
+    }
+    if let Some(seed) = first.seed {
+        recipe.extend(["--seed".to_string(), seed.to_string()]);
+    }
+    let scenario = PathBuf::from(&first.scenario_path);
     let outputs = SweepOutputs {
         out: &out,
         quiet: args.output.quiet,
         charts: !args.output.no_charts,
         format: args.output.format,
+        scenario: &scenario,
+        recipe,
     };
     write_outputs(&outputs, &varied, &rows)
 }

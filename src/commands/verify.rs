@@ -7,14 +7,17 @@
 //! same bytes. The first difference is named by file and line (or byte, for a
 //! picture), so a changed number can be found at once.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use clap::Parser as _;
 
 use super::results::{check_files, load_recorded_scenario};
 use super::run::{Provenance, RunOutputs, run_to_directory};
 use super::{CliError, interrupt, usage_error};
 use crate::cli::VerifyCommand;
 use crate::montecarlo::RunConfig;
-use crate::report::manifest::{MANIFEST, Manifest};
+use crate::report::manifest::{MANIFEST, Manifest, OutputFile, StudyManifest};
+use crate::report::sha256_hex;
 
 pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
     let dir = args.dir.as_path();
@@ -29,13 +32,16 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
             ),
         )
     })?;
+    interrupt::install();
+    if StudyManifest::is_study(&text) {
+        return verify_study(args, &manifest_path, &text);
+    }
     let manifest = Manifest::from_json(&text).map_err(|e| {
         usage_error(
             "DIR",
             format!("{} is not a drsim manifest: {e}", manifest_path.display()),
         )
     })?;
-    interrupt::install();
 
     // 1. Are the files still those the run wrote? 2. Does the scenario
     // still say what it said?
@@ -120,6 +126,139 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
         env!("CARGO_PKG_VERSION")
     );
     Ok(())
+}
+
+/// `verify` of a sweep's, comparison's or sizing's directory: its files as
+/// written, its scenario files unchanged, and its arguments, run again from
+/// the same working directory into a scratch directory, writing the same bytes.
+fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Result<(), CliError> {
+    let dir = args.dir.as_path();
+    let manifest = StudyManifest::from_json(text).map_err(|e| {
+        usage_error(
+            "DIR",
+            format!("{} is not a drsim manifest: {e}", manifest_path.display()),
+        )
+    })?;
+    check_outputs(dir, &manifest.outputs).map_err(failed_because)?;
+    let working = PathBuf::from(&manifest.working_directory);
+    if working.is_dir() {
+        std::env::set_current_dir(&working).map_err(|e| {
+            failed(format!(
+                "cannot work in {} as the {} did ({e})",
+                working.display(),
+                manifest.study
+            ))
+        })?;
+    }
+    for scenario in &manifest.scenarios {
+        let absolute = PathBuf::from(&scenario.absolute_path);
+        let path = if absolute.exists() {
+            absolute
+        } else {
+            PathBuf::from(&scenario.path)
+        };
+        let bytes = std::fs::read(&path).map_err(|e| {
+            failed(format!(
+                "cannot read the {}'s scenario {} ({e}); it cannot be re-made without it",
+                manifest.study,
+                path.display()
+            ))
+        })?;
+        let now = sha256_hex(&bytes);
+        if now != scenario.sha256 {
+            return Err(failed(format!(
+                "the scenario {} changed since the {} (SHA-256 {now} now, {} then)",
+                path.display(),
+                manifest.study,
+                scenario.sha256
+            )));
+        }
+    }
+    let scratch = Scratch::new()?;
+    let remade = scratch.0.join("remade");
+    let mut argv = vec!["drsim".to_string()];
+    argv.extend(manifest.arguments.iter().cloned());
+    argv.extend([
+        "--out".into(),
+        remade.display().to_string(),
+        "--quiet".into(),
+    ]);
+    if let Some(threads) = args.threads.threads {
+        argv.extend(["--threads".into(), threads.to_string()]);
+    }
+    let cli = crate::cli::Cli::try_parse_from(&argv).map_err(|e| {
+        failed(format!(
+            "its arguments are not a command this drsim runs ({})",
+            e.to_string().lines().next().unwrap_or_default()
+        ))
+    })?;
+    super::execute(cli)?;
+    let note = study_version_note(&manifest);
+    for output in &manifest.outputs {
+        let original = std::fs::read(dir.join(&output.file))
+            .map_err(|e| failed(format!("{}: {e}", output.file)))?;
+        let again = std::fs::read(remade.join(&output.file)).map_err(|_| {
+            failed(format!(
+                "{}: the re-made {} did not write this file",
+                output.file, manifest.study
+            ))
+        })?;
+        if let Some(difference) = first_difference(&original, &again) {
+            return Err(failed(format!(
+                "{}/{}: {difference}{note}",
+                dir.display(),
+                output.file,
+            )));
+        }
+    }
+    if !args.quiet {
+        println!(
+            "verified {}: {} files of the {} of {} re-made byte for byte by drsim {}",
+            dir.display(),
+            manifest.outputs.len(),
+            match manifest.study.as_str() {
+                "compare" => "comparison",
+                "size" => "sizing",
+                other => other,
+            },
+            manifest
+                .scenarios
+                .iter()
+                .map(|s| format!("`{}`", s.name))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    Ok(())
+}
+
+/// Checks each listed file in `dir` against its SHA-256.
+fn check_outputs(dir: &Path, outputs: &[OutputFile]) -> Result<(), CliError> {
+    for output in outputs {
+        let path = dir.join(&output.file);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| CliError::Mismatch(format!("{}: cannot read it ({e})", path.display())))?;
+        if sha256_hex(&bytes) != output.sha256 {
+            return Err(CliError::Mismatch(format!(
+                "{} changed since it was written (its SHA-256 is not the one in {MANIFEST})",
+                path.display(),
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn study_version_note(manifest: &StudyManifest) -> String {
+    if manifest.drsim_version == env!("CARGO_PKG_VERSION") {
+        String::new()
+    } else {
+        format!(
+            " (it was made by drsim {}, this is {}: the difference may be the program's)",
+            manifest.drsim_version,
+            env!("CARGO_PKG_VERSION")
+        )
+    }
 }
 
 fn failed(message: String) -> CliError {

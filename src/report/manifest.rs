@@ -1,5 +1,5 @@
-//! `manifest.json`: where a run's results came from, so they can be trusted
-//! and re-made (`drsim verify`).
+//! `manifest.json`: where a run's (or a sweep's, comparison's or sizing's)
+//! results came from, so they can be trusted and re-made (`drsim verify`).
 //!
 //! It names the program version, the scenario file (path and SHA-256 of its
 //! bytes), the `--set` overrides, the seed and the replications run, the run's
@@ -112,6 +112,57 @@ impl Manifest {
             ));
         }
         Ok(manifest)
+    }
+}
+
+/// The manifest of a sweep, a comparison or a sizing (`study` names which):
+/// the scenario files it read (with the SHA-256 of their bytes), the
+/// arguments that re-make it (run from `working_directory`, so relative
+/// paths and the text that quotes them come out the same), and the SHA-256
+/// of every other file it wrote. `drsim verify` re-runs the arguments into a
+/// scratch directory and compares the files byte for byte.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyManifest {
+    pub format: u32,
+    /// `sweep`, `compare` or `size`.
+    pub study: String,
+    pub drsim_version: String,
+    pub scenarios: Vec<ScenarioFile>,
+    /// The study's arguments after `drsim`, without those that only say
+    /// where it writes or how it shows itself (`--out`, `--quiet`,
+    /// `--threads`, `--format`, `--shard`).
+    pub arguments: Vec<String>,
+    pub working_directory: String,
+    pub command_line: Vec<String>,
+    /// RFC 3339, UTC.
+    pub finished: String,
+    /// Every other file of the study, in the order written.
+    pub outputs: Vec<OutputFile>,
+}
+
+impl StudyManifest {
+    pub fn to_json(&self) -> String {
+        let mut text =
+            serde_json::to_string_pretty(self).expect("a study manifest always serialises");
+        text.push('\n');
+        text
+    }
+
+    pub fn from_json(text: &str) -> Result<StudyManifest, String> {
+        let manifest: StudyManifest = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if manifest.format != FORMAT {
+            return Err(format!(
+                "manifest format {} is not the format {FORMAT} this drsim reads",
+                manifest.format
+            ));
+        }
+        Ok(manifest)
+    }
+
+    /// Whether `text` is a study's manifest rather than a run's.
+    pub fn is_study(text: &str) -> bool {
+        serde_json::from_str::<serde_json::Value>(text)
+            .is_ok_and(|v| v.get("study").is_some_and(serde_json::Value::is_string))
     }
 }
 

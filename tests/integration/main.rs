@@ -21,6 +21,7 @@ mod sensitivity;
 mod shards;
 mod size;
 mod stage_bytes;
+mod study_provenance;
 mod support;
 mod sweep;
 mod trace_agreement;

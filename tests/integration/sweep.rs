@@ -133,10 +133,24 @@ fn sweep_shards_merge_into_exactly_the_single_sweep() {
     };
     let single = tmp.path().join("single");
     sweep(&single, &[]);
+    // Every file byte for byte; the manifests differ only in when and by
+    // which command line they were written.
+    let recipe = |dir: &std::path::Path| {
+        let m: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+        )
+        .expect("JSON");
+        (
+            m["arguments"].clone(),
+            m["outputs"].clone(),
+            m["scenarios"].clone(),
+        )
+    };
     let files = |dir: &std::path::Path| {
         let mut names: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
             .expect("dir")
             .map(|e| e.expect("entry"))
+            .filter(|e| e.file_name() != "manifest.json")
             .map(|e| {
                 let bytes = std::fs::read(e.path()).expect("read");
                 (e.file_name().to_string_lossy().into_owned(), bytes)
@@ -169,6 +183,12 @@ fn sweep_shards_merge_into_exactly_the_single_sweep() {
             files(&merged) == expected,
             "{count} shards differ from the single sweep"
         );
+        let (arguments, outputs, scenarios) = recipe(&merged);
+        let (single_arguments, single_outputs, single_scenarios) = recipe(&single);
+        assert_eq!(outputs, single_outputs);
+        assert_eq!(scenarios, single_scenarios);
+        // The same sweep, but for --threads (never recorded).
+        assert_eq!(arguments, single_arguments);
     }
     // Another seed, and a missing shard, are refused (exit 2, named).
     let other = tmp.path().join("other-seed");
