@@ -15,6 +15,7 @@ pub mod html;
 pub mod json;
 pub mod manifest;
 pub mod output;
+pub mod progress;
 pub mod size;
 pub mod sweep;
 pub mod table;

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::{CliError, load_scenario, output_error, write_charts};
+use super::shared::write_charts;
+use super::shared::{CliError, load_scenario, output_error};
 use crate::cli::{CompareCommand, OutputFormat};
 use crate::report::OutputSet;
 use crate::report::chart::compare::charts_for_compare;
@@ -20,7 +21,7 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     let mut set_b = args.set.clone();
     set_b.extend(args.set_b.iter().cloned());
     let b = load_scenario(&args.b, &set_b)?;
-    let config = super::run_config(&a, args.simulation);
+    let config = super::shared::run_config(&a, args.simulation);
     let watch = super::interrupt::Terminal::new(args.output.quiet);
     let sources = (
         PlanSource {
@@ -59,20 +60,20 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         args.a.display().to_string(),
         args.b.display().to_string(),
     ];
-    arguments.extend(super::flag_each("--set", &args.set));
-    arguments.extend(super::flag_each("--set-b", &args.set_b));
-    arguments.extend(super::simulation_flags(args.simulation));
+    arguments.extend(super::shared::flag_each("--set", &args.set));
+    arguments.extend(super::shared::flag_each("--set-b", &args.set_b));
+    arguments.extend(super::shared::simulation_flags(args.simulation));
     if args.output.no_charts {
         arguments.push("--no-charts".into());
     }
-    super::add_study_manifest(
+    super::shared::add_study_manifest(
         &mut set,
         &out,
         "compare",
         &[(&args.a, &a.name), (&args.b, &b.name)],
         arguments,
     )?;
-    let written = super::commit(set)?;
+    let written = super::shared::commit(set)?;
     if !args.output.quiet {
         match args.output.format {
             OutputFormat::Text => {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{CliError, output_error, usage_error};
+use super::shared::{CliError, output_error, usage_error};
 use clap::ValueEnum as _;
 
 use crate::cli::{InitCommand, Template};

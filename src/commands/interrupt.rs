@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
 
-use super::CliError;
+use super::shared::CliError;
 use crate::study::{Stop, StudyError, Watch};
 
 /// The last signal received, 0 for none.
@@ -77,7 +77,7 @@ pub(crate) struct Terminal {
 impl Terminal {
     pub fn new(quiet: bool) -> Terminal {
         Terminal {
-            bar: super::run::progress_bar(0, quiet),
+            bar: crate::report::progress::progress_bar(0, quiet),
         }
     }
 

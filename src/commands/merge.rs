@@ -12,12 +12,15 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
+use super::interrupt;
 use super::results::{
     Finish, SHARD_STATE, check_files, check_output_dir, finish_run, load_recorded_scenario,
     now_rfc3339,
 };
 use super::run::{Provenance, RunOutputs};
-use super::{CliError, default_output_dir, interrupt, output_error};
+use super::shared::{CliError, default_output_dir, output_error};
+use super::sweep::{SweepOutputs, sweep_dir, write_outputs};
+use super::sweep_shard::MergedSweep;
 use crate::cli::{MergeCommand, OutputFormat};
 use crate::study::shard::{Shard, check_every_shard_once};
 
@@ -43,7 +46,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         .iter()
         .any(|d| super::sweep_shard::is_sweep_shard(d))
     {
-        return super::sweep_shard::merge(&args);
+        return merge_sweep(&args);
     }
     if let Some(dir) = args
         .dirs
@@ -91,6 +94,42 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// Sweep shards (`sweep --shard`) become exactly the single sweep's files.
+fn merge_sweep(args: &MergeArgs) -> Result<(), CliError> {
+    interrupt::install();
+    let MergedSweep {
+        first,
+        varied,
+        rows,
+    } = super::sweep_shard::read_shards(&args.dirs)?;
+    let out = args
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| sweep_dir(Path::new(&first.scenario_path)));
+    // The merged sweep is the single sweep: its manifest re-makes that.
+    let mut recipe = vec!["sweep".to_string(), first.scenario_path.clone()];
+    recipe.extend(super::shared::flag_each("--vary", &first.vary));
+    recipe.extend(super::shared::flag_each("--set", &first.sets));
+    recipe.extend(super::shared::simulation_flags(
+        crate::cli::SimulationArgs {
+            replications: first.replications,
+            seed: first.seed,
+            threads: crate::cli::ThreadsArgs { threads: None },
+        },
+    ));
+    let scenario = PathBuf::from(&first.scenario_path);
+    let outputs = SweepOutputs {
+        out: &out,
+        quiet: args.output.quiet,
+        charts: !args.output.no_charts,
+        format: args.output.format,
+        scenario: &scenario,
+        recipe,
+    };
+    write_outputs(&outputs, &varied, &rows)
 }
 
 fn merge_into(

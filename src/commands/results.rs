@@ -5,8 +5,9 @@
 
 use std::path::Path;
 
-use super::run::{RunOutputs, RunResult};
-use super::{CliError, interrupt, output_error, usage_error, write_charts};
+use super::interrupt;
+use super::shared::write_charts;
+use super::shared::{CliError, output_error, usage_error};
 use crate::analysis::{drivers, sensitivity};
 use crate::montecarlo::RunConfig;
 use crate::report::csv::{sensitivity_csv, summary_csv};
@@ -15,9 +16,37 @@ use crate::report::manifest::{
 };
 use crate::report::{AtomicFile, OutputSet, chart, describe, html, sha256_hex, table};
 use crate::scenario::Scenario;
-use crate::stats::Collector;
 use crate::stats::verdict::StoppingRule;
+use crate::stats::{Collector, Verdict};
 use crate::study::shard::Shard;
+
+/// What `run` writes besides `replications.csv` and `summary.csv`.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOutputs {
+    /// No progress bar, no warnings, no table.
+    pub quiet: bool,
+    /// Also `vms.csv`.
+    pub per_vm: bool,
+    /// SVG and PNG charts and `report.html`.
+    pub charts: bool,
+    /// Keep doubling the replications until every target's verdict is settled,
+    /// up to this many (`--until-settled`, `--max-replications`).
+    pub until_settled: Option<u64>,
+    /// `--shard`: run only this slice and write what `merge` needs.
+    pub shard: Option<Shard>,
+    /// `--exact-up-to`: replications kept whole.
+    pub exact_up_to: usize,
+}
+
+/// What a finished run hands back: the table it prints and each target's
+/// verdict sentence with its verdict (for `--check`).
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub text: String,
+    /// The same summary as JSON (`--format json`).
+    pub json: String,
+    pub verdicts: Vec<(Verdict, String)>,
+}
 
 /// Where a run's inputs came from: written to its manifest.json, and used to
 /// refuse an output directory that holds another scenario's results.
@@ -413,7 +442,7 @@ pub(super) fn load_recorded_scenario(manifest: &Manifest) -> Result<Scenario, Cl
             manifest.scenario.sha256
         )));
     }
-    let mut s = super::load_scenario(&path, &manifest.overrides)?;
+    let mut s = super::shared::load_scenario(&path, &manifest.overrides)?;
     s.source = s
         .source
         .replacen(&path.display().to_string(), &manifest.scenario.path, 1);

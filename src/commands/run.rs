@@ -3,12 +3,11 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-pub use super::results::Provenance;
+use super::interrupt;
 use super::results::{Finish, check_output_dir, finish_run, finish_shard, now_rfc3339};
-use super::{
-    CliError, default_output_dir, interrupt, load_scenario, output_error, parse_shard, run_config,
+pub use super::results::{Provenance, RunOutputs, RunResult};
+use super::shared::{
+    CliError, default_output_dir, load_scenario, output_error, parse_shard, run_config,
 };
 use crate::cli::{OutputFormat, RunCommand};
 use crate::metrics::metrics_for;
@@ -20,35 +19,6 @@ use crate::scenario::Scenario;
 use crate::scenario::units::format_share;
 use crate::stats::verdict::StoppingRule;
 use crate::stats::{Collector, Verdict};
-use crate::study::shard::Shard;
-
-/// What `run` writes besides `replications.csv` and `summary.csv`.
-#[derive(Debug, Clone, Copy)]
-pub struct RunOutputs {
-    /// No progress bar, no warnings, no table.
-    pub quiet: bool,
-    /// Also `vms.csv`.
-    pub per_vm: bool,
-    /// SVG and PNG charts and `report.html`.
-    pub charts: bool,
-    /// Keep doubling the replications until every target's verdict is settled,
-    /// up to this many (`--until-settled`, `--max-replications`).
-    pub until_settled: Option<u64>,
-    /// `--shard`: run only this slice and write what `merge` needs.
-    pub shard: Option<Shard>,
-    /// `--exact-up-to`: replications kept whole.
-    pub exact_up_to: usize,
-}
-
-/// What a finished run hands back: the table it prints and each target's
-/// verdict sentence with its verdict (for `--check`).
-#[derive(Debug, Clone)]
-pub struct RunResult {
-    pub text: String,
-    /// The same summary as JSON (`--format json`).
-    pub json: String,
-    pub verdicts: Vec<(Verdict, String)>,
-}
 
 pub fn run_command(args: RunCommand) -> Result<(), CliError> {
     let RunCommand {
@@ -175,7 +145,7 @@ fn run_into_existing(
     });
     let mut done = range.start;
     let mut target = range.end;
-    let progress = progress_bar(target - done, outputs.quiet);
+    let progress = crate::report::progress::progress_bar(target - done, outputs.quiet);
     let interrupted = |done: u64| {
         move || {
             format!(
@@ -282,20 +252,4 @@ fn highlight_verdicts(text: &str, terminal: bool) -> String {
     text.replace(": MET ", ": \x1b[1;32mMET\x1b[0m ")
         .replace(": MISSED ", ": \x1b[1;31mMISSED\x1b[0m ")
         .replace(": INCONCLUSIVE ", ": \x1b[1;33mINCONCLUSIVE\x1b[0m ")
-}
-
-/// A progress bar over replications on stderr when it is a terminal; hidden
-/// otherwise. Commands that run several simulations (sweep, size, compare)
-/// grow its length per run and say which run in its message.
-pub(super) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {msg}{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} replications ({per_sec}, eta {eta})",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }

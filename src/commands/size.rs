@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+use super::shared::{CliError, load_scenario, usage_error};
 use super::size_shard::{SIZE_JSON, SIZE_TEXT, SharedProbes, SizeJob};
-use super::{CliError, load_scenario, usage_error};
 use crate::cli::{OutputFormat, SizeCommand};
 use crate::metrics::{MetricId, in_population};
 use crate::montecarlo;
@@ -57,7 +57,7 @@ impl Prober<'_> {
                 self.args.claim_timeout,
             )?);
         }
-        let config = super::run_config(&s, self.args.simulation);
+        let config = super::shared::run_config(&s, self.args.simulation);
         self.progress.set_message(format!(
             "probe {} {}={value} {unit} ",
             index + 1,
@@ -132,13 +132,12 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     super::interrupt::install();
     let target = SizingTarget::parse(&args.target).map_err(|m| usage_error("--target", m))?;
     let range = search_range(&args)?;
-    let shard = super::parse_shard(&args.shard)?;
+    let shard = super::shared::parse_shard(&args.shard)?;
     // Shards share results/<scenario>-size/ unless told otherwise.
-    let out = args
-        .out
-        .clone()
-        .or_else(|| shard.map(|_| super::output_dir_with_suffix(&args.scenario.scenario, "-size")));
-    let progress = super::run::progress_bar(0, args.quiet);
+    let out = args.out.clone().or_else(|| {
+        shard.map(|_| super::shared::output_dir_with_suffix(&args.scenario.scenario, "-size"))
+    });
+    let progress = crate::report::progress::progress_bar(0, args.quiet);
     let mut prober = Prober {
         args: &args,
         shard,
@@ -162,7 +161,7 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
             .scenario
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        let manifest = super::study_manifest(
+        let manifest = super::shared::study_manifest(
             "size",
             &[(&args.scenario.scenario, &name)],
             recipe(&args),
@@ -195,8 +194,8 @@ fn recipe(args: &SizeArgs) -> Vec<String> {
     if let Some(between) = &args.between {
         recipe.extend(["--between".to_string(), between.clone()]);
     }
-    recipe.extend(super::flag_each("--set", &args.scenario.set));
-    recipe.extend(super::simulation_flags(args.simulation));
+    recipe.extend(super::shared::flag_each("--set", &args.scenario.set));
+    recipe.extend(super::shared::simulation_flags(args.simulation));
     recipe.extend(["--tolerance".to_string(), args.tolerance.to_string()]);
     recipe
 }

@@ -36,8 +36,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::size::SizeArgs;
-use super::{CliError, interrupt, output_error, usage_error};
+use super::interrupt;
+use super::shared::{CliError, output_error, usage_error};
+use crate::cli::SizeCommand as SizeArgs;
 use crate::report::manifest::MANIFEST;
 use crate::report::{AtomicFile, sha256_hex};
 use crate::study::shard::Shard;

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CliError, output_error, write_charts};
+use super::shared::write_charts;
+use super::shared::{CliError, output_error};
 use crate::cli::{OutputFormat, SweepCommand};
 use crate::report::OutputSet;
 use crate::report::chart::sweep::charts_for_sweep;
@@ -25,9 +26,9 @@ pub(super) fn varied_of(vary: &[String]) -> Result<Vec<Varied>, CliError> {
         .iter()
         .map(|v| Varied::parse(v))
         .collect::<Result<_, _>>()
-        .map_err(|message| super::usage_error("--vary", message))?;
+        .map_err(|message| super::shared::usage_error("--vary", message))?;
     if varied.is_empty() {
-        return Err(super::usage_error(
+        return Err(super::shared::usage_error(
             "--vary",
             "say what to vary: --vary KEY=V1,V2,...".into(),
         ));
@@ -37,7 +38,7 @@ pub(super) fn varied_of(vary: &[String]) -> Result<Vec<Varied>, CliError> {
 
 pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     super::interrupt::install();
-    let shard = super::parse_shard(&args.shard)?;
+    let shard = super::shared::parse_shard(&args.shard)?;
     let quiet = args.output.quiet;
     let varied = varied_of(&args.vary)?;
     let points = grid(&varied);
@@ -49,7 +50,7 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     let file = ScenarioFile::read(&args.scenario.scenario)?;
     let overrides = parse_all(&args.scenario.set)?;
     let watch = super::interrupt::Terminal::new(quiet);
-    let settings = super::settings(args.simulation);
+    let settings = super::shared::settings(args.simulation);
     let rows = sweep(&file, &overrides, &points, range.clone(), settings, &watch)
         .map_err(|e| watch.failed(e, || "the sweep stopped; nothing was written".to_string()))?;
     drop(watch);
@@ -76,9 +77,9 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         "sweep".to_string(),
         args.scenario.scenario.display().to_string(),
     ];
-    recipe.extend(super::flag_each("--vary", &args.vary));
-    recipe.extend(super::flag_each("--set", &args.scenario.set));
-    recipe.extend(super::simulation_flags(args.simulation));
+    recipe.extend(super::shared::flag_each("--vary", &args.vary));
+    recipe.extend(super::shared::flag_each("--set", &args.scenario.set));
+    recipe.extend(super::shared::simulation_flags(args.simulation));
     let outputs = SweepOutputs {
         out: &out,
         quiet,
@@ -128,8 +129,8 @@ pub(super) fn write_outputs(
         .scenario
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    super::add_study_manifest(&mut set, &out, "sweep", &[(o.scenario, &name)], recipe)?;
-    let written = super::commit(set)?;
+    super::shared::add_study_manifest(&mut set, &out, "sweep", &[(o.scenario, &name)], recipe)?;
+    let written = super::shared::commit(set)?;
     if !o.quiet && o.format == OutputFormat::Json {
         print!("{}", crate::report::json::sweep_json(rows, &written));
     } else if !o.quiet {
@@ -141,5 +142,5 @@ pub(super) fn write_outputs(
 
 /// `results/<scenario file stem>-sweep/`.
 pub(super) fn sweep_dir(scenario: &Path) -> PathBuf {
-    super::output_dir_with_suffix(scenario, "-sweep")
+    super::shared::output_dir_with_suffix(scenario, "-sweep")
 }

@@ -12,15 +12,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::sweep::{SweepArgs, SweepOutputs, sweep_dir, varied_of, write_outputs};
-use super::{CliError, interrupt, output_error};
+use super::shared::{CliError, output_error};
+use crate::cli::SweepCommand as SweepArgs;
 use crate::report::OutputSet;
 use crate::report::sha256_hex;
 use crate::scenario::{Population, TargetMetric};
 use crate::stats::{Summary, TargetFraction, TargetVerdict};
 use crate::study::shard::Shard;
 use crate::study::sweep::SweepRow;
-use crate::study::sweep::grid;
+use crate::study::sweep::{Varied, grid};
 
 /// The file a sweep shard writes.
 pub const SWEEP_SHARD: &str = "sweep-shard.json";
@@ -30,12 +30,12 @@ const FORMAT: &str = "drsim-sweep-shard 1";
 pub struct SweepShardFile {
     format: String,
     drsim_version: String,
-    scenario_path: String,
+    pub scenario_path: String,
     scenario_sha256: String,
-    sets: Vec<String>,
-    vary: Vec<String>,
-    seed: Option<u64>,
-    replications: Option<u64>,
+    pub sets: Vec<String>,
+    pub vary: Vec<String>,
+    pub seed: Option<u64>,
+    pub replications: Option<u64>,
     /// `I/N`.
     shard: String,
     /// Points in the whole grid, and the 0-based first one of this shard.
@@ -153,7 +153,7 @@ pub fn write(out: &Path, file: &SweepShardFile) -> Result<String, CliError> {
     let mut set = OutputSet::new();
     set.write(&path, text.as_bytes())
         .map_err(|e| output_error(&path, e))?;
-    Ok(super::commit(set)?.join(", "))
+    Ok(super::shared::commit(set)?.join(", "))
 }
 
 /// Whether `dir` holds a sweep shard (rather than a run's shard).
@@ -167,10 +167,19 @@ fn refuse(message: String) -> CliError {
 
 /// `drsim merge` of sweep shards: checks they are the N shards of one sweep
 /// and writes exactly the files that sweep writes in one process.
-pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
-    interrupt::install();
+/// The shards of one sweep, read and checked: the first shard's file (what
+/// the sweep was), the varied keys, and every point's rows in grid order.
+#[derive(Debug)]
+pub struct MergedSweep {
+    pub first: SweepShardFile,
+    pub varied: Vec<Varied>,
+    pub rows: Vec<SweepRow>,
+}
+
+/// Reads the sweep shards in `dirs` and checks they make one whole sweep.
+pub fn read_shards(dirs: &[PathBuf]) -> Result<MergedSweep, CliError> {
     let mut shards: Vec<(PathBuf, SweepShardFile, Shard)> = Vec::new();
-    for dir in &args.dirs {
+    for dir in dirs {
         let path = dir.join(SWEEP_SHARD);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| refuse(format!("{}: {e}", path.display())))?;
@@ -265,7 +274,12 @@ pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
             })?);
         }
     }
-    let varied = varied_of(&first.vary)?;
+    let varied = first
+        .vary
+        .iter()
+        .map(|v| Varied::parse(v))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(refuse)?;
     let points = grid(&varied);
     if points.len() != first.points {
         return Err(refuse(format!(
@@ -274,29 +288,10 @@ pub fn merge(args: &super::merge::MergeArgs) -> Result<(), CliError> {
             first.points
         )));
     }
-    let out = args
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| sweep_dir(Path::new(&first.scenario_path)));
-    // The merged sweep is the single sweep: its manifest re-makes that.
-    let mut recipe = vec!["sweep".to_string(), first.scenario_path.clone()];
-    recipe.extend(super::flag_each("--vary", &first.vary));
-    recipe.extend(super::flag_each("--set", &first.sets));
-    if let Some(n) = first.replications {
-        recipe.extend(["-n".to_string(), n.to_string()]);
-    }
-    if let Some(seed) = first.seed {
-        recipe.extend(["--seed".to_string(), seed.to_string()]);
-    }
-    let scenario = PathBuf::from(&first.scenario_path);
-    let outputs = SweepOutputs {
-        out: &out,
-        quiet: args.output.quiet,
-        charts: !args.output.no_charts,
-        format: args.output.format,
-        scenario: &scenario,
-        recipe,
-    };
-    write_outputs(&outputs, &varied, &rows)
+    let (_, first, _) = shards.swap_remove(0);
+    Ok(MergedSweep {
+        first,
+        varied,
+        rows,
+    })
 }

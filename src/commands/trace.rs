@@ -2,7 +2,8 @@
 
 use crate::cli::{ScenarioArgs, TraceCommand};
 
-use super::{CliError, default_output_dir, load_scenario, output_error, write_charts};
+use super::shared::write_charts;
+use super::shared::{CliError, default_output_dir, load_scenario, output_error};
 use crate::cycle::{TraceLog, run_cycle};
 use crate::metrics::metrics_for;
 use crate::report::{chart, trace};
@@ -22,7 +23,7 @@ pub fn trace_command(args: TraceCommand) -> Result<(), CliError> {
     // than narrate it.
     let count = replications.unwrap_or(s.simulation.replications);
     if replication >= count {
-        return Err(super::usage_error(
+        return Err(super::shared::usage_error(
             "--replication",
             format!(
                 "--replication {replication}: the run has replications 0 to {} (replications.csv numbers them from 0); pass -n/--replications N if the run you trace used more",
@@ -42,7 +43,7 @@ pub fn trace_command(args: TraceCommand) -> Result<(), CliError> {
         std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
         let mut set = crate::report::OutputSet::new();
         write_charts(&mut set, &out, &charts)?;
-        let written = super::commit(set)?;
+        let written = super::shared::commit(set)?;
         // stdout carries the narration and the CSV row; file names go to stderr.
         eprintln!("wrote {}", written.join(", "));
     }

@@ -1,6 +1,6 @@
 //! `drsim validate`: check a scenario file and describe what it models.
 
-use super::{CliError, load_scenario};
+use super::shared::{CliError, load_scenario};
 use crate::cli::ScenarioArgs;
 use crate::report::describe;
 

@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser as _;
 
+use super::interrupt;
 use super::results::{check_files, load_recorded_scenario};
 use super::run::{Provenance, RunOutputs, run_to_directory};
-use super::{CliError, interrupt, usage_error};
-use crate::cli::VerifyCommand;
+use super::shared::{CliError, usage_error};
+use crate::cli::{Command, VerifyCommand};
 use crate::montecarlo::RunConfig;
 use crate::report::manifest::{MANIFEST, Manifest, OutputFile, StudyManifest};
 use crate::report::sha256_hex;
@@ -192,7 +193,17 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
             e.to_string().lines().next().unwrap_or_default()
         ))
     })?;
-    super::execute(cli)?;
+    match cli.command {
+        Command::Sweep(a) => super::sweep::sweep_command(a)?,
+        Command::Compare(a) => super::compare::compare_command(a)?,
+        Command::Size(a) => super::size::size_command(a)?,
+        _ => {
+            return Err(failed(format!(
+                "its arguments are not a sweep, comparison or sizing ({})",
+                manifest.arguments.first().map_or("none", String::as_str)
+            )));
+        }
+    }
     let note = study_version_note(&manifest);
     for output in &manifest.outputs {
         let original = std::fs::read(dir.join(&output.file))
@@ -342,7 +353,7 @@ impl Scratch {
     fn new() -> Result<Scratch, CliError> {
         let path = std::env::temp_dir().join(format!("drsim-verify-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).map_err(|e| super::output_error(&path, e))?;
+        std::fs::create_dir_all(&path).map_err(|e| super::shared::output_error(&path, e))?;
         Ok(Scratch(path))
     }
 }

@@ -130,3 +130,101 @@ fn only_the_edges_touch_files_or_the_terminal() {
         }
     }
 }
+
+/// The sibling modules a command file uses (`super::name`, or `name` in a
+/// `use super::{...}` list), among `known`.
+fn siblings_used(text: &str, known: &[String]) -> Vec<String> {
+    let mut used = Vec::new();
+    for (_, code) in code_lines(text) {
+        if code.contains("#[cfg(test)]") {
+            break;
+        }
+        let mut rest = code;
+        while let Some(i) = rest.find("super::") {
+            rest = &rest[i + 7..];
+            let names: Vec<String> = if let Some(list) = rest.strip_prefix('{') {
+                list.split('}')
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|n| n.trim().split("::").next().unwrap_or_default().to_string())
+                    .collect()
+            } else {
+                vec![
+                    rest.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect(),
+                ]
+            };
+            for n in names {
+                if known.contains(&n) && !used.contains(&n) {
+                    used.push(n);
+                }
+            }
+        }
+    }
+    used
+}
+
+#[test]
+fn the_command_files_import_one_another_without_circles() {
+    let dir = repo().join("src/commands");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| {
+            p.file_stem()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let edges: Vec<(String, Vec<String>)> = files
+        .iter()
+        .zip(&names)
+        .map(|(path, name)| {
+            let text = std::fs::read_to_string(path).expect("source");
+            (name.clone(), siblings_used(&text, &names))
+        })
+        .collect();
+    // commands.rs dispatches to every command; none may use it back.
+    for (name, used) in &edges {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).expect("source");
+        assert!(
+            !text.contains("super::execute") && !text.contains("super::CliError"),
+            "src/commands/{name}.rs uses src/commands.rs, which uses it"
+        );
+        assert!(!used.contains(name), "{name} uses itself?");
+    }
+    // No cycle among the command files: a depth-first search finds no back edge.
+    fn visit(
+        n: &str,
+        edges: &[(String, Vec<String>)],
+        path: &mut Vec<String>,
+        done: &mut Vec<String>,
+    ) {
+        if done.iter().any(|d| d == n) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|p| p == n) {
+            panic!("import circle: {} -> {n}", path[at..].join(" -> "));
+        }
+        path.push(n.to_string());
+        let next = edges
+            .iter()
+            .find(|(name, _)| name == n)
+            .map(|(_, used)| used.clone())
+            .unwrap_or_default();
+        for m in next {
+            visit(&m, edges, path, done);
+        }
+        path.pop();
+        done.push(n.to_string());
+    }
+    let mut done = Vec::new();
+    for (name, _) in &edges {
+        visit(name, &edges, &mut Vec::new(), &mut done);
+    }
+    assert!(edges.len() >= 10, "{} command files", edges.len());
+}

@@ -1,0 +1,292 @@
+//! What the commands share: the error type and its exit codes, reading
+//! scenarios, the run settings from the command line, output directories,
+//! writing charts, committing a set of files, and a study's manifest.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{ShardArgs, SimulationArgs};
+use crate::montecarlo::MonteCarloError;
+use crate::report::OutputSet;
+use crate::report::chart::{ChartError, RenderedChart};
+use crate::report::manifest::{self, StudyManifest};
+use crate::scenario::overrides::parse_all;
+use crate::scenario::{Scenario, ScenarioError, ScenarioFile};
+use crate::study::RunSettings;
+
+/// Why a command failed; [`CliError::exit_code`] maps it to the process status.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The scenario is unreadable or invalid: exit code 2, nothing written.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// Writing results failed: exit code 1; files already in place are untouched.
+    #[error("cannot write {}: {source}", path.display())]
+    Output {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A chart could not be drawn: exit code 1; nothing of the run is written.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error(transparent)]
+    MonteCarlo(#[from] MonteCarloError),
+    /// A flag's value makes no sense (exit code 2, nothing written); the
+    /// message names the flag.
+    #[error("invalid command line: {0}")]
+    Usage(String),
+    /// `run --check`: a target is missed (exit code 1).
+    #[error("check failed: {0}")]
+    TargetMissed(String),
+    /// `run --check`: no target missed, but a verdict is inconclusive (exit code 3).
+    #[error("check inconclusive: {0}")]
+    Inconclusive(String),
+    /// `verify` could not re-make the results byte for byte, or `merge` was
+    /// given shards that do not belong together (exit code 1).
+    #[error("{0}")]
+    Mismatch(String),
+    /// `merge` was given shards that do not belong together (exit code 2,
+    /// nothing written).
+    #[error("cannot merge: {0}")]
+    Merge(String),
+    /// SIGINT or SIGTERM stopped the run: exit code 130 or 143; nothing of the
+    /// run is written and no temporary file is left.
+    #[error("interrupted by {signal}: {context}")]
+    Interrupted {
+        signal: &'static str,
+        code: u8,
+        context: String,
+    },
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Scenario(_)
+            | CliError::Usage(_)
+            | CliError::Merge(_)
+            | CliError::MonteCarlo(MonteCarloError::Runaway(_)) => 2,
+            CliError::Output { .. }
+            | CliError::Chart(_)
+            | CliError::MonteCarlo(_)
+            | CliError::TargetMissed(_)
+            | CliError::Mismatch(_) => 1,
+            CliError::Inconclusive(_) => 3,
+            CliError::Interrupted { code, .. } => *code,
+        }
+    }
+}
+
+/// An output failure at `path`, keeping the underlying error as its source.
+pub(crate) fn output_error(
+    path: &Path,
+    e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> CliError {
+    CliError::Output {
+        path: path.to_path_buf(),
+        source: e.into(),
+    }
+}
+
+/// `--shard I/N|auto` (with `--shards N`), read against the environment.
+pub(crate) fn parse_shard(
+    args: &ShardArgs,
+) -> Result<Option<crate::study::shard::Shard>, CliError> {
+    args.shard
+        .as_ref()
+        .map(|text| {
+            crate::study::shard::Shard::parse(text, args.shards, |name| std::env::var(name).ok())
+                .map_err(|message| usage_error("--shard", message))
+        })
+        .transpose()
+}
+
+/// A command-line problem that clap cannot see (exit code 2): `flag` names it.
+pub(crate) fn usage_error(flag: &str, message: String) -> CliError {
+    if message.starts_with(flag) {
+        CliError::Usage(message)
+    } else {
+        CliError::Usage(format!("{flag}: {message}"))
+    }
+}
+
+/// Reads the scenario at `path` with the `--set` overrides applied.
+pub(crate) fn load_scenario(path: &Path, sets: &[String]) -> Result<Scenario, CliError> {
+    Ok(ScenarioFile::read(path)?.load(&parse_all(sets)?)?)
+}
+
+/// The command line's `-n`, `--seed` and `--threads`.
+pub(crate) fn settings(args: SimulationArgs) -> RunSettings {
+    RunSettings {
+        replications: args.replications,
+        seed: args.seed,
+        threads: args.threads.count(),
+    }
+}
+
+/// The run configuration of `s` with the command line's `-n`, `--seed` and
+/// `--threads` on top.
+pub(crate) fn run_config(s: &Scenario, args: SimulationArgs) -> crate::montecarlo::RunConfig {
+    settings(args).config(s)
+}
+
+/// `results/<scenario file stem>/`.
+pub fn default_output_dir(scenario: &Path) -> PathBuf {
+    let stem = scenario
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    Path::new("results").join(stem)
+}
+
+/// `results/<scenario file stem><suffix>/`, e.g. `results/plan-sweep/`.
+pub(crate) fn output_dir_with_suffix(scenario: &Path, suffix: &str) -> PathBuf {
+    let base = default_output_dir(scenario);
+    let name = base
+        .file_name()
+        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
+    base.with_file_name(format!("{name}{suffix}"))
+}
+
+/// Adds each chart to `set` as `<name>.svg` and `<name>.png` in `out`.
+pub(crate) fn write_charts(
+    set: &mut OutputSet,
+    out: &Path,
+    charts: &[RenderedChart],
+) -> Result<(), CliError> {
+    for c in charts {
+        for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
+            let path = out.join(format!("{}.{ext}", c.name));
+            set.write(&path, bytes)
+                .map_err(|e| output_error(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// A study's `manifest.json` (docs/scale-out.md, "Provenance"): the
+/// `scenarios` read (path as given, scenario name), the `arguments` that
+/// re-make it, and every file in `outputs`.
+pub(crate) fn study_manifest(
+    study: &str,
+    scenarios: &[(&Path, &str)],
+    arguments: Vec<String>,
+    outputs: &[(String, String)],
+) -> Result<StudyManifest, CliError> {
+    let scenarios = scenarios
+        .iter()
+        .map(|(path, name)| {
+            let file = ScenarioFile::read(path)?;
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            Ok(manifest::ScenarioFile {
+                path: path.display().to_string(),
+                absolute_path: absolute.display().to_string(),
+                name: name.to_string(),
+                sha256: file.sha256,
+            })
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    Ok(StudyManifest {
+        format: manifest::FORMAT,
+        study: study.to_string(),
+        drsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenarios,
+        arguments,
+        working_directory: std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        command_line: std::env::args().collect(),
+        finished: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        outputs: outputs
+            .iter()
+            .map(|(file, sha256)| manifest::OutputFile {
+                file: file.clone(),
+                sha256: sha256.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Adds a study's `manifest.json` to `set` (written last), naming every
+/// file already in it.
+pub(crate) fn add_study_manifest(
+    set: &mut OutputSet,
+    out: &Path,
+    study: &str,
+    scenarios: &[(&Path, &str)],
+    arguments: Vec<String>,
+) -> Result<(), CliError> {
+    let outputs: Vec<(String, String)> = set
+        .files()
+        .iter()
+        .map(|w| {
+            let name = w
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            (name, w.sha256.clone())
+        })
+        .collect();
+    let m = study_manifest(study, scenarios, arguments, &outputs)?;
+    let path = out.join(manifest::MANIFEST);
+    set.write(&path, m.to_json().as_bytes())
+        .map_err(|e| output_error(&path, e))
+}
+
+/// `--set` arguments as written, repeated: `--set A --set B`.
+pub(crate) fn flag_each(flag: &str, values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| [flag.to_string(), v.clone()])
+        .collect()
+}
+
+/// `-n N` and `--seed S` as given (nothing for the scenario's own).
+pub(crate) fn simulation_flags(args: SimulationArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(n) = args.replications {
+        flags.extend(["-n".to_string(), n.to_string()]);
+    }
+    if let Some(seed) = args.seed {
+        flags.extend(["--seed".to_string(), seed.to_string()]);
+    }
+    flags
+}
+
+/// Commits `set` and returns the paths written, for the "wrote ..." line.
+pub(crate) fn commit(set: OutputSet) -> Result<Vec<String>, CliError> {
+    let written = set.commit().map_err(|(path, e)| output_error(&path, e))?;
+    Ok(written
+        .iter()
+        .map(|w| w.path.display().to_string())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn output_errors_keep_their_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
+        let e = output_error(Path::new("out/summary.csv"), io);
+        assert_eq!(e.to_string(), "cannot write out/summary.csv: disk full");
+        assert_eq!(e.exit_code(), 1);
+        let source = e.source().expect("the io::Error is kept");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("as an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::StorageFull);
+    }
+
+    #[test]
+    fn chart_failures_say_which_chart_not_which_directory() {
+        let e = CliError::from(ChartError {
+            chart: "rpo".into(),
+            message: "no font".into(),
+        });
+        assert_eq!(e.to_string(), "cannot draw chart `rpo`: no font");
+        assert_eq!(e.exit_code(), 1);
+    }
+}
