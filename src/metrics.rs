@@ -71,6 +71,17 @@ pub enum MetricId {
     RpoPart(usize),
 }
 
+impl MetricId {
+    /// The target metric this is, if it is the RPO or the RTO.
+    pub fn target_metric(self) -> Option<crate::scenario::TargetMetric> {
+        match self {
+            MetricId::Rpo => Some(crate::scenario::TargetMetric::Rpo),
+            MetricId::Rto => Some(crate::scenario::TargetMetric::Rto),
+            _ => None,
+        }
+    }
+}
+
 impl From<crate::scenario::TargetMetric> for MetricId {
     fn from(m: crate::scenario::TargetMetric) -> MetricId {
         match m {

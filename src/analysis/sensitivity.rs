@@ -16,7 +16,7 @@
 //! Inputs fixed by the scenario are left out.
 
 use crate::metrics::MetricId;
-use crate::scenario::Population;
+use crate::scenario::{Population, TargetMetric};
 use crate::stats::Collector;
 
 /// One input's measure for one metric.
@@ -33,13 +33,38 @@ pub struct Entry {
 /// The inputs ranked for one metric.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sensitivity {
-    /// `rto_s`, `rpo_s`, or `rto_missed` / `rpo_missed` (1 when the target was missed).
-    pub metric: String,
+    pub metric: Ranked,
     pub over: Population,
     /// Replications the measures are computed from.
     pub count: usize,
     /// In rank order; fixed inputs last, in input order.
     pub entries: Vec<Entry>,
+}
+
+/// What a ranking explains: a target metric itself, or missing its target
+/// (1 when missed, 0 when met).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ranked {
+    Value(TargetMetric),
+    Missed(TargetMetric),
+}
+
+impl Ranked {
+    /// As `sensitivity.csv` names it: `rto_s`, `rpo_s`, `rto_missed`, `rpo_missed`.
+    pub fn column(self) -> String {
+        match self {
+            Ranked::Value(m) => m.column().to_string(),
+            Ranked::Missed(m) => format!("{}_missed", m.label().to_lowercase()),
+        }
+    }
+
+    /// As a sentence names it: "the RTO", "missing the RTO target".
+    pub fn phrase(self) -> String {
+        match self {
+            Ranked::Value(m) => format!("the {}", m.label()),
+            Ranked::Missed(m) => format!("missing the {} target", m.label()),
+        }
+    }
 }
 
 /// Average ranks (1-based) of `values`; ties share the mean of their ranks.
@@ -156,7 +181,7 @@ pub fn prcc(inputs: &[Vec<f64>], output: &[f64]) -> Vec<Option<f64>> {
 
 /// Ranks the inputs for one metric column over `over` (NaN rows left out).
 fn rank_inputs(
-    metric: String,
+    metric: Ranked,
     over: Population,
     collector: &Collector,
     output: &[f64],
@@ -202,15 +227,17 @@ pub fn for_run(collector: &Collector, scenario: &crate::scenario::Scenario) -> V
     let specs = crate::cycle::inputs::input_specs(scenario);
     let targets = &scenario.targets;
     let mut out = Vec::new();
-    for (name, id, over, target) in [
-        ("rto", MetricId::Rto, targets.rto_over, targets.rto),
-        ("rpo", MetricId::Rpo, targets.rpo_over, targets.rpo),
-    ] {
-        let Some(values) = collector.aligned(id, over) else {
+    for metric in [TargetMetric::Rto, TargetMetric::Rpo] {
+        let crate::scenario::Target {
+            threshold: target,
+            over,
+            ..
+        } = targets.of(metric);
+        let Some(values) = collector.aligned(MetricId::from(metric), over) else {
             continue;
         };
         out.push(rank_inputs(
-            format!("{name}_s"),
+            Ranked::Value(metric),
             over,
             collector,
             &values,
@@ -232,7 +259,7 @@ pub fn for_run(collector: &Collector, scenario: &crate::scenario::Scenario) -> V
             let some_met = missed.contains(&0.0);
             if some_missed && some_met {
                 out.push(rank_inputs(
-                    format!("{name}_missed"),
+                    Ranked::Missed(metric),
                     over,
                     collector,
                     &missed,

@@ -26,7 +26,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::analysis::drivers::Drivers;
-use crate::analysis::sensitivity::Sensitivity;
+use crate::analysis::sensitivity::{Ranked, Sensitivity};
 use crate::cycle::{CycleOutcome, TraceLog};
 use crate::engine::SimDuration;
 use crate::metrics::MetricId;
@@ -317,8 +317,11 @@ pub fn charts_for_run(
     }
     // One tornado per metric: the RTO and RPO themselves (their misses are in
     // sensitivity.csv and the report's sentences).
-    for s in sensitivity.iter().filter(|s| s.metric.ends_with("_s")) {
-        let name = format!("{}-sensitivity", s.metric.trim_end_matches("_s"));
+    for s in sensitivity {
+        let Ranked::Value(metric) = s.metric else {
+            continue;
+        };
+        let name = format!("{}-sensitivity", metric.label().to_lowercase());
         let chart = TornadoChart::new(s);
         if chart.bars.is_empty() {
             continue;

@@ -240,7 +240,7 @@ pub fn sensitivity_csv(all: &[Sensitivity]) -> Result<Vec<u8>, ::csv::Error> {
     for s in all {
         for e in &s.entries {
             csv.write_record([
-                s.metric.clone(),
+                s.metric.column(),
                 s.over.name().to_string(),
                 e.input.clone(),
                 e.measure.map(|m| format!("{m:.4}")).unwrap_or_default(),

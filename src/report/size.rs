@@ -170,8 +170,5 @@ pub fn size_json(s: &Sizing) -> String {
         unit: &s.range.unit,
         vary: &s.vary,
     };
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&doc).expect("a sizing always serialises")
-    )
+    super::json::pretty(&doc)
 }

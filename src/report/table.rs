@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::analysis::drivers::{Composition, Drivers};
 use crate::analysis::sensitivity::Sensitivity;
+use crate::metrics::MetricId;
 use crate::metrics::{Metric, Unit};
 use crate::scenario::Population;
 use crate::scenario::units::{format_bytes, format_duration_short, format_share};
@@ -86,7 +87,12 @@ fn interval_level(level: f64) -> String {
 }
 
 pub fn verdict_sentence(row: &MetricSummary, v: &TargetVerdict, outages: &Outages) -> String {
-    let what = row.metric.name.trim_end_matches("_s").to_uppercase();
+    // Verdicts are on the RPO and the RTO.
+    let what = row
+        .metric
+        .id()
+        .target_metric()
+        .map_or_else(|| row.metric.name.clone(), |m| m.label().to_string());
     let target = row
         .metric
         .target
@@ -134,7 +140,7 @@ pub fn verdict_sentence(row: &MetricSummary, v: &TargetVerdict, outages: &Outage
             ),
         }
     }
-    if row.metric.name == "rto_s"
+    if row.metric.id() == MetricId::Rto
         && v.over == Population::All
         && let Some(ridden) = outages.ridden_out_over_rto_target
         && ridden > 0
@@ -227,13 +233,8 @@ const WEAK_PRCC: f64 = 0.1;
 
 /// Which inputs drive a metric, in a sentence: the three largest PRCCs.
 pub fn sensitivity_sentence(s: &Sensitivity) -> String {
-    let what = match s.metric.as_str() {
-        "rto_s" => "The RTO",
-        "rpo_s" => "The RPO",
-        "rto_missed" => "Missing the RTO target",
-        "rpo_missed" => "Missing the RPO target",
-        other => other,
-    };
+    let phrase = s.metric.phrase();
+    let what = phrase[..1].to_uppercase() + &phrase[1..];
     let top: Vec<String> = s
         .entries
         .iter()

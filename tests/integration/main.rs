@@ -10,6 +10,7 @@ mod fixed_arithmetic;
 mod golden;
 mod init;
 mod invalid_input;
+mod json_schema;
 mod memory;
 mod outputs;
 mod overrides;

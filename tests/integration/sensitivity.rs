@@ -63,7 +63,7 @@ fn a_planted_dominant_input_ranks_first_and_an_irrelevant_one_near_zero() {
     let all = sensitivity::for_run(&collector, &s);
     let rto = all
         .iter()
-        .find(|x| x.metric == "rto_s")
+        .find(|x| x.metric.column() == "rto_s")
         .expect("RTO ranked");
     let first = &rto.entries[0];
     assert_eq!(first.input, "decision_delay", "{:?}", rto.entries);
@@ -88,7 +88,7 @@ fn a_planted_dominant_input_ranks_first_and_an_irrelevant_one_near_zero() {
     // Missing the RTO target is driven by the decision too.
     let missed = all
         .iter()
-        .find(|x| x.metric == "rto_missed")
+        .find(|x| x.metric.column() == "rto_missed")
         .expect("some missed, some met");
     assert_eq!(missed.entries[0].input, "decision_delay");
 }

@@ -26,13 +26,7 @@ impl TornadoChart {
             .filter_map(|e| e.measure.map(|m| (e.input.clone(), m)))
             .take(MAX_ROWS)
             .collect();
-        let what = match s.metric.as_str() {
-            "rto_s" => "the RTO".to_string(),
-            "rpo_s" => "the RPO".to_string(),
-            "rto_missed" => "missing the RTO target".to_string(),
-            "rpo_missed" => "missing the RPO target".to_string(),
-            other => other.to_string(),
-        };
+        let what = s.metric.phrase();
         TornadoChart {
             title: format!(
                 "Which inputs drive {what} (partial rank correlation, over {})",
