@@ -14,6 +14,12 @@ use crate::scenario::{Churn, FaultStart, OutageStart, Scenario};
 
 const WEEK_MS: u64 = 7 * 86_400_000;
 
+/// The most VMs whose recovery points have streams of their own: the point
+/// streams' codes are distinct for every VM below it (2^22, about 4.2
+/// million; a scenario's VMs are far fewer) and every point index within
+/// 2^39 of the history's start.
+pub const MAX_DRAWN_VMS: usize = 1 << 22;
+
 /// What a random stream is used for; each gets an independent generator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -43,8 +49,19 @@ impl Purpose {
             Purpose::Link(i) => (2 << 32) | i as u64,
             Purpose::Vm(i) => (3 << 32) | i as u64,
             Purpose::VmChurn(i) => (4 << 32) | i as u64,
+            // The point's index in 40 bits (two's complement: points before
+            // the history's start are negative), the VM's above it. VMs below
+            // 2^16 keep the layout the streams always had (results unchanged);
+            // above, up to MAX_DRAWN_VMS, the top bit marks a layout no other
+            // purpose reaches, so no two (vm, n) share a stream.
             Purpose::Point { vm, n } => {
-                (5 << 56) | ((vm as u64) << 40) | (n as u64 & 0xFF_FFFF_FFFF)
+                let n = n as u64 & 0xFF_FFFF_FFFF;
+                if vm < 1 << 16 {
+                    (5 << 56) | ((vm as u64) << 40) | n
+                } else {
+                    assert!(vm < MAX_DRAWN_VMS, "VM {vm} is beyond drsim's bound");
+                    (1 << 63) | ((vm as u64) << 40) | n
+                }
             }
             Purpose::ConsistencyGroup(i) => (6 << 32) | i as u64,
             Purpose::Fault(i) => (7 << 32) | i as u64,
@@ -297,5 +314,36 @@ mod tests {
         let n = 100_000;
         let mean = (0..n).map(|_| unit(&mut rng)).sum::<f64>() / n as f64;
         assert!((mean - 0.5).abs() < 0.005);
+    }
+
+    #[test]
+    fn point_streams_never_share_a_code() {
+        // Before: VM 65,536 wrapped onto the tag bits and collided.
+        let mut codes = std::collections::HashSet::new();
+        let vms = [0, 1, 99, 65_535, 65_536, 65_537, 1 << 20, MAX_DRAWN_VMS - 1];
+        let points = [-(1i64 << 39), -1, 0, 1, 12_345, (1 << 39) - 1];
+        for &vm in &vms {
+            for &n in &points {
+                assert!(codes.insert(Purpose::Point { vm, n }.code()), "{vm} {n}");
+            }
+        }
+        for i in [0usize, 1, 1 << 20] {
+            for p in [
+                Purpose::Link(i),
+                Purpose::Vm(i),
+                Purpose::VmChurn(i),
+                Purpose::ConsistencyGroup(i),
+                Purpose::Fault(i),
+                Purpose::Plan(i),
+            ] {
+                assert!(codes.insert(p.code()), "{p:?}");
+            }
+        }
+        assert!(codes.insert(Purpose::Timeline.code()));
+        // The layout below 2^16 VMs is the one results were made with.
+        assert_eq!(
+            Purpose::Point { vm: 3, n: -2 }.code(),
+            (5 << 56) | (3 << 40) | 0xFF_FFFF_FFFE
+        );
     }
 }
