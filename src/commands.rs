@@ -14,9 +14,7 @@ pub mod run;
 
 mod shared;
 pub mod size;
-mod size_shard;
 pub mod sweep;
-mod sweep_shard;
 pub mod trace;
 pub mod validate;
 pub mod verify;

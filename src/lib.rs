@@ -13,10 +13,12 @@
 //!   --> what drives the RTO and RPO                             (analysis)
 //!   --> studies over typed inputs (size, ...)                   (study)
 //!   --> CSV, terminal table, trace                              (report)
+//!   --> shard files, shared searches                            (store)
 //! ```
 //!
-//! Only [`report`] and [`commands`] touch files or the terminal ([`cli`] only
-//! defines the command line); everything else
+//! Only [`report`], [`store`] (results that processes share or come back
+//! to: shard files, a shared sizing's directory) and [`commands`] touch files
+//! or the terminal ([`cli`] only defines the command line); everything else
 //! takes and returns plain values, so a replication is a pure function of
 //! `(scenario, seed, k)` and outputs are byte-identical for any thread count.
 
@@ -30,4 +32,5 @@ pub mod montecarlo;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod store;
 pub mod study;

@@ -54,7 +54,7 @@ pub(crate) fn check(what: impl FnOnce() -> String) -> Result<(), CliError> {
 }
 
 /// The signal received, if one was.
-fn received() -> Option<Stop> {
+pub(crate) fn received() -> Option<Stop> {
     let signal = RECEIVED.load(Ordering::SeqCst);
     if signal == 0 {
         return None;

@@ -20,8 +20,8 @@ use super::results::{
 use super::run::{Provenance, RunOutputs};
 use super::shared::{CliError, default_output_dir, output_error};
 use super::sweep::{SweepOutputs, sweep_dir, write_outputs};
-use super::sweep_shard::MergedSweep;
 use crate::cli::{MergeCommand, OutputFormat};
+use crate::store::sweep_shards::MergedSweep;
 use crate::study::shard::{Shard, check_every_shard_once};
 
 /// `drsim merge`'s arguments.
@@ -44,19 +44,19 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     if args
         .dirs
         .iter()
-        .any(|d| super::sweep_shard::is_sweep_shard(d))
+        .any(|d| crate::store::sweep_shards::is_sweep_shard(d))
     {
         return merge_sweep(&args);
     }
     if let Some(dir) = args
         .dirs
         .iter()
-        .find(|d| super::size_shard::is_size_search(d))
+        .find(|d| crate::store::size_search::is_size_search(d))
     {
         return Err(CliError::Merge(format!(
             "{} is a size search's directory: its shards share it and need no merge; each prints the answer, which is also in {}",
             dir.display(),
-            dir.join(super::size_shard::SIZE_TEXT).display()
+            dir.join(crate::store::size_search::SIZE_TEXT).display()
         )));
     }
     interrupt::install();
@@ -103,7 +103,7 @@ fn merge_sweep(args: &MergeArgs) -> Result<(), CliError> {
         first,
         varied,
         rows,
-    } = super::sweep_shard::read_shards(&args.dirs)?;
+    } = crate::store::sweep_shards::read_shards(&args.dirs)?;
     let out = args
         .output
         .out

@@ -77,6 +77,22 @@ impl CliError {
     }
 }
 
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> CliError {
+        use crate::store::StoreError;
+        match e {
+            StoreError::Output { path, source } => CliError::Output { path, source },
+            StoreError::Refused { flag, message } => usage_error(flag, message),
+            StoreError::Merge(message) => CliError::Merge(message),
+            StoreError::Stopped { stop, context } => CliError::Interrupted {
+                signal: stop.signal,
+                code: stop.code,
+                context,
+            },
+        }
+    }
+}
+
 /// An output failure at `path`, keeping the underlying error as its source.
 pub(crate) fn output_error(
     path: &Path,

@@ -5,13 +5,13 @@
 use std::path::PathBuf;
 
 use super::shared::{CliError, load_scenario, usage_error};
-use super::size_shard::{SIZE_JSON, SIZE_TEXT, SharedProbes, SizeJob};
 use crate::cli::{OutputFormat, SizeCommand};
 use crate::metrics::{MetricId, in_population};
 use crate::montecarlo;
 use crate::report::sha256_hex;
 use crate::report::size::{size_json, size_text};
 use crate::scenario::overrides::Override;
+use crate::store::size_search::{SIZE_JSON, SIZE_TEXT, SharedProbes, SizeJob, SizeQuestion};
 use crate::study::shard::Shard;
 use crate::study::size::{Counts, Search, SearchRange, SizingTarget};
 
@@ -49,7 +49,17 @@ impl Prober<'_> {
                 .between
                 .clone()
                 .unwrap_or_else(|| self.range.label());
-            let job = SizeJob::of(self.args, &between, shard.count)?;
+            let question = SizeQuestion {
+                scenario: &self.args.scenario.scenario,
+                sets: &self.args.scenario.set,
+                target: &self.args.target,
+                vary: &self.args.vary,
+                between: &between,
+                seed: self.args.simulation.seed,
+                replications: self.args.simulation.replications,
+                tolerance: self.args.tolerance,
+            };
+            let job = SizeJob::of(&question, shard.count)?;
             self.shared = Some(SharedProbes::join(
                 dir,
                 shard,
@@ -95,7 +105,12 @@ impl Prober<'_> {
             Ok(counts)
         };
         match &self.shared {
-            Some(shared) => shared.counts(value, config.replications, count),
+            Some(shared) => shared.counts(
+                value,
+                config.replications,
+                count,
+                &super::interrupt::received,
+            ),
             None => count(0..config.replications),
         }
     }

@@ -15,7 +15,7 @@ use crate::scenario::ScenarioFile;
 use crate::scenario::overrides::parse_all;
 use crate::study::sweep::{SweepRow, Varied, grid, sweep};
 
-use super::sweep_shard::{self, SweepShardFile};
+use crate::store::sweep_shards::{self, SweepQuestion, SweepShardFile};
 
 /// `drsim sweep`'s arguments.
 pub type SweepArgs = SweepCommand;
@@ -60,8 +60,15 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| sweep_dir(&args.scenario.scenario));
     if let Some(shard) = shard {
-        let file = SweepShardFile::new(&args, shard, points.len(), range.start, &rows)?;
-        let written = sweep_shard::write(&out, &file)?;
+        let question = SweepQuestion {
+            scenario: &args.scenario.scenario,
+            sets: &args.scenario.set,
+            vary: &args.vary,
+            seed: args.simulation.seed,
+            replications: args.simulation.replications,
+        };
+        let file = SweepShardFile::new(&question, shard, points.len(), range.start, &rows)?;
+        let written = sweep_shards::write(&out, &file)?;
         if !quiet {
             println!(
                 "sweep shard {}: points {} to {} of {}; wrote {written}",

@@ -36,11 +36,10 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::interrupt;
-use super::shared::{CliError, output_error, usage_error};
-use crate::cli::SizeCommand as SizeArgs;
+use super::StoreError;
 use crate::report::manifest::MANIFEST;
 use crate::report::{AtomicFile, sha256_hex};
+use crate::study::Stop;
 use crate::study::shard::Shard;
 
 /// What a search's directory is for; written by the first shard to arrive.
@@ -77,22 +76,35 @@ pub struct SizeJob {
     shards: u64,
 }
 
+/// What a sizing asks, as given on its command line: what a search's
+/// directory records so that only shards of the same search share it.
+#[derive(Debug, Clone, Copy)]
+pub struct SizeQuestion<'a> {
+    pub scenario: &'a Path,
+    pub sets: &'a [String],
+    pub target: &'a str,
+    pub vary: &'a str,
+    /// The range searched, as given or as defaulted.
+    pub between: &'a str,
+    pub seed: Option<u64>,
+    pub replications: Option<u64>,
+    pub tolerance: f64,
+}
+
 impl SizeJob {
-    /// `between` is the range searched, as given or as defaulted.
-    pub fn of(args: &SizeArgs, between: &str, shards: u64) -> Result<SizeJob, CliError> {
-        let path = &args.scenario.scenario;
-        let bytes = std::fs::read(path).map_err(|e| output_error(path, e))?;
+    pub fn of(q: &SizeQuestion<'_>, shards: u64) -> Result<SizeJob, StoreError> {
+        let bytes = std::fs::read(q.scenario).map_err(|e| StoreError::output(q.scenario, e))?;
         Ok(SizeJob {
             format: FORMAT.into(),
             drsim_version: env!("CARGO_PKG_VERSION").into(),
             scenario_sha256: sha256_hex(&bytes),
-            sets: args.scenario.set.clone(),
-            target: args.target.clone(),
-            vary: args.vary.clone(),
-            between: between.to_string(),
-            seed: args.simulation.seed,
-            replications: args.simulation.replications,
-            tolerance: args.tolerance,
+            sets: q.sets.to_vec(),
+            target: q.target.to_string(),
+            vary: q.vary.to_string(),
+            between: q.between.to_string(),
+            seed: q.seed,
+            replications: q.replications,
+            tolerance: q.tolerance,
             shards,
         })
     }
@@ -158,8 +170,8 @@ impl SharedProbes {
         shard: Shard,
         job: &SizeJob,
         claim_timeout: Duration,
-    ) -> Result<SharedProbes, CliError> {
-        std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+    ) -> Result<SharedProbes, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::output(dir, e))?;
         let host = host_name();
         let me = format!(
             "shard {} on {host} (pid {})",
@@ -171,14 +183,14 @@ impl SharedProbes {
         let mut text = serde_json::to_string_pretty(job).expect("a size job always serialises");
         text.push('\n');
         let unexpected = std::fs::read_dir(dir)
-            .map_err(|e| output_error(dir, e))?
+            .map_err(|e| StoreError::output(dir, e))?
             .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .find(|name| !name.starts_with('.') && ![SIZE_JOB, "probes"].contains(&name.as_str()));
         if !path.exists()
             && let Some(name) = unexpected
         {
-            return Err(usage_error(
+            return Err(StoreError::refused(
                 "--out",
                 format!(
                     "{} holds {name} but no {SIZE_JOB}: it is not a size search's directory; give --out a new directory, the same one for every shard of the search",
@@ -188,15 +200,15 @@ impl SharedProbes {
         }
         // The first shard's file wins: it is linked into place only if none is there.
         publish_exclusive(&path, text.as_bytes(), &node)?;
-        let theirs = std::fs::read_to_string(&path).map_err(|e| output_error(&path, e))?;
+        let theirs = std::fs::read_to_string(&path).map_err(|e| StoreError::output(&path, e))?;
         let theirs: SizeJob = serde_json::from_str(&theirs).map_err(|e| {
-            usage_error(
+            StoreError::refused(
                 "--out",
                 format!("{} is not a size search's job file ({e})", path.display()),
             )
         })?;
         if let Some((what, theirs, mine)) = job.difference(&theirs) {
-            return Err(usage_error(
+            return Err(StoreError::refused(
                 "--out",
                 format!(
                     "{} belongs to another size search: its {what} is {theirs}, this shard's is {mine}. Every shard of one search needs the same scenario file, --set, --target, --vary, --between, -n, --seed, --tolerance, shard count and drsim version; give another search its own --out",
@@ -204,7 +216,7 @@ impl SharedProbes {
                 ),
             ));
         }
-        std::fs::create_dir_all(dir.join("probes")).map_err(|e| output_error(dir, e))?;
+        std::fs::create_dir_all(dir.join("probes")).map_err(|e| StoreError::output(dir, e))?;
         Ok(SharedProbes {
             dir: dir.to_path_buf(),
             shard,
@@ -217,17 +229,18 @@ impl SharedProbes {
     /// The counts of the probe at `value` over `replications` replications:
     /// the slices already done are read, the others run here with `run`
     /// (given the slice's replications) or awaited from the shard running them.
-    pub fn counts(
+    pub fn counts<E: From<StoreError>>(
         &self,
         value: f64,
         replications: u64,
-        mut run: impl FnMut(Range<u64>) -> Result<Counts, CliError>,
-    ) -> Result<Counts, CliError> {
+        mut run: impl FnMut(Range<u64>) -> Result<Counts, E>,
+        stopped: &dyn Fn() -> Option<Stop>,
+    ) -> Result<Counts, E> {
         let dir = self
             .dir
             .join("probes")
             .join(format!("{:016x}", value.to_bits()));
-        std::fs::create_dir_all(&dir).map_err(|e| output_error(&dir, e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::output(&dir, e))?;
         let n = self.shard.count * SLICES_PER_SHARD;
         // This shard's own slices first, then the ones after them, wrapping round.
         let first = (self.shard.index - 1) * SLICES_PER_SHARD;
@@ -276,12 +289,16 @@ impl SharedProbes {
             if counts.len() as u64 == n {
                 break;
             }
-            interrupt::check(|| {
-                format!(
-                    "the search stopped while waiting for other shards' slices in {}; what is done there is kept for a rerun",
-                    dir.display()
-                )
-            })?;
+            if let Some(stop) = stopped() {
+                return Err(StoreError::Stopped {
+                    stop,
+                    context: format!(
+                        "the search stopped while waiting for other shards' slices in {}; what is done there is kept for a rerun",
+                        dir.display()
+                    ),
+                }
+                .into());
+            }
             std::thread::sleep(pause);
             pause = (pause * 2).min(LAST_POLL);
         }
@@ -290,7 +307,7 @@ impl SharedProbes {
 
     /// Writes the answer into the directory (every shard writes the same
     /// bytes), and the manifest that lets `verify` re-make it.
-    pub fn publish_answer(&self, text: &str, json: &str, manifest: &str) -> Result<(), CliError> {
+    pub fn publish_answer(&self, text: &str, json: &str, manifest: &str) -> Result<(), StoreError> {
         publish(&self.dir.join(SIZE_TEXT), text.as_bytes(), &self.node)?;
         publish(&self.dir.join(SIZE_JSON), json.as_bytes(), &self.node)?;
         publish(&self.dir.join(MANIFEST), manifest.as_bytes(), &self.node)
@@ -298,11 +315,11 @@ impl SharedProbes {
 }
 
 /// A slice's counts from its `.done` file, `None` when there is none yet.
-fn read_done(path: &Path, expected: Range<u64>) -> Result<Option<Counts>, CliError> {
+fn read_done(path: &Path, expected: Range<u64>) -> Result<Option<Counts>, StoreError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(output_error(path, e)),
+        Err(e) => return Err(StoreError::output(path, e)),
     };
     let field = |name: &str| {
         text.lines()
@@ -321,7 +338,7 @@ fn read_done(path: &Path, expected: Range<u64>) -> Result<Option<Counts>, CliErr
         (Some(met), Some(total), Some(sum_ms), Some(r)) if r == range && met <= total => {
             Ok(Some(Counts { met, total, sum_ms }))
         }
-        _ => Err(usage_error(
+        _ => Err(StoreError::refused(
             "--out",
             format!(
                 "{} is not the counts of replications {range}: the search's directory was changed by hand; delete the file (it is run again) or start the search in a new directory",
@@ -339,7 +356,7 @@ struct Claim {
 
 impl Claim {
     /// Claims `path` unless another process holds it.
-    fn take(path: &Path, me: &str) -> Result<Option<Claim>, CliError> {
+    fn take(path: &Path, me: &str) -> Result<Option<Claim>, StoreError> {
         match OpenOptions::new().write(true).create_new(true).open(path) {
             Ok(mut file) => {
                 let _ = writeln!(file, "{me}, beat 0");
@@ -349,7 +366,7 @@ impl Claim {
                 }))
             }
             Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(None),
-            Err(e) => Err(output_error(path, e)),
+            Err(e) => Err(StoreError::output(path, e)),
         }
     }
 
@@ -384,22 +401,24 @@ impl Drop for Claim {
 
 /// Writes `bytes` to `target` whole: a reader sees the old file or the new.
 /// `node` tells this node's temporaries from those of other nodes.
-fn publish(target: &Path, bytes: &[u8], node: &str) -> Result<(), CliError> {
-    let mut file = AtomicFile::create_tagged(target, node).map_err(|e| output_error(target, e))?;
+fn publish(target: &Path, bytes: &[u8], node: &str) -> Result<(), StoreError> {
+    let mut file =
+        AtomicFile::create_tagged(target, node).map_err(|e| StoreError::output(target, e))?;
     file.writer()
         .write_all(bytes)
         .and_then(|_| file.commit())
-        .map_err(|e| output_error(target, e))
+        .map_err(|e| StoreError::output(target, e))
 }
 
 /// Writes `bytes` to `target` whole unless a file is already there.
-fn publish_exclusive(target: &Path, bytes: &[u8], node: &str) -> Result<(), CliError> {
-    let mut file = AtomicFile::create_tagged(target, node).map_err(|e| output_error(target, e))?;
+fn publish_exclusive(target: &Path, bytes: &[u8], node: &str) -> Result<(), StoreError> {
+    let mut file =
+        AtomicFile::create_tagged(target, node).map_err(|e| StoreError::output(target, e))?;
     file.writer()
         .write_all(bytes)
         .and_then(|_| file.commit_if_absent())
         .map(|_| ())
-        .map_err(|e| output_error(target, e))
+        .map_err(|e| StoreError::output(target, e))
 }
 
 /// This node's name, to tell processes of different nodes apart.
@@ -439,6 +458,11 @@ mod tests {
         SharedProbes::join(dir, Shard::new(index, count).unwrap(), &job, timeout).unwrap()
     }
 
+    /// No signal ever arrives.
+    fn never() -> Option<Stop> {
+        None
+    }
+
     #[test]
     fn slices_add_up_whoever_runs_them() {
         let dir = tempfile::tempdir().unwrap();
@@ -449,14 +473,14 @@ mod tests {
             let total = r.clone().filter(|k| k % 5 != 0).count();
             let met = r.clone().filter(|k| k % 5 != 0 && k % 2 == 0).count();
             let sum_ms = r.filter(|k| k % 5 != 0).sum::<u64>() * 1000;
-            Ok(Counts { met, total, sum_ms })
+            Ok::<_, StoreError>(Counts { met, total, sum_ms })
         };
         let whole = count(0..101).unwrap();
-        assert_eq!(a.counts(2.5, 101, count).unwrap(), whole);
+        assert_eq!(a.counts(2.5, 101, count, &never).unwrap(), whole);
         // The second shard finds both slices done and runs nothing.
         let ran_nothing =
-            |_: Range<u64>| -> Result<Counts, CliError> { panic!("ran a done slice") };
-        assert_eq!(b.counts(2.5, 101, ran_nothing).unwrap(), whole);
+            |_: Range<u64>| -> Result<Counts, StoreError> { panic!("ran a done slice") };
+        assert_eq!(b.counts(2.5, 101, ran_nothing, &never).unwrap(), whole);
         let done = std::fs::read_to_string(
             dir.path()
                 .join("probes")
@@ -479,13 +503,18 @@ mod tests {
         std::fs::create_dir_all(&probe).unwrap();
         std::fs::write(probe.join("slice-3-of-4.claim"), "a process that died\n").unwrap();
         let counts = a
-            .counts(7.0, 10, |r| {
-                Ok(Counts {
-                    met: 0,
-                    total: r.count(),
-                    sum_ms: 1,
-                })
-            })
+            .counts(
+                7.0,
+                10,
+                |r| {
+                    Ok::<_, StoreError>(Counts {
+                        met: 0,
+                        total: r.count(),
+                        sum_ms: 1,
+                    })
+                },
+                &never,
+            )
             .unwrap();
         assert_eq!((counts.met, counts.total, counts.sum_ms), (0, 10, 4));
         assert!(!probe.join("slice-3-of-4.claim").exists());

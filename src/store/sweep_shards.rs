@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::shared::{CliError, output_error};
-use crate::cli::SweepCommand as SweepArgs;
+use super::StoreError;
 use crate::report::OutputSet;
 use crate::report::sha256_hex;
 use crate::scenario::{Population, TargetMetric};
@@ -117,25 +116,34 @@ impl ShardRow {
     }
 }
 
+/// What a sweep is, as given on its command line: what its shards must share.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepQuestion<'a> {
+    pub scenario: &'a Path,
+    pub sets: &'a [String],
+    pub vary: &'a [String],
+    pub seed: Option<u64>,
+    pub replications: Option<u64>,
+}
+
 impl SweepShardFile {
     pub fn new(
-        args: &SweepArgs,
+        q: &SweepQuestion<'_>,
         shard: Shard,
         points: usize,
         first_point: usize,
         rows: &[SweepRow],
-    ) -> Result<SweepShardFile, CliError> {
-        let path = &args.scenario.scenario;
-        let bytes = std::fs::read(path).map_err(|e| output_error(path, e))?;
+    ) -> Result<SweepShardFile, StoreError> {
+        let bytes = std::fs::read(q.scenario).map_err(|e| StoreError::output(q.scenario, e))?;
         Ok(SweepShardFile {
             format: FORMAT.into(),
             drsim_version: env!("CARGO_PKG_VERSION").into(),
-            scenario_path: path.display().to_string(),
+            scenario_path: q.scenario.display().to_string(),
             scenario_sha256: sha256_hex(&bytes),
-            sets: args.scenario.set.clone(),
-            vary: args.vary.clone(),
-            seed: args.simulation.seed,
-            replications: args.simulation.replications,
+            sets: q.sets.to_vec(),
+            vary: q.vary.to_vec(),
+            seed: q.seed,
+            replications: q.replications,
             shard: shard.label(),
             points,
             first_point,
@@ -145,15 +153,17 @@ impl SweepShardFile {
 }
 
 /// Writes the shard's file into `out` (whole or not at all); returns its path.
-pub fn write(out: &Path, file: &SweepShardFile) -> Result<String, CliError> {
-    std::fs::create_dir_all(out).map_err(|e| output_error(out, e))?;
+pub fn write(out: &Path, file: &SweepShardFile) -> Result<String, StoreError> {
+    std::fs::create_dir_all(out).map_err(|e| StoreError::output(out, e))?;
     let path = out.join(SWEEP_SHARD);
     let mut text = serde_json::to_string_pretty(file).expect("a shard file always serialises");
     text.push('\n');
     let mut set = OutputSet::new();
     set.write(&path, text.as_bytes())
-        .map_err(|e| output_error(&path, e))?;
-    Ok(super::shared::commit(set)?.join(", "))
+        .map_err(|e| StoreError::output(&path, e))?;
+    set.commit()
+        .map_err(|(path, e)| StoreError::output(&path, e))?;
+    Ok(path.display().to_string())
 }
 
 /// Whether `dir` holds a sweep shard (rather than a run's shard).
@@ -161,12 +171,10 @@ pub fn is_sweep_shard(dir: &Path) -> bool {
     dir.join(SWEEP_SHARD).is_file()
 }
 
-fn refuse(message: String) -> CliError {
-    CliError::Merge(message)
+fn refuse(message: String) -> StoreError {
+    StoreError::Merge(message)
 }
 
-/// `drsim merge` of sweep shards: checks they are the N shards of one sweep
-/// and writes exactly the files that sweep writes in one process.
 /// The shards of one sweep, read and checked: the first shard's file (what
 /// the sweep was), the varied keys, and every point's rows in grid order.
 #[derive(Debug)]
@@ -177,7 +185,7 @@ pub struct MergedSweep {
 }
 
 /// Reads the sweep shards in `dirs` and checks they make one whole sweep.
-pub fn read_shards(dirs: &[PathBuf]) -> Result<MergedSweep, CliError> {
+pub fn read_shards(dirs: &[PathBuf]) -> Result<MergedSweep, StoreError> {
     let mut shards: Vec<(PathBuf, SweepShardFile, Shard)> = Vec::new();
     for dir in dirs {
         let path = dir.join(SWEEP_SHARD);
