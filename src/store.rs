@@ -8,6 +8,7 @@
 //! writes files (always whole, through [`crate::report::AtomicFile`]), and
 //! nothing before it in the pipeline does.
 
+pub mod results_dir;
 pub mod size_search;
 pub mod sweep_shards;
 
@@ -29,6 +30,13 @@ pub enum StoreError {
     /// names the command-line flag that pointed at it (exit code 2).
     #[error("{flag}: {message}")]
     Refused { flag: &'static str, message: String },
+    /// A scenario a manifest names cannot be read again.
+    #[error(transparent)]
+    Scenario(#[from] crate::scenario::ScenarioError),
+    /// Files are not what a manifest says, or shards do not belong
+    /// together after all (exit code 1).
+    #[error("{0}")]
+    Mismatch(String),
     /// Shards that do not make one whole (exit code 2, nothing written).
     #[error("cannot merge: {0}")]
     Merge(String),

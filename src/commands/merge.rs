@@ -13,14 +13,14 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use super::interrupt;
-use super::results::{
-    Finish, SHARD_STATE, check_files, check_output_dir, finish_run, load_recorded_scenario,
-    now_rfc3339,
-};
-use super::run::{Provenance, RunOutputs};
+use super::results::{Finish, SHARD_STATE, finish_run};
+use super::run::RunOutputs;
 use super::shared::{CliError, default_output_dir, output_error};
 use super::sweep::{SweepOutputs, sweep_dir, write_outputs};
 use crate::cli::{MergeCommand, OutputFormat};
+use crate::store::results_dir::{
+    Provenance, check_output_dir, check_outputs, load_recorded_scenario, now_rfc3339,
+};
 use crate::store::sweep_shards::MergedSweep;
 use crate::study::shard::{Shard, check_every_shard_once};
 
@@ -62,7 +62,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     interrupt::install();
     let shards = read_shards(&args.dirs)?;
     let first = &shards[0].manifest;
-    let s = load_recorded_scenario(first).map_err(as_merge)?;
+    let s = load_recorded_scenario(first).map_err(|e| as_merge(e.into()))?;
     let out = args
         .output
         .out
@@ -234,7 +234,7 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Found>, CliError> {
         // The label as `run --shard` wrote it; never `auto`, so no environment.
         let shard = Shard::parse(&label, None, |_| None)
             .map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
-        check_files(dir, &manifest).map_err(as_merge)?;
+        check_outputs(dir, &manifest.outputs, "the run").map_err(|e| as_merge(e.into()))?;
         found.push(Found {
             dir: dir.clone(),
             manifest_sha256: sha256_hex(text.as_bytes()),

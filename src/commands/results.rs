@@ -3,18 +3,19 @@
 //! the commit that lands them all at once; and the provenance and output
 //! directory checks that come before.
 
+use crate::store::results_dir::{Provenance, now_rfc3339, peak_memory_kib, remove_stale_outputs};
 use std::path::Path;
 
 use super::interrupt;
 use super::shared::write_charts;
-use super::shared::{CliError, output_error, usage_error};
+use super::shared::{CliError, output_error};
 use crate::analysis::{drivers, sensitivity};
 use crate::montecarlo::RunConfig;
 use crate::report::csv::{sensitivity_csv, summary_csv};
 use crate::report::manifest::{
     self, Manifest, MergedShard, OutputFile, ReplicationRange, RunOptions, ScenarioFile,
 };
-use crate::report::{AtomicFile, OutputSet, chart, describe, html, sha256_hex, table};
+use crate::report::{AtomicFile, OutputSet, chart, describe, html, table};
 use crate::scenario::Scenario;
 use crate::stats::verdict::StoppingRule;
 use crate::stats::{Collector, Verdict};
@@ -48,55 +49,6 @@ pub struct RunResult {
     pub verdicts: Vec<(Verdict, String)>,
 }
 
-/// Where a run's inputs came from: written to its manifest.json, and used to
-/// refuse an output directory that holds another scenario's results.
-#[derive(Debug, Clone)]
-pub struct Provenance {
-    /// The scenario file as given, and its absolute path.
-    pub scenario_path: String,
-    pub absolute_path: String,
-    /// SHA-256 of the scenario file's bytes (before overrides).
-    pub sha256: String,
-    pub overrides: Vec<String>,
-    pub command_line: Vec<String>,
-    /// `--force`: replace another scenario's results.
-    pub force: bool,
-}
-
-impl Provenance {
-    /// The provenance a manifest records, with this process's command line.
-    pub fn recorded(manifest: &Manifest, force: bool) -> Provenance {
-        Provenance {
-            scenario_path: manifest.scenario.path.clone(),
-            absolute_path: manifest.scenario.absolute_path.clone(),
-            sha256: manifest.scenario.sha256.clone(),
-            overrides: manifest.overrides.clone(),
-            command_line: std::env::args().collect(),
-            force,
-        }
-    }
-
-    /// The scenario file at `path` (already read and valid) with its overrides,
-    /// and this process's command line.
-    pub fn of(path: &Path, overrides: &[String], force: bool) -> Result<Provenance, CliError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            CliError::Scenario(crate::scenario::ScenarioError::Read {
-                path: path.display().to_string(),
-                source: e,
-            })
-        })?;
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        Ok(Provenance {
-            scenario_path: path.display().to_string(),
-            absolute_path: absolute.display().to_string(),
-            sha256: sha256_hex(&bytes),
-            overrides: overrides.to_vec(),
-            command_line: std::env::args().collect(),
-            force,
-        })
-    }
-}
-
 /// What a run's last step needs besides the collected values.
 #[derive(Debug)]
 pub(super) struct Finish<'a> {
@@ -116,14 +68,6 @@ pub(super) struct Finish<'a> {
     /// `--until-settled`: the stopping rule, whose corrected interval the
     /// verdicts rest on.
     pub rule: Option<StoppingRule>,
-}
-
-/// This process's peak resident set so far (`VmHWM` in /proc/self/status),
-/// in KiB; `None` where there is no such file.
-fn peak_memory_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The manifest of a whole run whose other files are those in `set`.
@@ -333,135 +277,7 @@ pub(super) fn finish_run(
     })
 }
 
-/// The files a run writes besides its manifest: with no manifest.json, any of
-/// them in `--out` means results of unknown origin.
-const RUN_FILES: [&str; 5] = [
-    "replications.csv",
-    "summary.csv",
-    "sensitivity.csv",
-    "vms.csv",
-    "report.html",
-];
-
-/// Refuses (without `--force`) an output directory that holds another
-/// scenario's results, or results without a manifest; returns the manifest
-/// of the results about to be replaced, if any.
-pub(super) fn check_output_dir(
-    out: &Path,
-    s: &Scenario,
-    provenance: &Provenance,
-) -> Result<Option<Manifest>, CliError> {
-    let manifest_path = out.join(manifest::MANIFEST);
-    let previous = match std::fs::read_to_string(&manifest_path) {
-        Ok(text) => Some(Manifest::from_json(&text).map_err(|e| (e, true))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => Some(Err((e.to_string(), true))),
-    };
-    let refusal = match &previous {
-        Some(Ok(m)) if m.scenario.absolute_path != provenance.absolute_path => Some(format!(
-            "{} holds the results of another scenario (`{}`, {}); they would be replaced",
-            out.display(),
-            m.scenario.name,
-            m.scenario.path
-        )),
-        Some(Ok(_)) => None,
-        Some(Err((e, _))) => Some(format!(
-            "{} cannot be read ({e}), so the results in {} are of unknown origin",
-            manifest_path.display(),
-            out.display()
-        )),
-        None => RUN_FILES
-            .iter()
-            .find(|name| out.join(name).exists())
-            .map(|name| {
-                format!(
-                    "{} holds {name} but no manifest.json, so it may be another scenario's results",
-                    out.display()
-                )
-            }),
-    };
-    match refusal {
-        Some(why) if !provenance.force => Err(usage_error(
-            "--out",
-            format!(
-                "{why}; choose another --out, or pass --force to replace them (scenario `{}`)",
-                s.name
-            ),
-        )),
-        _ => Ok(previous.and_then(Result::ok)),
-    }
-}
-
-/// After a commit, removes the files the replaced run listed that this run
-/// did not write (e.g. charts after `--no-charts`), so the directory holds one
-/// run. Best effort: a file that cannot be removed is not listed in the new
-/// manifest, which is what `verify` goes by.
-pub(super) fn remove_stale_outputs(out: &Path, previous: Option<&Manifest>, current: &Manifest) {
-    let Some(previous) = previous else { return };
-    for old in &previous.outputs {
-        let still = current.outputs.iter().any(|o| o.file == old.file);
-        // Only plain file names: a tampered manifest cannot reach outside `out`.
-        let plain = Path::new(&old.file).file_name() == Some(std::ffi::OsStr::new(&old.file));
-        if !still && plain {
-            let _ = std::fs::remove_file(out.join(&old.file));
-        }
-    }
-}
-
 pub(super) fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-}
-
-/// Now, in RFC 3339 UTC to the second (for manifests; never compared).
-pub(super) fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
-
-/// The scenario a manifest names, as it was: found at its absolute path (or
-/// as given, from another directory or machine), checked against its SHA-256,
-/// read with its overrides, and named in outputs as it was given to `run`.
-pub(super) fn load_recorded_scenario(manifest: &Manifest) -> Result<Scenario, CliError> {
-    let absolute = std::path::PathBuf::from(&manifest.scenario.absolute_path);
-    let path = if absolute.exists() {
-        absolute
-    } else {
-        std::path::PathBuf::from(&manifest.scenario.path)
-    };
-    let bytes = std::fs::read(&path).map_err(|e| {
-        CliError::Mismatch(format!(
-            "cannot read the run's scenario {} ({e}); the run cannot be re-made without it",
-            path.display()
-        ))
-    })?;
-    let now = sha256_hex(&bytes);
-    if now != manifest.scenario.sha256 {
-        return Err(CliError::Mismatch(format!(
-            "the scenario {} changed since the run (SHA-256 {now} now, {} then)",
-            path.display(),
-            manifest.scenario.sha256
-        )));
-    }
-    let mut s = super::shared::load_scenario(&path, &manifest.overrides)?;
-    s.source = s
-        .source
-        .replacen(&path.display().to_string(), &manifest.scenario.path, 1);
-    Ok(s)
-}
-
-/// Checks each file a manifest lists in `dir` against its SHA-256.
-pub(super) fn check_files(dir: &Path, manifest: &Manifest) -> Result<(), CliError> {
-    for output in &manifest.outputs {
-        let path = dir.join(&output.file);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| CliError::Mismatch(format!("{}: cannot read it ({e})", path.display())))?;
-        if sha256_hex(&bytes) != output.sha256 {
-            return Err(CliError::Mismatch(format!(
-                "{} changed since the run wrote it (its SHA-256 is not the one in {})",
-                path.display(),
-                manifest::MANIFEST
-            )));
-        }
-    }
-    Ok(())
 }

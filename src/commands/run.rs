@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::interrupt;
-use super::results::{Finish, check_output_dir, finish_run, finish_shard, now_rfc3339};
-pub use super::results::{Provenance, RunOutputs, RunResult};
+use super::results::{Finish, finish_run, finish_shard};
+pub use super::results::{RunOutputs, RunResult};
 use super::shared::{
     CliError, default_output_dir, load_scenario, output_error, parse_shard, run_config,
 };
@@ -19,6 +19,8 @@ use crate::scenario::Scenario;
 use crate::scenario::units::format_share;
 use crate::stats::verdict::StoppingRule;
 use crate::stats::{Collector, Verdict};
+pub use crate::store::results_dir::Provenance;
+use crate::store::results_dir::{check_output_dir, now_rfc3339};
 
 pub fn run_command(args: RunCommand) -> Result<(), CliError> {
     let RunCommand {

@@ -84,6 +84,8 @@ impl From<crate::store::StoreError> for CliError {
             StoreError::Output { path, source } => CliError::Output { path, source },
             StoreError::Refused { flag, message } => usage_error(flag, message),
             StoreError::Merge(message) => CliError::Merge(message),
+            StoreError::Mismatch(message) => CliError::Mismatch(message),
+            StoreError::Scenario(e) => CliError::Scenario(e),
             StoreError::Stopped { stop, context } => CliError::Interrupted {
                 signal: stop.signal,
                 code: stop.code,

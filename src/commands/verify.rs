@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 use clap::Parser as _;
 
 use super::interrupt;
-use super::results::{check_files, load_recorded_scenario};
 use super::run::{Provenance, RunOutputs, run_to_directory};
 use super::shared::{CliError, usage_error};
 use crate::cli::{Command, VerifyCommand};
 use crate::montecarlo::RunConfig;
-use crate::report::manifest::{MANIFEST, Manifest, OutputFile, StudyManifest};
+use crate::report::manifest::{MANIFEST, Manifest, StudyManifest};
 use crate::report::sha256_hex;
+use crate::store::results_dir::{check_outputs, load_recorded_scenario};
 
 pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
     let dir = args.dir.as_path();
@@ -46,7 +46,7 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
 
     // 1. Are the files still those the run wrote? 2. Does the scenario
     // still say what it said?
-    check_files(dir, &manifest).map_err(failed_because)?;
+    check_outputs(dir, &manifest.outputs, "the run").map_err(|e| failed_because(e.into()))?;
     if manifest.shard.is_some() {
         return Err(usage_error(
             "DIR",
@@ -57,7 +57,7 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
             ),
         ));
     }
-    let s = load_recorded_scenario(&manifest).map_err(failed_because)?;
+    let s = load_recorded_scenario(&manifest).map_err(|e| failed_because(e.into()))?;
 
     // 3. Re-make the run elsewhere and compare.
     let config = RunConfig {
@@ -140,7 +140,7 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
             format!("{} is not a drsim manifest: {e}", manifest_path.display()),
         )
     })?;
-    check_outputs(dir, &manifest.outputs).map_err(failed_because)?;
+    check_outputs(dir, &manifest.outputs, "it").map_err(|e| failed_because(e.into()))?;
     let working = PathBuf::from(&manifest.working_directory);
     if working.is_dir() {
         std::env::set_current_dir(&working).map_err(|e| {
@@ -240,22 +240,6 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
                 .join(" and "),
             env!("CARGO_PKG_VERSION")
         );
-    }
-    Ok(())
-}
-
-/// Checks each listed file in `dir` against its SHA-256.
-fn check_outputs(dir: &Path, outputs: &[OutputFile]) -> Result<(), CliError> {
-    for output in outputs {
-        let path = dir.join(&output.file);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| CliError::Mismatch(format!("{}: cannot read it ({e})", path.display())))?;
-        if sha256_hex(&bytes) != output.sha256 {
-            return Err(CliError::Mismatch(format!(
-                "{} changed since it was written (its SHA-256 is not the one in {MANIFEST})",
-                path.display(),
-            )));
-        }
     }
     Ok(())
 }
