@@ -1,6 +1,7 @@
-//! Results on disk that processes share or come back to: the files a
-//! sweep's shards leave for `drsim merge`, and the directory the shards of a
-//! sizing share (claimed slices, published counts, the answer). The formats
+//! Results on disk that processes share or come back to: a run's results
+//! directory and its manifest, the files a run's or a sweep's shards leave
+//! for `drsim merge`, and the directory the shards of a sizing share
+//! (claimed slices, published counts, the answer). The formats
 //! and the checks that files belong together live here; the commands decide
 //! what to run and render what they find.
 //!
@@ -9,6 +10,7 @@
 //! nothing before it in the pipeline does.
 
 pub mod results_dir;
+pub mod run_shards;
 pub mod size_search;
 pub mod sweep_shards;
 

@@ -9,7 +9,6 @@
 //! report are computed from the shards' exact collected values, so every file
 //! equals a single run's byte for byte; the manifest names the shards.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use super::interrupt;
@@ -19,26 +18,18 @@ use super::shared::{CliError, default_output_dir, output_error};
 use super::sweep::{SweepOutputs, sweep_dir, write_outputs};
 use crate::cli::{MergeCommand, OutputFormat};
 use crate::store::results_dir::{
-    Provenance, check_output_dir, check_outputs, load_recorded_scenario, now_rfc3339,
+    Provenance, check_output_dir, load_recorded_scenario, now_rfc3339,
 };
+use crate::store::run_shards::{Found, as_merge, concatenate, read_shards};
 use crate::store::sweep_shards::MergedSweep;
-use crate::study::shard::{Shard, check_every_shard_once};
 
 /// `drsim merge`'s arguments.
 pub type MergeArgs = MergeCommand;
 use crate::metrics::metrics_for;
 use crate::montecarlo::RunConfig;
-use crate::report::manifest::{MANIFEST, Manifest, MergedShard};
-use crate::report::{AtomicFile, OutputSet, sha256_hex};
+use crate::report::OutputSet;
+use crate::report::manifest::MergedShard;
 use crate::stats::Collector;
-
-/// One shard as found on disk.
-struct Found {
-    dir: PathBuf,
-    manifest: Manifest,
-    manifest_sha256: String,
-    shard: Shard,
-}
 
 pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     if args
@@ -62,7 +53,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     interrupt::install();
     let shards = read_shards(&args.dirs)?;
     let first = &shards[0].manifest;
-    let s = load_recorded_scenario(first).map_err(|e| as_merge(e.into()))?;
+    let s = load_recorded_scenario(first).map_err(as_merge)?;
     let out = args
         .output
         .out
@@ -74,7 +65,7 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         _ => false,
     };
     if let Some(f) = shards.iter().find(|f| same(&f.dir, &out)) {
-        return Err(mismatch(format!(
+        return Err(CliError::Merge(format!(
             "--out {} is shard {}'s own directory; merge into another one",
             out.display(),
             f.shard.label()
@@ -152,16 +143,16 @@ fn merge_into(
     let mut collector = Collector::keeping(metrics_for(s), first.options.exact_up_to as usize);
     for f in shards {
         let path = f.dir.join(SHARD_STATE);
-        let bytes =
-            std::fs::read(&path).map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| CliError::Merge(format!("{}: {e}", path.display())))?;
         collector
             .append_bytes(&bytes)
-            .map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
+            .map_err(|e| CliError::Merge(format!("{}: {e}", path.display())))?;
         interrupt::check(|| "the merge stopped; nothing was written".to_string())?;
     }
     let total = first.options.requested_replications;
     if collector.len() as u64 != total {
-        return Err(mismatch(format!(
+        return Err(CliError::Merge(format!(
             "the shards hold {} replications, the run {total}",
             collector.len()
         )));
@@ -198,167 +189,4 @@ fn merge_into(
         rule: None,
     };
     finish_run(finish, &collector, set, vms_file, None)
-}
-
-fn mismatch(message: String) -> CliError {
-    CliError::Merge(message)
-}
-
-/// A shared check's mismatch, said as merge's.
-fn as_merge(e: CliError) -> CliError {
-    match e {
-        CliError::Mismatch(message) => CliError::Merge(message),
-        other => other,
-    }
-}
-
-/// Every shard's manifest, checked to belong to one run, in shard order.
-fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Found>, CliError> {
-    let mut found = Vec::new();
-    for dir in dirs {
-        let path = dir.join(MANIFEST);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            mismatch(format!(
-                "cannot read {} ({e}): give the directories written by `drsim run --shard`",
-                path.display()
-            ))
-        })?;
-        let manifest =
-            Manifest::from_json(&text).map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
-        let Some(label) = manifest.shard.clone() else {
-            return Err(mismatch(format!(
-                "{} holds a whole run, not a shard",
-                dir.display()
-            )));
-        };
-        // The label as `run --shard` wrote it; never `auto`, so no environment.
-        let shard = Shard::parse(&label, None, |_| None)
-            .map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
-        check_outputs(dir, &manifest.outputs, "the run").map_err(|e| as_merge(e.into()))?;
-        found.push(Found {
-            dir: dir.clone(),
-            manifest_sha256: sha256_hex(text.as_bytes()),
-            manifest,
-            shard,
-        });
-    }
-    found.sort_by_key(|f| f.shard.index);
-    let first = &found[0];
-    let (m0, n) = (&first.manifest, first.shard.count);
-    for f in &found {
-        let m = &f.manifest;
-        let differs = |what: &str, a: String, b: String| {
-            mismatch(format!(
-                "{} and {} are not shards of one run: {what} {a} and {b}",
-                first.dir.display(),
-                f.dir.display()
-            ))
-        };
-        if m.scenario.sha256 != m0.scenario.sha256 {
-            return Err(differs(
-                "scenario",
-                format!("{} ({})", m0.scenario.path, &m0.scenario.sha256[..12]),
-                format!("{} ({})", m.scenario.path, &m.scenario.sha256[..12]),
-            ));
-        }
-        if m.seed != m0.seed {
-            return Err(differs("seed", m0.seed.to_string(), m.seed.to_string()));
-        }
-        if m.overrides != m0.overrides {
-            return Err(differs(
-                "overrides",
-                format!("{:?}", m0.overrides),
-                format!("{:?}", m.overrides),
-            ));
-        }
-        if m.drsim_version != m0.drsim_version {
-            return Err(differs(
-                "drsim version",
-                m0.drsim_version.clone(),
-                m.drsim_version.clone(),
-            ));
-        }
-        if m.options.requested_replications != m0.options.requested_replications {
-            return Err(differs(
-                "replications",
-                m0.options.requested_replications.to_string(),
-                m.options.requested_replications.to_string(),
-            ));
-        }
-        if m.options.per_vm != m0.options.per_vm {
-            return Err(differs(
-                "--per-vm",
-                m0.options.per_vm.to_string(),
-                m.options.per_vm.to_string(),
-            ));
-        }
-        if m.options.exact_up_to != m0.options.exact_up_to {
-            return Err(differs(
-                "--exact-up-to",
-                m0.options.exact_up_to.to_string(),
-                m.options.exact_up_to.to_string(),
-            ));
-        }
-        if f.shard.count != n {
-            return Err(differs(
-                "shard count",
-                n.to_string(),
-                f.shard.count.to_string(),
-            ));
-        }
-    }
-    let given: Vec<(Shard, &Path)> = found.iter().map(|f| (f.shard, f.dir.as_path())).collect();
-    check_every_shard_once(&given, n).map_err(mismatch)?;
-    let total = m0.options.requested_replications;
-    for f in &found {
-        let expected = f.shard.range(total);
-        let r = f.manifest.replications;
-        if r.first != expected.start || r.first + r.count != expected.end {
-            return Err(mismatch(format!(
-                "shard {} in {} holds replications {}..{}, not {}..{} of {total}",
-                f.shard.label(),
-                f.dir.display(),
-                r.first,
-                r.first + r.count,
-                expected.start,
-                expected.end
-            )));
-        }
-    }
-    Ok(found)
-}
-
-/// `name` of every shard, in order, as one file: the header once, then the
-/// rows (each shard's header must be the first's).
-fn concatenate(shards: &[Found], name: &str, out: &Path) -> Result<AtomicFile, CliError> {
-    let target = out.join(name);
-    let mut file = AtomicFile::create(&target).map_err(|e| output_error(&target, e))?;
-    let mut header: Option<String> = None;
-    for f in shards {
-        let path = f.dir.join(name);
-        let input =
-            std::fs::File::open(&path).map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
-        let mut reader = BufReader::new(input);
-        let mut first_line = String::new();
-        reader
-            .read_line(&mut first_line)
-            .map_err(|e| mismatch(format!("{}: {e}", path.display())))?;
-        match &header {
-            None => {
-                file.writer()
-                    .write_all(first_line.as_bytes())
-                    .map_err(|e| output_error(&target, e))?;
-                header = Some(first_line);
-            }
-            Some(h) if *h != first_line => {
-                return Err(mismatch(format!(
-                    "{}: its columns differ from the first shard's",
-                    path.display()
-                )));
-            }
-            Some(_) => {}
-        }
-        std::io::copy(&mut reader, file.writer()).map_err(|e| output_error(&target, e))?;
-    }
-    Ok(file)
 }
