@@ -11,6 +11,7 @@ pub mod chart;
 pub mod compare;
 pub mod csv;
 pub mod describe;
+pub mod diff;
 pub mod html;
 pub mod json;
 pub mod manifest;

@@ -7,6 +7,7 @@
 
 pub mod diagnostic;
 pub mod distribution;
+pub mod estate;
 mod locate;
 pub mod overrides;
 mod raw;

@@ -4,14 +4,14 @@
 
 use std::path::PathBuf;
 
+use super::interrupt::Terminal;
 use super::shared::{CliError, load_scenario, usage_error};
 use crate::cli::{OutputFormat, SizeCommand};
-use crate::metrics::{MetricId, in_population};
-use crate::montecarlo;
 use crate::report::sha256_hex;
 use crate::report::size::{size_json, size_text};
 use crate::scenario::overrides::Override;
 use crate::store::size_search::{SIZE_JSON, SIZE_TEXT, SharedProbes, SizeJob, SizeQuestion};
+use crate::study::Watch as _;
 use crate::study::shard::Shard;
 use crate::study::size::{Counts, Search, SearchRange, SizingTarget};
 
@@ -28,7 +28,7 @@ struct Prober<'a> {
     out: Option<PathBuf>,
     target: SizingTarget,
     range: &'a SearchRange,
-    progress: &'a indicatif::ProgressBar,
+    watch: &'a Terminal,
     /// The search's directory, with `--out`, once the first probe joined it.
     shared: Option<SharedProbes>,
 }
@@ -68,22 +68,12 @@ impl Prober<'_> {
             )?);
         }
         let config = super::shared::run_config(&s, self.args.simulation);
-        self.progress.set_message(format!(
+        let watch = self.watch;
+        watch.label(&format!(
             "probe {} {}={value} {unit} ",
             index + 1,
             self.args.vary,
         ));
-        let progress = self.progress;
-        let over = match self.target.metric {
-            MetricId::Rpo => s.targets.rpo_over,
-            _ => s.targets.rto_over,
-        };
-        // Only the count meeting the threshold matters: nothing is kept.
-        let metric = crate::metrics::metrics_for(&s)
-            .into_iter()
-            .find(|m| m.id() == self.target.metric)
-            .expect("every run collects the RPO and the RTO");
-        let threshold = self.target.threshold_s;
         let stopped = match &self.out {
             Some(dir) => format!(
                 "the search stopped; the slices done are kept in {} for a rerun",
@@ -91,18 +81,11 @@ impl Prober<'_> {
             ),
             None => "the search stopped; nothing was written".to_string(),
         };
+        let target = self.target;
         let count = |range: std::ops::Range<u64>| {
-            progress.inc_length(range.end - range.start);
-            let mut counts = Counts::default();
-            montecarlo::run_range(&s, config, range, |o| {
-                super::interrupt::check(|| stopped.clone())?;
-                if let Some(v) = metric.value(o).filter(|_| in_population(o, over)) {
-                    counts.add(v, threshold);
-                }
-                progress.inc(1);
-                Ok::<(), CliError>(())
-            })?;
-            Ok(counts)
+            target
+                .count(&s, config, range, watch)
+                .map_err(|e| watch.failed(e, || stopped.clone()))
         };
         match &self.shared {
             Some(shared) => shared.counts(
@@ -152,14 +135,14 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     let out = args.out.clone().or_else(|| {
         shard.map(|_| super::shared::output_dir_with_suffix(&args.scenario.scenario, "-size"))
     });
-    let progress = crate::report::progress::progress_bar(0, args.quiet);
+    let watch = Terminal::new(args.quiet);
     let mut prober = Prober {
         args: &args,
         shard,
         out,
         target,
         range: &range,
-        progress: &progress,
+        watch: &watch,
         shared: None,
     };
     let sizing = Search::new(|value, index| prober.probe(value, index), args.tolerance).run(
@@ -167,7 +150,7 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         target,
         range.clone(),
     )?;
-    progress.finish_and_clear();
+    watch.bar.finish_and_clear();
     let text = size_text(&sizing);
     let json = size_json(&sizing);
     if let Some(shared) = &prober.shared {

@@ -10,16 +10,21 @@
 //! finds out which way the key moves the met share, and says so when it does
 //! not move it at all, or when the range's ends already answer the question.
 
+use std::ops::Range;
+
 use serde::Serialize;
 
-use crate::metrics::MetricId;
+use super::{StudyError, Watch, check};
+use crate::metrics::{MetricId, in_population, metrics_for};
+use crate::montecarlo::{self, RunConfig};
 use crate::scenario::units::{in_unit_of, parse_duration, split_number};
+use crate::scenario::{Scenario, TargetMetric};
 use crate::stats::{Z_95, wilson_interval};
 
 /// A target to size for: `rpo<=15m@95%`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SizingTarget {
-    pub metric: MetricId,
+    pub metric: TargetMetric,
     pub threshold_s: f64,
     pub fraction: f64,
 }
@@ -34,8 +39,8 @@ impl SizingTarget {
         };
         let (lhs, rest) = text.split_once("<=").ok_or_else(bad)?;
         let metric = match lhs.trim().to_lowercase().as_str() {
-            "rpo" => MetricId::Rpo,
-            "rto" => MetricId::Rto,
+            "rpo" => TargetMetric::Rpo,
+            "rto" => TargetMetric::Rto,
             _ => return Err(bad()),
         };
         let (threshold, percent) = rest.split_once('@').ok_or_else(bad)?;
@@ -58,10 +63,36 @@ impl SizingTarget {
 
     /// "RPO" or "RTO".
     pub fn metric_label(&self) -> &'static str {
-        match self.metric {
-            MetricId::Rpo => "RPO",
-            _ => "RTO",
-        }
+        self.metric.label()
+    }
+
+    /// Runs replications `range` of `s`: how many of the outages the
+    /// scenario judges this metric's target over meet the threshold, of how
+    /// many (nothing is kept).
+    pub fn count(
+        &self,
+        s: &Scenario,
+        config: RunConfig,
+        range: Range<u64>,
+        watch: &dyn Watch,
+    ) -> Result<Counts, StudyError> {
+        let over = s.targets.of(self.metric).over;
+        let id = MetricId::from(self.metric);
+        let metric = metrics_for(s)
+            .into_iter()
+            .find(|m| m.id() == id)
+            .expect("every run collects the RPO and the RTO");
+        watch.grow(range.end - range.start);
+        let mut counts = Counts::default();
+        montecarlo::run_range(s, config, range, |o| {
+            check(watch)?;
+            if let Some(v) = metric.value(o).filter(|_| in_population(o, over)) {
+                counts.add(v, self.threshold_s);
+            }
+            watch.advance();
+            Ok::<(), StudyError>(())
+        })?;
+        Ok(counts)
     }
 }
 
@@ -468,7 +499,7 @@ mod tests {
 
     fn target(fraction: f64) -> SizingTarget {
         SizingTarget {
-            metric: MetricId::Rpo,
+            metric: TargetMetric::Rpo,
             threshold_s: 900.0,
             fraction,
         }
@@ -499,7 +530,7 @@ mod tests {
         let t = SizingTarget::parse("rpo<=15m@95%").expect("valid");
         assert_eq!(
             (t.metric, t.threshold_s, t.fraction),
-            (MetricId::Rpo, 900.0, 0.95)
+            (TargetMetric::Rpo, 900.0, 0.95)
         );
         assert_eq!(
             SizingTarget::parse("RTO<=4h@99").expect("valid").fraction,

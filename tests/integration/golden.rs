@@ -68,7 +68,7 @@ fn golden_results_are_reproduced_byte_for_byte() {
 
 /// Where the kept and the made file first differ, as `drsim verify` says it.
 fn describe(path: &Path, kept: &[u8], made: &[u8]) -> String {
-    let difference = drsim::commands::verify::first_difference(kept, made)
+    let difference = drsim::report::diff::first_difference(kept, made)
         .unwrap_or_else(|| "identical".to_string());
     format!("{}: {difference}", path.display())
 }
