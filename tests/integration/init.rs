@@ -80,3 +80,42 @@ fn a_bad_csv_row_is_named_with_its_line() {
     }
     assert!(!out.exists(), "nothing written");
 }
+
+#[test]
+fn vms_alone_means_the_estate_and_another_template_with_vms_is_refused() {
+    // Before: `init --vms FILE` wrote the three-tier template, ignoring the file.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("vms.csv");
+    std::fs::write(
+        &csv,
+        "name,disk_size,churn,group\nsql01,1 TiB,120 GB/day,db\n",
+    )
+    .expect("csv");
+    let csv = csv.to_str().expect("utf-8");
+    let file = dir.path().join("estate.toml");
+    let file = file.to_str().expect("utf-8");
+    let o = drsim(&["init", "--vms", csv, "--out", file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(file).expect("written");
+    assert!(text.contains("id = \"sql01\""), "{text}");
+    let other = dir.path().join("other.toml");
+    let o = drsim(&[
+        "init",
+        "--template",
+        "one-vm",
+        "--vms",
+        csv,
+        "--out",
+        other.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--vms"), "{}", stderr(&o));
+    assert!(!other.exists(), "nothing written");
+    let o = drsim(&["init", "--template", "two-tier", "--out", file]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("one-vm"),
+        "the valid templates: {}",
+        stderr(&o)
+    );
+}
