@@ -100,7 +100,7 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
                 "{}/{}: {difference}{}",
                 dir.display(),
                 output.file,
-                version_note(&manifest)
+                version_note("the run", &manifest.drsim_version)
             )));
         }
     }
@@ -112,7 +112,7 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
         return Err(failed(format!(
             "the re-made run also writes {}, which the original did not{}",
             extra.file,
-            version_note(&manifest)
+            version_note("the run", &manifest.drsim_version)
         )));
     }
     if args.quiet {
@@ -205,7 +205,7 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
             )));
         }
     }
-    let note = study_version_note(&manifest);
+    let note = version_note("it", &manifest.drsim_version);
     for output in &manifest.outputs {
         let original = std::fs::read(dir.join(&output.file))
             .map_err(|e| failed(format!("{}: {e}", output.file)))?;
@@ -245,18 +245,6 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
     Ok(())
 }
 
-fn study_version_note(manifest: &StudyManifest) -> String {
-    if manifest.drsim_version == env!("CARGO_PKG_VERSION") {
-        String::new()
-    } else {
-        format!(
-            " (it was made by drsim {}, this is {}: the difference may be the program's)",
-            manifest.drsim_version,
-            env!("CARGO_PKG_VERSION")
-        )
-    }
-}
-
 fn failed(message: String) -> CliError {
     CliError::Mismatch(format!("verify failed: {message}"))
 }
@@ -269,13 +257,14 @@ fn failed_because(e: CliError) -> CliError {
     }
 }
 
-fn version_note(manifest: &Manifest) -> String {
-    if manifest.drsim_version == env!("CARGO_PKG_VERSION") {
+/// When `what` ("the run") was made by another drsim version: a note that
+/// the difference may be the program's.
+fn version_note(what: &str, made_by: &str) -> String {
+    if made_by == env!("CARGO_PKG_VERSION") {
         String::new()
     } else {
         format!(
-            " (the run was made by drsim {}, this is {}: the difference may be the program's)",
-            manifest.drsim_version,
+            " ({what} was made by drsim {made_by}, this is {}: the difference may be the program's)",
             env!("CARGO_PKG_VERSION")
         )
     }

@@ -98,21 +98,32 @@ pub struct OutputFile {
 
 impl Manifest {
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a manifest always serialises");
-        text.push('\n');
-        text
+        to_json(self)
     }
 
     pub fn from_json(text: &str) -> Result<Manifest, String> {
         let manifest: Manifest = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if manifest.format != FORMAT {
-            return Err(format!(
-                "manifest format {} is not the format {FORMAT} this drsim reads",
-                manifest.format
-            ));
-        }
+        check_format(manifest.format)?;
         Ok(manifest)
     }
+}
+
+/// A manifest of another format is refused by name.
+fn check_format(format: u32) -> Result<(), String> {
+    if format == FORMAT {
+        Ok(())
+    } else {
+        Err(format!(
+            "manifest format {format} is not the format {FORMAT} this drsim reads"
+        ))
+    }
+}
+
+/// Pretty JSON with a trailing newline, as every manifest is written.
+fn to_json<T: Serialize>(manifest: &T) -> String {
+    let mut text = serde_json::to_string_pretty(manifest).expect("a manifest always serialises");
+    text.push('\n');
+    text
 }
 
 /// The manifest of a sweep, a comparison or a sizing (`study` names which):
@@ -142,20 +153,12 @@ pub struct StudyManifest {
 
 impl StudyManifest {
     pub fn to_json(&self) -> String {
-        let mut text =
-            serde_json::to_string_pretty(self).expect("a study manifest always serialises");
-        text.push('\n');
-        text
+        to_json(self)
     }
 
     pub fn from_json(text: &str) -> Result<StudyManifest, String> {
         let manifest: StudyManifest = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if manifest.format != FORMAT {
-            return Err(format!(
-                "manifest format {} is not the format {FORMAT} this drsim reads",
-                manifest.format
-            ));
-        }
+        check_format(manifest.format)?;
         Ok(manifest)
     }
 
