@@ -1,9 +1,15 @@
-//! What each subcommand does: the edge of the program, where scenarios are read,
-//! the library is called, and files and the terminal are written.
+//! What each subcommand does: the edge of the program, where a parsed command
+//! line becomes a call into the library ([`crate::study`] for the studies,
+//! [`crate::store`] for what is kept on disk) and the results are rendered
+//! ([`crate::report`]) and written.
 //!
-//! One file per subcommand ([`run`], [`validate`], [`trace`]); this file
-//! dispatches a parsed command line and holds what they share: the error type
-//! and its exit codes, the default output directory, writing charts.
+//! One file per subcommand ([`run`], [`sweep`], [`size`], [`compare`],
+//! [`merge`], [`verify`], [`validate`], [`trace`], [`init`]); this file only
+//! dispatches. What the commands share (the error type and its exit codes,
+//! reading scenarios, the run settings from the flags, output directories,
+//! writing charts, a study's manifest) is in `shared.rs`, and the signals and
+//! the terminal's progress bar in `interrupt.rs`; no command file uses
+//! another in a circle (tests/integration/architecture.rs).
 
 pub mod compare;
 pub mod init;
@@ -11,7 +17,6 @@ mod interrupt;
 pub mod merge;
 mod results;
 pub mod run;
-
 mod shared;
 pub mod size;
 pub mod sweep;
