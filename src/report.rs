@@ -17,6 +17,7 @@ pub mod json;
 pub mod manifest;
 pub mod output;
 pub mod progress;
+pub mod run;
 pub mod size;
 pub mod sweep;
 pub mod table;

@@ -3,6 +3,7 @@
 //! [`crate::report`] renders). A command parses its flags, calls a study and
 //! renders the result; the study touches neither files nor the terminal.
 //!
+//! - [`run`]: what a run's replications say (summaries, verdicts, drivers).
 //! - [`size`]: the value of one key at which a target is met at a percentile.
 //! - [`sweep`]: the scenario at every point of a grid of values.
 //! - [`compare`]: two plans on common random numbers, paired.
@@ -14,6 +15,7 @@
 //! nothing in tests).
 
 pub mod compare;
+pub mod run;
 pub mod shard;
 pub mod size;
 pub mod sweep;

@@ -9,16 +9,17 @@ use std::path::Path;
 use super::interrupt;
 use super::shared::write_charts;
 use super::shared::{CliError, output_error};
-use crate::analysis::{drivers, sensitivity};
 use crate::montecarlo::RunConfig;
 use crate::report::csv::{sensitivity_csv, summary_csv};
 use crate::report::manifest::{
     self, Manifest, MergedShard, OutputFile, ReplicationRange, RunOptions, ScenarioFile,
 };
+use crate::report::run::run_text;
 use crate::report::{AtomicFile, OutputSet, chart, describe, html, table};
 use crate::scenario::Scenario;
 use crate::stats::verdict::StoppingRule;
 use crate::stats::{Collector, Verdict};
+use crate::study::run::{RunAnalysis, analyse};
 use crate::study::shard::Shard;
 
 /// What `run` writes besides `replications.csv` and `summary.csv`.
@@ -203,22 +204,22 @@ pub(super) fn finish_run(
 ) -> Result<RunResult, CliError> {
     let (s, config, out, outputs) = (f.s, f.config, f.out, f.outputs);
     let vms_path = out.join("vms.csv");
-    let drivers = drivers::for_run(collector, s);
-    let sensitivity = sensitivity::for_run(collector, s);
+    let analysis = analyse(collector, s, f.rule);
+    let RunAnalysis {
+        summary,
+        drivers,
+        sensitivity,
+    } = &analysis;
     let charts = match outputs.charts {
-        true => chart::charts_for_run(collector, s, &drivers, &sensitivity)?,
+        true => chart::charts_for_run(collector, s, drivers, sensitivity)?,
         false => Vec::new(),
     };
-    let mut summary = collector.finish(&s.targets);
-    if let Some(rule) = f.rule {
-        summary.judge_at(rule.z(), rule.level());
-    }
     let summary_path = out.join("summary.csv");
-    let bytes = summary_csv(&summary).map_err(|e| output_error(&summary_path, e))?;
+    let bytes = summary_csv(summary).map_err(|e| output_error(&summary_path, e))?;
     set.write(&summary_path, &bytes)
         .map_err(|e| output_error(&summary_path, e))?;
     let sensitivity_path = out.join("sensitivity.csv");
-    let bytes = sensitivity_csv(&sensitivity).map_err(|e| output_error(&sensitivity_path, e))?;
+    let bytes = sensitivity_csv(sensitivity).map_err(|e| output_error(&sensitivity_path, e))?;
     set.write(&sensitivity_path, &bytes)
         .map_err(|e| output_error(&sensitivity_path, e))?;
     if let Some(vms_file) = vms_file {
@@ -231,9 +232,9 @@ pub(super) fn finish_run(
             description: &describe::describe(s),
             replications: config.replications,
             seed: config.seed,
-            run: &summary,
-            drivers: &drivers,
-            sensitivity: &sensitivity,
+            run: summary,
+            drivers,
+            sensitivity,
             charts: &charts,
         });
         let path = out.join("report.html");
@@ -244,32 +245,13 @@ pub(super) fn finish_run(
     let mut manifest = manifest_of(&f, &set);
     manifest.merged_shards = merged_shards;
     let written_files = commit_with_manifest(&f, set, &manifest)?;
-    let title = format!(
-        "drsim: `{}`, {} replications, seed {}",
-        s.name, config.replications, config.seed
-    );
-    let mut text = table::summary_table(&title, &summary);
-    for d in &drivers {
-        text.push_str(&table::drivers_sentence(d));
-        text.push('\n');
-    }
-    for line in &sensitivity {
-        text.push_str(&table::sensitivity_sentence(line));
-        text.push_str(".\n");
-    }
-    text.push_str(&settling.unwrap_or_default());
-    text.push_str(&format!("wrote {}\n", written_files.join(", ")));
+    let text = run_text(s, config, &analysis, settling.as_deref(), &written_files);
     let verdicts = summary
         .verdicts()
         .map(|(row, v)| (v.verdict, table::verdict_sentence(row, v, &summary.outages)))
         .collect();
-    let json = crate::report::json::run_json(
-        s,
-        config.replications,
-        config.seed,
-        &summary,
-        &written_files,
-    );
+    let json =
+        crate::report::json::run_json(s, config.replications, config.seed, summary, &written_files);
     Ok(RunResult {
         text,
         json,

@@ -13,14 +13,15 @@ use crate::cli::{OutputFormat, RunCommand};
 use crate::metrics::metrics_for;
 use crate::montecarlo::{self, RunConfig};
 use crate::report::csv::{ReplicationsWriter, VmsWriter};
+use crate::report::run::settling_sentence;
 use crate::report::table::thousands;
 use crate::report::{AtomicFile, OutputSet};
 use crate::scenario::Scenario;
-use crate::scenario::units::format_share;
 use crate::stats::verdict::StoppingRule;
 use crate::stats::{Collector, Verdict};
 pub use crate::store::results_dir::Provenance;
 use crate::store::results_dir::{check_output_dir, now_rfc3339};
+use crate::study::run::unsettled;
 
 pub fn run_command(args: RunCommand) -> Result<(), CliError> {
     let RunCommand {
@@ -216,34 +217,9 @@ fn run_into_existing(
         replications: done,
         ..config
     };
-    let settling = rule.map(|rule| settling_sentence(&collector, s, rule, done));
+    let settling = rule.map(|rule| settling_sentence(rule, unsettled(&collector, s, rule), done));
     let finish = finish(config, rule.map_or(config.replications, |r| r.first));
     finish_run(finish, &collector, set, vms_file, settling)
-}
-
-/// The `--until-settled` line: whether every verdict settled, and at what count.
-fn settling_sentence(collector: &Collector, s: &Scenario, rule: StoppingRule, done: u64) -> String {
-    let unsettled = collector
-        .target_verdicts(&s.targets)
-        .iter()
-        .filter(|(_, v)| !rule.settled(&[(v.fraction.met, v.fraction.total, v.required)]))
-        .count();
-    let interval = format!(
-        "{} intervals over at most {} looks",
-        format_share(rule.level()),
-        rule.looks()
-    );
-    if unsettled == 0 {
-        format!(
-            "until-settled: every verdict settled after {} replications ({interval})\n",
-            thousands(done as usize)
-        )
-    } else {
-        format!(
-            "until-settled: stopped at the cap of {} replications with {unsettled} verdict(s) not settled ({interval})\n",
-            thousands(done as usize)
-        )
-    }
 }
 
 /// Colours MET green, MISSED red and INCONCLUSIVE yellow on a terminal.
