@@ -9,7 +9,8 @@ use super::shared::{CliError, load_scenario, usage_error};
 use crate::cli::{OutputFormat, SizeCommand};
 use crate::report::sha256_hex;
 use crate::report::size::{size_json, size_text};
-use crate::scenario::overrides::Override;
+use crate::scenario::ScenarioFile;
+use crate::scenario::overrides::parse_all;
 use crate::store::size_search::{SIZE_JSON, SIZE_TEXT, SharedProbes, SizeJob, SizeQuestion};
 use crate::study::Watch as _;
 use crate::study::shard::Shard;
@@ -105,23 +106,12 @@ fn search_range(args: &SizeArgs) -> Result<SearchRange, CliError> {
     if let Some(between) = &args.between {
         return SearchRange::parse(between).map_err(|m| usage_error("--between", m));
     }
-    // Validates the scenario and the overrides first, so a bad file is told as such.
-    let path = &args.scenario.scenario;
-    load_scenario(path, &args.scenario.set)?;
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::Scenario(crate::scenario::ScenarioError::Read {
-            path: path.display().to_string(),
-            source: e,
-        })
-    })?;
-    let overrides = args
-        .scenario
-        .set
-        .iter()
-        .map(|s| Override::parse(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|m| usage_error("--set", m))?;
-    let (effective, _) = crate::scenario::overrides::apply(&text, &overrides)?;
+    // The file is read once; the scenario is validated first, so a bad file
+    // or override is told as such before the range is.
+    let file = ScenarioFile::read(&args.scenario.scenario)?;
+    let overrides = parse_all(&args.scenario.set)?;
+    file.load(&overrides)?;
+    let effective = file.effective_text(&overrides)?;
     let current = crate::scenario::overrides::value_at(&effective, &args.vary);
     SearchRange::around(&args.vary, current.as_deref()).map_err(|m| usage_error("--between", m))
 }
