@@ -7,7 +7,7 @@
 //! [`merge`], [`verify`], [`validate`], [`trace`], [`init`]); this file only
 //! dispatches. What the commands share (the error type and its exit codes,
 //! reading scenarios, the run settings from the flags, output directories,
-//! writing charts, a study's manifest) is in `shared.rs`, and the signals and
+//! the flags that re-make a study) is in `shared.rs`, and the signals and
 //! the terminal's progress bar in `interrupt.rs`; no command file uses
 //! another in a circle (tests/integration/architecture.rs).
 
@@ -15,7 +15,6 @@ pub mod compare;
 pub mod init;
 mod interrupt;
 pub mod merge;
-mod results;
 pub mod run;
 mod shared;
 pub mod size;

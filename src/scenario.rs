@@ -13,6 +13,7 @@ pub mod overrides;
 mod population;
 mod raw;
 pub mod units;
+mod unknown;
 mod validate;
 
 use std::fmt;
@@ -651,48 +652,39 @@ impl Scenario {
 
     /// Validates scenario text; `source` names it in diagnostics.
     pub fn from_toml(text: &str, source: &str) -> Result<Scenario, ScenarioError> {
-        // Unknown keys are reported all at once: each is commented out (its
-        // line kept, so every other position stays where it is) and the text
-        // read again, until it reads or fails for another reason.
-        let mut current = text.to_string();
+        // Unknown keys are all reported in the one pass that reads the file.
+        let locator = locate::Locator::new(text);
         let mut unknown: Vec<Diagnostic> = Vec::new();
-        let raw: raw::RawScenario = loop {
-            let locator = locate::Locator::new(&current);
-            match toml::from_str(&current) {
-                Ok(raw) => break raw,
-                Err(e) => {
-                    let offset = e.span().map_or(0, |s| s.start);
-                    let (line, column) = locate::line_column(&current, offset);
-                    let diagnostic = Diagnostic {
-                        file: source.to_string(),
-                        line,
-                        column,
-                        key: locator.path_at(offset).to_string(),
-                        message: explain_serde_message(e.message()),
-                        excerpt: Some(locate::Excerpt::of(
-                            &current,
-                            e.span().unwrap_or(offset..offset),
-                        )),
-                    };
-                    let is_unknown = e.message().trim().starts_with("unknown field `");
-                    match comment_out_line(&current, line) {
-                        Some(next) if is_unknown && unknown.len() < 100 => {
-                            unknown.push(diagnostic);
-                            current = next;
-                        }
-                        _ => {
-                            unknown.push(diagnostic);
-                            return Err(ScenarioError::Invalid {
-                                diagnostics: unknown,
-                            });
-                        }
-                    }
-                }
+        let read = toml::Deserializer::parse(text).and_then(|d| {
+            serde_ignored::deserialize(d, |path| {
+                let path = unknown::key_path(&path);
+                unknown.push(unknown::unknown_key(&path, source, &locator));
+            })
+        });
+        let raw: raw::RawScenario = match read {
+            Ok(raw) => raw,
+            Err(e) => {
+                let offset = e.span().map_or(0, |s| s.start);
+                let (line, column) = locate::line_column(text, offset);
+                unknown.push(Diagnostic {
+                    file: source.to_string(),
+                    line,
+                    column,
+                    key: locator.path_at(offset).to_string(),
+                    message: explain_serde_message(e.message()),
+                    excerpt: Some(locate::Excerpt::of(
+                        text,
+                        e.span().unwrap_or(offset..offset),
+                    )),
+                });
+                unknown.sort_by_key(|d| (d.line, d.column));
+                return Err(ScenarioError::Invalid {
+                    diagnostics: unknown,
+                });
             }
         };
         // In the file's order.
         unknown.sort_by_key(|d| (d.line, d.column));
-        let locator = locate::Locator::new(text);
         let validated = validate::validate(raw, source, &locator);
         match validated {
             Ok(mut scenario) if unknown.is_empty() => {
@@ -716,27 +708,6 @@ impl Scenario {
     pub fn total_disk_bytes(&self) -> f64 {
         self.vms.iter().map(|vm| vm.disk_bytes).sum()
     }
-}
-
-/// `text` with line `line` (1-based) turned into a comment, when it holds a
-/// whole `key = value` (its brackets balanced), so that it can be read again
-/// with every other line in place.
-fn comment_out_line(text: &str, line: usize) -> Option<String> {
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let target = lines.get(line.checked_sub(1)?)?;
-    let opened = target.matches(['[', '{']).count();
-    let closed = target.matches([']', '}']).count();
-    if !target.contains('=') || opened != closed {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len() + 2);
-    for (i, l) in lines.iter().enumerate() {
-        if i + 1 == line {
-            out.push_str("# ");
-        }
-        out.push_str(l);
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -1,22 +1,26 @@
 //! Results on disk that processes share or come back to: a run's results
-//! directory and its manifest, the files a run's or a sweep's shards leave
-//! for `drsim merge`, and the directory the shards of a sizing share
-//! (claimed slices, published counts, the answer). The formats
-//! and the checks that files belong together live here; the commands decide
-//! what to run and render what they find.
+//! directory written as its replications are simulated, and its manifest
+//! ([`run_results`], [`results_dir`]); the files a run's or a sweep's shards
+//! leave for `drsim merge`; the directory the shards of a sizing share
+//! (claimed slices, published counts, the answer); a sweep's and a
+//! comparison's files and manifest ([`study_files`]). The formats and the
+//! checks that files belong together live here; the commands decide what to
+//! run and render what they find.
 //!
 //! Like [`crate::report`], this is an edge of the program: it reads and
 //! writes files (always whole, through [`crate::report::AtomicFile`]), and
 //! nothing before it in the pipeline does.
 
 pub mod results_dir;
+pub mod run_results;
 pub mod run_shards;
 pub mod size_search;
+pub mod study_files;
 pub mod sweep_shards;
 
 use std::path::{Path, PathBuf};
 
-use crate::study::Stop;
+use crate::study::{Stop, StudyError};
 
 /// Why a stored study could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -42,8 +46,13 @@ pub enum StoreError {
     /// Shards that do not make one whole (exit code 2, nothing written).
     #[error("cannot merge: {0}")]
     Merge(String),
-    /// A signal arrived while waiting on other processes; `context` says
-    /// what was under way.
+    /// A chart could not be drawn: nothing of the run is written.
+    #[error(transparent)]
+    Chart(#[from] crate::report::chart::ChartError),
+    #[error(transparent)]
+    MonteCarlo(#[from] crate::montecarlo::MonteCarloError),
+    /// A signal arrived (while running, or waiting on other processes);
+    /// `context` says what was under way.
     #[error("interrupted by {}: {context}", stop.signal)]
     Stopped { stop: Stop, context: String },
 }
@@ -59,7 +68,32 @@ impl StoreError {
         }
     }
 
+    /// A stop, said with what was under way (`context`); other errors as
+    /// they are.
+    pub(crate) fn stopped_while(self, context: impl FnOnce() -> String) -> Self {
+        match self {
+            StoreError::Stopped { stop, .. } => StoreError::Stopped {
+                stop,
+                context: context(),
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn refused(flag: &'static str, message: String) -> Self {
         StoreError::Refused { flag, message }
+    }
+}
+
+impl From<StudyError> for StoreError {
+    fn from(e: StudyError) -> StoreError {
+        match e {
+            StudyError::Scenario(e) => StoreError::Scenario(e),
+            StudyError::MonteCarlo(e) => StoreError::MonteCarlo(e),
+            StudyError::Stopped(stop) => StoreError::Stopped {
+                stop,
+                context: String::new(),
+            },
+        }
     }
 }

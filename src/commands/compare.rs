@@ -3,13 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::shared::write_charts;
-use super::shared::{CliError, load_scenario, output_error};
+use super::shared::{CliError, load_scenario};
 use crate::cli::{CompareCommand, OutputFormat};
-use crate::report::OutputSet;
-use crate::report::chart::compare::charts_for_compare;
-use crate::report::compare::{compare_html, compare_text};
-use crate::report::csv::compare_csv;
+use crate::report::compare::compare_text;
+use crate::store::study_files::{ComparedPlans, write_comparison};
 use crate::study::compare::{PlanSource, compare};
 
 /// `drsim compare`'s arguments.
@@ -40,21 +37,7 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join("compare"));
-    std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
-    let mut set = OutputSet::new();
-    let path = out.join("compare.csv");
-    let bytes = compare_csv(&comparison.rows).map_err(|e| output_error(&path, e))?;
-    set.write(&path, &bytes)
-        .map_err(|e| output_error(&path, e))?;
     let text = compare_text((&a, &b), &comparison, config);
-    if !args.output.no_charts {
-        let charts = charts_for_compare(&a.targets, &comparison)?;
-        write_charts(&mut set, &out, &charts)?;
-        let page = compare_html((&a, &b), &comparison, &text, &charts);
-        let path = out.join("report.html");
-        set.write(&path, page.as_bytes())
-            .map_err(|e| output_error(&path, e))?;
-    }
     let mut arguments = vec![
         "compare".to_string(),
         args.a.display().to_string(),
@@ -66,14 +49,12 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     if args.output.no_charts {
         arguments.push("--no-charts".into());
     }
-    super::shared::add_study_manifest(
-        &mut set,
-        &out,
-        "compare",
-        &[(&args.a, &a.name), (&args.b, &b.name)],
-        arguments,
-    )?;
-    let written = super::shared::commit(set)?;
+    let plans = ComparedPlans {
+        a: (&args.a, &a),
+        b: (&args.b, &b),
+    };
+    let charts = !args.output.no_charts;
+    let written = write_comparison(&out, plans, &comparison, &text, charts, arguments)?;
     if !args.output.quiet {
         match args.output.format {
             OutputFormat::Text => {

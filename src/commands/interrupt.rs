@@ -40,19 +40,6 @@ pub(crate) fn install() {
     }
 }
 
-/// `Err(Interrupted)` once a signal has arrived; `what` says what was under
-/// way, for the message.
-pub(crate) fn check(what: impl FnOnce() -> String) -> Result<(), CliError> {
-    match received() {
-        None => Ok(()),
-        Some(Stop { signal, code }) => Err(CliError::Interrupted {
-            signal,
-            code,
-            context: what(),
-        }),
-    }
-}
-
 /// The signal received, if one was.
 pub(crate) fn received() -> Option<Stop> {
     let signal = RECEIVED.load(Ordering::SeqCst);

@@ -11,25 +11,17 @@
 
 use std::path::{Path, PathBuf};
 
-use super::interrupt;
-use super::results::{Finish, SHARD_STATE, finish_run};
-use super::run::RunOutputs;
-use super::shared::{CliError, default_output_dir, output_error};
+use super::interrupt::{self, Terminal};
+use super::shared::{CliError, default_output_dir};
 use super::sweep::{SweepOutputs, sweep_dir, write_outputs};
 use crate::cli::{MergeCommand, OutputFormat};
-use crate::store::results_dir::{
-    Provenance, check_output_dir, load_recorded_scenario, now_rfc3339,
-};
-use crate::store::run_shards::{Found, as_merge, concatenate, read_shards};
+use crate::store::results_dir::{Provenance, load_recorded_scenario};
+use crate::store::run_results::merge_to_directory;
+use crate::store::run_shards::{as_merge, read_shards};
 use crate::store::sweep_shards::MergedSweep;
 
 /// `drsim merge`'s arguments.
 pub type MergeArgs = MergeCommand;
-use crate::metrics::metrics_for;
-use crate::montecarlo::RunConfig;
-use crate::report::OutputSet;
-use crate::report::manifest::MergedShard;
-use crate::stats::Collector;
 
 pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     if args
@@ -59,25 +51,10 @@ pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| default_output_dir(Path::new(&first.scenario.path)));
-    // Writing into a shard's own directory would replace the shard.
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if let Some(f) = shards.iter().find(|f| same(&f.dir, &out)) {
-        return Err(CliError::Merge(format!(
-            "--out {} is shard {}'s own directory; merge into another one",
-            out.display(),
-            f.shard.label()
-        )));
-    }
-    let created = !out.exists();
-    std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
-    let result = merge_into(&args, &shards, &s, &out);
-    if result.is_err() && created {
-        let _ = std::fs::remove_dir(&out);
-    }
-    let text = result?;
+    let provenance = Provenance::recorded(first, args.force);
+    let terminal = Terminal::new(true);
+    let charts = !args.output.no_charts;
+    let text = merge_to_directory(&shards, &s, &out, charts, &provenance, &terminal)?;
     if !args.output.quiet {
         match args.output.format {
             OutputFormat::Text => print!("{}", text.text),
@@ -121,72 +98,4 @@ fn merge_sweep(args: &MergeArgs) -> Result<(), CliError> {
         recipe,
     };
     write_outputs(&outputs, &varied, &rows)
-}
-
-fn merge_into(
-    args: &MergeArgs,
-    shards: &[Found],
-    s: &crate::scenario::Scenario,
-    out: &Path,
-) -> Result<super::run::RunResult, CliError> {
-    let first = &shards[0].manifest;
-    let provenance = Provenance::recorded(first, args.force);
-    let previous = check_output_dir(out, s, &provenance)?;
-    let started = now_rfc3339();
-    let mut set = OutputSet::new();
-    set.add(concatenate(shards, "replications.csv", out)?)
-        .map_err(|e| output_error(&out.join("replications.csv"), e))?;
-    let vms_file = match first.options.per_vm {
-        true => Some(concatenate(shards, "vms.csv", out)?),
-        false => None,
-    };
-    let mut collector = Collector::keeping(metrics_for(s), first.options.exact_up_to as usize);
-    for f in shards {
-        let path = f.dir.join(SHARD_STATE);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| CliError::Merge(format!("{}: {e}", path.display())))?;
-        collector
-            .append_bytes(&bytes)
-            .map_err(|e| CliError::Merge(format!("{}: {e}", path.display())))?;
-        interrupt::check(|| "the merge stopped; nothing was written".to_string())?;
-    }
-    let total = first.options.requested_replications;
-    if collector.len() as u64 != total {
-        return Err(CliError::Merge(format!(
-            "the shards hold {} replications, the run {total}",
-            collector.len()
-        )));
-    }
-    let finish = Finish {
-        s,
-        config: RunConfig {
-            replications: total,
-            seed: first.seed,
-            threads: None,
-        },
-        out,
-        outputs: RunOutputs {
-            quiet: args.output.quiet,
-            per_vm: first.options.per_vm,
-            charts: !args.output.no_charts,
-            until_settled: None,
-            shard: None,
-            exact_up_to: first.options.exact_up_to as usize,
-        },
-        provenance: &provenance,
-        previous,
-        started,
-        requested: total,
-        merged_shards: shards
-            .iter()
-            .map(|f| MergedShard {
-                dir: f.dir.display().to_string(),
-                shard: f.shard.label(),
-                replications: f.manifest.replications,
-                manifest_sha256: f.manifest_sha256.clone(),
-            })
-            .collect(),
-        rule: None,
-    };
-    finish_run(finish, &collector, set, vms_file, None)
 }

@@ -1,14 +1,12 @@
 //! What the commands share: the error type and its exit codes, reading
 //! scenarios, the run settings from the command line, output directories,
-//! writing charts, committing a set of files, and a study's manifest.
+//! and the flags that re-make a study (for its manifest).
 
 use std::path::{Path, PathBuf};
 
 use crate::cli::{ShardArgs, SimulationArgs};
 use crate::montecarlo::MonteCarloError;
-use crate::report::OutputSet;
-use crate::report::chart::{ChartError, RenderedChart};
-use crate::report::manifest::{self, StudyManifest};
+use crate::report::chart::ChartError;
 use crate::scenario::overrides::parse_all;
 use crate::scenario::{Scenario, ScenarioError, ScenarioFile};
 use crate::study::RunSettings;
@@ -86,6 +84,8 @@ impl From<crate::store::StoreError> for CliError {
             StoreError::Merge(message) => CliError::Merge(message),
             StoreError::Mismatch(message) => CliError::Mismatch(message),
             StoreError::Scenario(e) => CliError::Scenario(e),
+            StoreError::Chart(e) => CliError::Chart(e),
+            StoreError::MonteCarlo(e) => CliError::MonteCarlo(e),
             StoreError::Stopped { stop, context } => CliError::Interrupted {
                 signal: stop.signal,
                 code: stop.code,
@@ -165,91 +165,6 @@ pub(crate) fn output_dir_with_suffix(scenario: &Path, suffix: &str) -> PathBuf {
     base.with_file_name(format!("{name}{suffix}"))
 }
 
-/// Adds each chart to `set` as `<name>.svg` and `<name>.png` in `out`.
-pub(crate) fn write_charts(
-    set: &mut OutputSet,
-    out: &Path,
-    charts: &[RenderedChart],
-) -> Result<(), CliError> {
-    for c in charts {
-        for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
-            let path = out.join(format!("{}.{ext}", c.name));
-            set.write(&path, bytes)
-                .map_err(|e| output_error(&path, e))?;
-        }
-    }
-    Ok(())
-}
-
-/// A study's `manifest.json` (docs/scale-out.md, "Provenance"): the
-/// `scenarios` read (path as given, scenario name), the `arguments` that
-/// re-make it, and every file in `outputs`.
-pub(crate) fn study_manifest(
-    study: &str,
-    scenarios: &[(&Path, &str)],
-    arguments: Vec<String>,
-    outputs: &[(String, String)],
-) -> Result<StudyManifest, CliError> {
-    let scenarios = scenarios
-        .iter()
-        .map(|(path, name)| {
-            let file = ScenarioFile::read(path)?;
-            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-            Ok(manifest::ScenarioFile {
-                path: path.display().to_string(),
-                absolute_path: absolute.display().to_string(),
-                name: name.to_string(),
-                sha256: file.sha256,
-            })
-        })
-        .collect::<Result<Vec<_>, CliError>>()?;
-    Ok(StudyManifest {
-        format: manifest::FORMAT,
-        study: study.to_string(),
-        drsim_version: env!("CARGO_PKG_VERSION").into(),
-        scenarios,
-        arguments,
-        working_directory: std::env::current_dir()
-            .map(|d| d.display().to_string())
-            .unwrap_or_default(),
-        command_line: std::env::args().collect(),
-        finished: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        outputs: outputs
-            .iter()
-            .map(|(file, sha256)| manifest::OutputFile {
-                file: file.clone(),
-                sha256: sha256.clone(),
-            })
-            .collect(),
-    })
-}
-
-/// Adds a study's `manifest.json` to `set` (written last), naming every
-/// file already in it.
-pub(crate) fn add_study_manifest(
-    set: &mut OutputSet,
-    out: &Path,
-    study: &str,
-    scenarios: &[(&Path, &str)],
-    arguments: Vec<String>,
-) -> Result<(), CliError> {
-    let outputs: Vec<(String, String)> = set
-        .files()
-        .iter()
-        .map(|w| {
-            let name = w
-                .path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            (name, w.sha256.clone())
-        })
-        .collect();
-    let m = study_manifest(study, scenarios, arguments, &outputs)?;
-    let path = out.join(manifest::MANIFEST);
-    set.write(&path, m.to_json().as_bytes())
-        .map_err(|e| output_error(&path, e))
-}
-
 /// `--set` arguments as written, repeated: `--set A --set B`.
 pub(crate) fn flag_each(flag: &str, values: &[String]) -> Vec<String> {
     values
@@ -268,15 +183,6 @@ pub(crate) fn simulation_flags(args: SimulationArgs) -> Vec<String> {
         flags.extend(["--seed".to_string(), seed.to_string()]);
     }
     flags
-}
-
-/// Commits `set` and returns the paths written, for the "wrote ..." line.
-pub(crate) fn commit(set: OutputSet) -> Result<Vec<String>, CliError> {
-    let written = set.commit().map_err(|(path, e)| output_error(&path, e))?;
-    Ok(written
-        .iter()
-        .map(|w| w.path.display().to_string())
-        .collect())
 }
 
 #[cfg(test)]

@@ -7,11 +7,13 @@ use std::path::PathBuf;
 use super::interrupt::Terminal;
 use super::shared::{CliError, load_scenario, usage_error};
 use crate::cli::{OutputFormat, SizeCommand};
+use crate::report::manifest::OutputFile;
 use crate::report::sha256_hex;
 use crate::report::size::{size_json, size_text};
 use crate::scenario::ScenarioFile;
 use crate::scenario::overrides::parse_all;
 use crate::store::size_search::{SIZE_JSON, SIZE_TEXT, SharedProbes, SizeJob, SizeQuestion};
+use crate::store::study_files::study_manifest;
 use crate::study::Watch as _;
 use crate::study::shard::Shard;
 use crate::study::size::{Counts, Search, SearchRange, SizingTarget};
@@ -149,15 +151,14 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
             .scenario
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        let manifest = super::shared::study_manifest(
-            "size",
-            &[(&args.scenario.scenario, &name)],
-            recipe(&args),
-            &[
-                (SIZE_TEXT.to_string(), sha256_hex(text.as_bytes())),
-                (SIZE_JSON.to_string(), sha256_hex(json.as_bytes())),
-            ],
-        )?;
+        let outputs = [(SIZE_TEXT, &text), (SIZE_JSON, &json)]
+            .map(|(file, content)| OutputFile {
+                file: file.to_string(),
+                sha256: sha256_hex(content.as_bytes()),
+            })
+            .to_vec();
+        let scenarios = [(args.scenario.scenario.as_path(), name.as_str())];
+        let manifest = study_manifest("size", &scenarios, recipe(&args), outputs)?;
         shared.publish_answer(&text, &json, &manifest.to_json())?;
     }
     if !args.quiet {

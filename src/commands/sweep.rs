@@ -4,15 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::shared::write_charts;
-use super::shared::{CliError, output_error};
+use super::shared::CliError;
 use crate::cli::{OutputFormat, SweepCommand};
-use crate::report::OutputSet;
-use crate::report::chart::sweep::charts_for_sweep;
-use crate::report::csv::sweep_csv;
 use crate::report::sweep::sweep_text;
 use crate::scenario::ScenarioFile;
 use crate::scenario::overrides::parse_all;
+use crate::store::study_files::write_sweep;
 use crate::study::sweep::{SweepRow, Varied, grid, sweep};
 
 use crate::store::sweep_shards::{self, SweepQuestion, SweepShardFile};
@@ -111,33 +108,14 @@ pub(super) struct SweepOutputs<'a> {
     pub recipe: Vec<String>,
 }
 
-/// Writes `sweep.csv` and the charts of `rows` (every point of the grid),
-/// then prints the summary.
+/// Writes the sweep's files and prints its summary.
 pub(super) fn write_outputs(
     o: &SweepOutputs<'_>,
     varied: &[Varied],
     rows: &[SweepRow],
 ) -> Result<(), CliError> {
-    let out = o.out.to_path_buf();
-    std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
-    let mut set = OutputSet::new();
-    let path = out.join("sweep.csv");
-    let bytes = sweep_csv(rows).map_err(|e| output_error(&path, e))?;
-    set.write(&path, &bytes)
-        .map_err(|e| output_error(&path, e))?;
-    if o.charts {
-        write_charts(&mut set, &out, &charts_for_sweep(varied, rows)?)?;
-    }
-    let mut recipe = o.recipe.clone();
-    if !o.charts {
-        recipe.push("--no-charts".into());
-    }
-    let name = o
-        .scenario
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    super::shared::add_study_manifest(&mut set, &out, "sweep", &[(o.scenario, &name)], recipe)?;
-    let written = super::shared::commit(set)?;
+    let recipe = o.recipe.clone();
+    let written = write_sweep(o.out, varied, rows, o.charts, o.scenario, recipe)?;
     if !o.quiet && o.format == OutputFormat::Json {
         print!("{}", crate::report::json::sweep_json(rows, &written));
     } else if !o.quiet {

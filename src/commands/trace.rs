@@ -2,8 +2,7 @@
 
 use crate::cli::{ScenarioArgs, TraceCommand};
 
-use super::shared::write_charts;
-use super::shared::{CliError, default_output_dir, load_scenario, output_error};
+use super::shared::{CliError, default_output_dir, load_scenario};
 use crate::cycle::{TraceLog, run_cycle};
 use crate::metrics::metrics_for;
 use crate::report::{chart, trace};
@@ -40,10 +39,7 @@ pub fn trace_command(args: TraceCommand) -> Result<(), CliError> {
     if !no_charts {
         let out = out.unwrap_or_else(|| default_output_dir(&scenario));
         let charts = chart::charts_for_trace(&s, &log, &outcome)?;
-        std::fs::create_dir_all(&out).map_err(|e| output_error(&out, e))?;
-        let mut set = crate::report::OutputSet::new();
-        write_charts(&mut set, &out, &charts)?;
-        let written = super::shared::commit(set)?;
+        let written = crate::store::study_files::write_charts(&out, &charts)?;
         // stdout carries the narration and the CSV row; file names go to stderr.
         eprintln!("wrote {}", written.join(", "));
     }

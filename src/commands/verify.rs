@@ -11,15 +11,15 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser as _;
 
-use super::interrupt;
-use super::run::{Provenance, RunOutputs, run_to_directory};
+use super::interrupt::{self, Terminal};
 use super::shared::{CliError, usage_error};
 use crate::cli::{Command, VerifyCommand};
 use crate::montecarlo::RunConfig;
 pub use crate::report::diff::first_difference;
 use crate::report::manifest::{MANIFEST, Manifest, StudyManifest};
 use crate::report::sha256_hex;
-use crate::store::results_dir::{check_outputs, load_recorded_scenario};
+use crate::store::results_dir::{Provenance, check_outputs, load_recorded_scenario};
+use crate::store::run_results::{RunOutputs, run_to_directory};
 
 pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
     let dir = args.dir.as_path();
@@ -67,7 +67,6 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
         threads,
     };
     let outputs = RunOutputs {
-        quiet: true,
         per_vm: manifest.options.per_vm,
         charts: manifest.options.charts,
         until_settled: manifest.options.until_settled,
@@ -76,7 +75,14 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
     };
     let scratch = Scratch::new()?;
     let provenance = Provenance::recorded(&manifest, true);
-    run_to_directory(&s, config, &scratch.0, outputs, &provenance)?;
+    run_to_directory(
+        &s,
+        config,
+        &scratch.0,
+        outputs,
+        &provenance,
+        &Terminal::new(true),
+    )?;
     let again_text = std::fs::read_to_string(scratch.0.join(MANIFEST))
         .map_err(|e| failed(format!("cannot read the re-made run's manifest: {e}")))?;
     let again = Manifest::from_json(&again_text).map_err(failed)?;

@@ -315,3 +315,44 @@ pub(super) fn pretty<T: Serialize>(doc: &T) -> String {
         serde_json::to_string_pretty(&value).expect("a value always prints")
     )
 }
+
+/// Which replications a shard holds, of how many in the run.
+#[derive(Debug, Serialize)]
+pub struct ShardRangeDocument {
+    pub count: u64,
+    pub first: u64,
+    pub of: u64,
+}
+
+/// `run --shard I/N --format json`: what the shard wrote (one line).
+#[derive(Debug, Serialize)]
+pub struct ShardDocument<'a> {
+    pub files: &'a [String],
+    pub replications: ShardRangeDocument,
+    pub scenario: &'a str,
+    pub seed: u64,
+    pub shard: &'a str,
+}
+
+/// A shard of a run: its label, scenario, seed, replications and files.
+pub fn shard_json(
+    shard: &str,
+    scenario: &str,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    of: u64,
+    files: &[String],
+) -> String {
+    let document = ShardDocument {
+        files,
+        replications: ShardRangeDocument {
+            count: range.end - range.start,
+            first: range.start,
+            of,
+        },
+        scenario,
+        seed,
+        shard,
+    };
+    serde_json::to_string(&document).expect("a document always prints") + "\n"
+}

@@ -209,6 +209,22 @@ impl OutputSet {
         self.add(file)
     }
 
+    /// Adds each chart as `<name>.svg` and `<name>.png` in `dir`; an error
+    /// names the file that could not be written.
+    pub fn add_charts(
+        &mut self,
+        dir: &Path,
+        charts: &[super::chart::RenderedChart],
+    ) -> Result<(), (PathBuf, io::Error)> {
+        for c in charts {
+            for (ext, bytes) in [("svg", c.svg.as_bytes()), ("png", c.png.as_slice())] {
+                let path = dir.join(format!("{}.{ext}", c.name));
+                self.write(&path, bytes).map_err(|e| (path, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// The files staged so far, in order, with their SHA-256.
     pub fn files(&self) -> Vec<Written> {
         self.staged

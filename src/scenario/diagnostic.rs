@@ -192,19 +192,24 @@ pub(super) fn explain_serde_message(message: &str) -> String {
             .filter(|(i, _)| i % 2 == 1)
             .map(|(_, s)| s)
             .collect();
-        let hint = suggest(unknown, valid.iter().copied())
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        return format!(
-            "unknown key `{unknown}`{hint} (valid here: {})",
-            valid.join(", ")
-        );
+        return unknown_key_message(unknown, &valid);
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or(rest);
         return format!("missing required key `{name}`");
     }
     message.to_string()
+}
+
+/// "unknown key `x`; did you mean `y`? (valid here: ...)".
+pub(super) fn unknown_key_message(unknown: &str, valid: &[&str]) -> String {
+    let hint = suggest(unknown, valid.iter().copied())
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    format!(
+        "unknown key `{unknown}`{hint} (valid here: {})",
+        valid.join(", ")
+    )
 }
 
 /// The candidate closest to `word` in spelling, if one is close enough to be a typo.

@@ -144,6 +144,15 @@ impl<'a> Locator<'a> {
         Some(Excerpt::of(self.text, self.span(path)))
     }
 
+    /// Like [`Locator::excerpt`], underlining only the first `width`
+    /// characters (a key's name, not its value).
+    pub fn excerpt_of_width(&self, path: &KeyPath, width: usize) -> Option<Excerpt> {
+        self.root.as_ref()?;
+        let span = self.span(path);
+        let end = (span.start + width).min(span.end);
+        Some(Excerpt::of(self.text, span.start..end))
+    }
+
     /// The text of the deepest existing part of `path`: from its key to the
     /// end of its value (`key = value`), an array item, or a table's key.
     fn span(&self, path: &KeyPath) -> std::ops::Range<usize> {

@@ -1,4 +1,6 @@
-//! Serde structs mirroring the scenario file one to one; unknown keys are errors.
+//! Serde structs mirroring the scenario file one to one. A key no field
+//! takes is an error, reported with every other one in the same pass
+//! (`super::unknown`).
 //!
 //! Quantities and distributions stay as `toml::Value` here: reading them needs
 //! their kind (duration, size, rate), which validation supplies, together with a
@@ -8,7 +10,6 @@ use serde::Deserialize;
 use toml::Value;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub scenario: Option<RawMeta>,
     pub simulation: Option<RawSimulation>,
@@ -31,7 +32,6 @@ pub struct RawScenario {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -39,14 +39,12 @@ pub struct RawMeta {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     pub replications: Option<i64>,
     pub seed: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawSite {
     pub id: String,
     pub role: String,
@@ -54,7 +52,6 @@ pub struct RawSite {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawLink {
     pub id: String,
     pub from: String,
@@ -64,7 +61,6 @@ pub struct RawLink {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawReplication {
     pub crash_consistent_interval: Option<Value>,
     pub app_consistent_interval: Option<Value>,
@@ -79,7 +75,6 @@ pub struct RawReplication {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawGroup {
     pub id: String,
     #[serde(default)]
@@ -89,7 +84,6 @@ pub struct RawGroup {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawStep {
     pub name: String,
     pub kind: Option<String>,
@@ -99,7 +93,6 @@ pub struct RawStep {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawVm {
     pub id: String,
     pub count: Option<i64>,
@@ -123,7 +116,6 @@ pub struct RawVm {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawOutage {
     pub kind: String,
     pub site: Option<String>,
@@ -137,7 +129,6 @@ pub struct RawOutage {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawRecovery {
     pub detection_delay: Value,
     pub decision_delay: Value,
@@ -154,7 +145,6 @@ pub struct RawRecovery {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawReprotect {
     pub operator_delay: Option<Value>,
     pub checksum_throughput: Option<Value>,
@@ -166,7 +156,6 @@ pub struct RawReprotect {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawFailback {
     pub wait: Option<Value>,
     pub minimum_stay: Option<Value>,
@@ -178,14 +167,12 @@ pub struct RawFailback {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawCost {
     pub azure_vm_hour: Option<f64>,
     pub currency: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawTargets {
     pub rpo: Option<Value>,
     pub rto: Option<Value>,

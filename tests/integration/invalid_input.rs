@@ -162,6 +162,46 @@ fn every_unknown_key_is_reported_in_one_pass() {
 }
 
 #[test]
+fn unknown_keys_past_a_hundred_and_in_nested_tables_are_all_reported() {
+    // 150 unknown keys in [simulation], one in a step and one whose value
+    // spans lines: each is reported, once, with the keys valid there.
+    let extra: String = (0..150).map(|i| format!("extra_{i} = {i}\n")).collect();
+    let text = std::fs::read_to_string(repo().join("scenarios/three-tier.toml"))
+        .expect("scenario")
+        .replacen("[simulation]\n", &format!("[simulation]\n{extra}"), 1)
+        .replacen(
+            "[recovery]\n",
+            "[recovery]\nnotes = [\n  \"a\",\n  \"b\",\n]\n",
+            1,
+        )
+        .replacen(
+            "id = \"sql\"\n",
+            "id = \"sql\"\npre = [{ name = \"dns\", duration = \"1m\", timeout = \"5m\" }]\n",
+            1,
+        );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("many.toml");
+    std::fs::write(&path, text).expect("write");
+    let o = drsim(&["validate", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("(152 problems)"), "{err}");
+    assert!(
+        err.contains(
+            "`simulation.extra_149`: unknown key `extra_149` (valid here: replications, seed)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("`recovery.notes`: unknown key"), "{err}");
+    assert!(
+        err.contains(
+            "`group[0].pre[0].timeout`: unknown key `timeout` (valid here: name, kind, duration,"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_file_that_is_not_utf8_or_not_a_file_is_located() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("latin1.toml");
