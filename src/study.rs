@@ -86,6 +86,23 @@ pub enum StudyError {
     Stopped(Stop),
 }
 
+/// A study's argument that cannot be used as written (`--target`,
+/// `--between`, `--vary`): `flag` names it, and the message (which starts
+/// with the flag and what was given) says what would be valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ArgumentError {
+    pub flag: &'static str,
+    pub message: String,
+}
+
+impl ArgumentError {
+    /// The error for `flag`, from a message that names it.
+    pub(crate) fn of(flag: &'static str) -> impl Fn(String) -> ArgumentError {
+        move |message| ArgumentError { flag, message }
+    }
+}
+
 /// `Err(Stopped)` once `watch` asks the study to stop.
 pub(crate) fn check(watch: &dyn Watch) -> Result<(), StudyError> {
     match watch.stop() {

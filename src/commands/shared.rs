@@ -75,6 +75,12 @@ impl CliError {
     }
 }
 
+impl From<crate::study::ArgumentError> for CliError {
+    fn from(e: crate::study::ArgumentError) -> CliError {
+        usage_error(e.flag, e.message)
+    }
+}
+
 impl From<crate::store::StoreError> for CliError {
     fn from(e: crate::store::StoreError) -> CliError {
         use crate::store::StoreError;
@@ -114,7 +120,7 @@ pub(crate) fn parse_shard(
         .as_ref()
         .map(|text| {
             crate::study::shard::Shard::parse(text, args.shards, |name| std::env::var(name).ok())
-                .map_err(|message| usage_error("--shard", message))
+                .map_err(|e| usage_error("--shard", e.to_string()))
         })
         .transpose()
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::interrupt::Terminal;
-use super::shared::{CliError, load_scenario, usage_error};
+use super::shared::{CliError, load_scenario};
 use crate::cli::{OutputFormat, SizeCommand};
 use crate::report::manifest::OutputFile;
 use crate::report::sha256_hex;
@@ -106,7 +106,7 @@ impl Prober<'_> {
 /// key's value in the scenario (with the `--set` overrides).
 fn search_range(args: &SizeArgs) -> Result<SearchRange, CliError> {
     if let Some(between) = &args.between {
-        return SearchRange::parse(between).map_err(|m| usage_error("--between", m));
+        return Ok(SearchRange::parse(between)?);
     }
     // The file is read once; the scenario is validated first, so a bad file
     // or override is told as such before the range is.
@@ -115,12 +115,12 @@ fn search_range(args: &SizeArgs) -> Result<SearchRange, CliError> {
     file.load(&overrides)?;
     let effective = file.effective_text(&overrides)?;
     let current = crate::scenario::overrides::value_at(&effective, &args.vary);
-    SearchRange::around(&args.vary, current.as_deref()).map_err(|m| usage_error("--between", m))
+    Ok(SearchRange::around(&args.vary, current.as_deref())?)
 }
 
 pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     super::interrupt::install();
-    let target = SizingTarget::parse(&args.target).map_err(|m| usage_error("--target", m))?;
+    let target = SizingTarget::parse(&args.target)?;
     let range = search_range(&args)?;
     let shard = super::shared::parse_shard(&args.shard)?;
     // Shards share results/<scenario>-size/ unless told otherwise.

@@ -22,8 +22,7 @@ pub(super) fn varied_of(vary: &[String]) -> Result<Vec<Varied>, CliError> {
     let varied: Vec<Varied> = vary
         .iter()
         .map(|v| Varied::parse(v))
-        .collect::<Result<_, _>>()
-        .map_err(|message| super::shared::usage_error("--vary", message))?;
+        .collect::<Result<_, _>>()?;
     if varied.is_empty() {
         return Err(super::shared::usage_error(
             "--vary",

@@ -85,7 +85,7 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
     )?;
     let again_text = std::fs::read_to_string(scratch.0.join(MANIFEST))
         .map_err(|e| failed(format!("cannot read the re-made run's manifest: {e}")))?;
-    let again = Manifest::from_json(&again_text).map_err(failed)?;
+    let again = Manifest::from_json(&again_text).map_err(|e| failed(e.to_string()))?;
     if again.replications != manifest.replications {
         return Err(failed(format!(
             "the re-made run has {} replications, the original {}",

@@ -151,10 +151,14 @@ pub(super) fn short(value: f64, unit: TimeUnit) -> String {
     crate::scenario::units::format_duration_short(value * unit.seconds())
 }
 
+/// What drawing a chart comes to: the backend's error, kept whole, when it
+/// fails.
+pub(super) type Drawn = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
 /// Renders a chart to SVG text.
 pub(super) fn to_svg(
     name: &str,
-    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Drawn,
 ) -> Result<String, ChartError> {
     load_font();
     let mut svg = String::new();
@@ -168,7 +172,7 @@ pub(super) fn to_svg(
 /// Renders a chart to PNG bytes.
 pub(super) fn to_png(
     name: &str,
-    draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Drawn,
 ) -> Result<Vec<u8>, ChartError> {
     load_font();
     let mut rgb = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];

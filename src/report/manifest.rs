@@ -101,21 +101,29 @@ impl Manifest {
         to_json(self)
     }
 
-    pub fn from_json(text: &str) -> Result<Manifest, String> {
-        let manifest: Manifest = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_json(text: &str) -> Result<Manifest, ManifestError> {
+        let manifest: Manifest = serde_json::from_str(text)?;
         check_format(manifest.format)?;
         Ok(manifest)
     }
 }
 
+/// Why a manifest cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Not JSON, or not a manifest's keys and values.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("manifest format {0} is not the format {FORMAT} this drsim reads")]
+    Format(u32),
+}
+
 /// A manifest of another format is refused by name.
-fn check_format(format: u32) -> Result<(), String> {
+fn check_format(format: u32) -> Result<(), ManifestError> {
     if format == FORMAT {
         Ok(())
     } else {
-        Err(format!(
-            "manifest format {format} is not the format {FORMAT} this drsim reads"
-        ))
+        Err(ManifestError::Format(format))
     }
 }
 
@@ -156,8 +164,8 @@ impl StudyManifest {
         to_json(self)
     }
 
-    pub fn from_json(text: &str) -> Result<StudyManifest, String> {
-        let manifest: StudyManifest = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_json(text: &str) -> Result<StudyManifest, ManifestError> {
+        let manifest: StudyManifest = serde_json::from_str(text)?;
         check_format(manifest.format)?;
         Ok(manifest)
     }
@@ -208,11 +216,12 @@ mod tests {
             }],
             merged_shards: Vec::new(),
         };
-        assert_eq!(Manifest::from_json(&m.to_json()), Ok(m.clone()));
+        assert_eq!(Manifest::from_json(&m.to_json()).expect("reads back"), m.clone());
         let other = m.to_json().replace("\"format\": 1", "\"format\": 9");
         assert!(
             Manifest::from_json(&other)
                 .unwrap_err()
+                .to_string()
                 .contains("format 9")
         );
     }

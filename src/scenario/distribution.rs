@@ -101,7 +101,7 @@ impl Distribution {
     pub fn from_value(value: &toml::Value, kind: QuantityKind) -> Result<Self, DistributionError> {
         match value {
             toml::Value::String(text) => {
-                let v = kind.parse(text).map_err(|m| err(None, m))?;
+                let v = kind.parse(text).map_err(|m| err(None, m.to_string()))?;
                 Ok(Distribution::fixed(kind, v))
             }
             toml::Value::Table(table) => Self::from_table(table, kind),
@@ -174,7 +174,9 @@ impl Distribution {
         }
         let param = |key: &str| -> Result<f64, DistributionError> {
             match table.get(key) {
-                Some(toml::Value::String(text)) => kind.parse(text).map_err(|m| err(Some(key), m)),
+                Some(toml::Value::String(text)) => {
+                    kind.parse(text).map_err(|m| err(Some(key), m.to_string()))
+                }
                 Some(_) => Err(err(
                     Some(key),
                     format!("`{key}` must be a {kind} string such as {}", kind.example()),
@@ -280,7 +282,10 @@ impl Distribution {
                             ),
                         ));
                     };
-                    values.push(kind.parse(text).map_err(|m| err(Some("values"), m))?);
+                    values.push(
+                        kind.parse(text)
+                            .map_err(|m| err(Some("values"), m.to_string()))?,
+                    );
                 }
                 Shape::Empirical(values)
             }

@@ -25,7 +25,12 @@ pub struct Override {
 
 impl Override {
     /// Reads `KEY=VALUE`; a VALUE that is not TOML (`300Mbps`) is a string.
-    pub fn parse(text: &str) -> Result<Override, String> {
+    /// A text that is not `KEY=VALUE` is an error naming the flag.
+    pub fn parse(text: &str) -> Result<Override, ScenarioError> {
+        Override::read(text).map_err(ScenarioError::from_flag)
+    }
+
+    fn read(text: &str) -> Result<Override, String> {
         let (key, value) = text.split_once('=').ok_or_else(|| {
             format!("--set {text}: write KEY=VALUE, e.g. --set link.wan.bandwidth=\"300 Mbps\"")
         })?;
@@ -53,9 +58,7 @@ impl Override {
 
 /// Reads every `--set KEY=VALUE`; the first that cannot be read is the error.
 pub fn parse_all(sets: &[String]) -> Result<Vec<Override>, ScenarioError> {
-    sets.iter()
-        .map(|s| Override::parse(s).map_err(ScenarioError::from_flag))
-        .collect()
+    sets.iter().map(|s| Override::parse(s)).collect()
 }
 
 /// A located problem in an override itself (not in the file).

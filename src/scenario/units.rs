@@ -35,7 +35,7 @@ impl QuantityKind {
         }
     }
 
-    pub fn parse(self, text: &str) -> Result<f64, String> {
+    pub fn parse(self, text: &str) -> Result<f64, QuantityError> {
         match self {
             QuantityKind::Duration => parse_duration(text),
             QuantityKind::Size => parse_size(text),
@@ -64,6 +64,36 @@ impl fmt::Display for QuantityKind {
     }
 }
 
+/// Why a quantity's text cannot be read: it is not one of its kind, or it is
+/// beyond the bound drsim simulates (the message names the bound).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QuantityError {
+    #[error("`{text}` is not a {}; {}, e.g. {}", kind, how_to_write(*kind), kind.example())]
+    NotA { text: String, kind: QuantityKind },
+    #[error("`{text}` is beyond the {} drsim simulates", bound(*kind))]
+    Beyond { text: String, kind: QuantityKind },
+}
+
+/// How a kind of quantity is written, for its error message.
+fn how_to_write(kind: QuantityKind) -> &'static str {
+    match kind {
+        QuantityKind::Duration => "write a number and a unit (ms, s, m, h, d, w)",
+        QuantityKind::Size => "write a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB",
+        QuantityKind::Rate | QuantityKind::WriteRate => {
+            "write bits per second (bps, kbps, Mbps, Gbps), bytes per second (B/s, KB/s, MB/s, GB/s, MiB/s ...) or per hour or day (GB/h, GB/day, TB/day, the Deployment Planner's unit)"
+        }
+    }
+}
+
+/// The bound a kind of quantity stays within, named.
+fn bound(kind: QuantityKind) -> &'static str {
+    match kind {
+        QuantityKind::Duration => "longest duration (10 years)",
+        QuantityKind::Size => "largest size (1 PB)",
+        QuantityKind::Rate | QuantityKind::WriteRate => "fastest rate (1 Tbps, 125 GB/s)",
+    }
+}
+
 /// Splits `"12.5 GiB"` into `(12.5, "GiB")`; the number must be finite and not negative.
 pub fn split_number(text: &str) -> Option<(f64, &str)> {
     let text = text.trim();
@@ -79,7 +109,7 @@ pub fn split_number(text: &str) -> Option<(f64, &str)> {
 /// `text` (a duration, rate or size) expressed in `unit`, e.g. `3h` in `m` is
 /// 180; `None` when the two are not the same kind of quantity.
 pub fn in_unit_of(text: &str, unit: &str) -> Option<f64> {
-    type Parser = fn(&str) -> Result<f64, String>;
+    type Parser = fn(&str) -> Result<f64, QuantityError>;
     let parsers: [Parser; 3] = [parse_duration, parse_rate, parse_size];
     parsers.iter().find_map(|parse| {
         let value = parse(text.trim()).ok()?;
@@ -106,23 +136,29 @@ pub const MAX_SIZE_B: f64 = 1e15;
 pub const MAX_RATE_BPS: f64 = 1e12 / 8.0;
 
 /// Rejects a converted value above its physical bound, naming the bound.
-fn within(text: &str, value: f64, max: f64, what: &str) -> Result<f64, String> {
+fn within(text: &str, value: f64, max: f64, kind: QuantityKind) -> Result<f64, QuantityError> {
     if value <= max {
         Ok(value)
     } else {
-        Err(format!("`{text}` is beyond the {what} drsim simulates"))
+        Err(QuantityError::Beyond {
+            text: text.to_string(),
+            kind,
+        })
+    }
+}
+
+/// `text` is not a quantity of `kind`.
+fn not_a(text: &str, kind: QuantityKind) -> QuantityError {
+    QuantityError::NotA {
+        text: text.to_string(),
+        kind,
     }
 }
 
 /// Durations: one or more `<number><unit>` terms, units `ms`, `s`, `m`/`min`, `h`,
 /// `d`, `w`; e.g. `"1h30m"`, `"2.5h"`, `"90s"`.
-pub fn parse_duration(text: &str) -> Result<f64, String> {
-    let bad = || {
-        format!(
-            "`{text}` is not a duration; write a number and a unit (ms, s, m, h, d, w), e.g. {}",
-            QuantityKind::Duration.example()
-        )
-    };
+pub fn parse_duration(text: &str) -> Result<f64, QuantityError> {
+    let bad = || not_a(text, QuantityKind::Duration);
     let mut rest = text.trim();
     if rest.is_empty() {
         return Err(bad());
@@ -146,20 +182,14 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         total += value * seconds_per_unit;
         rest = tail[unit_end..].trim_start();
     }
-    within(text, total, MAX_DURATION_S, "longest duration (10 years)")
+    within(text, total, MAX_DURATION_S, QuantityKind::Duration)
 }
 
-pub fn parse_size(text: &str) -> Result<f64, String> {
-    let (value, unit) = split_number(text).ok_or_else(|| bad_size(text))?;
-    let factor = size_factor(unit).ok_or_else(|| bad_size(text))?;
-    within(text, value * factor, MAX_SIZE_B, "largest size (1 PB)")
-}
-
-fn bad_size(text: &str) -> String {
-    format!(
-        "`{text}` is not a size; write a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, e.g. {}",
-        QuantityKind::Size.example()
-    )
+pub fn parse_size(text: &str) -> Result<f64, QuantityError> {
+    let bad = || not_a(text, QuantityKind::Size);
+    let (value, unit) = split_number(text).ok_or_else(bad)?;
+    let factor = size_factor(unit).ok_or_else(bad)?;
+    within(text, value * factor, MAX_SIZE_B, QuantityKind::Size)
 }
 
 fn size_factor(unit: &str) -> Option<f64> {
@@ -177,13 +207,8 @@ fn size_factor(unit: &str) -> Option<f64> {
     })
 }
 
-pub fn parse_rate(text: &str) -> Result<f64, String> {
-    let bad = || {
-        format!(
-            "`{text}` is not a rate; write bits per second (bps, kbps, Mbps, Gbps), bytes per second (B/s, KB/s, MB/s, GB/s, MiB/s ...) or per hour or day (GB/h, GB/day, TB/day, the Deployment Planner's unit), e.g. {}",
-            QuantityKind::Rate.example()
-        )
-    };
+pub fn parse_rate(text: &str) -> Result<f64, QuantityError> {
+    let bad = || not_a(text, QuantityKind::Rate);
     let (value, unit) = split_number(text).ok_or_else(bad)?;
     let bits_per_second = match unit {
         "bps" => Some(1.0),
@@ -193,12 +218,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         _ => None,
     };
     if let Some(factor) = bits_per_second {
-        return within(
-            text,
-            value * factor / 8.0,
-            MAX_RATE_BPS,
-            "fastest rate (1 Tbps, 125 GB/s)",
-        );
+        return within(text, value * factor / 8.0, MAX_RATE_BPS, QuantityKind::Rate);
     }
     // Bytes per second, per hour, or per day (churn as the Deployment Planner
     // reports it: GB or TB a day).
@@ -216,7 +236,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         text,
         value * factor / per_seconds,
         MAX_RATE_BPS,
-        "fastest rate (1 Tbps, 125 GB/s)",
+        QuantityKind::Rate,
     )
 }
 
@@ -397,12 +417,12 @@ mod tests {
     fn values_beyond_physics_are_refused() {
         assert!(parse_duration("3650d").is_ok());
         assert!(parse_duration("1e15d").is_err());
-        assert!(parse_duration("3651d").unwrap_err().contains("10 years"));
+        assert!(parse_duration("3651d").unwrap_err().to_string().contains("10 years"));
         assert!(parse_size("1 PB").is_err(), "no PB unit");
         assert!(parse_size("1000 TB").is_ok());
-        assert!(parse_size("1001 TB").unwrap_err().contains("1 PB"));
+        assert!(parse_size("1001 TB").unwrap_err().to_string().contains("1 PB"));
         assert!(parse_rate("1000 Gbps").is_ok());
-        assert!(parse_rate("1001 Gbps").unwrap_err().contains("1 Tbps"));
+        assert!(parse_rate("1001 Gbps").unwrap_err().to_string().contains("1 Tbps"));
         assert!(parse_rate("179769313486231570000000000000000000000 GB/s").is_err());
         assert!(parse_rate("200 GB/s").is_err());
     }
@@ -420,7 +440,7 @@ mod tests {
         assert_eq!(parse_duration("0s"), Ok(0.0));
         for bad in ["", "90", "5 minutes", "h", "-5m", "5m30"] {
             let err = parse_duration(bad).unwrap_err();
-            assert!(err.contains("not a duration"), "{bad}: {err}");
+            assert!(err.to_string().contains("not a duration"), "{bad}: {err}");
         }
     }
 
@@ -429,7 +449,7 @@ mod tests {
         assert_eq!(parse_size("512 GiB"), Ok(512.0 * 1024.0 * 1024.0 * 1024.0));
         assert_eq!(parse_size("45 GB"), Ok(45e9));
         assert_eq!(parse_size("1.5TB"), Ok(1.5e12));
-        assert!(parse_size("12 gigs").unwrap_err().contains("GiB"));
+        assert!(parse_size("12 gigs").unwrap_err().to_string().contains("GiB"));
     }
 
     #[test]
@@ -439,7 +459,7 @@ mod tests {
         assert_eq!(parse_rate("4 MB/s"), Ok(4e6));
         assert_eq!(parse_rate("1 MiB/s"), Ok(1024.0 * 1024.0));
         assert!(parse_rate("4 MBps").is_err());
-        assert!(parse_rate("fast").unwrap_err().contains("Mbps"));
+        assert!(parse_rate("fast").unwrap_err().to_string().contains("Mbps"));
     }
 
     #[test]

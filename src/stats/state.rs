@@ -26,6 +26,41 @@ use super::collector::Counts;
 use super::stream::Stream;
 use crate::metrics::Metric;
 
+/// Why a shard's state cannot be merged into this run's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    #[error("not a drsim collector state (or another version of it)")]
+    NotAState,
+    #[error("it ends early")]
+    EndsEarly,
+    #[error("its header is not text")]
+    HeaderNotText,
+    #[error(
+        "its metric columns differ from this run's (`{found}` where `{expected}` was expected)"
+    )]
+    OtherMetric { found: String, expected: String },
+    #[error("it has more metric columns than this run")]
+    MoreMetrics,
+    #[error("it keeps {theirs} replications whole, this run {ours} (--exact-up-to differs)")]
+    OtherKeep { theirs: usize, ours: usize },
+    #[error("it has {theirs} random inputs per replication, this run {ours}")]
+    OtherInputs { theirs: usize, ours: usize },
+    #[error("its counts are corrupt")]
+    CorruptCounts,
+    #[error("it should hold {expected} bytes of values for {kept} replications, it holds {held}")]
+    ShortValues {
+        expected: usize,
+        kept: usize,
+        held: usize,
+    },
+    #[error("its summary of the replications beyond those kept is corrupt")]
+    CorruptStreams,
+    #[error("its sums over the outages that met a target are corrupt")]
+    CorruptSums,
+    #[error("it has {0} bytes too many")]
+    TooLong(usize),
+}
+
 const MAGIC: &str = "drsim-collector-state 3\n";
 
 impl Collector {
@@ -77,23 +112,24 @@ impl Collector {
 
     /// Appends a state written by [`Collector::to_bytes`] for the same
     /// metrics: the replications it holds follow those already collected.
-    pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
+    pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let mut r = Reader::new(bytes);
         if !bytes.starts_with(MAGIC.as_bytes()) {
-            return Err("not a drsim collector state (or another version of it)".into());
+            return Err(StateError::NotAState);
         }
         r.take(MAGIC.len())?;
         let names = self.metrics.iter().map(|m: &Metric| m.name.as_str());
         for expected in names {
             let line = r.line()?;
             if line != expected {
-                return Err(format!(
-                    "its metric columns differ from this run's (`{line}` where `{expected}` was expected)"
-                ));
+                return Err(StateError::OtherMetric {
+                    found: line.to_string(),
+                    expected: expected.to_string(),
+                });
             }
         }
         if !r.line()?.is_empty() {
-            return Err("it has more metric columns than this run".into());
+            return Err(StateError::MoreMetrics);
         }
         let seen = r.u64()? as usize;
         let kept = r.u64()? as usize;
@@ -106,25 +142,26 @@ impl Collector {
             needing_resync: r.u64()?,
         };
         if keep != self.keep {
-            return Err(format!(
-                "it keeps {keep} replications whole, this run {} (--exact-up-to differs)",
-                self.keep
-            ));
+            return Err(StateError::OtherKeep {
+                theirs: keep,
+                ours: self.keep,
+            });
         }
         if kept > seen || kept > keep || (seen <= keep && kept != seen) {
-            return Err("its counts are corrupt".into());
+            return Err(StateError::CorruptCounts);
         }
         let mut other = Collector::keeping(self.metrics.clone(), keep);
         other.seen = seen;
         other.counts = counts;
         let row_bytes = kept
             .checked_mul(8 * (self.columns.len() + inputs) + 1)
-            .ok_or("its counts are corrupt")?;
+            .ok_or(StateError::CorruptCounts)?;
         if r.bytes.len().saturating_sub(r.at) < row_bytes + 1 {
-            return Err(format!(
-                "it should hold {row_bytes} bytes of values for {kept} replications, it holds {}",
-                r.bytes.len() - r.at
-            ));
+            return Err(StateError::ShortValues {
+                expected: row_bytes,
+                kept,
+                held: r.bytes.len() - r.at,
+            });
         }
         for column in &mut other.columns {
             for _ in 0..kept {
@@ -145,8 +182,7 @@ impl Collector {
             for _ in 0..self.metrics.len() {
                 let mut pair = <[Stream; 2]>::default();
                 for stream in &mut pair {
-                    *stream = Stream::read(&mut r)
-                        .ok_or("its summary of the replications beyond those kept is corrupt")?;
+                    *stream = Stream::read(&mut r).ok_or(StateError::CorruptStreams)?;
                 }
                 streams.push(pair);
             }
@@ -156,31 +192,30 @@ impl Collector {
                 .iter()
                 .map(|layout| layout.read(&mut r))
                 .collect::<Option<Vec<_>>>()
-                .ok_or("its sums over the outages that met a target are corrupt")?;
+                .ok_or(StateError::CorruptSums)?;
             other.met_sums = Some(sums);
         }
         if r.at != r.bytes.len() {
-            return Err(format!("it has {} bytes too many", r.bytes.len() - r.at));
+            return Err(StateError::TooLong(r.bytes.len() - r.at));
         }
         if (seen > keep) != other.streams.is_some() {
-            return Err("its counts are corrupt".into());
+            return Err(StateError::CorruptCounts);
         }
         self.absorb(other)
     }
 
     /// Takes in the replications of `other`, which follow this collector's.
-    fn absorb(&mut self, other: Collector) -> Result<(), String> {
+    fn absorb(&mut self, other: Collector) -> Result<(), StateError> {
         if other.seen == 0 {
             // An empty shard (more shards than replications): nothing to add,
             // and it never saw how many inputs a replication draws.
             return Ok(());
         }
         if self.seen > 0 && other.inputs.len() != self.inputs.len() {
-            return Err(format!(
-                "it has {} random inputs per replication, this run {}",
-                other.inputs.len(),
-                self.inputs.len()
-            ));
+            return Err(StateError::OtherInputs {
+                theirs: other.inputs.len(),
+                ours: self.inputs.len(),
+            });
         }
         if self.seen + other.seen > self.keep {
             let theirs = match &other.streams {
@@ -259,12 +294,14 @@ mod tests {
             fresh
                 .append_bytes(&bytes[..bytes.len() - 1])
                 .unwrap_err()
+                .to_string()
                 .contains("bytes of values")
         );
         assert!(
             fresh
                 .append_bytes(b"something else")
                 .unwrap_err()
+                .to_string()
                 .contains("not a drsim")
         );
         let renamed = String::from_utf8_lossy(&bytes[..40]).replace("rpo_s", "rpx_s");
@@ -274,6 +311,7 @@ mod tests {
             fresh
                 .append_bytes(&tampered)
                 .unwrap_err()
+                .to_string()
                 .contains("metric columns differ")
         );
         let mut other_keep = Collector::keeping(metrics_for(&s), 5);
@@ -281,6 +319,7 @@ mod tests {
             other_keep
                 .append_bytes(&bytes)
                 .unwrap_err()
+                .to_string()
                 .contains("--exact-up-to")
         );
     }

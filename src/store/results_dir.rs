@@ -82,7 +82,7 @@ pub fn check_output_dir(
 ) -> Result<Option<Manifest>, StoreError> {
     let manifest_path = out.join(manifest::MANIFEST);
     let previous = match std::fs::read_to_string(&manifest_path) {
-        Ok(text) => Some(Manifest::from_json(&text).map_err(|e| (e, true))),
+        Ok(text) => Some(Manifest::from_json(&text).map_err(|e| (e.to_string(), true))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => Some(Err((e.to_string(), true))),
     };

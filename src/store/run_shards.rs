@@ -131,7 +131,7 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Found>, StoreError> {
         }
     }
     let given: Vec<(Shard, &Path)> = found.iter().map(|f| (f.shard, f.dir.as_path())).collect();
-    check_every_shard_once(&given, n).map_err(mismatch)?;
+    check_every_shard_once(&given, n).map_err(|e| mismatch(e.to_string()))?;
     let total = m0.options.requested_replications;
     for f in &found {
         let expected = f.shard.range(total);

@@ -270,7 +270,7 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<MergedSweep, StoreError> {
     }
     let n = shard0.count;
     let given: Vec<(Shard, &Path)> = shards.iter().map(|(d, _, s)| (*s, d.as_path())).collect();
-    crate::study::shard::check_every_shard_once(&given, n).map_err(refuse)?;
+    crate::study::shard::check_every_shard_once(&given, n).map_err(|e| refuse(e.to_string()))?;
     let mut rows = Vec::new();
     for (dir, f, _) in &shards {
         for r in &f.rows {
@@ -287,7 +287,7 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<MergedSweep, StoreError> {
         .iter()
         .map(|v| Varied::parse(v))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(refuse)?;
+        .map_err(|e| refuse(e.message))?;
     let points = grid(&varied);
     if points.len() != first.points {
         return Err(refuse(format!(

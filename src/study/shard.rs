@@ -17,6 +17,35 @@ pub struct Shard {
     pub count: u64,
 }
 
+/// Why a shard (or a set of shards) cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    #[error("`{0}` is not a shard; write I/N (1-based, e.g. 2/4) or auto")]
+    NotAShard(String),
+    #[error("shard {index}/{count} does not exist: shards are numbered 1 to N")]
+    NoSuchShard { index: u64, count: u64 },
+    /// `auto` found no job array, or one that does not say which shard this
+    /// is; the message says what the environment lacks.
+    #[error("{0}")]
+    Environment(String),
+    #[error("shard {label} is given twice ({first} and {second})")]
+    GivenTwice {
+        label: String,
+        first: String,
+        second: String,
+    },
+    #[error("{} {} missing: every shard 1/{count} to {count}/{count} is needed", if .missing.len() == 1 { "shard" } else { "shards" }, missing_list(.missing, *.count))]
+    Missing { missing: Vec<u64>, count: u64 },
+}
+
+fn missing_list(missing: &[u64], count: u64) -> String {
+    let labels: Vec<String> = missing.iter().map(|i| format!("{i}/{count}")).collect();
+    match labels.len() {
+        1 => format!("{} is", labels[0]),
+        _ => format!("{} are", labels.join(", ")),
+    }
+}
+
 impl Shard {
     /// `I/N`, or `auto`: from a Slurm job array (`SLURM_ARRAY_TASK_ID`,
     /// `SLURM_ARRAY_TASK_COUNT`, and `SLURM_ARRAY_TASK_MIN` and
@@ -27,56 +56,53 @@ impl Shard {
         text: &str,
         shards: Option<u64>,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Shard, String> {
+    ) -> Result<Shard, ShardError> {
+        let environment = |message: &str| ShardError::Environment(message.to_string());
         if text != "auto" {
             let parsed = text.split_once('/').and_then(|(i, n)| {
                 Some((i.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?))
             });
             return match parsed {
                 Some((index, count)) => Shard::new(index, count),
-                None => Err(format!(
-                    "`{text}` is not a shard; write I/N (1-based, e.g. 2/4) or auto"
-                )),
+                None => Err(ShardError::NotAShard(text.to_string())),
             };
         }
-        let number = |name: &str| -> Result<Option<u64>, String> {
+        let number = |name: &str| -> Result<Option<u64>, ShardError> {
             match env(name) {
                 None => Ok(None),
-                Some(v) => v
-                    .trim()
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| format!("{name}={v} is not a whole number")),
+                Some(v) => v.trim().parse().map(Some).map_err(|_| {
+                    ShardError::Environment(format!("{name}={v} is not a whole number"))
+                }),
             }
         };
         if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
-            let count = number("SLURM_ARRAY_TASK_COUNT")?.ok_or(
+            let count = number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| environment(
                 "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not: run inside an sbatch --array job",
-            )?;
+            ))?;
             let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
             let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
             if id < min || (id - min) % step != 0 {
-                return Err(format!(
+                return Err(ShardError::Environment(format!(
                     "SLURM_ARRAY_TASK_ID={id} is not on the array's grid (min {min}, step {step}); use a contiguous --array such as 0-{}",
                     count.saturating_sub(1)
-                ));
+                )));
             }
             return Shard::new((id - min) / step + 1, count);
         }
         if let Some(index) = number("JOB_COMPLETION_INDEX")? {
-            let count = shards.ok_or(
+            let count = shards.ok_or_else(|| environment(
                 "JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job): also pass --shards N, the Job's completions",
-            )?;
+            ))?;
             return Shard::new(index + 1, count);
         }
-        Err("--shard auto needs a Slurm job array (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards N); neither is set, so give the shard as I/N".into())
+        Err(environment(
+            "--shard auto needs a Slurm job array (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards N); neither is set, so give the shard as I/N",
+        ))
     }
 
-    pub fn new(index: u64, count: u64) -> Result<Shard, String> {
+    pub fn new(index: u64, count: u64) -> Result<Shard, ShardError> {
         if count == 0 || index == 0 || index > count {
-            return Err(format!(
-                "shard {index}/{count} does not exist: shards are numbered 1 to N"
-            ));
+            return Err(ShardError::NoSuchShard { index, count });
         }
         Ok(Shard { index, count })
     }
@@ -95,29 +121,20 @@ impl Shard {
 /// Checks that `given` (shards of `count`, sorted by index, each with the
 /// directory it was read from) holds every shard 1/N to N/N exactly once;
 /// otherwise says which is given twice or which are missing.
-pub fn check_every_shard_once(given: &[(Shard, &Path)], count: u64) -> Result<(), String> {
+pub fn check_every_shard_once(given: &[(Shard, &Path)], count: u64) -> Result<(), ShardError> {
     if let Some(pair) = given.windows(2).find(|w| w[0].0.index == w[1].0.index) {
-        return Err(format!(
-            "shard {} is given twice ({} and {})",
-            pair[0].0.label(),
-            pair[0].1.display(),
-            pair[1].1.display()
-        ));
+        return Err(ShardError::GivenTwice {
+            label: pair[0].0.label(),
+            first: pair[0].1.display().to_string(),
+            second: pair[1].1.display().to_string(),
+        });
     }
-    let missing: Vec<String> = (1..=count)
+    let missing: Vec<u64> = (1..=count)
         .filter(|i| !given.iter().any(|(s, _)| s.index == *i))
-        .map(|i| format!("{i}/{count}"))
         .collect();
-    match missing.len() {
-        0 => Ok(()),
-        1 => Err(format!(
-            "shard {} is missing: every shard 1/{count} to {count}/{count} is needed",
-            missing[0]
-        )),
-        _ => Err(format!(
-            "shards {} are missing: every shard 1/{count} to {count}/{count} is needed",
-            missing.join(", ")
-        )),
+    match missing.is_empty() {
+        true => Ok(()),
+        false => Err(ShardError::Missing { missing, count }),
     }
 }
 
@@ -156,13 +173,19 @@ mod tests {
         assert_eq!(check_every_shard_once(&all, 4), Ok(()));
         let twice = [(s(1), a), (s(2), a), (s(2), b), (s(3), a), (s(4), a)];
         assert_eq!(
-            check_every_shard_once(&twice, 4),
-            Err("shard 2/4 is given twice (a and b)".into())
+            check_every_shard_once(&twice, 4).unwrap_err().to_string(),
+            "shard 2/4 is given twice (a and b)"
         );
         let gaps = [(s(1), a), (s(4), a)];
         assert_eq!(
-            check_every_shard_once(&gaps, 4),
-            Err("shards 2/4, 3/4 are missing: every shard 1/4 to 4/4 is needed".into())
+            check_every_shard_once(&gaps, 4).unwrap_err().to_string(),
+            "shards 2/4, 3/4 are missing: every shard 1/4 to 4/4 is needed"
+        );
+        assert_eq!(
+            check_every_shard_once(&gaps[..1], 2)
+                .unwrap_err()
+                .to_string(),
+            "shard 2/2 is missing: every shard 1/2 to 2/2 is needed"
         );
     }
 
@@ -176,17 +199,20 @@ mod tests {
         assert!(
             Shard::parse("0/4", None, &none)
                 .unwrap_err()
+                .to_string()
                 .contains("numbered 1 to N")
         );
         assert!(Shard::parse("5/4", None, &none).is_err());
         assert!(
             Shard::parse("two", None, &none)
                 .unwrap_err()
+                .to_string()
                 .contains("I/N")
         );
         assert!(
             Shard::parse("auto", None, &none)
                 .unwrap_err()
+                .to_string()
                 .contains("neither is set")
         );
         // A Slurm array 0-3, and one that starts at 1 (--array=1-4).
@@ -215,6 +241,7 @@ mod tests {
         assert!(
             Shard::parse("auto", None, &k8s)
                 .unwrap_err()
+                .to_string()
                 .contains("--shards N")
         );
     }

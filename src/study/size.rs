@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use super::{StudyError, Watch, check};
+use super::{ArgumentError, StudyError, Watch, check};
 use crate::metrics::{MetricId, in_population, metrics_for};
 use crate::montecarlo::{self, RunConfig};
 use crate::scenario::units::{in_unit_of, parse_duration, split_number};
@@ -31,7 +31,11 @@ pub struct SizingTarget {
 
 impl SizingTarget {
     /// Reads `METRIC<=DURATION@PERCENT` (`rpo<=15m@95%`, `RTO<=4h@99`).
-    pub fn parse(text: &str) -> Result<SizingTarget, String> {
+    pub fn parse(text: &str) -> Result<SizingTarget, ArgumentError> {
+        SizingTarget::read(text).map_err(ArgumentError::of("--target"))
+    }
+
+    fn read(text: &str) -> Result<SizingTarget, String> {
         let bad = || {
             format!(
                 "--target {text}: write METRIC<=DURATION@PERCENT, e.g. rpo<=15m@95% or rto<=4h@99%"
@@ -117,7 +121,11 @@ pub const DEFAULT_SPAN: f64 = 100.0;
 impl SearchRange {
     /// `FROM..TO` with a unit (`10Mbps..2Gbps`: ends in different units of
     /// one quantity are searched in the first end's unit).
-    pub fn parse(text: &str) -> Result<SearchRange, String> {
+    pub fn parse(text: &str) -> Result<SearchRange, ArgumentError> {
+        SearchRange::read(text).map_err(ArgumentError::of("--between"))
+    }
+
+    fn read(text: &str) -> Result<SearchRange, String> {
         let (from, to) = text.split_once("..").ok_or_else(|| {
             format!("--between {text}: write FROM..TO with a unit, e.g. 10Mbps..2Gbps")
         })?;
@@ -146,7 +154,11 @@ impl SearchRange {
 
     /// The default range around `current`, the key's value in the scenario
     /// (`"300 Mbps"`, `"30m"`); `key` names it in the message.
-    pub fn around(key: &str, current: Option<&str>) -> Result<SearchRange, String> {
+    pub fn around(key: &str, current: Option<&str>) -> Result<SearchRange, ArgumentError> {
+        SearchRange::read_around(key, current).map_err(ArgumentError::of("--between"))
+    }
+
+    fn read_around(key: &str, current: Option<&str>) -> Result<SearchRange, String> {
         let hint = "give the range to search, e.g. --between 10Mbps..2Gbps";
         let Some(current) = current else {
             return Err(format!(

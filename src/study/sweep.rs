@@ -4,12 +4,12 @@
 
 use std::ops::Range;
 
-use super::{RunSettings, StudyError, Watch, check};
+use super::{ArgumentError, RunSettings, StudyError, Watch, check};
 use crate::metrics::{MetricId, metrics_for};
 use crate::montecarlo;
 use crate::scenario::overrides::Override;
 use crate::scenario::units::split_number;
-use crate::scenario::{Population, ScenarioError, ScenarioFile, TargetMetric};
+use crate::scenario::{Population, ScenarioFile, TargetMetric};
 use crate::stats::{Collector, Summary, TargetVerdict};
 
 /// One `--vary`: a key and the values it takes, as TOML values (`"100 Mbps"`
@@ -22,7 +22,11 @@ pub struct Varied {
 
 impl Varied {
     /// Reads `KEY=V1,V2,...` or `KEY=FROM..TO:N` (N values evenly spaced).
-    pub fn parse(text: &str) -> Result<Varied, String> {
+    pub fn parse(text: &str) -> Result<Varied, ArgumentError> {
+        Varied::read(text).map_err(ArgumentError::of("--vary"))
+    }
+
+    fn read(text: &str) -> Result<Varied, String> {
         let bad = |why: &str| {
             format!(
                 "--vary {text}: {why}; write KEY=V1,V2,... or KEY=FROM..TO:N, e.g. --vary link.wan.bandwidth=100Mbps..500Mbps:5"
@@ -120,7 +124,7 @@ pub fn sweep(
     for (index, point) in points.iter().enumerate().take(range.end).skip(range.start) {
         let mut at = overrides.to_vec();
         for (k, v) in point {
-            at.push(Override::parse(&format!("{k}={v}")).map_err(ScenarioError::from_flag)?);
+            at.push(Override::parse(&format!("{k}={v}"))?);
         }
         let s = file.load(&at)?;
         let config = settings.config(&s);

@@ -1,6 +1,7 @@
 //! A comparison: the two plans' empirical CDFs of the RPO or RTO overlaid,
 //! the target drawn.
 
+use super::Drawn;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -100,21 +101,17 @@ impl CompareChart {
     }
 }
 
-fn draw_compare<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    c: &CompareChart,
-) -> Result<(), String>
+fn draw_compare<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &CompareChart) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(root)
         .caption(&c.title, text_style(20))
         .margin(14)
         .x_label_area_size(45)
         .y_label_area_size(70)
-        .build_cartesian_2d(0.0..c.x_max, 0.0..1.0)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(0.0..c.x_max, 0.0..1.0)?;
     chart
         .configure_mesh()
         .x_label_formatter(&|x| tick(*x, c.x_max))
@@ -124,8 +121,7 @@ where
         .light_line_style(WHITE)
         .label_style(text_style(14))
         .axis_desc_style(text_style(15))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     for ((name, points), color) in c.curves.iter().zip([CDF, BAR]) {
         let mut steps = Vec::with_capacity(points.len() * 2 + 1);
         let mut previous = 0.0;
@@ -136,8 +132,7 @@ where
         }
         steps.push((c.x_max, previous));
         chart
-            .draw_series(LineSeries::new(steps, color.stroke_width(2)))
-            .map_err(|e| e.to_string())?
+            .draw_series(LineSeries::new(steps, color.stroke_width(2)))?
             .label(name.clone())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
@@ -148,8 +143,7 @@ where
             .draw_series(std::iter::once(PathElement::new(
                 vec![(t, 0.0), (t, 1.0)],
                 TARGET.stroke_width(2),
-            )))
-            .map_err(|e| e.to_string())?
+            )))?
             .label(format!("target {}", short(t, c.unit)))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], TARGET.stroke_width(2)));
     }
@@ -159,9 +153,9 @@ where
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font(text_style(13))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+        .draw()?;
+    root.present()?;
+    Ok(())
 }
 
 pub fn render_compare(name: &str, chart: &CompareChart) -> Result<RenderedChart, ChartError> {

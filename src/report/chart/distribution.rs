@@ -1,6 +1,7 @@
 //! The RPO and RTO charts: a histogram over the empirical CDF, with the target
 //! and the p50/p95/p99 marks.
 
+use super::Drawn;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -128,14 +129,12 @@ impl DistributionChart {
 pub(super) fn draw_distribution<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &DistributionChart,
-) -> Result<(), String>
+) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let root = root
-        .titled(&c.title, text_style(24))
-        .map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
+    let root = root.titled(&c.title, text_style(24))?;
     let (top, bottom) = root.split_vertically(SIZE.1 * 56 / 100);
     let y_top = c.bins.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.15;
 
@@ -143,8 +142,7 @@ where
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d(0.0..c.x_max, 0.0..y_top)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(0.0..c.x_max, 0.0..y_top)?;
     let x_ticks = |x: &f64| tick(*x, c.x_max);
     hist.configure_mesh()
         .x_label_formatter(&x_ticks)
@@ -154,23 +152,20 @@ where
         .label_style(text_style(14))
         .axis_desc_style(text_style(16))
         .light_line_style(WHITE)
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     hist.draw_series(c.bins.iter().enumerate().map(|(i, &share)| {
         let x0 = i as f64 * c.bin_width;
         Rectangle::new(
             [(x0, 0.0), (x0 + c.bin_width, share)],
             BAR.mix(0.75).filled(),
         )
-    }))
-    .map_err(|e| e.to_string())?;
+    }))?;
     // The target first, so percentile lines that fall on it stay visible.
     if let Some(t) = c.target {
         hist.draw_series(std::iter::once(PathElement::new(
             vec![(t, 0.0), (t, y_top)],
             TARGET.stroke_width(3),
-        )))
-        .map_err(|e| e.to_string())?;
+        )))?;
     }
     // Labels at staggered heights, so close percentiles do not overprint.
     for (i, (label, x)) in c.percentiles.iter().enumerate() {
@@ -178,22 +173,19 @@ where
         hist.draw_series(std::iter::once(PathElement::new(
             vec![(*x, 0.0), (*x, height)],
             MARK.stroke_width(1),
-        )))
-        .map_err(|e| e.to_string())?;
+        )))?;
         hist.draw_series(std::iter::once(Text::new(
             format!(" {label} {}", short(*x, c.unit)),
             (*x, height),
             text_style(13),
-        )))
-        .map_err(|e| e.to_string())?;
+        )))?;
     }
 
     let mut cdf = ChartBuilder::on(&bottom)
         .margin(12)
         .x_label_area_size(45)
         .y_label_area_size(70)
-        .build_cartesian_2d(0.0..c.x_max, 0.0..1.0)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(0.0..c.x_max, 0.0..1.0)?;
     cdf.configure_mesh()
         .x_label_formatter(&x_ticks)
         .light_line_style(WHITE)
@@ -202,8 +194,7 @@ where
         .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
         .label_style(text_style(14))
         .axis_desc_style(text_style(16))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     let mut steps = Vec::with_capacity(c.cdf.len() * 2 + 1);
     let mut previous = 0.0;
     for &(x, y) in &c.cdf {
@@ -212,22 +203,19 @@ where
         previous = y;
     }
     steps.push((c.x_max, previous));
-    cdf.draw_series(LineSeries::new(steps, CDF.stroke_width(2)))
-        .map_err(|e| e.to_string())?;
+    cdf.draw_series(LineSeries::new(steps, CDF.stroke_width(2)))?;
     if let Some(t) = c.target {
         cdf.draw_series(std::iter::once(PathElement::new(
             vec![(t, 0.0), (t, 1.0)],
             TARGET.stroke_width(3),
-        )))
-        .map_err(|e| e.to_string())?;
+        )))?;
         // Labelled low in the CDF panel, where the curve (high by then) is not.
         // (The note on values beyond the axis sits at the right, below it.)
         cdf.draw_series(std::iter::once(Text::new(
             format!(" target {}", short(t, c.unit)),
             (t, 0.12),
             text_style(14).color(&TARGET),
-        )))
-        .map_err(|e| e.to_string())?;
+        )))?;
     }
     if let Some((count, largest)) = c.beyond {
         // Bottom right of the CDF panel, where the curve is near 100 %.
@@ -240,10 +228,10 @@ where
             ),
             (c.x_max, 0.04),
             style,
-        )))
-        .map_err(|e| e.to_string())?;
+        )))?;
     }
-    root.present().map_err(|e| e.to_string())
+    root.present()?;
+    Ok(())
 }
 
 #[cfg(test)]

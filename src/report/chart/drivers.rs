@@ -2,6 +2,7 @@
 //! stacked bars, one bar per group of replications (all, around the median,
 //! around p95, met, missed), one colour per part.
 
+use super::Drawn;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -95,11 +96,11 @@ impl DriversChart {
 pub(super) fn draw_drivers<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &DriversChart,
-) -> Result<(), String>
+) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
     let n = c.bars.len().max(1);
     let labels: Vec<String> = c.bars.iter().map(|b| b.label.clone()).collect();
     let mut chart = ChartBuilder::on(root)
@@ -107,8 +108,7 @@ where
         .margin(14)
         .x_label_area_size(45)
         .y_label_area_size(260)
-        .build_cartesian_2d(0.0..c.x_max, 0.0..n as f64)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(0.0..c.x_max, 0.0..n as f64)?;
     chart
         .configure_mesh()
         .y_labels(n * 2 + 1)
@@ -119,8 +119,7 @@ where
         .light_line_style(WHITE)
         .label_style(text_style(13))
         .axis_desc_style(text_style(14))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     for &(part, ref name) in &c.legend {
         let color = PART_COLORS[part % PART_COLORS.len()];
         let rects: Vec<Rectangle<(f64, f64)>> = c
@@ -139,28 +138,24 @@ where
             })
             .collect();
         chart
-            .draw_series(rects)
-            .map_err(|e| e.to_string())?
+            .draw_series(rects)?
             .label(name.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
     for (i, b) in c.bars.iter().enumerate() {
         let y = n as f64 - i as f64 - 0.5;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!(" {}", short(b.end, c.unit)),
-                (b.end, y),
-                text_style(12),
-            )))
-            .map_err(|e| e.to_string())?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!(" {}", short(b.end, c.unit)),
+            (b.end, y),
+            text_style(12),
+        )))?;
     }
     if let Some(t) = c.target {
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(t, 0.0), (t, n as f64)],
                 TARGET.stroke_width(2),
-            )))
-            .map_err(|e| e.to_string())?
+            )))?
             .label("target")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], TARGET.stroke_width(2)));
     }
@@ -170,7 +165,7 @@ where
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font(text_style(12))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+        .draw()?;
+    root.present()?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The trace's lag chart: how the VMs' replication lag built up before the
 //! outage, with the recovery points retained and the ones used.
 
+use super::Drawn;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -109,21 +110,17 @@ const SERIES_COLORS: [RGBColor; 8] = [
     RGBColor(23, 190, 207),
 ];
 
-pub(super) fn draw_lag<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    c: &LagChart,
-) -> Result<(), String>
+pub(super) fn draw_lag<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LagChart) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(root)
         .caption(&c.title, text_style(20))
         .margin(14)
         .x_label_area_size(45)
         .y_label_area_size(70)
-        .build_cartesian_2d(-c.window..0.0, 0.0..c.y_max.max(1e-3))
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(-c.window..0.0, 0.0..c.y_max.max(1e-3))?;
     chart
         .configure_mesh()
         .x_label_formatter(&|x| tick(*x, c.window))
@@ -133,14 +130,12 @@ where
         .label_style(text_style(14))
         .axis_desc_style(text_style(15))
         .light_line_style(WHITE)
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     chart
         .draw_series(std::iter::once(PathElement::new(
             vec![(-c.window, c.alert), (0.0, c.alert)],
             TARGET.stroke_width(1),
-        )))
-        .map_err(|e| e.to_string())?
+        )))?
         .label("RPO alert threshold")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TARGET.stroke_width(1)));
     if let Some(first) = c.series.first() {
@@ -150,8 +145,7 @@ where
                 c.points
                     .iter()
                     .map(|&x| PathElement::new(vec![(x, 0.0), (x, tick)], MARK.stroke_width(1))),
-            )
-            .map_err(|e| e.to_string())?
+            )?
             .label(format!("recovery points of {} (ticks)", first.vm))
             .legend(|(x, y)| {
                 PathElement::new(vec![(x + 10, y - 5), (x + 10, y + 5)], MARK.stroke_width(1))
@@ -168,20 +162,17 @@ where
     {
         let color = SERIES_COLORS[i % SERIES_COLORS.len()];
         chart
-            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-            .map_err(|e| e.to_string())?
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
             .label(label.clone())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
         if *chosen >= -c.window {
-            chart
-                .draw_series(std::iter::once(TriangleMarker::new(
-                    (*chosen, 0.0),
-                    9,
-                    color.filled(),
-                )))
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(std::iter::once(TriangleMarker::new(
+                (*chosen, 0.0),
+                9,
+                color.filled(),
+            )))?;
         }
     }
     if c.no_lag {
@@ -193,15 +184,13 @@ where
                 ),
                 (-c.window * 0.9, c.y_max * 0.55),
                 text_style(16),
-            )))
-            .map_err(|e| e.to_string())?;
+            )))?;
         chart
             .draw_series(std::iter::once(Text::new(
                 "The RPO comes from the recovery-point schedule and processing (triangles: points used).",
                 (-c.window * 0.9, c.y_max * 0.45),
                 text_style(14),
-            )))
-            .map_err(|e| e.to_string())?;
+            )))?;
     }
     chart
         .configure_series_labels()
@@ -209,7 +198,7 @@ where
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(text_style(13))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+        .draw()?;
+    root.present()?;
+    Ok(())
 }

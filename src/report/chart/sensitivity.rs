@@ -1,6 +1,7 @@
 //! Which inputs matter: a tornado chart of the partial rank correlation of each
 //! random input with a metric, largest first.
 
+use super::Drawn;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -40,11 +41,11 @@ impl TornadoChart {
 pub(super) fn draw_tornado<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &TornadoChart,
-) -> Result<(), String>
+) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
     let n = c.bars.len().max(1);
     let labels: Vec<String> = c.bars.iter().map(|b| b.0.clone()).collect();
     let mut chart = ChartBuilder::on(root)
@@ -52,8 +53,7 @@ where
         .margin(14)
         .x_label_area_size(45)
         .y_label_area_size(220)
-        .build_cartesian_2d(-1.0..1.0, 0.0..n as f64)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(-1.0..1.0, 0.0..n as f64)?;
     chart
         .configure_mesh()
         .y_labels(n * 2 + 1)
@@ -64,31 +64,25 @@ where
         .x_label_formatter(&|x| format!("{x:.1}"))
         .label_style(text_style(13))
         .axis_desc_style(text_style(14))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    chart
-        .draw_series(c.bars.iter().enumerate().map(|(i, (_, m))| {
-            let top = n as f64 - i as f64 - 0.2;
-            let bottom = n as f64 - i as f64 - 0.8;
-            let color = if *m >= 0.0 { TARGET } else { BAR };
-            Rectangle::new(
-                [(0.0_f64.min(*m), bottom), (0.0_f64.max(*m), top)],
-                color.filled(),
-            )
-        }))
-        .map_err(|e| e.to_string())?;
-    chart
-        .draw_series(c.bars.iter().enumerate().map(|(i, (_, m))| {
-            let y = n as f64 - i as f64 - 0.5;
-            let x = if *m >= 0.0 { m + 0.02 } else { m - 0.16 };
-            Text::new(format!("{m:+.2}"), (x, y), text_style(12))
-        }))
-        .map_err(|e| e.to_string())?;
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, 0.0), (0.0, n as f64)],
-            BLACK.stroke_width(1),
-        )))
-        .map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+        .draw()?;
+    chart.draw_series(c.bars.iter().enumerate().map(|(i, (_, m))| {
+        let top = n as f64 - i as f64 - 0.2;
+        let bottom = n as f64 - i as f64 - 0.8;
+        let color = if *m >= 0.0 { TARGET } else { BAR };
+        Rectangle::new(
+            [(0.0_f64.min(*m), bottom), (0.0_f64.max(*m), top)],
+            color.filled(),
+        )
+    }))?;
+    chart.draw_series(c.bars.iter().enumerate().map(|(i, (_, m))| {
+        let y = n as f64 - i as f64 - 0.5;
+        let x = if *m >= 0.0 { m + 0.02 } else { m - 0.16 };
+        Text::new(format!("{m:+.2}"), (x, y), text_style(12))
+    }))?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0.0, 0.0), (0.0, n as f64)],
+        BLACK.stroke_width(1),
+    )))?;
+    root.present()?;
+    Ok(())
 }

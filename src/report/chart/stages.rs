@@ -1,6 +1,7 @@
 //! The stage chart: box plots of the four stages' durations and the
 //! unprotected time, on a logarithmic axis.
 
+use super::Drawn;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -101,19 +102,18 @@ impl StageChart {
 pub(super) fn draw_stages<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &StageChart,
-) -> Result<(), String>
+) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
     let n = c.boxes.len().max(1);
     let mut chart = ChartBuilder::on(root)
         .caption(&c.title, text_style(22))
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(80)
-        .build_cartesian_2d(0.0..n as f64, (c.y_min..c.y_max).log_scale())
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(0.0..n as f64, (c.y_min..c.y_max).log_scale())?;
     let labels: Vec<String> = c.boxes.iter().map(|b| b.label.clone()).collect();
     chart
         .configure_mesh()
@@ -131,20 +131,17 @@ where
         .y_label_formatter(&|y| format!("{y}"))
         .label_style(text_style(14))
         .axis_desc_style(text_style(16))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     for (i, b) in c.boxes.iter().enumerate() {
         let x = i as f64 + 0.5;
         let (l, r) = (x - 0.25, x + 0.25);
         // Zeros (and anything below the floor) sit on the log axis' floor.
         let y = |v: f64| v.max(c.y_min);
         let (p5, p25, p50, p75, p95) = (y(b.p5), y(b.p25), y(b.p50), y(b.p75), y(b.p95));
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(l, p25), (r, p75)],
-                BAR.mix(0.6).filled(),
-            )))
-            .map_err(|e| e.to_string())?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(l, p25), (r, p75)],
+            BAR.mix(0.6).filled(),
+        )))?;
         let lines = [
             vec![(l, p50), (r, p50)],
             vec![(x, p5), (x, p25)],
@@ -152,22 +149,19 @@ where
             vec![(x - 0.1, p5), (x + 0.1, p5)],
             vec![(x - 0.1, p95), (x + 0.1, p95)],
         ];
-        chart
-            .draw_series(
-                lines
-                    .into_iter()
-                    .map(|p| PathElement::new(p, BLACK.stroke_width(2))),
-            )
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!("median {}", short(b.p50, c.unit)),
-                (l, p95 * 1.25),
-                text_style(13),
-            )))
-            .map_err(|e| e.to_string())?;
+        chart.draw_series(
+            lines
+                .into_iter()
+                .map(|p| PathElement::new(p, BLACK.stroke_width(2))),
+        )?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!("median {}", short(b.p50, c.unit)),
+            (l, p95 * 1.25),
+            text_style(13),
+        )))?;
     }
-    root.present().map_err(|e| e.to_string())
+    root.present()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! at their distances, and logarithmic when they span more than a decade;
 //! otherwise (names, e.g. recovery-point choices) the values are evenly spaced.
 
+use super::Drawn;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -220,17 +221,12 @@ fn series_color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-fn draw_sweep<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    c: &SweepChart,
-) -> Result<(), String>
+fn draw_sweep<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &SweepChart) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let root = root
-        .titled(&c.title, text_style(20))
-        .map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
+    let root = root.titled(&c.title, text_style(20))?;
     let (top, bottom) = root.split_vertically(super::SIZE.1 * 55 / 100);
     let (x0, x1) = c.x_range;
     let x_label = |x: &f64| c.axis.label(*x);
@@ -242,8 +238,7 @@ where
         .margin(12)
         .x_label_area_size(30)
         .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1, 0.0..c.y_max)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(x0..x1, 0.0..c.y_max)?;
     chart
         .configure_mesh()
         .x_labels(ticks)
@@ -256,15 +251,13 @@ where
         .light_line_style(WHITE)
         .label_style(text_style(13))
         .axis_desc_style(text_style(14))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     if let Some(t) = c.target {
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(x0, t), (x1, t)],
                 TARGET.stroke_width(2),
-            )))
-            .map_err(|e| e.to_string())?
+            )))?
             .label(format!("target {}", short(t, c.unit)))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], TARGET.stroke_width(2)));
     }
@@ -290,18 +283,15 @@ where
                 format!("{label} {}", s.label)
             };
             chart
-                .draw_series(LineSeries::new(line.clone(), color.stroke_width(width)))
-                .map_err(|e| e.to_string())?
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(width)))?
                 .label(name)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(width))
                 });
-            chart
-                .draw_series(
-                    line.iter()
-                        .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
-                )
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(
+                line.iter()
+                    .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
+            )?;
         }
     }
     chart
@@ -310,14 +300,12 @@ where
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font(text_style(12))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     let mut met = ChartBuilder::on(&bottom)
         .margin(12)
         .x_label_area_size(45)
         .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1, 0.0..1.0)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(x0..x1, 0.0..1.0)?;
     met.configure_mesh()
         .x_labels(ticks)
         .x_label_formatter(&x_label)
@@ -327,14 +315,12 @@ where
         .light_line_style(WHITE)
         .label_style(text_style(13))
         .axis_desc_style(text_style(14))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     if let Some(r) = c.required {
         met.draw_series(std::iter::once(PathElement::new(
             vec![(x0, r), (x1, r)],
             TARGET.stroke_width(2),
-        )))
-        .map_err(|e| e.to_string())?;
+        )))?;
     }
     for (i, s) in c.series.iter().enumerate() {
         let color = if single { BAR } else { series_color(i) };
@@ -343,14 +329,13 @@ where
                 met.draw_series(std::iter::once(PathElement::new(
                     vec![(p.x, lo), (p.x, hi)],
                     color.stroke_width(3),
-                )))
-                .map_err(|e| e.to_string())?;
-                met.draw_series(std::iter::once(Circle::new((p.x, f), 4, color.filled())))
-                    .map_err(|e| e.to_string())?;
+                )))?;
+                met.draw_series(std::iter::once(Circle::new((p.x, f), 4, color.filled())))?;
             }
         }
     }
-    root.present().map_err(|e| e.to_string())
+    root.present()?;
+    Ok(())
 }
 
 pub fn render_sweep(name: &str, chart: &SweepChart) -> Result<RenderedChart, ChartError> {

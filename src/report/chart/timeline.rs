@@ -1,6 +1,7 @@
 //! The trace's timeline: one replication's cycle as a Gantt chart, the whole
 //! cycle on top and stage 1 enlarged below.
 
+use super::Drawn;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -140,7 +141,7 @@ fn draw_gantt_panel<DB: DrawingBackend>(
     bars: &[Bar],
     end: f64,
     unit: TimeUnit,
-) -> Result<(), String>
+) -> Drawn
 where
     DB::ErrorType: 'static,
 {
@@ -151,8 +152,7 @@ where
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(210)
-        .build_cartesian_2d(0.0..end, 0.0..n as f64)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(0.0..end, 0.0..n as f64)?;
     chart
         .configure_mesh()
         .y_labels(n * 2 + 1)
@@ -162,30 +162,25 @@ where
         .x_desc(format!("time since the outage ({})", unit.name()))
         .label_style(text_style(13))
         .axis_desc_style(text_style(14))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    chart
-        .draw_series(bars.iter().enumerate().map(|(i, b)| {
-            let top = n as f64 - i as f64 - 0.15;
-            let bottom = n as f64 - i as f64 - 0.85;
-            let end = b.end.max(b.start + end * 0.002);
-            Rectangle::new([(b.start, bottom), (end, top)], b.color.filled())
-        }))
-        .map_err(|e| e.to_string())?;
+        .draw()?;
+    chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
+        let top = n as f64 - i as f64 - 0.15;
+        let bottom = n as f64 - i as f64 - 0.85;
+        let end = b.end.max(b.start + end * 0.002);
+        Rectangle::new([(b.start, bottom), (end, top)], b.color.filled())
+    }))?;
     Ok(())
 }
 
 pub(super) fn draw_timeline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &TimelineChart,
-) -> Result<(), String>
+) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let root = root
-        .titled(&c.title, text_style(22))
-        .map_err(|e| e.to_string())?;
+    root.fill(&WHITE)?;
+    let root = root.titled(&c.title, text_style(22))?;
     let split = (SIZE.1 as usize * (c.cycle.len() + 2) / (c.cycle.len() + c.failover.len() + 5))
         .clamp(180, 400);
     let (top, bottom) = root.split_vertically(split as u32);
@@ -203,7 +198,8 @@ where
         c.failover_end,
         c.failover_unit,
     )?;
-    root.present().map_err(|e| e.to_string())
+    root.present()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ impl Checker<'_> {
             Value::String(text) => match kind.parse(text) {
                 Ok(v) => Some(v),
                 Err(m) => {
-                    self.error(path.clone(), m);
+                    self.error(path.clone(), m.to_string());
                     None
                 }
             },
