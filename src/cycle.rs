@@ -26,6 +26,7 @@ mod churn;
 pub mod draws;
 mod failback;
 pub mod fluid;
+pub mod ids;
 pub mod inputs;
 mod network;
 pub mod outcome;
@@ -39,6 +40,7 @@ use crate::scenario::Scenario;
 use budget::{Budget, Limit, Runaway};
 use draws::Draws;
 use failback::Resync;
+use ids::{FaultId, LinkId, VmId};
 use network::Network;
 pub use outcome::{CycleOutcome, VmOutcome};
 use plan::{PlanEvent, PlanRun, PlanStage, PlanStatus};
@@ -61,27 +63,27 @@ pub enum Direction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
     /// A churn process changes a VM's write rate.
-    ChurnChange(usize),
+    ChurnChange(VmId),
     /// A burst of writes lands on a VM with bursty churn.
-    Burst(usize),
-    FaultStart(usize),
-    FaultEnd(usize),
+    Burst(VmId),
+    FaultStart(FaultId),
+    FaultEnd(FaultId),
     Outage,
     Detected,
     Declared,
-    DiskPrepared(usize),
+    DiskPrepared(VmId),
     PrimaryBack,
     ReprotectStart(Direction),
-    ChecksumDone(Direction, usize),
-    ReprotectVmDone(Direction, usize),
+    ChecksumDone(Direction, VmId),
+    ReprotectVmDone(Direction, VmId),
     /// A backlog on `link` may have emptied; stale if the link's epoch moved on.
-    FlowCheck(Direction, usize, u64),
+    FlowCheck(Direction, LinkId, u64),
     /// Before the outage: a VM's lag on a forward link may pass the retention
     /// window (`link`, `vm`, the link's epoch).
-    HealthCheck(usize, usize, u64),
+    HealthCheck(LinkId, VmId, u64),
     FailbackStart,
-    AzureShutDown(usize),
-    FinalSynced(usize),
+    AzureShutDown(VmId),
+    FinalSynced(VmId),
     Plan(PlanStage, PlanEvent),
 }
 

@@ -12,6 +12,7 @@
 //! and the bytes each stage moved; the failback plan run is passed in.
 
 use super::draws::ReprotectDraws;
+use super::ids::{LinkId, VmId};
 use super::network::Network;
 use super::plan::{PlanRun, PlanStatus};
 use super::recovery::Failover;
@@ -111,7 +112,7 @@ impl Resync {
                 SimDuration::from_secs_f64(s.vms[v].disk_bytes / d.checksum_throughput)
             };
             sh.queue
-                .schedule(now + checksum, Event::ChecksumDone(direction, v));
+                .schedule(now + checksum, Event::ChecksumDone(direction, VmId::new(v)));
         }
     }
 
@@ -126,8 +127,9 @@ impl Resync {
         failback: &PlanRun,
         now: SimTime,
         direction: Direction,
-        vm: usize,
+        vm: VmId,
     ) {
+        let vm = vm.index();
         let s = sh.scenario;
         self.vms[index(direction)][vm].checksum_done = Some(now);
         let churn = sh.draws.vms[vm].churn;
@@ -180,9 +182,10 @@ impl Resync {
         net: &mut Network,
         now: SimTime,
         direction: Direction,
-        link: usize,
+        link: LinkId,
         epoch: u64,
     ) {
+        let link = link.index();
         if net.link_mut(direction, link).epoch() != epoch {
             return;
         }
@@ -253,13 +256,14 @@ impl Resync {
             });
             sh.queue.schedule(
                 now + processing + overhead,
-                Event::ReprotectVmDone(direction, vm),
+                Event::ReprotectVmDone(direction, VmId::new(vm)),
             );
         }
         if final_sync {
             self.final_sync_pending[vm] = false;
             let overhead = sh.draws.vms[vm].final_sync_overhead;
-            sh.queue.schedule(now + overhead, Event::FinalSynced(vm));
+            sh.queue
+                .schedule(now + overhead, Event::FinalSynced(VmId::new(vm)));
         }
     }
 
@@ -278,8 +282,9 @@ impl Resync {
         net: &mut Network,
         now: SimTime,
         direction: Direction,
-        vm: usize,
+        vm: VmId,
     ) {
+        let vm = vm.index();
         let s = sh.scenario;
         sh.observer.note(now, phase(direction), || {
             format!("{}: replication healthy", s.vms[vm].id)
@@ -352,7 +357,7 @@ impl Resync {
         });
         for v in 0..sh.scenario.vms.len() {
             let done = now + sh.draws.vms[v].shutdown_time;
-            sh.queue.schedule(done, Event::AzureShutDown(v));
+            sh.queue.schedule(done, Event::AzureShutDown(VmId::new(v)));
         }
         failback.start(sh, now)
     }
@@ -362,8 +367,9 @@ impl Resync {
         sh: &mut Shared<'_, O>,
         net: &mut Network,
         now: SimTime,
-        vm: usize,
+        vm: VmId,
     ) {
+        let vm = vm.index();
         let s = sh.scenario;
         let link = s.vms[vm].link;
         let l = net.link_mut(Direction::Reverse, link);
@@ -388,8 +394,9 @@ impl Resync {
         net: &mut Network,
         failback: &mut PlanRun,
         now: SimTime,
-        vm: usize,
+        vm: VmId,
     ) -> PlanStatus {
+        let vm = vm.index();
         let s = sh.scenario;
         let link = s.vms[vm].link;
         net.link_mut(Direction::Reverse, link)

@@ -7,6 +7,7 @@
 use super::churn::{ChurnRun, NextChange};
 use super::draws::Draws;
 use super::fluid::{Breakpoint, FluidLink};
+use super::ids::{FaultId, LinkId, VmId};
 use super::{Direction, Event, Observer, Phase, Shared};
 use crate::engine::SimTime;
 use crate::scenario::units::{format_byte_rate, format_rate};
@@ -133,7 +134,7 @@ impl Network {
         let epoch = l.epoch();
         let drain = l
             .next_drain()
-            .map(|t| (t, Event::FlowCheck(direction, link, epoch)));
+            .map(|t| (t, Event::FlowCheck(direction, LinkId::new(link), epoch)));
         watch(sh, drain_slot(direction, link, links), epoch, drain);
         if direction == Direction::Forward && l.now() < sh.t0 {
             let retention = sh.scenario.policy.retention;
@@ -146,7 +147,12 @@ impl Network {
             let log_limit = |vm: usize| log_limit(sh.scenario, vm);
             let check = next_lag_past(l, retention, resyncing, log_limit)
                 .filter(|&(t, _)| t < sh.t0)
-                .map(|(t, vm)| (t, Event::HealthCheck(link, vm, epoch)));
+                .map(|(t, vm)| {
+                    (
+                        t,
+                        Event::HealthCheck(LinkId::new(link), VmId::new(vm), epoch),
+                    )
+                });
             watch(sh, health_slot(link, links), epoch, check);
         }
     }
@@ -160,10 +166,12 @@ impl Network {
         &mut self,
         sh: &mut Shared<'_, O>,
         now: SimTime,
-        link: usize,
-        vm: usize,
+        link: LinkId,
+        vm: VmId,
         epoch: u64,
     ) {
+        let link = link.index();
+        let vm = vm.index();
         let l = &mut self.forward[link];
         if l.epoch() != epoch || matches!(self.resyncs[vm].last(), Some((_, None))) {
             return;
@@ -235,8 +243,9 @@ impl Network {
                 self.slowdowns.push((window.start, window.end, factor));
             }
             sh.queue
-                .schedule(window.start.max(start), Event::FaultStart(f));
-            sh.queue.schedule(window.end, Event::FaultEnd(f));
+                .schedule(window.start.max(start), Event::FaultStart(FaultId::new(f)));
+            sh.queue
+                .schedule(window.end, Event::FaultEnd(FaultId::new(f)));
         }
         sh.observer.note(start, Phase::Replicating, || {
             let churn: f64 = s.vms.iter().map(|vm| vm.churn.mean_rate()).sum();
@@ -260,8 +269,8 @@ impl Network {
                 ChurnRun::start(&vm.churn, constant_rate, sh.seed, sh.replication, v, start);
             initial_rates.push(rate);
             let next = match next {
-                Some(NextChange::Rate(t)) => Some((t, Event::ChurnChange(v))),
-                Some(NextChange::Burst(t)) => Some((t, Event::Burst(v))),
+                Some(NextChange::Rate(t)) => Some((t, Event::ChurnChange(VmId::new(v)))),
+                Some(NextChange::Burst(t)) => Some((t, Event::Burst(VmId::new(v)))),
                 None => None,
             };
             if let Some((t, event)) = next
@@ -281,7 +290,8 @@ impl Network {
     }
 
     /// A VM's write rate changes; the next change is scheduled while before `t0`.
-    pub fn on_churn_change<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, v: usize) {
+    pub fn on_churn_change<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, v: VmId) {
+        let v = v.index();
         let vm = &sh.scenario.vms[v];
         self.churn_events[v] += 1;
         let Some((rate, next)) = self.churn[v].next_rate(&vm.churn, now) else {
@@ -293,12 +303,13 @@ impl Network {
             format!("{}: churn now {}", vm.id, format_byte_rate(rate))
         });
         if next < sh.t0 {
-            sh.queue.schedule(next, Event::ChurnChange(v));
+            sh.queue.schedule(next, Event::ChurnChange(VmId::new(v)));
         }
     }
 
     /// A burst of writes lands on a VM; the next one is scheduled while before `t0`.
-    pub fn on_burst<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, v: usize) {
+    pub fn on_burst<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, v: VmId) {
+        let v = v.index();
         let vm = &sh.scenario.vms[v];
         self.churn_events[v] += 1;
         let Some((bytes, next)) = self.churn[v].burst(&vm.churn, now) else {
@@ -307,7 +318,7 @@ impl Network {
         self.forward[vm.link].write_burst(now, v, bytes);
         self.watch_link(sh, Direction::Forward, vm.link);
         if next < sh.t0 {
-            sh.queue.schedule(next, Event::Burst(v));
+            sh.queue.schedule(next, Event::Burst(VmId::new(v)));
         }
     }
 
@@ -317,9 +328,10 @@ impl Network {
         &mut self,
         sh: &mut Shared<'_, O>,
         now: SimTime,
-        f: usize,
+        f: FaultId,
         starts: bool,
     ) {
+        let f = f.index();
         let s = sh.scenario;
         self.fault_active[f] = starts;
         let fault = &s.faults[f];

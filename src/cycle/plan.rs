@@ -14,6 +14,7 @@ use std::collections::VecDeque;
 use rand_pcg::Pcg64;
 
 use super::draws::{Purpose, stream, unit};
+use super::ids::{GroupId, StepId, VmId};
 use super::{Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::{Distribution, Scenario, Step, StepKind};
@@ -54,14 +55,14 @@ impl PlanStage {
 pub enum PlanEvent {
     /// An attempt of a group's pre- or post-step ends.
     StepDone {
-        group: usize,
+        group: GroupId,
         post: bool,
-        index: usize,
+        index: StepId,
     },
     /// Try (again) to create and boot a VM.
-    Attempt(usize),
+    Attempt(VmId),
     /// A VM finished booting.
-    Booted(usize),
+    Booted(VmId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,7 +246,11 @@ impl PlanRun {
             )
         });
         self.path.attempt = (now, now + extra);
-        let event = PlanEvent::StepDone { group, post, index };
+        let event = PlanEvent::StepDone {
+            group: GroupId::new(group),
+            post,
+            index: StepId::new(index),
+        };
         sh.queue
             .schedule(now + extra + took, Event::Plan(stage, event));
     }
@@ -308,7 +313,7 @@ impl PlanRun {
         }
         self.in_flight += 1;
         self.path.slot_at[vm] = Some(now);
-        self.attempt_boot(sh, vm, now);
+        self.attempt_boot(sh, VmId::new(vm), now);
     }
 
     /// At failover, a VM's attempt fails with `probability`: the attempt is then
@@ -333,13 +338,14 @@ impl PlanRun {
         sh.observer.note(now, Phase::Failover, || {
             format!("{}: {what}; retry in {delay}", s.vms[vm].id)
         });
-        let event = Event::Plan(PlanStage::Failover, PlanEvent::Attempt(vm));
+        let event = Event::Plan(PlanStage::Failover, PlanEvent::Attempt(VmId::new(vm)));
         sh.queue.schedule(now + delay, event);
         true
     }
 
     /// Creates and boots a VM; at failover the creation may fail for capacity.
-    fn attempt_boot<O: Observer>(&mut self, sh: &mut Shared<'_, O>, vm: usize, now: SimTime) {
+    fn attempt_boot<O: Observer>(&mut self, sh: &mut Shared<'_, O>, vm: VmId, now: SimTime) {
+        let vm = vm.index();
         let s = sh.scenario;
         let stage = self.stage;
         let recovery = &s.recovery;
@@ -368,16 +374,19 @@ impl PlanRun {
             let place = stage.place();
             format!("{}: booting {place}", s.vms[vm].id)
         });
-        sh.queue
-            .schedule(now + boot, Event::Plan(stage, PlanEvent::Booted(vm)));
+        sh.queue.schedule(
+            now + boot,
+            Event::Plan(stage, PlanEvent::Booted(VmId::new(vm))),
+        );
     }
 
     fn on_booted<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
-        vm: usize,
+        vm: VmId,
         now: SimTime,
     ) -> PlanStatus {
+        let vm = vm.index();
         let s = sh.scenario;
         let stage = self.stage;
         let recovery = &s.recovery;
@@ -412,7 +421,7 @@ impl PlanRun {
         self.booted_in_current += 1;
         if let Some(next) = self.waiting.pop_front() {
             self.path.slot_at[next] = Some(now);
-            self.attempt_boot(sh, next, now);
+            self.attempt_boot(sh, VmId::new(next), now);
         } else {
             self.in_flight -= 1;
         }
@@ -432,11 +441,13 @@ impl PlanRun {
     fn on_step_done<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
-        group: usize,
+        group: GroupId,
         post: bool,
-        index: usize,
+        index: StepId,
         now: SimTime,
     ) -> PlanStatus {
+        let group = group.index();
+        let index = index.index();
         let s = sh.scenario;
         let stage = self.stage;
         let step = &group_steps(s, group, post)[index];

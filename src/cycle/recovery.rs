@@ -4,6 +4,7 @@
 
 use super::attribution::{RpoInstants, RpoParts, rpo_parts};
 use super::draws::VmDraws;
+use super::ids::VmId;
 use super::network::Network;
 use super::plan::{PlanRun, PlanStage, PlanStatus};
 use super::replication::{
@@ -306,7 +307,7 @@ impl Failover {
                 + d.prepare_time
                 + d.prepare_by_size
                 + d.extra_processing_time;
-            sh.queue.schedule(ready, Event::DiskPrepared(v));
+            sh.queue.schedule(ready, Event::DiskPrepared(VmId::new(v)));
         }
         status
     }
@@ -315,8 +316,9 @@ impl Failover {
         &mut self,
         sh: &mut Shared<'_, O>,
         now: SimTime,
-        vm: usize,
+        vm: VmId,
     ) -> PlanStatus {
+        let vm = vm.index();
         let s = sh.scenario;
         sh.observer.note(now, Phase::Failover, || {
             format!("{}: disks prepared in Azure", s.vms[vm].id)

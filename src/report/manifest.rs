@@ -216,7 +216,10 @@ mod tests {
             }],
             merged_shards: Vec::new(),
         };
-        assert_eq!(Manifest::from_json(&m.to_json()).expect("reads back"), m.clone());
+        assert_eq!(
+            Manifest::from_json(&m.to_json()).expect("reads back"),
+            m.clone()
+        );
         let other = m.to_json().replace("\"format\": 1", "\"format\": 9");
         assert!(
             Manifest::from_json(&other)
