@@ -14,6 +14,7 @@
 pub mod results_dir;
 pub mod run_results;
 pub mod run_shards;
+pub mod shards;
 pub mod size_search;
 pub mod study_files;
 pub mod sweep_shards;

@@ -18,29 +18,15 @@ use crate::cli::{MergeCommand, OutputFormat};
 use crate::store::results_dir::{Provenance, load_recorded_scenario};
 use crate::store::run_results::merge_to_directory;
 use crate::store::run_shards::{as_merge, read_shards};
+use crate::store::shards::{Found, kind_of};
 use crate::store::sweep_shards::MergedSweep;
 
 /// `drsim merge`'s arguments.
 pub type MergeArgs = MergeCommand;
 
 pub fn merge_command(args: MergeArgs) -> Result<(), CliError> {
-    if args
-        .dirs
-        .iter()
-        .any(|d| crate::store::sweep_shards::is_sweep_shard(d))
-    {
+    if kind_of(&args.dirs)? == Found::SweepShard {
         return merge_sweep(&args);
-    }
-    if let Some(dir) = args
-        .dirs
-        .iter()
-        .find(|d| crate::store::size_search::is_size_search(d))
-    {
-        return Err(CliError::Merge(format!(
-            "{} is a size search's directory: its shards share it and need no merge; each prints the answer, which is also in {}",
-            dir.display(),
-            dir.join(crate::store::size_search::SIZE_TEXT).display()
-        )));
     }
     interrupt::install();
     let shards = read_shards(&args.dirs)?;

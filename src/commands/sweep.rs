@@ -55,6 +55,13 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| sweep_dir(&args.scenario.scenario));
+    let mut recipe = vec![
+        "sweep".to_string(),
+        args.scenario.scenario.display().to_string(),
+    ];
+    recipe.extend(super::shared::flag_each("--vary", &args.vary));
+    recipe.extend(super::shared::flag_each("--set", &args.scenario.set));
+    recipe.extend(super::shared::simulation_flags(args.simulation));
     if let Some(shard) = shard {
         let question = SweepQuestion {
             scenario: &args.scenario.scenario,
@@ -64,25 +71,19 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
             replications: args.simulation.replications,
         };
         let file = SweepShardFile::new(&question, shard, points.len(), range.start, &rows)?;
-        let written = sweep_shards::write(&out, &file)?;
+        let written = sweep_shards::write(&out, &file, &args.scenario.scenario, recipe)?;
         if !quiet {
             println!(
-                "sweep shard {}: points {} to {} of {}; wrote {written}",
+                "sweep shard {}: points {} to {} of {}; wrote {}",
                 shard.label(),
                 range.start + 1,
                 range.end,
-                points.len()
+                points.len(),
+                written.join(", ")
             );
         }
         return Ok(());
     }
-    let mut recipe = vec![
-        "sweep".to_string(),
-        args.scenario.scenario.display().to_string(),
-    ];
-    recipe.extend(super::shared::flag_each("--vary", &args.vary));
-    recipe.extend(super::shared::flag_each("--set", &args.scenario.set));
-    recipe.extend(super::shared::simulation_flags(args.simulation));
     let outputs = SweepOutputs {
         out: &out,
         quiet,

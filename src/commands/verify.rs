@@ -148,6 +148,16 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
         )
     })?;
     check_outputs(dir, &manifest.outputs, "it").map_err(|e| failed_because(e.into()))?;
+    if let Some(shard) = &manifest.shard {
+        return Err(usage_error(
+            "DIR",
+            format!(
+                "{} holds shard {shard} of a {}: merge the shards (`drsim merge`) and verify the result",
+                dir.display(),
+                manifest.study
+            ),
+        ));
+    }
     let working = PathBuf::from(&manifest.working_directory);
     if working.is_dir() {
         std::env::set_current_dir(&working).map_err(|e| {

@@ -157,6 +157,10 @@ pub struct StudyManifest {
     pub finished: String,
     /// Every other file of the study, in the order written.
     pub outputs: Vec<OutputFile>,
+    /// `I/N` when the directory holds one shard of the study (`sweep
+    /// --shard`), for `drsim merge`; absent for a whole study.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 impl StudyManifest {

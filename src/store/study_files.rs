@@ -52,6 +52,7 @@ pub fn study_manifest(
         command_line: std::env::args().collect(),
         finished: super::results_dir::now_rfc3339(),
         outputs,
+        shard: None,
     })
 }
 

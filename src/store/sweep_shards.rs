@@ -1,5 +1,7 @@
 //! `sweep --shard I/N`: one contiguous slice of a sweep's grid points, and
-//! the merge of such slices into exactly the files one `sweep` writes.
+//! the merge of such slices into exactly the files one `sweep` writes
+//! (the shard protocol is [`super::shards`]'s: a manifest naming the shard
+//! and the SHA-256 of its file).
 //!
 //! Each point runs the same replications on common random numbers whichever
 //! process runs it, so a point's row does not depend on the shard. A shard
@@ -13,8 +15,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use crate::report::OutputSet;
-use crate::report::sha256_hex;
+use crate::report::manifest::{MANIFEST, StudyManifest};
+use crate::report::{OutputSet, sha256_hex};
 use crate::scenario::{Population, TargetMetric};
 use crate::stats::{Summary, TargetFraction, TargetVerdict};
 use crate::study::shard::Shard;
@@ -152,8 +154,15 @@ impl SweepShardFile {
     }
 }
 
-/// Writes the shard's file into `out` (whole or not at all); returns its path.
-pub fn write(out: &Path, file: &SweepShardFile) -> Result<String, StoreError> {
+/// Writes the shard's file into `out` with its manifest (the shard's label,
+/// the scenario, the sweep's arguments `recipe`, the file's SHA-256), whole
+/// or not at all; returns the paths written.
+pub fn write(
+    out: &Path,
+    file: &SweepShardFile,
+    scenario: &Path,
+    recipe: Vec<String>,
+) -> Result<Vec<String>, StoreError> {
     std::fs::create_dir_all(out).map_err(|e| StoreError::output(out, e))?;
     let path = out.join(SWEEP_SHARD);
     let mut text = serde_json::to_string_pretty(file).expect("a shard file always serialises");
@@ -161,14 +170,20 @@ pub fn write(out: &Path, file: &SweepShardFile) -> Result<String, StoreError> {
     let mut set = OutputSet::new();
     set.write(&path, text.as_bytes())
         .map_err(|e| StoreError::output(&path, e))?;
-    set.commit()
-        .map_err(|(path, e)| StoreError::output(&path, e))?;
-    Ok(path.display().to_string())
-}
-
-/// Whether `dir` holds a sweep shard (rather than a run's shard).
-pub fn is_sweep_shard(dir: &Path) -> bool {
-    dir.join(SWEEP_SHARD).is_file()
+    let name = scenario
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let mut manifest = super::study_files::study_manifest(
+        "sweep",
+        &[(scenario, &name)],
+        recipe,
+        super::run_results::output_files(&set),
+    )?;
+    manifest.shard = Some(file.shard.clone());
+    let manifest_path = out.join(MANIFEST);
+    set.write(&manifest_path, manifest.to_json().as_bytes())
+        .map_err(|e| StoreError::output(&manifest_path, e))?;
+    super::run_results::commit(set)
 }
 
 fn refuse(message: String) -> StoreError {
@@ -188,6 +203,16 @@ pub struct MergedSweep {
 pub fn read_shards(dirs: &[PathBuf]) -> Result<MergedSweep, StoreError> {
     let mut shards: Vec<(PathBuf, SweepShardFile, Shard)> = Vec::new();
     for dir in dirs {
+        // The shard's files are those its manifest names.
+        let manifest_path = dir.join(MANIFEST);
+        let manifest = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| refuse(format!("{}: {e}", manifest_path.display())))
+            .and_then(|text| {
+                StudyManifest::from_json(&text)
+                    .map_err(|e| refuse(format!("{}: {e}", manifest_path.display())))
+            })?;
+        super::results_dir::check_outputs(dir, &manifest.outputs, "the sweep shard")
+            .map_err(super::run_shards::as_merge)?;
         let path = dir.join(SWEEP_SHARD);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| refuse(format!("{}: {e}", path.display())))?;

@@ -210,6 +210,70 @@ fn sweep_shards_merge_into_exactly_the_single_sweep() {
         assert!(stderr(&o).contains(why), "{why}: {}", stderr(&o));
         assert!(!std::path::Path::new(refused).exists(), "nothing written");
     }
+    // One protocol: each shard's manifest says what it is, and merge goes by
+    // it. A run's shard among a sweep's, a whole sweep, or a shard whose file
+    // changed since it was written are refused, named; verify sends a shard
+    // to merge.
+    let run_shard = tmp.path().join("run-shard");
+    let o = drsim(&[
+        "run",
+        "scenarios/minimal.toml",
+        "-q",
+        "-n",
+        "20",
+        "--shard",
+        "1/3",
+        "--out",
+        run_shard.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("s3-1/manifest.json")).expect("manifest"),
+    )
+    .expect("JSON");
+    assert_eq!(manifest["study"], "sweep");
+    assert_eq!(manifest["shard"], "1/3");
+    assert_eq!(manifest["outputs"][0]["file"], "sweep-shard.json");
+    let tampered = tmp.path().join("tampered");
+    std::fs::create_dir_all(&tampered).expect("dir");
+    for f in ["manifest.json", "sweep-shard.json"] {
+        std::fs::copy(tmp.path().join("s3-3").join(f), tampered.join(f)).expect("copy");
+    }
+    let shard_file = tampered.join("sweep-shard.json");
+    let text = std::fs::read_to_string(&shard_file).expect("read");
+    std::fs::write(
+        &shard_file,
+        text.replacen("\"point\": 4", "\"point\": 5", 1),
+    )
+    .expect("write");
+    for (shards, why) in [
+        (
+            vec![dir("s3-1"), dir("s3-2"), dir("run-shard")],
+            "shard of a sweep",
+        ),
+        (
+            vec![dir("s3-1"), dir("single")],
+            "holds a whole sweep, not a shard",
+        ),
+        (
+            vec![dir("s3-1"), dir("s3-2"), dir("tampered")],
+            "changed since the sweep shard wrote it",
+        ),
+    ] {
+        let mut args = vec!["merge", "--quiet", "--out", refused];
+        args.extend(shards.iter().map(String::as_str));
+        let o = drsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{why}: {}", stderr(&o));
+        assert!(stderr(&o).contains(why), "{why}: {}", stderr(&o));
+        assert!(!std::path::Path::new(refused).exists(), "nothing written");
+    }
+    let o = drsim(&["verify", &dir("s3-2")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("holds shard 2/3 of a sweep: merge the shards"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// The distinct x positions of the circles in an SVG chart, sorted.
