@@ -576,6 +576,13 @@ impl ScenarioFile {
         })
     }
 
+    /// The file's name without its extension (`three-tier`).
+    pub fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+    }
+
     /// The scenario with `overrides` applied, validated.
     pub fn load(&self, overrides: &[overrides::Override]) -> Result<Scenario, ScenarioError> {
         Scenario::from_text_with(&self.text, &self.path.display().to_string(), overrides)

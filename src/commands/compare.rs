@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::shared::{CliError, load_scenario};
+use super::shared::CliError;
 use crate::cli::{CompareCommand, OutputFormat};
 use crate::report::compare::compare_text;
+use crate::scenario::ScenarioFile;
+use crate::scenario::overrides::parse_all;
 use crate::store::study_files::{ComparedPlans, write_comparison};
 use crate::study::compare::{PlanSource, compare};
 
@@ -14,10 +16,11 @@ pub type CompareArgs = CompareCommand;
 
 pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     super::interrupt::install();
-    let a = load_scenario(&args.a, &args.set)?;
+    let (file_a, file_b) = (ScenarioFile::read(&args.a)?, ScenarioFile::read(&args.b)?);
+    let a = file_a.load(&parse_all(&args.set)?)?;
     let mut set_b = args.set.clone();
     set_b.extend(args.set_b.iter().cloned());
-    let b = load_scenario(&args.b, &set_b)?;
+    let b = file_b.load(&parse_all(&set_b)?)?;
     let config = super::shared::run_config(&a, args.simulation);
     let watch = super::interrupt::Terminal::new(args.output.quiet);
     let sources = (
@@ -50,8 +53,8 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         arguments.push("--no-charts".into());
     }
     let plans = ComparedPlans {
-        a: (&args.a, &a),
-        b: (&args.b, &b),
+        a: (&file_a, &a),
+        b: (&file_b, &b),
     };
     let charts = !args.output.no_charts;
     let written = write_comparison(&out, plans, &comparison, &text, charts, arguments)?;

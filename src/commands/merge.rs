@@ -15,6 +15,7 @@ use super::interrupt::{self, Terminal};
 use super::shared::{CliError, default_output_dir};
 use super::sweep::{SweepOutputs, sweep_dir, write_outputs};
 use crate::cli::{MergeCommand, OutputFormat};
+use crate::scenario::ScenarioFile;
 use crate::store::results_dir::{Provenance, load_recorded_scenario};
 use crate::store::run_results::merge_to_directory;
 use crate::store::run_shards::{as_merge, read_shards};
@@ -74,7 +75,15 @@ fn merge_sweep(args: &MergeArgs) -> Result<(), CliError> {
             threads: crate::cli::ThreadsArgs { threads: None },
         },
     ));
-    let scenario = PathBuf::from(&first.scenario_path);
+    let scenario = ScenarioFile::read(&PathBuf::from(&first.scenario_path))?;
+    if scenario.sha256 != first.scenario_sha256() {
+        return Err(CliError::Merge(format!(
+            "the scenario {} changed since the shards ran (SHA-256 {} now, {} then)",
+            first.scenario_path,
+            scenario.sha256,
+            first.scenario_sha256()
+        )));
+    }
     let outputs = SweepOutputs {
         out: &out,
         quiet: args.output.quiet,

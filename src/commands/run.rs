@@ -3,8 +3,10 @@
 use std::io::IsTerminal;
 
 use super::interrupt::{self, Terminal};
-use super::shared::{CliError, default_output_dir, load_scenario, parse_shard, run_config};
+use super::shared::{CliError, default_output_dir, parse_shard, run_config};
 use crate::cli::{OutputFormat, RunCommand};
+use crate::scenario::ScenarioFile;
+use crate::scenario::overrides::parse_all;
 use crate::stats::Verdict;
 use crate::store::results_dir::Provenance;
 use crate::store::run_results::{RunOutputs, run_to_directory};
@@ -16,7 +18,8 @@ pub fn run_command(args: RunCommand) -> Result<(), CliError> {
         output,
         ..
     } = &args;
-    let s = load_scenario(&scenario.scenario, &scenario.set)?;
+    let file = ScenarioFile::read(&scenario.scenario)?;
+    let s = file.load(&parse_all(&scenario.set)?)?;
     if !output.quiet {
         // A valid file can still hold numbers ASR would not sustain: say so
         // before the run, on stderr (stdout carries the results).
@@ -29,7 +32,7 @@ pub fn run_command(args: RunCommand) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| default_output_dir(&scenario.scenario));
-    let provenance = Provenance::of(&scenario.scenario, &scenario.set, args.force)?;
+    let provenance = Provenance::of(&file, &scenario.set, args.force);
     let outputs = RunOutputs {
         per_vm: args.per_vm,
         charts: !output.no_charts,

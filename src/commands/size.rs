@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::interrupt::Terminal;
-use super::shared::{CliError, load_scenario};
+use super::shared::CliError;
 use crate::cli::{OutputFormat, SizeCommand};
 use crate::report::manifest::OutputFile;
 use crate::report::sha256_hex;
@@ -25,6 +25,8 @@ pub type SizeArgs = SizeCommand;
 /// target's population meeting its threshold, and the population's size.
 struct Prober<'a> {
     args: &'a SizeArgs,
+    /// The scenario file, read once for every probe.
+    file: &'a ScenarioFile,
     /// `--shard`, read against the environment.
     shard: Option<Shard>,
     /// The search's directory: `--out`, or the default shards share.
@@ -39,10 +41,9 @@ struct Prober<'a> {
 impl Prober<'_> {
     fn probe(&mut self, value: f64, index: usize) -> Result<Counts, CliError> {
         let unit = &self.range.unit;
-        let s = load_scenario(
-            &self.args.scenario.scenario,
-            &sets_at(self.args, value, unit),
-        )?;
+        let s = self
+            .file
+            .load(&parse_all(&sets_at(self.args, value, unit))?)?;
         // The search's directory is joined once the first probe's scenario
         // has loaded: a bad scenario, --set or --vary writes nothing.
         if let (None, Some(dir)) = (&self.shared, &self.out) {
@@ -53,7 +54,7 @@ impl Prober<'_> {
                 .clone()
                 .unwrap_or_else(|| self.range.label());
             let question = SizeQuestion {
-                scenario: &self.args.scenario.scenario,
+                scenario: self.file,
                 sets: &self.args.scenario.set,
                 target: &self.args.target,
                 vary: &self.args.vary,
@@ -102,15 +103,11 @@ impl Prober<'_> {
     }
 }
 
-/// The range to search: `--between`, or the documented default around the
-/// key's value in the scenario (with the `--set` overrides).
-fn search_range(args: &SizeArgs) -> Result<SearchRange, CliError> {
-    if let Some(between) = &args.between {
-        return Ok(SearchRange::parse(between)?);
-    }
-    // The file is read once; the scenario is validated first, so a bad file
-    // or override is told as such before the range is.
-    let file = ScenarioFile::read(&args.scenario.scenario)?;
+/// Without `--between`, the documented default range around the key's value
+/// in the scenario (with the `--set` overrides).
+fn default_range(args: &SizeArgs, file: &ScenarioFile) -> Result<SearchRange, CliError> {
+    // The scenario is validated first, so a bad file or override is told as
+    // such before the range is.
     let overrides = parse_all(&args.scenario.set)?;
     file.load(&overrides)?;
     let effective = file.effective_text(&overrides)?;
@@ -121,7 +118,16 @@ fn search_range(args: &SizeArgs) -> Result<SearchRange, CliError> {
 pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     super::interrupt::install();
     let target = SizingTarget::parse(&args.target)?;
-    let range = search_range(&args)?;
+    let between = args
+        .between
+        .as_deref()
+        .map(SearchRange::parse)
+        .transpose()?;
+    let file = ScenarioFile::read(&args.scenario.scenario)?;
+    let range = match between {
+        Some(range) => range,
+        None => default_range(&args, &file)?,
+    };
     let shard = super::shared::parse_shard(&args.shard)?;
     // Shards share results/<scenario>-size/ unless told otherwise.
     let out = args.out.clone().or_else(|| {
@@ -130,6 +136,7 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     let watch = Terminal::new(args.quiet);
     let mut prober = Prober {
         args: &args,
+        file: &file,
         shard,
         out,
         target,
@@ -146,19 +153,15 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     let text = size_text(&sizing);
     let json = size_json(&sizing);
     if let Some(shared) = &prober.shared {
-        let name = args
-            .scenario
-            .scenario
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let name = file.stem();
         let outputs = [(SIZE_TEXT, &text), (SIZE_JSON, &json)]
             .map(|(file, content)| OutputFile {
                 file: file.to_string(),
                 sha256: sha256_hex(content.as_bytes()),
             })
             .to_vec();
-        let scenarios = [(args.scenario.scenario.as_path(), name.as_str())];
-        let manifest = study_manifest("size", &scenarios, recipe(&args), outputs)?;
+        let scenarios = [(&file, name.as_str())];
+        let manifest = study_manifest("size", &scenarios, recipe(&args), outputs);
         shared.publish_answer(&text, &json, &manifest.to_json())?;
     }
     if !args.quiet {

@@ -64,14 +64,14 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     recipe.extend(super::shared::simulation_flags(args.simulation));
     if let Some(shard) = shard {
         let question = SweepQuestion {
-            scenario: &args.scenario.scenario,
+            scenario: &file,
             sets: &args.scenario.set,
             vary: &args.vary,
             seed: args.simulation.seed,
             replications: args.simulation.replications,
         };
-        let file = SweepShardFile::new(&question, shard, points.len(), range.start, &rows)?;
-        let written = sweep_shards::write(&out, &file, &args.scenario.scenario, recipe)?;
+        let shard_file = SweepShardFile::new(&question, shard, points.len(), range.start, &rows)?;
+        let written = sweep_shards::write(&out, &shard_file, &file, recipe)?;
         if !quiet {
             println!(
                 "sweep shard {}: points {} to {} of {}; wrote {}",
@@ -89,7 +89,7 @@ pub fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         quiet,
         charts: !args.output.no_charts,
         format: args.output.format,
-        scenario: &args.scenario.scenario,
+        scenario: &file,
         recipe,
     };
     write_outputs(&outputs, &varied, &rows)
@@ -104,7 +104,7 @@ pub(super) struct SweepOutputs<'a> {
     pub format: OutputFormat,
     /// The scenario file swept, and the arguments (`sweep SCENARIO --vary
     /// ...`, no `--no-charts`) that re-make the sweep, for its manifest.
-    pub scenario: &'a Path,
+    pub scenario: &'a ScenarioFile,
     pub recipe: Vec<String>,
 }
 

@@ -38,19 +38,19 @@ impl Provenance {
         }
     }
 
-    /// The scenario file at `path` (already read and valid) with its overrides,
-    /// and this process's command line.
-    pub fn of(path: &Path, overrides: &[String], force: bool) -> Result<Provenance, StoreError> {
-        let file = ScenarioFile::read(path)?;
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        Ok(Provenance {
+    /// The scenario file as read, with its overrides, and this process's
+    /// command line.
+    pub fn of(file: &ScenarioFile, overrides: &[String], force: bool) -> Provenance {
+        let path = &file.path;
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        Provenance {
             scenario_path: path.display().to_string(),
             absolute_path: absolute.display().to_string(),
-            sha256: file.sha256,
+            sha256: file.sha256.clone(),
             overrides: overrides.to_vec(),
             command_line: std::env::args().collect(),
             force,
-        })
+        }
     }
 }
 
@@ -152,14 +152,15 @@ pub fn load_recorded_scenario(manifest: &Manifest) -> Result<Scenario, StoreErro
     } else {
         std::path::PathBuf::from(&manifest.scenario.path)
     };
-    let bytes = std::fs::read(&path).map_err(|e| {
-        StoreError::Mismatch(format!(
-            "cannot read the run's scenario {} ({e}); the run cannot be re-made without it",
+    let file = ScenarioFile::read(&path).map_err(|e| match e {
+        crate::scenario::ScenarioError::Read { source, .. } => StoreError::Mismatch(format!(
+            "cannot read the run's scenario {} ({source}); the run cannot be re-made without it",
             path.display()
-        ))
+        )),
+        other => other.into(),
     })?;
-    let now = sha256_hex(&bytes);
-    if now != manifest.scenario.sha256 {
+    let now = &file.sha256;
+    if *now != manifest.scenario.sha256 {
         return Err(StoreError::Mismatch(format!(
             "the scenario {} changed since the run (SHA-256 {now} now, {} then)",
             path.display(),
@@ -167,7 +168,7 @@ pub fn load_recorded_scenario(manifest: &Manifest) -> Result<Scenario, StoreErro
         )));
     }
     let overrides = crate::scenario::overrides::parse_all(&manifest.overrides)?;
-    let mut s = ScenarioFile::read(&path)?.load(&overrides)?;
+    let mut s = file.load(&overrides)?;
     s.source = s
         .source
         .replacen(&path.display().to_string(), &manifest.scenario.path, 1);

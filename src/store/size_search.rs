@@ -39,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use crate::report::manifest::MANIFEST;
 use crate::report::{AtomicFile, sha256_hex};
+use crate::scenario::ScenarioFile;
 use crate::study::Stop;
 use crate::study::shard::Shard;
 
@@ -80,7 +81,7 @@ pub struct SizeJob {
 /// directory records so that only shards of the same search share it.
 #[derive(Debug, Clone, Copy)]
 pub struct SizeQuestion<'a> {
-    pub scenario: &'a Path,
+    pub scenario: &'a ScenarioFile,
     pub sets: &'a [String],
     pub target: &'a str,
     pub vary: &'a str,
@@ -93,11 +94,10 @@ pub struct SizeQuestion<'a> {
 
 impl SizeJob {
     pub fn of(q: &SizeQuestion<'_>, shards: u64) -> Result<SizeJob, StoreError> {
-        let bytes = std::fs::read(q.scenario).map_err(|e| StoreError::output(q.scenario, e))?;
         Ok(SizeJob {
             format: FORMAT.into(),
             drsim_version: env!("CARGO_PKG_VERSION").into(),
-            scenario_sha256: sha256_hex(&bytes),
+            scenario_sha256: q.scenario.sha256.clone(),
             sets: q.sets.to_vec(),
             target: q.target.to_string(),
             vary: q.vary.to_string(),

@@ -23,24 +23,24 @@ use crate::study::sweep::{SweepRow, Varied};
 /// given, scenario name), the `arguments` that re-make it, and `outputs`.
 pub fn study_manifest(
     study: &str,
-    scenarios: &[(&Path, &str)],
+    scenarios: &[(&ScenarioFile, &str)],
     arguments: Vec<String>,
     outputs: Vec<OutputFile>,
-) -> Result<StudyManifest, StoreError> {
+) -> StudyManifest {
     let scenarios = scenarios
         .iter()
-        .map(|(path, name)| {
-            let file = ScenarioFile::read(path)?;
-            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-            Ok(manifest::ScenarioFile {
+        .map(|(file, name)| {
+            let path = &file.path;
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            manifest::ScenarioFile {
                 path: path.display().to_string(),
                 absolute_path: absolute.display().to_string(),
                 name: name.to_string(),
-                sha256: file.sha256,
-            })
+                sha256: file.sha256.clone(),
+            }
         })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(StudyManifest {
+        .collect();
+    StudyManifest {
         format: manifest::FORMAT,
         study: study.to_string(),
         drsim_version: env!("CARGO_PKG_VERSION").into(),
@@ -53,7 +53,7 @@ pub fn study_manifest(
         finished: super::results_dir::now_rfc3339(),
         outputs,
         shard: None,
-    })
+    }
 }
 
 /// Adds a study's `manifest.json` to `set` (written last), naming every
@@ -62,10 +62,10 @@ pub fn add_study_manifest(
     set: &mut OutputSet,
     out: &Path,
     study: &str,
-    scenarios: &[(&Path, &str)],
+    scenarios: &[(&ScenarioFile, &str)],
     arguments: Vec<String>,
 ) -> Result<(), StoreError> {
-    let m = study_manifest(study, scenarios, arguments, output_files(set))?;
+    let m = study_manifest(study, scenarios, arguments, output_files(set));
     let path = out.join(manifest::MANIFEST);
     set.write(&path, m.to_json().as_bytes())
         .map_err(|e| StoreError::output(&path, e))
@@ -94,7 +94,7 @@ pub fn write_sweep(
     varied: &[Varied],
     rows: &[SweepRow],
     charts: bool,
-    scenario: &Path,
+    scenario: &ScenarioFile,
     mut recipe: Vec<String>,
 ) -> Result<Vec<String>, StoreError> {
     let mut set = staging(out)?;
@@ -108,9 +108,7 @@ pub fn write_sweep(
     } else {
         recipe.push("--no-charts".into());
     }
-    let name = scenario
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let name = scenario.stem();
     add_study_manifest(&mut set, out, "sweep", &[(scenario, &name)], recipe)?;
     commit(set)
 }
@@ -118,8 +116,8 @@ pub fn write_sweep(
 /// The two plans of a comparison, as read: each one's file and scenario.
 #[derive(Debug, Clone, Copy)]
 pub struct ComparedPlans<'a> {
-    pub a: (&'a Path, &'a Scenario),
-    pub b: (&'a Path, &'a Scenario),
+    pub a: (&'a ScenarioFile, &'a Scenario),
+    pub b: (&'a ScenarioFile, &'a Scenario),
 }
 
 /// A comparison's files in `out`: `compare.csv`, unless `charts` is false

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use crate::report::OutputSet;
 use crate::report::manifest::{MANIFEST, StudyManifest};
-use crate::report::{OutputSet, sha256_hex};
-use crate::scenario::{Population, TargetMetric};
+use crate::scenario::{Population, ScenarioFile, TargetMetric};
 use crate::stats::{Summary, TargetFraction, TargetVerdict};
 use crate::study::shard::Shard;
 use crate::study::sweep::SweepRow;
@@ -121,7 +121,7 @@ impl ShardRow {
 /// What a sweep is, as given on its command line: what its shards must share.
 #[derive(Debug, Clone, Copy)]
 pub struct SweepQuestion<'a> {
-    pub scenario: &'a Path,
+    pub scenario: &'a ScenarioFile,
     pub sets: &'a [String],
     pub vary: &'a [String],
     pub seed: Option<u64>,
@@ -136,12 +136,11 @@ impl SweepShardFile {
         first_point: usize,
         rows: &[SweepRow],
     ) -> Result<SweepShardFile, StoreError> {
-        let bytes = std::fs::read(q.scenario).map_err(|e| StoreError::output(q.scenario, e))?;
         Ok(SweepShardFile {
             format: FORMAT.into(),
             drsim_version: env!("CARGO_PKG_VERSION").into(),
-            scenario_path: q.scenario.display().to_string(),
-            scenario_sha256: sha256_hex(&bytes),
+            scenario_path: q.scenario.path.display().to_string(),
+            scenario_sha256: q.scenario.sha256.clone(),
             sets: q.sets.to_vec(),
             vary: q.vary.to_vec(),
             seed: q.seed,
@@ -154,13 +153,20 @@ impl SweepShardFile {
     }
 }
 
+impl SweepShardFile {
+    /// SHA-256 of the scenario file's bytes when the shard ran.
+    pub fn scenario_sha256(&self) -> &str {
+        &self.scenario_sha256
+    }
+}
+
 /// Writes the shard's file into `out` with its manifest (the shard's label,
 /// the scenario, the sweep's arguments `recipe`, the file's SHA-256), whole
 /// or not at all; returns the paths written.
 pub fn write(
     out: &Path,
     file: &SweepShardFile,
-    scenario: &Path,
+    scenario: &ScenarioFile,
     recipe: Vec<String>,
 ) -> Result<Vec<String>, StoreError> {
     std::fs::create_dir_all(out).map_err(|e| StoreError::output(out, e))?;
@@ -170,15 +176,13 @@ pub fn write(
     let mut set = OutputSet::new();
     set.write(&path, text.as_bytes())
         .map_err(|e| StoreError::output(&path, e))?;
-    let name = scenario
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let name = scenario.stem();
     let mut manifest = super::study_files::study_manifest(
         "sweep",
         &[(scenario, &name)],
         recipe,
         super::run_results::output_files(&set),
-    )?;
+    );
     manifest.shard = Some(file.shard.clone());
     let manifest_path = out.join(MANIFEST);
     set.write(&manifest_path, manifest.to_json().as_bytes())
