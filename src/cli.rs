@@ -59,7 +59,7 @@ pub struct ScenarioArgs {
 pub struct SimulationArgs {
     /// Number of replications (per point for sweep, per probe for size;
     /// default: the scenario's `simulation.replications`).
-    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..=crate::montecarlo::MAX_REPLICATIONS))]
     pub replications: Option<u64>,
     /// Master seed, the same at every point or probe (default: the scenario's `simulation.seed`).
     #[arg(long)]
@@ -162,7 +162,7 @@ pub struct RunCommand {
     #[arg(long, conflicts_with = "shard")]
     pub until_settled: bool,
     /// With --until-settled: the most replications to run.
-    #[arg(long, requires = "until_settled", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, requires = "until_settled", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=crate::montecarlo::MAX_REPLICATIONS))]
     pub max_replications: u64,
     /// Gate a plan change: exit 0 when every target is met, 1 when one is
     /// missed, 3 when none is missed but one is inconclusive (more
@@ -215,7 +215,7 @@ pub struct TraceCommand {
     pub replication: u64,
     /// Replications of the run being traced (default: the scenario's
     /// `simulation.replications`); K must be below it, as in replications.csv.
-    #[arg(long = "replications", short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long = "replications", short = 'n', value_parser = clap::value_parser!(u64).range(1..=crate::montecarlo::MAX_REPLICATIONS))]
     pub replications: Option<u64>,
     /// Master seed (default: the scenario's `simulation.seed`).
     #[arg(long)]

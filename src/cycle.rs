@@ -156,6 +156,18 @@ pub fn run_cycle<O: Observer>(
     replication: u64,
     observer: &mut O,
 ) -> CycleOutcome {
+    let budget = Budget::for_scenario(scenario);
+    run_cycle_within(scenario, seed, replication, observer, budget)
+}
+
+/// [`run_cycle`] under `budget` (the runaway guard's limits).
+fn run_cycle_within<O: Observer>(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u64,
+    observer: &mut O,
+    budget: Budget,
+) -> CycleOutcome {
     let draws = Draws::sample(scenario, seed, replication);
     let t0 = draws.timeline.outage_start;
     let history_start = t0 - scenario.policy.history;
@@ -186,7 +198,7 @@ pub fn run_cycle<O: Observer>(
     };
     run.network.start_history(&mut run.sh, history_start);
     run.sh.queue.schedule(t0, Event::Outage);
-    run.run_events();
+    run.run_events(budget);
     if run.sh.at.stage4_end.is_none() {
         // Cut at the horizon: what the stage in progress had moved by then.
         let at = run.sh.at;
@@ -199,9 +211,8 @@ pub fn run_cycle<O: Observer>(
 }
 
 impl<O: Observer> CycleRun<'_, O> {
-    fn run_events(&mut self) {
+    fn run_events(&mut self, budget: Budget) {
         let horizon = self.sh.t0 + HORIZON;
-        let budget = Budget::for_scenario(self.sh.scenario);
         while self.sh.at.stage4_end.is_none() {
             if let Some(limit) = self.over_budget(budget) {
                 self.runaway = Some(self.runaway_report(limit));
@@ -348,5 +359,37 @@ impl<O: Observer> CycleRun<'_, O> {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A replication the runaway guard stops before the outage has no VM
+    /// outcomes; a consistency group's RPO must not index them (the fuzz
+    /// campaign's panic at outcome.rs, issue [12] item 1).
+    #[test]
+    fn a_cycle_stopped_before_the_outage_with_a_consistency_group_reports_the_runaway() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/minimal.toml"
+        ))
+        .expect("shipped scenario")
+        .replacen(
+            "churn = \"200 KB/s\"",
+            "count = 4\nconsistency_group = \"cg\"\nchurn = { process = \"bursts\", per_hour = 200000, size = \"100 B\" }",
+            1,
+        );
+        let s = Scenario::from_toml(&text, "cg.toml").expect("valid");
+        assert_eq!(s.consistency_groups.len(), 1);
+        let budget = Budget {
+            events: 1_000,
+            breakpoints: 1 << 20,
+        };
+        let outcome = run_cycle_within(&s, 1, 0, &mut trace::NoTrace, budget);
+        let runaway = outcome.runaway.expect("stopped by the budget");
+        assert_eq!(runaway.limit, Limit::Events(1_000));
+        assert_eq!(outcome.consistency_group_rpo.len(), 1);
     }
 }

@@ -17,6 +17,8 @@ use crate::scenario::Scenario;
 /// small enough that a chunk's outcomes fit comfortably in memory.
 const CHUNK: u64 = 4096;
 
+pub use crate::scenario::MAX_REPLICATIONS;
+
 /// Replications a thread takes at once within a chunk (see [`compute_chunk`]).
 const MAX_PIECE: usize = 16;
 
@@ -122,14 +124,15 @@ pub fn run_range<E: From<MonteCarloError>>(
             threads: config.threads.unwrap_or(0),
             source,
         })?;
-    let chunks: Vec<std::ops::Range<u64>> = (range.start..range.end)
+    // Chunks are made as they are needed: a list of them all would take
+    // memory in proportion to the replications.
+    let chunks = (range.start..range.end)
         .step_by(CHUNK as usize)
-        .map(|start| start..(start + CHUNK).min(range.end))
-        .collect();
+        .map(|start| start..(start + CHUNK).min(range.end));
     // While the caller's sink takes chunk i on this thread, chunk i + 1 is
     // computed on the pool: writing rows overlaps simulating.
     let mut ready: Option<Vec<CycleOutcome>> = None;
-    for chunk in chunks.iter().cloned().map(Some).chain([None]) {
+    for chunk in chunks.map(Some).chain([None]) {
         let (next, sunk) = std::thread::scope(|scope| {
             let next = chunk
                 .map(|chunk| scope.spawn(|| compute_chunk(&pool, scenario, config.seed, chunk)));

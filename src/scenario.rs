@@ -541,6 +541,12 @@ pub struct Failback {
     pub final_sync_overhead: Distribution,
 }
 
+/// The most replications one run (or one sweep point, or one size probe)
+/// takes: a billion, about a day of work for a 50-VM plan on a 2-core
+/// machine and far past where its percentiles stop moving. The command line
+/// and `simulation.replications` are bounded by it where they are read.
+pub const MAX_REPLICATIONS: u64 = 1_000_000_000;
+
 /// A scenario file read once: where it is, its text, and the SHA-256 of its
 /// bytes (what a manifest records and `verify` checks). A study that loads
 /// the scenario many times with different overrides (a sweep's points, a

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use super::interrupt::{self, Terminal};
-use super::shared::{CliError, default_output_dir, parse_shard, run_config};
+use super::shared::{CliError, default_output_dir, parse_shard, run_config, usage_error};
 use crate::cli::{OutputFormat, RunCommand};
 use crate::scenario::ScenarioFile;
 use crate::scenario::overrides::parse_all;
@@ -28,6 +28,21 @@ pub fn run_command(args: RunCommand) -> Result<(), CliError> {
         }
     }
     let config = run_config(&s, *simulation);
+    if args.until_settled && config.replications > args.max_replications {
+        return Err(usage_error(
+            "--max-replications",
+            format!(
+                "--max-replications {} is below the {} replications the run starts with (-n or simulation.replications); raise the cap or lower -n",
+                args.max_replications, config.replications
+            ),
+        ));
+    }
+    if args.check && args.shard.shard.is_some() {
+        return Err(usage_error(
+            "--check",
+            "--check judges the whole run, which a shard is not: merge the shards, then gate on the merged summary (`drsim merge ... --format json`)".into(),
+        ));
+    }
     let out = output
         .out
         .clone()

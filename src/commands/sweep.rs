@@ -23,6 +23,7 @@ pub(super) fn varied_of(vary: &[String]) -> Result<Vec<Varied>, CliError> {
         .iter()
         .map(|v| Varied::parse(v))
         .collect::<Result<_, _>>()?;
+    crate::study::sweep::check_grid(&varied)?;
     if varied.is_empty() {
         return Err(super::shared::usage_error(
             "--vary",

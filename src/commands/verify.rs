@@ -59,6 +59,27 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
         ));
     }
     let s = load_recorded_scenario(&manifest).map_err(|e| failed_because(e.into()))?;
+    // Values no run writes (an edited manifest) are refused, not run.
+    let max = crate::montecarlo::MAX_REPLICATIONS;
+    let o = &manifest.options;
+    let out_of_range = [
+        ("options.exact_up_to", o.exact_up_to, 1),
+        (
+            "options.requested_replications",
+            o.requested_replications,
+            1,
+        ),
+        ("replications.count", manifest.replications.count, 1),
+    ]
+    .into_iter()
+    .chain(o.until_settled.map(|cap| ("options.until_settled", cap, 1)))
+    .find(|&(_, value, min)| value < min || value > max);
+    if let Some((field, value, _)) = out_of_range {
+        return Err(failed(format!(
+            "{}: `{field}` is {value}, which no run writes (1 to {max}); the manifest was edited",
+            manifest_path.display()
+        )));
+    }
 
     // 3. Re-make the run elsewhere and compare.
     let config = RunConfig {

@@ -243,7 +243,15 @@ pub(super) fn assemble<O: Observer>(
         consistency_group_rpo: s
             .consistency_groups
             .iter()
-            .map(|g| g.vms.iter().map(|&v| vms[v].rpo).max().unwrap_or_default())
+            // `vms` is empty when the runaway guard stopped the cycle before the outage.
+            .map(|g| {
+                g.vms
+                    .iter()
+                    .filter_map(|&v| vms.get(v))
+                    .map(|o| o.rpo)
+                    .max()
+                    .unwrap_or_default()
+            })
             .collect(),
         primary_data_lost: declared && sh.draws.timeline.primary_data_lost,
         closed: at.stage4_end.is_some(),

@@ -330,10 +330,14 @@ pub fn summary_table(title: &str, run: &RunSummary) -> String {
         })
         .collect();
     for (i, line) in lines.iter().enumerate() {
-        let mut text = format!("  {:<w$}", line[0], w = widths[0]);
-        let _ = write!(text, "  {:<w$}", line[1], w = widths[1]);
-        for (cell, w) in line.iter().zip(&widths).skip(2) {
-            let _ = write!(text, "  {cell:>w$}");
+        // Padded by hand: `format!`'s width stops at 65,535.
+        let pad = |cell: &str, w: usize| " ".repeat(w.saturating_sub(cell.chars().count()));
+        let mut text = String::new();
+        for (c, (cell, &w)) in line.iter().zip(&widths).enumerate() {
+            match c {
+                0 | 1 => text.extend(["  ", cell.as_str(), &pad(cell, w)]),
+                _ => text.extend(["  ", &pad(cell, w), cell.as_str()]),
+            }
         }
         let _ = writeln!(out, "{}", text.trim_end());
         if i == 0 {

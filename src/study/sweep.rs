@@ -44,6 +44,11 @@ impl Varied {
             if steps < 2 {
                 return Err(bad("a range needs at least 2 steps"));
             }
+            if steps > MAX_POINTS {
+                return Err(bad(&format!(
+                    "{steps} steps is past the {MAX_POINTS} points a sweep runs"
+                )));
+            }
             let (a, unit_a) =
                 split_number(from).ok_or_else(|| bad("the range start is not a number"))?;
             let (b, unit_b) =
@@ -65,6 +70,12 @@ impl Varied {
             return Ok(Varied { key, values });
         }
         let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
+        if values.len() > MAX_POINTS {
+            return Err(bad(&format!(
+                "{} values is past the {MAX_POINTS} points a sweep runs",
+                values.len()
+            )));
+        }
         if values.iter().any(String::is_empty) {
             return Err(bad("an empty value"));
         }
@@ -76,6 +87,33 @@ impl Varied {
 pub type Point = Vec<(String, String)>;
 
 /// Every combination of the varied values, first key slowest.
+/// The most points a sweep's grid holds: ten thousand runs of the scenario
+/// (hours at the replications a point needs); a finer grid is a sizing
+/// question (`drsim size`) or several sweeps.
+pub const MAX_POINTS: usize = 10_000;
+
+/// Checks that the grid of `varied` holds at most [`MAX_POINTS`] points.
+pub fn check_grid(varied: &[Varied]) -> Result<(), ArgumentError> {
+    let points = varied
+        .iter()
+        .try_fold(1usize, |n, v| n.checked_mul(v.values.len()))
+        .filter(|&n| n <= MAX_POINTS);
+    match points {
+        Some(_) => Ok(()),
+        None => Err(ArgumentError {
+            flag: "--vary",
+            message: format!(
+                "--vary: the grid of {} has more than the {MAX_POINTS} points a sweep runs; vary fewer values, or size one key with `drsim size`",
+                varied
+                    .iter()
+                    .map(|v| format!("{} values of {}", v.values.len(), v.key))
+                    .collect::<Vec<_>>()
+                    .join(" by ")
+            ),
+        }),
+    }
+}
+
 pub fn grid(varied: &[Varied]) -> Vec<Point> {
     let mut points: Vec<Point> = vec![Vec::new()];
     for v in varied {

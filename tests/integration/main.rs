@@ -26,4 +26,5 @@ mod study_provenance;
 mod support;
 mod sweep;
 mod trace_agreement;
+mod trust;
 mod verdicts;

@@ -184,12 +184,21 @@ impl Checker<'_> {
         None
     }
 
+    /// An id, name or label that outputs print: at most [`MAX_ID_CHARS`].
+    pub(super) fn short_name(&mut self, path: KeyPath, name: &str) {
+        if name.chars().count() > MAX_ID_CHARS {
+            self.error(path, too_long(name));
+        }
+    }
+
     pub(super) fn unique_ids<'i>(&mut self, section: &str, ids: impl Iterator<Item = &'i str>) {
         let mut seen = BTreeSet::new();
         for (i, id) in ids.enumerate() {
             let path = KeyPath::root().key(section).index(i).key("id");
             if id.trim().is_empty() {
                 self.error(path, "an id must not be empty");
+            } else if id.chars().count() > MAX_ID_CHARS {
+                self.error(path, too_long(id));
             } else if !seen.insert(id) {
                 self.error(
                     path,
@@ -226,4 +235,17 @@ impl Checker<'_> {
         }
         p
     }
+}
+
+/// The longest id or name drsim accepts, in characters: they head table
+/// columns, CSV columns and chart legends (Azure's own resource names stop
+/// at 64 to 80 characters).
+pub(super) const MAX_ID_CHARS: usize = 128;
+
+fn too_long(id: &str) -> String {
+    let start: String = id.chars().take(24).collect();
+    format!(
+        "the id `{start}...` has {} characters; ids are at most {MAX_ID_CHARS}",
+        id.chars().count()
+    )
 }

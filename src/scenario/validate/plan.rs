@@ -43,6 +43,7 @@ impl Checker<'_> {
                         }
                     }),
             };
+            self.short_name(at.key("name"), &r.name);
             let duration = self.dist(&at.key("duration"), &r.duration, Duration);
             let failure_probability =
                 self.probability_below_one(&at.key("failure_probability"), r.failure_probability);
@@ -115,6 +116,10 @@ pub(super) fn check_plan(
     let mut expanded_ids: Vec<(usize, String)> = Vec::new();
     for (i, v) in raw_vms.iter().enumerate() {
         let path = root.key("vm").index(i);
+        c.short_name(path.key("id"), &v.id);
+        if let Some(id) = &v.consistency_group {
+            c.short_name(path.key("consistency_group"), id);
+        }
         let Some(vm) = check_vm(c, &path, v, &group_ids, &link_ids, defaults) else {
             ok = false;
             continue;

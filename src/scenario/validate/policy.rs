@@ -11,10 +11,16 @@ pub(super) fn check_simulation(c: &mut Checker<'_>, raw: Option<&RawSimulation>)
     };
     if let Some(raw) = raw {
         if let Some(n) = raw.replications {
+            let max = crate::scenario::MAX_REPLICATIONS;
             if n < 1 {
                 c.error(
                     p.key("replications"),
                     format!("must be at least 1, got {n}"),
+                );
+            } else if n as u64 > max {
+                c.error(
+                    p.key("replications"),
+                    format!("must be at most {max} (a billion), got {n}"),
                 );
             } else {
                 sim.replications = n as u64;

@@ -1,0 +1,176 @@
+//! Issue [12] ("Trust, round 2"): each reproducer of the fuzz campaign and
+//! the hand probes, kept as a test. Every one exits 0, 1 or 2 with a located
+//! message, never with a panic (101) or an abort (134), and writes nothing
+//! when refused.
+
+use crate::support::{drsim, repo, stderr};
+
+/// A refusal: exit 2, a message naming `why`, no panic, `out` not created.
+fn refused(args: &[&str], why: &str, out: &std::path::Path) {
+    let o = drsim(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert!(!out.exists(), "{args:?} left {}", out.display());
+}
+
+#[test]
+fn an_id_too_long_to_print_is_refused_where_it_is_written() {
+    // A group id of 65,535 characters or more panicked in the summary table
+    // after the files were written.
+    let long = "g".repeat(70_000);
+    let text = std::fs::read_to_string(repo().join("scenarios/minimal.toml"))
+        .expect("scenario")
+        .replace("\"app\"", &format!("\"{long}\""));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("long-id.toml");
+    std::fs::write(&path, text).expect("write");
+    let out = dir.path().join("out");
+    let args = [
+        "run",
+        path.to_str().expect("utf-8"),
+        "-n",
+        "5",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    refused(&args, "`group[0].id`: the id `gggg", &out);
+    refused(&args, "ids are at most 128", &out);
+}
+
+#[test]
+fn numbers_from_the_command_line_are_bounded_where_they_are_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out_s = out.to_str().expect("utf-8");
+    for (args, why) in [
+        (
+            vec![
+                "run",
+                "scenarios/minimal.toml",
+                "-n",
+                "18446744073709551615",
+                "--out",
+                out_s,
+            ],
+            "--replications",
+        ),
+        (
+            vec![
+                "run",
+                "scenarios/minimal.toml",
+                "-n",
+                "1e11",
+                "--out",
+                out_s,
+            ],
+            "--replications",
+        ),
+        (
+            vec![
+                "run",
+                "scenarios/minimal.toml",
+                "-n",
+                "1000000001",
+                "--out",
+                out_s,
+            ],
+            "is not in 1..=1000000000",
+        ),
+        (
+            vec![
+                "sweep",
+                "scenarios/minimal.toml",
+                "--vary",
+                "link.wan.bandwidth=1Mbps..2Mbps:18446744073709551615",
+                "--out",
+                out_s,
+            ],
+            "18446744073709551615 steps is past the 10000 points",
+        ),
+        (
+            vec![
+                "sweep",
+                "scenarios/minimal.toml",
+                "--vary",
+                "link.wan.bandwidth=1Mbps..2Mbps:1000000000",
+                "--out",
+                out_s,
+            ],
+            "past the 10000 points a sweep runs",
+        ),
+        (
+            vec![
+                "sweep",
+                "scenarios/minimal.toml",
+                "--vary",
+                "link.wan.bandwidth=1Mbps..2Mbps:200",
+                "--vary",
+                "recovery.decision_delay=1m..2m:200",
+                "--out",
+                out_s,
+            ],
+            "200 values of link.wan.bandwidth by 200 values of recovery.decision_delay has more than the 10000 points",
+        ),
+        (
+            vec![
+                "run",
+                "scenarios/minimal.toml",
+                "-n",
+                "500",
+                "--until-settled",
+                "--max-replications",
+                "10",
+                "--out",
+                out_s,
+            ],
+            "--max-replications 10 is below the 500 replications",
+        ),
+        (
+            vec![
+                "run",
+                "scenarios/minimal.toml",
+                "-n",
+                "50",
+                "--check",
+                "--shard",
+                "1/2",
+                "--out",
+                out_s,
+            ],
+            "--check judges the whole run, which a shard is not",
+        ),
+    ] {
+        refused(&args, why, &out);
+    }
+}
+
+#[test]
+fn verify_refuses_manifest_values_no_run_writes() {
+    // `"exact_up_to": 0` panicked in the sensitivity analysis.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("run");
+    let o = drsim(&[
+        "run",
+        "scenarios/minimal.toml",
+        "-n",
+        "20",
+        "-q",
+        "--no-charts",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = out.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let edited = text.replacen("\"exact_up_to\": 100000", "\"exact_up_to\": 0", 1);
+    assert_ne!(text, edited, "the manifest records exact_up_to");
+    std::fs::write(&manifest, edited).expect("write");
+    let o = drsim(&["verify", out.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("`options.exact_up_to` is 0, which no run writes"),
+        "{}",
+        stderr(&o)
+    );
+}
