@@ -119,3 +119,40 @@ fn vms_alone_means_the_estate_and_another_template_with_vms_is_refused() {
         stderr(&o)
     );
 }
+
+#[test]
+fn csv_values_are_written_as_toml_strings_and_rows_that_would_not_validate_are_named() {
+    // Before: a name with a quote, a backslash or a newline wrote a file that
+    // did not parse, a crafted name injected a key that validated, and a
+    // 0 GiB disk wrote a scenario that failed validation, all with exit 0.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let init = |csv_text: &str, name: &str| {
+        let csv = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&csv, csv_text).expect("csv");
+        let out = dir.path().join(format!("{name}.toml"));
+        let o = drsim(&[
+            "init",
+            "--vms",
+            csv.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        (o, out)
+    };
+    let hostile = "name,disk_size,churn,group\n\"a \"\"quoted\"\" \\\\ name\",100 GB,5 GB/day,db\n\"two\nlines\",100 GB,5 GB/day,db\n\"x\"\"\nweight = 1e-12\nq = \"\"\",100 GB,5 GB/day,app\n";
+    let (o, out) = init(hostile, "hostile");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = drsim::scenario::Scenario::from_path(&out).expect("the written scenario validates");
+    let ids: Vec<&str> = s.vms.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["a \"quoted\" \\\\ name", "two\nlines", "x\"\nweight = 1e-12\nq = \""]
+    );
+    assert!(s.vms.iter().all(|v| v.weight == 1.0), "no key injected");
+
+    let bad = "name,disk_size,churn,group\nok,100 GB,5 GB/day,db\nempty,0 GiB,5 GB/day,db\n";
+    let (o, out) = init(bad, "bad");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(":3: VM `empty`"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing written");
+}
