@@ -547,6 +547,10 @@ pub struct Failback {
 /// and `simulation.replications` are bounded by it where they are read.
 pub const MAX_REPLICATIONS: u64 = 1_000_000_000;
 
+/// The largest scenario file drsim reads: 16 MiB, a thousand times the
+/// largest shipped scenario and room for a 5,000-VM estate written out.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
 /// A scenario file read once: where it is, its text, and the SHA-256 of its
 /// bytes (what a manifest records and `verify` checks). A study that loads
 /// the scenario many times with different overrides (a sweep's points, a
@@ -567,6 +571,26 @@ impl ScenarioFile {
                 path: source,
                 source: std::io::Error::other("it is a directory; give the scenario's .toml file"),
             });
+        }
+        // Only a regular file of a scenario's size is read: a device
+        // (/dev/zero) would never end, a FIFO would block.
+        let refuse = |why: String| ScenarioError::Read {
+            path: source.clone(),
+            source: std::io::Error::other(why),
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => {
+                return Err(refuse(
+                    "it is not a regular file (a device, FIFO or socket); give the scenario's .toml file".into(),
+                ));
+            }
+            Ok(m) if m.len() > MAX_SCENARIO_BYTES => {
+                return Err(refuse(format!(
+                    "it holds {} bytes; a scenario file is at most {MAX_SCENARIO_BYTES} (16 MiB)",
+                    m.len()
+                )));
+            }
+            _ => {}
         }
         let bytes = std::fs::read(path).map_err(|e| ScenarioError::Read {
             path: source.clone(),

@@ -156,9 +156,13 @@ pub(crate) fn run_config(s: &Scenario, args: SimulationArgs) -> crate::montecarl
 
 /// `results/<scenario file stem>/`.
 pub fn default_output_dir(scenario: &Path) -> PathBuf {
+    // A stem that is not a plain name (`...toml` has `..`) would write
+    // outside `results/`.
     let stem = scenario
         .file_stem()
-        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\']))
+        .unwrap_or_else(|| "scenario".into());
     Path::new("results").join(stem)
 }
 

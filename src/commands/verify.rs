@@ -48,6 +48,7 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
     // 1. Are the files still those the run wrote? 2. Does the scenario
     // still say what it said?
     check_outputs(dir, &manifest.outputs, "the run").map_err(|e| failed_because(e.into()))?;
+    refuse_extra_files(dir, &manifest.outputs, "the run")?;
     if manifest.shard.is_some() {
         return Err(usage_error(
             "DIR",
@@ -59,6 +60,14 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
         ));
     }
     let s = load_recorded_scenario(&manifest).map_err(|e| failed_because(e.into()))?;
+    if s.name != manifest.scenario.name {
+        return Err(failed(format!(
+            "{}: the scenario is named `{}`, the manifest says `{}`",
+            manifest_path.display(),
+            s.name,
+            manifest.scenario.name
+        )));
+    }
     // Values no run writes (an edited manifest) are refused, not run.
     let max = crate::montecarlo::MAX_REPLICATIONS;
     let o = &manifest.options;
@@ -169,6 +178,10 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
         )
     })?;
     check_outputs(dir, &manifest.outputs, "it").map_err(|e| failed_because(e.into()))?;
+    // A sizing's directory is also its shards' workspace (claims, probes).
+    if manifest.study != "size" {
+        refuse_extra_files(dir, &manifest.outputs, &format!("the {}", manifest.study))?;
+    }
     if let Some(shard) = &manifest.shard {
         return Err(usage_error(
             "DIR",
@@ -280,6 +293,22 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
         );
     }
     Ok(())
+}
+
+/// A file in `dir` its manifest does not name is not one `writer` wrote.
+fn refuse_extra_files(
+    dir: &Path,
+    outputs: &[crate::report::manifest::OutputFile],
+    writer: &str,
+) -> Result<(), CliError> {
+    match crate::store::results_dir::extra_files(dir, outputs).first() {
+        None => Ok(()),
+        Some(extra) => Err(failed(format!(
+            "{} holds {}, which {writer} did not write (its manifest does not name it)",
+            dir.display(),
+            extra.escape_debug()
+        ))),
+    }
 }
 
 fn failed(message: String) -> CliError {

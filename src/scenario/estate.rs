@@ -143,11 +143,9 @@ pub fn estate_scenario(text: &str, file: &str) -> Result<String, Vec<String>> {
                     .and_then(|rest| rest.split(']').next()?.parse::<usize>().ok())
                     .and_then(|i| Some((lines.get(i)?, rows.get(i)?.0.as_str())));
                 match row {
-                    Some((line, name)) => format!(
-                        "{file}:{line}: VM `{}`: {}",
-                        name.escape_debug(),
-                        d.message
-                    ),
+                    Some((line, name)) => {
+                        format!("{file}:{line}: VM `{}`: {}", name.escape_debug(), d.message)
+                    }
                     None => format!("{file}: {}: {}", d.key, d.message),
                 }
             })

@@ -80,7 +80,7 @@ fn how_to_write(kind: QuantityKind) -> &'static str {
         QuantityKind::Duration => "write a number and a unit (ms, s, m, h, d, w)",
         QuantityKind::Size => "write a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB",
         QuantityKind::Rate | QuantityKind::WriteRate => {
-            "write bits per second (bps, kbps, Mbps, Gbps), bytes per second (B/s, KB/s, MB/s, GB/s, MiB/s ...) or per hour or day (GB/h, GB/day, TB/day, the Deployment Planner's unit)"
+            "write bits per second (bps, kbps, Mbps, Gbps, Tbps), bytes per second (B/s, KB/s, MB/s, GB/s, MiB/s ...) or per hour or day (GB/h, GB/day, TB/day, the Deployment Planner's unit)"
         }
     }
 }
@@ -215,6 +215,7 @@ pub fn parse_rate(text: &str) -> Result<f64, QuantityError> {
         "kbps" | "Kbps" => Some(1e3),
         "Mbps" => Some(1e6),
         "Gbps" => Some(1e9),
+        "Tbps" => Some(1e12),
         _ => None,
     };
     if let Some(factor) = bits_per_second {

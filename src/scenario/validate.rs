@@ -96,12 +96,7 @@ pub(super) fn validate(
         .as_ref()
         .and_then(|c| c.azure_vm_hour)
         .unwrap_or(0.0);
-    if !(default_price >= 0.0 && default_price.is_finite()) {
-        c.error(
-            root.key("cost").key("azure_vm_hour"),
-            format!("a price must not be negative, got {default_price}"),
-        );
-    }
+    c.price(root.key("cost").key("azure_vm_hour"), default_price);
     // Faults before the outage lengthen the history; the VMs' churn is checked
     // against the history actually simulated.
     let (outage, faults) = check_outages(&mut c, &raw.outage, sites.as_ref(), links.as_ref());

@@ -176,10 +176,34 @@ pub fn load_recorded_scenario(manifest: &Manifest) -> Result<Scenario, StoreErro
 }
 
 /// Checks each file of `outputs` in `dir` against its SHA-256; `writer`
-/// says who wrote them ("the run").
+/// says who wrote them ("the run"). A manifest names only plain files in its
+/// own directory: an entry that is a path (`../x`, `/etc/x`), or that is not
+/// a regular file, is refused before anything is read.
 pub fn check_outputs(dir: &Path, outputs: &[OutputFile], writer: &str) -> Result<(), StoreError> {
     for output in outputs {
+        let plain = Path::new(&output.file).file_name() == Some(std::ffi::OsStr::new(&output.file))
+            && output.file != "."
+            && output.file != "..";
+        if !plain {
+            return Err(StoreError::Mismatch(format!(
+                "{} names `{}`, which is not a file of {}; a manifest names only its directory's own files",
+                manifest::MANIFEST,
+                output.file.escape_debug(),
+                dir.display()
+            )));
+        }
         let path = dir.join(&output.file);
+        let regular = std::fs::symlink_metadata(&path).map(|m| m.is_file());
+        if !matches!(regular, Ok(true)) {
+            return Err(StoreError::Mismatch(format!(
+                "{}: {}",
+                path.display(),
+                match regular {
+                    Err(e) => format!("cannot read it ({e})"),
+                    Ok(_) => "not a regular file, so not one drsim wrote".to_string(),
+                }
+            )));
+        }
         let bytes = std::fs::read(&path).map_err(|e| {
             StoreError::Mismatch(format!("{}: cannot read it ({e})", path.display()))
         })?;
@@ -192,4 +216,19 @@ pub fn check_outputs(dir: &Path, outputs: &[OutputFile], writer: &str) -> Result
         }
     }
     Ok(())
+}
+
+/// Files in `dir` that its manifest does not name (`outputs`, and the
+/// manifest itself): what `verify` refuses as not written by the run.
+pub fn extra_files(dir: &Path, outputs: &[OutputFile]) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut extra: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != manifest::MANIFEST && !outputs.iter().any(|o| &o.file == name))
+        .collect();
+    extra.sort();
+    extra
 }

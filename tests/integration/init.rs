@@ -146,7 +146,11 @@ fn csv_values_are_written_as_toml_strings_and_rows_that_would_not_validate_are_n
     let ids: Vec<&str> = s.vms.iter().map(|v| v.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["a \"quoted\" \\\\ name", "two\nlines", "x\"\nweight = 1e-12\nq = \""]
+        [
+            "a \"quoted\" \\\\ name",
+            "two\nlines",
+            "x\"\nweight = 1e-12\nq = \""
+        ]
     );
     assert!(s.vms.iter().all(|v| v.weight == 1.0), "no key injected");
 

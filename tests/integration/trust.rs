@@ -174,3 +174,95 @@ fn verify_refuses_manifest_values_no_run_writes() {
         stderr(&o)
     );
 }
+
+#[test]
+fn smaller_findings_are_refused_or_accepted_as_documented() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A device or a FIFO is not read (it would never end, or block).
+    let o = drsim(&["validate", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    // "1 Tbps", the documented maximum, is a rate; a price of 1e308 is not.
+    let text = std::fs::read_to_string(repo().join("scenarios/minimal.toml"))
+        .expect("scenario")
+        .replace("\"100 Mbps\"", "\"1 Tbps\"")
+        .replace("[[vm]]\n", "[[vm]]\nazure_vm_hour = 1e308\n");
+    let path = dir.path().join("bounds.toml");
+    std::fs::write(&path, text).expect("write");
+    let o = drsim(&["validate", path.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains("bandwidth"), "1 Tbps is accepted: {err}");
+    assert!(
+        err.contains("`vm[0].azure_vm_hour`: a price per VM-hour is 0 to 1000000"),
+        "{err}"
+    );
+    // A scenario named `...toml` writes under results/, not into the
+    // working directory.
+    let dots = dir.path().join("...toml");
+    std::fs::copy(repo().join("scenarios/minimal.toml"), &dots).expect("copy");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_drsim"))
+        .args(["run", "...toml", "-n", "5", "-q", "--no-charts"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("results/scenario/summary.csv").is_file());
+    assert!(!dir.path().join("summary.csv").exists());
+}
+
+#[test]
+fn verify_reads_only_the_results_own_files_and_refuses_others() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let o = drsim(&[
+            "run",
+            "scenarios/minimal.toml",
+            "-n",
+            "10",
+            "-q",
+            "--no-charts",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let verify_fails = |out: &std::path::Path, why: &str| {
+        let o = drsim(&["verify", out.to_str().expect("utf-8")]);
+        assert_eq!(o.status.code(), Some(1), "{why}: {}", stderr(&o));
+        assert!(stderr(&o).contains(why), "{why}: {}", stderr(&o));
+    };
+    // An entry outside the directory is never read.
+    let out = run("outside");
+    let manifest = out.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(
+        &manifest,
+        text.replacen(
+            "\"file\": \"summary.csv\"",
+            "\"file\": \"../../etc/hostname\"",
+            1,
+        ),
+    )
+    .expect("write");
+    verify_fails(&out, "a manifest names only its directory's own files");
+    // A file the run did not write.
+    let out = run("extra");
+    std::fs::write(out.join("notes.txt"), "mine").expect("write");
+    verify_fails(&out, "holds notes.txt, which the run did not write");
+    // The scenario's name is part of what the manifest vouches for.
+    let out = run("renamed");
+    let manifest = out.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(
+        &manifest,
+        text.replacen("\"name\": \"minimal\"", "\"name\": \"other\"", 1),
+    )
+    .expect("write");
+    verify_fails(
+        &out,
+        "the scenario is named `minimal`, the manifest says `other`",
+    );
+}

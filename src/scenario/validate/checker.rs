@@ -184,6 +184,17 @@ impl Checker<'_> {
         None
     }
 
+    /// A price per VM-hour: 0 to [`MAX_PRICE`], so that a year of every VM
+    /// stays a finite number in the CSVs.
+    pub(super) fn price(&mut self, path: KeyPath, price: f64) {
+        if !(0.0..=MAX_PRICE).contains(&price) {
+            self.error(
+                path,
+                format!("a price per VM-hour is 0 to {MAX_PRICE}, got {price}"),
+            );
+        }
+    }
+
     /// An id, name or label that outputs print: at most [`MAX_ID_CHARS`].
     pub(super) fn short_name(&mut self, path: KeyPath, name: &str) {
         if name.chars().count() > MAX_ID_CHARS {
@@ -249,3 +260,7 @@ fn too_long(id: &str) -> String {
         id.chars().count()
     )
 }
+
+/// The highest price per VM-hour drsim accepts: a million (in the scenario's
+/// currency), thousands of times Azure's costliest VM.
+pub(super) const MAX_PRICE: f64 = 1e6;

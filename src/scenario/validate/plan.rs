@@ -350,12 +350,7 @@ fn check_vm(
         None => defaults.extra_processing_time.cloned(),
     };
     let azure_vm_hour = v.azure_vm_hour.unwrap_or(defaults.azure_vm_hour);
-    if !(azure_vm_hour >= 0.0 && azure_vm_hour.is_finite()) {
-        c.error(
-            path.key("azure_vm_hour"),
-            format!("a price must not be negative, got {azure_vm_hour}"),
-        );
-    }
+    c.price(path.key("azure_vm_hour"), azure_vm_hour);
     let working_set = match &v.working_set {
         None => disk_bytes,
         Some(value) => match (c.fixed(&path.key("working_set"), value, Size), disk_bytes) {
