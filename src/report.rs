@@ -23,4 +23,6 @@ pub mod sweep;
 pub mod table;
 pub mod trace;
 
-pub use output::{AtomicFile, OutputSet, Written, sha256_hex, write_atomically};
+pub use output::{
+    AtomicFile, OutputSet, Written, remove_stale_temporaries, sha256_hex, write_atomically,
+};

@@ -126,7 +126,10 @@ impl AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.take().is_some() {
+        // Unstaged, whether never staged or its staging failed (a full disk
+        // fails the flush): the temporary goes. Staged, the name is empty.
+        drop(self.writer.take());
+        if !self.temporary.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.temporary);
         }
     }
@@ -165,6 +168,36 @@ impl Drop for Staged {
     fn drop(&mut self) {
         if !self.renamed {
             let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+/// Removes from `dir` the temporaries (`.<name>.<pid>.partial`) of
+/// processes that are no longer running: what a killed run (SIGKILL, a
+/// second Ctrl-C, power loss) could not remove. Where processes cannot be
+/// looked up (no `/proc`), nothing is removed. Best effort: a temporary that
+/// cannot be removed stays.
+pub fn remove_stale_temporaries(dir: &Path) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id().to_string();
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".partial"))
+            .and_then(|n| n.rsplit('.').next())
+        else {
+            continue;
+        };
+        let is_pid = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+        if is_pid && pid != own && !proc.join(pid).exists() {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

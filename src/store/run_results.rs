@@ -76,13 +76,15 @@ pub fn run_to_directory(
 }
 
 /// Runs `write` into `out`, created if need be; a directory it created is
-/// taken away again when `write` fails (it holds nothing then).
-fn in_directory<T>(
+/// taken away again when `write` fails (it holds nothing then). Temporaries
+/// that killed processes left in `out` are removed first.
+pub(crate) fn in_directory<T>(
     out: &Path,
     write: impl FnOnce() -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let created = !out.exists();
     std::fs::create_dir_all(out).map_err(|e| StoreError::output(out, e))?;
+    crate::report::remove_stale_temporaries(out);
     let result = write();
     if result.is_err() && created {
         let _ = std::fs::remove_dir(out);

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use super::StoreError;
-use super::run_results::{commit, output_files};
+use super::run_results::{commit, in_directory, output_files};
 use crate::report::OutputSet;
 use crate::report::chart::RenderedChart;
 use crate::report::chart::compare::charts_for_compare;
@@ -71,18 +71,14 @@ pub fn add_study_manifest(
         .map_err(|e| StoreError::output(&path, e))
 }
 
-/// The directory `out`, created if need be, and an empty set of files for it.
-fn staging(out: &Path) -> Result<OutputSet, StoreError> {
-    std::fs::create_dir_all(out).map_err(|e| StoreError::output(out, e))?;
-    Ok(OutputSet::new())
-}
-
 /// Writes `charts` into `out` (`trace`'s files); returns the paths written.
 pub fn write_charts(out: &Path, charts: &[RenderedChart]) -> Result<Vec<String>, StoreError> {
-    let mut set = staging(out)?;
-    set.add_charts(out, charts)
-        .map_err(|(path, e)| StoreError::output(&path, e))?;
-    commit(set)
+    in_directory(out, || {
+        let mut set = OutputSet::new();
+        set.add_charts(out, charts)
+            .map_err(|(path, e)| StoreError::output(&path, e))?;
+        commit(set)
+    })
 }
 
 /// A sweep's files in `out`: `sweep.csv` of `rows` (every point of the
@@ -97,20 +93,22 @@ pub fn write_sweep(
     scenario: &ScenarioFile,
     mut recipe: Vec<String>,
 ) -> Result<Vec<String>, StoreError> {
-    let mut set = staging(out)?;
-    let path = out.join("sweep.csv");
-    let bytes = sweep_csv(rows).map_err(|e| StoreError::output(&path, e))?;
-    set.write(&path, &bytes)
-        .map_err(|e| StoreError::output(&path, e))?;
-    if charts {
-        set.add_charts(out, &charts_for_sweep(varied, rows)?)
-            .map_err(|(path, e)| StoreError::output(&path, e))?;
-    } else {
-        recipe.push("--no-charts".into());
-    }
-    let name = scenario.stem();
-    add_study_manifest(&mut set, out, "sweep", &[(scenario, &name)], recipe)?;
-    commit(set)
+    in_directory(out, || {
+        let mut set = OutputSet::new();
+        let path = out.join("sweep.csv");
+        let bytes = sweep_csv(rows).map_err(|e| StoreError::output(&path, e))?;
+        set.write(&path, &bytes)
+            .map_err(|e| StoreError::output(&path, e))?;
+        if charts {
+            set.add_charts(out, &charts_for_sweep(varied, rows)?)
+                .map_err(|(path, e)| StoreError::output(&path, e))?;
+        } else {
+            recipe.push("--no-charts".into());
+        }
+        let name = scenario.stem();
+        add_study_manifest(&mut set, out, "sweep", &[(scenario, &name)], recipe)?;
+        commit(set)
+    })
 }
 
 /// The two plans of a comparison, as read: each one's file and scenario.
@@ -132,22 +130,24 @@ pub fn write_comparison(
     charts: bool,
     arguments: Vec<String>,
 ) -> Result<Vec<String>, StoreError> {
-    let (a, b) = (plans.a.1, plans.b.1);
-    let mut set = staging(out)?;
-    let path = out.join("compare.csv");
-    let bytes = compare_csv(&comparison.rows).map_err(|e| StoreError::output(&path, e))?;
-    set.write(&path, &bytes)
-        .map_err(|e| StoreError::output(&path, e))?;
-    if charts {
-        let charts = charts_for_compare(&a.targets, comparison)?;
-        set.add_charts(out, &charts)
-            .map_err(|(path, e)| StoreError::output(&path, e))?;
-        let page = compare_html((a, b), comparison, text, &charts);
-        let path = out.join("report.html");
-        set.write(&path, page.as_bytes())
+    in_directory(out, || {
+        let (a, b) = (plans.a.1, plans.b.1);
+        let mut set = OutputSet::new();
+        let path = out.join("compare.csv");
+        let bytes = compare_csv(&comparison.rows).map_err(|e| StoreError::output(&path, e))?;
+        set.write(&path, &bytes)
             .map_err(|e| StoreError::output(&path, e))?;
-    }
-    let scenarios = [(plans.a.0, a.name.as_str()), (plans.b.0, b.name.as_str())];
-    add_study_manifest(&mut set, out, "compare", &scenarios, arguments)?;
-    commit(set)
+        if charts {
+            let charts = charts_for_compare(&a.targets, comparison)?;
+            set.add_charts(out, &charts)
+                .map_err(|(path, e)| StoreError::output(&path, e))?;
+            let page = compare_html((a, b), comparison, text, &charts);
+            let path = out.join("report.html");
+            set.write(&path, page.as_bytes())
+                .map_err(|e| StoreError::output(&path, e))?;
+        }
+        let scenarios = [(plans.a.0, a.name.as_str()), (plans.b.0, b.name.as_str())];
+        add_study_manifest(&mut set, out, "compare", &scenarios, arguments)?;
+        commit(set)
+    })
 }

@@ -169,25 +169,26 @@ pub fn write(
     scenario: &ScenarioFile,
     recipe: Vec<String>,
 ) -> Result<Vec<String>, StoreError> {
-    std::fs::create_dir_all(out).map_err(|e| StoreError::output(out, e))?;
-    let path = out.join(SWEEP_SHARD);
-    let mut text = serde_json::to_string_pretty(file).expect("a shard file always serialises");
-    text.push('\n');
-    let mut set = OutputSet::new();
-    set.write(&path, text.as_bytes())
-        .map_err(|e| StoreError::output(&path, e))?;
-    let name = scenario.stem();
-    let mut manifest = super::study_files::study_manifest(
-        "sweep",
-        &[(scenario, &name)],
-        recipe,
-        super::run_results::output_files(&set),
-    );
-    manifest.shard = Some(file.shard.clone());
-    let manifest_path = out.join(MANIFEST);
-    set.write(&manifest_path, manifest.to_json().as_bytes())
-        .map_err(|e| StoreError::output(&manifest_path, e))?;
-    super::run_results::commit(set)
+    super::run_results::in_directory(out, || {
+        let path = out.join(SWEEP_SHARD);
+        let mut text = serde_json::to_string_pretty(file).expect("a shard file always serialises");
+        text.push('\n');
+        let mut set = OutputSet::new();
+        set.write(&path, text.as_bytes())
+            .map_err(|e| StoreError::output(&path, e))?;
+        let name = scenario.stem();
+        let mut manifest = super::study_files::study_manifest(
+            "sweep",
+            &[(scenario, &name)],
+            recipe,
+            super::run_results::output_files(&set),
+        );
+        manifest.shard = Some(file.shard.clone());
+        let manifest_path = out.join(MANIFEST);
+        set.write(&manifest_path, manifest.to_json().as_bytes())
+            .map_err(|e| StoreError::output(&manifest_path, e))?;
+        super::run_results::commit(set)
+    })
 }
 
 fn refuse(message: String) -> StoreError {

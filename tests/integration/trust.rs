@@ -266,3 +266,34 @@ fn verify_reads_only_the_results_own_files_and_refuses_others() {
         "the scenario is named `minimal`, the manifest says `other`",
     );
 }
+
+#[test]
+fn temporaries_of_dead_processes_are_removed_by_the_next_run() {
+    // A killed run (a second Ctrl-C, SIGKILL) cannot remove its
+    // `.NAME.PID.partial` files; the next run into the directory does, and
+    // leaves those of processes still running (pid 1 always is).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).expect("dir");
+    let dead = out.join(".replications.csv.4294967.partial");
+    let alive = out.join(".replications.csv.1.partial");
+    for f in [&dead, &alive] {
+        std::fs::write(f, "half a file").expect("write");
+    }
+    let o = drsim(&[
+        "run",
+        "scenarios/minimal.toml",
+        "-n",
+        "5",
+        "-q",
+        "--no-charts",
+        "--force",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!dead.exists(), "a dead process's temporary is removed");
+    if std::path::Path::new("/proc/self").exists() {
+        assert!(alive.exists(), "a running process's temporary is kept");
+    }
+}
