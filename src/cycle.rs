@@ -378,7 +378,7 @@ mod tests {
         .expect("shipped scenario")
         .replacen(
             "churn = \"200 KB/s\"",
-            "count = 4\nconsistency_group = \"cg\"\nchurn = { process = \"bursts\", per_hour = 200000, size = \"100 B\" }",
+            "count = 4\nconsistency_group = \"cg\"\nchurn = { process = \"bursts\", per_hour = 10000, size = \"100 B\" }",
             1,
         );
         let s = Scenario::from_toml(&text, "cg.toml").expect("valid");

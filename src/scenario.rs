@@ -190,6 +190,27 @@ impl Churn {
         }
     }
 
+    /// The events this churn draws per second, on average: a rate change,
+    /// an on-off switch or a burst each make one.
+    pub fn events_per_second(&self) -> f64 {
+        let per = |mean_seconds: f64| {
+            if mean_seconds > 0.0 {
+                1.0 / mean_seconds
+            } else {
+                f64::INFINITY
+            }
+        };
+        match self {
+            Churn::Constant(_) => 0.0,
+            Churn::Piecewise { every, .. } => per(every.mean()),
+            Churn::OnOff {
+                on_time, off_time, ..
+            } => 2.0 * per(on_time.mean() + off_time.mean()),
+            Churn::Daily { .. } => 1.0 / 3600.0,
+            Churn::Bursts { per_hour, .. } => per_hour / 3600.0,
+        }
+    }
+
     /// The rate a VM reaches at its busiest (99th percentile of its rates), bytes/s;
     /// compared with ASR's churn limits. Bursts have no rate: their mean is used.
     pub fn peak_rate(&self) -> f64 {
@@ -540,6 +561,19 @@ pub struct Failback {
     pub shutdown_time: Distribution,
     pub final_sync_overhead: Distribution,
 }
+
+/// The events one replication may take before the runaway guard stops it:
+/// this many, plus [`MAX_EVENTS_PER_VM`] per VM (docs/model.md, "Limits").
+/// Validation refuses churn that would need more before the outage.
+pub const MAX_EVENTS_BASE: u64 = 20_000_000;
+/// See [`MAX_EVENTS_BASE`].
+pub const MAX_EVENTS_PER_VM: u64 = 1_000_000;
+
+/// The churn events (rate changes, on-off switches, bursts) one
+/// replication may draw before the outage, expected: five million, about a
+/// second of work; the shipped scenarios draw at most a few thousand.
+/// Validation refuses churn that would draw more (docs/model.md, "Limits").
+pub const MAX_CHURN_EVENTS: u64 = 5_000_000;
 
 /// The most replications one run (or one sweep point, or one size probe)
 /// takes: a billion, about a day of work for a 50-VM plan on a 2-core

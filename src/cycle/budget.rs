@@ -13,7 +13,7 @@
 //! replication; the budget allows 20 million events plus 1 million per VM
 //! (seconds of work) and 256 MiB plus 4 MiB per VM of recorded breakpoints.
 
-use crate::scenario::{Churn, Scenario};
+use crate::scenario::{Churn, MAX_EVENTS_BASE, MAX_EVENTS_PER_VM, Scenario};
 
 /// Events and memory one replication may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ impl Budget {
     pub fn for_scenario(scenario: &Scenario) -> Budget {
         let vms = scenario.vms.len();
         Budget {
-            events: 20_000_000 + 1_000_000 * vms as u64,
+            events: MAX_EVENTS_BASE + MAX_EVENTS_PER_VM * vms as u64,
             breakpoints: ((256 << 20) + (4 << 20) * vms) / BREAKPOINT_BYTES,
         }
     }

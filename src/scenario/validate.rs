@@ -187,6 +187,9 @@ pub(super) fn validate(
             warnings: Vec::new(),
         })
     })();
+    if let Some(scenario) = &assembled {
+        check_churn_events(&mut c, scenario, &raw.vm);
+    }
     match assembled {
         Some(mut scenario) if c.errors.is_empty() => {
             scenario.warnings = c.diagnostics(&c.warnings);
@@ -202,4 +205,49 @@ pub(super) fn validate(
             })
         }
     }
+}
+
+/// The churn events a replication draws before the outage, expected, must
+/// stay within [`MAX_CHURN_EVENTS`]: a scenario that validates finishes in
+/// seconds, well before the runaway guard. The VM whose churn makes the most
+/// events is named.
+fn check_churn_events(c: &mut Checker<'_>, s: &Scenario, raw: &[RawVm]) {
+    let history = s.policy.history.as_secs_f64();
+    let per_vm: Vec<f64> = s
+        .vms
+        .iter()
+        .map(|vm| vm.churn.events_per_second() * history)
+        .collect();
+    let total: f64 = per_vm.iter().sum();
+    let allowed = MAX_CHURN_EVENTS as f64;
+    if total <= allowed {
+        return;
+    }
+    let (worst, _) =
+        per_vm.iter().enumerate().fold(
+            (0, 0.0),
+            |best, (i, &n)| if n > best.1 { (i, n) } else { best },
+        );
+    // The file's [[vm]] of the worst expanded VM.
+    let vm = &s.vms[worst];
+    let mut expanded = 0;
+    let index = raw
+        .iter()
+        .position(|v| {
+            expanded += v.count.unwrap_or(1).max(1) as usize;
+            worst < expanded
+        })
+        .unwrap_or(0);
+    c.error(
+        KeyPath::root().key("vm").index(index).key("churn"),
+        format!(
+            "the VMs' churn makes about {:.0} million events in the {} of history before the outage (`{}` alone {:.0} million), past the {:.0} million drsim simulates in one replication (docs/model.md, \"Limits\"); frequent small writes are better written as a rate, e.g. churn = \"{}\"",
+            total / 1e6,
+            super::units::format_duration_s(history),
+            vm.id,
+            per_vm[worst] / 1e6,
+            allowed / 1e6,
+            super::units::format_byte_rate(vm.churn.mean_rate())
+        ),
+    );
 }

@@ -222,35 +222,3 @@ fn a_file_that_is_not_utf8_or_not_a_file_is_located() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("it is a directory"), "{}", stderr(&o));
 }
-
-/// Valid files that would run for hours or exhaust memory: the runtime guard
-/// stops the run (exit 2) naming the replication and the scenario element,
-/// and nothing is written, not even the output directory.
-#[test]
-fn every_runaway_fixture_is_stopped_by_its_budget_and_writes_nothing() {
-    let fixtures = toml_files(&repo().join("tests/fixtures/runaway"));
-    assert!(!fixtures.is_empty());
-    for path in fixtures {
-        let text = std::fs::read_to_string(&path).expect("fixture");
-        let file = path.to_str().expect("utf-8");
-        let o = drsim(&["validate", file]);
-        assert!(o.status.success(), "{file} must be valid: {}", stderr(&o));
-        let dir = tempfile::tempdir().expect("temp dir");
-        let out = dir.path().join("results");
-        let o = drsim(&[
-            "run",
-            file,
-            "--no-charts",
-            "--out",
-            out.to_str().expect("utf-8"),
-        ]);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
-        for tag in ["message", "element"] {
-            let expected = expectation(&text, tag).expect("fixture states its expectation");
-            assert!(err.contains(&expected), "{file}: `{expected}` not in {err}");
-        }
-        assert!(err.contains("nothing was written"), "{err}");
-        assert!(!out.exists(), "{file}: the run left {}", out.display());
-    }
-}

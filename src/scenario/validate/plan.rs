@@ -287,8 +287,13 @@ fn check_vm(
         }
     }
     let weight = v.weight.unwrap_or(1.0);
-    if !(weight > 0.0 && weight.is_finite()) {
-        c.error(path.key("weight"), format!("must be above 0, got {weight}"));
+    if !(MIN_WEIGHT..=MAX_WEIGHT).contains(&weight) {
+        // Past a million to one, a link's sharing needs more events than a
+        // replication may take; no priority scheme is that lopsided.
+        c.error(
+            path.key("weight"),
+            format!("a weight is {MIN_WEIGHT} to {MAX_WEIGHT}, got {weight}"),
+        );
     }
     let recovery_point = match &v.recovery_point {
         Some(name) => c.recovery_point(&path.key("recovery_point"), name),
@@ -447,3 +452,7 @@ fn join_consistency_group(
     }
     Ok(index)
 }
+
+/// The lightest and heaviest share of a link a VM may have (`weight`).
+const MIN_WEIGHT: f64 = 0.001;
+const MAX_WEIGHT: f64 = 1000.0;

@@ -88,6 +88,18 @@ pub(super) fn check_links(
             Some(v) => c.positive_dist(&path.key("reverse_bandwidth"), v, Rate),
             None => bandwidth.clone(),
         };
+        for (key, d) in [("bandwidth", &bandwidth), ("reverse_bandwidth", &reverse)] {
+            let slowest = d.as_ref().map_or(MIN_LINK_RATE, |d| d.quantile(0.001));
+            if slowest < MIN_LINK_RATE {
+                c.error(
+                    path.key(key),
+                    format!(
+                        "a replication link carries at least 64 kbps (its 0.1st percentile here is {}): slower, a VM's writes never drain and each replication would simulate a year of backlog",
+                        crate::scenario::units::format_rate(slowest)
+                    ),
+                );
+            }
+        }
         match (bandwidth, reverse) {
             (Some(bandwidth), Some(reverse_bandwidth)) => links.push(Link {
                 id: l.id.clone(),
@@ -99,3 +111,8 @@ pub(super) fn check_links(
     }
     ok.then_some(links)
 }
+
+/// The slowest link drsim simulates: 64 kbps (8 KB/s), an ISDN channel;
+/// an estimate of where replication stops being a design (docs/model.md,
+/// "Limits").
+const MIN_LINK_RATE: f64 = 64_000.0 / 8.0;
