@@ -7,7 +7,7 @@ use super::shared::CliError;
 use crate::cli::{CompareCommand, OutputFormat};
 use crate::report::compare::compare_text;
 use crate::scenario::ScenarioFile;
-use crate::scenario::overrides::parse_all;
+use crate::scenario::overrides::{parse_all, parse_all_as};
 use crate::store::study_files::{ComparedPlans, write_comparison};
 use crate::study::compare::{PlanSource, compare};
 
@@ -18,9 +18,9 @@ pub fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     super::interrupt::install();
     let (file_a, file_b) = (ScenarioFile::read(&args.a)?, ScenarioFile::read(&args.b)?);
     let a = file_a.load(&parse_all(&args.set)?)?;
-    let mut set_b = args.set.clone();
-    set_b.extend(args.set_b.iter().cloned());
-    let b = file_b.load(&parse_all(&set_b)?)?;
+    let mut set_b = parse_all(&args.set)?;
+    set_b.extend(parse_all_as("--set-b", &args.set_b)?);
+    let b = file_b.load(&set_b)?;
     let config = super::shared::run_config(&a, args.simulation);
     let watch = super::interrupt::Terminal::new(args.output.quiet);
     let sources = (

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::interrupt::Terminal;
-use super::shared::CliError;
+use super::shared::{CliError, usage_error};
 use crate::cli::{OutputFormat, SizeCommand};
 use crate::report::manifest::OutputFile;
 use crate::report::sha256_hex;
@@ -128,6 +128,21 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         Some(range) => range,
         None => default_range(&args, &file)?,
     };
+    // Only a number or a quantity can be searched: a name or a choice
+    // (`scenario.name`, `recovery.recovery_point`) would "size" to nonsense.
+    let overrides = parse_all(&args.scenario.set)?;
+    let effective = file.effective_text(&overrides)?;
+    if let Some(current) = crate::scenario::overrides::value_at(&effective, &args.vary)
+        && crate::scenario::units::split_number(&current).is_none()
+    {
+        return Err(usage_error(
+            "--vary",
+            format!(
+                "--vary {}: its value in the scenario (`{current}`) is not a number or a quantity; size searches a duration, rate, size or number",
+                args.vary
+            ),
+        ));
+    }
     let shard = super::shared::parse_shard(&args.shard)?;
     // Shards share results/<scenario>-size/ unless told otherwise.
     let out = args.out.clone().or_else(|| {

@@ -12,7 +12,7 @@
 //!
 //! The residual window: renames are atomic one by one, not together. If the
 //! process is killed (SIGKILL, power loss) between the first and the last
-//! rename of a commit, which takes microseconds, the directory holds a mix of
+//! rename of a commit, which takes a few milliseconds, the directory holds a mix of
 //! new and old files; `manifest.json` is renamed last and names the SHA-256 of
 //! every file of its run, so `drsim verify` tells a mixed directory. A killed
 //! process also cannot remove its `.partial` files; they carry its pid.

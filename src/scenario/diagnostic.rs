@@ -53,9 +53,14 @@ impl Diagnostic {
         located: &[(String, String)],
         lines: &[usize],
     ) {
-        let flag = located
-            .iter()
-            .find(|(key, _)| self.key == *key || self.key.starts_with(&format!("{key}.")));
+        // The last override of a key is the one that took effect; a table an
+        // override created (`--set newtable.key=1` makes `[newtable]`) is
+        // that override's too.
+        let flag = located.iter().rev().find(|(key, _)| {
+            self.key == *key
+                || self.key.starts_with(&format!("{key}."))
+                || key.starts_with(&format!("{}.", self.key))
+        });
         match flag {
             Some((_, flag)) => {
                 self.file.clone_from(flag);

@@ -27,12 +27,18 @@ impl Override {
     /// Reads `KEY=VALUE`; a VALUE that is not TOML (`300Mbps`) is a string.
     /// A text that is not `KEY=VALUE` is an error naming the flag.
     pub fn parse(text: &str) -> Result<Override, ScenarioError> {
-        Override::read(text).map_err(ScenarioError::from_flag)
+        Override::parse_as("--set", text)
     }
 
-    fn read(text: &str) -> Result<Override, String> {
+    /// [`Override::parse`] for a change given by another flag (`--set-b`,
+    /// `--vary`), which its messages then name.
+    pub fn parse_as(flag: &str, text: &str) -> Result<Override, ScenarioError> {
+        Override::read(flag, text).map_err(ScenarioError::from_flag)
+    }
+
+    fn read(flag: &str, text: &str) -> Result<Override, String> {
         let (key, value) = text.split_once('=').ok_or_else(|| {
-            format!("--set {text}: write KEY=VALUE, e.g. --set link.wan.bandwidth=\"300 Mbps\"")
+            format!("{flag} {text}: write KEY=VALUE, e.g. {flag} link.wan.bandwidth=\"300 Mbps\"")
         })?;
         let key: Vec<String> = key
             .trim()
@@ -40,7 +46,7 @@ impl Override {
             .map(|s| s.trim().to_string())
             .collect();
         if key.iter().any(String::is_empty) {
-            return Err(format!("--set {text}: the key has an empty part"));
+            return Err(format!("{flag} {text}: the key has an empty part"));
         }
         let value = value.trim();
         let item = format!("v = {value}")
@@ -49,7 +55,7 @@ impl Override {
             .and_then(|mut d| d.remove("v"))
             .unwrap_or_else(|| toml_edit::value(value));
         Ok(Override {
-            flag: format!("--set {text}"),
+            flag: format!("{flag} {text}"),
             key,
             value: item,
         })
@@ -58,7 +64,12 @@ impl Override {
 
 /// Reads every `--set KEY=VALUE`; the first that cannot be read is the error.
 pub fn parse_all(sets: &[String]) -> Result<Vec<Override>, ScenarioError> {
-    sets.iter().map(|s| Override::parse(s)).collect()
+    parse_all_as("--set", sets)
+}
+
+/// [`parse_all`] for changes given by another flag (`--set-b`).
+pub fn parse_all_as(flag: &str, sets: &[String]) -> Result<Vec<Override>, ScenarioError> {
+    sets.iter().map(|s| Override::parse_as(flag, s)).collect()
 }
 
 /// A located problem in an override itself (not in the file).

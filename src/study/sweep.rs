@@ -162,7 +162,7 @@ pub fn sweep(
     for (index, point) in points.iter().enumerate().take(range.end).skip(range.start) {
         let mut at = overrides.to_vec();
         for (k, v) in point {
-            at.push(Override::parse(&format!("{k}={v}"))?);
+            at.push(Override::parse_as("--vary", &format!("{k}={v}"))?);
         }
         let s = file.load(&at)?;
         let config = settings.config(&s);

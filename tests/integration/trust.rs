@@ -297,3 +297,92 @@ fn temporaries_of_dead_processes_are_removed_by_the_next_run() {
         assert!(alive.exists(), "a running process's temporary is kept");
     }
 }
+
+#[test]
+fn override_problems_name_the_flag_that_caused_them() {
+    // Before: a table an override created was shown at an invented line of
+    // the file; with two --set of one key the first was named; --vary and
+    // --set-b problems were reported as --set.
+    let o = drsim(&[
+        "validate",
+        "scenarios/minimal.toml",
+        "--set",
+        "newtable.key=1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--set newtable.key=1: `newtable`: unknown key"),
+        "{}",
+        stderr(&o)
+    );
+    let o = drsim(&[
+        "validate",
+        "scenarios/minimal.toml",
+        "--set",
+        "targets.rto=\"1h\"",
+        "--set",
+        "targets.rto=bad",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--set targets.rto=bad: `targets.rto`"),
+        "{}",
+        stderr(&o)
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out_s = out.to_str().expect("utf-8");
+    let o = drsim(&[
+        "compare",
+        "scenarios/minimal.toml",
+        "scenarios/minimal.toml",
+        "--set-b",
+        "targets.rto=bad",
+        "-n",
+        "5",
+        "--out",
+        out_s,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--set-b targets.rto=bad"),
+        "{}",
+        stderr(&o)
+    );
+    let o = drsim(&[
+        "sweep",
+        "scenarios/minimal.toml",
+        "--vary",
+        "targets.rto=1h,bad",
+        "-n",
+        "5",
+        "--out",
+        out_s,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--vary targets.rto=bad"),
+        "{}",
+        stderr(&o)
+    );
+    // `size` searches numbers and quantities, not names.
+    let o = drsim(&[
+        "size",
+        "scenarios/minimal.toml",
+        "--target",
+        "rto<=4h@95%",
+        "--vary",
+        "scenario.name",
+        "--between",
+        "1..2",
+        "-n",
+        "5",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--vary scenario.name: its value in the scenario (`minimal`) is not a number or a quantity"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
