@@ -266,10 +266,12 @@ impl SharedProbes {
                 let claim = dir.join(format!("slice-{j}-of-{n}.claim"));
                 if let Some(held) = Claim::take(&claim, &self.me)? {
                     let c = held.while_alive(self.claim_timeout, || run(range.clone()))?;
-                    let text = format!(
+                    let body = format!(
                         "met {}\ntotal {}\nsum_ms {}\nreplications {}..{}\ncomputed by {}\n",
                         c.met, c.total, c.sum_ms, range.start, range.end, self.me
                     );
+                    // The lines above, hashed: a count edited by hand is found.
+                    let text = format!("{body}sha256 {}\n", sha256_hex(body.as_bytes()));
                     publish(&done, text.as_bytes(), &self.node)?;
                     counts.insert(j, c);
                     continue;
@@ -321,6 +323,12 @@ fn read_done(path: &Path, expected: Range<u64>) -> Result<Option<Counts>, StoreE
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(StoreError::output(path, e)),
     };
+    // Every line before the last, `sha256 HEX`, is covered by that hash.
+    let sealed = text
+        .trim_end_matches('\n')
+        .rsplit_once('\n')
+        .and_then(|(body, last)| Some((body, last.strip_prefix("sha256 ")?)))
+        .is_some_and(|(body, hash)| sha256_hex(format!("{body}\n").as_bytes()) == hash.trim());
     let field = |name: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
@@ -335,7 +343,7 @@ fn read_done(path: &Path, expected: Range<u64>) -> Result<Option<Counts>, StoreE
         sum_ms,
         field("replications"),
     ) {
-        (Some(met), Some(total), Some(sum_ms), Some(r)) if r == range && met <= total => {
+        (Some(met), Some(total), Some(sum_ms), Some(r)) if sealed && r == range && met <= total => {
             Ok(Some(Counts { met, total, sum_ms }))
         }
         _ => Err(StoreError::refused(
@@ -552,7 +560,16 @@ mod tests {
         assert!(read_done(&path, 0..10).is_err());
         std::fs::write(&path, "met 3\ntotal 4\nreplications 0..10\n").unwrap();
         assert!(read_done(&path, 0..10).is_err(), "no sum_ms");
-        std::fs::write(&path, "met 3\ntotal 4\nsum_ms 9\nreplications 0..10\n").unwrap();
+        let body = "met 3\ntotal 4\nsum_ms 9\nreplications 0..10\n";
+        std::fs::write(&path, body).unwrap();
+        assert!(read_done(&path, 0..10).is_err(), "no hash");
+        let sealed = format!("{body}sha256 {}\n", sha256_hex(body.as_bytes()));
+        std::fs::write(&path, sealed.replace("met 3", "met 4")).unwrap();
+        assert!(
+            read_done(&path, 0..10).is_err(),
+            "a count edited after hashing"
+        );
+        std::fs::write(&path, &sealed).unwrap();
         assert_eq!(
             read_done(&path, 0..10).unwrap(),
             Some(Counts {
