@@ -18,7 +18,9 @@ use crate::montecarlo::RunConfig;
 pub use crate::report::diff::first_difference;
 use crate::report::manifest::{MANIFEST, Manifest, StudyManifest};
 use crate::report::sha256_hex;
-use crate::store::results_dir::{Provenance, check_outputs, load_recorded_scenario};
+use crate::store::results_dir::{
+    Provenance, check_outputs, check_recorded_values, load_recorded_scenario, refuse_extra_files,
+};
 use crate::store::run_results::{RunOutputs, run_to_directory};
 
 pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
@@ -48,7 +50,7 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
     // 1. Are the files still those the run wrote? 2. Does the scenario
     // still say what it said?
     check_outputs(dir, &manifest.outputs, "the run").map_err(|e| failed_because(e.into()))?;
-    refuse_extra_files(dir, &manifest.outputs, "the run")?;
+    refuse_extra_files(dir, &manifest.outputs, "the run").map_err(|e| failed_because(e.into()))?;
     if manifest.shard.is_some() {
         return Err(usage_error(
             "DIR",
@@ -68,27 +70,7 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
             manifest.scenario.name
         )));
     }
-    // Values no run writes (an edited manifest) are refused, not run.
-    let max = crate::montecarlo::MAX_REPLICATIONS;
-    let o = &manifest.options;
-    let out_of_range = [
-        ("options.exact_up_to", o.exact_up_to, 1),
-        (
-            "options.requested_replications",
-            o.requested_replications,
-            1,
-        ),
-        ("replications.count", manifest.replications.count, 1),
-    ]
-    .into_iter()
-    .chain(o.until_settled.map(|cap| ("options.until_settled", cap, 1)))
-    .find(|&(_, value, min)| value < min || value > max);
-    if let Some((field, value, _)) = out_of_range {
-        return Err(failed(format!(
-            "{}: `{field}` is {value}, which no run writes (1 to {max}); the manifest was edited",
-            manifest_path.display()
-        )));
-    }
+    check_recorded_values(&manifest, &manifest_path).map_err(|e| failed_because(e.into()))?;
 
     // 3. Re-make the run elsewhere and compare.
     let config = RunConfig {
@@ -180,7 +162,8 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
     check_outputs(dir, &manifest.outputs, "it").map_err(|e| failed_because(e.into()))?;
     // A sizing's directory is also its shards' workspace (claims, probes).
     if manifest.study != "size" {
-        refuse_extra_files(dir, &manifest.outputs, &format!("the {}", manifest.study))?;
+        refuse_extra_files(dir, &manifest.outputs, &format!("the {}", manifest.study))
+            .map_err(|e| failed_because(e.into()))?;
     }
     if let Some(shard) = &manifest.shard {
         return Err(usage_error(
@@ -293,22 +276,6 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
         );
     }
     Ok(())
-}
-
-/// A file in `dir` its manifest does not name is not one `writer` wrote.
-fn refuse_extra_files(
-    dir: &Path,
-    outputs: &[crate::report::manifest::OutputFile],
-    writer: &str,
-) -> Result<(), CliError> {
-    match crate::store::results_dir::extra_files(dir, outputs).first() {
-        None => Ok(()),
-        Some(extra) => Err(failed(format!(
-            "{} holds {}, which {writer} did not write (its manifest does not name it)",
-            dir.display(),
-            extra.escape_debug()
-        ))),
-    }
 }
 
 fn failed(message: String) -> CliError {

@@ -218,11 +218,15 @@ pub fn check_outputs(dir: &Path, outputs: &[OutputFile], writer: &str) -> Result
     Ok(())
 }
 
-/// Files in `dir` that its manifest does not name (`outputs`, and the
-/// manifest itself): what `verify` refuses as not written by the run.
-pub fn extra_files(dir: &Path, outputs: &[OutputFile]) -> Vec<String> {
+/// Refuses a file in `dir` its manifest does not name (`outputs`, and the
+/// manifest itself): not one `writer` ("the run") wrote.
+pub fn refuse_extra_files(
+    dir: &Path,
+    outputs: &[OutputFile],
+    writer: &str,
+) -> Result<(), StoreError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return Ok(());
     };
     let mut extra: Vec<String> = entries
         .filter_map(Result::ok)
@@ -230,5 +234,34 @@ pub fn extra_files(dir: &Path, outputs: &[OutputFile]) -> Vec<String> {
         .filter(|name| name != manifest::MANIFEST && !outputs.iter().any(|o| &o.file == name))
         .collect();
     extra.sort();
-    extra
+    match extra.first() {
+        None => Ok(()),
+        Some(extra) => Err(StoreError::Mismatch(format!(
+            "{} holds {}, which {writer} did not write (its manifest does not name it)",
+            dir.display(),
+            extra.escape_debug()
+        ))),
+    }
+}
+
+/// Refuses recorded values no run writes (an edited manifest at
+/// `manifest_path`) before anything is run with them.
+pub fn check_recorded_values(m: &Manifest, manifest_path: &Path) -> Result<(), StoreError> {
+    let max = crate::scenario::MAX_REPLICATIONS;
+    let o = &m.options;
+    let out_of_range = [
+        ("options.exact_up_to", o.exact_up_to),
+        ("options.requested_replications", o.requested_replications),
+        ("replications.count", m.replications.count),
+    ]
+    .into_iter()
+    .chain(o.until_settled.map(|cap| ("options.until_settled", cap)))
+    .find(|&(_, value)| value < 1 || value > max);
+    match out_of_range {
+        None => Ok(()),
+        Some((field, value)) => Err(StoreError::Mismatch(format!(
+            "{}: `{field}` is {value}, which no run writes (1 to {max}); the manifest was edited",
+            manifest_path.display()
+        ))),
+    }
 }

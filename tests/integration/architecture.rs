@@ -120,7 +120,7 @@ fn only_the_edges_touch_files_or_the_terminal() {
                 }
                 // The one read the core does: the scenario file's bytes (after
                 // a look at what the path is: never a device or a FIFO).
-                let reading_the_scenario = path.ends_with("src/scenario.rs")
+                let reading_the_scenario = path.ends_with("src/scenario/file.rs")
                     && (code.contains("std::fs::read(path)")
                         || code.contains("std::fs::metadata(path)"));
                 assert!(
