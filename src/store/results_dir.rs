@@ -130,11 +130,16 @@ pub fn remove_stale_outputs(out: &Path, previous: Option<&Manifest>, current: &M
     for old in &previous.outputs {
         let still = current.outputs.iter().any(|o| o.file == old.file);
         // Only plain file names: a tampered manifest cannot reach outside `out`.
-        let plain = Path::new(&old.file).file_name() == Some(std::ffi::OsStr::new(&old.file));
-        if !still && plain {
+        if !still && is_plain_name(&old.file) {
             let _ = std::fs::remove_file(out.join(&old.file));
         }
     }
+}
+
+/// Whether a manifest's entry is a file of its own directory: a plain name,
+/// not a path (`../x`, `/etc/x`, `a/b`) and not `.` or `..`.
+fn is_plain_name(name: &str) -> bool {
+    Path::new(name).file_name() == Some(std::ffi::OsStr::new(name))
 }
 
 /// Now, in RFC 3339 UTC to the second (for manifests; never compared).
@@ -181,10 +186,7 @@ pub fn load_recorded_scenario(manifest: &Manifest) -> Result<Scenario, StoreErro
 /// a regular file, is refused before anything is read.
 pub fn check_outputs(dir: &Path, outputs: &[OutputFile], writer: &str) -> Result<(), StoreError> {
     for output in outputs {
-        let plain = Path::new(&output.file).file_name() == Some(std::ffi::OsStr::new(&output.file))
-            && output.file != "."
-            && output.file != "..";
-        if !plain {
+        if !is_plain_name(&output.file) {
             return Err(StoreError::Mismatch(format!(
                 "{} names `{}`, which is not a file of {}; a manifest names only its directory's own files",
                 manifest::MANIFEST,
@@ -263,5 +265,19 @@ pub fn check_recorded_values(m: &Manifest, manifest_path: &Path) -> Result<(), S
             "{}: `{field}` is {value}, which no run writes (1 to {max}); the manifest was edited",
             manifest_path.display()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_name;
+
+    #[test]
+    fn only_a_plain_name_is_a_file_of_the_directory() {
+        assert!(is_plain_name("summary.csv"));
+        assert!(is_plain_name(".hidden"));
+        for path in ["", ".", "..", "../x", "/etc/hostname", "a/b", "x/.."] {
+            assert!(!is_plain_name(path), "{path}");
+        }
     }
 }
