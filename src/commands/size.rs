@@ -103,18 +103,6 @@ impl Prober<'_> {
     }
 }
 
-/// Without `--between`, the documented default range around the key's value
-/// in the scenario (with the `--set` overrides).
-fn default_range(args: &SizeArgs, file: &ScenarioFile) -> Result<SearchRange, CliError> {
-    // The scenario is validated first, so a bad file or override is told as
-    // such before the range is.
-    let overrides = parse_all(&args.scenario.set)?;
-    file.load(&overrides)?;
-    let effective = file.effective_text(&overrides)?;
-    let current = crate::scenario::overrides::value_at(&effective, &args.vary);
-    Ok(SearchRange::around(&args.vary, current.as_deref())?)
-}
-
 pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
     super::interrupt::install();
     let target = SizingTarget::parse(&args.target)?;
@@ -124,16 +112,24 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
         .map(SearchRange::parse)
         .transpose()?;
     let file = ScenarioFile::read(&args.scenario.scenario)?;
+    // The key's value in the scenario (with the `--set` overrides), read once.
+    let overrides = parse_all(&args.scenario.set)?;
+    let effective = file.effective_text(&overrides)?;
+    let current = crate::scenario::overrides::value_at(&effective, &args.vary);
     let range = match between {
         Some(range) => range,
-        None => default_range(&args, &file)?,
+        None => {
+            // Without `--between`, the documented default range around that
+            // value; the scenario is validated first, so a bad file or
+            // override is told as such before the range is.
+            file.load(&overrides)?;
+            SearchRange::around(&args.vary, current.as_deref())?
+        }
     };
     // Only a number or a quantity can be searched: a name or a choice
     // (`scenario.name`, `recovery.recovery_point`) would "size" to nonsense.
-    let overrides = parse_all(&args.scenario.set)?;
-    let effective = file.effective_text(&overrides)?;
-    if let Some(current) = crate::scenario::overrides::value_at(&effective, &args.vary)
-        && crate::scenario::units::split_number(&current).is_none()
+    if let Some(current) = &current
+        && crate::scenario::units::split_number(current).is_none()
     {
         return Err(usage_error(
             "--vary",

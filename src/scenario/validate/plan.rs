@@ -84,8 +84,10 @@ pub(super) struct VmDefaults<'a> {
 
 /// Bursts a VM may produce in one replication's history: each is an event and
 /// a recorded breakpoint, so more would take minutes and gigabytes per
-/// replication (docs/scenario-format.md, `bursts`).
-pub const MAX_BURSTS_PER_HISTORY: f64 = 5_000_000.0;
+/// replication (docs/scenario-format.md, `bursts`). The same bound as every
+/// VM's churn events together (checked after the plan, `validate.rs`); this
+/// check names one VM's bursts in its own terms.
+pub const MAX_BURSTS_PER_HISTORY: f64 = crate::scenario::MAX_CHURN_EVENTS as f64;
 
 /// The recovery plan's groups, its VMs and their consistency groups; each `None`
 /// when an error was recorded for it.
