@@ -355,7 +355,8 @@ impl<O: Observer> CycleRun<'_, O> {
                 self.failover.on_plan_complete(sh, now)
             }
             Some((PlanStage::Failback, PlanStatus::Complete)) => {
-                self.resync.on_failback_complete(sh, net, now)
+                self.resync
+                    .on_failback_complete(sh, net, &self.failback, now)
             }
             _ => {}
         }

@@ -47,6 +47,9 @@ pub struct Scenario {
     pub description: String,
     /// The ASR scenario modelled.
     pub kind: AsrScenario,
+    /// The architecture (VMware and physical; Hyper-V has one, reported as
+    /// modernized: its failback is a planned failover).
+    pub architecture: Architecture,
     pub simulation: Simulation,
     pub sites: Sites,
     /// Replication links, each from the primary to the recovery site.
@@ -286,20 +289,26 @@ pub enum FaultStart {
 /// and mechanics (docs/model.md, "Which ASR scenario").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AsrScenario {
-    /// VMware VMs and physical servers to Azure (a configuration/process server
-    /// on-premises; failback through a process server in Azure and a master
-    /// target on-premises).
-    VmwarePhysical,
-    /// Hyper-V VMs to Azure (copy frequency 30 s, 5 min or 15 min).
+    /// VMware VMs to Azure (a configuration/process server or replication
+    /// appliance on-premises; failback to the original VMware VM or an
+    /// alternate one).
+    Vmware,
+    /// Physical servers to Azure: the same components and support matrix as
+    /// VMware, but failback goes only to a VMware VM (vmware-azure-failback.md),
+    /// so stage 2 copies every disk in full.
+    Physical,
+    /// Hyper-V VMs to Azure (copy frequency 30 s, 5 min or 15 min; failback
+    /// syncs inside the planned failover).
     HyperV,
 }
 
 impl AsrScenario {
-    pub const NAMES: [&'static str; 2] = ["vmware-physical", "hyper-v"];
+    pub const NAMES: [&'static str; 3] = ["vmware", "physical", "hyper-v"];
 
     pub fn from_name(name: &str) -> Option<AsrScenario> {
         match name {
-            "vmware-physical" => Some(AsrScenario::VmwarePhysical),
+            "vmware" => Some(AsrScenario::Vmware),
+            "physical" => Some(AsrScenario::Physical),
             "hyper-v" => Some(AsrScenario::HyperV),
             _ => None,
         }
@@ -307,8 +316,69 @@ impl AsrScenario {
 
     pub fn name(self) -> &'static str {
         match self {
-            AsrScenario::VmwarePhysical => "vmware-physical",
+            AsrScenario::Vmware => "vmware",
+            AsrScenario::Physical => "physical",
             AsrScenario::HyperV => "hyper-v",
+        }
+    }
+
+    /// VMware VMs and physical servers share one support matrix and one set
+    /// of components (vmware-physical-azure-support-matrix.md).
+    pub fn is_vmware_or_physical(self) -> bool {
+        matches!(self, AsrScenario::Vmware | AsrScenario::Physical)
+    }
+}
+
+/// Which ASR architecture protects VMware VMs and physical servers: the
+/// modernized one (replication appliance) or the classic one (configuration
+/// server). It decides how failback runs and which machines need extra
+/// failover processing (docs/model.md, "Which ASR scenario").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Architecture {
+    /// Failback is a planned failover: no data lost; it can fail and be
+    /// cancelled (failover-failback-overview-modernized.md).
+    Modernized,
+    /// Failback is an unplanned failover from Azure to a chosen recovery point
+    /// of the reverse replication: the writes after it are lost
+    /// (vmware-azure-failback.md, "Steps to fail back").
+    Classic,
+}
+
+impl Architecture {
+    pub const NAMES: [&'static str; 2] = ["modernized", "classic"];
+
+    pub fn from_name(name: &str) -> Option<Architecture> {
+        match name {
+            "modernized" => Some(Architecture::Modernized),
+            "classic" => Some(Architecture::Classic),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::Modernized => "modernized",
+            Architecture::Classic => "classic",
+        }
+    }
+}
+
+/// A protected machine's operating system, as far as ASR's failover treats
+/// them differently (failover-failback-overview.md, "Failover processing").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestOs {
+    Windows,
+    Linux,
+}
+
+impl GuestOs {
+    pub const NAMES: [&'static str; 2] = ["windows", "linux"];
+
+    pub fn from_name(name: &str) -> Option<GuestOs> {
+        match name {
+            "windows" => Some(GuestOs::Windows),
+            "linux" => Some(GuestOs::Linux),
+            _ => None,
         }
     }
 }
@@ -436,6 +506,10 @@ pub struct Vm {
     /// Extra per-VM processing at failover (ASR: 8 to 10 min for some
     /// VMware/physical machines), after disk preparation.
     pub extra_processing_time: Distribution,
+    pub os: GuestOs,
+    /// Whether the VM gets its address by DHCP (without, ASR's failover adds
+    /// processing).
+    pub dhcp: bool,
     /// Price of running this VM in Azure per hour (the scenario's currency).
     pub azure_vm_hour: f64,
     /// The part of the disk its writes keep landing on (bytes): the changed

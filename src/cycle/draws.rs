@@ -136,6 +136,9 @@ pub struct VmDraws {
     pub reprotect_back: ReprotectDraws,
     /// After its failover, until its agent has registered back (reprotect waits).
     pub agent_registration: SimDuration,
+    /// After its boot on-premises at failback, until its agent has registered
+    /// back (stage 4 waits; vmware-azure-failback.md).
+    pub agent_registration_back: SimDuration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -227,6 +230,7 @@ impl Draws {
                     reprotect_back: reprotect_draws(&mut rng),
                     // Drawn last: the draws before it keep their place in the stream.
                     agent_registration: duration(&reprotect.agent_registration, &mut rng),
+                    agent_registration_back: duration(&reprotect.agent_registration, &mut rng),
                 }
             })
             .collect();

@@ -19,7 +19,7 @@ use super::recovery::Failover;
 use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::format_bytes;
-use crate::scenario::{FailbackLocation, Scenario};
+use crate::scenario::{AsrScenario, FailbackLocation, Scenario};
 
 fn index(direction: Direction) -> usize {
     match direction {
@@ -430,6 +430,7 @@ impl Resync {
         &mut self,
         sh: &mut Shared<'_, O>,
         net: &mut Network,
+        failback: &PlanRun,
         now: SimTime,
     ) {
         let s = sh.scenario;
@@ -452,19 +453,26 @@ impl Resync {
             };
             format!("failback complete: service running on `{}` again", site.id)
         });
-        let start = now + sh.draws.timeline.reprotect_back_delay;
+        // Each VM's agent registers back after its boot on-premises (up to
+        // 15 min for VMware/physical); reprotect fails until it has.
+        let registered = (0..s.vms.len())
+            .filter_map(|v| Some(failback.up_at(v)? + sh.draws.vms[v].agent_registration_back))
+            .fold(now, SimTime::max);
+        let start = registered + sh.draws.timeline.reprotect_back_delay;
         sh.queue
             .schedule(start, Event::ReprotectStart(Direction::Forward));
     }
 }
 
-/// Stage 2 needs a full copy when the disaster destroyed the primary's disks
-/// or when failback goes to an alternate location; the Azure disks always
+/// Stage 2 needs a full copy when the disaster destroyed the primary's disks,
+/// when failback goes to an alternate location, or for a physical server,
+/// which fails back only to a new VMware VM (vmware-azure-failback.md); the Azure disks always
 /// survive failback, so stage 4 is a delta.
 fn full_copy<O: Observer>(sh: &Shared<'_, O>, direction: Direction) -> bool {
     direction == Direction::Reverse
         && (sh.draws.timeline.primary_data_lost
-            || sh.scenario.failback.location == FailbackLocation::Alternate)
+            || sh.scenario.failback.location == FailbackLocation::Alternate
+            || sh.scenario.kind == AsrScenario::Physical)
 }
 
 fn reprotect_draws<O: Observer>(

@@ -474,7 +474,9 @@ fn watch<O: Observer>(
 fn log_limit(scenario: &Scenario, vm: usize) -> f64 {
     match scenario.kind {
         crate::scenario::AsrScenario::HyperV => 0.5 * scenario.vms[vm].disk_bytes,
-        crate::scenario::AsrScenario::VmwarePhysical => f64::INFINITY,
+        crate::scenario::AsrScenario::Vmware | crate::scenario::AsrScenario::Physical => {
+            f64::INFINITY
+        }
     }
 }
 

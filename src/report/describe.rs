@@ -19,12 +19,19 @@ pub fn describe(s: &Scenario) -> String {
         }
     }
     line(format!(
-        "ASR scenario: {} to Azure (`[scenario] kind = \"{}\"`: its limits and mechanics, docs/model.md)",
+        "ASR scenario: {} to Azure (`[scenario] kind = \"{}\"`{}: its limits and mechanics, docs/model.md)",
         match s.kind {
-            AsrScenario::VmwarePhysical => "VMware VMs and physical servers",
+            AsrScenario::Vmware => "VMware VMs",
+            AsrScenario::Physical =>
+                "physical servers (failback to a VMware VM: stage 2 a full copy)",
             AsrScenario::HyperV => "Hyper-V VMs",
         },
-        s.kind.name()
+        s.kind.name(),
+        if s.kind.is_vmware_or_physical() {
+            format!(", `architecture = \"{}\"`", s.architecture.name())
+        } else {
+            String::new()
+        }
     ));
     line(format!(
         "sites: primary `{}` ({}) -> recovery `{}` ({}){}",

@@ -36,6 +36,7 @@ pub struct RawMeta {
     pub name: Option<String>,
     pub description: Option<String>,
     pub kind: Option<String>,
+    pub architecture: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +114,8 @@ pub struct RawVm {
     pub azure_vm_hour: Option<f64>,
     pub working_set: Option<Value>,
     pub write_size: Option<Value>,
+    pub os: Option<String>,
+    pub dhcp: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

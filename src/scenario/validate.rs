@@ -13,6 +13,7 @@
 
 mod checker;
 mod churn;
+mod kind;
 mod outages;
 mod plan;
 mod policy;
@@ -28,6 +29,7 @@ use super::units::QuantityKind::{self, Duration, Rate, Size, WriteRate};
 use super::units::{WEEKDAYS, parse_weekday_time, parse_weekly_window};
 use super::*;
 use checker::Checker;
+use kind::{check_architecture, check_kind};
 use outages::{check_outages, cover_faults_with_history};
 use plan::{VmDefaults, check_plan};
 use policy::{check_policy, check_simulation};
@@ -55,18 +57,17 @@ pub(super) fn validate(
         Some(meta) => (meta.name.clone(), meta.description.clone()),
         None => (None, None),
     };
-    let kind = match raw.scenario.as_ref().and_then(|m| m.kind.as_deref()) {
-        None => AsrScenario::VmwarePhysical,
-        Some(name) => c
-            .one_of(
-                &root.key("scenario").key("kind"),
-                name,
-                &AsrScenario::NAMES,
-                "ASR scenario",
-            )
-            .and_then(AsrScenario::from_name)
-            .unwrap_or(AsrScenario::VmwarePhysical),
-    };
+    let kind = check_kind(
+        &mut c,
+        raw.scenario.as_ref().and_then(|m| m.kind.as_deref()),
+    );
+    let architecture = check_architecture(
+        &mut c,
+        kind,
+        raw.scenario
+            .as_ref()
+            .and_then(|m| m.architecture.as_deref()),
+    );
     let name = name.unwrap_or_else(|| {
         Path::new(source)
             .file_stem()
@@ -85,12 +86,10 @@ pub(super) fn validate(
         Duration,
         0.0,
     );
-    let default_extra = c.dist_or(
-        &recovery_key("extra_processing_time"),
-        raw_recovery.and_then(|r| r.extra_processing_time.as_ref()),
-        Duration,
-        0.0,
-    );
+    // Unset: each VM gets the processing ASR documents for its kind (plan.rs).
+    let default_extra = raw_recovery
+        .and_then(|r| r.extra_processing_time.as_ref())
+        .map(|v| c.dist(&recovery_key("extra_processing_time"), v, Duration));
     let default_price = raw
         .cost
         .as_ref()
@@ -117,7 +116,12 @@ pub(super) fn validate(
         recovery_point: policy
             .as_ref()
             .map_or(RecoveryPointChoice::LatestProcessed, |p| p.recovery_point),
-        extra_processing_time: default_extra.as_ref(),
+        architecture,
+        extra_processing_time: match &default_extra {
+            None => plan::ExtraProcessing::Documented,
+            Some(Some(d)) => plan::ExtraProcessing::Set(d),
+            Some(None) => plan::ExtraProcessing::Invalid,
+        },
         azure_vm_hour: default_price,
         history_s: policy.as_ref().map_or(0.0, |p| p.history.as_secs_f64()),
     };
@@ -165,6 +169,7 @@ pub(super) fn validate(
             effective_sha256: String::new(),
             name,
             kind,
+            architecture,
             description: description.unwrap_or_default(),
             simulation,
             sites: sites?,

@@ -52,6 +52,7 @@ duration = "6h"
 detection_delay = "5m"
 decision_delay = "10m"
 [reprotect]
+agent_registration = "0s"
 operator_delay = "30m"
 checksum_throughput = "45 MB/s"
 processing_fraction = 0.2
@@ -64,7 +65,10 @@ final_sync_overhead = "5m"
 
 #[test]
 fn every_stage_matches_the_hand_computation() {
-    let s = scenario(FIXED);
+    let s = scenario(&FIXED.replace(
+        "agent_registration = \"0s\"",
+        "agent_registration = \"10m\"",
+    ));
     for o in outcomes(&s, 5, 1) {
         let secs = |d: Option<drsim::engine::SimDuration>| d.expect("this happened").as_secs_f64();
         // Stage 1. Declared at 5 + 10 = 15 min. db1 ready at 19 min, boots 20 min:
@@ -83,11 +87,14 @@ fn every_stage_matches_the_hand_computation() {
         assert_eq!(secs(o.stage3_downtime), 1680.0);
         // Stage 4: the same reprotect arithmetic as stage 2.
         assert_eq!(secs(o.stage4), 3900.0);
-        // Stage 2 ends at 6 h 30 min + 3900 s = 27 300 s; failback starts 1 d later
-        // at 113 700 s; stage 3 ends at 115 380 s; stage 4 starts 30 min later and
-        // ends at 121 080 s.
-        assert_eq!(secs(o.cycle), 121_080.0);
-        assert_eq!(secs(o.unprotected), 27_300.0 + (121_080.0 - 113_700.0));
+        // Stage 2 ends at 6 h 30 min + 3900 s = 27 300 s (the agents registered
+        // 10 min after their boot in Azure, long before the site was back);
+        // failback starts 1 d later at 113 700 s; stage 3 ends at 115 380 s,
+        // when the web VMs are up on-premises; their agents register back 10
+        // min later (vmware-azure-failback.md), stage 4 starts 30 min after
+        // that, at 117 780 s, and ends at 121 680 s.
+        assert_eq!(secs(o.cycle), 121_680.0);
+        assert_eq!(secs(o.unprotected), 27_300.0 + (121_680.0 - 113_700.0));
         assert_eq!(secs(o.total_downtime), 2640.0 + 1680.0);
         assert_eq!(o.outage_start.as_millis(), (2 * 24 + 12) * 3600 * 1000);
         assert!(o.closed);
@@ -132,13 +139,14 @@ fn reprotect_waits_for_the_agents_to_register_back() {
     // last VMs came up at 44 min; their agents take 15 min to register back, so
     // reprotect starts at 59 min + the 30 min operator delay = 5340 s. Then, as
     // in the hand computation above: stage 2 3900 s, 1 d wait, stage 3 1680 s,
-    // 30 min, stage 4 3900 s: the cycle closes at 103 020 s (900 s later than
-    // with agents that register at once).
+    // then the agents register back after the boot on-premises (15 min again),
+    // 30 min, stage 4 3900 s: the cycle closes at 103 920 s (twice 900 s later
+    // than with agents that register at once).
     let text = FIXED.replace("duration = \"6h\"", "duration = \"30m\"");
-    for (registration, cycle) in [("15m", 103_020.0), ("0s", 102_120.0)] {
+    for (registration, cycle) in [("15m", 103_920.0), ("0s", 102_120.0)] {
         let s = scenario(&text.replace(
-            "[reprotect]\n",
-            &format!("[reprotect]\nagent_registration = \"{registration}\"\n"),
+            "agent_registration = \"0s\"",
+            &format!("agent_registration = \"{registration}\""),
         ));
         for o in outcomes(&s, 3, 1) {
             let secs = o.cycle.expect("closes").as_secs_f64();

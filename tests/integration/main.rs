@@ -1,6 +1,7 @@
 //! drsim's integration tests: one binary, one module per behaviour.
 
 mod architecture;
+mod asr_pages;
 mod attribution;
 mod charts;
 mod closed_form;

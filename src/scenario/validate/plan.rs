@@ -75,11 +75,22 @@ pub(super) struct VmDefaults<'a> {
     pub kind: AsrScenario,
     pub prepare_time: Option<&'a Distribution>,
     pub recovery_point: RecoveryPointChoice,
-    pub extra_processing_time: Option<&'a Distribution>,
+    pub architecture: Architecture,
+    pub extra_processing_time: ExtraProcessing<'a>,
     pub azure_vm_hour: f64,
     /// The simulated history before the outage, in seconds (for the churn
     /// events it holds).
     pub history_s: f64,
+}
+
+/// `[recovery] extra_processing_time` as every VM's default.
+pub(super) enum ExtraProcessing<'a> {
+    /// Written for every VM.
+    Set(&'a Distribution),
+    /// Not written: what ASR documents for the VM's kind, OS and DHCP.
+    Documented,
+    /// Written with an error (already recorded).
+    Invalid,
 }
 
 /// Bursts a VM may produce in one replication's history: each is an event and
@@ -352,9 +363,20 @@ fn check_vm(
         Some(value) => c.dist(&path.key("prepare_time"), value, Duration),
         None => defaults.prepare_time.cloned(),
     };
-    let extra_processing_time = match &v.extra_processing_time {
-        Some(value) => c.dist(&path.key("extra_processing_time"), value, Duration),
-        None => defaults.extra_processing_time.cloned(),
+    let os = match &v.os {
+        None => Some(GuestOs::Windows),
+        Some(name) => c
+            .one_of(&path.key("os"), name, &GuestOs::NAMES, "operating system")
+            .and_then(GuestOs::from_name),
+    };
+    let dhcp = v.dhcp.unwrap_or(true);
+    let extra_processing_time = match (&v.extra_processing_time, &defaults.extra_processing_time) {
+        (Some(value), _) => c.dist(&path.key("extra_processing_time"), value, Duration),
+        (None, ExtraProcessing::Set(d)) => Some((*d).clone()),
+        (None, ExtraProcessing::Documented) => os.map(|os| {
+            super::kind::documented_extra_processing(defaults.kind, defaults.architecture, os, dhcp)
+        }),
+        (None, ExtraProcessing::Invalid) => None,
     };
     let azure_vm_hour = v.azure_vm_hour.unwrap_or(defaults.azure_vm_hour);
     c.price(path.key("azure_vm_hour"), azure_vm_hour);
@@ -397,6 +419,8 @@ fn check_vm(
         prepare_time: prepare_time?,
         failback_boot_time: failback_boot_time?,
         extra_processing_time: extra_processing_time?,
+        os: os?,
+        dhcp,
         azure_vm_hour,
         working_set_bytes: working_set?,
     })

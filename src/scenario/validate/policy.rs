@@ -169,7 +169,7 @@ fn check_copy_frequency(
                 );
             }
         }
-        AsrScenario::VmwarePhysical => {
+        AsrScenario::Vmware | AsrScenario::Physical => {
             if interval != SimDuration::from_secs(300) {
                 c.warn(
                     path.clone(),

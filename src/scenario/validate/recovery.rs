@@ -144,7 +144,7 @@ pub(super) fn check_reprotect(
     // "Enable reprotection"): uniform over that range. Hyper-V documents none.
     let agent_registration = match (&r.agent_registration, kind) {
         (Some(v), _) => c.dist(&p.key("agent_registration"), v, Duration),
-        (None, AsrScenario::VmwarePhysical) => uniform_minutes(0, 15),
+        (None, AsrScenario::Vmware | AsrScenario::Physical) => uniform_minutes(0, 15),
         (None, AsrScenario::HyperV) => Some(Distribution::fixed(Duration, 0.0)),
     };
     Some(Reprotect {
@@ -252,7 +252,7 @@ pub(super) fn check_failback(
 }
 
 /// A uniform duration between two whole numbers of minutes.
-fn uniform_minutes(min: u32, max: u32) -> Option<Distribution> {
+pub(super) fn uniform_minutes(min: u32, max: u32) -> Option<Distribution> {
     Distribution::from_value(
         &Value::Table(
             [

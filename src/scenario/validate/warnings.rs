@@ -17,7 +17,7 @@ pub(super) fn warn_churn_limits(
     disks: i64,
     write_size: f64,
 ) {
-    if kind != AsrScenario::VmwarePhysical {
+    if !kind.is_vmware_or_physical() {
         return;
     }
     let mean = churn.mean_rate();
@@ -67,7 +67,7 @@ pub(super) fn warn_process_servers(
     vms: &[Vm],
     process_servers: i64,
 ) {
-    if kind != AsrScenario::VmwarePhysical {
+    if !kind.is_vmware_or_physical() {
         return;
     }
     let daily: f64 = vms.iter().map(|vm| vm.churn.mean_rate()).sum::<f64>() * 86_400.0;
@@ -132,7 +132,7 @@ pub(super) fn warn_master_targets(
     raw_vms: &[RawVm],
     master_targets: i64,
 ) {
-    if kind != AsrScenario::VmwarePhysical {
+    if !kind.is_vmware_or_physical() {
         return;
     }
     let disks: i64 = raw_vms
