@@ -47,6 +47,7 @@ pub enum MetricId {
     DataLost,
     LagAtOutage,
     ResyncVms,
+    ResyncBytes,
     RpoAlert,
     ConsistencyGroupRpo(usize),
     OutageDuration,
@@ -141,6 +142,7 @@ impl Metric {
             MetricId::DataLost => Some(o.data_lost_bytes.round()),
             MetricId::LagAtOutage => s(o.lag_at_outage),
             MetricId::ResyncVms => Some(f64::from(o.resync_vms)),
+            MetricId::ResyncBytes => Some(o.resync_bytes.round()),
             MetricId::RpoAlert => s(o.rpo_alert),
             MetricId::ConsistencyGroupRpo(g) => {
                 o.declared.then(|| o.consistency_group_rpo[g].as_secs_f64())
@@ -153,10 +155,11 @@ impl Metric {
             MetricId::StepRetries => Some(f64::from(o.step_retries)),
             MetricId::AllocationRetries => Some(f64::from(o.allocation_retries)),
             MetricId::VmFailoverRetries => Some(f64::from(o.vm_failover_retries)),
-            MetricId::Stage2Bytes => Some(o.stage2_bytes.round()),
-            MetricId::Stage3Bytes => Some(o.stage3_bytes.round()),
-            MetricId::Stage4Bytes => Some(o.stage4_bytes.round()),
-            MetricId::AzureCost => Some(o.azure_cost),
+            // A ride-out has no stages and runs nothing in Azure: not 0, empty.
+            MetricId::Stage2Bytes => o.declared.then(|| o.stage2_bytes.round()),
+            MetricId::Stage3Bytes => o.declared.then(|| o.stage3_bytes.round()),
+            MetricId::Stage4Bytes => o.declared.then(|| o.stage4_bytes.round()),
+            MetricId::AzureCost => o.declared.then_some(o.azure_cost),
             MetricId::RpoMet(target, over) => in_population(o, over).then(|| met(o.rpo, target)),
             MetricId::RtoMet(target, over) => {
                 let rto = o.rto.filter(|_| in_population(o, over))?;
@@ -299,8 +302,14 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
         Metric::new(
             "resync_vms",
             Count,
-            "VMs lagging at t0 by more than the retention window: ASR would require their resynchronisation, and their RPO grows with the simulated history",
+            "VMs being resynchronised at t0 (their process server's cache filled, or their Hyper-V log reached half the disk): no new point since the resync began",
             ResyncVms,
+        ),
+        Metric::new(
+            "resync_bytes",
+            Bytes,
+            "changed blocks the resyncs before t0 had to move, all VMs (a resync drops the queued log and moves the changed blocks instead)",
+            ResyncBytes,
         ),
         Metric::new(
             "rpo_alert_s",

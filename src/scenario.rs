@@ -65,6 +65,10 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Multi-VM consistency groups; `vm.consistency_group` indexes this.
     pub consistency_groups: Vec<ConsistencyGroup>,
+    /// VMware/physical: the process servers (replication appliances) that
+    /// receive, cache and upload the VMs' writes; `vm.process_server`
+    /// indexes this. Empty for Hyper-V.
+    pub process_servers: Vec<ProcessServer>,
     pub recovery: Recovery,
     pub reprotect: Reprotect,
     pub failback: Failback,
@@ -507,6 +511,9 @@ pub struct Vm {
     /// VMware/physical machines), after disk preparation.
     pub extra_processing_time: Distribution,
     pub os: GuestOs,
+    /// Index into `Scenario::process_servers` (VMware/physical), `None` for
+    /// Hyper-V.
+    pub process_server: Option<usize>,
     /// Whether the VM gets its address by DHCP (without, ASR's failover adds
     /// processing).
     pub dhcp: bool,
@@ -515,6 +522,20 @@ pub struct Vm {
     /// The part of the disk its writes keep landing on (bytes): the changed
     /// blocks of a reprotect delta level off at it. The whole disk by default.
     pub working_set_bytes: f64,
+}
+
+/// A VMware/physical process server: it receives its VMs' writes, holds
+/// what it has not uploaded yet in its cache, and uploads over one link
+/// (docs/model.md, "The process server").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProcessServer {
+    /// The link it uploads over (every VM it serves replicates over it).
+    pub link: usize,
+    /// Bytes/s of writes it can process and send.
+    pub throughput: f64,
+    /// Bytes of its VMs' queued writes it can hold; when they fill it, the
+    /// VMs whose writes it holds are marked for resynchronisation.
+    pub cache_bytes: f64,
 }
 
 /// When in the simulated week the disaster strikes.

@@ -168,7 +168,7 @@ pub struct Outages {
     pub ridden_out_over_rto_target: Option<usize>,
     /// Cycles that did not close within the one-year horizon.
     pub not_closed: usize,
-    /// Replications in which some VM lagged beyond the retention window.
+    /// Replications in which some VM was being resynchronised at the outage.
     pub needing_resync: usize,
 }
 

@@ -28,10 +28,13 @@ pub(super) struct Network {
     /// Per VM, its resynchronisations before the outage: `[start, end)`, the
     /// end `None` while it runs (docs/model.md, "Replication health").
     resyncs: Vec<Vec<ResyncWindow>>,
+    /// Per VM, the changed blocks its resyncs had to move (bytes).
+    resync_bytes: Vec<f64>,
 }
 
-/// A resynchronisation of a VM's forward replication: from the instant its
-/// lag passed the retention window until its changed blocks had moved.
+/// A resynchronisation of a VM's forward replication: from the instant it
+/// was marked (its process server's cache full, or its Hyper-V log at half
+/// its disk) until its changed blocks had moved.
 pub(super) type ResyncWindow = (SimTime, Option<SimTime>);
 
 impl Network {
@@ -58,6 +61,21 @@ impl Network {
             forward[vm.link].set_weight(v, vm.weight);
             reverse[vm.link].set_weight(v, vm.weight);
         }
+        // Forward, every write also passes through the VM's process server,
+        // whose throughput its VMs share (stage 4 too). Failback from Azure
+        // goes through a process server in Azure, not modelled.
+        if !scenario.process_servers.is_empty() {
+            let caps: Vec<f64> = scenario
+                .process_servers
+                .iter()
+                .map(|ps| ps.throughput)
+                .collect();
+            let groups: Vec<Option<usize>> =
+                scenario.vms.iter().map(|vm| vm.process_server).collect();
+            for link in &mut forward {
+                link.set_groups(groups.clone(), caps.clone());
+            }
+        }
         Network {
             forward,
             reverse,
@@ -66,6 +84,7 @@ impl Network {
             fault_active: vec![false; scenario.faults.len()],
             slowdowns: Vec::new(),
             resyncs: vec![Vec::new(); n],
+            resync_bytes: vec![0.0; n],
         }
     }
 
@@ -120,9 +139,13 @@ impl Network {
         &self.resyncs
     }
 
+    /// Per VM, the changed blocks its resyncs before the outage had to move.
+    pub fn resync_bytes(&self) -> &[f64] {
+        &self.resync_bytes
+    }
+
     /// After any change to a link: schedule the check for its next emptying
-    /// backlog and, before the outage, for the next VM whose lag would pass
-    /// the retention window.
+    /// backlog and, before the outage, for the next resync trigger.
     pub fn watch_link<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
@@ -137,15 +160,9 @@ impl Network {
             .map(|t| (t, Event::FlowCheck(direction, LinkId::new(link), epoch)));
         watch(sh, drain_slot(direction, link, links), epoch, drain);
         if direction == Direction::Forward && l.now() < sh.t0 {
-            let retention = sh.scenario.policy.retention;
-            // A VM already resynchronising is not checked again until done.
+            let l = &self.forward[link];
             let resyncing = |vm: usize| matches!(self.resyncs[vm].last(), Some((_, None)));
-            let l = match direction {
-                Direction::Forward => &self.forward[link],
-                Direction::Reverse => &self.reverse[link],
-            };
-            let log_limit = |vm: usize| log_limit(sh.scenario, vm);
-            let check = next_lag_past(l, retention, resyncing, log_limit)
+            let check = next_resync_trigger(sh.scenario, l, link, resyncing)
                 .filter(|&(t, _)| t < sh.t0)
                 .map(|(t, vm)| {
                     (
@@ -157,29 +174,70 @@ impl Network {
         }
     }
 
-    /// The health check of `vm` on forward `link` (stale once the link
-    /// changed): if its lag has passed the retention window, ASR requires a
-    /// resync: the log is dropped, the changed blocks (the working-set model
-    /// over the bytes queued) remain to move, and no point is produced until
-    /// they have. Otherwise the check is scheduled again.
+    /// The health check of forward `link` (stale once the link changed): ASR
+    /// marks a VM for resynchronisation when its process server's cache is
+    /// full (VMware/physical: every VM whose writes it holds) or, for
+    /// Hyper-V, when its log reaches half its disk. A resync drops the queued
+    /// log; the changed blocks (the working-set model over the bytes queued)
+    /// remain to move, read from the source disk, and no point is produced
+    /// until they have. Then the link is watched again.
     pub fn on_health_check<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
         now: SimTime,
         link: LinkId,
-        vm: VmId,
+        _vm: VmId,
         epoch: u64,
     ) {
         let link = link.index();
-        let vm = vm.index();
-        let l = &mut self.forward[link];
-        if l.epoch() != epoch || matches!(self.resyncs[vm].last(), Some((_, None))) {
+        if self.forward[link].epoch() != epoch {
             return;
         }
-        l.advance(now);
-        let retention = sh.scenario.policy.retention;
-        if lag_past(l, vm, now, retention) || l.backlog(vm) >= log_limit(sh.scenario, vm) {
-            let v = &sh.scenario.vms[vm];
+        self.forward[link].advance(now);
+        let s = sh.scenario;
+        let resyncing = |resyncs: &[Vec<ResyncWindow>], vm: usize| {
+            matches!(resyncs[vm].last(), Some((_, None)))
+        };
+        // Which VMs are marked, and why.
+        let mut marked: Vec<(usize, String)> = Vec::new();
+        for (p, ps) in s.process_servers.iter().enumerate() {
+            if ps.link != link {
+                continue;
+            }
+            let l = &self.forward[link];
+            let on_ps = |vm: usize| s.vms[vm].process_server == Some(p);
+            let cached: f64 = (0..s.vms.len())
+                .filter(|&vm| on_ps(vm) && !resyncing(&self.resyncs, vm))
+                .map(|vm| l.backlog(vm))
+                .sum();
+            if cached + CACHE_SLACK_BYTES >= ps.cache_bytes {
+                for vm in (0..s.vms.len())
+                    .filter(|&vm| on_ps(vm) && !resyncing(&self.resyncs, vm) && l.backlog(vm) > 0.0)
+                {
+                    marked.push((
+                        vm,
+                        format!(
+                            "process server {} cache full ({} of writes not uploaded)",
+                            p + 1,
+                            crate::scenario::units::format_bytes(cached)
+                        ),
+                    ));
+                }
+            }
+        }
+        for vm in 0..s.vms.len() {
+            let l = &self.forward[link];
+            if s.vms[vm].link == link
+                && !resyncing(&self.resyncs, vm)
+                && l.is_active(vm)
+                && l.backlog(vm) + CACHE_SLACK_BYTES >= log_limit(s, vm)
+            {
+                marked.push((vm, "its log reached half its disk".to_string()));
+            }
+        }
+        for (vm, why) in marked {
+            let v = &s.vms[vm];
+            let l = &mut self.forward[link];
             let queued = l.backlog(vm);
             // A resync compares blocks: the changed-block model, whatever
             // the VM's reprotect `delta` setting.
@@ -187,14 +245,12 @@ impl Network {
                 .changed(queued, v.working_set_bytes, v.disk_bytes)
                 .min(queued);
             l.resync(now, vm, changed);
-            if !matches!(self.resyncs[vm].last(), Some((_, None))) {
-                self.resyncs[vm].push((now, None));
-            }
+            self.resyncs[vm].push((now, None));
+            self.resync_bytes[vm] += changed;
             sh.observer.note(now, Phase::Replicating, || {
                 format!(
-                    "{}: lag beyond the {} retention window: resynchronisation, {} queued dropped, {} of changed blocks to move; no recovery point until done",
+                    "{}: {why}: resynchronisation, {} queued dropped, {} of changed blocks to move; no new recovery point until done (the older ones are kept)",
                     v.id,
-                    retention,
                     crate::scenario::units::format_bytes(queued),
                     crate::scenario::units::format_bytes(changed)
                 )
@@ -467,10 +523,10 @@ fn watch<O: Observer>(
     }
 }
 
-/// The queued log at which ASR marks a VM for resync regardless of its lag:
-/// Hyper-V at half the disk (hyper-v-azure-architecture.md, "Resynchronization
-/// process": "if the .hrl files reach 50% of the disk size"); none published
-/// for VMware/physical, where the retention window decides.
+/// The queued log at which ASR marks a VM for resync: Hyper-V at half the
+/// disk (hyper-v-azure-architecture.md, "Resynchronization process": "if the
+/// .hrl files reach 50% of the disk size"); for VMware/physical, the process
+/// server's cache decides (`next_resync_trigger`).
 fn log_limit(scenario: &Scenario, vm: usize) -> f64 {
     match scenario.kind {
         crate::scenario::AsrScenario::HyperV => 0.5 * scenario.vms[vm].disk_bytes,
@@ -480,50 +536,70 @@ fn log_limit(scenario: &Scenario, vm: usize) -> f64 {
     }
 }
 
-/// Whether `vm`'s lag on `link` at `now` exceeds `retention`: the newest write
-/// at the target is older than `now - retention`, i.e. fewer bytes were sent
-/// than had been written by then.
-fn lag_past(
-    link: &FluidLink,
-    vm: usize,
-    now: SimTime,
-    retention: crate::engine::SimDuration,
-) -> bool {
-    link.backlog(vm) > 0.0 && link.sent(vm) + 1e-3 < link.written_by(vm, now - retention)
-}
+/// Bytes below which a cache counts as full: the check is scheduled on the
+/// millisecond grid, so the cache may fall short of full by what one
+/// millisecond of growth adds.
+const CACHE_SLACK_BYTES: f64 = 1.0;
 
-/// The earliest instant, under the link's current rates, at which a
-/// backlogged VM's lag would pass `retention`, and which VM: its backlog grows
-/// at `input - rate` towards the bytes written in the last `retention` (taken
-/// as now; checked exactly when the instant comes).
-fn next_lag_past(
+/// The earliest instant, under the link's current rates, at which a resync
+/// would be triggered on forward `link`, and a VM it concerns: a process
+/// server's cache (its VMs' queued writes, resyncing VMs' excepted: their
+/// changed blocks are read from the disk) reaching its size, or a Hyper-V
+/// VM's log reaching half its disk. Checked exactly when the instant comes.
+fn next_resync_trigger(
+    scenario: &Scenario,
     link: &FluidLink,
-    retention: crate::engine::SimDuration,
+    link_index: usize,
     resyncing: impl Fn(usize) -> bool,
-    log_limit: impl Fn(usize) -> f64,
 ) -> Option<(SimTime, usize)> {
     let now = link.now();
-    (0..link.flows())
-        .filter(|&v| {
-            link.is_active(v)
-                && !resyncing(v)
-                && (link.backlog(v) > 0.0 || link.input_rate(v) > link.send_rate(v))
+    let growth = |vm: usize| {
+        if link.is_active(vm)
+            && !resyncing(vm)
+            && (link.backlog(vm) > 0.0 || link.input_rate(vm) > link.send_rate(vm))
+        {
+            link.input_rate(vm) - link.send_rate(vm)
+        } else {
+            0.0
+        }
+    };
+    let at = |gap: f64, rate: f64| -> Option<SimTime> {
+        if gap <= 0.0 {
+            return Some(now);
+        }
+        (rate > 0.0).then(|| {
+            now + crate::engine::SimDuration::from_secs_f64_ceil(gap / rate)
+                .max(crate::engine::SimDuration::from_millis(1))
         })
-        .filter_map(|v| {
-            let window = link.written(v) - link.written_by(v, now - retention);
-            // The same tests as the health check, so that "now" is only said
-            // when the check will find the lag past the window (or the log
-            // at its limit).
-            let gap = (window - link.backlog(v) + 1e-3).min(log_limit(v) - link.backlog(v));
-            if gap < 0.0 {
-                return Some((now, v));
+    };
+    let servers = scenario
+        .process_servers
+        .iter()
+        .enumerate()
+        .filter(|(_, ps)| ps.link == link_index)
+        .filter_map(|(p, ps)| {
+            let vms = (0..scenario.vms.len())
+                .filter(|&vm| scenario.vms[vm].process_server == Some(p) && !resyncing(vm));
+            let (mut cached, mut rate, mut first) = (0.0, 0.0, None);
+            for vm in vms {
+                cached += link.backlog(vm);
+                rate += growth(vm);
+                first.get_or_insert(vm);
             }
-            let growth = link.input_rate(v) - link.send_rate(v);
-            (growth > 0.0).then(|| {
-                let wait = crate::engine::SimDuration::from_secs_f64_ceil(gap / growth)
-                    .max(crate::engine::SimDuration::from_millis(1));
-                (now + wait, v)
-            })
-        })
-        .min_by_key(|&(t, v)| (t, v))
+            Some((
+                at(ps.cache_bytes - CACHE_SLACK_BYTES - cached, rate)?,
+                first?,
+            ))
+        });
+    let logs = (0..scenario.vms.len())
+        .filter(|&vm| scenario.vms[vm].link == link_index && link.is_active(vm) && !resyncing(vm))
+        .filter_map(|vm| {
+            let limit = log_limit(scenario, vm);
+            limit.is_finite().then_some(())?;
+            Some((
+                at(limit - CACHE_SLACK_BYTES - link.backlog(vm), growth(vm))?,
+                vm,
+            ))
+        });
+    servers.chain(logs).min_by_key(|&(t, vm)| (t, vm))
 }

@@ -65,9 +65,11 @@ pub struct CycleOutcome {
     pub data_lost_bytes: f64,
     /// The largest replication lag among the VMs at `t0`.
     pub lag_at_outage: SimDuration,
-    /// VMs lagging at `t0` by more than the retention window: no point inside
-    /// it can be complete, so ASR would require a resynchronisation.
+    /// VMs being resynchronised at `t0` (marked when their process server's
+    /// cache filled, or their Hyper-V log reached half the disk).
     pub resync_vms: u32,
+    /// Changed blocks the resyncs before `t0` had to move, all VMs (bytes).
+    pub resync_bytes: f64,
     /// The longest time any VM's lag exceeded the RPO alert threshold before `t0`.
     pub rpo_alert: SimDuration,
     /// Per multi-VM consistency group: its RPO (that of its common point).
@@ -239,6 +241,7 @@ pub(super) fn assemble<O: Observer>(
         data_lost_bytes: vms.iter().map(|v| v.data_lost_bytes).sum(),
         lag_at_outage: worst(|v| v.lag_at_outage),
         resync_vms: failover.needs_resync.iter().filter(|&&r| r).count() as u32,
+        resync_bytes: failover.resync_bytes,
         rpo_alert: worst(|v| v.rpo_alert),
         consistency_group_rpo: s
             .consistency_groups

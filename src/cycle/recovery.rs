@@ -33,6 +33,8 @@ pub(super) struct Failover {
     /// Per VM: it needed a resync at the outage (one running, or its lag past
     /// the retention window).
     pub needs_resync: Vec<bool>,
+    /// Changed blocks the VMs' resyncs before the outage had to move (bytes).
+    pub resync_bytes: f64,
     /// The disaster was not declared: the outage was ridden out.
     pub ridden_out: bool,
     /// Why the worst VM's RPO is what it is.
@@ -53,6 +55,7 @@ impl Failover {
             points: Vec::with_capacity(n),
             rpo_alert: vec![SimDuration::ZERO; n],
             needs_resync: vec![false; n],
+            resync_bytes: 0.0,
             ridden_out: false,
             rpo_parts: RpoParts::default(),
         }
@@ -77,7 +80,6 @@ impl Failover {
         });
         let ctx = PointContext {
             t0: now,
-            retention: policy.retention,
             processing_delay: &policy.processing_delay,
             slowdowns: net.slowdowns(),
             resyncs: net.all_resyncs(),
@@ -117,7 +119,12 @@ impl Failover {
                 continue;
             }
             choices[v] = Some(match vm.recovery_point {
-                RecoveryPointChoice::Latest => latest_received(&ctx, v, history(v)),
+                RecoveryPointChoice::Latest => latest_received(
+                    &ctx,
+                    schedule(RecoveryPointChoice::LatestProcessed, &sh.draws.vms[v]),
+                    v,
+                    history(v),
+                ),
                 choice => newest_point(&ctx, schedule(choice, &sh.draws.vms[v]), v, history(v)),
             });
         }
@@ -126,8 +133,8 @@ impl Failover {
             let choice = choices[v].unwrap_or_else(|| unreachable!("every VM got a point above"));
             self.rpo_alert[v] =
                 time_lag_exceeds(history(v), policy.rpo_alert_threshold, history_start, now);
-            self.needs_resync[v] = choice.lag > policy.retention
-                || matches!(net.all_resyncs()[v].last(), Some((_, None)));
+            self.needs_resync[v] = ctx.resyncing_at_t0(v);
+            self.resync_bytes += net.resync_bytes()[v];
             sh.observer.note(now, Phase::Failover, || {
                 format!(
                     "{}: lag {}, recovery point ({}{}) taken {} ago, {}; data lost {}{}",
@@ -148,7 +155,9 @@ impl Failover {
                     },
                     format_bytes(choice.data_lost_bytes),
                     if choice.no_usable_point {
-                        " (no scheduled point usable)"
+                        " (no scheduled point usable since replication started: the initial replica)"
+                    } else if choice.rpo > policy.retention {
+                        " (older than the retention window: kept because no newer point was generated)"
                     } else {
                         ""
                     }

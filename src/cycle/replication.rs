@@ -29,8 +29,8 @@ pub struct PointChoice {
     pub data_lost_bytes: f64,
     /// Age of the newest write present at the target at `t0`.
     pub lag: SimDuration,
-    /// Whether no scheduled point was usable and the VM fell back to the state it
-    /// had when replication started.
+    /// Whether no scheduled point since replication started was usable and
+    /// the VM fell back to the state it had when replication started.
     pub no_usable_point: bool,
 }
 
@@ -79,7 +79,6 @@ impl Schedule {
 #[derive(Debug, Clone, Copy)]
 pub struct PointContext<'a> {
     pub t0: SimTime,
-    pub retention: SimDuration,
     pub processing_delay: &'a Distribution,
     /// Windows `[start, end)` in which processing at the target is slower by a factor.
     pub slowdowns: &'a [(SimTime, SimTime, f64)],
@@ -100,6 +99,13 @@ impl PointContext<'_> {
                 .iter()
                 .any(|&(start, end)| arrival >= start && end.is_none_or(|end| point < end))
         })
+    }
+
+    /// Whether `vm` was being resynchronised when the primary failed.
+    pub fn resyncing_at_t0(&self, vm: usize) -> bool {
+        self.resyncs
+            .get(vm)
+            .is_some_and(|windows| matches!(windows.last(), Some((_, None))))
     }
 
     /// The longest processing delay a point can get: the delay distribution's
@@ -246,21 +252,32 @@ enum CommonPoint {
     /// The point taken at this instant is usable by every member, each from
     /// the instant written in its slot.
     Usable(SimTime),
-    /// None inside the retention window is: the window's edge is the floor.
-    Floor(SimTime),
+    /// None since replication started is: the initial replica, the state
+    /// when replication started.
+    InitialReplica(SimTime),
 }
 
 impl CommonPoint {
     fn choice(self, t0: SimTime, history: &[Breakpoint], usable_at: SimTime) -> PointChoice {
         match self {
             CommonPoint::Usable(point) => choice(t0, history, point, usable_at, false),
-            CommonPoint::Floor(edge) => choice(t0, history, edge, edge, true),
+            CommonPoint::InitialReplica(start) => choice(t0, history, start, start, true),
         }
     }
 }
 
 /// Walks the points of `schedule` back from `t0` to the first usable by every
 /// member, writing each member's usable instant into `usable`.
+///
+/// Points are pruned only when newer ones are generated: "Site Recovery only
+/// replaces the oldest point if it generates new points. Until there are new
+/// recovery points, all the old points remain after you reach the retention
+/// window" (azure-to-azure-common-questions.md, "What happens if Site Recovery
+/// can't generate recovery points for more than one day?"). Retention and
+/// pruning therefore count back from the newest point generated, and the
+/// newest usable point is always there, however old: the search is bounded
+/// by the start of replication, not by the retention window
+/// (docs/model.md, "Replication health").
 fn search_common_point(
     ctx: &PointContext<'_>,
     schedule: Schedule,
@@ -273,55 +290,48 @@ fn search_common_point(
         .filter_map(|(_, h)| h.first().map(|b| b.time))
         .max()
         .unwrap_or(t0);
-    let oldest_kept = (t0 - ctx.retention).max(replication_start);
     let bound = ctx.delay_bound();
     let (mut n, mut point) = schedule.latest_at_or_before(t0);
-    while point >= oldest_kept {
-        if schedule.is_retained(point, t0) {
-            let every_member = members.iter().zip(usable.iter_mut()).all(
-                |(&(vm, history), slot)| match usable_at(
-                    ctx, vm, history, schedule, bound, n, point,
-                )
-                .filter(|&u| u <= t0)
-                {
+    while point >= replication_start {
+        let every_member = members
+            .iter()
+            .zip(usable.iter_mut())
+            .all(|(&(vm, history), slot)| {
+                match usable_at(ctx, vm, history, schedule, bound, n, point).filter(|&u| u <= t0) {
                     Some(u) => {
                         *slot = u;
                         true
                     }
                     None => false,
-                },
-            );
-            if every_member {
-                return CommonPoint::Usable(point);
-            }
+                }
+            });
+        if every_member {
+            return CommonPoint::Usable(point);
         }
         n -= 1;
         point = schedule.time_of(n);
     }
-    // No point inside the retention window is usable by every member. Within
-    // a short history that is the initial replica (the state when replication
-    // started); otherwise ASR would require a resync, points older than the
-    // window are pruned, and the best that can be said is that everything
-    // written inside the window is lost: the RPO is the window, a floor that
-    // no longer depends on how long the history ran (docs/model.md,
-    // "Replication health").
-    CommonPoint::Floor(oldest_kept)
+    // No point since replication started is usable by every member: the
+    // initial replica (the state when replication started).
+    CommonPoint::InitialReplica(replication_start)
 }
 
 /// ASR's `latest`: when the failover is triggered, everything received is
 /// processed first, so the point holds the newest write at the target (RPO =
-/// lag) and the failover waits for that processing.
-pub fn latest_received(ctx: &PointContext<'_>, vm: usize, history: &[Breakpoint]) -> PointChoice {
+/// lag) and the failover waits for that processing. A VM being
+/// resynchronised has no consistent log to process (it was dropped): it
+/// fails over to its newest processed point, as `latest-processed` would.
+pub fn latest_received(
+    ctx: &PointContext<'_>,
+    schedule: Schedule,
+    vm: usize,
+    history: &[Breakpoint],
+) -> PointChoice {
     let t0 = ctx.t0;
-    let newest = newest_write_at_target(history, t0);
-    let replication_start = history.first().map_or(t0, |b| b.time);
-    let oldest_kept = (t0 - ctx.retention).max(replication_start);
-    if newest < oldest_kept {
-        // Lagging beyond the retention window: ASR requires a resync and the
-        // received log is no consistent state; as for scheduled points, the
-        // window's edge is the floor (see `newest_common_point`).
-        return choice(t0, history, oldest_kept, oldest_kept, true);
+    if ctx.resyncing_at_t0(vm) {
+        return newest_point(ctx, schedule, vm, history);
     }
+    let newest = newest_write_at_target(history, t0);
     // Index far outside any schedule: its own stream for this one draw.
     let processing = ctx.processing_delay(vm, i64::MIN / 2, t0);
     PointChoice {
@@ -425,7 +435,6 @@ mod tests {
     fn context(t0: SimTime, delay: &Distribution) -> PointContext<'_> {
         PointContext {
             t0,
-            retention: SimDuration::from_secs(86_400),
             processing_delay: delay,
             slowdowns: &[],
             resyncs: &[],
@@ -513,7 +522,7 @@ mod tests {
         assert_eq!(c.lag, SimDuration::from_secs(300));
         assert!(!c.no_usable_point);
         // `latest` uses the newest write at the target: RPO equals the lag.
-        let c = latest_received(&context(t(600), &none), 0, &history);
+        let c = latest_received(&context(t(600), &none), schedule, 0, &history);
         assert_eq!(c.rpo, SimDuration::from_secs(300));
         // The lag grows as t/2 from 0: above 100 s from t = 200 s to 600 s.
         let above = time_lag_exceeds(&history, SimDuration::from_secs(100), t(0), t(600));

@@ -73,6 +73,8 @@ pub struct RawReplication {
     pub keep_all_points_for: Option<Value>,
     pub pruned_point_interval: Option<Value>,
     pub process_servers: Option<i64>,
+    pub process_server_throughput: Option<Value>,
+    pub process_server_cache: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +118,7 @@ pub struct RawVm {
     pub write_size: Option<Value>,
     pub os: Option<String>,
     pub dhcp: Option<bool>,
+    pub process_server: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

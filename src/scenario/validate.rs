@@ -17,6 +17,7 @@ mod kind;
 mod outages;
 mod plan;
 mod policy;
+mod process_servers;
 mod recovery;
 mod sites;
 mod targets;
@@ -36,9 +37,7 @@ use policy::{check_policy, check_simulation};
 use recovery::{check_failback, check_recovery, check_reprotect};
 use sites::{check_links, check_sites};
 use targets::check_targets;
-use warnings::{
-    warn_churn_limits, warn_master_targets, warn_overloaded_links, warn_process_servers,
-};
+use warnings::{warn_churn_limits, warn_master_targets, warn_overloaded_links};
 
 pub(super) fn validate(
     raw: RawScenario,
@@ -125,8 +124,20 @@ pub(super) fn validate(
         azure_vm_hour: default_price,
         history_s: policy.as_ref().map_or(0.0, |p| p.history.as_secs_f64()),
     };
-    let (groups, vms, consistency_groups) =
+    let (groups, mut vms, consistency_groups, entries) =
         check_plan(&mut c, &raw.group, &raw.vm, &links, &vm_defaults);
+    let process_servers = match (&links, vms.as_mut()) {
+        (Some(links), Some(vms)) => process_servers::check_process_servers(
+            &mut c,
+            kind,
+            raw.replication.as_ref(),
+            &raw.vm,
+            links,
+            vms,
+            &entries,
+        ),
+        _ => None,
+    };
 
     let recovery = check_recovery(&mut c, raw.recovery.as_ref());
     let reprotect = check_reprotect(&mut c, raw.reprotect.as_ref(), kind);
@@ -135,19 +146,6 @@ pub(super) fn validate(
 
     if let (Some(links), Some(vms)) = (&links, &vms) {
         warn_overloaded_links(&mut c, links, vms);
-    }
-    let process_servers = raw
-        .replication
-        .as_ref()
-        .and_then(|r| r.process_servers)
-        .unwrap_or(1);
-    if process_servers < 1 {
-        c.error(
-            root.key("replication").key("process_servers"),
-            format!("must be at least 1, got {process_servers}"),
-        );
-    } else if let Some(vms) = &vms {
-        warn_process_servers(&mut c, kind, vms, process_servers);
     }
     let master_targets = raw
         .failback
@@ -180,6 +178,7 @@ pub(super) fn validate(
             outage: outage?,
             faults: faults?,
             consistency_groups: consistency_groups?,
+            process_servers: process_servers?,
             recovery: recovery?,
             reprotect: reprotect?,
             failback: failback?,

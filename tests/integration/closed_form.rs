@@ -90,14 +90,21 @@ fn an_overloaded_link_lags_by_the_backlog_it_accumulated() {
 }
 
 #[test]
-fn a_vm_lagging_beyond_the_retention_window_is_named_for_resync() {
-    // 2 MB/s over 1 MB/s: the lag grows as half the elapsed history. After 1 h
-    // it is 30 min (within the 24 h retention); it passes 24 h after 48 h, when
-    // a resync begins that cannot finish (the churn still outruns the link):
-    // after 3 d of history the VM still needs its resync at the outage.
+fn a_vm_whose_process_server_cache_fills_is_resynchronised_and_keeps_its_old_points() {
+    // 2 MB/s over 1 MB/s: the backlog, held in the process server's 100 GB
+    // cache, grows at 1 MB/s and fills it 100,000 s into the history. Then the
+    // VM is marked for resync; the churn still outruns the link, so it never
+    // finishes. The target then held the writes up to 50,000 s (half the
+    // elapsed time); the points taken after them are lost to the resync.
+    // ASR keeps the old points while no new one is generated
+    // (azure-to-azure-common-questions.md): after 3 d of history the failover
+    // uses the newest point before 50,000 s, so the RPO is 259,200 - 50,000 s
+    // plus up to one 5-min interval, far beyond the 24 h retention.
     for (history, expected) in [("1h", 0), ("3d", 1)] {
         let s = scenario(&one_vm(
-            &format!("history = \"{history}\"\nprocessing_delay = \"0s\""),
+            &format!(
+                "history = \"{history}\"\nprocessing_delay = \"0s\"\nprocess_server_cache = \"100 GB\""
+            ),
             "2 MB/s",
             "8 Mbps",
         ));
@@ -107,6 +114,19 @@ fn a_vm_lagging_beyond_the_retention_window_is_named_for_resync() {
                 "history {history}: lag {}",
                 o.lag_at_outage
             );
+            if expected == 1 {
+                let rpo = o.rpo.as_secs_f64();
+                assert!(
+                    (209_200.0..209_500.0).contains(&rpo),
+                    "RPO {rpo} s: the newest point before the resync"
+                );
+                assert!(
+                    !o.vms[0].no_usable_point,
+                    "a point, not the initial replica"
+                );
+                // The changed blocks of 100 GB queued on a 128 GiB disk.
+                assert!(o.resync_bytes > 0.0 && o.resync_bytes < 100e9);
+            }
         }
     }
 }

@@ -32,12 +32,19 @@ struct FlowState {
 }
 
 /// What the fluid model promises of every link at every instant: the total send
-/// rate within capacity, no negative or non-finite backlog or rate, inactive
-/// flows silent, a flow with nothing queued sending at most what it writes, and,
-/// when anything is queued, the whole capacity used (work conservation) and
-/// shared max-min fairly by weight. Returns one message per broken promise, and
-/// whether the fairness checks applied (something was queued).
-fn link_violations(capacity: f64, flows: &[FlowState]) -> (Vec<String>, bool) {
+/// rate within capacity (and each process server's within its cap), no negative
+/// or non-finite backlog or rate, inactive flows silent, a flow with nothing
+/// queued sending at most what it writes, and, when anything is queued, max-min
+/// fairness by weight: every backlogged flow has a bottleneck, the link or its
+/// process server, that is saturated and on which no flow gets more per unit of
+/// weight. Returns one message per broken promise, and whether the fairness
+/// checks applied (something was queued).
+fn link_violations(
+    capacity: f64,
+    flows: &[FlowState],
+    group_of: &[Option<usize>],
+    caps: &[f64],
+) -> (Vec<String>, bool) {
     let mut violations = Vec::new();
     let scale = capacity.max(1.0);
     let close = |a: f64, b: f64| (a - b).abs() <= RATE_TOLERANCE * scale.max(a.abs());
@@ -46,6 +53,17 @@ fn link_violations(capacity: f64, flows: &[FlowState]) -> (Vec<String>, bool) {
         violations.push(format!(
             "total send rate {total} exceeds capacity {capacity}"
         ));
+    }
+    let mut group_total = vec![0.0; caps.len()];
+    for (i, f) in flows.iter().enumerate() {
+        if let Some(g) = group_of.get(i).copied().flatten() {
+            group_total[g] += f.rate;
+        }
+    }
+    for (g, (&sum, &cap)) in group_total.iter().zip(caps).enumerate() {
+        if sum > cap * (1.0 + RATE_TOLERANCE) + 1e-6 {
+            violations.push(format!("process server {g} sends {sum} over its cap {cap}"));
+        }
     }
     for (i, f) in flows.iter().enumerate() {
         if !(f.rate.is_finite() && f.rate >= 0.0) {
@@ -67,23 +85,31 @@ fn link_violations(capacity: f64, flows: &[FlowState]) -> (Vec<String>, bool) {
     let backlogged: Vec<usize> = (0..flows.len())
         .filter(|&i| flows[i].active && flows[i].backlog > 0.0)
         .collect();
-    let Some(&first) = backlogged.first() else {
+    if backlogged.is_empty() {
         return (violations, false);
-    };
-    if !close(total, capacity) {
-        violations.push(format!(
-            "flows are backlogged but only {total} of {capacity} is used"
-        ));
     }
-    let share = flows[first].rate / flows[first].weight;
-    for (i, f) in flows.iter().enumerate() {
-        let per_weight = f.rate / f.weight;
-        if (backlogged.contains(&i) && !close(per_weight, share))
-            || per_weight > share * (1.0 + RATE_TOLERANCE) + 1e-9
-        {
-            violations.push(format!(
-                "flow {i} gets {per_weight} per weight, backlogged flows {share}"
-            ));
+    let per_weight = |f: &FlowState| f.rate / f.weight;
+    let most = |members: &mut dyn Iterator<Item = usize>| {
+        members.map(|j| per_weight(&flows[j])).fold(0.0, f64::max)
+    };
+    let link_most = most(&mut (0..flows.len()).filter(|&j| flows[j].active));
+    let link_saturated = close(total, capacity);
+    for &i in &backlogged {
+        let share = per_weight(&flows[i]);
+        let top = |most: f64| share >= most * (1.0 - RATE_TOLERANCE) - 1e-9;
+        let by_link = link_saturated && top(link_most);
+        let by_group = group_of.get(i).copied().flatten().is_some_and(|g| {
+            close(group_total[g], caps[g])
+                && top(most(&mut (0..flows.len()).filter(|&j| {
+                    flows[j].active && group_of.get(j).copied().flatten() == Some(g)
+                })))
+        });
+        if !(by_link || by_group) {
+            violations.push(if link_saturated {
+                format!("flow {i} gets {share} per weight, another flow {link_most}")
+            } else {
+                format!("flows are backlogged but only {total} of {capacity} is used")
+            });
         }
     }
     (violations, true)
@@ -100,7 +126,9 @@ impl Inspector {
                 rate: link.send_rate(f),
             })
             .collect();
-        let (violations, backlogged) = link_violations(link.capacity(), &flows);
+        let groups: Vec<Option<usize>> = (0..link.flows()).map(|f| link.group(f)).collect();
+        let (violations, backlogged) =
+            link_violations(link.capacity(), &flows, &groups, link.group_caps());
         self.backlogged_states += usize::from(backlogged);
         self.violations
             .extend(violations.into_iter().map(|v| format!("at {now}: {v}")));
@@ -173,7 +201,7 @@ fn the_invariants_reject_broken_link_states() {
     };
     // A fair state: two backlogged flows weighted 1 and 3 share 100 as 25 / 75.
     let fair = [flow(1.0, 10.0, 5.0, 25.0), flow(3.0, 10.0, 5.0, 75.0)];
-    assert!(link_violations(100.0, &fair).0.is_empty());
+    assert!(link_violations(100.0, &fair, &[], &[]).0.is_empty());
     let broken: [(&str, f64, Vec<FlowState>); 5] = [
         (
             "exceeds capacity",
@@ -198,12 +226,41 @@ fn the_invariants_reject_broken_link_states() {
         ("backlog -", 100.0, vec![flow(1.0, 10.0, -1.0, 10.0)]),
     ];
     for (expected, capacity, flows) in broken {
-        let (violations, _) = link_violations(capacity, &flows);
+        let (violations, _) = link_violations(capacity, &flows, &[], &[]);
         assert!(
             violations.iter().any(|v| v.contains(expected)),
             "`{expected}` not reported: {violations:?}"
         );
     }
+    // Process servers: flows 0 and 1 on one capped at 30, flow 2 alone on
+    // another. Fair: 15 / 15 (their server full) and 70 for flow 2 (the link
+    // full, nobody gets more per weight).
+    let groups = [Some(0), Some(0), Some(1)];
+    let caps = [30.0, 1000.0];
+    let capped = [
+        flow(1.0, 50.0, 5.0, 15.0),
+        flow(1.0, 50.0, 5.0, 15.0),
+        flow(1.0, 90.0, 5.0, 70.0),
+    ];
+    assert!(link_violations(100.0, &capped, &groups, &caps).0.is_empty());
+    // The server over its cap, and a flow short-changed though its server has room.
+    let over = [
+        flow(1.0, 50.0, 5.0, 20.0),
+        flow(1.0, 50.0, 5.0, 20.0),
+        flow(1.0, 90.0, 5.0, 60.0),
+    ];
+    let found = link_violations(100.0, &over, &groups, &caps).0;
+    assert!(
+        found.iter().any(|v| v.contains("over its cap")),
+        "{found:?}"
+    );
+    let short = [
+        flow(1.0, 50.0, 5.0, 10.0),
+        flow(1.0, 50.0, 5.0, 15.0),
+        flow(1.0, 90.0, 5.0, 75.0),
+    ];
+    let found = link_violations(100.0, &short, &groups, &caps).0;
+    assert!(found.iter().any(|v| v.contains("per weight")), "{found:?}");
 }
 
 /// Poisson bursts of exponential size on a constant link form an M/M/1 queue:
@@ -332,16 +389,18 @@ fn latest_trades_processing_time_at_failover_for_a_lower_rpo() {
     }
 }
 
-/// An overloaded VM (churn twice its bandwidth) lags further behind the
-/// longer the history: with a 6 h retention window it needs a resync at the
-/// outage whatever the history, has no usable point inside the window, and
-/// its RPO is the window (a floor), the same for 2 days as for 8 days of
-/// history, for scheduled points and for `latest`. Before, the RPO was the
-/// history itself.
+/// An overloaded VM (2 MB/s over a 1 MB/s link) falls further behind for
+/// the whole history; its process server's 600 GB cache does not fill within
+/// 4 days (1 MB/s of backlog growth takes 6.9 days), so no resync. ASR keeps
+/// the old points while no new one is generated (azure-to-azure-common-
+/// questions.md), so the failover uses the newest point whose data arrived,
+/// however far beyond the 6 h retention: the target holds the writes up to
+/// half the elapsed history, and the RPO grows with the history (it is not
+/// floored at the retention window).
 #[test]
-fn an_overloaded_vm_has_the_same_rpo_whatever_the_history() {
+fn an_overloaded_vm_fails_over_to_its_newest_point_however_old() {
     for point in ["latest-processed", "latest"] {
-        let rpo_for = |history: &str| {
+        for (history, hours) in [("2d", 48.0), ("4d", 96.0)] {
             let text = one_vm(
                 &format!(
                     "retention = \"6h\"\nhistory = \"{history}\"\nrecovery_point = \"{point}\""
@@ -349,41 +408,44 @@ fn an_overloaded_vm_has_the_same_rpo_whatever_the_history() {
                 "2 MB/s",
                 "8 Mbps",
             );
-            let outcomes = outcomes(&scenario(&text), 20, 3);
-            for o in &outcomes {
-                assert_eq!(o.resync_vms, 1, "{point}, {history}");
-                assert!(o.vms[0].no_usable_point, "{point}, {history}");
-                assert_eq!(o.rpo.as_secs_f64(), 6.0 * 3600.0, "{point}, {history}");
-                // Everything written inside the window is lost: 6 h at 2 MB/s.
+            for o in outcomes(&scenario(&text), 20, 3) {
+                assert_eq!(o.resync_vms, 0, "{point}, {history}");
+                assert!(!o.vms[0].no_usable_point, "{point}, {history}");
+                let lag = hours / 2.0 * 3600.0;
+                let rpo = o.rpo.as_secs_f64();
+                let interval = if point == "latest" { 0.001 } else { 300.0 };
                 assert!(
-                    (o.data_lost_bytes - 6.0 * 3600.0 * 2e6).abs() < 1.0,
+                    rpo >= lag - 0.001 && rpo < lag + interval,
+                    "{point}, {history}: RPO {rpo} s, lag {lag} s"
+                );
+                // What was written after the point is lost: 2 MB/s x RPO.
+                assert!(
+                    (o.data_lost_bytes - rpo * 2e6).abs() < 2e3,
                     "{}",
                     o.data_lost_bytes
                 );
             }
-            outcomes.iter().map(|o| o.rpo).collect::<Vec<_>>()
-        };
-        assert_eq!(rpo_for("2d"), rpo_for("8d"), "{point}");
+        }
     }
 }
 
-/// A link outage before the disaster pushes a VM's lag past a 1 h retention
-/// window: ASR requires a resync, which replaces the queued log by the changed
-/// blocks (working-set model: W (1 - exp(-queued / W)), W = the 100 GB disk)
-/// and produces no point until they have moved. Once the link is back the
-/// resync completes and points resume, so the RPO at the outage is ordinary
-/// again and no VM needs a resync then.
+/// A link outage before the disaster fills a 3.6 GB process-server cache
+/// one hour in (1 MB/s queued): ASR marks the VM for resync, which replaces
+/// the queued log by the changed blocks (working-set model: W (1 -
+/// exp(-queued / W)), W = the 100 GB disk) and produces no point until they
+/// have moved. Once the link is back the resync completes and points resume,
+/// so the RPO at the outage is ordinary again and no VM needs a resync then.
 #[test]
 fn a_resync_moves_the_changed_blocks_and_points_resume_after_it() {
     let text = one_vm(
-        "retention = \"1h\"\nhistory = \"12h\"\ncrash_consistent_interval = \"5m\"\nprocessing_delay = \"1m\"",
+        "retention = \"1h\"\nhistory = \"12h\"\ncrash_consistent_interval = \"5m\"\nprocessing_delay = \"1m\"\nprocess_server_cache = \"3.6 GB\"",
         "1 MB/s",
         "100 Mbps",
     ) + "[[outage]]\nkind = \"link-down\"\nduration = \"3h\"\nbefore = \"6h\"\n";
     let trace = trace_of(&text);
     let started = resync_line(&trace);
     assert!(trace.contains("resynchronisation complete"), "{trace}");
-    // "3.6 GB queued dropped, 3.54 GB of changed blocks": the lag passes 1 h
+    // "3.6 GB queued dropped, 3.54 GB of changed blocks": the cache fills
     // one hour into the fault, with 3.6 GB queued at 1 MB/s.
     let number_before = |marker: &str| -> f64 {
         let before = &started[..started.find(marker).expect("marker")];

@@ -78,8 +78,13 @@ fn transfer_done(log: &TraceLog, vm: &str, phase: drsim::cycle::Phase) -> f64 {
 fn weights_share_the_reverse_link_as_they_share_the_forward_one() {
     // Two identical web VMs with large deltas (10 MB/s of writes on a 100 MB/s
     // link): weighted 3 to 1, web1 drains its delta first in stage 2 (reverse)
-    // as in stage 4 (forward); equal weights drain together.
+    // as in stage 4 (forward); equal weights drain together. The process
+    // server is made fast enough not to be the bottleneck (forward, stage 4).
     let text = FIXED
+        .replace(
+            "processing_delay = \"0s\"",
+            "processing_delay = \"0s\"\nprocess_server_throughput = \"1 GB/s\"",
+        )
         .replace(
             "churn = \"0 B/s\"",
             "churn = \"10 MB/s\"\nrecovery_point = \"latest\"",

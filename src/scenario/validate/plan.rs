@@ -106,6 +106,7 @@ pub(super) type CheckedPlan = (
     Option<Vec<Group>>,
     Option<Vec<Vm>>,
     Option<Vec<ConsistencyGroup>>,
+    Vec<usize>,
 );
 
 pub(super) fn check_plan(
@@ -127,6 +128,8 @@ pub(super) fn check_plan(
     let mut vms = Vec::new();
     let mut ok = true;
     let mut expanded_ids: Vec<(usize, String)> = Vec::new();
+    // Per VM, the index of the [[vm]] entry it came from.
+    let mut entries: Vec<usize> = Vec::new();
     for (i, v) in raw_vms.iter().enumerate() {
         let path = root.key("vm").index(i);
         c.short_name(path.key("id"), &v.id);
@@ -161,6 +164,7 @@ pub(super) fn check_plan(
                 format!("{}-{n}", v.id)
             };
             expanded_ids.push((i, id.clone()));
+            entries.push(i);
             groups[vm.group].vms.push(vms.len());
             if let Some(g) = consistency_group {
                 consistency_groups[g].vms.push(vms.len());
@@ -207,6 +211,7 @@ pub(super) fn check_plan(
         valid_groups.then_some(groups),
         (ok && !vms.is_empty()).then_some(vms),
         consistency_ok.then_some(consistency_groups),
+        entries,
     )
 }
 
@@ -420,6 +425,8 @@ fn check_vm(
         failback_boot_time: failback_boot_time?,
         extra_processing_time: extra_processing_time?,
         os: os?,
+        // Assigned with the process servers (process_servers.rs).
+        process_server: None,
         dhcp,
         azure_vm_hour,
         working_set_bytes: working_set?,

@@ -54,6 +54,8 @@ pub(super) fn check_policy(
         keep_all_points_for: None,
         pruned_point_interval: None,
         process_servers: None,
+        process_server_throughput: None,
+        process_server_cache: None,
     };
     let r = raw.unwrap_or(&empty);
     let crash = c.fixed_duration_or(

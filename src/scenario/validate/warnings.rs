@@ -59,32 +59,6 @@ pub(super) fn warn_churn_limits(
     }
 }
 
-/// VMware/physical: a process server handles about 2 TB of churn a day
-/// (vmware-physical-azure-support-matrix.md, "Churn limits").
-pub(super) fn warn_process_servers(
-    c: &mut Checker<'_>,
-    kind: AsrScenario,
-    vms: &[Vm],
-    process_servers: i64,
-) {
-    if !kind.is_vmware_or_physical() {
-        return;
-    }
-    let daily: f64 = vms.iter().map(|vm| vm.churn.mean_rate()).sum::<f64>() * 86_400.0;
-    let capacity = PROCESS_SERVER_DAILY_CHURN * process_servers as f64;
-    if daily > capacity {
-        c.warn(
-            KeyPath::root().key("replication").key("process_servers"),
-            format!(
-                "the VMs write {} a day on average, more than the {} that {} process server(s) handle (about 2 TB a day each): add process servers (`process_servers`) or expect replication to fall behind",
-                Size.format(daily),
-                Size.format(capacity),
-                process_servers
-            ),
-        );
-    }
-}
-
 /// A link whose VMs write faster on average than it carries cannot keep up: the
 /// backlog, and so the RPO, grows for as long as the history lasts.
 pub(super) fn warn_overloaded_links(c: &mut Checker<'_>, links: &[Link], vms: &[Vm]) {

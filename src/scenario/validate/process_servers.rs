@@ -1,0 +1,195 @@
+//! VMware/physical process servers: how many, their throughput and cache,
+//! and which VMs each serves.
+
+use super::super::locate::KeyPath;
+use super::super::raw::{RawReplication, RawVm};
+use super::super::units::QuantityKind::{Size, WriteRate};
+use super::super::{AsrScenario, Link, PROCESS_SERVER_DAILY_CHURN, ProcessServer, Vm};
+use super::checker::Checker;
+
+/// A process server's cache disk: "a separate cache disk of 600 GB or more"
+/// (site-recovery-plan-capacity-vmware.md, "Capacity considerations").
+pub const PROCESS_SERVER_CACHE_BYTES: f64 = 600e9;
+
+/// The process servers of a VMware/physical scenario, and each VM's. By
+/// default one per link (each site's appliance uploads over its own link);
+/// with `process_servers = N`, a VM names its own (`process_server = k`,
+/// 1 to N) or is given the least loaded (by mean churn) of those that
+/// upload over its link or serve no VM yet, in file order. A process server
+/// uploads over one link. `None` when an error was recorded.
+pub(super) fn check_process_servers(
+    c: &mut Checker<'_>,
+    kind: AsrScenario,
+    raw: Option<&RawReplication>,
+    raw_vms: &[RawVm],
+    links: &[Link],
+    vms: &mut [Vm],
+    entries: &[usize],
+) -> Option<Vec<ProcessServer>> {
+    let root = KeyPath::root();
+    let key = |k: &str| root.key("replication").key(k);
+    if !kind.is_vmware_or_physical() {
+        for (k, written) in [
+            (
+                "process_servers",
+                raw.is_some_and(|r| r.process_servers.is_some()),
+            ),
+            (
+                "process_server_throughput",
+                raw.is_some_and(|r| r.process_server_throughput.is_some()),
+            ),
+            (
+                "process_server_cache",
+                raw.is_some_and(|r| r.process_server_cache.is_some()),
+            ),
+        ] {
+            if written {
+                c.error(
+                    key(k),
+                    "Hyper-V to Azure has no process server (Hyper-V hosts replicate directly): remove the key",
+                );
+            }
+        }
+        for (i, v) in raw_vms.iter().enumerate() {
+            if v.process_server.is_some() {
+                c.error(
+                    root.key("vm").index(i).key("process_server"),
+                    "Hyper-V to Azure has no process server: remove the key",
+                );
+            }
+        }
+        return Some(Vec::new());
+    }
+    let throughput = match raw.and_then(|r| r.process_server_throughput.as_ref()) {
+        None => Some(PROCESS_SERVER_DAILY_CHURN / 86_400.0),
+        Some(v) => c
+            .fixed(&key("process_server_throughput"), v, WriteRate)
+            .filter(|&t| {
+                let ok = t > 0.0;
+                if !ok {
+                    c.error(key("process_server_throughput"), "must be above zero");
+                }
+                ok
+            }),
+    };
+    let cache_bytes = match raw.and_then(|r| r.process_server_cache.as_ref()) {
+        None => Some(PROCESS_SERVER_CACHE_BYTES),
+        Some(v) => c.fixed(&key("process_server_cache"), v, Size).filter(|&b| {
+            let ok = b > 0.0;
+            if !ok {
+                c.error(key("process_server_cache"), "must be above zero");
+            }
+            ok
+        }),
+    };
+    let count = match raw.and_then(|r| r.process_servers) {
+        None => links.len(),
+        Some(n) if n < 1 => {
+            c.error(
+                key("process_servers"),
+                format!("must be at least 1, got {n}"),
+            );
+            return None;
+        }
+        Some(n) if n > 10_000 => {
+            c.error(
+                key("process_servers"),
+                format!("at most 10,000 process servers, got {n}"),
+            );
+            return None;
+        }
+        Some(n) => n as usize,
+    };
+    let (throughput, cache_bytes) = (throughput?, cache_bytes?);
+    let default_per_link = raw.and_then(|r| r.process_servers).is_none();
+    let mut link_of: Vec<Option<usize>> = vec![None; count];
+    let mut load = vec![0.0; count];
+    let mut ok = true;
+    // First the VMs that name their process server, then the others.
+    for (v, vm) in vms.iter_mut().enumerate() {
+        let entry = entries[v];
+        let Some(k) = raw_vms[entry].process_server else {
+            continue;
+        };
+        let path = root.key("vm").index(entry).key("process_server");
+        if k < 1 || k as usize > count {
+            c.error(
+                path,
+                format!("process servers are numbered 1 to {count} (`[replication] process_servers`), got {k}"),
+            );
+            ok = false;
+            continue;
+        }
+        let ps = k as usize - 1;
+        match link_of[ps] {
+            Some(l) if l != vm.link => {
+                c.error(
+                    path,
+                    format!(
+                        "process server {k} already uploads over link `{}`; a process server uploads over one link, and `{}` replicates over `{}`",
+                        links[l].id, vm.id, links[vm.link].id
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            _ => link_of[ps] = Some(vm.link),
+        }
+        load[ps] += vm.churn.mean_rate();
+        vm.process_server = Some(ps);
+    }
+    for (v, vm) in vms.iter_mut().enumerate() {
+        if raw_vms[entries[v]].process_server.is_some() {
+            continue;
+        }
+        let candidates = (0..count).filter(|&ps| {
+            if default_per_link {
+                ps == vm.link
+            } else {
+                link_of[ps].is_none_or(|l| l == vm.link)
+            }
+        });
+        let Some(ps) = candidates.min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
+        else {
+            c.error(
+                key("process_servers"),
+                format!(
+                    "{count} process server(s) cannot serve {} links: each uploads over one link, and none is left for `{}` on link `{}`; raise `process_servers` or set `process_server` on the [[vm]] entries",
+                    links.len(),
+                    vm.id,
+                    links[vm.link].id
+                ),
+            );
+            return None;
+        };
+        link_of[ps] = Some(vm.link);
+        load[ps] += vm.churn.mean_rate();
+        vm.process_server = Some(ps);
+    }
+    if !ok {
+        return None;
+    }
+    let servers: Vec<ProcessServer> = link_of
+        .iter()
+        .map(|&link| ProcessServer {
+            link: link.unwrap_or(0),
+            throughput,
+            cache_bytes,
+        })
+        .collect();
+    for (ps, &daily) in load.iter().enumerate() {
+        let daily = daily * 86_400.0;
+        if daily > throughput * 86_400.0 {
+            c.warn(
+                key("process_servers"),
+                format!(
+                    "process server {} receives {} a day on average, more than the {} a day it handles (`process_server_throughput`; ASR documents about 2 TB a day): its VMs fall behind; add process servers or move VMs (`process_server`)",
+                    ps + 1,
+                    Size.format(daily),
+                    Size.format(throughput * 86_400.0)
+                ),
+            );
+        }
+    }
+    Some(servers)
+}
