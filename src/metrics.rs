@@ -62,6 +62,8 @@ pub enum MetricId {
     Stage3Bytes,
     Stage4Bytes,
     AzureCost,
+    FailbackRpo,
+    FailbackDataLost,
     /// Met the RPO target; exists only for outages in the target's population.
     RpoMet(SimDuration, Population),
     RtoMet(SimDuration, Population),
@@ -156,10 +158,14 @@ impl Metric {
             MetricId::AllocationRetries => Some(f64::from(o.allocation_retries)),
             MetricId::VmFailoverRetries => Some(f64::from(o.vm_failover_retries)),
             // A ride-out has no stages and runs nothing in Azure: not 0, empty.
-            MetricId::Stage2Bytes => o.declared.then(|| o.stage2_bytes.round()),
+            MetricId::Stage2Bytes => {
+                (o.declared && !o.stage2_skipped).then(|| o.stage2_bytes.round())
+            }
             MetricId::Stage3Bytes => o.declared.then(|| o.stage3_bytes.round()),
             MetricId::Stage4Bytes => o.declared.then(|| o.stage4_bytes.round()),
             MetricId::AzureCost => o.declared.then_some(o.azure_cost),
+            MetricId::FailbackRpo => opt(o.failback_rpo),
+            MetricId::FailbackDataLost => o.failback_data_lost_bytes.map(f64::round),
             MetricId::RpoMet(target, over) => in_population(o, over).then(|| met(o.rpo, target)),
             MetricId::RtoMet(target, over) => {
                 let rto = o.rto.filter(|_| in_population(o, over))?;
@@ -351,6 +357,27 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
         Metric::new("stage3_bytes", Bytes, "bytes replicated back after reprotect until failback, final sync included", Stage3Bytes),
         Metric::new("stage4_bytes", Bytes, "bytes copied to Azure by the reprotect back (stage 4)", Stage4Bytes),
     ]);
+    // Classic failback is an unplanned failover to a point: it can lose what
+    // was written in Azure after it (a planned failover loses nothing).
+    if matches!(
+        scenario.failback.mode,
+        crate::scenario::FailbackMode::ClassicToPoint(_)
+    ) {
+        list.extend([
+            Metric::new(
+                "failback_rpo_s",
+                Seconds,
+                "classic failback: the age, when the Azure VMs stopped, of the oldest reverse point a VM failed back to",
+                FailbackRpo,
+            ),
+            Metric::new(
+                "failback_data_lost_bytes",
+                Bytes,
+                "classic failback: bytes written in Azure after the points failback used, all VMs",
+                FailbackDataLost,
+            ),
+        ]);
+    }
     if scenario.vms.iter().any(|vm| vm.azure_vm_hour > 0.0) {
         let currency = if scenario.currency.is_empty() {
             "in the scenario's currency".to_string()

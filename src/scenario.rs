@@ -5,6 +5,7 @@
 //! and builds a [`Scenario`] whose invariants the simulation never re-checks.
 //! Every problem found is a [`Diagnostic`] naming file, line, column and key.
 
+mod asr;
 pub mod diagnostic;
 pub mod distribution;
 pub mod estate;
@@ -20,6 +21,7 @@ mod validate;
 use std::fmt;
 use std::path::Path;
 
+pub use asr::{Architecture, AsrScenario, FailbackMode, FailbackPoint, GuestOs};
 use diagnostic::explain_serde_message;
 pub(crate) use diagnostic::suggest;
 pub use diagnostic::{Diagnostic, ScenarioError};
@@ -287,104 +289,6 @@ pub enum FaultKind {
 pub enum FaultStart {
     Before(Distribution),
     After(Distribution),
-}
-
-/// Which Azure Site Recovery scenario the file models: its limits, defaults
-/// and mechanics (docs/model.md, "Which ASR scenario").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AsrScenario {
-    /// VMware VMs to Azure (a configuration/process server or replication
-    /// appliance on-premises; failback to the original VMware VM or an
-    /// alternate one).
-    Vmware,
-    /// Physical servers to Azure: the same components and support matrix as
-    /// VMware, but failback goes only to a VMware VM (vmware-azure-failback.md),
-    /// so stage 2 copies every disk in full.
-    Physical,
-    /// Hyper-V VMs to Azure (copy frequency 30 s, 5 min or 15 min; failback
-    /// syncs inside the planned failover).
-    HyperV,
-}
-
-impl AsrScenario {
-    pub const NAMES: [&'static str; 3] = ["vmware", "physical", "hyper-v"];
-
-    pub fn from_name(name: &str) -> Option<AsrScenario> {
-        match name {
-            "vmware" => Some(AsrScenario::Vmware),
-            "physical" => Some(AsrScenario::Physical),
-            "hyper-v" => Some(AsrScenario::HyperV),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            AsrScenario::Vmware => "vmware",
-            AsrScenario::Physical => "physical",
-            AsrScenario::HyperV => "hyper-v",
-        }
-    }
-
-    /// VMware VMs and physical servers share one support matrix and one set
-    /// of components (vmware-physical-azure-support-matrix.md).
-    pub fn is_vmware_or_physical(self) -> bool {
-        matches!(self, AsrScenario::Vmware | AsrScenario::Physical)
-    }
-}
-
-/// Which ASR architecture protects VMware VMs and physical servers: the
-/// modernized one (replication appliance) or the classic one (configuration
-/// server). It decides how failback runs and which machines need extra
-/// failover processing (docs/model.md, "Which ASR scenario").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Architecture {
-    /// Failback is a planned failover: no data lost; it can fail and be
-    /// cancelled (failover-failback-overview-modernized.md).
-    Modernized,
-    /// Failback is an unplanned failover from Azure to a chosen recovery point
-    /// of the reverse replication: the writes after it are lost
-    /// (vmware-azure-failback.md, "Steps to fail back").
-    Classic,
-}
-
-impl Architecture {
-    pub const NAMES: [&'static str; 2] = ["modernized", "classic"];
-
-    pub fn from_name(name: &str) -> Option<Architecture> {
-        match name {
-            "modernized" => Some(Architecture::Modernized),
-            "classic" => Some(Architecture::Classic),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Architecture::Modernized => "modernized",
-            Architecture::Classic => "classic",
-        }
-    }
-}
-
-/// A protected machine's operating system, as far as ASR's failover treats
-/// them differently (failover-failback-overview.md, "Failover processing").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GuestOs {
-    Windows,
-    Linux,
-}
-
-impl GuestOs {
-    pub const NAMES: [&'static str; 2] = ["windows", "linux"];
-
-    pub fn from_name(name: &str) -> Option<GuestOs> {
-        match name {
-            "windows" => Some(GuestOs::Windows),
-            "linux" => Some(GuestOs::Linux),
-            _ => None,
-        }
-    }
 }
 
 /// VMware/physical to Azure, per VM: the largest average churn ASR supports
@@ -659,6 +563,8 @@ pub struct Failback {
     pub location: FailbackLocation,
     pub shutdown_time: Distribution,
     pub final_sync_overhead: Distribution,
+    /// How failback moves the data back (decided by the kind and architecture).
+    pub mode: FailbackMode,
 }
 
 impl Scenario {

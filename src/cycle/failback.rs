@@ -16,10 +16,20 @@ use super::ids::{LinkId, VmId};
 use super::network::Network;
 use super::plan::{PlanRun, PlanStatus};
 use super::recovery::Failover;
+use super::replication::Schedule;
 use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::format_bytes;
-use crate::scenario::{AsrScenario, FailbackLocation, Scenario};
+use crate::scenario::{AsrScenario, FailbackLocation, FailbackMode, FailbackPoint, Scenario};
+
+/// Classic failback's reverse replication: crash-consistent points every
+/// 5 min, as forward ("Site Recovery creates crash-consistent recovery points
+/// every five minutes by default", vmware-azure-architecture.md, "Snapshots
+/// and recovery points"; the failback policy does not say otherwise: an
+/// estimate), app-consistent every 60 min (the failback policy,
+/// failover-failback-overview.md, "VMware/physical reprotection/failback").
+const CLASSIC_FAILBACK_CRASH_INTERVAL: SimDuration = SimDuration::from_secs(300);
+const CLASSIC_FAILBACK_APP_INTERVAL: SimDuration = SimDuration::from_secs(3600);
 
 fn index(direction: Direction) -> usize {
     match direction {
@@ -59,6 +69,11 @@ pub(super) struct Resync {
     waiting: [Vec<Vec<usize>>; 2],
     /// Per VM: when it stopped running in Azure (failback).
     pub azure_stopped_at: Vec<Option<SimTime>>,
+    /// Per VM: the age of the point its failback used when the Azure VM
+    /// stopped (zero for a planned failover, which syncs every write).
+    pub failback_rpo: Vec<Option<SimDuration>>,
+    /// Per VM: bytes written in Azure after that point (classic failback).
+    pub failback_lost: Vec<f64>,
     pub stage2_bytes: f64,
     pub stage3_bytes: f64,
     pub stage4_bytes: f64,
@@ -75,6 +90,8 @@ impl Resync {
             final_sync_pending: vec![false; vms],
             waiting: [vec![Vec::new(); links], vec![Vec::new(); links]],
             azure_stopped_at: vec![None; vms],
+            failback_rpo: vec![None; vms],
+            failback_lost: vec![0.0; vms],
             stage2_bytes: 0.0,
             stage3_bytes: 0.0,
             stage4_bytes: 0.0,
@@ -92,7 +109,12 @@ impl Resync {
             Direction::Reverse => sh.at.stage2_start = Some(now),
             Direction::Forward => sh.at.stage4_start = Some(now),
         }
+        let hyper_v = s.failback.mode == FailbackMode::HyperVSyncBefore;
         sh.observer.note(now, phase(direction), || match direction {
+            Direction::Reverse if hyper_v => format!(
+                "failback (planned failover) started: data synchronised to `{}` before failover, the Azure VMs still running (Hyper-V has no reprotect)",
+                s.sites.primary.id
+            ),
             Direction::Reverse => format!(
                 "reprotect started: replication `{}` -> `{}`",
                 s.sites.recovery.id, s.sites.primary.id
@@ -243,8 +265,18 @@ impl Resync {
                 return;
             };
             let busy = now.since(started).as_secs_f64();
-            let processing = SimDuration::from_secs_f64(busy * s.reprotect.processing_fraction);
-            let overhead = reprotect_draws(sh, direction, vm).autoscale_overhead;
+            // Hyper-V's sync before failover is a copy to the host, with no
+            // recovery points to process and no autoscaling (a reprotect's).
+            let hyper_v_sync = direction == Direction::Reverse
+                && s.failback.mode == FailbackMode::HyperVSyncBefore;
+            let (processing, overhead) = if hyper_v_sync {
+                (SimDuration::ZERO, SimDuration::ZERO)
+            } else {
+                (
+                    SimDuration::from_secs_f64(busy * s.reprotect.processing_fraction),
+                    reprotect_draws(sh, direction, vm).autoscale_overhead,
+                )
+            };
             sh.observer.note(now, phase(direction), || {
                 format!(
                     "{}: delta transferred in {}; processing {} + autoscale {}",
@@ -298,8 +330,15 @@ impl Resync {
             Direction::Reverse => {
                 sh.at.stage2_end = Some(now);
                 let start = sh.at.stage2_start.unwrap_or(now);
+                let hyper_v = s.failback.mode == FailbackMode::HyperVSyncBefore;
                 sh.span(
-                    || "stage 2: reprotect".into(),
+                    || {
+                        if hyper_v {
+                            "stage 2: sync before failover".into()
+                        } else {
+                            "stage 2: reprotect".into()
+                        }
+                    },
                     SpanKind::Stage,
                     Phase::Reprotect,
                     start,
@@ -309,12 +348,13 @@ impl Resync {
                 sh.observer.note(now, Phase::Reprotect, || {
                     "reprotect complete: Azure VMs protected to on-premises".to_string()
                 });
-                // Failback after the wait, no sooner than the minimum stay in
-                // Azure, and inside a maintenance window if the plan has them.
-                let f = &s.failback;
-                let stay_until = sh.at.stage1_end.unwrap_or(now) + f.minimum_stay;
-                let earliest = (now + sh.draws.timeline.failback_wait).max(stay_until);
-                let start = next_failback_window(s, earliest);
+                // Hyper-V: the sync before failover is done, the Azure VMs shut
+                // down now. Otherwise failback after the wait, no sooner than
+                // the minimum stay in Azure, inside a window if the plan has them.
+                let start = match s.failback.mode {
+                    FailbackMode::HyperVSyncBefore => now,
+                    _ => failback_start(sh, now),
+                };
                 sh.queue.schedule(start, Event::FailbackStart);
             }
             Direction::Forward => {
@@ -372,9 +412,61 @@ impl Resync {
         let vm = vm.index();
         let s = sh.scenario;
         let link = s.vms[vm].link;
+        self.azure_stopped_at[vm] = Some(now);
         let l = net.link_mut(Direction::Reverse, link);
-        l.set_input_rate(now, vm, 0.0);
-        let pending = l.backlog(vm);
+        match s.failback.mode {
+            FailbackMode::ClassicToPoint(point) => {
+                // An unplanned failover from Azure to the newest reverse
+                // point whose data is on-premises: the VM wrote at a constant
+                // rate, so what is queued is its newest writes and the lag is
+                // backlog / rate. Nothing more is synced.
+                let churn = sh.draws.vms[vm].churn;
+                let lag = if churn > 0.0 {
+                    l.backlog(vm) / churn
+                } else {
+                    0.0
+                };
+                let interval = match point {
+                    FailbackPoint::LatestProcessed => CLASSIC_FAILBACK_CRASH_INTERVAL,
+                    FailbackPoint::LatestAppConsistent => CLASSIC_FAILBACK_APP_INTERVAL,
+                };
+                let schedule = Schedule {
+                    interval,
+                    phase: SimDuration::from_millis(
+                        sh.draws.vms[vm].crash_phase.as_millis() % interval.as_millis(),
+                    ),
+                    pruning: None,
+                };
+                let arrived = now - SimDuration::from_secs_f64(lag);
+                let point_time = schedule.latest_at_or_before(arrived).1;
+                let lost = churn * now.since(point_time).as_secs_f64();
+                self.failback_rpo[vm] = Some(now.since(point_time));
+                self.failback_lost[vm] = lost;
+                l.set_active(now, vm, false);
+                sh.observer.note(now, Phase::Failback, || {
+                    format!(
+                        "{}: shut down in Azure; unplanned failover to its point taken {} ago: {} written since are lost",
+                        s.vms[vm].id,
+                        now.since(point_time),
+                        format_bytes(lost)
+                    )
+                });
+                net.watch_link(sh, Direction::Reverse, link);
+                let overhead = sh.draws.vms[vm].final_sync_overhead;
+                sh.queue
+                    .schedule(now + overhead, Event::FinalSynced(VmId::new(vm)));
+                return;
+            }
+            FailbackMode::HyperVDownload => {
+                // No checksum: every disk is downloaded while the VM is down.
+                l.start_flow(now, vm, 0.0, s.vms[vm].disk_bytes);
+            }
+            FailbackMode::Planned | FailbackMode::HyperVSyncBefore => {
+                l.set_input_rate(now, vm, 0.0);
+            }
+        }
+        self.failback_rpo[vm] = Some(SimDuration::ZERO);
+        let pending = net.link_mut(Direction::Reverse, link).backlog(vm);
         sh.observer.note(now, Phase::Failback, || {
             format!(
                 "{}: shut down in Azure; final sync of {}",
@@ -384,7 +476,6 @@ impl Resync {
         });
         self.final_sync_pending[vm] = true;
         self.wait(Direction::Reverse, link, vm);
-        self.azure_stopped_at[vm] = Some(now);
         self.settle_link(sh, net, now, Direction::Reverse, link);
     }
 
@@ -484,6 +575,16 @@ fn reprotect_draws<O: Observer>(
         Direction::Reverse => sh.draws.vms[vm].reprotect,
         Direction::Forward => sh.draws.vms[vm].reprotect_back,
     }
+}
+
+/// When failback starts once it may (`ready`: reverse replication healthy,
+/// or for Hyper-V the site back and the failover done): after the wait, no
+/// sooner than the minimum stay in Azure, inside a window if the plan has them.
+pub(super) fn failback_start<O: Observer>(sh: &Shared<'_, O>, ready: SimTime) -> SimTime {
+    let f = &sh.scenario.failback;
+    let stay_until = sh.at.stage1_end.unwrap_or(ready) + f.minimum_stay;
+    let earliest = (ready + sh.draws.timeline.failback_wait).max(stay_until);
+    next_failback_window(sh.scenario, earliest)
 }
 
 /// The earliest instant at or after `t` inside one of the scenario's failback

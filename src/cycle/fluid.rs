@@ -24,6 +24,7 @@
 
 use crate::engine::{SimDuration, SimTime};
 
+mod groups;
 mod lazy_sum;
 #[cfg(test)]
 mod tests;
@@ -641,76 +642,6 @@ impl FluidLink {
         (fill, idle)
     }
 
-    /// Whether the link's shares give some capped group more than its cap
-    /// (lazy flows send their input rate).
-    fn groups_overdrawn(&self) -> bool {
-        if self.group_caps.is_empty() {
-            return false;
-        }
-        let mut sums = vec![0.0; self.group_caps.len()];
-        for &i in &self.active {
-            if let Some(g) = self.group[i] {
-                let f = &self.flows[i];
-                sums[g] += if f.lazy { f.input_rate } else { f.rate };
-            }
-        }
-        sums.iter()
-            .zip(&self.group_caps)
-            .any(|(sum, cap)| *sum > cap * (1.0 + 1e-12))
-    }
-
-    /// Weighted max-min fair shares under the link's capacity and every
-    /// group's cap (groups nest in the link), every active flow busy. A flow
-    /// wants `input / weight` per unit of weight (unbounded with a backlog);
-    /// a group's cap stops its flows at the level where its own water-filling
-    /// fills the cap; the link then water-fills the flows with each flow's
-    /// want lowered to its group's level. This is progressive filling: every
-    /// flow's share rises with one common level until its want, its group's
-    /// cap or the link stops it.
-    fn fill_grouped(&mut self) {
-        let want = |f: &Flow| {
-            if f.backlog > 0.0 {
-                f64::INFINITY
-            } else {
-                f.input_rate / f.weight
-            }
-        };
-        let mut members: Vec<Vec<(f64, f64)>> = vec![Vec::new(); self.group_caps.len()];
-        for &i in &self.active {
-            if let Some(g) = self.group[i] {
-                let f = &self.flows[i];
-                members[g].push((want(f), f.weight));
-            }
-        }
-        let group_level: Vec<f64> = members
-            .iter_mut()
-            .zip(&self.group_caps)
-            .map(|(m, &cap)| water_level(m, cap))
-            .collect();
-        let level_of = |i: usize, f: &Flow| match self.group[i] {
-            Some(g) => want(f).min(group_level[g]),
-            None => want(f),
-        };
-        let mut all: Vec<(f64, f64)> = self
-            .active
-            .iter()
-            .map(|&i| (level_of(i, &self.flows[i]), self.flows[i].weight))
-            .collect();
-        let level = water_level(&mut all, self.capacity);
-        let mut drain: Option<f64> = None;
-        for &i in &self.active {
-            let f = &self.flows[i];
-            let rate = f.weight * level_of(i, f).min(level);
-            let f = &mut self.flows[i];
-            f.rate = if rate.is_finite() { rate } else { 0.0 };
-            if f.backlog > 0.0 && f.rate > f.input_rate {
-                let seconds = f.backlog / (f.rate - f.input_rate);
-                drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
-            }
-        }
-        self.drain = Some((self.now, self.epoch, drain));
-    }
-
     /// The earliest instant at which a backlog empties under the current rates,
     /// rounded up to the millisecond grid.
     pub fn next_drain(&self) -> Option<SimTime> {
@@ -737,32 +668,6 @@ enum Fill {
     /// Every busy flow got its input rate; `spare` bytes/s were left over
     /// (negative when the lazy flows' inputs alone overdraw the capacity).
     AllSettled { spare: f64 },
-}
-
-/// The level (share per unit of weight) at which flows `(want, weight)`,
-/// each stopping at its want, fill `capacity`; infinite when every want fits.
-/// Sorts `flows` (by want, then weight: the result does not depend on their
-/// order).
-fn water_level(flows: &mut [(f64, f64)], capacity: f64) -> f64 {
-    flows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut remaining = capacity.max(0.0);
-    let mut weights: f64 = flows.iter().map(|&(_, w)| w).sum();
-    for &(want, weight) in flows.iter() {
-        if weights <= 0.0 {
-            break;
-        }
-        if want * weights <= remaining {
-            remaining -= want * weight;
-            weights -= weight;
-        } else {
-            return remaining / weights;
-        }
-    }
-    if weights > 1e-12 {
-        remaining / weights
-    } else {
-        f64::INFINITY
-    }
 }
 
 /// Gives every `unsettled` flow its weighted share `per_weight * weight`;

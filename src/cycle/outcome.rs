@@ -70,6 +70,16 @@ pub struct CycleOutcome {
     pub resync_vms: u32,
     /// Changed blocks the resyncs before `t0` had to move, all VMs (bytes).
     pub resync_bytes: f64,
+    /// Hyper-V's failback downloaded every disk during the failover: there
+    /// was no stage 2 (its duration and bytes do not apply).
+    pub stage2_skipped: bool,
+    /// At failback, the age of the oldest point a VM failed back to (classic:
+    /// an unplanned failover to a point; zero for a planned failover); `None`
+    /// until failback stopped the Azure VMs.
+    pub failback_rpo: Option<SimDuration>,
+    /// Bytes written in Azure after the points failback used, all VMs (zero
+    /// for a planned failover); `None` until failback stopped the Azure VMs.
+    pub failback_data_lost_bytes: Option<f64>,
     /// The longest time any VM's lag exceeded the RPO alert threshold before `t0`.
     pub rpo_alert: SimDuration,
     /// Per multi-VM consistency group: its RPO (that of its common point).
@@ -150,6 +160,7 @@ pub(super) fn assemble<O: Observer>(
     let at = sh.at;
     let end = |t: Option<SimTime>| t.unwrap_or(horizon);
     let declared = !failover.ridden_out;
+    let stage2_skipped = !s.failback.mode.reprotects() && at.stage2_start.is_none();
     let times = if declared {
         let from_t0 = |t: Option<SimTime>| between(Some(t0), t);
         StageTimes {
@@ -158,8 +169,13 @@ pub(super) fn assemble<O: Observer>(
             stage2: between(at.stage2_start, at.stage2_end),
             stage3_downtime: between(at.stage3_start, at.stage3_end),
             stage4: between(at.stage4_start, at.stage4_end),
+            // Hyper-V's download during failover has no stage 2: the Azure
+            // VMs have no copy on-premises until failback starts.
             unprotected: sum(
-                from_t0(at.stage2_end),
+                from_t0(
+                    at.stage2_end
+                        .or(stage2_skipped.then_some(at.stage3_start).flatten()),
+                ),
                 between(at.stage3_start, at.stage4_end),
             ),
             cycle: from_t0(at.stage4_end),
@@ -259,11 +275,21 @@ pub(super) fn assemble<O: Observer>(
         primary_data_lost: declared && sh.draws.timeline.primary_data_lost,
         closed: at.stage4_end.is_some(),
         stages_completed: declared.then(|| {
-            [at.stage1_end, at.stage2_end, at.stage3_end, at.stage4_end]
+            let stage2_end = at
+                .stage2_end
+                .or(stage2_skipped.then_some(at.stage3_start).flatten());
+            [at.stage1_end, stage2_end, at.stage3_end, at.stage4_end]
                 .iter()
                 .filter(|t| t.is_some())
                 .count() as u8
         }),
+        stage2_skipped,
+        failback_rpo: resync.failback_rpo.iter().copied().max().flatten(),
+        failback_data_lost_bytes: resync
+            .azure_stopped_at
+            .iter()
+            .any(Option::is_some)
+            .then(|| resync.failback_lost.iter().sum()),
         step_retries: failover.plan.step_retries + failback.step_retries,
         allocation_retries: failover.plan.allocation_retries,
         vm_failover_retries: failover.plan.vm_retries,

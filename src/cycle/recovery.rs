@@ -4,6 +4,7 @@
 
 use super::attribution::{RpoInstants, RpoParts, rpo_parts};
 use super::draws::VmDraws;
+use super::failback::failback_start;
 use super::ids::VmId;
 use super::network::Network;
 use super::plan::{PlanRun, PlanStage, PlanStatus};
@@ -15,7 +16,7 @@ use super::trace::{ReplicationAtOutage, VmReplication};
 use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::format_bytes;
-use crate::scenario::{FaultKind, RecoveryPointChoice, Scenario};
+use crate::scenario::{FailbackMode, FaultKind, RecoveryPointChoice, Scenario};
 
 /// Lag samples per VM over a trace's lag window.
 const LAG_SAMPLES: usize = 300;
@@ -30,8 +31,7 @@ pub(super) struct Failover {
     pub points: Vec<PointChoice>,
     /// Per VM: how long its lag exceeded the RPO alert threshold before the outage.
     pub rpo_alert: Vec<SimDuration>,
-    /// Per VM: it needed a resync at the outage (one running, or its lag past
-    /// the retention window).
+    /// Per VM: it was being resynchronised at the outage.
     pub needs_resync: Vec<bool>,
     /// Changed blocks the VMs' resyncs before the outage had to move (bytes).
     pub resync_bytes: f64,
@@ -396,9 +396,25 @@ impl Failover {
             let registered = (0..sh.scenario.vms.len())
                 .filter_map(|v| Some(self.plan.up_at(v)? + sh.draws.vms[v].agent_registration))
                 .fold(now, SimTime::max);
-            let start = registered + sh.draws.timeline.reprotect_delay;
-            sh.queue
-                .schedule(start, Event::ReprotectStart(Direction::Reverse));
+            match sh.scenario.failback.mode {
+                FailbackMode::Planned | FailbackMode::ClassicToPoint(_) => {
+                    let start = registered + sh.draws.timeline.reprotect_delay;
+                    sh.queue
+                        .schedule(start, Event::ReprotectStart(Direction::Reverse));
+                }
+                // Hyper-V has no reprotect: the planned failover itself syncs,
+                // first while the Azure VMs run (stage 2 here), or all of it
+                // while they are down.
+                FailbackMode::HyperVSyncBefore => {
+                    let start = failback_start(sh, registered);
+                    sh.queue
+                        .schedule(start, Event::ReprotectStart(Direction::Reverse));
+                }
+                FailbackMode::HyperVDownload => {
+                    let start = failback_start(sh, registered);
+                    sh.queue.schedule(start, Event::FailbackStart);
+                }
+            }
         }
     }
 }

@@ -170,6 +170,8 @@ pub struct RawFailback {
     pub shutdown_time: Option<Value>,
     pub final_sync_overhead: Option<Value>,
     pub master_targets: Option<i64>,
+    pub hyper_v_sync: Option<String>,
+    pub recovery_point: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -141,7 +141,13 @@ pub(super) fn validate(
 
     let recovery = check_recovery(&mut c, raw.recovery.as_ref());
     let reprotect = check_reprotect(&mut c, raw.reprotect.as_ref(), kind);
-    let failback = check_failback(&mut c, raw.failback.as_ref(), sites.as_ref());
+    let failback = check_failback(
+        &mut c,
+        raw.failback.as_ref(),
+        sites.as_ref(),
+        kind,
+        architecture,
+    );
     let targets = check_targets(&mut c, raw.targets.as_ref());
 
     if let (Some(links), Some(vms)) = (&links, &vms) {

@@ -142,3 +142,100 @@ fn a_process_server_caps_what_its_vms_send() {
         assert_eq!(o.resync_vms, 0);
     }
 }
+
+#[test]
+fn hyper_v_failback_syncs_inside_the_planned_failover() {
+    // Hyper-V has no reprotect (hyper-v-azure-architecture.md, failback).
+    // The site is back at 6 h (21,600 s), failback may start 1 d later:
+    // 108,000 s after t0.
+    let secs = |d: Option<drsim::engine::SimDuration>| d.expect("happened").as_secs_f64();
+    // "Synchronize data during failover only": shut down (180 s), then every
+    // disk downloads over 100 MB/s shared: the web disks (45 GB) at 33.3 MB/s
+    // by 1350 s, db1's last 45 GB alone by 1800 s; +300 s overhead: db1 ready
+    // at 108,000 + 180 + 1800 + 300 = 110,280, boots 900 s, then the web
+    // group boots 300 s: up at 111,480 s. The downtime, 3480 s, contains the
+    // whole download.
+    let download = of_kind(
+        "hyper-v",
+        None,
+        &FIXED.replace(
+            "[failback]\n",
+            "[failback]\nhyper_v_sync = \"during-failover\"\n",
+        ),
+    );
+    for o in outcomes(&scenario(&download), 3, 1) {
+        assert_eq!(o.rto.expect("declared").as_secs_f64(), 44.0 * 60.0);
+        assert!(o.stage2.is_none(), "no stage 2: {:?}", o.stage2);
+        assert!(o.stage2_skipped);
+        assert_eq!(secs(o.stage3_downtime), 3480.0);
+        assert_eq!(o.stage3_bytes, 180e9);
+        // Stage 4 as VMware's: 30 min, then 3900 s. Unprotected all along.
+        assert_eq!(secs(o.cycle), 111_480.0 + 1800.0 + 3900.0);
+        assert_eq!(secs(o.unprotected), secs(o.cycle));
+        assert_eq!(o.stages_completed, Some(4));
+    }
+    // "Synchronize data before failover" (the default): the checksum copy
+    // runs while the Azure VMs run (db1: 90 GB at 45 MB/s, 2000 s; nothing
+    // changed, no processing or autoscale as a reprotect has), then the VMs
+    // shut down: 180 s, final sync 0 B + 300 s, boots 900 + 300 s: 1680 s.
+    let before = of_kind("hyper-v", None, FIXED);
+    for o in outcomes(&scenario(&before), 3, 1) {
+        assert_eq!(secs(o.stage2), 2000.0);
+        assert_eq!(secs(o.stage3_downtime), 1680.0);
+        assert_eq!(secs(o.cycle), 110_000.0 + 1680.0 + 1800.0 + 3900.0);
+    }
+}
+
+#[test]
+fn classic_failback_loses_what_was_written_after_its_point() {
+    // Classic failback is an unplanned failover from Azure to a chosen point
+    // (vmware-azure-failback.md): each VM writes 1 MB/s in Azure and the
+    // reverse link keeps up, so the newest crash-consistent point (every
+    // 5 min) is at most 5 min old and at most 300 MB per VM are lost; to the
+    // app-consistent point (every 60 min), at most 3.6 GB. Modernized
+    // failback, a planned failover, loses nothing.
+    let writing = FIXED.replace("churn = \"0 B/s\"", "churn = \"1 MB/s\"");
+    let lost = |text: &str| -> Vec<(f64, f64)> {
+        outcomes(&scenario(text), 40, 1)
+            .iter()
+            .map(|o| {
+                (
+                    o.failback_data_lost_bytes.expect("failback ran"),
+                    o.failback_rpo.expect("failback ran").as_secs_f64(),
+                )
+            })
+            .collect()
+    };
+    let crash = lost(&of_kind("vmware", Some("classic"), &writing));
+    for &(bytes, rpo) in &crash {
+        assert!(rpo <= 300.0, "point {rpo} s old");
+        assert!(bytes <= 3.0 * 300e6 + 1.0, "{bytes} B lost");
+    }
+    assert!(crash.iter().any(|&(b, _)| b > 0.0), "some writes are lost");
+    let app = lost(&of_kind(
+        "vmware",
+        Some("classic"),
+        &writing.replace(
+            "[failback]\n",
+            "[failback]\nrecovery_point = \"latest-app-consistent\"\n",
+        ),
+    ));
+    for &(bytes, rpo) in &app {
+        assert!(
+            rpo <= 3600.0 && bytes <= 3.0 * 3600e6 + 1.0,
+            "{rpo} s, {bytes} B"
+        );
+    }
+    let mean = |v: &[(f64, f64)]| v.iter().map(|p| p.1).sum::<f64>() / v.len() as f64;
+    assert!(
+        mean(&app) > mean(&crash),
+        "hourly points are older on average"
+    );
+    for (bytes, rpo) in lost(&of_kind("vmware", None, &writing)) {
+        assert_eq!(
+            (bytes, rpo),
+            (0.0, 0.0),
+            "a planned failover syncs every write"
+        );
+    }
+}

@@ -162,6 +162,8 @@ pub(super) fn check_failback(
     c: &mut Checker<'_>,
     raw: Option<&RawFailback>,
     sites: Option<&Sites>,
+    kind: AsrScenario,
+    architecture: Architecture,
 ) -> Option<Failback> {
     let p = KeyPath::root().key("failback");
     let empty = RawFailback {
@@ -172,6 +174,8 @@ pub(super) fn check_failback(
         shutdown_time: None,
         final_sync_overhead: None,
         master_targets: None,
+        hyper_v_sync: None,
+        recovery_point: None,
     };
     let r = raw.unwrap_or(&empty);
     let wait = c.dist_or(&p.key("wait"), r.wait.as_ref(), Duration, 0.0);
@@ -241,6 +245,7 @@ pub(super) fn check_failback(
             }
         }
     };
+    let mode = failback_mode(c, r, kind, architecture);
     Some(Failback {
         wait: wait?,
         minimum_stay: minimum_stay?,
@@ -248,7 +253,65 @@ pub(super) fn check_failback(
         location: location?,
         shutdown_time: shutdown_time?,
         final_sync_overhead: final_sync_overhead?,
+        mode: mode?,
     })
+}
+
+/// How failback runs: by kind and architecture, with the choices each offers
+/// (`hyper_v_sync` for Hyper-V, `recovery_point` for classic); a key that
+/// does not apply is refused.
+fn failback_mode(
+    c: &mut Checker<'_>,
+    r: &RawFailback,
+    kind: AsrScenario,
+    architecture: Architecture,
+) -> Option<FailbackMode> {
+    let p = KeyPath::root().key("failback");
+    let hyper_v = kind == AsrScenario::HyperV;
+    let classic = kind.is_vmware_or_physical() && architecture == Architecture::Classic;
+    if let (Some(_), false) = (&r.hyper_v_sync, hyper_v) {
+        c.error(
+            p.key("hyper_v_sync"),
+            "applies to kind = \"hyper-v\" (VMware and physical failback reprotects first); remove it",
+        );
+        return None;
+    }
+    if let (Some(_), false) = (&r.recovery_point, classic) {
+        c.error(
+            p.key("recovery_point"),
+            "applies to architecture = \"classic\", whose failback is an unplanned failover to a chosen point; a planned failover (modernized, Hyper-V) syncs every write: remove it",
+        );
+        return None;
+    }
+    if hyper_v {
+        return match r.hyper_v_sync.as_deref() {
+            None | Some("before-failover") => Some(FailbackMode::HyperVSyncBefore),
+            Some(other) => c
+                .one_of(
+                    &p.key("hyper_v_sync"),
+                    other,
+                    &["before-failover", "during-failover"],
+                    "Hyper-V failback sync",
+                )
+                .map(|_| FailbackMode::HyperVDownload),
+        };
+    }
+    if classic {
+        return match r.recovery_point.as_deref() {
+            None | Some("latest-processed") => {
+                Some(FailbackMode::ClassicToPoint(FailbackPoint::LatestProcessed))
+            }
+            Some(other) => c
+                .one_of(
+                    &p.key("recovery_point"),
+                    other,
+                    &["latest-processed", "latest-app-consistent"],
+                    "failback recovery point",
+                )
+                .map(|_| FailbackMode::ClassicToPoint(FailbackPoint::LatestAppConsistent)),
+        };
+    }
+    Some(FailbackMode::Planned)
 }
 
 /// A uniform duration between two whole numbers of minutes.
