@@ -71,6 +71,9 @@ enum Event {
     Outage,
     Detected,
     Declared,
+    /// A ride-out's expected end has passed with the site still down: the
+    /// team estimates the rest afresh.
+    Reassess,
     DiskPrepared(VmId),
     PrimaryBack,
     ReprotectStart(Direction),
@@ -300,6 +303,7 @@ impl<O: Observer> CycleRun<'_, O> {
                 None
             }
             Event::Declared => Some((PlanStage::Failover, self.failover.on_declared(sh, now))),
+            Event::Reassess => Some((PlanStage::Failover, self.failover.on_reassess(sh, now))),
             Event::DiskPrepared(vm) => Some((
                 PlanStage::Failover,
                 self.failover.on_disk_prepared(sh, now, vm),

@@ -64,6 +64,7 @@ pub enum MetricId {
     AzureCost,
     FailbackRpo,
     FailbackDataLost,
+    Reassessments,
     /// Met the RPO target; exists only for outages in the target's population.
     RpoMet(SimDuration, Population),
     RtoMet(SimDuration, Population),
@@ -165,6 +166,7 @@ impl Metric {
             MetricId::Stage4Bytes => o.declared.then(|| o.stage4_bytes.round()),
             MetricId::AzureCost => o.declared.then_some(o.azure_cost),
             MetricId::FailbackRpo => opt(o.failback_rpo),
+            MetricId::Reassessments => Some(f64::from(o.reassessments)),
             MetricId::FailbackDataLost => o.failback_data_lost_bytes.map(f64::round),
             MetricId::RpoMet(target, over) => in_population(o, over).then(|| met(o.rpo, target)),
             MetricId::RtoMet(target, over) => {
@@ -357,6 +359,14 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
         Metric::new("stage3_bytes", Bytes, "bytes replicated back after reprotect until failback, final sync included", Stage3Bytes),
         Metric::new("stage4_bytes", Bytes, "bytes copied to Azure by the reprotect back (stage 4)", Stage4Bytes),
     ]);
+    if scenario.recovery.declare_if_expected_longer_than.is_some() {
+        list.push(Metric::new(
+            "reassessments",
+            Count,
+            "times the team re-estimated a ride-out whose expected end had passed with the site still down (each may declare the disaster)",
+            Reassessments,
+        ));
+    }
     // Classic failback is an unplanned failover to a point: it can lose what
     // was written in Azure after it (a planned failover loses nothing).
     if matches!(

@@ -166,19 +166,23 @@ pub(super) fn rpo_parts(at: RpoInstants, down: &[(SimTime, SimTime)]) -> RpoPart
     }
 }
 
-/// The parts of a declared disaster's RTO: detection, decision, then the plan's
-/// critical path. `None` when the plan did not complete.
+/// The parts of a declared disaster's RTO: detection, decision (a ride-out
+/// that was reassessed and then declared counts after the decision delay as
+/// riding out), then the plan's critical path. `None` when the plan did not
+/// complete.
 pub(super) fn declared_rto_parts(
     scenario: &Scenario,
     t0: SimTime,
     detected: SimTime,
-    declared: SimTime,
+    (decision_delay, declared): (SimDuration, SimTime),
     plan: &PlanRun,
 ) -> Option<RtoParts> {
     let path = &plan.path;
+    let decision = declared.since(detected).min(decision_delay);
     let mut parts = RtoParts {
         detection: detected.since(t0),
-        decision: declared.since(detected),
+        decision,
+        ride_out: declared.since(detected).saturating_sub(decision),
         steps: path.steps,
         retries: path.step_retries,
         ..RtoParts::default()

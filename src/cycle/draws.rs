@@ -40,6 +40,8 @@ pub enum Purpose {
     Fault(usize),
     /// Step durations, failures and retries of plan run 0 (failover) or 1 (failback).
     Plan(usize),
+    /// The estimate error of the team's `k`-th reassessment of a ride-out.
+    Reassessment(u32),
 }
 
 impl Purpose {
@@ -66,6 +68,7 @@ impl Purpose {
             Purpose::ConsistencyGroup(i) => (6 << 32) | i as u64,
             Purpose::Fault(i) => (7 << 32) | i as u64,
             Purpose::Plan(i) => (8 << 32) | i as u64,
+            Purpose::Reassessment(k) => (9 << 32) | u64::from(k),
         }
     }
 }
@@ -273,7 +276,7 @@ impl Draws {
 /// A lognormal factor with median 1 whose 95th percentile is `p95` (exactly 1
 /// when `p95` is 1). Two uniforms are always drawn (Box-Muller), so the draws
 /// after it keep their place in the stream whatever `p95` is.
-fn estimate_factor<R: Rng + ?Sized>(p95: f64, rng: &mut R) -> f64 {
+pub fn estimate_factor<R: Rng + ?Sized>(p95: f64, rng: &mut R) -> f64 {
     let u = 1.0 - unit(rng);
     let v = unit(rng);
     if p95 <= 1.0 {

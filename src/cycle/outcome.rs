@@ -80,6 +80,9 @@ pub struct CycleOutcome {
     /// Bytes written in Azure after the points failback used, all VMs (zero
     /// for a planned failover); `None` until failback stopped the Azure VMs.
     pub failback_data_lost_bytes: Option<f64>,
+    /// Times the team re-estimated a ride-out whose expected end had passed
+    /// with the site still down.
+    pub reassessments: u32,
     /// The longest time any VM's lag exceeded the RPO alert threshold before `t0`.
     pub rpo_alert: SimDuration,
     /// Per multi-VM consistency group: its RPO (that of its common point).
@@ -284,6 +287,7 @@ pub(super) fn assemble<O: Observer>(
                 .count() as u8
         }),
         stage2_skipped,
+        reassessments: failover.reassessments,
         failback_rpo: resync.failback_rpo.iter().copied().max().flatten(),
         failback_data_lost_bytes: resync
             .azure_stopped_at
@@ -300,9 +304,13 @@ pub(super) fn assemble<O: Observer>(
         group_rto,
         rto_parts: if declared {
             match (at.detected, at.declared) {
-                (Some(detected), Some(declared)) if times.rto.is_some() => {
-                    declared_rto_parts(s, t0, detected, declared, &failover.plan)
-                }
+                (Some(detected), Some(declared)) if times.rto.is_some() => declared_rto_parts(
+                    s,
+                    t0,
+                    detected,
+                    (sh.draws.timeline.decision_delay, declared),
+                    &failover.plan,
+                ),
                 _ => None,
             }
         } else {

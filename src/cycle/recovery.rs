@@ -3,7 +3,7 @@
 //! to Azure.
 
 use super::attribution::{RpoInstants, RpoParts, rpo_parts};
-use super::draws::VmDraws;
+use super::draws::{Purpose, VmDraws, estimate_factor, stream};
 use super::failback::failback_start;
 use super::ids::VmId;
 use super::network::Network;
@@ -37,9 +37,16 @@ pub(super) struct Failover {
     pub resync_bytes: f64,
     /// The disaster was not declared: the outage was ridden out.
     pub ridden_out: bool,
+    /// Times the team re-estimated a ride-out whose expected end had passed.
+    pub reassessments: u32,
     /// Why the worst VM's RPO is what it is.
     pub rpo_parts: RpoParts,
 }
+
+/// The least time between two looks at a ride-out: a team does not
+/// re-estimate more often than this (an estimate: ASR documents nothing; a
+/// bridge call's rhythm).
+pub const REASSESSMENT_GAP: SimDuration = SimDuration::from_secs(30 * 60);
 
 impl Failover {
     pub fn new(scenario: &Scenario, seed: u64, replication: u64) -> Self {
@@ -57,6 +64,7 @@ impl Failover {
             needs_resync: vec![false; n],
             resync_bytes: 0.0,
             ridden_out: false,
+            reassessments: 0,
             rpo_parts: RpoParts::default(),
         }
     }
@@ -292,8 +300,75 @@ impl Failover {
                     )
                 }
             });
+            if back > now {
+                self.schedule_reassessment(sh, now, sh.t0 + SimDuration::from_secs_f64(expected));
+            }
             return PlanStatus::Running;
         }
+        self.declare(sh, now)
+    }
+
+    /// Teams reassess a ride-out when its expected end passes with the site
+    /// still down (no sooner than [`REASSESSMENT_GAP`] after the last look);
+    /// nothing to do when the site is back first.
+    fn schedule_reassessment<O: Observer>(
+        &self,
+        sh: &mut Shared<'_, O>,
+        now: SimTime,
+        expected_end: SimTime,
+    ) {
+        let at = expected_end.max(now + REASSESSMENT_GAP);
+        if at < sh.t0 + sh.draws.timeline.outage_duration {
+            sh.queue.schedule(at, Event::Reassess);
+        }
+    }
+
+    /// The site is still down past the expected end: a fresh estimate of what
+    /// remains (the true remainder times a fresh estimate error); declared
+    /// when the outage is now expected to outlast the ride-out limit.
+    pub fn on_reassess<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime) -> PlanStatus {
+        self.reassessments += 1;
+        let back = sh.t0 + sh.draws.timeline.outage_duration;
+        let mut rng = stream(
+            sh.seed,
+            sh.replication,
+            Purpose::Reassessment(self.reassessments),
+        );
+        let factor = estimate_factor(sh.scenario.recovery.estimate_error, &mut rng);
+        let remaining = back.since(now).as_secs_f64() * factor;
+        let expected_total = now.since(sh.t0).as_secs_f64() + remaining;
+        let limit = sh
+            .scenario
+            .recovery
+            .declare_if_expected_longer_than
+            .map_or(0.0, |l| l.as_secs_f64());
+        if expected_total <= limit {
+            sh.observer.note(now, Phase::Failover, || {
+                format!(
+                    "reassessment {}: the site is still down; now expected back in {} (outage {} in all), within the ride-out limit: riding out",
+                    self.reassessments,
+                    SimDuration::from_secs_f64(remaining),
+                    SimDuration::from_secs_f64(expected_total)
+                )
+            });
+            self.schedule_reassessment(sh, now, now + SimDuration::from_secs_f64(remaining));
+            return PlanStatus::Running;
+        }
+        sh.observer.note(now, Phase::Failover, || {
+            format!(
+                "reassessment {}: the site is still down; now expected back in {} (outage {} in all), beyond the ride-out limit",
+                self.reassessments,
+                SimDuration::from_secs_f64(remaining),
+                SimDuration::from_secs_f64(expected_total)
+            )
+        });
+        self.ridden_out = false;
+        self.declare(sh, now)
+    }
+
+    /// The disaster is declared: the recovery plan starts and every VM
+    /// prepares its disks.
+    fn declare<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime) -> PlanStatus {
         sh.at.declared = Some(now);
         let detected = sh.at.detected.unwrap_or(now);
         sh.span(

@@ -239,3 +239,53 @@ fn classic_failback_loses_what_was_written_after_its_point() {
         );
     }
 }
+
+#[test]
+fn a_ride_out_is_reassessed_when_its_expected_end_passes() {
+    // A 24 h outage, ride-outs allowed when expected under 4 h, estimates off
+    // by a factor of 10 at the 95th percentile: about 1 team in 10 first
+    // expects it under 4 h. When that expected end passes with the site down
+    // (and at least every 30 min), the team estimates the rest afresh; once
+    // more than 4 h have gone by, any estimate is beyond the limit. So no
+    // replication waits the 24 h out: every one is declared, the reassessed
+    // ones within a few hours.
+    let text = FIXED
+        .replace("duration = \"6h\"", "duration = \"24h\"")
+        .replace(
+            "[recovery]\n",
+            "[recovery]\ndeclare_if_expected_longer_than = \"4h\"\nestimate_error = 10\n",
+        );
+    let all = outcomes(&scenario(&text), 400, 1);
+    let reassessed: Vec<_> = all.iter().filter(|o| o.reassessments > 0).collect();
+    assert!(
+        reassessed.len() >= 10,
+        "{} ride-outs reassessed",
+        reassessed.len()
+    );
+    for o in &all {
+        assert!(
+            o.declared,
+            "replication {} rode the 24 h out",
+            o.replication
+        );
+    }
+    for o in reassessed {
+        let rto = o.rto.expect("declared").as_secs_f64();
+        // Declared by 4 h 30 min at the latest (the last look before the
+        // limit plus the gap), then the 29-min plan.
+        assert!(rto <= 4.5 * 3600.0 + 29.0 * 60.0 + 1.0, "RTO {rto} s");
+        let parts = o.rto_parts.expect("a declared RTO has parts");
+        assert!(
+            parts.ride_out.as_secs_f64() > 0.0,
+            "the wait counts as riding out"
+        );
+    }
+    // Exact estimates: a 3 h outage is ridden out to its end, unreassessed.
+    let short = text
+        .replace("duration = \"24h\"", "duration = \"3h\"")
+        .replace("estimate_error = 10\n", "");
+    for o in outcomes(&scenario(&short), 20, 1) {
+        assert!(!o.declared);
+        assert_eq!(o.reassessments, 0);
+    }
+}
