@@ -461,6 +461,10 @@ pub struct SiteOutage {
 
 #[derive(Debug, Clone)]
 pub struct Recovery {
+    /// After the plan completes, until the team has verified the VMs in
+    /// Azure and committed the failover: reprotect (or Hyper-V's failback)
+    /// waits for it.
+    pub commit_time: Distribution,
     pub detection_delay: Distribution,
     pub decision_delay: Distribution,
     /// Disk preparation speed at failover: each VM's disks add `size / rate` to

@@ -110,6 +110,8 @@ pub struct TimelineDraws {
     pub reprotect_back_delay: SimDuration,
     /// Expected / actual outage duration, as the team estimates it at decision time.
     pub estimate_factor: f64,
+    /// From the failover's completion to its commit.
+    pub commit_time: SimDuration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -184,6 +186,8 @@ impl Draws {
             failback_wait: duration(&scenario.failback.wait, &mut rng),
             reprotect_back_delay: duration(&scenario.reprotect.operator_delay, &mut rng),
             estimate_factor: estimate_factor(scenario.recovery.estimate_error, &mut rng),
+            // Drawn last: the draws before it keep their place in the stream.
+            commit_time: duration(&scenario.recovery.commit_time, &mut rng),
         };
         let links = scenario
             .links

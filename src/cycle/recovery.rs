@@ -468,9 +468,12 @@ impl Failover {
     /// VM's agent registered back after its failover; then the operator starts it.
     fn maybe_start_reprotect<O: Observer>(&self, sh: &mut Shared<'_, O>, now: SimTime) {
         if sh.at.stage1_end.is_some() && sh.at.primary_back.is_some() {
+            // The failover is committed (its point fixed) `commit_time` after
+            // the plan completed; the agents register back meanwhile.
+            let committed = sh.at.stage1_end.unwrap_or(now) + sh.draws.timeline.commit_time;
             let registered = (0..sh.scenario.vms.len())
                 .filter_map(|v| Some(self.plan.up_at(v)? + sh.draws.vms[v].agent_registration))
-                .fold(now, SimTime::max);
+                .fold(now.max(committed), SimTime::max);
             match sh.scenario.failback.mode {
                 FailbackMode::Planned | FailbackMode::ClassicToPoint(_) => {
                     let start = registered + sh.draws.timeline.reprotect_delay;

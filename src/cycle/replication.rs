@@ -318,7 +318,8 @@ fn search_common_point(
 
 /// ASR's `latest`: when the failover is triggered, everything received is
 /// processed first, so the point holds the newest write at the target (RPO =
-/// lag) and the failover waits for that processing. A VM being
+/// lag) and the failover waits for that processing, unless nothing arrived
+/// since the newest processed point (then that point, at once). A VM being
 /// resynchronised has no consistent log to process (it was dropped): it
 /// fails over to its newest processed point, as `latest-processed` would.
 pub fn latest_received(
@@ -330,6 +331,15 @@ pub fn latest_received(
     let t0 = ctx.t0;
     if ctx.resyncing_at_t0(vm) {
         return newest_point(ctx, schedule, vm, history);
+    }
+    // "If there is no data uploaded to Site Recovery service waiting to be
+    // processed, Azure Site Recovery won't perform any processing" and fails
+    // over to the latest processed point (azure-to-azure-common-questions.md,
+    // "What's the *Latest* recovery point?").
+    let processed = newest_point(ctx, schedule, vm, history);
+    let received = fluid::sent_at(history, t0);
+    if received <= fluid::written_at(history, processed.point_time) + 1e-3 {
+        return processed;
     }
     let newest = newest_write_at_target(history, t0);
     // Index far outside any schedule: its own stream for this one draw.

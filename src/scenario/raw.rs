@@ -148,6 +148,7 @@ pub struct RawRecovery {
     pub allocation_retry_delay: Option<Value>,
     pub vm_failure_probability: Option<f64>,
     pub vm_retry_delay: Option<Value>,
+    pub commit_time: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -51,6 +51,7 @@ duration = "6h"
 [recovery]
 detection_delay = "5m"
 decision_delay = "10m"
+commit_time = "0s"
 [reprotect]
 agent_registration = "0s"
 operator_delay = "30m"
@@ -152,5 +153,13 @@ fn reprotect_waits_for_the_agents_to_register_back() {
             let secs = o.cycle.expect("closes").as_secs_f64();
             assert_eq!(secs, cycle, "agents registering in {registration}");
         }
+    }
+    // Reprotect also waits for the failover's commit: committed 40 min after
+    // the plan completed (44 min), at 84 min, later than the agents (0 s):
+    // reprotect starts at 84 + 30 = 114 min instead of 44 + 30 = 74 min: the
+    // cycle closes 2400 s after the 102 120 s of an instant commit.
+    let s = scenario(&text.replace("commit_time = \"0s\"", "commit_time = \"40m\""));
+    for o in outcomes(&s, 3, 1) {
+        assert_eq!(o.cycle.expect("closes").as_secs_f64(), 102_120.0 + 2400.0);
     }
 }

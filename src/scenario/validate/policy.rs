@@ -70,10 +70,18 @@ pub(super) fn check_policy(
         4 * 3600,
     )?;
     let retention = c.fixed_duration_or(&p.key("retention"), r.retention.as_ref(), 24 * 3600)?;
+    // VMware/physical: the forward policy's default RPO threshold is 60 min
+    // (vmware-azure-tutorial.md, "Create a replication policy"; 15 min is the
+    // failback policy's). Hyper-V: none found, 15 min (estimate).
+    let alert_default = if kind.is_vmware_or_physical() {
+        3600
+    } else {
+        15 * 60
+    };
     let alert = c.fixed_duration_or(
         &p.key("rpo_alert_threshold"),
         r.rpo_alert_threshold.as_ref(),
-        15 * 60,
+        alert_default,
     )?;
     let history_default = retention.max(app).as_millis() / 1000;
     let history = c.fixed_duration_or(&p.key("history"), r.history.as_ref(), history_default)?;
@@ -92,10 +100,19 @@ pub(super) fn check_policy(
         r.keep_all_points_for.as_ref(),
         2 * 3600,
     )?;
+    // One point an hour beyond the last two for a 1-day retention, one every
+    // two hours for 2 to 15 days (azure-to-azure-common-questions.md, "How
+    // does the pruning of recovery points happen?"; the 4-hourly points
+    // beyond 7 days of a 8-15 day retention are not modelled).
+    let pruned_default = if retention.as_secs_f64() <= 86_400.0 {
+        3600
+    } else {
+        7200
+    };
     let pruned_interval = c.fixed_duration_or(
         &p.key("pruned_point_interval"),
         r.pruned_point_interval.as_ref(),
-        3600,
+        pruned_default,
     )?;
     if pruned_interval < crash {
         c.error(

@@ -70,8 +70,15 @@ pub(super) fn check_recovery(c: &mut Checker<'_>, raw: Option<&RawRecovery>) -> 
                 Duration,
                 600.0,
             );
+            // ASR: verify the VMs in Azure, then commit (failover-failback-
+            // overview.md, "Failover"); no duration is published.
+            let commit_time = match &r.commit_time {
+                Some(v) => c.dist(&p.key("commit_time"), v, Duration),
+                None => uniform_minutes(10, 30),
+            };
             (|| {
                 Some(Recovery {
+                    commit_time: commit_time?,
                     detection_delay: detection_delay?,
                     decision_delay: decision_delay?,
                     prepare_throughput: prepare_throughput?,
