@@ -59,6 +59,8 @@ pub enum MetricId {
     AllocationRetries,
     VmFailoverRetries,
     Stage2Bytes,
+    Stage2CopyBytes,
+    Stage2WriteBytes,
     Stage3Bytes,
     Stage4Bytes,
     AzureCost,
@@ -162,6 +164,11 @@ impl Metric {
             MetricId::Stage2Bytes => {
                 (o.declared && !o.stage2_skipped).then(|| o.stage2_bytes.round())
             }
+            MetricId::Stage2CopyBytes => {
+                (o.declared && !o.stage2_skipped).then(|| o.stage2_copy_bytes.round())
+            }
+            MetricId::Stage2WriteBytes => (o.declared && !o.stage2_skipped)
+                .then(|| (o.stage2_bytes - o.stage2_copy_bytes).max(0.0).round()),
             MetricId::Stage3Bytes => o.declared.then(|| o.stage3_bytes.round()),
             MetricId::Stage4Bytes => o.declared.then(|| o.stage4_bytes.round()),
             MetricId::AzureCost => o.declared.then_some(o.azure_cost),
@@ -355,7 +362,9 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
         Metric::new("step_retries", Count, "failed attempts of recovery-plan steps, retried (failover and failback)", StepRetries),
         Metric::new("allocation_retries", Count, "VM creations in the recovery site that failed for lack of capacity, retried", AllocationRetries),
         Metric::new("vm_failover_retries", Count, "VM failovers that failed once booted, redone", VmFailoverRetries),
-        Metric::new("stage2_bytes", Bytes, "bytes copied back to on-premises by reprotect (stage 2)", Stage2Bytes),
+        Metric::new("stage2_bytes", Bytes, "bytes copied back to on-premises by reprotect (stage 2): stage2_copy_bytes plus stage2_write_bytes", Stage2Bytes),
+        Metric::new("stage2_copy_bytes", Bytes, "of stage2_bytes, the deltas or full copies", Stage2CopyBytes),
+        Metric::new("stage2_write_bytes", Bytes, "of stage2_bytes, the writes the Azure VMs made during the stage, replicated as they came", Stage2WriteBytes),
         Metric::new("stage3_bytes", Bytes, "bytes replicated back after reprotect until failback, final sync included", Stage3Bytes),
         Metric::new("stage4_bytes", Bytes, "bytes copied to Azure by the reprotect back (stage 4)", Stage4Bytes),
     ]);

@@ -426,6 +426,9 @@ pub struct Vm {
     /// The part of the disk its writes keep landing on (bytes): the changed
     /// blocks of a reprotect delta level off at it. The whole disk by default.
     pub working_set_bytes: f64,
+    /// The data on the disk (bytes): what a reprotect checksums and a full
+    /// copy moves. The whole disk by default.
+    pub used_bytes: f64,
 }
 
 /// A VMware/physical process server: it receives its VMs' writes, holds

@@ -75,6 +75,9 @@ pub(super) struct Resync {
     /// Per VM: bytes written in Azure after that point (classic failback).
     pub failback_lost: Vec<f64>,
     pub stage2_bytes: f64,
+    /// Of `stage2_bytes`, the deltas or full copies (the rest: the writes
+    /// replicated during the stage).
+    pub stage2_copy_bytes: f64,
     pub stage3_bytes: f64,
     pub stage4_bytes: f64,
 }
@@ -93,6 +96,7 @@ impl Resync {
             failback_rpo: vec![None; vms],
             failback_lost: vec![0.0; vms],
             stage2_bytes: 0.0,
+            stage2_copy_bytes: 0.0,
             stage3_bytes: 0.0,
             stage4_bytes: 0.0,
         }
@@ -130,8 +134,10 @@ impl Resync {
             let checksum = if full_copy {
                 SimDuration::ZERO
             } else {
+                // The checksum reads the data on the disk, not the
+                // provisioned size (azure-to-azure-how-to-reprotect.md).
                 let d = reprotect_draws(sh, direction, v);
-                SimDuration::from_secs_f64(s.vms[v].disk_bytes / d.checksum_throughput)
+                SimDuration::from_secs_f64(s.vms[v].used_bytes / d.checksum_throughput)
             };
             sh.queue
                 .schedule(now + checksum, Event::ChecksumDone(direction, VmId::new(v)));
@@ -157,7 +163,7 @@ impl Resync {
         let churn = sh.draws.vms[vm].churn;
         let full_copy = full_copy(sh, direction);
         let bytes = if full_copy {
-            s.vms[vm].disk_bytes
+            s.vms[vm].used_bytes
         } else {
             // Blocks that differ: what the running copy wrote since it started,
             // plus (stage 2) the writes the primary kept that never reached
@@ -345,6 +351,7 @@ impl Resync {
                     now,
                 );
                 self.stage2_bytes = net.sent_total(Direction::Reverse, now);
+                self.stage2_copy_bytes = net.bulk_sent(Direction::Reverse, now);
                 sh.observer.note(now, Phase::Reprotect, || {
                     "reprotect complete: Azure VMs protected to on-premises".to_string()
                 });
@@ -509,6 +516,7 @@ impl Resync {
     ) {
         if at.stage2_start.is_some() && at.stage2_end.is_none() {
             self.stage2_bytes = net.sent_total(Direction::Reverse, horizon);
+            self.stage2_copy_bytes = net.bulk_sent(Direction::Reverse, horizon);
         } else if at.stage2_end.is_some() && at.stage3_end.is_none() {
             self.stage3_bytes = net.sent_total(Direction::Reverse, horizon) - self.stage2_bytes;
         } else if at.stage4_start.is_some() && at.stage4_end.is_none() {

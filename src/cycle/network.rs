@@ -463,6 +463,25 @@ impl Network {
             .sum()
     }
 
+    /// Of the bytes sent by every flow in one direction up to `now`, those of
+    /// the bulk copies queued on them (full copies and computed deltas, which
+    /// are queued before the writes that follow them).
+    pub fn bulk_sent(&mut self, direction: Direction, now: SimTime) -> f64 {
+        let links = match direction {
+            Direction::Forward => &mut self.forward,
+            Direction::Reverse => &mut self.reverse,
+        };
+        links
+            .iter_mut()
+            .map(|l| {
+                l.advance(now);
+                (0..l.flows())
+                    .map(|f| l.sent(f).min(l.bulk(f)))
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+
     /// Bytes sent by every flow in one direction up to `now` (each link is
     /// brought up to `now` first: what flowed since its last change counts).
     pub fn sent_total(&mut self, direction: Direction, now: SimTime) -> f64 {

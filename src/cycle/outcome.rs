@@ -102,6 +102,9 @@ pub struct CycleOutcome {
     pub vm_failover_retries: u32,
     /// Bytes sent back to on-premises by reprotect (stage 2).
     pub stage2_bytes: f64,
+    /// Of `stage2_bytes`, the deltas or full copies (the rest are writes
+    /// replicated during the stage).
+    pub stage2_copy_bytes: f64,
     /// Bytes replicated back after reprotect until failback, final sync included.
     pub stage3_bytes: f64,
     /// Bytes sent to Azure by the reprotect back (stage 4).
@@ -298,6 +301,7 @@ pub(super) fn assemble<O: Observer>(
         allocation_retries: failover.plan.allocation_retries,
         vm_failover_retries: failover.plan.vm_retries,
         stage2_bytes: resync.stage2_bytes,
+        stage2_copy_bytes: resync.stage2_copy_bytes,
         stage3_bytes: resync.stage3_bytes,
         stage4_bytes: resync.stage4_bytes,
         azure_cost,

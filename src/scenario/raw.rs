@@ -119,6 +119,7 @@ pub struct RawVm {
     pub os: Option<String>,
     pub dhcp: Option<bool>,
     pub process_server: Option<i64>,
+    pub used: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -23,6 +23,7 @@ fn a_physical_server_fails_back_with_a_full_copy() {
     let s = scenario(&of_kind("physical", None, FIXED));
     for o in outcomes(&s, 3, 1) {
         assert_eq!(o.stage2_bytes, 180e9);
+        assert_eq!(o.stage2_copy_bytes, 180e9);
         assert_eq!(o.stage2.expect("stage 2 ran").as_secs_f64(), 3660.0);
         // Modernized: no extra failover processing for physical servers
         // (failover-failback-overview-modernized.md, "Failover processing").
@@ -32,6 +33,20 @@ fn a_physical_server_fails_back_with_a_full_copy() {
     let s = scenario(&of_kind("vmware", None, FIXED));
     for o in outcomes(&s, 3, 1) {
         assert_eq!(o.stage2_bytes, 0.0);
+    }
+    // Writing 1 MB/s each, the stage also carries the writes made during
+    // it, reported apart from the copy: the copy is still the disks.
+    let writing = FIXED.replace("churn = \"0 B/s\"", "churn = \"1 MB/s\"");
+    for o in outcomes(&scenario(&of_kind("physical", None, &writing)), 3, 1) {
+        assert!(
+            (o.stage2_copy_bytes - 180e9).abs() < 1.0,
+            "{}",
+            o.stage2_copy_bytes
+        );
+        assert!(
+            o.stage2_bytes > o.stage2_copy_bytes + 1e9,
+            "writes ride along"
+        );
     }
 }
 
@@ -287,5 +302,27 @@ fn a_ride_out_is_reassessed_when_its_expected_end_passes() {
     for o in outcomes(&scenario(&short), 20, 1) {
         assert!(!o.declared);
         assert_eq!(o.reassessments, 0);
+    }
+}
+
+#[test]
+fn a_reprotect_reads_and_copies_the_data_not_the_provisioned_disk() {
+    // db1's 90 GB disk holds 30 GB (`used`). The checksum reads the data
+    // (azure-to-azure-how-to-reprotect.md): 30 GB at 45 MB/s, 667 s, so the
+    // web VMs' 45 GB (1000 s, then 200 s processing and 1500 s autoscale:
+    // 2700 s) now decide stage 2.
+    let text = FIXED.replace(
+        "disk_size = \"90 GB\"",
+        "disk_size = \"90 GB\"\nused = \"30 GB\"",
+    );
+    for o in outcomes(&scenario(&text), 3, 1) {
+        assert_eq!(o.stage2.expect("stage 2").as_secs_f64(), 2700.0);
+    }
+    // A physical server's full copy moves the data: 30 + 45 + 45 GB over
+    // 100 MB/s: db1 done at 900 s (a third each), the web VMs' last 15 GB
+    // at 50 MB/s by 1200 s; processing 240 s, autoscale 1500 s.
+    for o in outcomes(&scenario(&of_kind("physical", None, &text)), 3, 1) {
+        assert_eq!(o.stage2_copy_bytes, 120e9);
+        assert_eq!(o.stage2.expect("stage 2").as_secs_f64(), 2940.0);
     }
 }

@@ -403,6 +403,24 @@ fn check_vm(
             _ => None,
         },
     };
+    let used = match &v.used {
+        None => disk_bytes,
+        Some(value) => match (c.fixed(&path.key("used"), value, Size), disk_bytes) {
+            (Some(u), Some(disk)) if u > 0.0 && u <= disk => Some(u),
+            (Some(u), Some(disk)) => {
+                c.error(
+                    path.key("used"),
+                    format!(
+                        "the data on the disk: above 0 and at most the disk ({}), got {}",
+                        Size.format(disk),
+                        Size.format(u)
+                    ),
+                );
+                None
+            }
+            _ => None,
+        },
+    };
     let failback_boot_time = match &v.failback_boot_time {
         Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
         None => boot_time.clone(),
@@ -430,6 +448,7 @@ fn check_vm(
         dhcp,
         azure_vm_hour,
         working_set_bytes: working_set?,
+        used_bytes: used?,
     })
 }
 
