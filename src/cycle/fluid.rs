@@ -126,6 +126,8 @@ pub struct FluidLink {
     /// Per group, the most its flows may send together (bytes/s). Empty:
     /// the link's capacity is the only limit.
     group_caps: Vec<f64>,
+    /// Scratch for [`FluidLink::groups_overdrawn`]: per group, its flows' rates.
+    group_sums: Vec<f64>,
 }
 
 impl FluidLink {
@@ -147,6 +149,7 @@ impl FluidLink {
             drain: None,
             group: vec![None; flows],
             group_caps: Vec::new(),
+            group_sums: Vec::new(),
         }
     }
 

@@ -6,20 +6,26 @@ use super::{Flow, FluidLink};
 impl FluidLink {
     /// Whether the link's shares give some capped group more than its cap
     /// (lazy flows send their input rate).
-    pub(super) fn groups_overdrawn(&self) -> bool {
+    pub(super) fn groups_overdrawn(&mut self) -> bool {
         if self.group_caps.is_empty() {
             return false;
         }
-        let mut sums = vec![0.0; self.group_caps.len()];
+        // Scratch kept on the link: this runs at every change.
+        let mut sums = std::mem::take(&mut self.group_sums);
+        sums.clear();
+        sums.resize(self.group_caps.len(), 0.0);
         for &i in &self.active {
             if let Some(g) = self.group[i] {
                 let f = &self.flows[i];
                 sums[g] += if f.lazy { f.input_rate } else { f.rate };
             }
         }
-        sums.iter()
+        let over = sums
+            .iter()
             .zip(&self.group_caps)
-            .any(|(sum, cap)| *sum > cap * (1.0 + 1e-12))
+            .any(|(sum, cap)| *sum > cap * (1.0 + 1e-12));
+        self.group_sums = sums;
+        over
     }
 
     /// Weighted max-min fair shares under the link's capacity and every
