@@ -447,44 +447,34 @@ impl Network {
     /// Bytes sent up to `now` by the flows of one direction that are running
     /// (flows not restarted yet still count their history's bytes).
     pub fn sent_active(&mut self, direction: Direction, now: SimTime) -> f64 {
-        let links = match direction {
-            Direction::Forward => &mut self.forward,
-            Direction::Reverse => &mut self.reverse,
-        };
-        links
-            .iter_mut()
-            .map(|l| {
-                l.advance(now);
-                (0..l.flows())
-                    .filter(|&f| l.is_active(f))
-                    .map(|f| l.sent(f))
-                    .sum::<f64>()
-            })
-            .sum()
+        self.sum_flows(
+            direction,
+            now,
+            |l, f| if l.is_active(f) { l.sent(f) } else { 0.0 },
+        )
     }
 
     /// Of the bytes sent by every flow in one direction up to `now`, those of
     /// the bulk copies queued on them (full copies and computed deltas, which
     /// are queued before the writes that follow them).
     pub fn bulk_sent(&mut self, direction: Direction, now: SimTime) -> f64 {
-        let links = match direction {
-            Direction::Forward => &mut self.forward,
-            Direction::Reverse => &mut self.reverse,
-        };
-        links
-            .iter_mut()
-            .map(|l| {
-                l.advance(now);
-                (0..l.flows())
-                    .map(|f| l.sent(f).min(l.bulk(f)))
-                    .sum::<f64>()
-            })
-            .sum()
+        self.sum_flows(direction, now, |l, f| l.sent(f).min(l.bulk(f)))
     }
 
     /// Bytes sent by every flow in one direction up to `now` (each link is
     /// brought up to `now` first: what flowed since its last change counts).
     pub fn sent_total(&mut self, direction: Direction, now: SimTime) -> f64 {
+        self.sum_flows(direction, now, FluidLink::sent)
+    }
+
+    /// `per_flow` summed over every flow of one direction, each link brought
+    /// up to `now` first.
+    fn sum_flows(
+        &mut self,
+        direction: Direction,
+        now: SimTime,
+        per_flow: impl Fn(&FluidLink, usize) -> f64,
+    ) -> f64 {
         let links = match direction {
             Direction::Forward => &mut self.forward,
             Direction::Reverse => &mut self.reverse,
@@ -493,7 +483,7 @@ impl Network {
             .iter_mut()
             .map(|l| {
                 l.advance(now);
-                (0..l.flows()).map(|f| l.sent(f)).sum::<f64>()
+                (0..l.flows()).map(|f| per_flow(l, f)).sum::<f64>()
             })
             .sum()
     }
