@@ -6,10 +6,15 @@ use super::super::raw::{RawReplication, RawVm};
 use super::super::units::QuantityKind::{Size, WriteRate};
 use super::super::{AsrScenario, Link, PROCESS_SERVER_DAILY_CHURN, ProcessServer, Vm};
 use super::checker::Checker;
+use super::sites::MIN_LINK_RATE;
 
 /// A process server's cache disk: "a separate cache disk of 600 GB or more"
 /// (site-recovery-plan-capacity-vmware.md, "Capacity considerations").
 pub const PROCESS_SERVER_CACHE_BYTES: f64 = 600e9;
+
+/// The smallest cache drsim accepts (an estimate of where a cache stops
+/// being one: below it, each burst would fill it and start a resync).
+const MIN_CACHE_BYTES: f64 = 1e9;
 
 /// The process servers of a VMware/physical scenario, and each VM's. By
 /// default one per link (each site's appliance uploads over its own link);
@@ -65,9 +70,16 @@ pub(super) fn check_process_servers(
         Some(v) => c
             .fixed(&key("process_server_throughput"), v, WriteRate)
             .filter(|&t| {
-                let ok = t > 0.0;
+                // As slow as the slowest link drsim simulates, no slower.
+                let ok = t >= MIN_LINK_RATE;
                 if !ok {
-                    c.error(key("process_server_throughput"), "must be above zero");
+                    c.error(
+                        key("process_server_throughput"),
+                        format!(
+                            "a process server sends at least 64 kbps (as a link), got {}",
+                            WriteRate.format(t)
+                        ),
+                    );
                 }
                 ok
             }),
@@ -75,9 +87,17 @@ pub(super) fn check_process_servers(
     let cache_bytes = match raw.and_then(|r| r.process_server_cache.as_ref()) {
         None => Some(PROCESS_SERVER_CACHE_BYTES),
         Some(v) => c.fixed(&key("process_server_cache"), v, Size).filter(|&b| {
-            let ok = b > 0.0;
+            // Smaller, every burst would fill it and resync its VMs over and
+            // over; ASR asks for 600 GB or more.
+            let ok = b >= MIN_CACHE_BYTES;
             if !ok {
-                c.error(key("process_server_cache"), "must be above zero");
+                c.error(
+                    key("process_server_cache"),
+                    format!(
+                        "a process server's cache holds at least 1 GB (ASR asks for a cache disk of 600 GB or more), got {}",
+                        Size.format(b)
+                    ),
+                );
             }
             ok
         }),

@@ -115,4 +115,4 @@ pub(super) fn check_links(
 /// The slowest link drsim simulates: 64 kbps (8 KB/s), an ISDN channel;
 /// an estimate of where replication stops being a design (docs/model.md,
 /// "Limits").
-const MIN_LINK_RATE: f64 = 64_000.0 / 8.0;
+pub(super) const MIN_LINK_RATE: f64 = 64_000.0 / 8.0;
