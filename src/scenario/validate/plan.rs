@@ -385,42 +385,20 @@ fn check_vm(
     };
     let azure_vm_hour = v.azure_vm_hour.unwrap_or(defaults.azure_vm_hour);
     c.price(path.key("azure_vm_hour"), azure_vm_hour);
-    let working_set = match &v.working_set {
-        None => disk_bytes,
-        Some(value) => match (c.fixed(&path.key("working_set"), value, Size), disk_bytes) {
-            (Some(w), Some(disk)) if w > 0.0 && w <= disk => Some(w),
-            (Some(w), Some(disk)) => {
-                c.error(
-                    path.key("working_set"),
-                    format!(
-                        "the working set is the part of the disk the VM keeps writing to: above 0 and at most the disk ({}), got {}",
-                        Size.format(disk),
-                        Size.format(w)
-                    ),
-                );
-                None
-            }
-            _ => None,
-        },
-    };
-    let used = match &v.used {
-        None => disk_bytes,
-        Some(value) => match (c.fixed(&path.key("used"), value, Size), disk_bytes) {
-            (Some(u), Some(disk)) if u > 0.0 && u <= disk => Some(u),
-            (Some(u), Some(disk)) => {
-                c.error(
-                    path.key("used"),
-                    format!(
-                        "the data on the disk: above 0 and at most the disk ({}), got {}",
-                        Size.format(disk),
-                        Size.format(u)
-                    ),
-                );
-                None
-            }
-            _ => None,
-        },
-    };
+    let working_set = part_of_disk(
+        c,
+        path.key("working_set"),
+        v.working_set.as_ref(),
+        disk_bytes,
+        "the working set is the part of the disk the VM keeps writing to",
+    );
+    let used = part_of_disk(
+        c,
+        path.key("used"),
+        v.used.as_ref(),
+        disk_bytes,
+        "the data on the disk",
+    );
     let failback_boot_time = match &v.failback_boot_time {
         Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
         None => boot_time.clone(),
@@ -508,3 +486,33 @@ fn join_consistency_group(
 /// The lightest and heaviest share of a link a VM may have (`weight`).
 const MIN_WEIGHT: f64 = 0.001;
 const MAX_WEIGHT: f64 = 1000.0;
+
+/// A size that is part of a VM's disk (`working_set`, `used`): the disk when
+/// unset, else above 0 and at most the disk; `None` after recording why not
+/// (or when the disk itself had an error).
+fn part_of_disk(
+    c: &mut Checker<'_>,
+    key: KeyPath,
+    value: Option<&toml::Value>,
+    disk_bytes: Option<f64>,
+    what: &str,
+) -> Option<f64> {
+    let Some(value) = value else {
+        return disk_bytes;
+    };
+    match (c.fixed(&key, value, Size), disk_bytes) {
+        (Some(part), Some(disk)) if part > 0.0 && part <= disk => Some(part),
+        (Some(part), Some(disk)) => {
+            c.error(
+                key,
+                format!(
+                    "{what}: above 0 and at most the disk ({}), got {}",
+                    Size.format(disk),
+                    Size.format(part)
+                ),
+            );
+            None
+        }
+        _ => None,
+    }
+}
