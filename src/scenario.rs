@@ -345,7 +345,9 @@ impl DiskTier {
 #[derive(Debug, Clone)]
 pub struct ReplicationPolicy {
     pub crash_consistent_interval: SimDuration,
-    pub app_consistent_interval: SimDuration,
+    /// None: app-consistent points are off (the modernized architecture's
+    /// default policy).
+    pub app_consistent_interval: Option<SimDuration>,
     /// Points older than this are pruned and cannot be chosen.
     pub retention: SimDuration,
     /// Only raises alerts; reported, never changes behaviour.
@@ -356,6 +358,9 @@ pub struct ReplicationPolicy {
     pub history: SimDuration,
     /// The default choice; a VM may override it.
     pub recovery_point: RecoveryPointChoice,
+    /// `(age, interval)`: points older than `age` kept one per `interval`
+    /// (a retention of 8 to 15 days: one per 4 h past 7 days).
+    pub coarse_pruning: Option<(SimDuration, SimDuration)>,
     /// Crash-consistent points younger than this are all kept...
     pub keep_all_points_for: SimDuration,
     /// ...older ones are pruned to one per this interval (ASR: 2 h, then hourly).

@@ -202,6 +202,11 @@ impl Draws {
             })
             .collect();
         let policy = &scenario.policy;
+        // With app-consistent points off the phase is still drawn, so the
+        // draws after it keep their place in the stream.
+        let app_interval = policy
+            .app_consistent_interval
+            .unwrap_or(policy.crash_consistent_interval);
         let reprotect = &scenario.reprotect;
         let vms = scenario
             .vms
@@ -220,7 +225,7 @@ impl Draws {
                 VmDraws {
                     churn,
                     crash_phase: phase(&mut rng, policy.crash_consistent_interval),
-                    app_phase: phase(&mut rng, policy.app_consistent_interval),
+                    app_phase: phase(&mut rng, app_interval),
                     prepare_time: duration(&vm.prepare_time, &mut rng),
                     extra_processing_time: duration(&vm.extra_processing_time, &mut rng),
                     prepare_by_size: match &scenario.recovery.prepare_throughput {
@@ -246,7 +251,7 @@ impl Draws {
         for (g, group) in scenario.consistency_groups.iter().enumerate() {
             let mut rng = stream(seed, replication, Purpose::ConsistencyGroup(g));
             let crash_phase = phase(&mut rng, policy.crash_consistent_interval);
-            let app_phase = phase(&mut rng, policy.app_consistent_interval);
+            let app_phase = phase(&mut rng, app_interval);
             for &v in &group.vms {
                 vms[v].crash_phase = crash_phase;
                 vms[v].app_phase = app_phase;

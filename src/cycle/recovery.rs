@@ -96,7 +96,9 @@ impl Failover {
         };
         let schedule = |choice: RecoveryPointChoice, phases: &VmDraws| match choice {
             RecoveryPointChoice::LatestAppConsistent => Schedule {
-                interval: policy.app_consistent_interval,
+                interval: policy
+                    .app_consistent_interval
+                    .expect("validation refuses app-consistent choices when the policy takes none"),
                 phase: phases.app_phase,
                 pruning: None,
             },
@@ -105,6 +107,7 @@ impl Failover {
                 phase: phases.crash_phase,
                 pruning: Some(Pruning {
                     keep_all_for: policy.keep_all_points_for,
+                    coarse: policy.coarse_pruning,
                     interval: policy.pruned_point_interval,
                 }),
             },

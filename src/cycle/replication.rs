@@ -35,11 +35,14 @@ pub struct PointChoice {
 }
 
 /// How old points are thinned out: all kept for `keep_all_for`, then only the
-/// newest point of each `interval` (aligned to the clock, e.g. each hour).
+/// newest point of each `interval` (aligned to the clock, e.g. each hour),
+/// and past `coarse`'s age only the newest of each of its (longer) intervals.
 #[derive(Debug, Clone, Copy)]
 pub struct Pruning {
     pub keep_all_for: SimDuration,
     pub interval: SimDuration,
+    /// `(age, interval)`: points older than `age` are kept one per `interval`.
+    pub coarse: Option<(SimDuration, SimDuration)>,
 }
 
 /// The recovery-point schedule of one VM (or one consistency group).
@@ -67,10 +70,15 @@ impl Schedule {
         let Some(p) = self.pruning else {
             return true;
         };
-        if t0.since(point) <= p.keep_all_for {
+        let age = t0.since(point);
+        if age <= p.keep_all_for {
             return true;
         }
-        let bucket = |t: SimTime| t.as_millis().div_euclid(p.interval.as_millis());
+        let interval = match p.coarse {
+            Some((after, coarse)) if age > after => coarse,
+            _ => p.interval,
+        };
+        let bucket = |t: SimTime| t.as_millis().div_euclid(interval.as_millis());
         bucket(point) != bucket(point + self.interval)
     }
 }
@@ -480,6 +488,31 @@ mod tests {
     }
 
     #[test]
+    fn past_seven_days_a_long_retention_keeps_one_point_in_four_hours() {
+        let s = Schedule {
+            interval: SimDuration::from_secs(300),
+            phase: SimDuration::ZERO,
+            pruning: Some(Pruning {
+                keep_all_for: SimDuration::from_secs(7200),
+                interval: SimDuration::from_secs(7200),
+                coarse: Some((
+                    SimDuration::from_secs(7 * 86_400),
+                    SimDuration::from_secs(4 * 3600),
+                )),
+            }),
+        };
+        let t0 = t(10 * 86_400);
+        // 6 days old: the last point of each two hours (01:55) is kept.
+        let six_days = 4 * 86_400;
+        assert!(s.is_retained(t(six_days + 7200 - 300), t0));
+        assert!(!s.is_retained(t(six_days + 3600 - 300), t0));
+        // 8 days old: only the last point of each four hours (03:55).
+        let eight_days = 2 * 86_400;
+        assert!(!s.is_retained(t(eight_days + 7200 - 300), t0));
+        assert!(s.is_retained(t(eight_days + 4 * 3600 - 300), t0));
+    }
+
+    #[test]
     fn pruning_keeps_all_recent_points_then_one_an_hour() {
         let s = Schedule {
             interval: SimDuration::from_secs(300),
@@ -487,6 +520,7 @@ mod tests {
             pruning: Some(Pruning {
                 keep_all_for: SimDuration::from_secs(7200),
                 interval: SimDuration::from_secs(3600),
+                coarse: None,
             }),
         };
         let t0 = t(10 * 3600);

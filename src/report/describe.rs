@@ -54,9 +54,12 @@ pub fn describe(s: &Scenario) -> String {
     }
     let p = &s.policy;
     line(format!(
-        "replication policy: crash-consistent every {}, app-consistent every {}, retention {} (all points kept for {}, then one per {}), RPO alert at {}, processing delay {}, failover to {} point by default; {} of history simulated",
+        "replication policy: crash-consistent every {}, app-consistent {}, retention {} (all points kept for {}, then one per {}), RPO alert at {}, processing delay {}, failover to {} point by default; {} of history simulated",
         format_duration_s(p.crash_consistent_interval.as_secs_f64()),
-        format_duration_s(p.app_consistent_interval.as_secs_f64()),
+        p.app_consistent_interval.map_or_else(
+            || "off".to_string(),
+            |d| format!("every {}", format_duration_s(d.as_secs_f64())),
+        ),
         format_duration_s(p.retention.as_secs_f64()),
         format_duration_s(p.keep_all_points_for.as_secs_f64()),
         format_duration_s(p.pruned_point_interval.as_secs_f64()),

@@ -76,7 +76,7 @@ pub(super) fn validate(
     let simulation = check_simulation(&mut c, raw.simulation.as_ref());
     let sites = check_sites(&mut c, &raw.site);
     let links = check_links(&mut c, &raw.link, sites.as_ref());
-    let policy = check_policy(&mut c, raw.replication.as_ref(), kind);
+    let policy = check_policy(&mut c, raw.replication.as_ref(), kind, architecture);
     let recovery_key = |key: &str| root.key("recovery").key(key);
     let raw_recovery = raw.recovery.as_ref();
     let default_prepare = c.dist_or(
@@ -115,6 +115,9 @@ pub(super) fn validate(
         recovery_point: policy
             .as_ref()
             .map_or(RecoveryPointChoice::LatestProcessed, |p| p.recovery_point),
+        app_points: policy
+            .as_ref()
+            .is_none_or(|p| p.app_consistent_interval.is_some()),
         architecture,
         extra_processing_time: match &default_extra {
             None => plan::ExtraProcessing::Documented,

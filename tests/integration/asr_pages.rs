@@ -326,3 +326,66 @@ fn a_reprotect_reads_and_copies_the_data_not_the_provisioned_disk() {
         assert_eq!(o.stage2.expect("stage 2").as_secs_f64(), 2940.0);
     }
 }
+
+#[test]
+fn each_kind_gets_its_documented_default_policy() {
+    use drsim::engine::SimDuration;
+    use drsim::scenario::Scenario;
+    // Modernized: 3 days, app-consistent off (the vault's default policy);
+    // classic: 24 h, app-consistent every 60 min; Hyper-V: 2 h and 60 min.
+    let policy = |kind: &str, architecture: Option<&str>| {
+        scenario(&of_kind(kind, architecture, FIXED)).policy
+    };
+    let p = policy("vmware", None);
+    assert_eq!(p.retention, SimDuration::from_secs(3 * 86_400));
+    assert_eq!(p.app_consistent_interval, None);
+    // Past seven days of a longer retention, one point per four hours.
+    assert_eq!(p.coarse_pruning, None);
+    let p = policy("physical", Some("classic"));
+    assert_eq!(p.retention, SimDuration::from_secs(86_400));
+    assert_eq!(
+        p.app_consistent_interval,
+        Some(SimDuration::from_secs(3600))
+    );
+    let p = policy("hyper-v", None);
+    assert_eq!(p.retention, SimDuration::from_secs(2 * 3600));
+    assert_eq!(
+        p.app_consistent_interval,
+        Some(SimDuration::from_secs(3600))
+    );
+    let long = FIXED.replace("[replication]\n", "[replication]\nretention = \"10d\"\n");
+    assert_eq!(
+        scenario(&of_kind("vmware", None, &long))
+            .policy
+            .coarse_pruning,
+        Some((
+            SimDuration::from_secs(7 * 86_400),
+            SimDuration::from_secs(4 * 3600)
+        ))
+    );
+    // Choosing app-consistent points the policy does not take is an error at
+    // the key that chose them.
+    let app = FIXED.replace(
+        "[replication]\n",
+        "[replication]\nrecovery_point = \"latest-app-consistent\"\n",
+    );
+    let e = Scenario::from_toml(&of_kind("vmware", None, &app), "t.toml")
+        .expect_err("app-consistent points are off")
+        .to_string();
+    assert!(e.contains("recovery_point") && e.contains("off"), "{e}");
+    let on = app.replace(
+        "[replication]\n",
+        "[replication]\napp_consistent_interval = \"2h\"\n",
+    );
+    scenario(&of_kind("vmware", None, &on));
+    let off = on.replace("\"2h\"", "\"off\"");
+    assert!(Scenario::from_toml(&of_kind("hyper-v", None, &off), "t.toml").is_err());
+    // More than 24 h of Hyper-V retention is beyond what ASR keeps.
+    let day2 = FIXED.replace("[replication]\n", "[replication]\nretention = \"48h\"\n");
+    let s = scenario(&of_kind("hyper-v", None, &day2));
+    assert!(
+        s.warnings.iter().any(|w| w.to_string().contains("24 h")),
+        "{:?}",
+        s.warnings
+    );
+}

@@ -75,6 +75,8 @@ pub(super) struct VmDefaults<'a> {
     pub kind: AsrScenario,
     pub prepare_time: Option<&'a Distribution>,
     pub recovery_point: RecoveryPointChoice,
+    /// Whether the policy takes app-consistent points at all.
+    pub app_points: bool,
     pub architecture: Architecture,
     pub extra_processing_time: ExtraProcessing<'a>,
     pub azure_vm_hour: f64,
@@ -314,7 +316,19 @@ fn check_vm(
         );
     }
     let recovery_point = match &v.recovery_point {
-        Some(name) => c.recovery_point(&path.key("recovery_point"), name),
+        Some(name) => c
+            .recovery_point(&path.key("recovery_point"), name)
+            .filter(|&choice| {
+                let refused =
+                    choice == RecoveryPointChoice::LatestAppConsistent && !defaults.app_points;
+                if refused {
+                    c.error(
+                        path.key("recovery_point"),
+                        "app-consistent points are off in the replication policy (the modernized default): set `[replication] app_consistent_interval` (1h to 12h) or choose \"latest-processed\"",
+                    );
+                }
+                !refused
+            }),
         None => Some(defaults.recovery_point),
     };
     let disk_count = v.disk_count.unwrap_or(1);

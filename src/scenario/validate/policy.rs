@@ -41,6 +41,7 @@ pub(super) fn check_policy(
     c: &mut Checker<'_>,
     raw: Option<&RawReplication>,
     kind: AsrScenario,
+    architecture: Architecture,
 ) -> Option<ReplicationPolicy> {
     let p = KeyPath::root().key("replication");
     let empty = RawReplication {
@@ -64,12 +65,18 @@ pub(super) fn check_policy(
         300,
     )?;
     check_copy_frequency(c, &p.key("crash_consistent_interval"), kind, crash);
-    let app = c.fixed_duration_or(
+    let defaults = PolicyDefaults::for_kind(kind, architecture);
+    let app = check_app_interval(
+        c,
         &p.key("app_consistent_interval"),
         r.app_consistent_interval.as_ref(),
-        4 * 3600,
+        defaults.app_consistent_s,
+    );
+    let retention = c.fixed_duration_or(
+        &p.key("retention"),
+        r.retention.as_ref(),
+        defaults.retention_s,
     )?;
-    let retention = c.fixed_duration_or(&p.key("retention"), r.retention.as_ref(), 24 * 3600)?;
     // VMware/physical: the forward policy's default RPO threshold is 60 min
     // (vmware-azure-tutorial.md, "Create a replication policy"; 15 min is the
     // failback policy's). Hyper-V: none found, 15 min (estimate).
@@ -83,7 +90,7 @@ pub(super) fn check_policy(
         r.rpo_alert_threshold.as_ref(),
         alert_default,
     )?;
-    let history_default = retention.max(app).as_millis() / 1000;
+    let history_default = retention.max(app.unwrap_or_default()).as_millis() / 1000;
     let history = c.fixed_duration_or(&p.key("history"), r.history.as_ref(), history_default)?;
     let processing_delay = c.dist_or(
         &p.key("processing_delay"),
@@ -101,9 +108,9 @@ pub(super) fn check_policy(
         2 * 3600,
     )?;
     // One point an hour beyond the last two for a 1-day retention, one every
-    // two hours for 2 to 15 days (azure-to-azure-common-questions.md, "How
-    // does the pruning of recovery points happen?"; the 4-hourly points
-    // beyond 7 days of a 8-15 day retention are not modelled).
+    // two hours for 2 to 15 days, and for 8 to 15 days one every four hours
+    // past seven days (azure-to-azure-common-questions.md, "How does the
+    // pruning of recovery points happen?").
     let pruned_default = if retention.as_secs_f64() <= 86_400.0 {
         3600
     } else {
@@ -122,7 +129,6 @@ pub(super) fn check_policy(
     }
     for (key, value) in [
         ("crash_consistent_interval", crash),
-        ("app_consistent_interval", app),
         ("retention", retention),
     ] {
         if value < SimDuration::from_secs(1) {
@@ -135,22 +141,21 @@ pub(super) fn check_policy(
             "retention is shorter than `crash_consistent_interval`, so a point would expire before the next is taken: must be at least the interval",
         );
     }
-    if retention < app && recovery_point == RecoveryPointChoice::LatestAppConsistent {
-        c.error(
+    match app {
+        None if recovery_point == RecoveryPointChoice::LatestAppConsistent => c.error(
+            p.key("recovery_point"),
+            "app-consistent points are off in this policy (the modernized default): set `app_consistent_interval` (1h to 12h) or choose \"latest-processed\"",
+        ),
+        Some(app) if retention < app && recovery_point == RecoveryPointChoice::LatestAppConsistent => c.error(
             p.key("retention"),
             "retention is shorter than the app-consistent interval, so no app-consistent point would be kept",
-        );
+        ),
+        _ => {}
     }
-    if history < crash {
-        c.error(
-            p.key("history"),
-            "must cover at least one crash-consistent interval",
-        );
-    }
-    if !(SimDuration::from_secs(3600)..=SimDuration::from_secs(12 * 3600)).contains(&app) {
+    if kind == AsrScenario::HyperV && retention > SimDuration::from_secs(24 * 3600) {
         c.warn(
-            p.key("app_consistent_interval"),
-            "ASR takes app-consistent points every 1 to 12 hours",
+            p.key("retention"),
+            "ASR keeps at most 24 h of recovery points for Hyper-V VMs (hyper-v-azure-tutorial.md)",
         );
     }
     Some(ReplicationPolicy {
@@ -163,7 +168,83 @@ pub(super) fn check_policy(
         recovery_point,
         keep_all_points_for: keep_all,
         pruned_point_interval: pruned_interval,
+        coarse_pruning: (retention > SimDuration::from_secs(7 * 86_400)).then(|| {
+            (
+                SimDuration::from_secs(7 * 86_400),
+                SimDuration::from_secs(4 * 3600).max(pruned_interval),
+            )
+        }),
     })
+}
+
+/// What a replication policy holds when the file says nothing: each ASR
+/// scenario's documented default policy (docs/model.md, defaults table).
+struct PolicyDefaults {
+    retention_s: i64,
+    /// None: app-consistent points off.
+    app_consistent_s: Option<i64>,
+}
+
+impl PolicyDefaults {
+    fn for_kind(kind: AsrScenario, architecture: Architecture) -> PolicyDefaults {
+        match (kind, architecture) {
+            // "A default replication policy gets created under the vault with
+            // 3 days recovery point retention and app-consistent recovery
+            // points disabled by default"
+            // (vmware-azure-set-up-replication-tutorial-modernized.md).
+            (AsrScenario::Vmware | AsrScenario::Physical, Architecture::Modernized) => {
+                PolicyDefaults {
+                    retention_s: 3 * 86_400,
+                    app_consistent_s: None,
+                }
+            }
+            // Classic: app-consistent "the default of 60 minutes"
+            // (vmware-azure-tutorial.md, "Create a replication policy"); its
+            // retention is the user's choice there, 24 h as the failback
+            // policy's (vmware-azure-reprotect.md).
+            (AsrScenario::Vmware | AsrScenario::Physical, Architecture::Classic) => {
+                PolicyDefaults {
+                    retention_s: 86_400,
+                    app_consistent_s: Some(3600),
+                }
+            }
+            // Retention two hours, app-consistent every hour
+            // (hyper-v-azure-tutorial.md, "Replication policy").
+            (AsrScenario::HyperV, _) => PolicyDefaults {
+                retention_s: 2 * 3600,
+                app_consistent_s: Some(3600),
+            },
+        }
+    }
+}
+
+/// `app_consistent_interval`: a duration, or `"off"` (also `"0s"`: ASR's
+/// frequency 0) for no app-consistent points.
+fn check_app_interval(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    value: Option<&toml::Value>,
+    default_s: Option<i64>,
+) -> Option<SimDuration> {
+    let app = match value {
+        None => return default_s.map(SimDuration::from_secs),
+        Some(toml::Value::String(s)) if s.trim() == "off" => return None,
+        Some(v) => c.fixed(path, v, Duration).map(SimDuration::from_secs_f64)?,
+    };
+    if app == SimDuration::ZERO {
+        return None;
+    }
+    if app < SimDuration::from_secs(1) {
+        c.error(path.clone(), "must be at least 1s, or \"off\"");
+        return None;
+    }
+    if !(SimDuration::from_secs(3600)..=SimDuration::from_secs(12 * 3600)).contains(&app) {
+        c.warn(
+            path.clone(),
+            "ASR takes app-consistent points every 1 to 12 hours",
+        );
+    }
+    Some(app)
 }
 
 /// The crash-consistent interval each ASR scenario offers: Hyper-V's copy
