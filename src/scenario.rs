@@ -434,6 +434,9 @@ pub struct Vm {
     /// The data on the disk (bytes): what a reprotect checksums and a full
     /// copy moves. The whole disk by default.
     pub used_bytes: f64,
+    /// What the disk reads and writes at most (bytes/s), when known: a
+    /// reprotect's transfer is capped at `Reprotect::transfer_fraction` of it.
+    pub disk_throughput: Option<f64>,
 }
 
 /// A VMware/physical process server: it receives its VMs' writes, holds
@@ -503,6 +506,9 @@ pub struct Reprotect {
     pub autoscale_overhead: Distribution,
     /// Chance that the disaster destroyed the primary's disks (full copy needed).
     pub primary_data_lost_probability: f64,
+    /// A reprotect's transfer sends at most this fraction of the disk's
+    /// throughput (`Vm::disk_throughput`; azure-to-azure-how-to-reprotect.md).
+    pub transfer_fraction: f64,
     /// How a delta resync's size follows from the writes since the copies
     /// diverged.
     pub delta: DeltaModel,

@@ -19,7 +19,7 @@ use super::recovery::Failover;
 use super::replication::Schedule;
 use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::units::format_bytes;
+use crate::scenario::units::{format_byte_rate, format_bytes};
 use crate::scenario::{AsrScenario, FailbackLocation, FailbackMode, FailbackPoint, Scenario};
 
 /// Classic failback's reverse replication: crash-consistent points every
@@ -128,10 +128,9 @@ impl Resync {
                 s.sites.primary.id, s.sites.recovery.id
             ),
         });
-        let full_copy = full_copy(sh, direction);
         for v in 0..s.vms.len() {
             self.vms[index(direction)][v].started = Some(now);
-            let checksum = if full_copy {
+            let checksum = if full_copy(sh, direction, v) {
                 SimDuration::ZERO
             } else {
                 // The checksum reads the data on the disk, not the
@@ -161,7 +160,7 @@ impl Resync {
         let s = sh.scenario;
         self.vms[index(direction)][vm].checksum_done = Some(now);
         let churn = sh.draws.vms[vm].churn;
-        let full_copy = full_copy(sh, direction);
+        let full_copy = full_copy(sh, direction, vm);
         let bytes = if full_copy {
             s.vms[vm].used_bytes
         } else {
@@ -198,6 +197,19 @@ impl Resync {
         let link = s.vms[vm].link;
         net.link_mut(direction, link)
             .start_flow(now, vm, churn, bytes);
+        if let Some(cap) = transfer_cap(s, direction, vm) {
+            sh.observer.note(now, phase(direction), || {
+                format!(
+                    "{}: transfer capped at {} ({} of the disk's {})",
+                    s.vms[vm].id,
+                    format_byte_rate(cap),
+                    s.reprotect.transfer_fraction,
+                    format_byte_rate(s.vms[vm].disk_throughput.unwrap_or(cap))
+                )
+            });
+            net.link_mut(direction, link)
+                .set_flow_cap(now, vm, Some(cap));
+        }
         self.vms[index(direction)][vm].transferring = true;
         self.wait(direction, link, vm);
         self.settle_link(sh, net, now, direction, link);
@@ -241,7 +253,13 @@ impl Resync {
                 continue;
             }
             let final_sync = direction == Direction::Reverse && self.final_sync_pending[vm];
+            let transferred = self.vms[index(direction)][vm].transferring;
             self.settle_vm(sh, now, direction, vm, final_sync);
+            if transferred && transfer_cap(sh.scenario, direction, vm).is_some() {
+                // The reprotect's transfer is done: replication is no longer
+                // limited by the disk read.
+                net.link_mut(direction, link).set_flow_cap(now, vm, None);
+            }
             let still_waiting = self.vms[index(direction)][vm].transferring
                 || (direction == Direction::Reverse && self.final_sync_pending[vm]);
             if still_waiting {
@@ -563,15 +581,41 @@ impl Resync {
     }
 }
 
-/// Stage 2 needs a full copy when the disaster destroyed the primary's disks,
-/// when failback goes to an alternate location, or for a physical server,
-/// which fails back only to a new VMware VM (vmware-azure-failback.md); the Azure disks always
-/// survive failback, so stage 4 is a delta.
-fn full_copy<O: Observer>(sh: &Shared<'_, O>, direction: Direction) -> bool {
-    direction == Direction::Reverse
-        && (sh.draws.timeline.primary_data_lost
-            || sh.scenario.failback.location == FailbackLocation::Alternate
-            || sh.scenario.kind == AsrScenario::Physical)
+/// Below this share of its disk in use, a reprotect copies a disk whole
+/// ("Since the data populated in the disk is less than 10% of the size of
+/// the disk, we perform a complete initial replication":
+/// azure-to-azure-how-to-reprotect.md, "Estimated time to do the
+/// reprotection", borrowed for VMware/physical reprotects).
+const MOSTLY_EMPTY_SHARE: f64 = 0.1;
+
+/// Whether `vm`'s reprotect copies its data whole rather than a delta. Stage
+/// 2 does when the disaster destroyed the primary's disks, when failback goes
+/// to an alternate location, or for a physical server, which fails back only
+/// to a new VMware VM (vmware-azure-failback.md); the Azure disks always
+/// survive failback, so stage 4 copies a delta. Either stage copies a
+/// mostly empty disk whole.
+fn full_copy<O: Observer>(sh: &Shared<'_, O>, direction: Direction, vm: usize) -> bool {
+    let s = sh.scenario;
+    let v = &s.vms[vm];
+    v.used_bytes < MOSTLY_EMPTY_SHARE * v.disk_bytes
+        || direction == Direction::Reverse
+            && (sh.draws.timeline.primary_data_lost
+                || s.failback.location == FailbackLocation::Alternate
+                || s.kind == AsrScenario::Physical)
+}
+
+/// What `vm`'s reprotect transfer may send at most: a fraction of its disk's
+/// throughput, when the disk's throughput is known. Hyper-V's sync before
+/// its failback is a copy to the host, not a reprotect: uncapped.
+fn transfer_cap(s: &Scenario, direction: Direction, vm: usize) -> Option<f64> {
+    let hyper_v_sync =
+        direction == Direction::Reverse && s.failback.mode == FailbackMode::HyperVSyncBefore;
+    if hyper_v_sync {
+        return None;
+    }
+    s.vms[vm]
+        .disk_throughput
+        .map(|t| t * s.reprotect.transfer_fraction)
 }
 
 fn reprotect_draws<O: Observer>(

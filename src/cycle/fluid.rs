@@ -128,6 +128,11 @@ pub struct FluidLink {
     group_caps: Vec<f64>,
     /// Scratch for [`FluidLink::groups_overdrawn`]: per group, its flows' rates.
     group_sums: Vec<f64>,
+    /// Per flow, the most it may send (bytes/s; infinite: no cap), e.g. a
+    /// reprotect's transfer limited by the disk it reads.
+    flow_cap: Vec<f64>,
+    /// How many flows have a finite cap.
+    capped: usize,
 }
 
 impl FluidLink {
@@ -150,6 +155,8 @@ impl FluidLink {
             group: vec![None; flows],
             group_caps: Vec::new(),
             group_sums: Vec::new(),
+            flow_cap: vec![f64::INFINITY; flows],
+            capped: 0,
         }
     }
 
@@ -429,6 +436,21 @@ impl FluidLink {
     pub fn set_input_rate(&mut self, now: SimTime, flow: usize, bytes_per_second: f64) {
         self.change(now, Some(flow), |l| {
             l.flows[flow].input_rate = bytes_per_second;
+        });
+    }
+
+    /// Caps what `flow` may send (`None`: no cap of its own). Shares stay
+    /// weighted max-min fair under the cap, its group's and the link's.
+    pub fn set_flow_cap(&mut self, now: SimTime, flow: usize, cap: Option<f64>) {
+        self.change(now, Some(flow), |l| {
+            let cap = cap.map_or(f64::INFINITY, |c| c.max(0.0));
+            let was = l.flow_cap[flow].is_finite();
+            l.flow_cap[flow] = cap;
+            match (was, cap.is_finite()) {
+                (false, true) => l.capped += 1,
+                (true, false) => l.capped -= 1,
+                _ => {}
+            }
         });
     }
 

@@ -193,6 +193,14 @@ pub fn describe(s: &Scenario) -> String {
         r.autoscale_overhead,
         r.primary_data_lost_probability
     ));
+    let known = s.vms.iter().filter(|v| v.disk_throughput.is_some()).count();
+    if known > 0 {
+        line(format!(
+            "reprotect transfer: at most {:.0}% of the disk's throughput ({known} of {} VMs give theirs; the others are uncapped)",
+            r.transfer_fraction * 100.0,
+            s.vms.len()
+        ));
+    }
     let f = &s.failback;
     let windows: Vec<String> = f
         .windows

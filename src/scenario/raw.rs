@@ -120,6 +120,7 @@ pub struct RawVm {
     pub dhcp: Option<bool>,
     pub process_server: Option<i64>,
     pub used: Option<Value>,
+    pub disk_throughput: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,6 +162,8 @@ pub struct RawReprotect {
     pub primary_data_lost_probability: Option<f64>,
     pub delta: Option<String>,
     pub agent_registration: Option<Value>,
+    pub transfer_fraction: Option<f64>,
+    pub disk_throughput: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

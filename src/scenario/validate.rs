@@ -144,6 +144,22 @@ pub(super) fn validate(
 
     let recovery = check_recovery(&mut c, raw.recovery.as_ref());
     let reprotect = check_reprotect(&mut c, raw.reprotect.as_ref(), kind);
+    // `[reprotect] disk_throughput`: every VM's that names none.
+    let default_disk_throughput = raw
+        .reprotect
+        .as_ref()
+        .and_then(|r| r.disk_throughput.as_ref())
+        .and_then(|v| plan::positive_rate(&mut c, root.key("reprotect").key("disk_throughput"), v));
+    if let (Some(vms), Some(rate)) = (vms.as_mut(), default_disk_throughput) {
+        for (vm, &entry) in vms.iter_mut().zip(&entries) {
+            if raw.vm[entry].disk_throughput.is_none() {
+                vm.disk_throughput = Some(rate);
+            }
+        }
+    }
+    if let (Some(vms), Some(reprotect)) = (vms.as_ref(), reprotect.as_ref()) {
+        warn_transfer_below_churn(&mut c, vms, &entries, &raw.vm, reprotect.transfer_fraction);
+    }
     let failback = check_failback(
         &mut c,
         raw.failback.as_ref(),
@@ -263,4 +279,43 @@ fn check_churn_events(c: &mut Checker<'_>, s: &Scenario, raw: &[RawVm]) {
             super::units::format_byte_rate(vm.churn.mean_rate())
         ),
     );
+}
+
+/// A reprotect whose transfer cap is below the VM's mean writes never
+/// catches up: said once per `[[vm]]` entry.
+fn warn_transfer_below_churn(
+    c: &mut Checker<'_>,
+    vms: &[Vm],
+    entries: &[usize],
+    raw_vms: &[RawVm],
+    fraction: f64,
+) {
+    let mut warned = std::collections::BTreeSet::new();
+    for (vm, &entry) in vms.iter().zip(entries) {
+        let Some(throughput) = vm.disk_throughput else {
+            continue;
+        };
+        let cap = throughput * fraction;
+        let churn = vm.churn.mean_rate();
+        if churn >= cap && warned.insert(entry) {
+            let key = if raw_vms[entry].disk_throughput.is_some() {
+                KeyPath::root()
+                    .key("vm")
+                    .index(entry)
+                    .key("disk_throughput")
+            } else {
+                KeyPath::root().key("reprotect").key("disk_throughput")
+            };
+            c.warn(
+                key,
+                format!(
+                    "`{}` writes {} on average, at least its reprotect transfer cap ({} of the disk's {}): its reprotect would never catch up",
+                    vm.id,
+                    units::format_byte_rate(churn),
+                    fraction,
+                    units::format_byte_rate(throughput)
+                ),
+            );
+        }
+    }
 }

@@ -389,3 +389,41 @@ fn each_kind_gets_its_documented_default_policy() {
         s.warnings
     );
 }
+
+#[test]
+fn a_reprotect_transfer_is_capped_by_the_disk_and_a_mostly_empty_disk_is_copied_whole() {
+    // Physical servers copy their disks in full. With 60 MB/s disks and a
+    // transfer at 16 % of disk throughput (azure-to-azure-how-to-reprotect.md's
+    // examples), each copy runs at 9.6 MB/s, well under the 100 MB/s link:
+    // web VMs 45 GB / 9.6 MB/s = 4687.5 s, db1 90 GB / 9.6 MB/s = 9375 s, then
+    // processing 0.2 x 9375 s and autoscale 1500 s: stage 2 = 12,750 s.
+    let capped = FIXED.replace(
+        "[reprotect]\n",
+        "[reprotect]\ndisk_throughput = \"60 MB/s\"\ntransfer_fraction = 0.16\n",
+    );
+    for o in outcomes(&scenario(&of_kind("physical", None, &capped)), 3, 1) {
+        assert_eq!(o.stage2_copy_bytes, 180e9);
+        assert_eq!(o.stage2.expect("stage 2").as_secs_f64(), 12_750.0);
+    }
+    // A VM's own disk_throughput wins over the default: db1 at 200 MB/s
+    // sends 32 MB/s, done at 2812.5 s; the web VMs (9.6 MB/s) then decide:
+    // 4687.5 s + 937.5 s + 1500 s = 7125 s.
+    let fast_db = capped.replace(
+        "disk_size = \"90 GB\"",
+        "disk_size = \"90 GB\"\ndisk_throughput = \"200 MB/s\"",
+    );
+    for o in outcomes(&scenario(&of_kind("physical", None, &fast_db)), 3, 1) {
+        assert_eq!(o.stage2.expect("stage 2").as_secs_f64(), 7125.0);
+    }
+    // db1 holds 5 GB of its 90 GB disk (under 10 %): copied whole, with no
+    // checksum (50 s at the link's 100 MB/s, 10 s processing, 1500 s
+    // autoscale); the web VMs' checksum (1000 s) decides: 2700 s.
+    let empty = FIXED.replace(
+        "disk_size = \"90 GB\"",
+        "disk_size = \"90 GB\"\nused = \"5 GB\"",
+    );
+    for o in outcomes(&scenario(&empty), 3, 1) {
+        assert_eq!(o.stage2_copy_bytes, 5e9);
+        assert_eq!(o.stage2.expect("stage 2").as_secs_f64(), 2700.0);
+    }
+}

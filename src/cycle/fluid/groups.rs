@@ -7,6 +7,16 @@ impl FluidLink {
     /// Whether the link's shares give some capped group more than its cap
     /// (lazy flows send their input rate).
     pub(super) fn groups_overdrawn(&mut self) -> bool {
+        if self.capped > 0 {
+            let over_own_cap = self.active.iter().any(|&i| {
+                let f = &self.flows[i];
+                let rate = if f.lazy { f.input_rate } else { f.rate };
+                rate > self.flow_cap[i] * (1.0 + 1e-12)
+            });
+            if over_own_cap {
+                return true;
+            }
+        }
         if self.group_caps.is_empty() {
             return false;
         }
@@ -37,18 +47,21 @@ impl FluidLink {
     /// flow's share rises with one common level until its want, its group's
     /// cap or the link stops it.
     pub(super) fn fill_grouped(&mut self) {
-        let want = |f: &Flow| {
-            if f.backlog > 0.0 {
+        // A flow's own cap bounds its want (the innermost limit).
+        let caps = &self.flow_cap;
+        let want = |i: usize, f: &Flow| {
+            let want = if f.backlog > 0.0 {
                 f64::INFINITY
             } else {
                 f.input_rate / f.weight
-            }
+            };
+            want.min(caps[i] / f.weight)
         };
         let mut members: Vec<Vec<(f64, f64)>> = vec![Vec::new(); self.group_caps.len()];
         for &i in &self.active {
             if let Some(g) = self.group[i] {
                 let f = &self.flows[i];
-                members[g].push((want(f), f.weight));
+                members[g].push((want(i, f), f.weight));
             }
         }
         let group_level: Vec<f64> = members
@@ -57,8 +70,8 @@ impl FluidLink {
             .map(|(m, &cap)| water_level(m, cap))
             .collect();
         let level_of = |i: usize, f: &Flow| match self.group[i] {
-            Some(g) => want(f).min(group_level[g]),
-            None => want(f),
+            Some(g) => want(i, f).min(group_level[g]),
+            None => want(i, f),
         };
         let mut all: Vec<(f64, f64)> = self
             .active

@@ -176,3 +176,33 @@ fn lazy_integration_keeps_max_min_shares_and_every_byte() {
         }
     }
 }
+
+#[test]
+fn a_capped_flow_stops_at_its_cap_and_the_others_share_the_rest() {
+    // Capacity 100, three backlogged flows; flow 0 capped at 10: it gets 10
+    // and the others 45 each. Flows 1 and 2 in a group capped at 60: 30 each,
+    // and flow 0's cap lifted, it takes the 40 left.
+    let mut link = FluidLink::new(100.0, 3, t(0));
+    for i in 0..3 {
+        link.start_flow(t(0), i, 0.0, 1e6);
+    }
+    link.set_flow_cap(t(0), 0, Some(10.0));
+    assert_eq!(link.send_rate(0), 10.0);
+    assert_eq!(link.send_rate(1), 45.0);
+    assert_eq!(link.send_rate(2), 45.0);
+    link.set_groups(vec![None, Some(0), Some(0)], vec![60.0]);
+    link.rebalance(t(1));
+    assert_eq!(link.send_rate(0), 10.0);
+    assert_eq!(link.send_rate(1), 30.0);
+    assert_eq!(link.send_rate(2), 30.0);
+    link.set_flow_cap(t(2), 0, None);
+    assert_eq!(link.send_rate(0), 40.0);
+    // A flow writing more than its cap falls behind by the difference.
+    let mut link = FluidLink::new(100.0, 1, t(0));
+    link.set_input_rate(t(0), 0, 20.0);
+    link.set_active(t(0), 0, true);
+    link.set_flow_cap(t(0), 0, Some(15.0));
+    link.advance(t(10));
+    assert_eq!(link.send_rate(0), 15.0);
+    assert!((link.backlog(0) - 50.0).abs() < 1e-9);
+}

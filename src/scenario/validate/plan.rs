@@ -413,6 +413,10 @@ fn check_vm(
         disk_bytes,
         "the data on the disk",
     );
+    let disk_throughput = match &v.disk_throughput {
+        None => Some(None),
+        Some(value) => positive_rate(c, path.key("disk_throughput"), value).map(Some),
+    };
     let failback_boot_time = match &v.failback_boot_time {
         Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
         None => boot_time.clone(),
@@ -441,7 +445,22 @@ fn check_vm(
         azure_vm_hour,
         working_set_bytes: working_set?,
         used_bytes: used?,
+        disk_throughput: disk_throughput?,
     })
+}
+
+/// A disk's throughput: a rate in bytes/s above 0.
+pub(super) fn positive_rate(c: &mut Checker<'_>, key: KeyPath, value: &toml::Value) -> Option<f64> {
+    match c.fixed(&key, value, WriteRate)? {
+        rate if rate > 0.0 => Some(rate),
+        rate => {
+            c.error(
+                key,
+                format!("must be above 0, got {}", WriteRate.format(rate)),
+            );
+            None
+        }
+    }
 }
 
 /// Adds `count` VMs using `choice` to consistency group `id` (created on first

@@ -109,6 +109,8 @@ pub(super) fn check_reprotect(
         primary_data_lost_probability: None,
         delta: None,
         agent_registration: None,
+        transfer_fraction: None,
+        disk_throughput: None,
     };
     let r = raw.unwrap_or(&empty);
     let operator_delay = c.dist_or(
@@ -154,7 +156,20 @@ pub(super) fn check_reprotect(
         (None, AsrScenario::Vmware | AsrScenario::Physical) => uniform_minutes(0, 15),
         (None, AsrScenario::HyperV) => Some(Distribution::fixed(Duration, 0.0)),
     };
+    // "Checksum differential data transfer happens at approximately 23% of
+    // disk throughput" (azure-to-azure-how-to-reprotect.md, "Estimated time
+    // to do the reprotection"; an earlier revision said 16%).
+    let transfer_fraction = r.transfer_fraction.unwrap_or(0.23);
+    if !(transfer_fraction > 0.0 && transfer_fraction <= 1.0) {
+        c.error(
+            p.key("transfer_fraction"),
+            format!(
+                "a fraction of the disk's throughput: above 0 and at most 1 (ASR documents about 0.16 to 0.23), got {transfer_fraction}"
+            ),
+        );
+    }
     Some(Reprotect {
+        transfer_fraction,
         agent_registration: agent_registration?,
         delta: delta?,
         operator_delay: operator_delay?,
