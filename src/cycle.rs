@@ -85,6 +85,8 @@ enum Event {
     /// window (`link`, `vm`, the link's epoch).
     HealthCheck(LinkId, VmId, u64),
     FailbackStart,
+    /// A failed failback's cancellation is done: the VMs run in Azure again.
+    FailbackCancelled,
     AzureShutDown(VmId),
     FinalSynced(VmId),
     Plan(PlanStage, PlanEvent),
@@ -337,6 +339,11 @@ impl<O: Observer> CycleRun<'_, O> {
                 PlanStage::Failback,
                 self.resync.on_failback_start(sh, &mut self.failback, now),
             )),
+            Event::FailbackCancelled => {
+                self.resync
+                    .on_failback_cancelled(sh, net, &mut self.failback, now);
+                None
+            }
             Event::AzureShutDown(vm) => {
                 self.resync.on_azure_shut_down(sh, net, now, vm);
                 None
@@ -359,8 +366,12 @@ impl<O: Observer> CycleRun<'_, O> {
                 self.failover.on_plan_complete(sh, now)
             }
             Some((PlanStage::Failback, PlanStatus::Complete)) => {
-                self.resync
-                    .on_failback_complete(sh, net, &self.failback, now)
+                if self.resync.failback_attempt_fails(sh) {
+                    self.resync.on_failback_failed(sh, now);
+                } else {
+                    self.resync
+                        .on_failback_complete(sh, net, &self.failback, now)
+                }
             }
             _ => {}
         }

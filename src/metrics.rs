@@ -67,6 +67,7 @@ pub enum MetricId {
     FailbackRpo,
     FailbackDataLost,
     Reassessments,
+    FailbackRetries,
     /// Met the RPO target; exists only for outages in the target's population.
     RpoMet(SimDuration, Population),
     RtoMet(SimDuration, Population),
@@ -174,6 +175,7 @@ impl Metric {
             MetricId::AzureCost => o.declared.then_some(o.azure_cost),
             MetricId::FailbackRpo => opt(o.failback_rpo),
             MetricId::Reassessments => Some(f64::from(o.reassessments)),
+            MetricId::FailbackRetries => o.declared.then_some(f64::from(o.failback_retries)),
             MetricId::FailbackDataLost => o.failback_data_lost_bytes.map(f64::round),
             MetricId::RpoMet(target, over) => in_population(o, over).then(|| met(o.rpo, target)),
             MetricId::RtoMet(target, over) => {
@@ -374,6 +376,14 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Count,
             "times the team re-estimated a ride-out whose expected end had passed with the site still down (each may declare the disaster)",
             Reassessments,
+        ));
+    }
+    if scenario.failback.failure_probability > 0.0 {
+        list.push(Metric::new(
+            "failback_retries",
+            Count,
+            "failback attempts that failed, were cancelled (the VMs back in Azure) and retried; their downtime is in stage3_downtime_s",
+            FailbackRetries,
         ));
     }
     // Classic failback is an unplanned failover to a point: it can lose what

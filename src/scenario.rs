@@ -583,6 +583,11 @@ pub struct Failback {
     pub final_sync_overhead: Distribution,
     /// How failback moves the data back (decided by the kind and architecture).
     pub mode: FailbackMode,
+    /// Chance that a failback attempt fails (modernized: ASR cancels it, the
+    /// VMs return to Azure, and it is retried at the next allowed instant).
+    pub failure_probability: f64,
+    /// From a failed attempt found to the VMs running in Azure again.
+    pub cancel_time: Distribution,
 }
 
 impl Scenario {

@@ -42,6 +42,8 @@ pub enum Purpose {
     Plan(usize),
     /// The estimate error of the team's `k`-th reassessment of a ride-out.
     Reassessment(u32),
+    /// Whether failback attempt `k` (from 0) fails, and its cancellation.
+    FailbackAttempt(u32),
 }
 
 impl Purpose {
@@ -69,6 +71,7 @@ impl Purpose {
             Purpose::Fault(i) => (7 << 32) | i as u64,
             Purpose::Plan(i) => (8 << 32) | i as u64,
             Purpose::Reassessment(k) => (9 << 32) | u64::from(k),
+            Purpose::FailbackAttempt(k) => (10 << 32) | u64::from(k),
         }
     }
 }

@@ -11,6 +11,8 @@
 //! [`Resync`] owns what waits on the links (reprotect transfers, final syncs)
 //! and the bytes each stage moved; the failback plan run is passed in.
 
+mod cancel;
+
 use super::draws::ReprotectDraws;
 use super::ids::{LinkId, VmId};
 use super::network::Network;
@@ -80,6 +82,13 @@ pub(super) struct Resync {
     pub stage2_copy_bytes: f64,
     pub stage3_bytes: f64,
     pub stage4_bytes: f64,
+    /// Failback attempts that failed and were cancelled (modernized).
+    pub failback_retries: u32,
+    /// Their downtime: each from its start to the VMs running in Azure again.
+    pub failed_failback_downtime: SimDuration,
+    /// When the failback could last start (set by a cancellation; else the
+    /// end of stage 2).
+    failback_ready_at: Option<SimTime>,
 }
 
 impl Resync {
@@ -99,6 +108,9 @@ impl Resync {
             stage2_copy_bytes: 0.0,
             stage3_bytes: 0.0,
             stage4_bytes: 0.0,
+            failback_retries: 0,
+            failed_failback_downtime: SimDuration::ZERO,
+            failback_ready_at: None,
         }
     }
 
@@ -409,7 +421,7 @@ impl Resync {
         now: SimTime,
     ) -> PlanStatus {
         sh.at.stage3_start = Some(now);
-        let waited_from = sh.at.stage2_end.unwrap_or(now);
+        let waited_from = self.failback_ready_at.or(sh.at.stage2_end).unwrap_or(now);
         sh.span(
             || "waiting for failback".into(),
             SpanKind::Stage,

@@ -83,6 +83,8 @@ pub struct CycleOutcome {
     /// Times the team re-estimated a ride-out whose expected end had passed
     /// with the site still down.
     pub reassessments: u32,
+    /// Failback attempts that failed, were cancelled and retried (modernized).
+    pub failback_retries: u32,
     /// The longest time any VM's lag exceeded the RPO alert threshold before `t0`.
     pub rpo_alert: SimDuration,
     /// Per multi-VM consistency group: its RPO (that of its common point).
@@ -173,7 +175,10 @@ pub(super) fn assemble<O: Observer>(
             rto: from_t0(at.stage1_end),
             stage1: between(at.declared, at.stage1_end),
             stage2: between(at.stage2_start, at.stage2_end),
-            stage3_downtime: between(at.stage3_start, at.stage3_end),
+            // Every attempt's downtime: failed ones (to the VMs running in
+            // Azure again) and the one that succeeded.
+            stage3_downtime: between(at.stage3_start, at.stage3_end)
+                .map(|d| d + resync.failed_failback_downtime),
             stage4: between(at.stage4_start, at.stage4_end),
             // Hyper-V's download during failover has no stage 2: the Azure
             // VMs have no copy on-premises until failback starts.
@@ -182,7 +187,8 @@ pub(super) fn assemble<O: Observer>(
                     at.stage2_end
                         .or(stage2_skipped.then_some(at.stage3_start).flatten()),
                 ),
-                between(at.stage3_start, at.stage4_end),
+                between(at.stage3_start, at.stage4_end)
+                    .map(|d| d + resync.failed_failback_downtime),
             ),
             cycle: from_t0(at.stage4_end),
         }
@@ -291,6 +297,7 @@ pub(super) fn assemble<O: Observer>(
         }),
         stage2_skipped,
         reassessments: failover.reassessments,
+        failback_retries: resync.failback_retries,
         failback_rpo: resync.failback_rpo.iter().copied().max().flatten(),
         failback_data_lost_bytes: resync
             .azure_stopped_at

@@ -172,6 +172,20 @@ impl PlanRun {
         }
     }
 
+    /// Back to before the run started, for another attempt (a cancelled
+    /// failback): the draws go on from where they were, so a retry's steps
+    /// take fresh durations, and the retry counters keep counting.
+    pub fn restart(&mut self) {
+        let vms = self.ready.len();
+        let groups = self.group_done_at.len();
+        let mut fresh = PlanRun::new(vms, groups, 0, 0, self.stage);
+        std::mem::swap(&mut fresh.rng, &mut self.rng);
+        fresh.step_retries = self.step_retries;
+        fresh.allocation_retries = self.allocation_retries;
+        fresh.vm_retries = self.vm_retries;
+        *self = fresh;
+    }
+
     pub fn up_at(&self, vm: usize) -> Option<SimTime> {
         self.up_at[vm]
     }

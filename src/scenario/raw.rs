@@ -177,6 +177,8 @@ pub struct RawFailback {
     pub master_targets: Option<i64>,
     pub hyper_v_sync: Option<String>,
     pub recovery_point: Option<String>,
+    pub failure_probability: Option<f64>,
+    pub cancel_time: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -427,3 +427,41 @@ fn a_reprotect_transfer_is_capped_by_the_disk_and_a_mostly_empty_disk_is_copied_
         assert_eq!(o.stage2.expect("stage 2").as_secs_f64(), 2700.0);
     }
 }
+
+#[test]
+fn a_modernized_failback_that_fails_is_cancelled_and_retried() {
+    // Each failback attempt fails with probability 0.5: ASR cancels it (30 min
+    // here) and the VMs run in Azure again; the team retries after its wait
+    // (1 d). Every attempt costs the 1680 s downtime of FIXED's failback (all
+    // durations constant), so a replication with k failed attempts has a
+    // stage-3 downtime of (k + 1) x 1680 s + k x 1800 s and its cycle is
+    // k x (1680 + 1800 + 86,400) s longer than without failures.
+    let failing = FIXED.replace(
+        "[failback]\n",
+        "[failback]\nfailure_probability = 0.5\ncancel_time = \"30m\"\n",
+    );
+    let base = outcomes(&scenario(FIXED), 400, 7);
+    let with = outcomes(&scenario(&failing), 400, 7);
+    let mut first_time = 0;
+    for (b, o) in base.iter().zip(&with) {
+        let k = f64::from(o.failback_retries);
+        let secs = |d: Option<drsim::engine::SimDuration>| d.expect("ran").as_secs_f64();
+        assert_eq!(secs(o.stage3_downtime), (k + 1.0) * 1680.0 + k * 1800.0);
+        assert_eq!(
+            secs(o.cycle) - secs(b.cycle),
+            k * (1680.0 + 1800.0 + 86_400.0)
+        );
+        assert_eq!(o.rto, b.rto, "stage 1 is untouched");
+        first_time += usize::from(o.failback_retries == 0);
+    }
+    // Half the replications succeed at the first attempt: 200 +- 4 sigma (40).
+    assert!((160..=240).contains(&first_time), "{first_time}");
+    // Only the modernized architecture's failback can be cancelled and retried.
+    for (kind, architecture) in [("vmware", Some("classic")), ("hyper-v", None)] {
+        let e =
+            drsim::scenario::Scenario::from_toml(&of_kind(kind, architecture, &failing), "t.toml")
+                .expect_err("not cancellable")
+                .to_string();
+        assert!(e.contains("failure_probability"), "{e}");
+    }
+}

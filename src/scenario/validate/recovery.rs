@@ -198,6 +198,8 @@ pub(super) fn check_failback(
         master_targets: None,
         hyper_v_sync: None,
         recovery_point: None,
+        failure_probability: None,
+        cancel_time: None,
     };
     let r = raw.unwrap_or(&empty);
     let wait = c.dist_or(&p.key("wait"), r.wait.as_ref(), Duration, 0.0);
@@ -268,7 +270,25 @@ pub(super) fn check_failback(
         }
     };
     let mode = failback_mode(c, r, kind, architecture);
+    let failure_probability =
+        c.probability_below_one(&p.key("failure_probability"), r.failure_probability);
+    let cancellable = kind.is_vmware_or_physical() && architecture == Architecture::Modernized;
+    if failure_probability > 0.0 && !cancellable {
+        c.error(
+            p.key("failure_probability"),
+            "only the modernized architecture's failback (VMware/physical) can be cancelled and retried (vmware-azure-tutorial-failover-failback-modernized.md, \"Cancel planned failover\": \"In Classic architecture, you cannot cancel and retry the failback\"); leave it out",
+        );
+    }
+    // ASR reverts the changes, restores the disks from their snapshots,
+    // reattaches them and the Azure VMs run again; it publishes no duration:
+    // uniform 20 to 40 min (estimate: a snapshot restore and a boot).
+    let cancel_time = match &r.cancel_time {
+        Some(v) => c.dist(&p.key("cancel_time"), v, Duration),
+        None => uniform_minutes(20, 40),
+    };
     Some(Failback {
+        failure_probability,
+        cancel_time: cancel_time?,
         wait: wait?,
         minimum_stay: minimum_stay?,
         windows,
