@@ -13,7 +13,11 @@
 //! not a share of variance; an effect that rises then falls can score near 0;
 //! inputs that move together split their influence; a binary metric (a missed
 //! target) has many ties, so its PRCCs are smaller than for a continuous one.
-//! Inputs fixed by the scenario are left out.
+//! Inputs fixed by the scenario are left out, and so are inputs with no path
+//! to the metric in the model (bandwidth for the RTO unless a VM fails over
+//! to `latest`): a correlation there is noise. An input that acts only when a
+//! disaster is declared is measured within the declared disasters, so that a
+//! ride-out's short RTO and absent steps do not lend it a sign.
 
 use crate::metrics::MetricId;
 use crate::scenario::{Population, TargetMetric};
@@ -24,10 +28,54 @@ use crate::stats::Collector;
 pub struct Entry {
     pub input: String,
     pub description: String,
-    /// The PRCC; `None` when the input is the same in every replication.
+    /// The PRCC; `None` when the input is not ranked (see `status`).
     pub measure: Option<f64>,
-    /// 1 for the largest `|measure|`; `None` for fixed inputs.
+    /// 1 for the largest `|measure|`; `None` when not ranked.
     pub rank: Option<usize>,
+    /// The outages the measure is over: the metric's population, or the
+    /// declared disasters for an input that acts only in them.
+    pub over: Population,
+    /// Replications the measure is computed from.
+    pub count: usize,
+    pub status: Status,
+}
+
+/// Why an input is, or is not, ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ranked,
+    /// The same in every replication of the population.
+    Fixed,
+    /// No path to the metric in the model.
+    NoPath,
+}
+
+impl Status {
+    /// As `sensitivity.csv`'s `status` column writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ranked => "ranked",
+            Status::Fixed => "fixed",
+            Status::NoPath => "no-path",
+        }
+    }
+}
+
+impl Entry {
+    /// The sign read out: how the metric moves as the input grows.
+    pub fn reading(&self, metric: Ranked) -> Option<String> {
+        let m = self.measure?;
+        let what = metric.phrase();
+        let within = match self.over {
+            Population::Declared => ", within declared disasters",
+            Population::All => "",
+        };
+        Some(if m >= 0.0 {
+            format!("{what} rises as `{}` grows{within}", self.input)
+        } else {
+            format!("{what} falls as `{}` grows{within}", self.input)
+        })
+    }
 }
 
 /// The inputs ranked for one metric.
@@ -50,6 +98,12 @@ pub enum Ranked {
 }
 
 impl Ranked {
+    fn target(self) -> TargetMetric {
+        match self {
+            Ranked::Value(m) | Ranked::Missed(m) => m,
+        }
+    }
+
     /// As `sensitivity.csv` names it: `rto_s`, `rpo_s`, `rto_missed`, `rpo_missed`.
     pub fn column(self) -> String {
         match self {
@@ -180,6 +234,9 @@ pub fn prcc(inputs: &[Vec<f64>], output: &[f64]) -> Vec<Option<f64>> {
 }
 
 /// Ranks the inputs for one metric column over `over` (NaN rows left out).
+/// Inputs with no path to the metric are left unranked; over every outage,
+/// those acting only in declared disasters are measured within them (with
+/// every input acting there as a control), the others over every outage.
 fn rank_inputs(
     metric: Ranked,
     over: Population,
@@ -189,33 +246,94 @@ fn rank_inputs(
 ) -> Sensitivity {
     let inputs = collector.inputs(over);
     let rows: Vec<usize> = (0..output.len()).filter(|&r| !output[r].is_nan()).collect();
-    let columns: Vec<Vec<f64>> = inputs
+    let declared = match over {
+        Population::All => collector.aligned(MetricId::Declared, Population::All),
+        Population::Declared => None,
+    };
+    let declared_rows: Vec<usize> = match &declared {
+        Some(flags) => rows.iter().copied().filter(|&r| flags[r] == 1.0).collect(),
+        None => rows.clone(),
+    };
+    // Ride-outs among the rows: the declared-only inputs get their own subset.
+    let split = declared_rows.len() < rows.len();
+    let reaches: Vec<bool> = specs
         .iter()
-        .map(|c| rows.iter().map(|&r| c[r]).collect())
+        .map(|s| s.reach.reaches(metric.target()))
         .collect();
-    let y: Vec<f64> = rows.iter().map(|&r| output[r]).collect();
-    let measures = prcc(&columns, &y);
+    let narrow = |i: usize| split && specs[i].reach.declared_only;
+    let measure_over = |rows: &[usize], chosen: &dyn Fn(usize) -> bool| -> Vec<Option<f64>> {
+        let columns: Vec<Vec<f64>> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if chosen(i) {
+                    rows.iter().map(|&r| c[r]).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let y: Vec<f64> = rows.iter().map(|&r| output[r]).collect();
+        prcc(&columns, &y)
+    };
+    let wide_measures = measure_over(&rows, &|i| reaches[i] && !narrow(i));
+    let narrow_measures = if split {
+        measure_over(&declared_rows, &|i| reaches[i])
+    } else {
+        Vec::new()
+    };
+    let measured: Vec<(Option<f64>, Population, usize, Status)> = (0..specs.len())
+        .map(|i| {
+            let (measure, population, count) = if narrow(i) {
+                (
+                    narrow_measures[i],
+                    Population::Declared,
+                    declared_rows.len(),
+                )
+            } else {
+                (wide_measures[i], over, rows.len())
+            };
+            let status = if !reaches[i] {
+                Status::NoPath
+            } else if measure.is_none() {
+                Status::Fixed
+            } else {
+                Status::Ranked
+            };
+            (measure.filter(|_| reaches[i]), population, count, status)
+        })
+        .collect();
     let mut order: Vec<usize> = (0..specs.len()).collect();
-    order.sort_by(|&a, &b| match (measures[a], measures[b]) {
+    order.sort_by(|&a, &b| match (measured[a].0, measured[b].0) {
         (Some(x), Some(y)) => y.abs().total_cmp(&x.abs()).then(a.cmp(&b)),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.cmp(&b),
+        (None, None) => measured[a]
+            .3
+            .name()
+            .cmp(measured[b].3.name())
+            .then(a.cmp(&b)),
     });
     let entries = order
         .iter()
         .enumerate()
-        .map(|(position, &i)| Entry {
-            input: specs[i].name.clone(),
-            description: specs[i].description.clone(),
-            measure: measures[i],
-            rank: measures[i].map(|_| position + 1),
+        .map(|(position, &i)| {
+            let (measure, over, count, status) = measured[i];
+            Entry {
+                input: specs[i].name.clone(),
+                description: specs[i].description.clone(),
+                measure,
+                rank: measure.map(|_| position + 1),
+                over,
+                count,
+                status,
+            }
         })
         .collect();
     Sensitivity {
         metric,
         over,
-        count: y.len(),
+        count: rows.len(),
         entries,
     }
 }

@@ -13,11 +13,73 @@ use crate::scenario::Scenario;
 /// At most this many VMs get per-VM churn inputs; beyond, churn is summed per link.
 const MAX_VM_INPUTS: usize = 16;
 
-/// One named input: its name (as in `sensitivity.csv`) and what it is.
+/// One named input: its name (as in `sensitivity.csv`), what it is, and
+/// which metrics it can move.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputSpec {
     pub name: String,
     pub description: String,
+    pub reach: Reach,
+}
+
+/// Which metrics an input has a path to in the model, and in which outages.
+/// Sensitivity leaves an input without a path unranked (a correlation there
+/// is noise), and measures one that acts only when a disaster is declared
+/// within the declared disasters (over ride-outs too, its sign would come
+/// from the population: a ride-out runs no plan steps and has a short RTO).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    pub rto: bool,
+    pub rpo: bool,
+    /// It acts only when the plan fails over (boots, steps, what the failover
+    /// point needs); else in ride-outs too (the outage, detection, decision).
+    pub declared_only: bool,
+}
+
+impl Reach {
+    pub fn reaches(self, metric: crate::scenario::TargetMetric) -> bool {
+        match metric {
+            crate::scenario::TargetMetric::Rto => self.rto,
+            crate::scenario::TargetMetric::Rpo => self.rpo,
+        }
+    }
+}
+
+/// Where `source` acts. The outage, detection and decision set the RTO (and
+/// whether a disaster is declared), never the RPO, which is fixed at `t0`.
+/// Replication inputs (bandwidth, churn, faults) set the RPO; they reach the
+/// RTO only through `latest`, whose failover processes the data received
+/// (model.md, "Stage 1"). Boots, preparation and steps set the RTO only.
+fn reach(scenario: &Scenario, source: &Source) -> Reach {
+    let latest = scenario
+        .vms
+        .iter()
+        .any(|v| v.recovery_point == crate::scenario::RecoveryPointChoice::Latest);
+    match source {
+        Source::OutageDuration | Source::Detection | Source::Decision | Source::EstimateFactor => {
+            Reach {
+                rto: true,
+                rpo: false,
+                declared_only: false,
+            }
+        }
+        Source::LinkBandwidth(_)
+        | Source::VmChurn(_)
+        | Source::LinkChurn(_)
+        | Source::FaultDuration(_)
+        | Source::FaultStart(_) => Reach {
+            rto: latest,
+            rpo: true,
+            declared_only: true,
+        },
+        Source::GroupSlowestBoot(_) | Source::GroupSlowestPreparation(_) | Source::PlanSteps => {
+            Reach {
+                rto: true,
+                rpo: false,
+                declared_only: true,
+            }
+        }
+    }
 }
 
 enum Source {
@@ -131,7 +193,11 @@ fn spec(scenario: &Scenario, source: &Source) -> InputSpec {
             "summed durations of the failover plan's steps".into(),
         ),
     };
-    InputSpec { name, description }
+    InputSpec {
+        name,
+        description,
+        reach: reach(scenario, source),
+    }
 }
 
 /// The inputs' names and meanings, in value order.

@@ -224,8 +224,10 @@ pub fn summary_csv(run: &RunSummary) -> Result<Vec<u8>, ::csv::Error> {
 }
 
 /// `sensitivity.csv`: one row per metric and input: the PRCC (`measure`) of the
-/// input with the metric over the population, and its rank by `|measure|`
-/// (both empty for inputs the scenario fixes).
+/// input with the metric over `population` (the metric's, or the declared
+/// disasters for an input acting only there) and `replications`, its rank by
+/// `|measure|`, and `status`: `ranked`, `fixed` (the scenario fixes it) or
+/// `no-path` (it cannot move the metric); both empty unless ranked.
 pub fn sensitivity_csv(all: &[Sensitivity]) -> Result<Vec<u8>, ::csv::Error> {
     let mut csv = ::csv::Writer::from_writer(Vec::new());
     csv.write_record([
@@ -235,17 +237,19 @@ pub fn sensitivity_csv(all: &[Sensitivity]) -> Result<Vec<u8>, ::csv::Error> {
         "measure",
         "rank",
         "replications",
+        "status",
         "description",
     ])?;
     for s in all {
         for e in &s.entries {
             csv.write_record([
                 s.metric.column(),
-                s.over.name().to_string(),
+                e.over.name().to_string(),
                 e.input.clone(),
                 e.measure.map(|m| format!("{m:.4}")).unwrap_or_default(),
                 e.rank.map(|r| r.to_string()).unwrap_or_default(),
-                s.count.to_string(),
+                e.count.to_string(),
+                e.status.name().to_string(),
                 e.description.clone(),
             ])?;
         }

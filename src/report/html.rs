@@ -140,7 +140,7 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
         let _ = writeln!(h, "<h2>Which inputs matter</h2>");
         let _ = writeln!(
             h,
-            "<p>For each random input drawn per replication, its partial rank correlation coefficient (PRCC) with the metric, from the run's own replications: near +1 the metric grows with the input whatever the others do, near 0 the input does not move it monotonically. It measures monotone association, not a share of variance; inputs that move together share their influence (docs/metrics.md). Every input is in <code>sensitivity.csv</code>.</p>"
+            "<p>For each random input drawn per replication, its partial rank correlation coefficient (PRCC) with the metric, from the run's own replications: near +1 the metric grows with the input whatever the others do, near -1 it falls as the input grows, near 0 the input does not move it monotonically. It measures monotone association, not a share of variance; inputs that move together share their influence (docs/metrics.md). Inputs with no path to a metric in the model (bandwidth for the RTO unless a VM fails over to <code>latest</code>) are not ranked for it, and inputs that act only when the plan runs (boots, steps, preparation, replication) are measured within the declared disasters, so a ride-out's short RTO lends them no sign. Every input, and why it is or is not ranked, is in <code>sensitivity.csv</code>.</p>"
         );
         let _ = writeln!(h, "<ul id=\"sensitivity\">");
         for line in sensitivity {

@@ -240,11 +240,24 @@ pub fn sensitivity_sentence(s: &Sensitivity) -> String {
         .iter()
         .filter_map(|e| e.measure.map(|m| (e, m)))
         .take(3)
-        .map(|(e, m)| format!("{} ({m:+.2})", e.input))
+        .map(|(e, m)| {
+            let within = if e.over == s.over {
+                String::new()
+            } else {
+                format!(", within {}", e.over.phrase())
+            };
+            let sign = if m >= 0.0 { "rises" } else { "falls" };
+            format!("{} ({m:+.2}: {sign} as it grows{within})", e.input)
+        })
         .collect();
     if top.is_empty() {
+        let no_path = s
+            .entries
+            .iter()
+            .filter(|e| e.status == crate::analysis::sensitivity::Status::NoPath)
+            .count();
         return format!(
-            "{what} over {}: no random input varies, nothing to rank",
+            "{what} over {}: no random input that can move it varies, nothing to rank ({no_path} inputs have no path to it; its spread comes from where the outage falls in the recovery-point schedule and per-point processing)",
             s.over.phrase()
         );
     }
@@ -270,8 +283,18 @@ pub fn sensitivity_sentence(s: &Sensitivity) -> String {
             thousands(s.count)
         );
     }
+    let no_path = s
+        .entries
+        .iter()
+        .filter(|e| e.status == crate::analysis::sensitivity::Status::NoPath)
+        .count();
+    let unranked = if no_path > 0 {
+        format!("; {no_path} inputs with no path to it are not ranked")
+    } else {
+        String::new()
+    };
     format!(
-        "{what} over {} depends most on {} (partial rank correlation, {} replications)",
+        "{what} over {} depends most on {} (partial rank correlation, {} replications{unranked})",
         s.over.phrase(),
         top.join(", then "),
         thousands(s.count)
