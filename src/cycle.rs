@@ -84,6 +84,8 @@ enum Event {
     /// Before the outage: a VM's lag on a forward link may pass the retention
     /// window (`link`, `vm`, the link's epoch).
     HealthCheck(LinkId, VmId, u64),
+    /// A resynchronisation held for office hours starts.
+    ResyncStart(VmId),
     FailbackStart,
     /// A failed failback's cancellation is done: the VMs run in Azure again.
     FailbackCancelled,
@@ -333,6 +335,10 @@ impl<O: Observer> CycleRun<'_, O> {
             }
             Event::HealthCheck(link, vm, epoch) => {
                 net.on_health_check(sh, now, link, vm, epoch);
+                None
+            }
+            Event::ResyncStart(vm) => {
+                net.on_resync_start(sh, now, vm);
                 None
             }
             Event::FailbackStart => Some((

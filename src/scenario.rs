@@ -17,6 +17,7 @@ mod raw;
 pub mod units;
 mod unknown;
 mod validate;
+mod weekly;
 
 use std::fmt;
 use std::path::Path;
@@ -358,6 +359,9 @@ pub struct ReplicationPolicy {
     pub history: SimDuration,
     /// The default choice; a VM may override it.
     pub recovery_point: RecoveryPointChoice,
+    /// A VM marked for resynchronisation starts it at the first instant
+    /// outside these (empty: at once).
+    pub resync_office_hours: Vec<WeeklyWindow>,
     /// `(age, interval)`: points older than `age` kept one per `interval`
     /// (a retention of 8 to 15 days: one per 4 h past 7 days).
     pub coarse_pruning: Option<(SimDuration, SimDuration)>,

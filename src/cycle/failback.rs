@@ -22,7 +22,9 @@ use super::replication::Schedule;
 use super::{Direction, Event, Observer, Phase, Shared, SpanKind};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::units::{format_byte_rate, format_bytes};
-use crate::scenario::{AsrScenario, FailbackLocation, FailbackMode, FailbackPoint, Scenario};
+use crate::scenario::{
+    AsrScenario, FailbackLocation, FailbackMode, FailbackPoint, Scenario, WeeklyWindow,
+};
 
 /// Classic failback's reverse replication: crash-consistent points every
 /// 5 min, as forward ("Site Recovery creates crash-consistent recovery points
@@ -648,28 +650,5 @@ pub(super) fn failback_start<O: Observer>(sh: &Shared<'_, O>, ready: SimTime) ->
     let f = &sh.scenario.failback;
     let stay_until = sh.at.stage1_end.unwrap_or(ready) + f.minimum_stay;
     let earliest = (ready + sh.draws.timeline.failback_wait).max(stay_until);
-    next_failback_window(sh.scenario, earliest)
-}
-
-/// The earliest instant at or after `t` inside one of the scenario's failback
-/// windows (`t` itself when there are none).
-fn next_failback_window(scenario: &Scenario, t: SimTime) -> SimTime {
-    let windows = &scenario.failback.windows;
-    if windows.is_empty() {
-        return t;
-    }
-    const WEEK: i64 = 7 * 86_400_000;
-    let week_start = t.as_millis().div_euclid(WEEK) * WEEK;
-    windows
-        .iter()
-        .flat_map(|w| {
-            (-1..=1).map(move |k| {
-                let start = SimTime::from_millis(week_start + k * WEEK + w.start.as_millis());
-                (start, start + w.length)
-            })
-        })
-        .filter(|&(_, end)| end > t)
-        .map(|(start, _)| start.max(t))
-        .min()
-        .unwrap_or(t)
+    WeeklyWindow::next_inside(&f.windows, earliest)
 }

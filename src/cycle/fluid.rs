@@ -417,6 +417,9 @@ impl FluidLink {
             f.active = false;
             f.rate = 0.0;
         }
+        // Caps belong to what ran (a reprotect, a held resync).
+        self.flow_cap.fill(f64::INFINITY);
+        self.capped = 0;
         self.active.clear();
         self.busy.clear();
         self.reallocate();

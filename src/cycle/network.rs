@@ -11,7 +11,7 @@ use super::ids::{FaultId, LinkId, VmId};
 use super::{Direction, Event, Observer, Phase, Shared};
 use crate::engine::SimTime;
 use crate::scenario::units::{format_byte_rate, format_rate};
-use crate::scenario::{FaultKind, Scenario};
+use crate::scenario::{FaultKind, Scenario, WeeklyWindow};
 
 /// A target-processing slowdown: `[start, end)` and its factor.
 pub(super) type Slowdown = (SimTime, SimTime, f64);
@@ -30,6 +30,9 @@ pub(super) struct Network {
     resyncs: Vec<Vec<ResyncWindow>>,
     /// Per VM, the changed blocks its resyncs had to move (bytes).
     resync_bytes: Vec<f64>,
+    /// Per VM marked for resynchronisation and held until outside office
+    /// hours: the log it had queued when marked (bytes).
+    held_resync: Vec<Option<f64>>,
 }
 
 /// A resynchronisation of a VM's forward replication: from the instant it
@@ -85,6 +88,7 @@ impl Network {
             slowdowns: Vec::new(),
             resyncs: vec![Vec::new(); n],
             resync_bytes: vec![0.0; n],
+            held_resync: vec![None; n],
         }
     }
 
@@ -235,27 +239,73 @@ impl Network {
                 marked.push((vm, "its log reached half its disk".to_string()));
             }
         }
+        let office_hours = &s.policy.resync_office_hours;
         for (vm, why) in marked {
             let v = &s.vms[vm];
             let l = &mut self.forward[link];
             let queued = l.backlog(vm);
-            // A resync compares blocks: the changed-block model, whatever
-            // the VM's reprotect `delta` setting.
-            let changed = crate::scenario::DeltaModel::ChangedBlocks
-                .changed(queued, v.working_set_bytes, v.disk_bytes)
-                .min(queued);
+            let changed = changed_blocks(s, vm, queued);
             l.resync(now, vm, changed);
             self.resyncs[vm].push((now, None));
             self.resync_bytes[vm] += changed;
+            // "By default resynchronization is scheduled to run automatically
+            // outside office hours": until then the VM sends nothing and its
+            // writes only mark blocks.
+            let start = WeeklyWindow::next_outside(office_hours, now);
+            if start > now {
+                l.set_flow_cap(now, vm, Some(0.0));
+                self.held_resync[vm] = Some(queued);
+                sh.queue.schedule(start, Event::ResyncStart(VmId::new(vm)));
+            }
             sh.observer.note(now, Phase::Replicating, || {
+                let when = if start > now {
+                    format!(", starting outside office hours at {start}")
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{}: {why}: resynchronisation, {} queued dropped, {} of changed blocks to move; no new recovery point until done (the older ones are kept)",
+                    "{}: {why}: marked for resynchronisation{when}, {} queued dropped, {} of changed blocks to move; no new recovery point until done (the older ones are kept)",
                     v.id,
                     crate::scenario::units::format_bytes(queued),
                     crate::scenario::units::format_bytes(changed)
                 )
             });
         }
+        self.watch_link(sh, Direction::Forward, link);
+    }
+
+    /// A held resynchronisation starts (outside office hours): the blocks
+    /// changed since the VM was last in sync move, those of the log dropped
+    /// when it was marked and those written since.
+    pub fn on_resync_start<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime, vm: VmId) {
+        let vm = vm.index();
+        let Some(queued_at_mark) = self.held_resync[vm].take() else {
+            return;
+        };
+        if now >= sh.t0 {
+            // The primary failed first: the VM fails over to its newest point
+            // from before the mark.
+            return;
+        }
+        let s = sh.scenario;
+        let link = s.vms[vm].link;
+        let l = &mut self.forward[link];
+        l.advance(now);
+        let held = l.backlog(vm);
+        let marked_changed = changed_blocks(s, vm, queued_at_mark);
+        let written = (held - marked_changed).max(0.0);
+        // Concave in the bytes written, so never more than what is held.
+        let changed = changed_blocks(s, vm, queued_at_mark + written).min(held);
+        l.resync(now, vm, changed);
+        l.set_flow_cap(now, vm, None);
+        self.resync_bytes[vm] += changed - marked_changed;
+        sh.observer.note(now, Phase::Replicating, || {
+            format!(
+                "{}: resynchronisation starts outside office hours: {} of changed blocks to move",
+                s.vms[vm].id,
+                crate::scenario::units::format_bytes(changed)
+            )
+        });
         self.watch_link(sh, Direction::Forward, link);
     }
 
@@ -530,6 +580,16 @@ fn watch<O: Observer>(
         (None, Some(_)) => {}
         (None, None) => sh.queue.cancel_timer(slot),
     }
+}
+
+/// The blocks that differ after `written` bytes of a VM's writes: a resync
+/// compares blocks, so the changed-block model applies whatever the VM's
+/// reprotect `delta` setting (never more than was written).
+fn changed_blocks(scenario: &Scenario, vm: usize, written: f64) -> f64 {
+    let v = &scenario.vms[vm];
+    crate::scenario::DeltaModel::ChangedBlocks
+        .changed(written, v.working_set_bytes, v.disk_bytes)
+        .min(written)
 }
 
 /// The queued log at which ASR marks a VM for resync: Hyper-V at half the

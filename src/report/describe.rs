@@ -68,6 +68,14 @@ pub fn describe(s: &Scenario) -> String {
         p.recovery_point.name(),
         format_duration_s(p.history.as_secs_f64()),
     ));
+    line(if p.resync_office_hours.is_empty() {
+        "resynchronisation: starts as soon as a VM is marked".to_string()
+    } else {
+        format!(
+            "resynchronisation: held until outside office hours ({} weekly windows)",
+            p.resync_office_hours.len()
+        )
+    });
     line(format!(
         "recovery plan: {} groups, {} VMs, {} protected",
         s.groups.len(),

@@ -75,6 +75,8 @@ pub struct RawReplication {
     pub process_servers: Option<i64>,
     pub process_server_throughput: Option<Value>,
     pub process_server_cache: Option<Value>,
+    pub resync: Option<String>,
+    pub office_hours: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

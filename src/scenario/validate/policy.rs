@@ -57,6 +57,8 @@ pub(super) fn check_policy(
         process_servers: None,
         process_server_throughput: None,
         process_server_cache: None,
+        resync: None,
+        office_hours: None,
     };
     let r = raw.unwrap_or(&empty);
     let crash = c.fixed_duration_or(
@@ -158,7 +160,9 @@ pub(super) fn check_policy(
             "ASR keeps at most 24 h of recovery points for Hyper-V VMs (hyper-v-azure-tutorial.md)",
         );
     }
+    let resync_office_hours = check_resync_schedule(c, &p, r);
     Some(ReplicationPolicy {
+        resync_office_hours,
         crash_consistent_interval: crash,
         app_consistent_interval: app,
         retention,
@@ -175,6 +179,46 @@ pub(super) fn check_policy(
             )
         }),
     })
+}
+
+/// `resync` and `office_hours`: when a VM marked for resynchronisation starts
+/// it. "By default resynchronization is scheduled to run automatically
+/// outside office hours" (vmware-azure-architecture.md and
+/// hyper-v-azure-architecture.md, "Resynchronization process"); ASR does not
+/// say which hours: Monday to Friday 08:00-18:00 (estimate).
+fn check_resync_schedule(
+    c: &mut Checker<'_>,
+    p: &KeyPath,
+    r: &RawReplication,
+) -> Vec<WeeklyWindow> {
+    let office_hours = match &r.office_hours {
+        Some(texts) => c.weekly_windows(&p.key("office_hours"), texts),
+        None => WEEKDAYS[..5]
+            .iter()
+            .filter_map(|day| parse_weekly_window(&format!("{day} 08:00-18:00")))
+            .collect(),
+    };
+    match r.resync.as_deref() {
+        None | Some("outside-office-hours") => office_hours,
+        Some("immediate") => {
+            if r.office_hours.is_some() {
+                c.warn(
+                    p.key("office_hours"),
+                    "resync = \"immediate\" starts resyncs at once: the office hours are not used",
+                );
+            }
+            Vec::new()
+        }
+        Some(other) => {
+            c.one_of(
+                &p.key("resync"),
+                other,
+                &["outside-office-hours", "immediate"],
+                "resync schedule",
+            );
+            Vec::new()
+        }
+    }
 }
 
 /// What a replication policy holds when the file says nothing: each ASR

@@ -236,21 +236,7 @@ pub(super) fn check_failback(
             ),
         );
     }
-    let mut windows = Vec::new();
-    for (i, text) in r.windows.iter().flatten().enumerate() {
-        match parse_weekly_window(text) {
-            // "Mon 10:00-10:00" parses as a whole day: almost surely a slip.
-            Some(w) if w.length >= SimDuration::from_secs(86_400) => c.error(
-                p.key("windows").index(i),
-                format!("`{text}` starts and ends at the same time; a window lasts less than a day (for \"any time\", leave `windows` out)"),
-            ),
-            Some(w) => windows.push(w),
-            None => c.error(
-                p.key("windows").index(i),
-                format!("`{text}` is not a weekly window; write a day and a time range such as \"Sun 02:00-06:00\" (days: {})", WEEKDAYS.join(", ")),
-            ),
-        }
-    }
+    let windows = c.weekly_windows(&p.key("windows"), r.windows.as_deref().unwrap_or_default());
     let location = match r.location.as_deref() {
         None | Some("original") => Some(FailbackLocation::Original),
         Some(other) => {
