@@ -48,6 +48,7 @@ pub enum MetricId {
     LagAtOutage,
     ResyncVms,
     ResyncBytes,
+    ResyncTime,
     RpoAlert,
     ConsistencyGroupRpo(usize),
     OutageDuration,
@@ -149,6 +150,7 @@ impl Metric {
             MetricId::LagAtOutage => s(o.lag_at_outage),
             MetricId::ResyncVms => Some(f64::from(o.resync_vms)),
             MetricId::ResyncBytes => Some(o.resync_bytes.round()),
+            MetricId::ResyncTime => s(o.resync_time),
             MetricId::RpoAlert => s(o.rpo_alert),
             MetricId::ConsistencyGroupRpo(g) => {
                 o.declared.then(|| o.consistency_group_rpo[g].as_secs_f64())
@@ -327,6 +329,12 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Bytes,
             "changed blocks the resyncs before t0 had to move, all VMs (a resync drops the queued log and moves the changed blocks instead)",
             ResyncBytes,
+        ),
+        Metric::new(
+            "resync_s",
+            Seconds,
+            "time the resyncs before t0 held back recovery points (from each VM's mark, held for office hours included, until its changed blocks had moved, or t0), summed over VMs",
+            ResyncTime,
         ),
         Metric::new(
             "rpo_alert_s",

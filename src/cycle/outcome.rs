@@ -70,6 +70,8 @@ pub struct CycleOutcome {
     pub resync_vms: u32,
     /// Changed blocks the resyncs before `t0` had to move, all VMs (bytes).
     pub resync_bytes: f64,
+    /// Time the resyncs before `t0` held back recovery points, summed over VMs.
+    pub resync_time: SimDuration,
     /// Hyper-V's failback downloaded every disk during the failover: there
     /// was no stage 2 (its duration and bytes do not apply).
     pub stage2_skipped: bool,
@@ -270,6 +272,7 @@ pub(super) fn assemble<O: Observer>(
         lag_at_outage: worst(|v| v.lag_at_outage),
         resync_vms: failover.needs_resync.iter().filter(|&&r| r).count() as u32,
         resync_bytes: failover.resync_bytes,
+        resync_time: failover.resync_time,
         rpo_alert: worst(|v| v.rpo_alert),
         consistency_group_rpo: s
             .consistency_groups

@@ -35,6 +35,9 @@ pub(super) struct Failover {
     pub needs_resync: Vec<bool>,
     /// Changed blocks the VMs' resyncs before the outage had to move (bytes).
     pub resync_bytes: f64,
+    /// Time the VMs' resyncs before the outage held back recovery points,
+    /// summed over VMs (a resync still running counts up to the outage).
+    pub resync_time: SimDuration,
     /// The disaster was not declared: the outage was ridden out.
     pub ridden_out: bool,
     /// Times the team re-estimated a ride-out whose expected end had passed.
@@ -63,6 +66,7 @@ impl Failover {
             rpo_alert: vec![SimDuration::ZERO; n],
             needs_resync: vec![false; n],
             resync_bytes: 0.0,
+            resync_time: SimDuration::ZERO,
             ridden_out: false,
             reassessments: 0,
             rpo_parts: RpoParts::default(),
@@ -146,6 +150,12 @@ impl Failover {
                 time_lag_exceeds(history(v), policy.rpo_alert_threshold, history_start, now);
             self.needs_resync[v] = ctx.resyncing_at_t0(v);
             self.resync_bytes += net.resync_bytes()[v];
+            for &(start, end) in &net.all_resyncs()[v] {
+                let end = end.map_or(now, |e| e.min(now));
+                if end > start {
+                    self.resync_time += end.since(start);
+                }
+            }
             sh.observer.note(now, Phase::Failover, || {
                 format!(
                     "{}: lag {}, recovery point ({}{}) taken {} ago, {}; data lost {}{}",

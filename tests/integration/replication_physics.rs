@@ -499,6 +499,10 @@ fn a_resync_waits_for_the_end_of_office_hours() {
     for o in outcomes(&scenario(&text), 5, 1) {
         assert_eq!(o.resync_vms, 0);
         assert!(o.rpo.as_secs_f64() < 15.0 * 60.0, "{:?}", o.rpo);
+        // No new point from 15:00 until 13.41 GB moved at 12.5 - 1 MB/s:
+        // 3 h + 1166 s.
+        let held = o.resync_time.as_secs_f64();
+        assert!((held - (10_800.0 + 1166.2)).abs() < 5.0, "{held}");
     }
     // The disaster at 17:30, still in office hours: the resync has not
     // started, so the VM fails over to its newest point from before the
@@ -507,6 +511,8 @@ fn a_resync_waits_for_the_end_of_office_hours() {
     let held = with_outage_at("Wed 17:30", "3h30m", policy);
     for o in outcomes(&scenario(&held), 20, 1) {
         assert_eq!(o.resync_vms, 1);
+        // Held from 15:00 to the disaster.
+        assert!((o.resync_time.as_secs_f64() - 9000.0).abs() < 5.0);
         let rpo = o.rpo.as_secs_f64();
         assert!((12_600.0..=12_600.0 + 360.0).contains(&rpo), "{rpo}");
     }
