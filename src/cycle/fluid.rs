@@ -133,6 +133,8 @@ pub struct FluidLink {
     flow_cap: Vec<f64>,
     /// How many flows have a finite cap.
     capped: usize,
+    /// Scratch for the capped filling.
+    fill_scratch: groups::GroupScratch,
 }
 
 impl FluidLink {
@@ -157,6 +159,7 @@ impl FluidLink {
             group_sums: Vec::new(),
             flow_cap: vec![f64::INFINITY; flows],
             capped: 0,
+            fill_scratch: groups::GroupScratch::default(),
         }
     }
 

@@ -57,28 +57,39 @@ impl FluidLink {
             };
             want.min(caps[i] / f.weight)
         };
-        let mut members: Vec<Vec<(f64, f64)>> = vec![Vec::new(); self.group_caps.len()];
+        // Scratch kept on the link: this runs at every change while a cap binds.
+        let mut scratch = std::mem::take(&mut self.fill_scratch);
+        let GroupScratch {
+            members,
+            group_level,
+            all,
+        } = &mut scratch;
+        members.resize_with(self.group_caps.len(), Vec::new);
+        members.iter_mut().for_each(Vec::clear);
         for &i in &self.active {
             if let Some(g) = self.group[i] {
                 let f = &self.flows[i];
                 members[g].push((want(i, f), f.weight));
             }
         }
-        let group_level: Vec<f64> = members
-            .iter_mut()
-            .zip(&self.group_caps)
-            .map(|(m, &cap)| water_level(m, cap))
-            .collect();
+        group_level.clear();
+        group_level.extend(
+            members
+                .iter_mut()
+                .zip(&self.group_caps)
+                .map(|(m, &cap)| water_level(m, cap)),
+        );
         let level_of = |i: usize, f: &Flow| match self.group[i] {
             Some(g) => want(i, f).min(group_level[g]),
             None => want(i, f),
         };
-        let mut all: Vec<(f64, f64)> = self
-            .active
-            .iter()
-            .map(|&i| (level_of(i, &self.flows[i]), self.flows[i].weight))
-            .collect();
-        let level = water_level(&mut all, self.capacity);
+        all.clear();
+        all.extend(
+            self.active
+                .iter()
+                .map(|&i| (level_of(i, &self.flows[i]), self.flows[i].weight)),
+        );
+        let level = water_level(all, self.capacity);
         let mut drain: Option<f64> = None;
         for &i in &self.active {
             let f = &self.flows[i];
@@ -91,7 +102,19 @@ impl FluidLink {
             }
         }
         self.drain = Some((self.now, self.epoch, drain));
+        self.fill_scratch = scratch;
     }
+}
+
+/// Scratch for [`FluidLink::fill_grouped`], kept between calls.
+#[derive(Debug, Clone, Default)]
+pub(super) struct GroupScratch {
+    /// Per group, its flows' `(want, weight)`.
+    members: Vec<Vec<(f64, f64)>>,
+    /// Per group, the level its cap stops its flows at.
+    group_level: Vec<f64>,
+    /// Every active flow's `(level, weight)` under the link.
+    all: Vec<(f64, f64)>,
 }
 
 /// The level (share per unit of weight) at which flows `(want, weight)`,
