@@ -2,25 +2,36 @@
 //! slope between a short and a ten times longer run, read from each run's
 //! own peak (`peak_memory_kib` in manifest.json). Not a timing.
 
-use crate::support::{drsim, stderr};
+use std::process::Command;
+
+use crate::support::{repo, stderr};
 
 /// Peak resident KiB of `run scenarios/minimal.toml -n N --exact-up-to KEEP`.
 fn peak_kib(dir: &std::path::Path, n: u64, keep: u64) -> u64 {
     let out = dir.join(format!("n{n}-keep{keep}"));
-    let o = drsim(&[
-        "run",
-        "scenarios/minimal.toml",
-        "-n",
-        &n.to_string(),
-        "--exact-up-to",
-        &keep.to_string(),
-        "--threads",
-        "2",
-        "--no-charts",
-        "--quiet",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
+    // glibc gives each thread that allocates its own arena; which threads
+    // free what depends on scheduling, so under load (other tests running)
+    // the peak wanders by several MiB whatever the replication count. Two
+    // arenas keep that noise out of the slope this test reads.
+    let o = Command::new(env!("CARGO_BIN_EXE_drsim"))
+        .env("MALLOC_ARENA_MAX", "2")
+        .current_dir(repo())
+        .args([
+            "run",
+            "scenarios/minimal.toml",
+            "-n",
+            &n.to_string(),
+            "--exact-up-to",
+            &keep.to_string(),
+            "--threads",
+            "2",
+            "--no-charts",
+            "--quiet",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("the drsim binary runs");
     assert!(o.status.success(), "{}", stderr(&o));
     let manifest = std::fs::read_to_string(out.join("manifest.json")).expect("manifest");
     let value: serde_json::Value = serde_json::from_str(&manifest).expect("json");
@@ -42,12 +53,15 @@ fn memory_is_flat_in_the_replication_count_past_exact_up_to() {
     );
     // Past --exact-up-to, 300,000 more replications add (almost) nothing: the
     // peak settles once a few chunks are in flight (by about 100,000 here),
-    // then moves only by allocator noise of a few MiB, under 28 bytes per
-    // replication where keeping the values costs 590.
+    // then moves only by allocator and scheduling noise (a longer run under
+    // load meets a higher peak: up to about 10 MiB was seen with other tests
+    // running). Keeping the values would add 3 x kept_all; the bound is a
+    // tenth of that (about 60 bytes per replication where keeping costs 590),
+    // so storing even a tenth of each replication fails.
     let flat =
         peak_kib(tmp.path(), 400_000, 1_000) as i64 - peak_kib(tmp.path(), 100_000, 1_000) as i64;
     assert!(
-        flat < 8 * 1024,
+        flat * 10 < 3 * kept_all,
         "memory grew {flat} KiB from 100,000 to 400,000 replications past --exact-up-to (keeping all, 100,000 more cost {kept_all} KiB)"
     );
 }
