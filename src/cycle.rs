@@ -40,7 +40,7 @@ use crate::scenario::Scenario;
 use budget::{Budget, Limit, Runaway};
 use draws::Draws;
 use failback::Resync;
-use ids::{FaultId, LinkId, VmId};
+use ids::{FaultId, LinkId, PlanId, VmId};
 use network::Network;
 pub use outcome::{CycleOutcome, VmOutcome};
 use plan::{PlanEvent, PlanRun, PlanStage, PlanStatus};
@@ -76,7 +76,7 @@ enum Event {
     Reassess,
     DiskPrepared(VmId),
     PrimaryBack,
-    ReprotectStart(Direction),
+    ReprotectStart(Direction, PlanId),
     ChecksumDone(Direction, VmId),
     ReprotectVmDone(Direction, VmId),
     /// A backlog on `link` may have emptied; stale if the link's epoch moved on.
@@ -86,21 +86,29 @@ enum Event {
     HealthCheck(LinkId, VmId, u64),
     /// A resynchronisation held for office hours starts.
     ResyncStart(VmId),
-    FailbackStart,
-    /// A failed failback's cancellation is done: the VMs run in Azure again.
-    FailbackCancelled,
+    /// A plan's failback may start (an operator permitting).
+    FailbackStart(PlanId),
+    /// A failed failback's cancellation is done: the plan's VMs run in Azure again.
+    FailbackCancelled(PlanId),
     AzureShutDown(VmId),
     FinalSynced(VmId),
     Plan(PlanStage, PlanEvent),
 }
 
-/// Instants that define the metrics; `None` until reached.
+/// Instants of the estate that define the metrics; `None` until reached.
 #[derive(Debug, Clone, Copy, Default)]
 struct Milestones {
     detected: Option<SimTime>,
     declared: Option<SimTime>,
-    stage1_end: Option<SimTime>,
     primary_back: Option<SimTime>,
+    /// The cycle is over: every plan's stage 4 done, or the outage ridden out.
+    closed: Option<SimTime>,
+}
+
+/// One plan's stage boundaries; `None` until reached.
+#[derive(Debug, Clone, Copy, Default)]
+struct StageMilestones {
+    stage1_end: Option<SimTime>,
     stage2_start: Option<SimTime>,
     stage2_end: Option<SimTime>,
     stage3_start: Option<SimTime>,
@@ -121,6 +129,8 @@ pub(super) struct Shared<'a, O: Observer> {
     /// The instant the outage hits the primary.
     t0: SimTime,
     at: Milestones,
+    /// Per plan: its stages' boundaries.
+    plan_at: Vec<StageMilestones>,
 }
 
 impl<O: Observer> Shared<'_, O> {
@@ -182,14 +192,8 @@ fn run_cycle_within<O: Observer>(
     let mut run = CycleRun {
         network: Network::new(scenario, &draws, history_start),
         failover: Failover::new(scenario, seed, replication),
-        resync: Resync::new(n, scenario.links.len()),
-        failback: PlanRun::new(
-            n,
-            scenario.groups.len(),
-            seed,
-            replication,
-            PlanStage::Failback,
-        ),
+        resync: Resync::new(scenario),
+        failback: PlanRun::new(scenario, seed, replication, PlanStage::Failback),
         sh: Shared {
             scenario,
             draws,
@@ -200,17 +204,17 @@ fn run_cycle_within<O: Observer>(
                 .with_timers(network::timer_slots(scenario.links.len())),
             t0,
             at: Milestones::default(),
+            plan_at: vec![StageMilestones::default(); scenario.plans.len()],
         },
         runaway: None,
     };
     run.network.start_history(&mut run.sh, history_start);
     run.sh.queue.schedule(t0, Event::Outage);
     run.run_events(budget);
-    if run.sh.at.stage4_end.is_none() {
+    if run.sh.at.closed.is_none() {
         // Cut at the horizon: what the stage in progress had moved by then.
-        let at = run.sh.at;
         run.resync
-            .record_unfinished(&mut run.network, &at, t0 + HORIZON);
+            .record_unfinished(&mut run.network, &run.sh.plan_at, t0 + HORIZON);
     }
     let mut outcome = outcome::assemble(&run.sh, &run.failover, &run.resync, &run.failback);
     outcome.runaway = run.runaway;
@@ -220,7 +224,7 @@ fn run_cycle_within<O: Observer>(
 impl<O: Observer> CycleRun<'_, O> {
     fn run_events(&mut self, budget: Budget) {
         let horizon = self.sh.t0 + HORIZON;
-        while self.sh.at.stage4_end.is_none() {
+        while self.sh.at.closed.is_none() {
             if let Some(limit) = self.over_budget(budget) {
                 self.runaway = Some(self.runaway_report(limit));
                 break;
@@ -316,8 +320,8 @@ impl<O: Observer> CycleRun<'_, O> {
                 self.failover.on_primary_back(sh, now);
                 None
             }
-            Event::ReprotectStart(d) => {
-                self.resync.on_reprotect_start(sh, now, d);
+            Event::ReprotectStart(d, plan) => {
+                self.resync.on_reprotect_start(sh, now, d, plan.index());
                 None
             }
             Event::ChecksumDone(d, vm) => {
@@ -341,13 +345,14 @@ impl<O: Observer> CycleRun<'_, O> {
                 net.on_resync_start(sh, now, vm);
                 None
             }
-            Event::FailbackStart => Some((
+            Event::FailbackStart(plan) => Some((
                 PlanStage::Failback,
-                self.resync.on_failback_start(sh, &mut self.failback, now),
-            )),
-            Event::FailbackCancelled => {
                 self.resync
-                    .on_failback_cancelled(sh, net, &mut self.failback, now);
+                    .on_failback_start(sh, &mut self.failback, now, plan.index()),
+            )),
+            Event::FailbackCancelled(plan) => {
+                self.resync
+                    .on_failback_cancelled(sh, net, &mut self.failback, now, plan.index());
                 None
             }
             Event::AzureShutDown(vm) => {
@@ -368,15 +373,15 @@ impl<O: Observer> CycleRun<'_, O> {
             }
         };
         match plan_status {
-            Some((PlanStage::Failover, PlanStatus::Complete)) => {
-                self.failover.on_plan_complete(sh, now)
+            Some((PlanStage::Failover, PlanStatus::Complete(p))) => {
+                self.failover.on_plan_complete(sh, now, p)
             }
-            Some((PlanStage::Failback, PlanStatus::Complete)) => {
-                if self.resync.failback_attempt_fails(sh) {
-                    self.resync.on_failback_failed(sh, now);
+            Some((PlanStage::Failback, PlanStatus::Complete(p))) => {
+                if self.resync.failback_attempt_fails(sh, p) {
+                    self.resync.on_failback_failed(sh, now, p);
                 } else {
                     self.resync
-                        .on_failback_complete(sh, net, &self.failback, now)
+                        .on_failback_complete(sh, net, &self.failback, now, p)
                 }
             }
             _ => {}

@@ -77,6 +77,16 @@ pub enum MetricId {
     RtoPart(usize),
     /// Part `i` of the worst VM's RPO ([`RpoParts::NAMES`]).
     RpoPart(usize),
+    /// An estate's plan `p`: its own metrics (docs/estate.md).
+    PlanRpo(usize),
+    PlanRto(usize),
+    PlanDataLost(usize),
+    /// Plan `p`'s stage `k` (1 to 4; 3 is its downtime).
+    PlanStage(usize, u8),
+    PlanOperatorWait(usize),
+    PlanFailbackWait(usize),
+    /// VMs not created for want of the region's vCPU quota.
+    QuotaRefused,
 }
 
 impl MetricId {
@@ -187,6 +197,22 @@ impl Metric {
             MetricId::GroupRto(g) => o.declared.then(|| opt(o.group_rto[g])).flatten(),
             MetricId::RtoPart(i) => o.rto_parts.map(|p| p.parts()[i].as_secs_f64()),
             MetricId::RpoPart(i) => s(o.rpo_parts.parts()[i]),
+            MetricId::PlanRpo(p) => s(o.plans[p].rpo),
+            MetricId::PlanRto(p) => opt(o.plans[p].rto),
+            MetricId::PlanDataLost(p) => Some(o.plans[p].data_lost_bytes.round()),
+            MetricId::PlanStage(p, k) => {
+                let plan = &o.plans[p];
+                opt(match k {
+                    1 => plan.stage1,
+                    2 if o.stage2_skipped => None,
+                    2 => plan.stage2,
+                    3 => plan.stage3_downtime,
+                    _ => plan.stage4,
+                })
+            }
+            MetricId::PlanOperatorWait(p) => opt(o.plans[p].operator_wait),
+            MetricId::PlanFailbackWait(p) => opt(o.plans[p].failback_wait),
+            MetricId::QuotaRefused => o.declared.then_some(f64::from(o.quota_refused)),
         }
     }
 
@@ -195,9 +221,13 @@ impl Metric {
         use Population::*;
         match self.id {
             // Ride-outs have an RPO (0) and an RTO (the outage): both views matter.
-            MetricId::Rpo | MetricId::Rto | MetricId::DataLost | MetricId::RtoPart(_) => {
-                &[All, Declared]
-            }
+            MetricId::Rpo
+            | MetricId::Rto
+            | MetricId::DataLost
+            | MetricId::RtoPart(_)
+            | MetricId::PlanRpo(_)
+            | MetricId::PlanRto(_)
+            | MetricId::PlanDataLost(_) => &[All, Declared],
             MetricId::RpoPart(_) => &[Declared],
             // Only a failover has stages, per-group RTOs or consistency points.
             MetricId::Stage1
@@ -206,7 +236,10 @@ impl Metric {
             | MetricId::Stage4
             | MetricId::ConsistencyGroupRpo(_)
             | MetricId::StagesCompleted
-            | MetricId::GroupRto(_) => &[Declared],
+            | MetricId::GroupRto(_)
+            | MetricId::PlanStage(..)
+            | MetricId::PlanOperatorWait(_)
+            | MetricId::PlanFailbackWait(_) => &[Declared],
             MetricId::RpoMet(_, Declared) | MetricId::RtoMet(_, Declared) => &[Declared],
             _ => &[All],
         }
@@ -415,6 +448,14 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             ),
         ]);
     }
+    if let Some(quota) = scenario.recovery.vcpu_quota {
+        list.push(Metric::new(
+            "vms_not_created",
+            Count,
+            &format!("VMs not created in the recovery region because their vCPUs did not fit the quota of {quota} (their plans cannot complete)"),
+            QuotaRefused,
+        ));
+    }
     if scenario.vms.iter().any(|vm| vm.azure_vm_hour > 0.0) {
         let currency = if scenario.currency.is_empty() {
             "in the scenario's currency".to_string()
@@ -474,7 +515,10 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             GroupRto(g),
         ));
     }
-    for (i, (name, meaning)) in RtoParts::NAMES.iter().enumerate() {
+    if scenario.is_estate() {
+        list.extend(plan_metrics(scenario));
+    }
+    for (i, (name, meaning)) in RtoParts::names_for(scenario) {
         list.push(Metric::new(
             &format!("rto_{name}_s"),
             Seconds,
@@ -489,6 +533,86 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             &format!("RPO part, worst VM: {meaning} (the parts add up to rpo_s)"),
             RpoPart(i),
         ));
+    }
+    list
+}
+
+/// An estate's per-plan metrics, plan by plan in file order: RPO and RTO
+/// (with the plan's targets: its verdicts), data lost, stage times, and the
+/// waits for an operator and for failback.
+fn plan_metrics(scenario: &Scenario) -> Vec<Metric> {
+    use MetricId::*;
+    use Unit::*;
+    let mut list = Vec::new();
+    for (p, plan) in scenario.plans.iter().enumerate() {
+        let id = &plan.id;
+        let mut rpo = Metric::new(
+            &format!("rpo_plan_{id}_s"),
+            Seconds,
+            &format!("plan `{id}`: RPO of its worst VM"),
+            PlanRpo(p),
+        );
+        rpo.target = plan.rpo_target;
+        let mut rto = Metric::new(
+            &format!("rto_plan_{id}_s"),
+            Seconds,
+            &format!("plan `{id}`: t0 until its last VM runs in the recovery site"),
+            PlanRto(p),
+        );
+        rto.target = plan.rto_target;
+        list.extend([
+            rpo,
+            rto,
+            Metric::new(
+                &format!("data_lost_plan_{id}_bytes"),
+                Bytes,
+                &format!("plan `{id}`: bytes written between its VMs' recovery points and t0"),
+                PlanDataLost(p),
+            ),
+        ]);
+        for (k, name, meaning) in [
+            (
+                1,
+                "stage1",
+                "failover start (declared) to its last group done",
+            ),
+            (
+                2,
+                "stage2",
+                "its reprotect, start to reverse replication healthy",
+            ),
+            (
+                3,
+                "stage3_downtime",
+                "its failback downtime, failed attempts included",
+            ),
+            (
+                4,
+                "stage4",
+                "its reprotect back, start to forward replication healthy",
+            ),
+        ] {
+            list.push(Metric::new(
+                &format!("{name}_plan_{id}_s"),
+                Seconds,
+                &format!("plan `{id}`: {meaning}"),
+                PlanStage(p, k),
+            ));
+        }
+        list.extend([
+            Metric::new(
+                &format!("operator_wait_plan_{id}_s"),
+                Seconds,
+                &format!("plan `{id}`: from the declaration until an operator started its failover ([recovery] concurrent_plans)"),
+                PlanOperatorWait(p),
+            ),
+            Metric::new(
+                &format!("failback_wait_plan_{id}_s"),
+                Seconds,
+                &format!("plan `{id}`: from its reprotect's end until its failback started (wait, windows, operators)"),
+                PlanFailbackWait(p),
+            ),
+        ]);
     }
     list
 }

@@ -60,6 +60,9 @@ pub struct Scenario {
     pub policy: ReplicationPolicy,
     /// Recovery-plan groups in start order; every group has at least one VM.
     pub groups: Vec<Group>,
+    /// The recovery plans, in file order: one (implicit, `declared: false`)
+    /// when the file has no `[[plan]]`. Several form an estate.
+    pub plans: Vec<Plan>,
     /// Protected VMs, `count` entries already expanded; `vm.group` and `vm.link`
     /// index `groups` and `links`.
     pub vms: Vec<Vm>,
@@ -371,9 +374,45 @@ pub struct ReplicationPolicy {
     pub pruned_point_interval: SimDuration,
 }
 
+/// A recovery plan: its groups start one after the other; plans start in
+/// priority order, at most `[recovery] concurrent_plans` at once.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub id: String,
+    /// Lower starts first (ties: file order).
+    pub priority: i64,
+    /// Indices into `Scenario::groups`, in start order.
+    pub groups: Vec<usize>,
+    /// Indices into `Scenario::vms`, ascending.
+    pub vms: Vec<usize>,
+    /// Its own targets (by default the estate's `[targets]`).
+    pub rpo_target: Option<SimDuration>,
+    pub rto_target: Option<SimDuration>,
+    /// Declared with `[[plan]]` (false: the one plan of a file without any).
+    pub declared: bool,
+}
+
+impl Scenario {
+    /// Whether the scenario is an estate of several recovery plans (the
+    /// per-plan metrics and views exist only then, so a one-plan file's
+    /// results stay as they were).
+    pub fn is_estate(&self) -> bool {
+        self.plans.len() > 1
+    }
+
+    /// The plans in start order: by priority, then file order.
+    pub fn plan_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.plans.len()).collect();
+        order.sort_by_key(|&p| (self.plans[p].priority, p));
+        order
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Group {
     pub id: String,
+    /// The plan it belongs to (`Scenario::plans`).
+    pub plan: usize,
     /// Indices into `Scenario::vms`, in file order.
     pub vms: Vec<usize>,
     /// Scripts and manual actions before the group's VMs start, in order.
@@ -403,6 +442,8 @@ pub enum StepKind {
 pub struct Vm {
     pub id: String,
     pub group: usize,
+    /// Its group's plan (`Scenario::plans`).
+    pub plan: usize,
     pub link: usize,
     pub disk_bytes: f64,
     /// The disk size as the file wrote it (`"1 TiB"`), for descriptions.
@@ -441,6 +482,8 @@ pub struct Vm {
     /// What the disk reads and writes at most (bytes/s), when known: a
     /// reprotect's transfer is capped at `Reprotect::transfer_fraction` of it.
     pub disk_throughput: Option<f64>,
+    /// vCPUs of its Azure VM, counted against `[recovery] vcpu_quota`.
+    pub cores: u32,
 }
 
 /// A VMware/physical process server: it receives its VMs' writes, holds
@@ -492,6 +535,11 @@ pub struct Recovery {
     pub estimate_error: f64,
     /// VMs that may be created and booted at once in the recovery site.
     pub max_concurrent_failovers: Option<usize>,
+    /// The recovery region's vCPU quota: a VM whose cores no longer fit is
+    /// not created (its plan cannot complete).
+    pub vcpu_quota: Option<u64>,
+    /// Recovery plans the operators run at once (`None`: all at once).
+    pub concurrent_plans: Option<usize>,
     /// Chance that creating a VM fails for lack of capacity; retried after a delay.
     pub allocation_failure_probability: f64,
     pub allocation_retry_delay: Distribution,
@@ -592,6 +640,8 @@ pub struct Failback {
     pub failure_probability: f64,
     /// From a failed attempt found to the VMs running in Azure again.
     pub cancel_time: Distribution,
+    /// Plans failing back at once (`None`: each as soon as it may).
+    pub concurrent_plans: Option<usize>,
 }
 
 impl Scenario {

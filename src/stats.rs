@@ -212,8 +212,8 @@ impl RunSummary {
 fn judged_over(metric: &Metric, targets: &Targets) -> Option<Population> {
     metric.target?;
     match metric.id() {
-        MetricId::Rpo => Some(targets.rpo_over),
-        MetricId::Rto => Some(targets.rto_over),
+        MetricId::Rpo | MetricId::PlanRpo(_) => Some(targets.rpo_over),
+        MetricId::Rto | MetricId::PlanRto(_) => Some(targets.rto_over),
         _ => None,
     }
 }

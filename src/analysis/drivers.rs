@@ -178,10 +178,8 @@ pub fn drivers(
 pub fn for_run(collector: &Collector, scenario: &crate::scenario::Scenario) -> Vec<Drivers> {
     use crate::cycle::attribution::{RpoParts, RtoParts};
     let targets = &scenario.targets;
-    let rto_parts: Vec<(MetricId, (&'static str, &'static str))> = RtoParts::NAMES
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (MetricId::RtoPart(i), *n))
+    let rto_parts: Vec<(MetricId, (&'static str, &'static str))> = RtoParts::names_for(scenario)
+        .map(|(i, n)| (MetricId::RtoPart(i), n))
         .collect();
     let rpo_parts: Vec<(MetricId, (&'static str, &'static str))> = RpoParts::NAMES
         .iter()
@@ -233,10 +231,8 @@ mod tests {
             let o = crate::cycle::run_cycle(&s, 3, k, &mut crate::cycle::NoTrace);
             collector.push(&o);
         }
-        let parts: Vec<(MetricId, (&str, &str))> = RtoParts::NAMES
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (MetricId::RtoPart(i), *n))
+        let parts: Vec<(MetricId, (&str, &str))> = RtoParts::names_for(&s)
+            .map(|(i, n)| (MetricId::RtoPart(i), n))
             .collect();
         let d = drivers(
             &collector,

@@ -31,11 +31,15 @@ pub struct RtoParts {
     /// Failed steps, failed allocations and failed VM failovers, with their delays.
     pub retries: SimDuration,
     pub boot: SimDuration,
+    /// An estate's last plan waiting for an operator (`[recovery]
+    /// concurrent_plans`) after the declaration.
+    pub operator_wait: SimDuration,
 }
 
 impl RtoParts {
     /// Column suffix (`rto_<name>_s`) and meaning, in field order.
-    pub const NAMES: [(&'static str, &'static str); 8] = [
+    /// The last, `operator_wait`, exists only for an estate (one plan never waits).
+    pub const NAMES: [(&'static str, &'static str); 9] = [
         ("detection", "detection delay"),
         ("decision", "decision delay"),
         ("ride_out", "waiting out an outage not declared a disaster"),
@@ -53,9 +57,26 @@ impl RtoParts {
             "failed steps, allocations and VM failovers, and their retry delays",
         ),
         ("boot", "boot of the last VM of each group"),
+        (
+            "operator_wait",
+            "the last plan waiting for an operator (concurrent_plans)",
+        ),
     ];
 
-    pub fn parts(&self) -> [SimDuration; 8] {
+    /// The parts a scenario reports, with their index in [`RtoParts::NAMES`]:
+    /// `operator_wait` only for an estate.
+    pub fn names_for(
+        scenario: &Scenario,
+    ) -> impl Iterator<Item = (usize, (&'static str, &'static str))> {
+        let estate = scenario.is_estate();
+        RtoParts::NAMES
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(move |(_, (name, _))| estate || *name != "operator_wait")
+    }
+
+    pub fn parts(&self) -> [SimDuration; 9] {
         [
             self.detection,
             self.decision,
@@ -65,6 +86,7 @@ impl RtoParts {
             self.capacity_wait,
             self.retries,
             self.boot,
+            self.operator_wait,
         ]
     }
 
@@ -166,16 +188,17 @@ pub(super) fn rpo_parts(at: RpoInstants, down: &[(SimTime, SimTime)]) -> RpoPart
     }
 }
 
-/// The parts of a declared disaster's RTO: detection, decision (a ride-out
-/// that was reassessed and then declared counts after the decision delay as
-/// riding out), then the plan's critical path. `None` when the plan did not
-/// complete.
+/// The parts of a declared disaster's RTO for plan `p`: detection,
+/// decision (a ride-out that was reassessed and then declared counts after
+/// the decision delay as riding out), the wait for an operator, then the
+/// plan's critical path. `None` when the plan did not complete.
 pub(super) fn declared_rto_parts(
     scenario: &Scenario,
     t0: SimTime,
     detected: SimTime,
     (decision_delay, declared): (SimDuration, SimTime),
     plan: &PlanRun,
+    p: usize,
 ) -> Option<RtoParts> {
     let path = &plan.path;
     let decision = declared.since(detected).min(decision_delay);
@@ -183,11 +206,13 @@ pub(super) fn declared_rto_parts(
         detection: detected.since(t0),
         decision,
         ride_out: declared.since(detected).saturating_sub(decision),
-        steps: path.steps,
-        retries: path.step_retries,
+        operator_wait: path.started_at[p]?.since(declared),
+        steps: path.steps[p],
+        retries: path.step_retries[p],
         ..RtoParts::default()
     };
-    for (g, group) in scenario.groups.iter().enumerate() {
+    for &g in &scenario.plans[p].groups {
+        let group = &scenario.groups[g];
         let open = path.open_at[g]?;
         let done = path.boots_done_at[g]?;
         // The group's last VM up is on the critical path.

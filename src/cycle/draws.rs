@@ -44,6 +44,11 @@ pub enum Purpose {
     Reassessment(u32),
     /// Whether failback attempt `k` (from 0) fails, and its cancellation.
     FailbackAttempt(u32),
+    /// The same for plan `plan` (> 0) of an estate.
+    PlanFailbackAttempt {
+        plan: usize,
+        k: u32,
+    },
 }
 
 impl Purpose {
@@ -72,6 +77,11 @@ impl Purpose {
             Purpose::Plan(i) => (8 << 32) | i as u64,
             Purpose::Reassessment(k) => (9 << 32) | u64::from(k),
             Purpose::FailbackAttempt(k) => (10 << 32) | u64::from(k),
+            // Plans below 2^12 (validation bounds VMs, and so plans, at
+            // 10,000... each plan has a VM: below 2^14), attempts below 2^18.
+            Purpose::PlanFailbackAttempt { plan, k } => {
+                (11 << 32) | ((plan as u64) << 18) | u64::from(k.min((1 << 18) - 1))
+            }
         }
     }
 }

@@ -14,7 +14,7 @@
 mod cancel;
 
 use super::draws::ReprotectDraws;
-use super::ids::{LinkId, VmId};
+use super::ids::{LinkId, PlanId, VmId};
 use super::network::Network;
 use super::plan::{PlanRun, PlanStatus};
 use super::recovery::Failover;
@@ -63,8 +63,8 @@ struct VmResync {
 pub(super) struct Resync {
     /// Per direction (reverse: stage 2, forward: stage 4), per VM.
     vms: [Vec<VmResync>; 2],
-    /// Per direction: VMs whose reprotect is not done yet.
-    left: [usize; 2],
+    /// Per direction and plan: VMs whose reprotect is not done yet.
+    left: [Vec<usize>; 2],
     /// Per VM: shut down in Azure, waiting for its last writes to reach on-premises.
     final_sync_pending: Vec<bool>,
     /// Per direction and link: the VMs waiting for a backlog to drain
@@ -78,41 +78,58 @@ pub(super) struct Resync {
     pub failback_rpo: Vec<Option<SimDuration>>,
     /// Per VM: bytes written in Azure after that point (classic failback).
     pub failback_lost: Vec<f64>,
-    pub stage2_bytes: f64,
-    /// Of `stage2_bytes`, the deltas or full copies (the rest: the writes
+    /// Per plan: the bytes each stage moved.
+    pub bytes: Vec<StageBytes>,
+    /// Per plan: failback attempts that failed and were cancelled (modernized).
+    pub failback_retries: Vec<u32>,
+    /// Per plan: their downtime, each from its start to the VMs running in
+    /// Azure again.
+    pub failed_failback_downtime: Vec<SimDuration>,
+    /// Per plan: when its failback could last start (set by a cancellation;
+    /// else the end of its stage 2).
+    failback_ready_at: Vec<Option<SimTime>>,
+    /// Per plan: an operator has taken up its failback (`[failback]
+    /// concurrent_plans`).
+    failback_admitted: Vec<bool>,
+    /// Plans whose failback may start, waiting for an operator, in start order.
+    failback_queue: Vec<usize>,
+    /// Plans failing back now.
+    failbacks_running: usize,
+}
+
+/// The bytes one plan's stages moved.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageBytes {
+    pub stage2: f64,
+    /// Of `stage2`, the deltas or full copies (the rest: the writes
     /// replicated during the stage).
-    pub stage2_copy_bytes: f64,
-    pub stage3_bytes: f64,
-    pub stage4_bytes: f64,
-    /// Failback attempts that failed and were cancelled (modernized).
-    pub failback_retries: u32,
-    /// Their downtime: each from its start to the VMs running in Azure again.
-    pub failed_failback_downtime: SimDuration,
-    /// When the failback could last start (set by a cancellation; else the
-    /// end of stage 2).
-    failback_ready_at: Option<SimTime>,
+    pub stage2_copy: f64,
+    pub stage3: f64,
+    pub stage4: f64,
 }
 
 impl Resync {
-    pub fn new(vms: usize, links: usize) -> Self {
+    pub fn new(s: &Scenario) -> Self {
+        let (vms, links, plans) = (s.vms.len(), s.links.len(), s.plans.len());
+        let per_plan: Vec<usize> = s.plans.iter().map(|p| p.vms.len()).collect();
         Resync {
             vms: [
                 vec![VmResync::default(); vms],
                 vec![VmResync::default(); vms],
             ],
-            left: [vms, vms],
+            left: [per_plan.clone(), per_plan],
             final_sync_pending: vec![false; vms],
             waiting: [vec![Vec::new(); links], vec![Vec::new(); links]],
             azure_stopped_at: vec![None; vms],
             failback_rpo: vec![None; vms],
             failback_lost: vec![0.0; vms],
-            stage2_bytes: 0.0,
-            stage2_copy_bytes: 0.0,
-            stage3_bytes: 0.0,
-            stage4_bytes: 0.0,
-            failback_retries: 0,
-            failed_failback_downtime: SimDuration::ZERO,
-            failback_ready_at: None,
+            bytes: vec![StageBytes::default(); plans],
+            failback_retries: vec![0; plans],
+            failed_failback_downtime: vec![SimDuration::ZERO; plans],
+            failback_ready_at: vec![None; plans],
+            failback_admitted: vec![false; plans],
+            failback_queue: Vec::new(),
+            failbacks_running: 0,
         }
     }
 
@@ -121,28 +138,30 @@ impl Resync {
         sh: &mut Shared<'_, O>,
         now: SimTime,
         direction: Direction,
+        p: usize,
     ) {
         let s = sh.scenario;
         match direction {
-            Direction::Reverse => sh.at.stage2_start = Some(now),
-            Direction::Forward => sh.at.stage4_start = Some(now),
+            Direction::Reverse => sh.plan_at[p].stage2_start = Some(now),
+            Direction::Forward => sh.plan_at[p].stage4_start = Some(now),
         }
         let hyper_v = s.failback.mode == FailbackMode::HyperVSyncBefore;
+        let plan = plan_prefix(s, p);
         sh.observer.note(now, phase(direction), || match direction {
             Direction::Reverse if hyper_v => format!(
-                "failback (planned failover) started: data synchronised to `{}` before failover, the Azure VMs still running (Hyper-V has no reprotect)",
+                "{plan}failback (planned failover) started: data synchronised to `{}` before failover, the Azure VMs still running (Hyper-V has no reprotect)",
                 s.sites.primary.id
             ),
             Direction::Reverse => format!(
-                "reprotect started: replication `{}` -> `{}`",
+                "{plan}reprotect started: replication `{}` -> `{}`",
                 s.sites.recovery.id, s.sites.primary.id
             ),
             Direction::Forward => format!(
-                "reprotect started: replication `{}` -> `{}` re-enabled",
+                "{plan}reprotect started: replication `{}` -> `{}` re-enabled",
                 s.sites.primary.id, s.sites.recovery.id
             ),
         });
-        for v in 0..s.vms.len() {
+        for &v in &s.plans[p].vms {
             self.vms[index(direction)][v].started = Some(now);
             let checksum = if full_copy(sh, direction, v) {
                 SimDuration::ZERO
@@ -359,86 +378,141 @@ impl Resync {
         sh.observer.note(now, phase(direction), || {
             format!("{}: replication healthy", s.vms[vm].id)
         });
-        let left = &mut self.left[index(direction)];
+        let p = s.vms[vm].plan;
+        let left = &mut self.left[index(direction)][p];
         *left -= 1;
         if *left > 0 {
             return;
         }
+        let plan = plan_prefix(s, p);
         match direction {
             Direction::Reverse => {
-                sh.at.stage2_end = Some(now);
-                let start = sh.at.stage2_start.unwrap_or(now);
+                sh.plan_at[p].stage2_end = Some(now);
+                let start = sh.plan_at[p].stage2_start.unwrap_or(now);
                 let hyper_v = s.failback.mode == FailbackMode::HyperVSyncBefore;
                 sh.span(
                     || {
-                        if hyper_v {
-                            "stage 2: sync before failover".into()
+                        let stage = if hyper_v {
+                            "stage 2: sync before failover"
                         } else {
-                            "stage 2: reprotect".into()
-                        }
+                            "stage 2: reprotect"
+                        };
+                        format!("{plan}{stage}")
                     },
                     SpanKind::Stage,
                     Phase::Reprotect,
                     start,
                     now,
                 );
-                self.stage2_bytes = net.sent_total(Direction::Reverse, now);
-                self.stage2_copy_bytes = net.bulk_sent(Direction::Reverse, now);
+                self.bytes[p].stage2 = net.sent_total(Direction::Reverse, now, p);
+                self.bytes[p].stage2_copy = net.bulk_sent(Direction::Reverse, now, p);
                 sh.observer.note(now, Phase::Reprotect, || {
-                    "reprotect complete: Azure VMs protected to on-premises".to_string()
+                    format!("{plan}reprotect complete: Azure VMs protected to on-premises")
                 });
                 // Hyper-V: the sync before failover is done, the Azure VMs shut
                 // down now. Otherwise failback after the wait, no sooner than
                 // the minimum stay in Azure, inside a window if the plan has them.
                 let start = match s.failback.mode {
                     FailbackMode::HyperVSyncBefore => now,
-                    _ => failback_start(sh, now),
+                    _ => failback_start(sh, p, now),
                 };
-                sh.queue.schedule(start, Event::FailbackStart);
+                sh.queue
+                    .schedule(start, Event::FailbackStart(PlanId::new(p)));
             }
             Direction::Forward => {
-                sh.at.stage4_end = Some(now);
-                let start = sh.at.stage4_start.unwrap_or(now);
+                sh.plan_at[p].stage4_end = Some(now);
+                let start = sh.plan_at[p].stage4_start.unwrap_or(now);
                 sh.span(
-                    || "stage 4: reprotect".into(),
+                    || format!("{plan}stage 4: reprotect"),
                     SpanKind::Stage,
                     Phase::ReprotectBack,
                     start,
                     now,
                 );
-                self.stage4_bytes = net.sent_total(Direction::Forward, now);
+                self.bytes[p].stage4 = net.sent_total(Direction::Forward, now, p);
+                let closed = sh.plan_at.iter().all(|m| m.stage4_end.is_some());
+                if closed {
+                    sh.at.closed = Some(now);
+                }
                 sh.observer.note(now, Phase::ReprotectBack, || {
-                    "reprotect complete: on-premises VMs protected to Azure; cycle closed"
-                        .to_string()
+                    if !s.is_estate() {
+                        "reprotect complete: on-premises VMs protected to Azure; cycle closed"
+                            .to_string()
+                    } else if closed {
+                        format!("{plan}reprotect complete: the last plan protected to Azure; the estate's cycle closed")
+                    } else {
+                        format!("{plan}reprotect complete: on-premises VMs protected to Azure")
+                    }
                 });
             }
         }
     }
 
-    /// Planned failover back: every Azure VM shuts down, its last writes sync.
+    /// Plan `p`'s failback may start: an operator takes it up when fewer
+    /// than `[failback] concurrent_plans` fail back; else it waits its turn.
+    /// Then every Azure VM of the plan shuts down and its last writes sync.
     pub fn on_failback_start<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
         failback: &mut PlanRun,
         now: SimTime,
+        p: usize,
     ) -> PlanStatus {
-        sh.at.stage3_start = Some(now);
-        let waited_from = self.failback_ready_at.or(sh.at.stage2_end).unwrap_or(now);
+        let s = sh.scenario;
+        if !self.failback_admitted[p] {
+            let limit = s.failback.concurrent_plans.unwrap_or(usize::MAX);
+            if self.failbacks_running >= limit {
+                let order = s.plan_order();
+                let rank = |q: usize| order.iter().position(|&o| o == q);
+                let at = self.failback_queue.partition_point(|&q| rank(q) < rank(p));
+                self.failback_queue.insert(at, p);
+                sh.observer.note(now, Phase::Failback, || {
+                    format!(
+                        "plan `{}`: failback waits for an operator ({limit} plans fail back at once)",
+                        s.plans[p].id
+                    )
+                });
+                return PlanStatus::Running;
+            }
+            self.failbacks_running += 1;
+        }
+        self.failback_admitted[p] = false;
+        sh.plan_at[p].stage3_start = Some(now);
+        let waited_from = self.failback_ready_at[p]
+            .or(sh.plan_at[p].stage2_end)
+            .unwrap_or(now);
+        let plan = plan_prefix(s, p);
         sh.span(
-            || "waiting for failback".into(),
+            || format!("{plan}waiting for failback"),
             SpanKind::Stage,
             Phase::Failback,
             waited_from,
             now,
         );
         sh.observer.note(now, Phase::Failback, || {
-            "failback started (planned failover): shutting down Azure VMs".to_string()
+            format!("{plan}failback started (planned failover): shutting down Azure VMs")
         });
-        for v in 0..sh.scenario.vms.len() {
+        for &v in &s.plans[p].vms {
             let done = now + sh.draws.vms[v].shutdown_time;
             sh.queue.schedule(done, Event::AzureShutDown(VmId::new(v)));
         }
-        failback.start(sh, now)
+        failback.start(sh, p, now)
+    }
+
+    /// A plan's failback is over (done, or failed and cancelled): its
+    /// operator takes up the next waiting plan, inside a window if the
+    /// failback has them.
+    fn release_failback_operator<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime) {
+        self.failbacks_running -= 1;
+        if self.failback_queue.is_empty() {
+            return;
+        }
+        let next = self.failback_queue.remove(0);
+        self.failbacks_running += 1;
+        self.failback_admitted[next] = true;
+        let start = WeeklyWindow::next_inside(&sh.scenario.failback.windows, now);
+        sh.queue
+            .schedule(start, Event::FailbackStart(PlanId::new(next)));
     }
 
     pub fn on_azure_shut_down<O: Observer>(
@@ -543,38 +617,44 @@ impl Resync {
     pub fn record_unfinished(
         &mut self,
         net: &mut Network,
-        at: &super::Milestones,
+        plan_at: &[super::StageMilestones],
         horizon: SimTime,
     ) {
-        if at.stage2_start.is_some() && at.stage2_end.is_none() {
-            self.stage2_bytes = net.sent_total(Direction::Reverse, horizon);
-            self.stage2_copy_bytes = net.bulk_sent(Direction::Reverse, horizon);
-        } else if at.stage2_end.is_some() && at.stage3_end.is_none() {
-            self.stage3_bytes = net.sent_total(Direction::Reverse, horizon) - self.stage2_bytes;
-        } else if at.stage4_start.is_some() && at.stage4_end.is_none() {
-            self.stage4_bytes = net.sent_active(Direction::Forward, horizon);
+        for (p, at) in plan_at.iter().enumerate() {
+            let bytes = &mut self.bytes[p];
+            if at.stage2_start.is_some() && at.stage2_end.is_none() {
+                bytes.stage2 = net.sent_total(Direction::Reverse, horizon, p);
+                bytes.stage2_copy = net.bulk_sent(Direction::Reverse, horizon, p);
+            } else if at.stage2_end.is_some() && at.stage3_end.is_none() {
+                bytes.stage3 = net.sent_total(Direction::Reverse, horizon, p) - bytes.stage2;
+            } else if at.stage4_start.is_some() && at.stage4_end.is_none() {
+                bytes.stage4 = net.sent_active(Direction::Forward, horizon, p);
+            }
         }
     }
 
-    /// The failback plan's last group is done: stage 3 ends, stage 4 follows.
+    /// Plan `p`'s failback plan's last group is done: its stage 3 ends, its
+    /// stage 4 follows.
     pub fn on_failback_complete<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
         net: &mut Network,
         failback: &PlanRun,
         now: SimTime,
+        p: usize,
     ) {
         let s = sh.scenario;
-        sh.at.stage3_end = Some(now);
-        let start = sh.at.stage3_start.unwrap_or(now);
+        sh.plan_at[p].stage3_end = Some(now);
+        let start = sh.plan_at[p].stage3_start.unwrap_or(now);
+        let plan = plan_prefix(s, p);
         sh.span(
-            || "stage 3: failback (downtime)".into(),
+            || format!("{plan}stage 3: failback (downtime)"),
             SpanKind::Stage,
             Phase::Failback,
             start,
             now,
         );
-        self.stage3_bytes = net.sent_total(Direction::Reverse, now) - self.stage2_bytes;
+        self.bytes[p].stage3 = net.sent_total(Direction::Reverse, now, p) - self.bytes[p].stage2;
         sh.observer.note(now, Phase::Failback, || {
             let site = match s.failback.location {
                 FailbackLocation::Original => &s.sites.primary,
@@ -582,16 +662,34 @@ impl Resync {
                     s.sites.alternate.as_ref().unwrap_or(&s.sites.primary)
                 }
             };
-            format!("failback complete: service running on `{}` again", site.id)
+            format!(
+                "{plan}failback complete: service running on `{}` again",
+                site.id
+            )
         });
+        self.release_failback_operator(sh, now);
         // Each VM's agent registers back after its boot on-premises (up to
         // 15 min for VMware/physical); reprotect fails until it has.
-        let registered = (0..s.vms.len())
-            .filter_map(|v| Some(failback.up_at(v)? + sh.draws.vms[v].agent_registration_back))
+        let registered = s.plans[p]
+            .vms
+            .iter()
+            .filter_map(|&v| Some(failback.up_at(v)? + sh.draws.vms[v].agent_registration_back))
             .fold(now, SimTime::max);
         let start = registered + sh.draws.timeline.reprotect_back_delay;
-        sh.queue
-            .schedule(start, Event::ReprotectStart(Direction::Forward));
+        sh.queue.schedule(
+            start,
+            Event::ReprotectStart(Direction::Forward, PlanId::new(p)),
+        );
+    }
+}
+
+/// "plan `x`: " before a plan's own narration in an estate; nothing for a
+/// single plan (its narration reads as it always did).
+fn plan_prefix(s: &Scenario, p: usize) -> String {
+    if s.is_estate() {
+        format!("plan `{}`: ", s.plans[p].id)
+    } else {
+        String::new()
     }
 }
 
@@ -644,11 +742,11 @@ fn reprotect_draws<O: Observer>(
 }
 
 /// When failback starts once it may (`ready`: reverse replication healthy,
-/// or for Hyper-V the site back and the failover done): after the wait, no
+/// or for Hyper-V the site back and the failover done) for plan `p`: after the wait, no
 /// sooner than the minimum stay in Azure, inside a window if the plan has them.
-pub(super) fn failback_start<O: Observer>(sh: &Shared<'_, O>, ready: SimTime) -> SimTime {
+pub(super) fn failback_start<O: Observer>(sh: &Shared<'_, O>, p: usize, ready: SimTime) -> SimTime {
     let f = &sh.scenario.failback;
-    let stay_until = sh.at.stage1_end.unwrap_or(ready) + f.minimum_stay;
+    let stay_until = sh.plan_at[p].stage1_end.unwrap_or(ready) + f.minimum_stay;
     let earliest = (ready + sh.draws.timeline.failback_wait).max(stay_until);
     WeeklyWindow::next_inside(&f.windows, earliest)
 }

@@ -43,6 +43,11 @@ id!(
     "faults"
 );
 id!(
+    /// A recovery plan (`Scenario::plans`).
+    PlanId,
+    "plans"
+);
+id!(
     /// A recovery-plan group (`Scenario::groups`).
     GroupId,
     "groups"

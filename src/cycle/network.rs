@@ -18,6 +18,8 @@ pub(super) type Slowdown = (SimTime, SimTime, f64);
 
 #[derive(Debug)]
 pub(super) struct Network {
+    /// Each VM's (each flow's) recovery plan.
+    plan_of: Vec<usize>,
     forward: Vec<FluidLink>,
     reverse: Vec<FluidLink>,
     churn: Vec<ChurnRun>,
@@ -80,6 +82,7 @@ impl Network {
             }
         }
         Network {
+            plan_of: scenario.vms.iter().map(|vm| vm.plan).collect(),
             forward,
             reverse,
             churn: Vec::with_capacity(n),
@@ -496,44 +499,50 @@ impl Network {
 
     /// Bytes sent up to `now` by the flows of one direction that are running
     /// (flows not restarted yet still count their history's bytes).
-    pub fn sent_active(&mut self, direction: Direction, now: SimTime) -> f64 {
-        self.sum_flows(
-            direction,
-            now,
-            |l, f| if l.is_active(f) { l.sent(f) } else { 0.0 },
-        )
+    pub fn sent_active(&mut self, direction: Direction, now: SimTime, plan: usize) -> f64 {
+        self.sum_flows(direction, now, plan, |l, f| {
+            if l.is_active(f) { l.sent(f) } else { 0.0 }
+        })
     }
 
-    /// Of the bytes sent by every flow in one direction up to `now`, those of
-    /// the bulk copies queued on them (full copies and computed deltas, which
-    /// are queued before the writes that follow them).
-    pub fn bulk_sent(&mut self, direction: Direction, now: SimTime) -> f64 {
-        self.sum_flows(direction, now, |l, f| l.sent(f).min(l.bulk(f)))
+    /// Of the bytes sent by plan `plan`'s flows in one direction up to
+    /// `now`, those of the bulk copies queued on them (full copies and
+    /// computed deltas, which are queued before the writes that follow them).
+    pub fn bulk_sent(&mut self, direction: Direction, now: SimTime, plan: usize) -> f64 {
+        self.sum_flows(direction, now, plan, |l, f| l.sent(f).min(l.bulk(f)))
     }
 
-    /// Bytes sent by every flow in one direction up to `now` (each link is
-    /// brought up to `now` first: what flowed since its last change counts).
-    pub fn sent_total(&mut self, direction: Direction, now: SimTime) -> f64 {
-        self.sum_flows(direction, now, FluidLink::sent)
+    /// Bytes sent by plan `plan`'s flows in one direction up to `now` (each
+    /// link is brought up to `now` first: what flowed since its last change
+    /// counts).
+    pub fn sent_total(&mut self, direction: Direction, now: SimTime, plan: usize) -> f64 {
+        self.sum_flows(direction, now, plan, FluidLink::sent)
     }
 
-    /// `per_flow` summed over every flow of one direction, each link brought
-    /// up to `now` first.
+    /// `per_flow` summed over plan `plan`'s flows of one direction, each link
+    /// brought up to `now` first. The sums run in the order they always did
+    /// (link by link, flow by flow), so a one-plan scenario's bytes are
+    /// those it always had.
     fn sum_flows(
         &mut self,
         direction: Direction,
         now: SimTime,
+        plan: usize,
         per_flow: impl Fn(&FluidLink, usize) -> f64,
     ) -> f64 {
         let links = match direction {
             Direction::Forward => &mut self.forward,
             Direction::Reverse => &mut self.reverse,
         };
+        let plan_of = &self.plan_of;
         links
             .iter_mut()
             .map(|l| {
                 l.advance(now);
-                (0..l.flows()).map(|f| per_flow(l, f)).sum::<f64>()
+                (0..l.flows())
+                    .filter(|&f| plan_of[f] == plan)
+                    .map(|f| per_flow(l, f))
+                    .sum::<f64>()
             })
             .sum()
     }

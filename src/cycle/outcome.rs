@@ -5,7 +5,7 @@
 //! replication's final state becomes these metrics, ridden out or not.
 
 use super::attribution::{RpoParts, RtoParts, declared_rto_parts, ridden_out_rto_parts};
-use super::failback::Resync;
+use super::failback::{Resync, StageBytes};
 use super::plan::PlanRun;
 use super::recovery::Failover;
 use super::{HORIZON, Observer, Shared};
@@ -117,6 +117,11 @@ pub struct CycleOutcome {
     pub azure_cost: f64,
     /// Per recovery-plan group: `t0` until its last VM runs in the recovery site.
     pub group_rto: Vec<Option<SimDuration>>,
+    /// Per recovery plan (one for a scenario without `[[plan]]`): its own
+    /// metrics; the estate's above are the worst plan's (or all plans' sums).
+    pub plans: Vec<PlanOutcome>,
+    /// VMs not created in the recovery region for want of vCPU quota.
+    pub quota_refused: u32,
     /// The RTO split along its critical path (sums to `rto` exactly).
     pub rto_parts: Option<RtoParts>,
     /// The worst VM's RPO split by cause (sums to `rpo` exactly; zero when
@@ -132,8 +137,32 @@ pub struct CycleOutcome {
     pub runaway: Option<super::budget::Runaway>,
 }
 
-/// The stage metrics of one replication: from the milestones when a disaster
-/// was declared, or those of an outage ridden out (service back with the site).
+/// One recovery plan's metrics in one replication (an estate's plans each
+/// have theirs; see docs/estate.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOutcome {
+    /// Its worst VM's RPO.
+    pub rpo: SimDuration,
+    /// `t0` until its last VM runs in the recovery site.
+    pub rto: Option<SimDuration>,
+    pub data_lost_bytes: f64,
+    pub stage1: Option<SimDuration>,
+    pub stage2: Option<SimDuration>,
+    pub stage3_downtime: Option<SimDuration>,
+    pub stage4: Option<SimDuration>,
+    pub unprotected: Option<SimDuration>,
+    /// `t0` until its stage 4 completes.
+    pub cycle: Option<SimDuration>,
+    /// From the declaration until an operator started its failover.
+    pub operator_wait: Option<SimDuration>,
+    /// From its stage 2's end (or its last cancelled attempt) until its
+    /// failback started: waits, windows and operators.
+    pub failback_wait: Option<SimDuration>,
+}
+
+/// The stage metrics of one plan: from its milestones when a disaster was
+/// declared, or those of an outage ridden out (service back with the site).
+#[derive(Debug, Clone, Copy)]
 struct StageTimes {
     rto: Option<SimDuration>,
     stage1: Option<SimDuration>,
@@ -154,10 +183,71 @@ fn sum(a: Option<SimDuration>, b: Option<SimDuration>) -> Option<SimDuration> {
     Some(a? + b?)
 }
 
+/// Plan `p`'s stage times, from its milestones (declared) or the outage
+/// (ridden out).
+fn plan_times<O: Observer>(
+    sh: &Shared<'_, O>,
+    resync: &Resync,
+    p: usize,
+    declared: bool,
+) -> (StageTimes, bool) {
+    let s = sh.scenario;
+    let t0 = sh.t0;
+    let at = &sh.plan_at[p];
+    let stage2_skipped = !s.failback.mode.reprotects() && at.stage2_start.is_none();
+    if !declared {
+        let down = between(Some(t0), sh.at.primary_back);
+        let times = StageTimes {
+            rto: down,
+            stage1: None,
+            stage2: None,
+            stage3_downtime: None,
+            stage4: None,
+            unprotected: down,
+            cycle: down,
+        };
+        return (times, stage2_skipped);
+    }
+    let failed = resync.failed_failback_downtime[p];
+    let from_t0 = |t: Option<SimTime>| between(Some(t0), t);
+    let times = StageTimes {
+        rto: from_t0(at.stage1_end),
+        stage1: between(sh.at.declared, at.stage1_end),
+        stage2: between(at.stage2_start, at.stage2_end),
+        // Every attempt's downtime: failed ones (to the VMs running in
+        // Azure again) and the one that succeeded.
+        stage3_downtime: between(at.stage3_start, at.stage3_end).map(|d| d + failed),
+        stage4: between(at.stage4_start, at.stage4_end),
+        // Hyper-V's download during failover has no stage 2: the Azure
+        // VMs have no copy on-premises until failback starts.
+        unprotected: sum(
+            from_t0(
+                at.stage2_end
+                    .or(stage2_skipped.then_some(at.stage3_start).flatten()),
+            ),
+            between(at.stage3_start, at.stage4_end).map(|d| d + failed),
+        ),
+        cycle: from_t0(at.stage4_end),
+    };
+    (times, stage2_skipped)
+}
+
+/// The worst of the plans' values; `None` when any plan has none (it did
+/// not get there within the horizon).
+fn worst_of(values: impl Iterator<Item = Option<SimDuration>>) -> Option<SimDuration> {
+    let mut worst = SimDuration::ZERO;
+    for v in values {
+        worst = worst.max(v?);
+    }
+    Some(worst)
+}
+
 /// Builds the metrics of a finished (or cut-off) replication from its state.
 /// A duration whose end was never reached (within the horizon) does not exist.
 /// A ridden-out outage has no failover: nothing is lost (the primary's disks
 /// survived), service returns with the site, and there is no stage 1 to 4.
+/// An estate's durations are its worst plan's; stage 1 runs from the
+/// declaration to the last plan's end (the RTO's plan).
 pub(super) fn assemble<O: Observer>(
     sh: &Shared<'_, O>,
     failover: &Failover,
@@ -167,44 +257,22 @@ pub(super) fn assemble<O: Observer>(
     let s = sh.scenario;
     let t0 = sh.t0;
     let horizon = t0 + HORIZON;
-    let at = sh.at;
     let end = |t: Option<SimTime>| t.unwrap_or(horizon);
     let declared = !failover.ridden_out;
-    let stage2_skipped = !s.failback.mode.reprotects() && at.stage2_start.is_none();
-    let times = if declared {
-        let from_t0 = |t: Option<SimTime>| between(Some(t0), t);
-        StageTimes {
-            rto: from_t0(at.stage1_end),
-            stage1: between(at.declared, at.stage1_end),
-            stage2: between(at.stage2_start, at.stage2_end),
-            // Every attempt's downtime: failed ones (to the VMs running in
-            // Azure again) and the one that succeeded.
-            stage3_downtime: between(at.stage3_start, at.stage3_end)
-                .map(|d| d + resync.failed_failback_downtime),
-            stage4: between(at.stage4_start, at.stage4_end),
-            // Hyper-V's download during failover has no stage 2: the Azure
-            // VMs have no copy on-premises until failback starts.
-            unprotected: sum(
-                from_t0(
-                    at.stage2_end
-                        .or(stage2_skipped.then_some(at.stage3_start).flatten()),
-                ),
-                between(at.stage3_start, at.stage4_end)
-                    .map(|d| d + resync.failed_failback_downtime),
-            ),
-            cycle: from_t0(at.stage4_end),
-        }
-    } else {
-        let down = between(Some(t0), at.primary_back);
-        StageTimes {
-            rto: down,
-            stage1: None,
-            stage2: None,
-            stage3_downtime: None,
-            stage4: None,
-            unprotected: down,
-            cycle: down,
-        }
+    let per_plan: Vec<(StageTimes, bool)> = (0..s.plans.len())
+        .map(|p| plan_times(sh, resync, p, declared))
+        .collect();
+    let stage2_skipped = per_plan.iter().all(|(_, skipped)| *skipped);
+    let worst =
+        |f: fn(&StageTimes) -> Option<SimDuration>| worst_of(per_plan.iter().map(|(t, _)| f(t)));
+    let times = StageTimes {
+        rto: worst(|t| t.rto),
+        stage1: worst(|t| t.stage1),
+        stage2: worst(|t| t.stage2),
+        stage3_downtime: worst(|t| t.stage3_downtime),
+        stage4: worst(|t| t.stage4),
+        unprotected: worst(|t| t.unprotected),
+        cycle: worst(|t| t.cycle),
     };
     let vms: Vec<VmOutcome> = failover
         .points
@@ -215,7 +283,7 @@ pub(super) fn assemble<O: Observer>(
             rto: if declared {
                 between(Some(t0), failover.plan.up_at(i))
             } else {
-                times.rto
+                per_plan[s.vms[i].plan].0.rto
             },
             data_lost_bytes: if declared { p.data_lost_bytes } else { 0.0 },
             lag_at_outage: p.lag,
@@ -223,7 +291,7 @@ pub(super) fn assemble<O: Observer>(
             no_usable_point: declared && p.no_usable_point,
         })
         .collect();
-    let worst =
+    let worst_vm =
         |metric: fn(&VmOutcome) -> SimDuration| vms.iter().map(metric).max().unwrap_or_default();
     // Running in Azure: from each VM's boot there until its shutdown at failback.
     let azure_cost = if declared {
@@ -250,12 +318,74 @@ pub(super) fn assemble<O: Observer>(
             }
         })
         .collect();
+    let plans: Vec<PlanOutcome> = s
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(p, plan)| {
+            let (t, _) = per_plan[p];
+            let of_vms = |f: fn(&VmOutcome) -> SimDuration| {
+                plan.vms
+                    .iter()
+                    .filter_map(|&v| vms.get(v))
+                    .map(f)
+                    .max()
+                    .unwrap_or_default()
+            };
+            let at = &sh.plan_at[p];
+            PlanOutcome {
+                rpo: of_vms(|v| v.rpo),
+                rto: t.rto,
+                data_lost_bytes: plan
+                    .vms
+                    .iter()
+                    .filter_map(|&v| vms.get(v))
+                    .map(|v| v.data_lost_bytes)
+                    .sum(),
+                stage1: t.stage1,
+                stage2: t.stage2,
+                stage3_downtime: t.stage3_downtime,
+                stage4: t.stage4,
+                unprotected: t.unprotected,
+                cycle: t.cycle,
+                operator_wait: declared
+                    .then(|| between(sh.at.declared, failover.plan.path.started_at[p]))
+                    .flatten(),
+                failback_wait: between(at.stage2_end, at.stage3_start),
+            }
+        })
+        .collect();
+    // The plan whose end is the estate's RTO: the last to complete (the
+    // first of them in start order on ties).
+    let rto_plan = s
+        .plan_order()
+        .into_iter()
+        .rev()
+        .max_by_key(|&p| sh.plan_at[p].stage1_end);
+    let bytes = |f: fn(&StageBytes) -> f64| resync.bytes.iter().map(f).sum::<f64>();
+    let stages_completed = declared.then(|| {
+        let done = |stage: usize| {
+            sh.plan_at
+                .iter()
+                .zip(&per_plan)
+                .all(|(at, (_, skipped))| match stage {
+                    1 => at.stage1_end.is_some(),
+                    2 => at
+                        .stage2_end
+                        .or(skipped.then_some(at.stage3_start).flatten())
+                        .is_some(),
+                    3 => at.stage3_end.is_some(),
+                    _ => at.stage4_end.is_some(),
+                })
+        };
+        (1..=4).filter(|&stage| done(stage)).count() as u8
+    });
     CycleOutcome {
         replication: sh.replication,
         outage_start: t0,
         outage_duration: sh.draws.timeline.outage_duration,
         declared,
-        rpo: worst(|v| v.rpo),
+        rpo: worst_vm(|v| v.rpo),
         rto: times.rto,
         stage1: times.stage1,
         stage2: times.stage2,
@@ -264,16 +394,16 @@ pub(super) fn assemble<O: Observer>(
         unprotected: times.unprotected,
         cycle: times.cycle,
         total_downtime: if declared {
-            sum(times.rto, times.stage3_downtime)
+            worst_of(per_plan.iter().map(|(t, _)| sum(t.rto, t.stage3_downtime)))
         } else {
             times.rto
         },
         data_lost_bytes: vms.iter().map(|v| v.data_lost_bytes).sum(),
-        lag_at_outage: worst(|v| v.lag_at_outage),
+        lag_at_outage: worst_vm(|v| v.lag_at_outage),
         resync_vms: failover.needs_resync.iter().filter(|&&r| r).count() as u32,
         resync_bytes: failover.resync_bytes,
         resync_time: failover.resync_time,
-        rpo_alert: worst(|v| v.rpo_alert),
+        rpo_alert: worst_vm(|v| v.rpo_alert),
         consistency_group_rpo: s
             .consistency_groups
             .iter()
@@ -288,19 +418,11 @@ pub(super) fn assemble<O: Observer>(
             })
             .collect(),
         primary_data_lost: declared && sh.draws.timeline.primary_data_lost,
-        closed: at.stage4_end.is_some(),
-        stages_completed: declared.then(|| {
-            let stage2_end = at
-                .stage2_end
-                .or(stage2_skipped.then_some(at.stage3_start).flatten());
-            [at.stage1_end, stage2_end, at.stage3_end, at.stage4_end]
-                .iter()
-                .filter(|t| t.is_some())
-                .count() as u8
-        }),
+        closed: sh.at.closed.is_some(),
+        stages_completed,
         stage2_skipped,
         reassessments: failover.reassessments,
-        failback_retries: resync.failback_retries,
+        failback_retries: resync.failback_retries.iter().sum(),
         failback_rpo: resync.failback_rpo.iter().copied().max().flatten(),
         failback_data_lost_bytes: resync
             .azure_stopped_at
@@ -310,21 +432,24 @@ pub(super) fn assemble<O: Observer>(
         step_retries: failover.plan.step_retries + failback.step_retries,
         allocation_retries: failover.plan.allocation_retries,
         vm_failover_retries: failover.plan.vm_retries,
-        stage2_bytes: resync.stage2_bytes,
-        stage2_copy_bytes: resync.stage2_copy_bytes,
-        stage3_bytes: resync.stage3_bytes,
-        stage4_bytes: resync.stage4_bytes,
+        stage2_bytes: bytes(|b| b.stage2),
+        stage2_copy_bytes: bytes(|b| b.stage2_copy),
+        stage3_bytes: bytes(|b| b.stage3),
+        stage4_bytes: bytes(|b| b.stage4),
         azure_cost,
         group_rto,
         rto_parts: if declared {
-            match (at.detected, at.declared) {
-                (Some(detected), Some(declared)) if times.rto.is_some() => declared_rto_parts(
-                    s,
-                    t0,
-                    detected,
-                    (sh.draws.timeline.decision_delay, declared),
-                    &failover.plan,
-                ),
+            match (sh.at.detected, sh.at.declared, rto_plan) {
+                (Some(detected), Some(declared), Some(p)) if times.rto.is_some() => {
+                    declared_rto_parts(
+                        s,
+                        t0,
+                        detected,
+                        (sh.draws.timeline.decision_delay, declared),
+                        &failover.plan,
+                        p,
+                    )
+                }
                 _ => None,
             }
         } else {
@@ -338,8 +463,10 @@ pub(super) fn assemble<O: Observer>(
         } else {
             RpoParts::default()
         },
-        inputs: super::inputs::input_values(s, &sh.draws, failover.plan.path.steps),
+        inputs: super::inputs::input_values(s, &sh.draws, failover.plan.path.all_steps()),
         vms,
+        plans,
+        quota_refused: failover.plan.quota_refused,
         events: sh.queue.delivered(),
         runaway: None,
     }

@@ -72,41 +72,59 @@ enum GroupPhase {
     PostSteps,
 }
 
-/// Whether a plan run has just finished its last group.
+/// Whether a plan has just finished its last group.
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum PlanStatus {
     Running,
-    /// The last group is done: stage 1 (failover) or stage 3 (failback) is complete.
-    Complete,
+    /// Plan `p`'s last group is done: its stage 1 (failover) or stage 3
+    /// (failback) is complete.
+    Complete(usize),
 }
 
-/// The state of one plan run.
+/// Where one plan is in its run: groups run one after the other.
+#[derive(Debug, Clone)]
+struct Progress {
+    /// Position of the running group in the plan's groups.
+    current: usize,
+    phase: GroupPhase,
+    booted_in_current: usize,
+    /// The plan's own draws (steps, retries), so that plans running side by
+    /// side do not change each other's durations.
+    rng: Pcg64,
+    /// The current step attempt: when it was scheduled and when it began.
+    attempt: (SimTime, SimTime),
+}
+
+/// One stage's run of every recovery plan (the failover or the failback):
+/// each plan's groups in order, the plans side by side, sharing the recovery
+/// region's capacity (VM creations at once, the vCPU quota).
 #[derive(Debug, Clone)]
 pub(super) struct PlanRun {
     stage: PlanStage,
-    current_group: usize,
-    phase: GroupPhase,
+    plans: Vec<Progress>,
     ready: Vec<bool>,
     requested: Vec<bool>,
     boots_started: Vec<u32>,
     boot_started_at: Vec<Option<SimTime>>,
     group_started_at: Vec<Option<SimTime>>,
     up_at: Vec<Option<SimTime>>,
-    booted_in_current: usize,
     group_done_at: Vec<Option<SimTime>>,
     /// VMs waiting for a creation slot, in the order they asked.
     waiting: VecDeque<usize>,
     in_flight: usize,
-    rng: Pcg64,
+    /// vCPUs of the VMs created in the recovery region.
+    cores_in_use: u64,
     pub step_retries: u32,
     pub allocation_retries: u32,
     pub vm_retries: u32,
-    /// Where the plan's time went, for the RTO's attribution.
+    /// VMs not created for want of vCPU quota.
+    pub quota_refused: u32,
+    /// Where each plan's time went, for the RTO's attribution.
     pub path: PlanPath,
 }
 
-/// The instants and totals that tile a plan run's critical path: groups run
+/// The instants and totals that tile a plan's critical path: groups run
 /// one after the other, each through its pre-steps, its last VM up (ready,
 /// a creation slot, retries, the boot) and its post-steps.
 #[derive(Debug, Clone, Default)]
@@ -123,12 +141,19 @@ pub struct PlanPath {
     pub open_at: Vec<Option<SimTime>>,
     /// Per group: its last VM is up.
     pub boots_done_at: Vec<Option<SimTime>>,
-    /// Successful step attempts, all groups, pre and post.
-    pub steps: SimDuration,
-    /// Failed step attempts and the delays before retrying them.
-    pub step_retries: SimDuration,
-    /// The current step attempt: when it was scheduled and when it began.
-    attempt: (SimTime, SimTime),
+    /// Per plan: successful step attempts, all groups, pre and post.
+    pub steps: Vec<SimDuration>,
+    /// Per plan: failed step attempts and the delays before retrying them.
+    pub step_retries: Vec<SimDuration>,
+    /// Per plan: when its run started (an operator took it up).
+    pub started_at: Vec<Option<SimTime>>,
+}
+
+impl PlanPath {
+    /// Successful step time, all plans.
+    pub fn all_steps(&self) -> SimDuration {
+        self.steps.iter().fold(SimDuration::ZERO, |a, &b| a + b)
+    }
 }
 
 fn group_steps(s: &Scenario, group: usize, post: bool) -> &[Step] {
@@ -141,25 +166,36 @@ fn sample(d: &Distribution, rng: &mut Pcg64) -> SimDuration {
 }
 
 impl PlanRun {
-    pub fn new(vms: usize, groups: usize, seed: u64, replication: u64, stage: PlanStage) -> Self {
+    pub fn new(scenario: &Scenario, seed: u64, replication: u64, stage: PlanStage) -> Self {
+        let vms = scenario.vms.len();
+        let groups = scenario.groups.len();
+        let plans = scenario.plans.len();
         PlanRun {
             stage,
-            current_group: 0,
-            phase: GroupPhase::PreSteps,
+            plans: (0..plans)
+                .map(|p| Progress {
+                    current: 0,
+                    phase: GroupPhase::PreSteps,
+                    booted_in_current: 0,
+                    // Plan 0's stream is the one runs of a single plan always had.
+                    rng: stream(seed, replication, Purpose::Plan(stage.index() + 2 * p)),
+                    attempt: (SimTime::EPOCH, SimTime::EPOCH),
+                })
+                .collect(),
             ready: vec![false; vms],
             requested: vec![false; vms],
             boots_started: vec![0; vms],
             boot_started_at: vec![None; vms],
             group_started_at: vec![None; groups],
             up_at: vec![None; vms],
-            booted_in_current: 0,
             group_done_at: vec![None; groups],
             waiting: VecDeque::new(),
             in_flight: 0,
-            rng: stream(seed, replication, Purpose::Plan(stage.index())),
+            cores_in_use: 0,
             step_retries: 0,
             allocation_retries: 0,
             vm_retries: 0,
+            quota_refused: 0,
             path: PlanPath {
                 ready_at: vec![None; vms],
                 requested_at: vec![None; vms],
@@ -167,23 +203,44 @@ impl PlanRun {
                 last_boot_at: vec![None; vms],
                 open_at: vec![None; groups],
                 boots_done_at: vec![None; groups],
-                ..PlanPath::default()
+                steps: vec![SimDuration::ZERO; plans],
+                step_retries: vec![SimDuration::ZERO; plans],
+                started_at: vec![None; plans],
             },
         }
     }
 
-    /// Back to before the run started, for another attempt (a cancelled
-    /// failback): the draws go on from where they were, so a retry's steps
-    /// take fresh durations, and the retry counters keep counting.
-    pub fn restart(&mut self) {
-        let vms = self.ready.len();
-        let groups = self.group_done_at.len();
-        let mut fresh = PlanRun::new(vms, groups, 0, 0, self.stage);
-        std::mem::swap(&mut fresh.rng, &mut self.rng);
-        fresh.step_retries = self.step_retries;
-        fresh.allocation_retries = self.allocation_retries;
-        fresh.vm_retries = self.vm_retries;
-        *self = fresh;
+    /// Plan `p` back to before its run started, for another attempt (a
+    /// cancelled failback): its draws go on from where they were, so a
+    /// retry's steps take fresh durations, and the retry counters keep
+    /// counting.
+    pub fn restart(&mut self, s: &Scenario, p: usize) {
+        let plan = &s.plans[p];
+        for &v in &plan.vms {
+            self.ready[v] = false;
+            self.requested[v] = false;
+            self.boots_started[v] = 0;
+            self.boot_started_at[v] = None;
+            self.up_at[v] = None;
+            self.path.ready_at[v] = None;
+            self.path.requested_at[v] = None;
+            self.path.slot_at[v] = None;
+            self.path.last_boot_at[v] = None;
+        }
+        for &g in &plan.groups {
+            self.group_started_at[g] = None;
+            self.group_done_at[g] = None;
+            self.path.open_at[g] = None;
+            self.path.boots_done_at[g] = None;
+        }
+        let progress = &mut self.plans[p];
+        progress.current = 0;
+        progress.phase = GroupPhase::PreSteps;
+        progress.booted_in_current = 0;
+        progress.attempt = (SimTime::EPOCH, SimTime::EPOCH);
+        self.path.steps[p] = SimDuration::ZERO;
+        self.path.step_retries[p] = SimDuration::ZERO;
+        self.path.started_at[p] = None;
     }
 
     pub fn up_at(&self, vm: usize) -> Option<SimTime> {
@@ -194,9 +251,20 @@ impl PlanRun {
         self.group_done_at[group]
     }
 
-    /// Starts the plan at group 1.
-    pub fn start<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime) -> PlanStatus {
-        self.begin_group(sh, 0, now)
+    /// Starts plan `p` at its first group.
+    pub fn start<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        p: usize,
+        now: SimTime,
+    ) -> PlanStatus {
+        self.path.started_at[p] = Some(now);
+        self.begin_group(sh, p, 0, now)
+    }
+
+    /// The group plan `p` is running.
+    fn current_group(&self, s: &Scenario, p: usize) -> usize {
+        s.plans[p].groups[self.plans[p].current]
     }
 
     /// A VM is ready to boot (disks prepared, or final sync done).
@@ -206,10 +274,14 @@ impl PlanRun {
         vm: usize,
         now: SimTime,
     ) -> PlanStatus {
-        let group = sh.scenario.vms[vm].group;
+        let s = sh.scenario;
+        let (group, p) = (s.vms[vm].group, s.vms[vm].plan);
         self.ready[vm] = true;
         self.path.ready_at[vm] = Some(now);
-        if self.current_group == group && self.phase == GroupPhase::Booting {
+        if self.path.started_at[p].is_some()
+            && self.current_group(s, p) == group
+            && self.plans[p].phase == GroupPhase::Booting
+        {
             self.request_boot(sh, vm, now);
         }
         PlanStatus::Running
@@ -244,8 +316,9 @@ impl PlanRun {
     ) {
         let s = sh.scenario;
         let stage = self.stage;
+        let p = s.groups[group].plan;
         let step = &group_steps(s, group, post)[index];
-        let took = sample(&step.duration, &mut self.rng);
+        let took = sample(&step.duration, &mut self.plans[p].rng);
         sh.observer.note(now, stage.phase(), || {
             format!(
                 "group `{}`: {} {} `{}` started",
@@ -259,7 +332,7 @@ impl PlanRun {
                 step.name
             )
         });
-        self.path.attempt = (now, now + extra);
+        self.plans[p].attempt = (now, now + extra);
         let event = PlanEvent::StepDone {
             group: GroupId::new(group),
             post,
@@ -269,19 +342,23 @@ impl PlanRun {
             .schedule(now + extra + took, Event::Plan(stage, event));
     }
 
+    /// Plan `p` begins its `position`-th group.
     fn begin_group<O: Observer>(
         &mut self,
         sh: &mut Shared<'_, O>,
-        group: usize,
+        p: usize,
+        position: usize,
         now: SimTime,
     ) -> PlanStatus {
+        let group = sh.scenario.plans[p].groups[position];
         self.group_started_at[group] = Some(now);
-        self.current_group = group;
-        self.booted_in_current = 0;
+        let progress = &mut self.plans[p];
+        progress.current = position;
+        progress.booted_in_current = 0;
         if group_steps(sh.scenario, group, false).is_empty() {
             self.open_group_boots(sh, group, now);
         } else {
-            self.phase = GroupPhase::PreSteps;
+            self.plans[p].phase = GroupPhase::PreSteps;
             self.schedule_step(sh, group, false, 0, now, SimDuration::ZERO);
         }
         PlanStatus::Running
@@ -293,7 +370,8 @@ impl PlanRun {
         group: usize,
         now: SimTime,
     ) {
-        self.phase = GroupPhase::Booting;
+        let p = sh.scenario.groups[group].plan;
+        self.plans[p].phase = GroupPhase::Booting;
         self.path.open_at[group] = Some(now);
         for &vm in &sh.scenario.groups[group].vms {
             if self.ready[vm] {
@@ -303,20 +381,36 @@ impl PlanRun {
     }
 
     fn request_boot<O: Observer>(&mut self, sh: &mut Shared<'_, O>, vm: usize, now: SimTime) {
-        let limit = match self.stage {
-            PlanStage::Failover => sh.scenario.recovery.max_concurrent_failovers,
-            PlanStage::Failback => None,
-        };
         if self.requested[vm] {
             return;
         }
         self.requested[vm] = true;
         self.path.requested_at[vm] = Some(now);
+        let s = sh.scenario;
+        let (limit, quota) = match self.stage {
+            PlanStage::Failover => (s.recovery.max_concurrent_failovers, s.recovery.vcpu_quota),
+            PlanStage::Failback => (None, None),
+        };
+        if let Some(quota) = quota {
+            // The VM runs in Azure until failback: its cores stay taken.
+            let cores = u64::from(s.vms[vm].cores);
+            if self.cores_in_use + cores > quota {
+                self.quota_refused += 1;
+                let in_use = self.cores_in_use;
+                sh.observer.note(now, self.stage.phase(), || {
+                    format!(
+                        "{}: not created: its {cores} vCPUs do not fit the region's quota ({in_use} of {quota} in use); its plan cannot complete",
+                        s.vms[vm].id
+                    )
+                });
+                return;
+            }
+            self.cores_in_use += cores;
+        }
         if let Some(limit) = limit
             && self.in_flight >= limit
         {
             self.waiting.push_back(vm);
-            let s = sh.scenario;
             sh.observer.note(now, self.stage.phase(), || {
                 format!(
                     "{}: waiting for capacity ({limit} VM failovers at once)",
@@ -341,13 +435,11 @@ impl PlanRun {
         retry_delay: &Distribution,
         what: &str,
     ) -> bool {
-        if self.stage != PlanStage::Failover
-            || probability <= 0.0
-            || unit(&mut self.rng) >= probability
-        {
+        let rng = &mut self.plans[sh.scenario.vms[vm].plan].rng;
+        if self.stage != PlanStage::Failover || probability <= 0.0 || unit(rng) >= probability {
             return false;
         }
-        let delay = sample(retry_delay, &mut self.rng);
+        let delay = sample(retry_delay, rng);
         let s = sh.scenario;
         sh.observer.note(now, Phase::Failover, || {
             format!("{}: {what}; retry in {delay}", s.vms[vm].id)
@@ -375,11 +467,12 @@ impl PlanRun {
             return;
         }
         let first = self.boots_started[vm] == 0;
+        let rng = &mut self.plans[s.vms[vm].plan].rng;
         let boot = match (stage, first) {
             (PlanStage::Failover, true) => sh.draws.vms[vm].boot_time,
             (PlanStage::Failback, true) => sh.draws.vms[vm].failback_boot_time,
-            (PlanStage::Failover, false) => sample(&s.vms[vm].boot_time, &mut self.rng),
-            (PlanStage::Failback, false) => sample(&s.vms[vm].failback_boot_time, &mut self.rng),
+            (PlanStage::Failover, false) => sample(&s.vms[vm].boot_time, rng),
+            (PlanStage::Failback, false) => sample(&s.vms[vm].failback_boot_time, rng),
         };
         self.boots_started[vm] += 1;
         self.boot_started_at[vm].get_or_insert(now);
@@ -416,6 +509,7 @@ impl PlanRun {
             return PlanStatus::Running;
         }
         let group = s.vms[vm].group;
+        let p = s.vms[vm].plan;
         sh.observer.note(now, stage.phase(), || {
             let place = stage.place();
             format!(
@@ -432,21 +526,21 @@ impl PlanRun {
             now,
         );
         self.up_at[vm] = Some(now);
-        self.booted_in_current += 1;
+        self.plans[p].booted_in_current += 1;
         if let Some(next) = self.waiting.pop_front() {
             self.path.slot_at[next] = Some(now);
             self.attempt_boot(sh, VmId::new(next), now);
         } else {
             self.in_flight -= 1;
         }
-        if self.booted_in_current < s.groups[group].vms.len() {
+        if self.plans[p].booted_in_current < s.groups[group].vms.len() {
             return PlanStatus::Running;
         }
         self.path.boots_done_at[group] = Some(now);
         if group_steps(s, group, true).is_empty() {
             self.finish_group(sh, group, now)
         } else {
-            self.phase = GroupPhase::PostSteps;
+            self.plans[p].phase = GroupPhase::PostSteps;
             self.schedule_step(sh, group, true, 0, now, SimDuration::ZERO);
             PlanStatus::Running
         }
@@ -464,13 +558,15 @@ impl PlanRun {
         let index = index.index();
         let s = sh.scenario;
         let stage = self.stage;
+        let p = s.groups[group].plan;
         let step = &group_steps(s, group, post)[index];
-        let (scheduled, began) = self.path.attempt;
-        if step.failure_probability > 0.0 && unit(&mut self.rng) < step.failure_probability {
+        let (scheduled, began) = self.plans[p].attempt;
+        if step.failure_probability > 0.0 && unit(&mut self.plans[p].rng) < step.failure_probability
+        {
             // The failed attempt and the delay before it are lost to retrying.
-            self.path.step_retries += now.since(scheduled);
+            self.path.step_retries[p] += now.since(scheduled);
             self.step_retries += 1;
-            let delay = sample(&step.retry_delay, &mut self.rng);
+            let delay = sample(&step.retry_delay, &mut self.plans[p].rng);
             sh.observer.note(now, stage.phase(), || {
                 format!(
                     "group `{}`: step `{}` failed; retry in {delay}",
@@ -480,8 +576,8 @@ impl PlanRun {
             self.schedule_step(sh, group, post, index, now, delay);
             return PlanStatus::Running;
         }
-        self.path.step_retries += began.since(scheduled);
-        self.path.steps += now.since(began);
+        self.path.step_retries[p] += began.since(scheduled);
+        self.path.steps[p] += now.since(began);
         sh.observer.note(now, stage.phase(), || {
             format!("group `{}`: step `{}` done", s.groups[group].id, step.name)
         });
@@ -516,10 +612,12 @@ impl PlanRun {
         sh.observer.note(now, stage.phase(), || {
             format!("group `{}` complete", s.groups[group].id)
         });
-        if group + 1 < s.groups.len() {
-            self.begin_group(sh, group + 1, now)
+        let p = s.groups[group].plan;
+        let next = self.plans[p].current + 1;
+        if next < s.plans[p].groups.len() {
+            self.begin_group(sh, p, next, now)
         } else {
-            PlanStatus::Complete
+            PlanStatus::Complete(p)
         }
     }
 }

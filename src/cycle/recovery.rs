@@ -5,7 +5,9 @@
 use super::attribution::{RpoInstants, RpoParts, rpo_parts};
 use super::draws::{Purpose, VmDraws, estimate_factor, stream};
 use super::failback::failback_start;
-use super::ids::VmId;
+use std::collections::VecDeque;
+
+use super::ids::{PlanId, VmId};
 use super::network::Network;
 use super::plan::{PlanRun, PlanStage, PlanStatus};
 use super::replication::{
@@ -27,6 +29,11 @@ const MAX_RETAINED_POINTS: usize = 500;
 #[derive(Debug)]
 pub(super) struct Failover {
     pub plan: PlanRun,
+    /// Plans waiting for an operator (`[recovery] concurrent_plans`), in
+    /// start order.
+    queued: VecDeque<usize>,
+    /// Plans running their failover now.
+    running: usize,
     /// Each VM's recovery point, fixed at the outage (empty before it).
     pub points: Vec<PointChoice>,
     /// Per VM: how long its lag exceeded the RPO alert threshold before the outage.
@@ -55,13 +62,9 @@ impl Failover {
     pub fn new(scenario: &Scenario, seed: u64, replication: u64) -> Self {
         let n = scenario.vms.len();
         Failover {
-            plan: PlanRun::new(
-                n,
-                scenario.groups.len(),
-                seed,
-                replication,
-                PlanStage::Failover,
-            ),
+            plan: PlanRun::new(scenario, seed, replication, PlanStage::Failover),
+            queued: VecDeque::new(),
+            running: 0,
             points: Vec::with_capacity(n),
             rpo_alert: vec![SimDuration::ZERO; n],
             needs_resync: vec![false; n],
@@ -301,7 +304,7 @@ impl Failover {
             self.ridden_out = true;
             if sh.at.primary_back.is_some() {
                 // The site came back before anyone declared: the cycle is over.
-                sh.at.stage4_end = Some(now);
+                sh.at.closed = Some(now);
             }
             sh.observer.note(now, Phase::Failover, || {
                 if back <= now {
@@ -391,20 +394,57 @@ impl Failover {
             detected,
             now,
         );
+        let s = sh.scenario;
         sh.observer.note(now, Phase::Failover, || {
-            "disaster declared: recovery plan started (unplanned failover)".to_string()
+            if s.is_estate() {
+                format!(
+                    "disaster declared: the estate's {} recovery plans fail over (unplanned failover){}",
+                    s.plans.len(),
+                    s.recovery
+                        .concurrent_plans
+                        .map(|n| format!(", {n} at once in priority order"))
+                        .unwrap_or_default()
+                )
+            } else {
+                "disaster declared: recovery plan started (unplanned failover)".to_string()
+            }
         });
-        let status = self.plan.start(sh, now);
-        for v in 0..sh.scenario.vms.len() {
-            // With `latest`, the VM's received data is processed first, then its
-            // disks are prepared from it.
-            let d = &sh.draws.vms[v];
-            let ready = now
-                + self.points[v].failover_processing
-                + d.prepare_time
-                + d.prepare_by_size
-                + d.extra_processing_time;
-            sh.queue.schedule(ready, Event::DiskPrepared(VmId::new(v)));
+        self.queued = s.plan_order().into();
+        self.start_queued_plans(sh, now)
+    }
+
+    /// Operators take up waiting plans while fewer than `concurrent_plans`
+    /// run; each plan's VMs start preparing their disks when it starts.
+    fn start_queued_plans<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        now: SimTime,
+    ) -> PlanStatus {
+        let s = sh.scenario;
+        let limit = s.recovery.concurrent_plans.unwrap_or(usize::MAX);
+        let mut status = PlanStatus::Running;
+        while self.running < limit {
+            let Some(p) = self.queued.pop_front() else {
+                break;
+            };
+            self.running += 1;
+            if s.is_estate() {
+                sh.observer.note(now, Phase::Failover, || {
+                    format!("plan `{}`: failover started", s.plans[p].id)
+                });
+            }
+            status = self.plan.start(sh, p, now);
+            for &v in &s.plans[p].vms {
+                // With `latest`, the VM's received data is processed first, then its
+                // disks are prepared from it.
+                let d = &sh.draws.vms[v];
+                let ready = now
+                    + self.points[v].failover_processing
+                    + d.prepare_time
+                    + d.prepare_by_size
+                    + d.extra_processing_time;
+                sh.queue.schedule(ready, Event::DiskPrepared(VmId::new(v)));
+            }
         }
         status
     }
@@ -423,25 +463,63 @@ impl Failover {
         self.plan.ready(sh, vm, now)
     }
 
-    /// The plan's last group is done: service is restored in Azure (stage 1 ends).
-    pub fn on_plan_complete<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime) {
+    /// Plan `p`'s last group is done: its service is restored in Azure (its
+    /// stage 1 ends); the last plan's ends the estate's stage 1 (the RTO).
+    pub fn on_plan_complete<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        now: SimTime,
+        p: usize,
+    ) {
         let s = sh.scenario;
-        sh.at.stage1_end = Some(now);
-        let start = sh.at.declared.unwrap_or(now);
-        sh.span(
-            || "stage 1: failover".into(),
-            SpanKind::Stage,
-            Phase::Failover,
-            start,
-            now,
-        );
-        sh.observer.note(now, Phase::Failover, || {
-            format!(
-                "recovery plan complete: service restored in `{}` (RTO reached)",
-                s.sites.recovery.id
-            )
-        });
-        self.maybe_start_reprotect(sh, now);
+        sh.plan_at[p].stage1_end = Some(now);
+        self.running -= 1;
+        let start = self.plan.path.started_at[p]
+            .or(sh.at.declared)
+            .unwrap_or(now);
+        let last = sh.plan_at.iter().all(|m| m.stage1_end.is_some());
+        if s.is_estate() {
+            sh.span(
+                || format!("plan {}: failover", s.plans[p].id),
+                SpanKind::Group,
+                Phase::Failover,
+                start,
+                now,
+            );
+            sh.observer.note(now, Phase::Failover, || {
+                format!(
+                    "plan `{}` complete: its service restored in `{}`",
+                    s.plans[p].id, s.sites.recovery.id
+                )
+            });
+        }
+        if last {
+            let declared = sh.at.declared.unwrap_or(now);
+            sh.span(
+                || "stage 1: failover".into(),
+                SpanKind::Stage,
+                Phase::Failover,
+                declared,
+                now,
+            );
+            sh.observer.note(now, Phase::Failover, || {
+                if s.is_estate() {
+                    format!(
+                        "every recovery plan complete: the estate's service restored in `{}` (RTO reached)",
+                        s.sites.recovery.id
+                    )
+                } else {
+                    format!(
+                        "recovery plan complete: service restored in `{}` (RTO reached)",
+                        s.sites.recovery.id
+                    )
+                }
+            });
+        }
+        // A plan that starts now cannot complete at once: its first group
+        // has VMs still preparing their disks.
+        let _ = self.start_queued_plans(sh, now);
+        self.maybe_start_reprotect(sh, now, p);
     }
 
     pub fn on_primary_back<O: Observer>(&mut self, sh: &mut Shared<'_, O>, now: SimTime) {
@@ -459,7 +537,7 @@ impl Failover {
             sh.observer.note(now, Phase::Failover, || {
                 "primary site back: service restored without failover".to_string()
             });
-            sh.at.stage4_end = Some(now);
+            sh.at.closed = Some(now);
             return;
         }
         sh.observer.note(now, Phase::Reprotect, || {
@@ -472,39 +550,49 @@ impl Failover {
                 }
             )
         });
-        self.maybe_start_reprotect(sh, now);
+        for p in 0..sh.scenario.plans.len() {
+            self.maybe_start_reprotect(sh, now, p);
+        }
     }
 }
 
 impl Failover {
-    /// Reprotect needs the failover committed, the primary back, and every
-    /// VM's agent registered back after its failover; then the operator starts it.
-    fn maybe_start_reprotect<O: Observer>(&self, sh: &mut Shared<'_, O>, now: SimTime) {
-        if sh.at.stage1_end.is_some() && sh.at.primary_back.is_some() {
-            // The failover is committed (its point fixed) `commit_time` after
-            // the plan completed; the agents register back meanwhile.
-            let committed = sh.at.stage1_end.unwrap_or(now) + sh.draws.timeline.commit_time;
-            let registered = (0..sh.scenario.vms.len())
-                .filter_map(|v| Some(self.plan.up_at(v)? + sh.draws.vms[v].agent_registration))
-                .fold(now.max(committed), SimTime::max);
-            match sh.scenario.failback.mode {
-                FailbackMode::Planned | FailbackMode::ClassicToPoint(_) => {
-                    let start = registered + sh.draws.timeline.reprotect_delay;
-                    sh.queue
-                        .schedule(start, Event::ReprotectStart(Direction::Reverse));
-                }
-                // Hyper-V has no reprotect: the planned failover itself syncs,
-                // first while the Azure VMs run (stage 2 here), or all of it
-                // while they are down.
-                FailbackMode::HyperVSyncBefore => {
-                    let start = failback_start(sh, registered);
-                    sh.queue
-                        .schedule(start, Event::ReprotectStart(Direction::Reverse));
-                }
-                FailbackMode::HyperVDownload => {
-                    let start = failback_start(sh, registered);
-                    sh.queue.schedule(start, Event::FailbackStart);
-                }
+    /// Plan `p`'s reprotect needs its failover committed, the primary back,
+    /// and each of its VMs' agent registered back after its failover; then
+    /// the operator starts it.
+    fn maybe_start_reprotect<O: Observer>(&self, sh: &mut Shared<'_, O>, now: SimTime, p: usize) {
+        let Some(stage1_end) = sh.plan_at[p].stage1_end else {
+            return;
+        };
+        if sh.at.primary_back.is_none() {
+            return;
+        }
+        // The failover is committed (its point fixed) `commit_time` after
+        // the plan completed; the agents register back meanwhile.
+        let committed = stage1_end + sh.draws.timeline.commit_time;
+        let registered = sh.scenario.plans[p]
+            .vms
+            .iter()
+            .filter_map(|&v| Some(self.plan.up_at(v)? + sh.draws.vms[v].agent_registration))
+            .fold(now.max(committed), SimTime::max);
+        let plan = PlanId::new(p);
+        match sh.scenario.failback.mode {
+            FailbackMode::Planned | FailbackMode::ClassicToPoint(_) => {
+                let start = registered + sh.draws.timeline.reprotect_delay;
+                sh.queue
+                    .schedule(start, Event::ReprotectStart(Direction::Reverse, plan));
+            }
+            // Hyper-V has no reprotect: the planned failover itself syncs,
+            // first while the Azure VMs run (stage 2 here), or all of it
+            // while they are down.
+            FailbackMode::HyperVSyncBefore => {
+                let start = failback_start(sh, p, registered);
+                sh.queue
+                    .schedule(start, Event::ReprotectStart(Direction::Reverse, plan));
+            }
+            FailbackMode::HyperVDownload => {
+                let start = failback_start(sh, p, registered);
+                sh.queue.schedule(start, Event::FailbackStart(plan));
             }
         }
     }

@@ -19,6 +19,8 @@ pub struct RawScenario {
     pub link: Vec<RawLink>,
     pub replication: Option<RawReplication>,
     #[serde(default)]
+    pub plan: Vec<RawPlan>,
+    #[serde(default)]
     pub group: Vec<RawGroup>,
     #[serde(default)]
     pub vm: Vec<RawVm>,
@@ -80,8 +82,17 @@ pub struct RawReplication {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct RawPlan {
+    pub id: String,
+    pub priority: Option<i64>,
+    pub rpo: Option<Value>,
+    pub rto: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct RawGroup {
     pub id: String,
+    pub plan: Option<String>,
     #[serde(default)]
     pub pre: Vec<RawStep>,
     #[serde(default)]
@@ -123,6 +134,7 @@ pub struct RawVm {
     pub process_server: Option<i64>,
     pub used: Option<Value>,
     pub disk_throughput: Option<Value>,
+    pub cores: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,6 +165,8 @@ pub struct RawRecovery {
     pub vm_failure_probability: Option<f64>,
     pub vm_retry_delay: Option<Value>,
     pub commit_time: Option<Value>,
+    pub vcpu_quota: Option<i64>,
+    pub concurrent_plans: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +195,7 @@ pub struct RawFailback {
     pub recovery_point: Option<String>,
     pub failure_probability: Option<f64>,
     pub cancel_time: Option<Value>,
+    pub concurrent_plans: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@
 //! One file per section of the format, mirroring `raw.rs`: `checker` (where
 //! problems are recorded, and the primitive checks), `policy` (`[simulation]`,
 //! `[replication]`), `sites` (`[[site]]`, `[[link]]`), `plan` (`[[group]]`,
-//! `[[vm]]`), `churn`, `outages` (`[[outage]]`), `recovery` (`[recovery]`,
+//! `[[vm]]`), `plans` (`[[plan]]`), `churn`, `outages` (`[[outage]]`), `recovery` (`[recovery]`,
 //! `[reprotect]`, `[failback]`), `targets` and `warnings`. This file calls
 //! them in the file's order and assembles the `Scenario`.
 
@@ -16,6 +16,7 @@ mod churn;
 mod kind;
 mod outages;
 mod plan;
+mod plans;
 mod policy;
 mod process_servers;
 mod recovery;
@@ -33,6 +34,7 @@ use checker::Checker;
 use kind::{check_architecture, check_kind};
 use outages::{check_outages, cover_faults_with_history};
 use plan::{VmDefaults, check_plan};
+use plans::check_plans;
 use policy::{check_policy, check_simulation};
 use recovery::{check_failback, check_recovery, check_reprotect};
 use sites::{check_links, check_sites};
@@ -168,6 +170,15 @@ pub(super) fn validate(
         architecture,
     );
     let targets = check_targets(&mut c, raw.targets.as_ref());
+    let mut groups = groups;
+    let plans = check_plans(
+        &mut c,
+        &raw.plan,
+        &raw.group,
+        groups.as_mut(),
+        vms.as_mut(),
+        &targets,
+    );
 
     if let (Some(links), Some(vms)) = (&links, &vms) {
         warn_overloaded_links(&mut c, links, vms);
@@ -199,6 +210,7 @@ pub(super) fn validate(
             links: links?,
             policy: policy?,
             groups: groups?,
+            plans: plans?,
             vms: vms?,
             outage: outage?,
             faults: faults?,

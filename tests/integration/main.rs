@@ -7,6 +7,7 @@ mod charts;
 mod closed_form;
 mod compare;
 mod determinism;
+mod estate;
 mod fixed_arithmetic;
 mod golden;
 mod init;

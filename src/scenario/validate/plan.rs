@@ -5,9 +5,14 @@ use std::collections::BTreeSet;
 
 use super::*;
 
-/// ASR limits a recovery plan to 7 groups and 100 VMs.
-const MAX_GROUPS: usize = 7;
-const MAX_PLAN_VMS: usize = 100;
+/// ASR limits a recovery plan to 7 groups and 100 VMs (checked per plan, plans.rs).
+pub(super) const MAX_GROUPS: usize = 7;
+pub(super) const MAX_PLAN_VMS: usize = 100;
+/// A VM's vCPUs when the file gives none: 2, the smallest general-purpose
+/// Azure sizes' (an estimate: set `cores` from the Deployment Planner).
+const DEFAULT_CORES: u32 = 2;
+/// The most vCPUs of an Azure VM size (M416ms v2).
+const MAX_CORES: u32 = 416;
 /// ASR: a multi-VM consistency group holds at most 16 VMs.
 const MAX_CONSISTENCY_GROUP_VMS: usize = 16;
 
@@ -187,15 +192,6 @@ pub(super) fn check_plan(
             );
         }
     }
-    if vms.len() > MAX_PLAN_VMS {
-        c.error(
-            root.key("vm"),
-            format!(
-                "an ASR recovery plan holds at most {MAX_PLAN_VMS} VMs, this one has {}",
-                vms.len()
-            ),
-        );
-    }
     if ok {
         for (i, g) in groups.iter().enumerate() {
             if g.vms.is_empty() {
@@ -226,15 +222,6 @@ fn check_groups(c: &mut Checker<'_>, raw_groups: &[RawGroup]) -> (Vec<Group>, bo
             "need at least one [[group]] (the recovery plan's groups, in start order)",
         );
     }
-    if raw_groups.len() > MAX_GROUPS {
-        c.error(
-            root.key("group").index(MAX_GROUPS),
-            format!(
-                "an ASR recovery plan has at most {MAX_GROUPS} groups, this one has {}",
-                raw_groups.len()
-            ),
-        );
-    }
     c.unique_ids("group", raw_groups.iter().map(|g| g.id.as_str()));
     let mut groups: Vec<Group> = Vec::with_capacity(raw_groups.len());
     let mut steps_ok = true;
@@ -245,12 +232,14 @@ fn check_groups(c: &mut Checker<'_>, raw_groups: &[RawGroup]) -> (Vec<Group>, bo
         steps_ok &= pre.is_some() && post.is_some();
         groups.push(Group {
             id: g.id.clone(),
+            // Assigned with the plans (plans.rs).
+            plan: 0,
             vms: Vec::new(),
             pre: pre.unwrap_or_default(),
             post: post.unwrap_or_default(),
         });
     }
-    let valid = !raw_groups.is_empty() && raw_groups.len() <= MAX_GROUPS && steps_ok;
+    let valid = !raw_groups.is_empty() && steps_ok;
     (groups, valid)
 }
 
@@ -417,6 +406,19 @@ fn check_vm(
         None => Some(None),
         Some(value) => positive_rate(c, path.key("disk_throughput"), value).map(Some),
     };
+    let cores = match v.cores {
+        None => Some(DEFAULT_CORES),
+        Some(n) if (1..=i64::from(MAX_CORES)).contains(&n) => Some(n as u32),
+        Some(n) => {
+            c.error(
+                path.key("cores"),
+                format!(
+                    "must be between 1 and {MAX_CORES} (the largest Azure VM size's vCPUs), got {n}"
+                ),
+            );
+            None
+        }
+    };
     let failback_boot_time = match &v.failback_boot_time {
         Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
         None => boot_time.clone(),
@@ -424,6 +426,8 @@ fn check_vm(
     Some(Vm {
         id: v.id.clone(),
         group: group?,
+        // Assigned with the plans (plans.rs).
+        plan: 0,
         link: link?,
         disk_bytes: disk_bytes?,
         disk_size_text: match &v.disk_size {
@@ -446,6 +450,7 @@ fn check_vm(
         working_set_bytes: working_set?,
         used_bytes: used?,
         disk_throughput: disk_throughput?,
+        cores: cores?,
     })
 }
 

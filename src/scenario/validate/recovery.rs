@@ -7,6 +7,25 @@ use crate::scenario::units::SIMULATION_HORIZON;
 
 use super::*;
 
+impl Checker<'_> {
+    /// An optional count that must be at least 1: `Some(None)` when unset,
+    /// `None` after recording the error.
+    pub(super) fn at_least_one(
+        &mut self,
+        key: &KeyPath,
+        value: Option<i64>,
+    ) -> Option<Option<usize>> {
+        match value {
+            Some(n) if n >= 1 => Some(Some(n as usize)),
+            Some(n) => {
+                self.error(key.clone(), format!("must be at least 1, got {n}"));
+                None
+            }
+            None => Some(None),
+        }
+    }
+}
+
 /// `[recovery]`: detection and decision delays, the ride-out rule, disk
 /// preparation, capacity in the recovery region and failed attempts.
 pub(super) fn check_recovery(c: &mut Checker<'_>, raw: Option<&RawRecovery>) -> Option<Recovery> {
@@ -41,17 +60,14 @@ pub(super) fn check_recovery(c: &mut Checker<'_>, raw: Option<&RawRecovery>) -> 
                     format!("must be between 1 (exact estimates) and 100 (the p95 of estimate/actual), got {estimate_error}"),
                 );
             }
-            let max_concurrent = match r.max_concurrent_failovers {
-                Some(n) if n >= 1 => Some(Some(n as usize)),
-                Some(n) => {
-                    c.error(
-                        p.key("max_concurrent_failovers"),
-                        format!("must be at least 1, got {n}"),
-                    );
-                    None
-                }
-                None => Some(None),
-            };
+            let max_concurrent = c.at_least_one(
+                &p.key("max_concurrent_failovers"),
+                r.max_concurrent_failovers,
+            );
+            let concurrent_plans = c.at_least_one(&p.key("concurrent_plans"), r.concurrent_plans);
+            let vcpu_quota = c
+                .at_least_one(&p.key("vcpu_quota"), r.vcpu_quota)
+                .map(|q| q.map(|q| q as u64));
             let allocation_failure_probability = c.probability_below_one(
                 &p.key("allocation_failure_probability"),
                 r.allocation_failure_probability,
@@ -85,6 +101,8 @@ pub(super) fn check_recovery(c: &mut Checker<'_>, raw: Option<&RawRecovery>) -> 
                     declare_if_expected_longer_than: declare_if?,
                     estimate_error,
                     max_concurrent_failovers: max_concurrent?,
+                    concurrent_plans: concurrent_plans?,
+                    vcpu_quota: vcpu_quota?,
                     allocation_failure_probability,
                     allocation_retry_delay: allocation_retry_delay?,
                     vm_failure_probability,
@@ -200,6 +218,7 @@ pub(super) fn check_failback(
         recovery_point: None,
         failure_probability: None,
         cancel_time: None,
+        concurrent_plans: None,
     };
     let r = raw.unwrap_or(&empty);
     let wait = c.dist_or(&p.key("wait"), r.wait.as_ref(), Duration, 0.0);
@@ -272,7 +291,9 @@ pub(super) fn check_failback(
         Some(v) => c.dist(&p.key("cancel_time"), v, Duration),
         None => uniform_minutes(20, 40),
     };
+    let concurrent_plans = c.at_least_one(&p.key("concurrent_plans"), r.concurrent_plans)?;
     Some(Failback {
+        concurrent_plans,
         failure_probability,
         cancel_time: cancel_time?,
         wait: wait?,
