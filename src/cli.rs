@@ -305,14 +305,39 @@ pub struct CompareCommand {
     pub output: OutputArgs,
 }
 
+/// `init --churn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChurnShapeArg {
+    Daily,
+    Constant,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct InitCommand {
     /// The starter to write (default: three-tier, or estate with --vms).
     #[arg(long, value_enum)]
     pub template: Option<Template>,
     /// For the estate template: a CSV with columns name, disk_size, churn (e.g. "50 GB/day"), group.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_planner")]
     pub vms: Option<PathBuf>,
+    /// An estate from the Deployment Planner's "Compatible VMs" sheet (.xlsx,
+    /// or saved as .csv), or an RVTools vInfo/vDisk CSV export: recovery
+    /// plans of at most 100 VMs (docs/estate.md).
+    #[arg(long, alias = "from-rvtools", value_name = "FILE")]
+    pub from_planner: Option<PathBuf>,
+    /// With --from-planner: the column whose values name the recovery plans
+    /// (e.g. an application column you added); without it, plans of 100 VMs
+    /// in the file's order.
+    #[arg(long, value_name = "COLUMN", requires = "from_planner")]
+    pub plan_by: Option<String>,
+    /// How each VM's churn is written: a daily profile whose peak hour is the
+    /// Planner's peak (default), or that figure as a constant rate.
+    #[arg(long, value_enum, default_value_t = ChurnShapeArg::Daily)]
+    pub churn: ChurnShapeArg,
+    /// Keep domain controllers and DNS servers in the file's order instead of
+    /// a first plan of their own.
+    #[arg(long)]
+    pub no_infrastructure_first: bool,
     /// Where to write the scenario.
     #[arg(long, default_value = "scenario.toml")]
     pub out: PathBuf,

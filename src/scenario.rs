@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod distribution;
 pub mod estate;
 mod file;
+pub mod inventory;
 mod locate;
 pub mod overrides;
 mod population;

@@ -6,9 +6,10 @@ use std::path::Path;
 use super::shared::{CliError, output_error, usage_error};
 use clap::ValueEnum as _;
 
-use crate::cli::{InitCommand, Template};
+use crate::cli::{ChurnShapeArg, InitCommand, Template};
 use crate::report::write_atomically;
-use crate::scenario::estate::estate_scenario;
+use crate::scenario::estate::{ChurnShape, EstateOptions, estate_from_inventory, estate_scenario};
+use crate::scenario::inventory::{csv_rows, read_rows, xlsx_rows};
 
 /// The templates, by name: the shipped scenarios, which are commented.
 /// The text of a template that is a shipped scenario (they are commented).
@@ -39,6 +40,10 @@ pub fn init_command(args: InitArgs) -> Result<(), CliError> {
         Some(_) => Template::Estate,
         None => Template::ThreeTier,
     });
+    if let Some(file) = &args.from_planner {
+        let text = estate_from_planner(file, &args)?;
+        return write_scenario(&args.out, &text);
+    }
     let text = match (template, &args.vms) {
         (Template::Estate, Some(csv)) => estate_from_csv(csv)?,
         (Template::Estate, None) => {
@@ -62,13 +67,54 @@ pub fn init_command(args: InitArgs) -> Result<(), CliError> {
             .expect("every other template is shipped")
             .to_string(),
     };
-    write_atomically(&args.out, text.as_bytes()).map_err(|e| output_error(&args.out, e))?;
+    write_scenario(&args.out, &text)
+}
+
+fn write_scenario(out: &Path, text: &str) -> Result<(), CliError> {
+    write_atomically(out, text.as_bytes()).map_err(|e| output_error(out, e))?;
     println!(
         "wrote {}: check it with `drsim validate {}`, then run it",
-        args.out.display(),
-        args.out.display()
+        out.display(),
+        out.display()
     );
     Ok(())
+}
+
+/// The estate scenario for a Deployment Planner sheet (.xlsx or .csv) or an
+/// RVTools export ([`crate::scenario::inventory`]); every bad row is
+/// reported with its line.
+fn estate_from_planner(file: &Path, args: &InitArgs) -> Result<String, CliError> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file)
+        .map_err(|e| usage_error("--from-planner", format!("cannot read {name}: {e}")))?;
+    let problems = |p: Vec<String>| usage_error("--from-planner", p.join("\n  "));
+    // A workbook is a zip archive; anything else is read as CSV.
+    let rows = if bytes.starts_with(b"PK") {
+        xlsx_rows(&bytes, &name).map_err(problems)?
+    } else {
+        let text = String::from_utf8(bytes).map_err(|_| {
+            usage_error(
+                "--from-planner",
+                format!("{name} is neither a workbook (.xlsx) nor UTF-8 CSV text"),
+            )
+        })?;
+        csv_rows(&text, &name).map_err(problems)?
+    };
+    let inventory = read_rows(rows, &name, args.plan_by.as_deref()).map_err(problems)?;
+    let options = EstateOptions {
+        churn: match args.churn {
+            ChurnShapeArg::Daily => ChurnShape::Daily,
+            ChurnShapeArg::Constant => ChurnShape::Constant,
+        },
+        infrastructure_first: !args.no_infrastructure_first,
+    };
+    let efi = inventory.vms.iter().filter(|v| v.efi).count();
+    if efi > 0 {
+        eprintln!(
+            "note: {efi} EFI VMs: ASR fails them over but does not fail them back (the Deployment Planner's report); they are marked in the scenario"
+        );
+    }
+    estate_from_inventory(&inventory, &name, options).map_err(problems)
 }
 
 /// The estate scenario for the VMs in the CSV file `csv`

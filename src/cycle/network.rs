@@ -20,6 +20,9 @@ pub(super) type Slowdown = (SimTime, SimTime, f64);
 pub(super) struct Network {
     /// Each VM's (each flow's) recovery plan.
     plan_of: Vec<usize>,
+    /// What can trigger a resync, found once: per process server its VMs,
+    /// per link its VMs with a bounded log (Hyper-V), each ascending.
+    triggers: ResyncTriggers,
     forward: Vec<FluidLink>,
     reverse: Vec<FluidLink>,
     churn: Vec<ChurnRun>,
@@ -83,6 +86,7 @@ impl Network {
         }
         Network {
             plan_of: scenario.vms.iter().map(|vm| vm.plan).collect(),
+            triggers: ResyncTriggers::new(scenario),
             forward,
             reverse,
             churn: Vec::with_capacity(n),
@@ -169,7 +173,7 @@ impl Network {
         if direction == Direction::Forward && l.now() < sh.t0 {
             let l = &self.forward[link];
             let resyncing = |vm: usize| matches!(self.resyncs[vm].last(), Some((_, None)));
-            let check = next_resync_trigger(sh.scenario, l, link, resyncing)
+            let check = next_resync_trigger(sh.scenario, &self.triggers, l, link, resyncing)
                 .filter(|&(t, _)| t < sh.t0)
                 .map(|(t, vm)| {
                     (
@@ -626,6 +630,7 @@ const CACHE_SLACK_BYTES: f64 = 1.0;
 /// VM's log reaching half its disk. Checked exactly when the instant comes.
 fn next_resync_trigger(
     scenario: &Scenario,
+    triggers: &ResyncTriggers,
     link: &FluidLink,
     link_index: usize,
     resyncing: impl Fn(usize) -> bool,
@@ -656,8 +661,10 @@ fn next_resync_trigger(
         .enumerate()
         .filter(|(_, ps)| ps.link == link_index)
         .filter_map(|(p, ps)| {
-            let vms = (0..scenario.vms.len())
-                .filter(|&vm| scenario.vms[vm].process_server == Some(p) && !resyncing(vm));
+            let vms = triggers.server_vms[p]
+                .iter()
+                .copied()
+                .filter(|&vm| !resyncing(vm));
             let (mut cached, mut rate, mut first) = (0.0, 0.0, None);
             for vm in vms {
                 cached += link.backlog(vm);
@@ -669,8 +676,10 @@ fn next_resync_trigger(
                 first?,
             ))
         });
-    let logs = (0..scenario.vms.len())
-        .filter(|&vm| scenario.vms[vm].link == link_index && link.is_active(vm) && !resyncing(vm))
+    let logs = triggers.log_vms[link_index]
+        .iter()
+        .copied()
+        .filter(|&vm| link.is_active(vm) && !resyncing(vm))
         .filter_map(|vm| {
             let limit = log_limit(scenario, vm);
             limit.is_finite().then_some(())?;
@@ -680,4 +689,34 @@ fn next_resync_trigger(
             ))
         });
     servers.chain(logs).min_by_key(|&(t, vm)| (t, vm))
+}
+
+/// The VMs each resync trigger concerns, listed once per replication (a
+/// scan of every VM per process server at every link change dominated an
+/// estate's run time).
+#[derive(Debug)]
+struct ResyncTriggers {
+    /// Per process server: its VMs, ascending.
+    server_vms: Vec<Vec<usize>>,
+    /// Per link: its VMs whose log is bounded (Hyper-V), ascending.
+    log_vms: Vec<Vec<usize>>,
+}
+
+impl ResyncTriggers {
+    fn new(scenario: &Scenario) -> Self {
+        let mut server_vms = vec![Vec::new(); scenario.process_servers.len()];
+        let mut log_vms = vec![Vec::new(); scenario.links.len()];
+        for (v, vm) in scenario.vms.iter().enumerate() {
+            if let Some(p) = vm.process_server {
+                server_vms[p].push(v);
+            }
+            if log_limit(scenario, v).is_finite() {
+                log_vms[vm.link].push(v);
+            }
+        }
+        ResyncTriggers {
+            server_vms,
+            log_vms,
+        }
+    }
 }

@@ -259,3 +259,31 @@ fn a_vcpu_quota_leaves_the_vms_that_do_not_fit_uncreated() {
         assert!(!o.closed);
     }
 }
+
+#[test]
+fn an_estate_of_5000_vms_validates_and_runs() {
+    // 50 plans of 100 VMs on one link: drsim's bound is 10,000 VMs.
+    let mut text = FIXED
+        .split("[[group]]")
+        .next()
+        .expect("head")
+        .replace("bandwidth = \"800 Mbps\"", "bandwidth = \"1 Gbps\"")
+        .replace("[replication]\n", "[replication]\nprocess_servers = 3\n");
+    for p in 0..50 {
+        text.push_str(&format!(
+            "[[plan]]\nid = \"p{p}\"\npriority = {p}\n[[group]]\nid = \"g{p}\"\nplan = \"p{p}\"\n[[vm]]\nid = \"vm{p}\"\ncount = 100\ngroup = \"g{p}\"\ndisk_size = \"100 GB\"\nchurn = \"10 KB/s\"\nboot_time = \"5m\"\n"
+        ));
+    }
+    text.push_str(&FIXED[FIXED.find("[[outage]]").expect("outage")..]);
+    text = text.replace(
+        "decision_delay = \"10m\"\n",
+        "decision_delay = \"10m\"\nconcurrent_plans = 10\n",
+    );
+    let s = scenario(&text);
+    assert_eq!(s.vms.len(), 5000);
+    let o = &outcomes(&s, 1, 1)[0];
+    assert!(o.runaway.is_none());
+    assert!(o.closed, "stages completed: {:?}", o.stages_completed);
+    assert_eq!(o.plans.len(), 50);
+    assert_eq!(o.resync_vms, 0, "sized to keep up");
+}

@@ -16,6 +16,7 @@ mod json_schema;
 mod memory;
 mod outputs;
 mod overrides;
+mod planner;
 mod properties;
 mod recovery_physics;
 mod replication_physics;
