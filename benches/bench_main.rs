@@ -136,5 +136,40 @@ fn monte_carlo(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine_hold, cycle, monte_carlo);
+/// The estate at scale: one cycle of scenarios/estate-1000.toml (1,000 VMs
+/// in 10 plans) beside a 100-VM plan imported the same way from the first
+/// 100 rows of the same Planner sample, both as VM-cycles per second: their
+/// ratio is the cost per VM-cycle of scale ([14]'s bound: at most 1.6x).
+fn estate(c: &mut Criterion) {
+    use drsim::scenario::estate::{ChurnShape, EstateOptions, estate_from_inventory};
+    use drsim::scenario::inventory::{csv_rows, read_rows};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let estate = Scenario::from_path(&root.join("scenarios/estate-1000.toml"))
+        .expect("the shipped estate is valid");
+    let csv = std::fs::read_to_string(root.join("scenarios/planner-1000.csv")).expect("sample");
+    let first_100: String = csv.lines().take(101).map(|l| format!("{l}\n")).collect();
+    let rows = csv_rows(&first_100, "planner-100.csv").expect("csv");
+    let inventory = read_rows(rows, "planner-100.csv", None).expect("rows");
+    let options = EstateOptions {
+        churn: ChurnShape::Constant,
+        infrastructure_first: true,
+    };
+    let text = estate_from_inventory(&inventory, "planner-100.csv", options).expect("plan");
+    let plan = Scenario::from_toml(&text, "planner-100.toml").expect("valid");
+    let mut group = c.benchmark_group("estate");
+    group.sample_size(10);
+    for (name, scenario) in [("plan_100vm", &plan), ("estate_1000vm_10plans", &estate)] {
+        group.throughput(Throughput::Elements(scenario.vms.len() as u64));
+        group.bench_function(format!("{name}_vm_cycles"), |b| {
+            let mut k = 0;
+            b.iter(|| {
+                k += 1;
+                black_box(run_cycle(scenario, 1, k, &mut NoTrace))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine_hold, cycle, monte_carlo, estate);
 criterion_main!(benches);

@@ -16,8 +16,11 @@
 //! handled by the file that owns it: `Shared` (inputs, queue, observer,
 //! milestones) is what every part reads and schedules on; `network` owns the
 //! links, churn and faults; `recovery` the outage, the decision and the failover
-//! plan; `failback` the reprotects, the final syncs and the failback; `plan`
-//! runs a recovery plan for either direction. This module only dispatches, and
+//! plans; `failback` the reprotects, the final syncs and the failback; `plan`
+//! runs the recovery plans for either direction. An estate's plans each go
+//! through the four stages on their own (`StageMilestones` per plan), sharing
+//! the links, the process servers, the recovery region and the operators
+//! (docs/estate.md); a one-plan scenario is the estate of one plan. This module only dispatches, and
 //! [`outcome`] turns the final state into the metrics.
 
 pub mod attribution;
