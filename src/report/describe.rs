@@ -82,6 +82,9 @@ pub fn describe(s: &Scenario) -> String {
         s.vms.len(),
         format_bytes(s.total_disk_bytes())
     ));
+    if s.is_estate() {
+        line(estate_line(s));
+    }
     for (g, group) in s.groups.iter().enumerate() {
         let mut text = format!("  {}. `{}`:", g + 1, group.id);
         for (label, steps) in [("before", &group.pre), ("after", &group.post)] {
@@ -258,4 +261,47 @@ pub fn describe(s: &Scenario) -> String {
         line(format!("warning: {w}"));
     }
     out
+}
+
+/// An estate's plans in start order, and who runs them (docs/estate.md).
+fn estate_line(s: &Scenario) -> String {
+    let plans: Vec<String> = s
+        .plan_order()
+        .into_iter()
+        .map(|p| {
+            let plan = &s.plans[p];
+            let targets: Vec<String> = [("RPO", plan.rpo_target), ("RTO", plan.rto_target)]
+                .iter()
+                .filter_map(|(name, t)| {
+                    t.map(|t| format!("{name} {}", format_duration_s(t.as_secs_f64())))
+                })
+                .collect();
+            format!(
+                "`{}` (priority {}, {} VMs in {} groups{})",
+                plan.id,
+                plan.priority,
+                plan.vms.len(),
+                plan.groups.len(),
+                if targets.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", targets.join(", "))
+                }
+            )
+        })
+        .collect();
+    let at_once =
+        |n: Option<usize>| n.map_or_else(|| "all at once".to_string(), |n| format!("{n} at once"));
+    let mut text = format!(
+        "estate: {} recovery plans in start order: {}; failover {}, failback {}",
+        s.plans.len(),
+        plans.join(", "),
+        at_once(s.recovery.concurrent_plans),
+        at_once(s.failback.concurrent_plans)
+    );
+    if let Some(quota) = s.recovery.vcpu_quota {
+        let needed: u64 = s.vms.iter().map(|v| u64::from(v.cores)).sum();
+        let _ = write!(text, "; vCPU quota {quota} for {needed} vCPUs");
+    }
+    text
 }

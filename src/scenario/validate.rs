@@ -230,6 +230,17 @@ pub(super) fn validate(
     })();
     if let Some(scenario) = &assembled {
         check_churn_events(&mut c, scenario, &raw.vm);
+        if let Some(quota) = scenario.recovery.vcpu_quota {
+            let needed: u64 = scenario.vms.iter().map(|v| u64::from(v.cores)).sum();
+            if needed > quota {
+                c.warn(
+                    root.key("recovery").key("vcpu_quota"),
+                    format!(
+                        "the VMs need {needed} vCPUs in the recovery region, more than the quota of {quota}: the VMs that ask last are not created and their plans cannot complete; raise the quota (a support request to Azure) or protect fewer VMs"
+                    ),
+                );
+            }
+        }
     }
     match assembled {
         Some(mut scenario) if c.errors.is_empty() => {

@@ -251,7 +251,15 @@ fn a_vcpu_quota_leaves_the_vms_that_do_not_fit_uncreated() {
         .replace("id = \"db1\"\n", "id = \"db1\"\ncores = 8\n")
         .replace("id = \"web1\"\n", "id = \"web1\"\ncores = 4\n")
         .replace("id = \"web2\"\n", "id = \"web2\"\ncores = 4\n");
-    for o in outcomes(&scenario(&text), 3, 1) {
+    let s = scenario(&text);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.key == "recovery.vcpu_quota" && w.message.contains("need 16 vCPUs")),
+        "{:?}",
+        s.warnings
+    );
+    for o in outcomes(&s, 3, 1) {
         assert_eq!(o.quota_refused, 1);
         assert_eq!(secs(o.plans[0].rto), 39.0 * 60.0);
         assert_eq!(o.plans[1].rto, None);
