@@ -121,6 +121,9 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
         }
         let _ = writeln!(h, "</ul>");
     }
+    if scenario.is_estate() {
+        h.push_str(&estate_section(scenario, run));
+    }
     if !drivers.is_empty() {
         let _ = writeln!(h, "<h2>What drives the RTO and RPO</h2>");
         let _ = writeln!(
@@ -209,6 +212,97 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
         escape(&scenario.source),
         escape(&scenario.effective_sha256)
     );
+    h
+}
+
+/// An estate's plans in start order, one row each, and for each plan that
+/// misses its RTO target where its time went: the wait for an operator, its
+/// own failover, detection and decision (docs/estate.md).
+fn estate_section(scenario: &Scenario, run: &RunSummary) -> String {
+    use crate::metrics::MetricId;
+    use crate::scenario::Population;
+    let row = |id: MetricId, over: Population| {
+        run.rows
+            .iter()
+            .find(|r| r.metric.id() == id && r.population == over)
+    };
+    let stat = |id: MetricId, over: Population, pick: fn(&crate::stats::Summary) -> f64| {
+        row(id, over).and_then(|r| Some((r, pick(r.summary.as_ref()?))))
+    };
+    let cell = |id: MetricId, over: Population, pick: fn(&crate::stats::Summary) -> f64| {
+        stat(id, over, pick).map_or_else(|| "-".to_string(), |(r, v)| human(&r.metric, v))
+    };
+    let mut h = String::new();
+    let _ = writeln!(h, "<h2>The estate's plans</h2>");
+    let _ = writeln!(
+        h,
+        "<p>{} recovery plans in start order; the estate's RTO is the last plan's. Times over the declared disasters; the RTO verdict over the outages <code>[targets]</code> names.</p>",
+        scenario.plans.len()
+    );
+    let _ = writeln!(
+        h,
+        "<table id=\"plans\">\n<thead><tr><th>plan</th><th>priority</th><th>VMs</th><th>RTO p50</th><th>RTO p95</th><th>RTO verdict</th><th>RPO p95</th><th>operator wait (mean)</th><th>stage 1 (mean)</th><th>failback wait (mean)</th><th>stage 3 downtime p95</th></tr></thead>\n<tbody>"
+    );
+    let mut misses = Vec::new();
+    for p in scenario.plan_order() {
+        let plan = &scenario.plans[p];
+        let d = Population::Declared;
+        let verdict = run
+            .rows
+            .iter()
+            .find(|r| r.metric.id() == MetricId::PlanRto(p) && r.verdict.is_some())
+            .and_then(|r| r.verdict);
+        let verdict_cell = match verdict {
+            // Rounded down: a share short of all is never shown as 100 %.
+            Some(v) => format!(
+                "<span class=\"{0}\">{0}</span> ({1:.1} % met)",
+                v.verdict.name(),
+                (1000.0 * v.fraction.fraction).floor() / 10.0
+            ),
+            None => "no target".to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{verdict_cell}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&plan.id),
+            plan.priority,
+            plan.vms.len(),
+            escape(&cell(MetricId::PlanRto(p), d, |s| s.p50)),
+            escape(&cell(MetricId::PlanRto(p), d, |s| s.p95)),
+            escape(&cell(MetricId::PlanRpo(p), d, |s| s.p95)),
+            escape(&cell(MetricId::PlanOperatorWait(p), d, |s| s.mean)),
+            escape(&cell(MetricId::PlanStage(p, 1), d, |s| s.mean)),
+            escape(&cell(MetricId::PlanFailbackWait(p), d, |s| s.mean)),
+            escape(&cell(MetricId::PlanStage(p, 3), d, |s| s.p95)),
+        );
+        if verdict.is_some_and(|v| v.verdict == Verdict::Missed) {
+            let mean = |id| stat(id, d, |s| s.mean).map_or(0.0, |(_, v)| v);
+            let (rto, wait, stage1) = (
+                mean(MetricId::PlanRto(p)),
+                mean(MetricId::PlanOperatorWait(p)),
+                mean(MetricId::PlanStage(p, 1)),
+            );
+            let metric = &row(MetricId::PlanRto(p), d)
+                .expect("a verdict has its row")
+                .metric;
+            misses.push(format!(
+                "`{}` misses its RTO target: of its mean RTO over declared disasters, {}, it waited {} for an operator, ran its own failover for {}, and the remaining {} went to detection and decision.",
+                plan.id,
+                human(metric, rto),
+                human(metric, wait),
+                human(metric, (stage1 - wait).max(0.0)),
+                human(metric, (rto - stage1).max(0.0)),
+            ));
+        }
+    }
+    let _ = writeln!(h, "</tbody>\n</table>");
+    if !misses.is_empty() {
+        let _ = writeln!(h, "<ul id=\"plan-misses\">");
+        for m in misses {
+            let _ = writeln!(h, "<li>{}</li>", escape(&m));
+        }
+        let _ = writeln!(h, "</ul>");
+    }
     h
 }
 

@@ -295,3 +295,38 @@ fn an_estate_of_5000_vms_validates_and_runs() {
     assert_eq!(o.plans.len(), 50);
     assert_eq!(o.resync_vms, 0, "sized to keep up");
 }
+
+#[test]
+fn the_report_has_a_row_per_plan_and_says_why_a_plan_misses() {
+    // Plan b's target of 20 min cannot be met (its VMs are up at 30 min),
+    // plan a's 1 h always is.
+    let text = two_plans("").replace(
+        "[[plan]]\nid = \"b\"\npriority = 2\n",
+        "[[plan]]\nid = \"b\"\npriority = 2\nrto = \"20m\"\n",
+    ) + "[targets]\nrto = \"1h\"\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("estate.toml");
+    std::fs::write(&file, text).expect("scenario");
+    let out = dir.path().join("out");
+    let o = crate::support::drsim(&[
+        "run",
+        file.to_str().expect("utf-8"),
+        "-n",
+        "30",
+        "--quiet",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(html.contains("<table id=\"plans\">"));
+    assert!(
+        html.contains("<td>a</td><td>1</td><td>1</td>"),
+        "plan a's row"
+    );
+    assert!(
+        html.contains("`b` misses its RTO target"),
+        "the plan that misses is named"
+    );
+    assert!(!html.contains("`a` misses"));
+}
