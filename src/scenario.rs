@@ -64,6 +64,9 @@ pub struct Scenario {
     /// The recovery plans, in file order: one (implicit, `declared: false`)
     /// when the file has no `[[plan]]`. Several form an estate.
     pub plans: Vec<Plan>,
+    /// The plans in start order: by priority, then file order (found once,
+    /// at validation; every replication reads it).
+    pub start_order: Vec<usize>,
     /// Protected VMs, `count` entries already expanded; `vm.group` and `vm.link`
     /// index `groups` and `links`.
     pub vms: Vec<Vm>,
@@ -402,10 +405,8 @@ impl Scenario {
     }
 
     /// The plans in start order: by priority, then file order.
-    pub fn plan_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.plans.len()).collect();
-        order.sort_by_key(|&p| (self.plans[p].priority, p));
-        order
+    pub fn plan_order(&self) -> &[usize] {
+        &self.start_order
     }
 }
 

@@ -359,7 +359,8 @@ pub(super) fn assemble<O: Observer>(
     // first of them in start order on ties).
     let rto_plan = s
         .plan_order()
-        .into_iter()
+        .iter()
+        .copied()
         .rev()
         .max_by_key(|&p| sh.plan_at[p].stage1_end);
     let bytes = |f: fn(&StageBytes) -> f64| resync.bytes.iter().map(f).sum::<f64>();

@@ -409,7 +409,7 @@ impl Failover {
                 "disaster declared: recovery plan started (unplanned failover)".to_string()
             }
         });
-        self.queued = s.plan_order().into();
+        self.queued = s.plan_order().iter().copied().collect();
         self.start_queued_plans(sh, now)
     }
 

@@ -267,8 +267,8 @@ pub fn describe(s: &Scenario) -> String {
 fn estate_line(s: &Scenario) -> String {
     let plans: Vec<String> = s
         .plan_order()
-        .into_iter()
-        .map(|p| {
+        .iter()
+        .map(|&p| {
             let plan = &s.plans[p];
             let targets: Vec<String> = [("RPO", plan.rpo_target), ("RTO", plan.rto_target)]
                 .iter()

@@ -244,7 +244,7 @@ fn estate_section(scenario: &Scenario, run: &RunSummary) -> String {
         "<table id=\"plans\">\n<thead><tr><th>plan</th><th>priority</th><th>VMs</th><th>RTO p50</th><th>RTO p95</th><th>RTO verdict</th><th>RPO p95</th><th>operator wait (mean)</th><th>stage 1 (mean)</th><th>failback wait (mean)</th><th>stage 3 downtime p95</th></tr></thead>\n<tbody>"
     );
     let mut misses = Vec::new();
-    for p in scenario.plan_order() {
+    for &p in scenario.plan_order() {
         let plan = &scenario.plans[p];
         let d = Population::Declared;
         let verdict = run

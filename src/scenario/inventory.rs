@@ -196,9 +196,8 @@ pub fn read_rows(
     let columns = Columns::new(&rows[at].1);
     let name = columns.find(&name_keys).unwrap_or(0);
     let churn = columns.find(&["peakdatachurn", "peakdatachurnwithgrowthfactor", "churn"]);
-    let planner_disk = columns.find(&["disksize", "disksizegb", "disksize"]);
     let rv_disk = columns.find(&["provisionedmib", "inusemib", "capacitymib"]);
-    let disk_column = planner_disk.or(columns.find(&["disksize"])).or(rv_disk);
+    let disk_column = columns.find(&["disksize"]).or(rv_disk);
     let Some(disk_column) = disk_column else {
         return Err(vec![format!(
             "{file}:{header_line}: no disk size column: the Planner's `Disk size (GB)`, RVTools' `Provisioned MiB` (vInfo) or `Capacity MiB` (vDisk), or `disk_size`; the header has {}",

@@ -210,6 +210,12 @@ pub(super) fn validate(
             links: links?,
             policy: policy?,
             groups: groups?,
+            start_order: {
+                let plans = plans.as_ref()?;
+                let mut order: Vec<usize> = (0..plans.len()).collect();
+                order.sort_by_key(|&p| (plans[p].priority, p));
+                order
+            },
             plans: plans?,
             vms: vms?,
             outage: outage?,
