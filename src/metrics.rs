@@ -85,6 +85,8 @@ pub enum MetricId {
     PlanStage(usize, u8),
     PlanOperatorWait(usize),
     PlanFailbackWait(usize),
+    /// `t0` until plan `p`'s stage `k` (2 to 4) started.
+    PlanStageStart(usize, u8),
     /// VMs not created for want of the region's vCPU quota.
     QuotaRefused,
 }
@@ -212,6 +214,10 @@ impl Metric {
             }
             MetricId::PlanOperatorWait(p) => opt(o.plans[p].operator_wait),
             MetricId::PlanFailbackWait(p) => opt(o.plans[p].failback_wait),
+            MetricId::PlanStageStart(p, k) => match k {
+                2 if o.stage2_skipped => None,
+                _ => opt(o.plans[p].stage_starts[usize::from(k) - 2]),
+            },
             MetricId::QuotaRefused => o.declared.then_some(f64::from(o.quota_refused)),
         }
     }
@@ -239,7 +245,8 @@ impl Metric {
             | MetricId::GroupRto(_)
             | MetricId::PlanStage(..)
             | MetricId::PlanOperatorWait(_)
-            | MetricId::PlanFailbackWait(_) => &[Declared],
+            | MetricId::PlanFailbackWait(_)
+            | MetricId::PlanStageStart(..) => &[Declared],
             MetricId::RpoMet(_, Declared) | MetricId::RtoMet(_, Declared) => &[Declared],
             _ => &[All],
         }
@@ -613,6 +620,18 @@ fn plan_metrics(scenario: &Scenario) -> Vec<Metric> {
                 PlanFailbackWait(p),
             ),
         ]);
+        for (k, what) in [
+            (2, "its reprotect"),
+            (3, "its (last) failback attempt"),
+            (4, "its reprotect back"),
+        ] {
+            list.push(Metric::new(
+                &format!("stage{k}_start_plan_{id}_s"),
+                Seconds,
+                &format!("plan `{id}`: t0 until {what} started"),
+                PlanStageStart(p, k),
+            ));
+        }
     }
     list
 }

@@ -13,6 +13,7 @@ mod file;
 pub mod inventory;
 mod locate;
 pub mod overrides;
+mod plans;
 mod population;
 mod raw;
 pub mod units;
@@ -34,6 +35,7 @@ pub use file::{
     ScenarioFile,
 };
 pub use locate::KeyPath;
+pub use plans::{Plan, SparedPlan};
 pub use population::{Population, Target, TargetMetric, Targets};
 
 use crate::engine::{SimDuration, SimTime};
@@ -85,6 +87,9 @@ pub struct Scenario {
     pub targets: Targets,
     /// Currency of `Vm::azure_vm_hour`, for reports.
     pub currency: String,
+    /// Plans at primary sites the outage does not hit: they keep running
+    /// on-premises and are not simulated (validate lists them).
+    pub spared: Vec<SparedPlan>,
     /// Things that are valid but probably not what the author meant.
     pub warnings: Vec<Diagnostic>,
 }
@@ -103,7 +108,9 @@ pub struct Site {
 
 #[derive(Debug, Clone)]
 pub struct Sites {
-    pub primary: Site,
+    /// The on-premises sites, in file order (most scenarios have one; an
+    /// estate may span several, each with its own links).
+    pub primaries: Vec<Site>,
     pub recovery: Site,
     /// The alternate failback location, used when `failback.location` is alternate.
     pub alternate: Option<Site>,
@@ -112,6 +119,8 @@ pub struct Sites {
 #[derive(Debug, Clone)]
 pub struct Link {
     pub id: String,
+    /// The primary site it replicates from (`Sites::primaries`).
+    pub site: usize,
     /// Bytes/s available primary -> recovery, drawn once per replication.
     pub bandwidth: Distribution,
     /// Bytes/s available recovery -> primary (reprotect, failback); defaults to `bandwidth`.
@@ -378,38 +387,6 @@ pub struct ReplicationPolicy {
     pub pruned_point_interval: SimDuration,
 }
 
-/// A recovery plan: its groups start one after the other; plans start in
-/// priority order, at most `[recovery] concurrent_plans` at once.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    pub id: String,
-    /// Lower starts first (ties: file order).
-    pub priority: i64,
-    /// Indices into `Scenario::groups`, in start order.
-    pub groups: Vec<usize>,
-    /// Indices into `Scenario::vms`, ascending.
-    pub vms: Vec<usize>,
-    /// Its own targets (by default the estate's `[targets]`).
-    pub rpo_target: Option<SimDuration>,
-    pub rto_target: Option<SimDuration>,
-    /// Declared with `[[plan]]` (false: the one plan of a file without any).
-    pub declared: bool,
-}
-
-impl Scenario {
-    /// Whether the scenario is an estate of several recovery plans (the
-    /// per-plan metrics and views exist only then, so a one-plan file's
-    /// results stay as they were).
-    pub fn is_estate(&self) -> bool {
-        self.plans.len() > 1
-    }
-
-    /// The plans in start order: by priority, then file order.
-    pub fn plan_order(&self) -> &[usize] {
-        &self.start_order
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Group {
     pub id: String,
@@ -512,8 +489,9 @@ pub enum OutageStart {
 
 #[derive(Debug, Clone)]
 pub struct SiteOutage {
-    /// The failed site's id (always the primary).
-    pub site: String,
+    /// The primary sites it hits (`Sites::primaries`, ascending): one
+    /// declaration fails over every plan of these sites together.
+    pub sites: Vec<usize>,
     pub start: OutageStart,
     /// Until the primary site is usable again.
     pub duration: Distribution,

@@ -150,15 +150,17 @@ impl Resync {
         sh.observer.note(now, phase(direction), || match direction {
             Direction::Reverse if hyper_v => format!(
                 "{plan}failback (planned failover) started: data synchronised to `{}` before failover, the Azure VMs still running (Hyper-V has no reprotect)",
-                s.sites.primary.id
+                s.plan_site(p).id
             ),
             Direction::Reverse => format!(
                 "{plan}reprotect started: replication `{}` -> `{}`",
-                s.sites.recovery.id, s.sites.primary.id
+                s.sites.recovery.id,
+                s.plan_site(p).id
             ),
             Direction::Forward => format!(
                 "{plan}reprotect started: replication `{}` -> `{}` re-enabled",
-                s.sites.primary.id, s.sites.recovery.id
+                s.plan_site(p).id,
+                s.sites.recovery.id
             ),
         });
         for &v in &s.plans[p].vms {
@@ -510,7 +512,7 @@ impl Resync {
         let next = self.failback_queue.remove(0);
         self.failbacks_running += 1;
         self.failback_admitted[next] = true;
-        let start = WeeklyWindow::next_inside(&sh.scenario.failback.windows, now);
+        let start = WeeklyWindow::next_inside(sh.scenario.failback_windows(next), now);
         sh.queue
             .schedule(start, Event::FailbackStart(PlanId::new(next)));
     }
@@ -657,10 +659,8 @@ impl Resync {
         self.bytes[p].stage3 = net.sent_total(Direction::Reverse, now, p) - self.bytes[p].stage2;
         sh.observer.note(now, Phase::Failback, || {
             let site = match s.failback.location {
-                FailbackLocation::Original => &s.sites.primary,
-                FailbackLocation::Alternate => {
-                    s.sites.alternate.as_ref().unwrap_or(&s.sites.primary)
-                }
+                FailbackLocation::Original => s.plan_site(p),
+                FailbackLocation::Alternate => s.sites.alternate.as_ref().unwrap_or(s.plan_site(p)),
             };
             format!(
                 "{plan}failback complete: service running on `{}` again",
@@ -748,5 +748,5 @@ pub(super) fn failback_start<O: Observer>(sh: &Shared<'_, O>, p: usize, ready: S
     let f = &sh.scenario.failback;
     let stay_until = sh.plan_at[p].stage1_end.unwrap_or(ready) + f.minimum_stay;
     let earliest = (ready + sh.draws.timeline.failback_wait).max(stay_until);
-    WeeklyWindow::next_inside(&f.windows, earliest)
+    WeeklyWindow::next_inside(sh.scenario.failback_windows(p), earliest)
 }

@@ -158,6 +158,9 @@ pub struct PlanOutcome {
     /// From its stage 2's end (or its last cancelled attempt) until its
     /// failback started: waits, windows and operators.
     pub failback_wait: Option<SimDuration>,
+    /// `t0` until its stages 2, 3 (its last failback attempt) and 4 started:
+    /// with the durations, its place on the estate's timeline.
+    pub stage_starts: [Option<SimDuration>; 3],
 }
 
 /// The stage metrics of one plan: from its milestones when a disaster was
@@ -352,6 +355,8 @@ pub(super) fn assemble<O: Observer>(
                     .then(|| between(sh.at.declared, failover.plan.path.started_at[p]))
                     .flatten(),
                 failback_wait: between(at.stage2_end, at.stage3_start),
+                stage_starts: [at.stage2_start, at.stage3_start, at.stage4_start]
+                    .map(|start| declared.then(|| between(Some(sh.t0), start)).flatten()),
             }
         })
         .collect();

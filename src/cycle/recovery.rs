@@ -89,8 +89,10 @@ impl Failover {
         net.stop_recording(now);
         sh.observer.note(now, Phase::Failover, || {
             format!(
-                "OUTAGE: primary site `{}` down (t0); it will be back after {}",
-                s.sites.primary.id, sh.draws.timeline.outage_duration
+                "OUTAGE: primary site{} {} down (t0); it will be back after {}",
+                if s.outage.sites.len() > 1 { "s" } else { "" },
+                s.failed_sites(),
+                sh.draws.timeline.outage_duration
             )
         });
         let ctx = PointContext {

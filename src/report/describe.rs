@@ -34,9 +34,11 @@ pub fn describe(s: &Scenario) -> String {
         }
     ));
     line(format!(
-        "sites: primary `{}` ({}) -> recovery `{}` ({}){}",
-        s.sites.primary.id,
-        s.sites.primary.name,
+        "sites: primary {} -> recovery `{}` ({}){}",
+        (s.sites.primaries.iter())
+            .map(|p| format!("`{}` ({})", p.id, p.name))
+            .collect::<Vec<_>>()
+            .join(", "),
         s.sites.recovery.id,
         s.sites.recovery.name,
         s.sites
@@ -47,8 +49,13 @@ pub fn describe(s: &Scenario) -> String {
     ));
     for (i, link) in s.links.iter().enumerate() {
         let vms = s.vms.iter().filter(|v| v.link == i).count();
+        let from = if s.sites.primaries.len() > 1 {
+            format!(" (from `{}`)", s.sites.primaries[link.site].id)
+        } else {
+            String::new()
+        };
         line(format!(
-            "link `{}`: bandwidth {}, reverse {}, shared by {vms} VMs",
+            "link `{}`{from}: bandwidth {}, reverse {}, shared by {vms} VMs",
             link.id, link.bandwidth, link.reverse_bandwidth
         ));
     }
@@ -133,8 +140,12 @@ pub fn describe(s: &Scenario) -> String {
         line(text);
     }
     line(format!(
-        "outage: site `{}` fails {}, for {}",
-        s.outage.site,
+        "outage: {} {}, for {}",
+        if s.outage.sites.len() > 1 {
+            format!("sites {} fail", s.failed_sites())
+        } else {
+            format!("site {} fails", s.failed_sites())
+        },
         match s.outage.start {
             crate::scenario::OutageStart::RandomInWeek =>
                 "at a random time of the week".to_string(),
@@ -142,6 +153,12 @@ pub fn describe(s: &Scenario) -> String {
         },
         s.outage.duration
     ));
+    for spared in &s.spared {
+        line(format!(
+            "  not hit: plan `{}` ({} VMs) at site `{}` keeps running on-premises and is not simulated",
+            spared.id, spared.vms, spared.site
+        ));
+    }
     for fault in &s.faults {
         let when = match &fault.start {
             crate::scenario::FaultStart::Before(d) => format!("starting {d} before the disaster"),
@@ -276,8 +293,18 @@ fn estate_line(s: &Scenario) -> String {
                     t.map(|t| format!("{name} {}", format_duration_s(t.as_secs_f64())))
                 })
                 .collect();
+            let site = if s.sites.primaries.len() > 1 {
+                format!("at `{}`, ", s.plan_site(p).id)
+            } else {
+                String::new()
+            };
+            let windows = match &plan.failback_windows {
+                Some(w) if w.is_empty() => ", fails back any time".to_string(),
+                Some(w) => format!(", fails back in {} windows of its own", w.len()),
+                None => String::new(),
+            };
             format!(
-                "`{}` (priority {}, {} VMs in {} groups{})",
+                "`{}` ({site}priority {}, {} VMs in {} groups{}{windows})",
                 plan.id,
                 plan.priority,
                 plan.vms.len(),

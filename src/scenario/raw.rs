@@ -87,6 +87,8 @@ pub struct RawPlan {
     pub priority: Option<i64>,
     pub rpo: Option<Value>,
     pub rto: Option<Value>,
+    pub site: Option<String>,
+    pub failback_windows: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,7 +142,8 @@ pub struct RawVm {
 #[derive(Debug, Deserialize)]
 pub struct RawOutage {
     pub kind: String,
-    pub site: Option<String>,
+    /// A primary site's id, or a list of them.
+    pub site: Option<Value>,
     pub link: Option<String>,
     pub at: Option<String>,
     pub before: Option<Value>,

@@ -179,6 +179,12 @@ pub(super) fn validate(
         vms.as_mut(),
         &targets,
     );
+    let plans = match (plans, &sites, &links, &vms) {
+        (Some(plans), Some(sites), Some(links), Some(vms)) => {
+            plans::place_plans(&mut c, &raw.plan, plans, sites, links, vms, &entries)
+        }
+        _ => None,
+    };
 
     if let (Some(links), Some(vms)) = (&links, &vms) {
         warn_overloaded_links(&mut c, links, vms);
@@ -231,9 +237,14 @@ pub(super) fn validate(
                 .as_ref()
                 .and_then(|c| c.currency.clone())
                 .unwrap_or_default(),
+            spared: Vec::new(),
             warnings: Vec::new(),
         })
     })();
+    let mut assembled = assembled;
+    if let Some(scenario) = assembled.as_mut() {
+        plans::keep_plans_hit(&mut c, scenario);
+    }
     if let Some(scenario) = &assembled {
         check_churn_events(&mut c, scenario, &raw.vm);
         if let Some(quota) = scenario.recovery.vcpu_quota {

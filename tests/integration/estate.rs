@@ -7,14 +7,14 @@ use drsim::scenario::{Scenario, ScenarioError};
 use crate::fixed_arithmetic::FIXED;
 use crate::support::{outcomes, scenario};
 
-fn secs(d: Option<SimDuration>) -> f64 {
+pub(crate) fn secs(d: Option<SimDuration>) -> f64 {
     d.expect("this happened").as_secs_f64()
 }
 
 /// FIXED as two plans: `a` holds group db (db1, 90 GB), `b` group web
 /// (web1 and web2, 45 GB each); the primary's disks are lost, so stage 2
 /// copies every disk whole over the one 100 MB/s link.
-fn two_plans(extra_failback: &str) -> String {
+pub(crate) fn two_plans(extra_failback: &str) -> String {
     FIXED
         .replace(
             "[[group]]\nid = \"db\"\n",
@@ -186,7 +186,7 @@ fn the_estate_reports_a_column_and_a_verdict_per_plan() {
     );
 }
 
-fn errors(text: &str) -> String {
+pub(crate) fn errors(text: &str) -> String {
     match Scenario::from_toml(text, "estate.toml") {
         Err(ScenarioError::Invalid { diagnostics }) => diagnostics
             .iter()

@@ -8,6 +8,7 @@ mod closed_form;
 mod compare;
 mod determinism;
 mod estate;
+mod estate_sites;
 mod fixed_arithmetic;
 mod golden;
 mod init;

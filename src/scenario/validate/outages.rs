@@ -93,24 +93,54 @@ fn check_site_outage(
     sites: Option<&Sites>,
     duration: Option<Distribution>,
 ) -> Option<SiteOutage> {
-    let Some(site) = &o.site else {
+    let Some(value) = &o.site else {
         c.error(
             path.clone(),
-            "a site outage needs `site`, the primary site's id",
+            "a site outage needs `site`, the primary site's id (or a list of them)",
         );
         return None;
     };
-    if let Some(sites) = sites
-        && *site != sites.primary.id
-    {
-        c.error(
-            path.key("site"),
-            format!(
-                "the disaster must hit the primary site `{}`; `{site}` is not it",
-                sites.primary.id
-            ),
-        );
+    let key = path.key("site");
+    let named: Vec<Option<&str>> = match value {
+        toml::Value::String(id) => vec![Some(id.as_str())],
+        toml::Value::Array(ids) if !ids.is_empty() => ids.iter().map(|v| v.as_str()).collect(),
+        _ => vec![None],
+    };
+    let mut failed = Vec::new();
+    let mut ok = true;
+    for (i, id) in named.iter().enumerate() {
+        let Some(sites) = sites else { break };
+        let ids: Vec<&str> = sites.primaries.iter().map(|p| p.id.as_str()).collect();
+        let at = if matches!(value, toml::Value::Array(_)) {
+            key.index(i)
+        } else {
+            key.clone()
+        };
+        match id.and_then(|id| ids.iter().position(|p| *p == id)) {
+            Some(site) if failed.contains(&site) => {
+                c.error(at, "this site is listed twice");
+                ok = false;
+            }
+            Some(site) => failed.push(site),
+            None => {
+                let what = id.map_or_else(|| format!("{value}"), |id| format!("`{id}`"));
+                let message = if ids.len() == 1 {
+                    format!(
+                        "the disaster must hit the primary site `{}`; {what} is not it",
+                        ids[0]
+                    )
+                } else {
+                    format!(
+                        "the disaster must hit a primary site ({}), or a list of them; {what} is not one",
+                        ids.join(", ")
+                    )
+                };
+                c.error(at, message);
+                ok = false;
+            }
+        }
     }
+    failed.sort_unstable();
     let start = match o.at.as_deref() {
         None | Some("random") => Some(OutageStart::RandomInWeek),
         Some(text) => match parse_weekday_time(text) {
@@ -125,7 +155,7 @@ fn check_site_outage(
         },
     };
     Some(SiteOutage {
-        site: site.clone(),
+        sites: ok.then_some(failed)?,
         start: start?,
         duration: duration?,
     })

@@ -41,6 +41,10 @@ pub(super) fn check_plans(
         };
         let rpo = target("rpo", &p.rpo, targets.rpo);
         let rto = target("rto", &p.rto, targets.rto);
+        let failback_windows = p
+            .failback_windows
+            .as_deref()
+            .map(|texts| c.weekly_windows(&path.key("failback_windows"), texts));
         let (Some(rpo_target), Some(rto_target)) = (rpo, rto) else {
             ok = false;
             continue;
@@ -52,6 +56,8 @@ pub(super) fn check_plans(
             vms: Vec::new(),
             rpo_target,
             rto_target,
+            site: 0,
+            failback_windows,
             declared: true,
         });
     }
@@ -63,6 +69,8 @@ pub(super) fn check_plans(
             vms: Vec::new(),
             rpo_target: targets.rpo,
             rto_target: targets.rto,
+            site: 0,
+            failback_windows: None,
             declared: false,
         });
     }
@@ -168,4 +176,186 @@ pub(super) fn check_plans(
         ok = false;
     }
     ok.then_some(plans)
+}
+
+/// Sets every plan's site; `None` after recording an error.
+pub(super) fn place_plans(
+    c: &mut Checker<'_>,
+    raw_plans: &[RawPlan],
+    mut plans: Vec<Plan>,
+    sites: &Sites,
+    links: &[Link],
+    vms: &[Vm],
+    entries: &[usize],
+) -> Option<Vec<Plan>> {
+    let mut ok = true;
+    for (p, plan) in plans.iter_mut().enumerate() {
+        let named = raw_plans.get(p).and_then(|r| r.site.as_deref());
+        match plan_site(
+            c,
+            p,
+            plan,
+            named,
+            raw_plans.is_empty(),
+            sites,
+            links,
+            vms,
+            entries,
+        ) {
+            Some(site) => plan.site = site,
+            None => ok = false,
+        }
+    }
+    ok.then_some(plans)
+}
+
+/// Plan `p`'s primary site: the one it names (`site`), else the one its VMs'
+/// links replicate from; every VM of a plan replicates from its site.
+#[allow(clippy::too_many_arguments)]
+fn plan_site(
+    c: &mut Checker<'_>,
+    p: usize,
+    plan: &Plan,
+    named: Option<&str>,
+    implicit: bool,
+    sites: &Sites,
+    links: &[Link],
+    vms: &[Vm],
+    entries: &[usize],
+) -> Option<usize> {
+    let key = KeyPath::root().key("plan").index(p).key("site");
+    let ids: Vec<String> = sites.primaries.iter().map(|s| s.id.clone()).collect();
+    let site = match named {
+        Some(id) => c.reference(&key, id, &ids, "[[site]] with role = \"primary\"")?,
+        None => links[vms[*plan.vms.first()?].link].site,
+    };
+    let stray = plan.vms.iter().find(|&&v| links[vms[v].link].site != site);
+    if let Some(&v) = stray {
+        let link = &links[vms[v].link];
+        let whose = if implicit {
+            "the scenario's VMs replicate from several sites; an estate of several sites declares a [[plan]] per site".to_string()
+        } else if named.is_some() {
+            format!("plan `{}` is at site `{}`", plan.id, ids[site])
+        } else {
+            format!(
+                "plan `{}` holds VMs of several sites (its first VM's is `{}`); a plan fails over from one site: split it, or set `site`",
+                plan.id, ids[site]
+            )
+        };
+        c.error(
+            KeyPath::root().key("vm").index(entries[v]).key("link"),
+            format!(
+                "VM `{}` replicates over link `{}` from site `{}`, but {whose}",
+                vms[v].id, link.id, ids[link.site]
+            ),
+        );
+        return None;
+    }
+    Some(site)
+}
+
+/// Drops the plans at primary sites the outage does not hit (they keep
+/// running on-premises): the cycle simulates the plans it fails over, their
+/// groups and VMs renumbered; the rest are listed in `Scenario::spared`.
+pub(super) fn keep_plans_hit(c: &mut Checker<'_>, s: &mut Scenario) {
+    for cg in &s.consistency_groups {
+        let site = |v: usize| s.links[s.vms[v].link].site;
+        if let Some(&v) = cg.vms.iter().find(|&&v| site(v) != site(cg.vms[0])) {
+            c.error(
+                KeyPath::root().key("vm"),
+                format!(
+                    "consistency group `{}` holds VMs of sites `{}` and `{}` (`{}`); a multi-VM consistency group replicates from one site",
+                    cg.id,
+                    s.sites.primaries[site(cg.vms[0])].id,
+                    s.sites.primaries[site(v)].id,
+                    s.vms[v].id
+                ),
+            );
+            return;
+        }
+    }
+    let hit: Vec<bool> = (s.plans.iter())
+        .map(|p| s.outage.sites.contains(&p.site))
+        .collect();
+    if hit.iter().all(|&h| h) {
+        return;
+    }
+    if !hit.iter().any(|&h| h) {
+        let sites: Vec<String> = (s.plans.iter())
+            .map(|p| format!("`{}`", s.sites.primaries[p.site].id))
+            .collect();
+        c.error(
+            KeyPath::root().key("outage"),
+            format!(
+                "the disaster hits {} where no plan runs; the plans run at {}",
+                s.failed_sites(),
+                sites.join(", ")
+            ),
+        );
+        return;
+    }
+    let keep_vm: Vec<bool> = s.vms.iter().map(|v| hit[v.plan]).collect();
+    let renumber = |keep: &[bool]| -> Vec<Option<usize>> {
+        let mut next = 0;
+        (keep.iter())
+            .map(|&k| {
+                k.then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect()
+    };
+    let (new_plan, new_group, new_vm) = (
+        renumber(&hit),
+        renumber(&s.groups.iter().map(|g| hit[g.plan]).collect::<Vec<_>>()),
+        renumber(&keep_vm),
+    );
+    let remap = |list: &mut Vec<usize>, to: &[Option<usize>]| {
+        *list = list.iter().filter_map(|&i| to[i]).collect();
+    };
+    for (p, plan) in s.plans.iter().enumerate() {
+        if !hit[p] {
+            s.spared.push(SparedPlan {
+                id: plan.id.clone(),
+                site: s.sites.primaries[plan.site].id.clone(),
+                vms: plan.vms.len(),
+            });
+        }
+    }
+    s.plans.retain(|p| s.outage.sites.contains(&p.site));
+    s.groups.retain(|g| hit[g.plan]);
+    let mut v = 0;
+    s.vms.retain(|_| {
+        v += 1;
+        keep_vm[v - 1]
+    });
+    for plan in &mut s.plans {
+        remap(&mut plan.groups, &new_group);
+        remap(&mut plan.vms, &new_vm);
+    }
+    for group in &mut s.groups {
+        group.plan = new_plan[group.plan].expect("a kept group's plan is kept");
+        remap(&mut group.vms, &new_vm);
+    }
+    for vm in &mut s.vms {
+        vm.plan = new_plan[vm.plan].expect("a kept VM's plan is kept");
+        vm.group = new_group[vm.group].expect("a kept VM's group is kept");
+    }
+    // A consistency group's VMs share a site: it is kept whole or dropped.
+    for cg in &mut s.consistency_groups {
+        remap(&mut cg.vms, &new_vm);
+    }
+    let new_cg = renumber(
+        &(s.consistency_groups.iter())
+            .map(|g| !g.vms.is_empty())
+            .collect::<Vec<_>>(),
+    );
+    s.consistency_groups.retain(|g| !g.vms.is_empty());
+    for vm in &mut s.vms {
+        vm.consistency_group = vm.consistency_group.and_then(|g| new_cg[g]);
+    }
+    let mut order: Vec<usize> = (0..s.plans.len()).collect();
+    order.sort_by_key(|&p| (s.plans[p].priority, p));
+    s.start_order = order;
 }

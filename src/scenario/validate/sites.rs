@@ -6,7 +6,7 @@ const SITE_ROLES: [&str; 3] = ["primary", "recovery", "alternate"];
 
 pub(super) fn check_sites(c: &mut Checker<'_>, raw: &[RawSite]) -> Option<Sites> {
     c.unique_ids("site", raw.iter().map(|s| s.id.as_str()));
-    let mut primary = None;
+    let mut primaries = Vec::new();
     let mut recovery = None;
     let mut alternate = None;
     let mut roles_valid = true;
@@ -21,7 +21,10 @@ pub(super) fn check_sites(c: &mut Checker<'_>, raw: &[RawSite]) -> Option<Sites>
             name: s.name.clone().unwrap_or_else(|| s.id.clone()),
         };
         let slot = match role {
-            "primary" => &mut primary,
+            "primary" => {
+                primaries.push(site);
+                continue;
+            }
             "recovery" => &mut recovery,
             _ => &mut alternate,
         };
@@ -33,14 +36,17 @@ pub(super) fn check_sites(c: &mut Checker<'_>, raw: &[RawSite]) -> Option<Sites>
         }
         *slot = Some(site);
     }
-    if roles_valid && (primary.is_none() || recovery.is_none()) {
+    if roles_valid && (primaries.is_empty() || recovery.is_none()) {
         c.error(
             KeyPath::root().key("site"),
-            "need one [[site]] with role = \"primary\" (on-premises) and one with role = \"recovery\" (the Azure region)",
+            "need a [[site]] with role = \"primary\" (on-premises; an estate may have several) and one with role = \"recovery\" (the Azure region)",
         );
     }
+    if primaries.is_empty() {
+        return None;
+    }
     Some(Sites {
-        primary: primary?,
+        primaries,
         recovery: recovery?,
         alternate,
     })
@@ -63,13 +69,17 @@ pub(super) fn check_links(
     let mut ok = true;
     for (i, l) in raw.iter().enumerate() {
         let path = KeyPath::root().key("link").index(i);
+        let mut site = Some(0);
         if let Some(sites) = sites {
-            if l.from != sites.primary.id {
+            site = sites.primaries.iter().position(|p| p.id == l.from);
+            if site.is_none() {
+                let ids: Vec<&str> = sites.primaries.iter().map(|p| p.id.as_str()).collect();
                 c.error(
                     path.key("from"),
                     format!(
-                        "a replication link runs from the primary site `{}`, not `{}`",
-                        sites.primary.id, l.from
+                        "a replication link runs from a primary site ({}), not `{}`",
+                        ids.join(", "),
+                        l.from
                     ),
                 );
             }
@@ -100,9 +110,10 @@ pub(super) fn check_links(
                 );
             }
         }
-        match (bandwidth, reverse) {
-            (Some(bandwidth), Some(reverse_bandwidth)) => links.push(Link {
+        match (bandwidth, reverse, site) {
+            (Some(bandwidth), Some(reverse_bandwidth), Some(site)) => links.push(Link {
                 id: l.id.clone(),
+                site,
                 bandwidth,
                 reverse_bandwidth,
             }),
