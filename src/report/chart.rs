@@ -14,6 +14,7 @@
 pub mod compare;
 pub mod distribution;
 pub mod drivers;
+pub mod estate;
 pub mod lag;
 pub mod sensitivity;
 pub mod stages;
@@ -310,6 +311,17 @@ pub fn charts_for_run(
         render_distribution("rto", &rto)?,
         render_stages("stages", &stages)?,
     ];
+    if scenario.is_estate()
+        && let Some((failover, cycle)) = estate::estate_timelines(collector, scenario)
+    {
+        for (name, chart) in [("estate-failover", failover), ("estate-cycle", cycle)] {
+            charts.push(RenderedChart {
+                svg: to_svg(name, |r| draw_drivers(r, &chart))?,
+                png: to_png(name, |r| draw_drivers(r, &chart))?,
+                name: name.to_string(),
+            });
+        }
+    }
     for d in drivers {
         let name = format!("{}-drivers", d.metric.to_lowercase());
         let chart = DriversChart::new(d);

@@ -123,6 +123,9 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
     }
     if scenario.is_estate() {
         h.push_str(&estate_section(scenario, run));
+        for chart in charts.iter().filter(|c| c.name.starts_with("estate-")) {
+            let _ = writeln!(h, "{}", figure(chart));
+        }
     }
     if !drivers.is_empty() {
         let _ = writeln!(h, "<h2>What drives the RTO and RPO</h2>");
@@ -196,7 +199,11 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
     let _ = writeln!(h, "</tbody>\n</table>");
     let distributions: Vec<&RenderedChart> = charts
         .iter()
-        .filter(|c| !c.name.ends_with("-drivers") && !c.name.ends_with("-sensitivity"))
+        .filter(|c| {
+            !c.name.ends_with("-drivers")
+                && !c.name.ends_with("-sensitivity")
+                && !c.name.starts_with("estate-")
+        })
         .collect();
     if !distributions.is_empty() {
         let _ = writeln!(h, "<h2>Charts</h2>");

@@ -329,4 +329,14 @@ fn the_report_has_a_row_per_plan_and_says_why_a_plan_misses() {
         "the plan that misses is named"
     );
     assert!(!html.contains("`a` misses"));
+    // The plans on one timeline, in the estate's section, and as files.
+    let section = &html[html.find("The estate's plans").expect("section")..];
+    let charts = section.find("<h2>").unwrap_or(section.len());
+    for name in ["estate-failover", "estate-cycle"] {
+        assert!(
+            section[..charts].contains(&format!("id=\"chart-{name}\"")),
+            "{name} in the estate's section"
+        );
+        assert!(out.join(format!("{name}.png")).is_file());
+    }
 }

@@ -138,3 +138,40 @@ fn a_plan_fails_back_in_its_own_windows() {
     ));
     assert!(e.contains("plan[1].failback_windows[0]"), "{e}");
 }
+
+#[test]
+fn the_estate_timeline_places_each_stage_at_its_hand_computed_time() {
+    use drsim::metrics::metrics_for;
+    use drsim::report::chart::estate::estate_timelines;
+    use drsim::stats::Collector;
+    let s = scenario(&two_sites("[\"dc\", \"dc2\"]", "concurrent_plans = 1\n"));
+    let mut collector = Collector::new(metrics_for(&s));
+    for o in outcomes(&s, 3, 1) {
+        collector.push(&o);
+    }
+    let (failover, cycle) = estate_timelines(&collector, &s).expect("disasters were declared");
+    // The failover view in minutes: declared at 15 min; a's failover to 39
+    // min, b's to 30 min; the RTO target is none.
+    let minutes = |x: f64| x * failover.unit.seconds() / 60.0;
+    let a = &failover.bars[0];
+    assert!(a.label.starts_with("a (1 VMs)"), "{}", a.label);
+    let a_segments: Vec<(usize, f64, f64)> = (a.segments.iter())
+        .map(|&(p, s, e)| (p, minutes(s), minutes(e)))
+        .collect();
+    assert_eq!(a_segments, vec![(0, 0.0, 15.0), (2, 15.0, 39.0)]);
+    assert_eq!(minutes(failover.bars[1].end), 30.0);
+    // The cycle view: a's stage 2 from 23,400 s for 2580 s; its failback
+    // 86,400 s after that, down 1380 s; b's failback waits for a's.
+    let secs = |x: f64| x * cycle.unit.seconds();
+    let stage = |bar: usize, part: usize| {
+        let seg = cycle.bars[bar]
+            .segments
+            .iter()
+            .find(|s| s.0 == part)
+            .expect("drawn");
+        (secs(seg.1).round(), secs(seg.2).round())
+    };
+    assert_eq!(stage(0, 3), (23_400.0, 25_980.0));
+    assert_eq!(stage(0, 4), (112_380.0, 113_760.0));
+    assert_eq!(stage(1, 4).0, 113_760.0);
+}

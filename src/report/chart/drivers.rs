@@ -28,6 +28,8 @@ pub struct DriversChart {
     /// Parts that appear in some bar: `(part, name)`.
     pub legend: Vec<(usize, String)>,
     pub target: Option<f64>,
+    /// The x axis's description.
+    pub x_label: String,
 }
 
 pub(super) const PART_COLORS: [RGBColor; 8] = [
@@ -89,6 +91,7 @@ impl DriversChart {
             bars,
             legend,
             target: d.target.map(|t| t / scale),
+            x_label: format!("mean ({})", unit.name()),
         }
     }
 }
@@ -115,7 +118,7 @@ where
         .y_label_formatter(&|y| row_label(&labels, *y))
         .disable_y_mesh()
         .x_label_formatter(&|x| tick(*x, c.x_max))
-        .x_desc(format!("mean ({})", c.unit.name()))
+        .x_desc(&c.x_label)
         .light_line_style(WHITE)
         .label_style(text_style(13))
         .axis_desc_style(text_style(14))
