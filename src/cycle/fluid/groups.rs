@@ -122,7 +122,29 @@ pub(super) struct GroupScratch {
 /// Sorts `flows` (by want, then weight: the result does not depend on their
 /// order).
 fn water_level(flows: &mut [(f64, f64)], capacity: f64) -> f64 {
-    flows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    // Every want fits with room to spare (beyond any rounding of the filling
+    // below): each flow gets its want at any level above them all, so the
+    // level is unbounded and the flows need no sorting. A process server or
+    // link that does not bind, the common case, costs one pass.
+    let demand: f64 = flows.iter().map(|&(want, weight)| want * weight).sum();
+    if demand <= capacity.max(0.0) * (1.0 - 1e-9) {
+        return f64::INFINITY;
+    }
+    // Equal keys are equal pairs, so an unstable sort gives the same order as
+    // a stable one. The flows that want without bound (a backlog) are often
+    // most of them: they go last, past every finite want, and are sorted
+    // apart (by weight: all equal is already sorted, found in one pass).
+    let mut finite = 0;
+    for i in 0..flows.len() {
+        if flows[i].0.is_finite() || flows[i].0 < 0.0 {
+            flows.swap(i, finite);
+            finite += 1;
+        }
+    }
+    let by_key = |a: &(f64, f64), b: &(f64, f64)| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1));
+    let (head, tail) = flows.split_at_mut(finite);
+    head.sort_unstable_by(by_key);
+    tail.sort_unstable_by(by_key);
     let mut remaining = capacity.max(0.0);
     let mut weights: f64 = flows.iter().map(|&(_, w)| w).sum();
     for &(want, weight) in flows.iter() {
