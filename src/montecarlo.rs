@@ -13,9 +13,20 @@ use rayon::prelude::*;
 use crate::cycle::{CycleOutcome, NoTrace, run_cycle};
 use crate::scenario::Scenario;
 
-/// Replications per parallel chunk: large enough to keep every thread busy,
-/// small enough that a chunk's outcomes fit comfortably in memory.
+/// Replications per parallel chunk at most: large enough to keep every
+/// thread busy, small enough that a chunk's outcomes fit comfortably in
+/// memory. Two chunks are held at once (one written while the next runs).
 const CHUNK: u64 = 4096;
+
+/// Replications per chunk for `scenario`: an outcome holds a row per VM
+/// (about 60 bytes each, with its sampled inputs), so an estate's chunks are
+/// shorter, about 16 MB of outcomes each: 4,096 outcomes of 1,000 VMs took
+/// 250 MB and made a run's memory look as if it grew with the replications
+/// (docs/performance.md). The results do not depend on it.
+fn chunk_for(scenario: &Scenario) -> u64 {
+    let vms = scenario.vms.len().max(1) as u64;
+    (262_144 / vms).clamp(128, CHUNK)
+}
 
 pub use crate::scenario::MAX_REPLICATIONS;
 
@@ -127,8 +138,8 @@ pub fn run_range<E: From<MonteCarloError>>(
     // Chunks are made as they are needed: a list of them all would take
     // memory in proportion to the replications.
     let chunks = (range.start..range.end)
-        .step_by(CHUNK as usize)
-        .map(|start| start..(start + CHUNK).min(range.end));
+        .step_by(chunk_for(scenario) as usize)
+        .map(|start| start..(start + chunk_for(scenario)).min(range.end));
     // While the caller's sink takes chunk i on this thread, chunk i + 1 is
     // computed on the pool: writing rows overlaps simulating.
     let mut ready: Option<Vec<CycleOutcome>> = None;

@@ -5,23 +5,30 @@
 //! within each power of two there are 2^11 equal buckets, so a bucket is at
 //! most 2^-11 (0.049 %) of its values wide. Counts are integers, so merging
 //! histograms (threads, shards) is exact and independent of order. Buckets
-//! are kept per power of two in pages allocated on first use: memory depends
-//! on the range of the values, never on how many there are.
+//! are kept in pages of 128 neighbours allocated on first use: memory depends
+//! on the range of the values and how they spread, never on how many there
+//! are. (A page was a whole power of two, 16 KB, once: an estate's few
+//! hundred summary rows then took hundreds of megabytes; docs/performance.md.)
+
+use std::collections::BTreeMap;
 
 use super::bytes::Reader;
 
 /// Fraction bits that pick a bucket within a power of two.
 pub const SUB_BITS: u32 = 11;
-const PAGE: usize = 1 << SUB_BITS;
-/// Pages per sign: one per biased exponent.
-const PAGES: usize = 2048;
+/// Buckets per page: 128 neighbours, 1 KB of counts.
+const PAGE_BITS: u32 = 7;
+const PAGE: usize = 1 << PAGE_BITS;
+/// Buckets per sign: every biased exponent's 2^11.
+const BUCKETS: usize = 2048 << SUB_BITS;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Histogram {
-    /// Pages of values >= 0 (and -0.0), by biased exponent.
-    positive: Vec<Option<Box<[u64]>>>,
-    /// Pages of values < 0, by the biased exponent of their magnitude.
-    negative: Vec<Option<Box<[u64]>>>,
+    /// Pages of values >= 0 (and -0.0), by bucket key >> [`PAGE_BITS`]
+    /// (ascending keys are ascending magnitudes).
+    positive: BTreeMap<usize, Box<[u64]>>,
+    /// Pages of values < 0, by the key of their magnitude.
+    negative: BTreeMap<usize, Box<[u64]>>,
     count: u64,
 }
 
@@ -29,31 +36,27 @@ pub struct Histogram {
 fn bucket(x: f64) -> (bool, usize, usize) {
     let magnitude = if x == 0.0 { 0 } else { x.abs().to_bits() };
     let key = (magnitude >> (52 - SUB_BITS)) as usize;
-    (x < 0.0, key >> SUB_BITS, key & (PAGE - 1))
+    (x < 0.0, key >> PAGE_BITS, key & (PAGE - 1))
 }
 
 /// The bucket's bound nearest zero: its lower bound for values >= 0.
 fn bound(negative: bool, page: usize, slot: usize) -> f64 {
-    let magnitude = f64::from_bits((((page << SUB_BITS) | slot) as u64) << (52 - SUB_BITS));
+    let magnitude = f64::from_bits((((page << PAGE_BITS) | slot) as u64) << (52 - SUB_BITS));
     if negative { -magnitude } else { magnitude }
 }
 
 /// `(bound, count)` of the non-empty buckets of one sign's pages, in the
 /// order of their magnitudes.
 fn non_empty(
-    pages: &[Option<Box<[u64]>>],
+    pages: &BTreeMap<usize, Box<[u64]>>,
     negative: bool,
 ) -> impl Iterator<Item = (f64, u64)> + '_ {
-    pages
-        .iter()
-        .enumerate()
-        .filter_map(|(p, page)| page.as_ref().map(|page| (p, page)))
-        .flat_map(move |(p, page)| {
-            page.iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(move |(s, n)| (bound(negative, p, s), *n))
-        })
+    pages.iter().flat_map(move |(&p, page)| {
+        page.iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(move |(s, n)| (bound(negative, p, s), *n))
+    })
 }
 
 impl Histogram {
@@ -69,10 +72,9 @@ impl Histogram {
         } else {
             &mut self.positive
         };
-        if pages.is_empty() {
-            pages.resize(PAGES, None);
-        }
-        pages[page].get_or_insert_with(|| vec![0; PAGE].into_boxed_slice())[slot] += n;
+        pages
+            .entry(page)
+            .or_insert_with(|| vec![0; PAGE].into_boxed_slice())[slot] += n;
         self.count += n;
     }
 
@@ -123,7 +125,7 @@ impl Histogram {
     /// corrupt.
     pub(super) fn read(r: &mut Reader<'_>) -> Option<Histogram> {
         let buckets = usize::try_from(r.u64().ok()?).ok()?;
-        if buckets > 2 * PAGES * PAGE {
+        if buckets > 2 * BUCKETS {
             return None;
         }
         let mut h = Histogram::default();
