@@ -137,9 +137,10 @@ pub fn run_range<E: From<MonteCarloError>>(
         })?;
     // Chunks are made as they are needed: a list of them all would take
     // memory in proportion to the replications.
+    let chunk = chunk_for(scenario);
     let chunks = (range.start..range.end)
-        .step_by(chunk_for(scenario) as usize)
-        .map(|start| start..(start + chunk_for(scenario)).min(range.end));
+        .step_by(chunk as usize)
+        .map(|start| start..(start + chunk).min(range.end));
     // While the caller's sink takes chunk i on this thread, chunk i + 1 is
     // computed on the pool: writing rows overlaps simulating.
     let mut ready: Option<Vec<CycleOutcome>> = None;

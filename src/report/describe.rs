@@ -327,8 +327,7 @@ fn estate_line(s: &Scenario) -> String {
         at_once(s.failback.concurrent_plans)
     );
     if let Some(quota) = s.recovery.vcpu_quota {
-        let needed: u64 = s.vms.iter().map(|v| u64::from(v.cores)).sum();
-        let _ = write!(text, "; vCPU quota {quota} for {needed} vCPUs");
+        let _ = write!(text, "; vCPU quota {quota} for {} vCPUs", s.vcpus_needed());
     }
     text
 }

@@ -27,6 +27,13 @@ pub struct Plan {
     pub declared: bool,
 }
 
+/// Plans in start order: by priority, then file order.
+pub(crate) fn start_order(plans: &[Plan]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..plans.len()).collect();
+    order.sort_by_key(|&p| (plans[p].priority, p));
+    order
+}
+
 impl Scenario {
     /// Whether the scenario is an estate of several recovery plans (the
     /// per-plan metrics and views exist only then, so a one-plan file's
@@ -38,6 +45,12 @@ impl Scenario {
     /// The plans in start order: by priority, then file order.
     pub fn plan_order(&self) -> &[usize] {
         &self.start_order
+    }
+
+    /// vCPUs the VMs need in the recovery region (`[[vm]] cores`), counted
+    /// against `[recovery] vcpu_quota`.
+    pub fn vcpus_needed(&self) -> u64 {
+        self.vms.iter().map(|v| u64::from(v.cores)).sum()
     }
 
     /// Plan `p`'s primary site.

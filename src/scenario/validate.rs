@@ -216,12 +216,7 @@ pub(super) fn validate(
             links: links?,
             policy: policy?,
             groups: groups?,
-            start_order: {
-                let plans = plans.as_ref()?;
-                let mut order: Vec<usize> = (0..plans.len()).collect();
-                order.sort_by_key(|&p| (plans[p].priority, p));
-                order
-            },
+            start_order: super::plans::start_order(plans.as_ref()?),
             plans: plans?,
             vms: vms?,
             outage: outage?,
@@ -248,7 +243,7 @@ pub(super) fn validate(
     if let Some(scenario) = &assembled {
         check_churn_events(&mut c, scenario, &raw.vm);
         if let Some(quota) = scenario.recovery.vcpu_quota {
-            let needed: u64 = scenario.vms.iter().map(|v| u64::from(v.cores)).sum();
+            let needed = scenario.vcpus_needed();
             if needed > quota {
                 c.warn(
                     root.key("recovery").key("vcpu_quota"),

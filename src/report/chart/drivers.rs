@@ -75,10 +75,9 @@ impl DriversChart {
                 }
             })
             .collect();
-        let legend = (0..d.part_names.len())
-            .filter(|p| bars.iter().any(|b| b.segments.iter().any(|s| s.0 == *p)))
-            .map(|p| (p, d.part_names[p].0.replace('_', " ")))
-            .collect();
+        let legend = legend(&bars, d.part_names.len(), |p| {
+            d.part_names[p].0.replace('_', " ")
+        });
         DriversChart {
             title: format!(
                 "What the {} is made of, over {} (mean of each part)",
@@ -94,6 +93,18 @@ impl DriversChart {
             x_label: format!("mean ({})", unit.name()),
         }
     }
+}
+
+/// `(part, name)` of the parts among `parts` that some bar draws.
+pub(super) fn legend(
+    bars: &[StackedBar],
+    parts: usize,
+    name: impl Fn(usize) -> String,
+) -> Vec<(usize, String)> {
+    (0..parts)
+        .filter(|p| bars.iter().any(|b| b.segments.iter().any(|s| s.0 == *p)))
+        .map(|p| (p, name(p)))
+        .collect()
 }
 
 pub(super) fn draw_drivers<DB: DrawingBackend>(

@@ -6,7 +6,7 @@
 //! back, days later).
 
 use super::TimeUnit;
-use super::drivers::{DriversChart, StackedBar};
+use super::drivers::{DriversChart, StackedBar, legend};
 use crate::metrics::MetricId;
 use crate::report::table::thousands;
 use crate::scenario::{Population, Scenario};
@@ -103,10 +103,7 @@ fn chart(title: String, rows: Vec<(String, Vec<Segment>)>, target: Option<f64>) 
                 .collect(),
         })
         .collect();
-    let legend = (0..PARTS.len())
-        .filter(|p| bars.iter().any(|b| b.segments.iter().any(|s| s.0 == *p)))
-        .map(|p| (p, PARTS[p].to_string()))
-        .collect();
+    let legend = legend(&bars, PARTS.len(), |p| PARTS[p].to_string());
     DriversChart {
         title,
         unit,

@@ -108,9 +108,13 @@ fn check_site_outage(
     };
     let mut failed = Vec::new();
     let mut ok = true;
-    for (i, id) in named.iter().enumerate() {
-        let Some(sites) = sites else { break };
-        let ids: Vec<&str> = sites.primaries.iter().map(|p| p.id.as_str()).collect();
+    let ids: Vec<&str> = sites
+        .iter()
+        .flat_map(|s| &s.primaries)
+        .map(|p| p.id.as_str())
+        .collect();
+    // Without valid sites nothing can be checked (their error is recorded).
+    for (i, id) in named.iter().enumerate().filter(|_| !ids.is_empty()) {
         let at = if matches!(value, toml::Value::Array(_)) {
             key.index(i)
         } else {

@@ -355,7 +355,5 @@ pub(super) fn keep_plans_hit(c: &mut Checker<'_>, s: &mut Scenario) {
     for vm in &mut s.vms {
         vm.consistency_group = vm.consistency_group.and_then(|g| new_cg[g]);
     }
-    let mut order: Vec<usize> = (0..s.plans.len()).collect();
-    order.sort_by_key(|&p| (s.plans[p].priority, p));
-    s.start_order = order;
+    s.start_order = crate::scenario::plans::start_order(&s.plans);
 }
