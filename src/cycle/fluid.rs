@@ -1,183 +1,132 @@
 //! `FluidLink`: replication traffic as a fluid queue per flow over one shared link.
 //!
-//! Each flow (one VM's replication in one direction) receives writes at an input
-//! rate, or as instantaneous bursts, and holds a backlog of bytes not yet sent.
-//! The link's capacity is shared max-min fairly, weighted: a flow with nothing
-//! queued takes only what it writes, the rest is split among flows with a
-//! backlog in proportion to their weights. Between two calls every rate is
-//! constant, so the state is advanced analytically (no ticking) and the next
-//! instant a backlog empties is known in closed form.
+//! Each flow (one VM's replication in one direction) receives writes at an
+//! input rate, or as bursts, and holds a backlog of bytes not yet sent; the
+//! link's capacity is shared weighted max-min fairly, under each process
+//! server's cap as well (forward). `pool` does the sharing for one
+//! capacity and its flows, analytically between changes.
 //!
-//! Most flows, most of the time, are idle: nothing queued, sending exactly
-//! what they write. Such a flow's bytes grow linearly until something about it
-//! changes, so it is integrated lazily (from the instant it went idle, when it
-//! is read or touched) and the link keeps the exact sum of the idle flows'
-//! input rates: a change then costs a pass over the flows with a backlog only.
-//!
-//! When recording, a flow stores a breakpoint whenever its slope (input or send
-//! rate) changes or a burst lands; cumulative bytes written and sent are then
-//! exact piecewise-linear functions of time, from which recovery-point arrival
-//! times and replication lag are computed.
-//!
-//! Here: the link and its water-filling. `trajectory` reads recorded
-//! breakpoints; `lazy_sum` holds the fixed point of the lazy flows' input sum.
+//! A link whose flows all pass through process servers whose caps together
+//! fit under the least the link ever carries (faults included) never binds:
+//! each process server's flows then share only its cap, whatever the others
+//! do. Such a link is split into one pool per process server, and a change to
+//! one flow re-divides its own server's cap, not the whole link: an estate's
+//! thousand flows cost what one server's fifty do. A pool is brought up to
+//! the link's time only when it changes; what is read from it in between is
+//! integrated on the fly from its constant rates.
 
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimTime;
 
-mod groups;
-mod lazy_sum;
-#[cfg(test)]
-mod tests;
+mod pool;
 mod trajectory;
 
-use lazy_sum::{from_fixed, to_fixed};
+use pool::Pool;
 pub use trajectory::{Breakpoint, sent_at, time_sent_reaches, time_written_reaches, written_at};
 
 /// Bytes below which a backlog counts as empty: absorbs float rounding and the
 /// sub-millisecond overshoot of events scheduled on the millisecond grid.
 const EMPTY_BYTES: f64 = 1e-3;
 
-#[derive(Debug, Clone)]
-struct Flow {
-    active: bool,
-    /// Idle and settled at its input rate (no backlog, `rate == input_rate`):
-    /// `written` and `sent` hold their values at `since` and grow at the
-    /// input rate from then on (see [`FluidLink`]).
-    lazy: bool,
-    /// The instant `written`, `sent` and `backlog` are valid at.
-    since: SimTime,
-    weight: f64,
-    input_rate: f64,
-    /// Cumulative bytes written since the flow was created.
-    written: f64,
-    /// Bytes queued as bulk copies (full copies, computed deltas), not writes.
-    bulk: f64,
-    /// Cumulative bytes sent.
-    sent: f64,
-    /// Bytes written or queued and not yet sent.
-    backlog: f64,
-    /// Send rate allocated by the last reallocation.
-    rate: f64,
-    /// The slopes in force since the last recorded breakpoint.
-    recorded_slopes: (f64, f64),
-}
-
-impl Default for Flow {
-    fn default() -> Self {
-        Flow {
-            active: false,
-            lazy: false,
-            since: SimTime::EPOCH,
-            weight: 1.0,
-            input_rate: 0.0,
-            written: 0.0,
-            bulk: 0.0,
-            sent: 0.0,
-            backlog: 0.0,
-            rate: 0.0,
-            recorded_slopes: (f64::NAN, f64::NAN),
-        }
-    }
-}
-
-/// One shared link and the flows that use it.
-///
-/// Every active flow is either lazy (idle at its input rate, integrated when
-/// read or touched) or busy (integrated at every change: it has a backlog, or
-/// the link cannot give it what it writes). A change integrates the busy flows,
-/// then water-fills the capacity left after the lazy flows' inputs among the
-/// busy ones, taking the lazy flows as settled; when the resulting share
-/// would be below what some lazy flow writes, every flow is woken and the
-/// capacity is shared out from scratch. Either way the result is the weighted
-/// max-min fair allocation.
+/// One shared link and the flows that use it, in one pool or, when its
+/// process servers cannot overdraw it, one pool per process server.
 #[derive(Debug, Clone)]
 pub struct FluidLink {
-    capacity: f64,
-    flows: Vec<Flow>,
+    pools: Vec<Pool>,
+    /// Per flow, its pool and its index there.
+    place: Vec<(usize, usize)>,
+    /// One pool per process server (the link itself never binds).
+    split: bool,
+    /// The latest instant the link was advanced or changed to; reads are as
+    /// of it (a pool behind it is read by integrating on the fly).
     now: SimTime,
     /// Bumped at every change so that stale drain checks can be recognised.
     epoch: u64,
-    recording: bool,
-    history: Vec<Vec<Breakpoint>>,
-    /// The active flows, ascending.
-    active: Vec<usize>,
-    /// The active flows that are not lazy, ascending: the water-filling and
-    /// every integration visit only them, in the order a scan of all flows
-    /// would.
-    busy: Vec<usize>,
-    /// The sum of the lazy flows' input rates, in fixed point (see
-    /// [`to_fixed`]): adding and removing a flow's term is exact, so the sum
-    /// never drifts and does not depend on the order flows came and went.
-    lazy_input: i128,
-    /// How many flows are lazy.
-    lazy: usize,
-    /// At least every lazy flow's input rate per unit of weight (exactly the
-    /// largest when last recomputed; removals leave it as an upper bound).
-    lazy_ratio_bound: f64,
-    /// Scratch for [`FluidLink::reallocate`], kept to avoid allocating per
-    /// event: the busy flows not (yet) settled at their input rate.
-    unsettled: Vec<usize>,
-    /// `(now, epoch, seconds)`: the seconds to the next drain (`None`: no
-    /// backlog empties) as the last reallocation found them, valid while the
-    /// link is at that instant and epoch.
-    drain: Option<(SimTime, u64, Option<f64>)>,
-    /// Per flow, the capped group it belongs to (a process server), if any.
+    capacity: f64,
     group: Vec<Option<usize>>,
-    /// Per group, the most its flows may send together (bytes/s). Empty:
-    /// the link's capacity is the only limit.
     group_caps: Vec<f64>,
-    /// Scratch for [`FluidLink::groups_overdrawn`]: per group, its flows' rates.
-    group_sums: Vec<f64>,
-    /// Per flow, the most it may send (bytes/s; infinite: no cap), e.g. a
-    /// reprotect's transfer limited by the disk it reads.
-    flow_cap: Vec<f64>,
-    /// How many flows have a finite cap.
-    capped: usize,
-    /// Scratch for the capped filling.
-    fill_scratch: groups::GroupScratch,
 }
 
 impl FluidLink {
     /// A link of `capacity` bytes/s with `flows` inactive flows, at time `now`.
     pub fn new(capacity: f64, flows: usize, now: SimTime) -> Self {
         FluidLink {
-            capacity,
-            flows: vec![Flow::default(); flows],
+            pools: vec![Pool::new(capacity, flows, now)],
+            place: (0..flows).map(|i| (0, i)).collect(),
+            split: false,
             now,
             epoch: 0,
-            recording: false,
-            history: vec![Vec::new(); flows],
-            active: Vec::new(),
-            busy: Vec::new(),
-            lazy_input: 0,
-            lazy: 0,
-            lazy_ratio_bound: f64::NEG_INFINITY,
-            unsettled: Vec::with_capacity(flows),
-            drain: None,
+            capacity,
             group: vec![None; flows],
             group_caps: Vec::new(),
-            group_sums: Vec::new(),
-            flow_cap: vec![f64::INFINITY; flows],
-            capped: 0,
-            fill_scratch: groups::GroupScratch::default(),
         }
     }
 
     /// Puts flows in capped groups (process servers): `group[flow]` indexes
     /// `caps`, the most a group's flows may send together. Shares stay
-    /// weighted max-min fair under both limits (progressive filling).
-    pub fn set_groups(&mut self, group: Vec<Option<usize>>, caps: Vec<f64>) {
-        debug_assert_eq!(group.len(), self.flows.len());
+    /// weighted max-min fair under both limits (progressive filling). When
+    /// every flow has a group and the caps together fit under `least_capacity`
+    /// (the least the link will carry, faults included), the link can never
+    /// bind and each group becomes a pool of its own. Called before any flow
+    /// starts.
+    pub fn set_groups(&mut self, group: Vec<Option<usize>>, caps: Vec<f64>, least_capacity: f64) {
+        debug_assert_eq!(group.len(), self.place.len());
+        debug_assert!(!self.split && (0..self.place.len()).all(|f| !self.is_active(f)));
+        let all_grouped = group.iter().all(Option::is_some);
+        let total: f64 = caps.iter().sum();
+        if all_grouped && !caps.is_empty() && total <= least_capacity {
+            let whole = &self.pools[0];
+            let mut members = vec![0; caps.len()];
+            for (flow, g) in group.iter().enumerate() {
+                let g = g.expect("every flow has a group");
+                self.place[flow] = (g, members[g]);
+                members[g] += 1;
+            }
+            let mut pools: Vec<Pool> = caps
+                .iter()
+                .zip(&members)
+                .map(|(&cap, &n)| Pool::new(cap, n, self.now))
+                .collect();
+            for (flow, &(p, i)) in self.place.iter().enumerate() {
+                pools[p].set_weight(i, whole.weight(flow));
+            }
+            self.pools = pools;
+            self.split = true;
+        } else {
+            self.pools[0].set_groups(group.clone(), caps.clone());
+        }
         self.group = group;
         self.group_caps = caps;
     }
 
-    /// Breakpoints recorded so far over every flow.
-    pub fn recorded(&self) -> usize {
-        self.history.iter().map(Vec::len).sum()
+    fn at(&self, flow: usize) -> (&Pool, usize) {
+        let (p, i) = self.place[flow];
+        (&self.pools[p], i)
     }
 
-    /// The instant the flows were last integrated to.
+    /// The pool of `flow` and its index there, for a change at `now`.
+    fn change_at(&mut self, now: SimTime, flow: usize) -> (&mut Pool, usize) {
+        self.touch(now);
+        let (p, i) = self.place[flow];
+        (&mut self.pools[p], i)
+    }
+
+    fn touch(&mut self, now: SimTime) {
+        self.now = self.now.max(now);
+        self.epoch += 1;
+    }
+
+    /// `flow`'s bytes written, sent and queued as of the link's time.
+    fn state(&self, flow: usize) -> (f64, f64, f64) {
+        let (pool, i) = self.at(flow);
+        pool.state_at(i, self.now)
+    }
+
+    /// Breakpoints recorded so far over every flow.
+    pub fn recorded(&self) -> usize {
+        self.pools.iter().map(Pool::recorded).sum()
+    }
+
+    /// The instant the flows were last brought up to.
     pub fn now(&self) -> SimTime {
         self.now
     }
@@ -188,17 +137,15 @@ impl FluidLink {
     }
 
     pub fn weight(&self, flow: usize) -> f64 {
-        self.flows[flow].weight
+        let (pool, i) = self.at(flow);
+        pool.weight(i)
     }
 
     /// Sets a flow's share of the link relative to the others (kept when the
     /// flow is started afresh).
     pub fn set_weight(&mut self, flow: usize, weight: f64) {
-        let f = &mut self.flows[flow];
-        f.weight = weight;
-        if f.lazy {
-            self.lazy_ratio_bound = self.lazy_ratio_bound.max(f.input_rate / weight);
-        }
+        let (p, i) = self.place[flow];
+        self.pools[p].set_weight(i, weight);
     }
 
     /// The capped group (process server) a flow belongs to, if any.
@@ -217,263 +164,142 @@ impl FluidLink {
 
     /// Keeps breakpoints of every flow from now on.
     pub fn start_recording(&mut self) {
-        self.recording = true;
-        for i in 0..self.flows.len() {
-            self.record(i, true);
+        for pool in &mut self.pools {
+            pool.advance(self.now);
+            pool.start_recording();
         }
     }
 
-    /// Stops recording, closing every flow's trajectory at the current time.
+    /// Stops recording, closing every flow's trajectory at the link's time.
     pub fn stop_recording(&mut self) {
-        for i in 0..self.flows.len() {
-            self.record(i, true);
+        for pool in &mut self.pools {
+            pool.advance(self.now);
+            pool.stop_recording();
         }
-        self.recording = false;
     }
 
     pub fn history(&self, flow: usize) -> &[Breakpoint] {
-        &self.history[flow]
+        let (pool, i) = self.at(flow);
+        pool.history(i)
     }
 
     pub fn backlog(&self, flow: usize) -> f64 {
-        self.flows[flow].backlog
+        self.state(flow).2
     }
 
     pub fn written(&self, flow: usize) -> f64 {
-        self.flows[flow].written + self.lazy_growth(flow)
+        self.state(flow).0
     }
 
     /// Bytes queued as bulk copies since the flow was created.
     pub fn bulk(&self, flow: usize) -> f64 {
-        self.flows[flow].bulk
+        let (pool, i) = self.at(flow);
+        pool.bulk(i)
     }
 
     pub fn sent(&self, flow: usize) -> f64 {
-        self.flows[flow].sent + self.lazy_growth(flow)
-    }
-
-    /// Bytes a lazy flow wrote (and sent) between its `since` and now.
-    fn lazy_growth(&self, flow: usize) -> f64 {
-        let f = &self.flows[flow];
-        if f.lazy { growth(f, self.now) } else { 0.0 }
+        self.state(flow).1
     }
 
     pub fn send_rate(&self, flow: usize) -> f64 {
-        self.flows[flow].rate
+        let (pool, i) = self.at(flow);
+        pool.send_rate(i)
     }
 
     pub fn input_rate(&self, flow: usize) -> f64 {
-        self.flows[flow].input_rate
+        let (pool, i) = self.at(flow);
+        pool.input_rate(i)
     }
 
     pub fn is_active(&self, flow: usize) -> bool {
-        self.flows[flow].active
+        let (pool, i) = self.at(flow);
+        pool.is_active(i)
     }
 
     pub fn flows(&self) -> usize {
-        self.flows.len()
+        self.place.len()
     }
 
-    /// Brings every flow up to `now` (busy flows are integrated; lazy ones
-    /// are read at the link's time).
+    /// Brings the link up to `now`: one pool is integrated there at once;
+    /// split pools are read at the link's time and integrated when they
+    /// change.
     pub fn advance(&mut self, now: SimTime) {
-        let dt = now.since(self.now).as_secs_f64();
         self.now = self.now.max(now);
-        if dt <= 0.0 {
-            return;
-        }
-        for &i in &self.busy {
-            integrate(&mut self.flows[i], dt);
-        }
-    }
-
-    /// The shape of every change to one flow or the link: the flows are
-    /// brought up to `now`, `flow` (if lazy) is woken so that `apply` sees
-    /// its current bytes, `apply` makes the change, then the capacity is
-    /// shared out again.
-    fn change(&mut self, now: SimTime, flow: Option<usize>, apply: impl FnOnce(&mut Self)) {
-        self.advance(now);
-        if let Some(i) = flow {
-            self.wake(i);
-        }
-        apply(self);
-        self.reallocate();
-    }
-
-    /// Makes a lazy flow busy: its bytes are brought up to now and its input
-    /// leaves the lazy sum.
-    fn wake(&mut self, flow: usize) {
-        let f = &mut self.flows[flow];
-        if !f.lazy {
-            return;
-        }
-        catch_up(f, self.now);
-        self.lazy_input = self.lazy_input.wrapping_sub(to_fixed(f.input_rate));
-        self.lazy -= 1;
-        if let Err(at) = self.busy.binary_search(&flow) {
-            self.busy.insert(at, flow);
-        }
-    }
-
-    /// Wakes every lazy flow (the capacity is then shared out from scratch).
-    fn wake_all(&mut self) {
-        for &i in &self.active {
-            let f = &mut self.flows[i];
-            if f.lazy {
-                catch_up(f, self.now);
-            }
-        }
-        self.busy.clone_from(&self.active);
-        self.lazy_input = 0;
-        self.lazy = 0;
-        self.lazy_ratio_bound = f64::NEG_INFINITY;
-    }
-
-    /// Pushes a breakpoint for `flow` at the current time if its slopes changed
-    /// since the last one (or always, with `force`).
-    fn record(&mut self, flow: usize, force: bool) {
-        if !self.recording {
-            return;
-        }
-        let (written, sent) = (self.written(flow), self.sent(flow));
-        let f = &mut self.flows[flow];
-        let slopes = if f.active {
-            (f.input_rate, f.rate)
-        } else {
-            (0.0, 0.0)
-        };
-        if !force && slopes == f.recorded_slopes {
-            return;
-        }
-        f.recorded_slopes = slopes;
-        let point = Breakpoint {
-            time: self.now,
-            written,
-            sent,
-        };
-        let history = &mut self.history[flow];
-        if history.last() != Some(&point) {
-            history.push(point);
-        }
-    }
-
-    /// Keeps a busy `flow` in (or out of) the ascending lists of active and
-    /// busy flows.
-    fn list_active(&mut self, flow: usize, active: bool) {
-        for list in [&mut self.active, &mut self.busy] {
-            match (list.binary_search(&flow), active) {
-                (Err(at), true) => list.insert(at, flow),
-                (Ok(at), false) => {
-                    list.remove(at);
-                }
-                _ => {}
-            }
+        if !self.split {
+            self.pools[0].advance(now);
         }
     }
 
     /// Starts a flow afresh (a new direction of replication): `bulk_bytes` queued
     /// for copying, then the VM's writes at `input_rate` on top.
     pub fn start_flow(&mut self, now: SimTime, flow: usize, input_rate: f64, bulk_bytes: f64) {
-        self.change(now, Some(flow), |l| {
-            let bulk = bulk_bytes.max(0.0);
-            let weight = l.flows[flow].weight;
-            l.flows[flow] = Flow {
-                active: true,
-                since: l.now,
-                weight,
-                input_rate,
-                bulk,
-                backlog: bulk,
-                ..Flow::default()
-            };
-            l.list_active(flow, true);
-        });
+        let (pool, i) = self.change_at(now, flow);
+        pool.start_flow(now, i, input_rate, bulk_bytes);
     }
 
     /// Starts several flows at once, each `(flow, input rate, weight)` with nothing
-    /// queued: one reallocation for all of them.
+    /// queued: one reallocation per pool for all of them.
     pub fn start_flows(
         &mut self,
         now: SimTime,
         flows: impl IntoIterator<Item = (usize, f64, f64)>,
     ) {
-        self.advance(now);
+        self.touch(now);
+        let mut per_pool = vec![Vec::new(); self.pools.len()];
         for (flow, input_rate, weight) in flows {
-            self.wake(flow);
-            self.flows[flow] = Flow {
-                active: true,
-                since: self.now,
-                weight,
-                input_rate,
-                ..Flow::default()
-            };
-            self.list_active(flow, true);
+            let (p, i) = self.place[flow];
+            per_pool[p].push((i, input_rate, weight));
         }
-        self.reallocate();
+        for (pool, flows) in self.pools.iter_mut().zip(per_pool) {
+            if !flows.is_empty() {
+                pool.start_flows(now, flows);
+            }
+        }
     }
 
     /// Stops every flow at once (the source site failed).
     pub fn stop_all(&mut self, now: SimTime) {
-        self.advance(now);
-        self.wake_all();
-        for f in &mut self.flows {
-            f.active = false;
-            f.rate = 0.0;
+        self.touch(now);
+        for pool in &mut self.pools {
+            pool.stop_all(now);
         }
-        // Caps belong to what ran (a reprotect, a held resync).
-        self.flow_cap.fill(f64::INFINITY);
-        self.capped = 0;
-        self.active.clear();
-        self.busy.clear();
-        self.reallocate();
     }
 
     /// Starts (or stops, with `active = false`) a flow at `now`.
     pub fn set_active(&mut self, now: SimTime, flow: usize, active: bool) {
-        self.change(now, Some(flow), |l| {
-            l.flows[flow].active = active;
-            if !active {
-                l.flows[flow].rate = 0.0;
-            }
-            l.list_active(flow, active);
-        });
+        let (pool, i) = self.change_at(now, flow);
+        pool.set_active(now, i, active);
     }
 
     pub fn set_input_rate(&mut self, now: SimTime, flow: usize, bytes_per_second: f64) {
-        self.change(now, Some(flow), |l| {
-            l.flows[flow].input_rate = bytes_per_second;
-        });
+        let (pool, i) = self.change_at(now, flow);
+        pool.set_input_rate(now, i, bytes_per_second);
     }
 
     /// Caps what `flow` may send (`None`: no cap of its own). Shares stay
     /// weighted max-min fair under the cap, its group's and the link's.
     pub fn set_flow_cap(&mut self, now: SimTime, flow: usize, cap: Option<f64>) {
-        self.change(now, Some(flow), |l| {
-            let cap = cap.map_or(f64::INFINITY, |c| c.max(0.0));
-            let was = l.flow_cap[flow].is_finite();
-            l.flow_cap[flow] = cap;
-            match (was, cap.is_finite()) {
-                (false, true) => l.capped += 1,
-                (true, false) => l.capped -= 1,
-                _ => {}
-            }
-        });
+        let (pool, i) = self.change_at(now, flow);
+        pool.set_flow_cap(now, i, cap);
     }
 
-    /// A link fault or its end: the bandwidth available changes.
+    /// A link fault or its end: the bandwidth available changes. A split link
+    /// was split because no fault brings it below its process servers' caps,
+    /// so its pools are unchanged.
     pub fn set_capacity(&mut self, now: SimTime, bytes_per_second: f64) {
-        self.change(now, None, |l| l.capacity = bytes_per_second.max(0.0));
+        self.touch(now);
+        self.capacity = bytes_per_second.max(0.0);
+        if self.split {
+            debug_assert!(self.group_caps.iter().sum::<f64>() <= self.capacity);
+        } else {
+            self.pools[0].set_capacity(now, bytes_per_second);
+        }
     }
 
     /// A burst of writes lands at once (a jump in bytes written).
     pub fn write_burst(&mut self, now: SimTime, flow: usize, bytes: f64) {
-        self.change(now, Some(flow), |l| {
-            l.record(flow, true);
-            let f = &mut l.flows[flow];
-            f.written += bytes;
-            f.backlog += bytes;
-            l.record(flow, true);
-        });
+        let (pool, i) = self.change_at(now, flow);
+        pool.write_burst(now, i, bytes);
     }
 
     /// A resynchronisation replaces `flow`'s queued write log by the
@@ -481,24 +307,21 @@ impl FluidLink {
     /// log and compares blocks): the bytes dropped count as sent, so the
     /// flow's trajectory stays continuous in bytes written.
     pub fn resync(&mut self, now: SimTime, flow: usize, keep_bytes: f64) {
-        self.change(now, Some(flow), |l| {
-            l.record(flow, true);
-            let f = &mut l.flows[flow];
-            let keep = keep_bytes.clamp(0.0, f.backlog);
-            f.sent += f.backlog - keep;
-            f.backlog = keep;
-            l.record(flow, true);
-        });
+        let (pool, i) = self.change_at(now, flow);
+        pool.resync(now, i, keep_bytes);
     }
 
     /// Cumulative bytes `flow` had written by `t` (at most now): from its
     /// recorded breakpoints, continued at its input rate since the last.
     pub fn written_by(&self, flow: usize, t: SimTime) -> f64 {
-        let f = &self.flows[flow];
-        let history = &self.history[flow];
+        let history = self.history(flow);
         match history.last() {
             Some(last) if t >= last.time => {
-                let rate = if f.active { f.input_rate } else { 0.0 };
+                let rate = if self.is_active(flow) {
+                    self.input_rate(flow)
+                } else {
+                    0.0
+                };
                 (last.written + rate * t.since(last.time).as_secs_f64()).min(self.written(flow))
             }
             Some(_) => written_at(history, t),
@@ -506,245 +329,25 @@ impl FluidLink {
         }
     }
 
-    /// Re-divides the capacity at `now`, e.g. after a backlog emptied (a flow with
-    /// nothing queued needs only its input rate, which frees bandwidth for others).
+    /// Re-divides the capacity at `now` after a backlog emptied (a flow with
+    /// nothing queued needs only its input rate, which frees bandwidth for
+    /// others): in every pool whose drain was due by then (the others' shares
+    /// do not change).
     pub fn rebalance(&mut self, now: SimTime) {
-        self.change(now, None, |_| {});
-    }
-
-    /// Shares the capacity out again (every busy flow is at the link's time):
-    /// water-filling over the busy flows with the lazy ones taken as settled,
-    /// and from scratch when some lazy flow writes more than the share that
-    /// leaves it. Busy flows that settle at their input rate with nothing queued become
-    /// lazy.
-    fn reallocate(&mut self) {
-        self.epoch += 1;
-        let (fill, mut idle) = self.fill_busy();
-        if !self.lazy_flows_fit(fill) {
-            self.wake_all();
-            idle = self.fill_busy().1;
-        }
-        if self.groups_overdrawn() {
-            // Some process server would send more than it can: share out
-            // under both limits, every flow busy (none settles lazily while a
-            // group binds, as a lazy flow is assumed to get its input).
-            self.wake_all();
-            self.fill_grouped();
-        } else if idle > 0 {
-            // Busy flows settled at their input rate with nothing queued go
-            // lazy (only a flow with nothing queued can).
-            self.lazy_settled();
-        }
-        if self.recording {
-            for i in 0..self.flows.len() {
-                self.record(i, false);
+        self.touch(now);
+        for pool in &mut self.pools {
+            if !self.split || pool.next_drain().is_some_and(|t| t <= now) {
+                pool.rebalance(now);
             }
         }
-    }
-
-    /// Makes lazy the busy flows settled at their input rate with nothing
-    /// queued.
-    fn lazy_settled(&mut self) {
-        let now = self.now;
-        let flows = &mut self.flows;
-        let (mut lazy_input, mut lazy, mut bound) =
-            (self.lazy_input, self.lazy, self.lazy_ratio_bound);
-        self.busy.retain(|&i| {
-            let f = &mut flows[i];
-            if f.backlog > 0.0 || f.rate != f.input_rate {
-                return true;
-            }
-            f.lazy = true;
-            f.since = now;
-            lazy_input = lazy_input.wrapping_add(to_fixed(f.input_rate));
-            lazy += 1;
-            bound = bound.max(f.input_rate / f.weight);
-            false
-        });
-        (self.lazy_input, self.lazy, self.lazy_ratio_bound) = (lazy_input, lazy, bound);
-    }
-
-    /// Whether every lazy flow's input fits under the busy flows' share:
-    /// each writes no more per unit of weight than the unsettled flows got,
-    /// or (every busy flow settled) the capacity covers every input.
-    fn lazy_flows_fit(&mut self, fill: Fill) -> bool {
-        if self.lazy == 0 {
-            return true;
-        }
-        let level = match fill {
-            Fill::Shared { per_weight } => per_weight,
-            Fill::AllSettled { spare } => return spare >= 0.0,
-        };
-        if self.lazy_ratio_bound <= level {
-            return true;
-        }
-        // The bound may be stale (flows left): the exact largest ratio.
-        self.lazy_ratio_bound = self
-            .active
-            .iter()
-            .map(|&i| &self.flows[i])
-            .filter(|f| f.lazy)
-            .map(|f| f.input_rate / f.weight)
-            .fold(f64::NEG_INFINITY, f64::max);
-        self.lazy_ratio_bound <= level
-    }
-
-    /// Weighted max-min fair shares of the capacity left after the lazy
-    /// flows' inputs, among the busy flows, by water-filling: every pass gives
-    /// the flows that need no more than their weighted share of what is left
-    /// exactly what they need; when a pass settles none, the rest (all with a
-    /// backlog or a larger demand) split the remainder in proportion to their
-    /// weights. Passes visit flows in index order, so the result is
-    /// deterministic; no sorting, no allocation. Caches the next drain;
-    /// returns how the filling ended and how many busy flows have nothing
-    /// queued.
-    fn fill_busy(&mut self) -> (Fill, usize) {
-        let mut remaining = self.capacity - from_fixed(self.lazy_input);
-        let mut weights = 0.0;
-        // Flows with a backlog: while there are none, no backlog can drain.
-        let mut backlogged = 0;
-        for &i in &self.busy {
-            let f = &self.flows[i];
-            weights += f.weight;
-            backlogged += usize::from(f.backlog > 0.0);
-        }
-        let idle = self.busy.len() - backlogged;
-        if idle == 0 && weights > 0.0 {
-            // Every busy flow has a backlog, so none settles: one pass shares
-            // out what is left (what the passes below would do).
-            let per_weight = remaining / weights;
-            let drain = share_out(&mut self.flows, &self.busy, per_weight);
-            self.drain = Some((self.now, self.epoch, drain));
-            return (Fill::Shared { per_weight }, idle);
-        }
-        // Every busy flow starts unsettled; each pass keeps only those it
-        // could not settle (ascending), so later passes and the sharing out
-        // visit only those.
-        let mut unsettled = std::mem::take(&mut self.unsettled);
-        unsettled.clear();
-        unsettled.extend_from_slice(&self.busy);
-        // The next drain, when the rates were shared out (else unknown here).
-        let mut drain = None;
-        let mut fill = Fill::AllSettled { spare: remaining };
-        while weights > 0.0 {
-            let per_weight = remaining / weights;
-            let mut settled_any = false;
-            // Idle flows this pass could not settle: only they could settle in
-            // a later pass (a backlogged flow never does), so when there are
-            // none the next pass is known to settle nothing and is skipped.
-            let mut idle_left = false;
-            let flows = &mut self.flows;
-            unsettled.retain(|&i| {
-                let f = &mut flows[i];
-                if f.backlog <= 0.0 {
-                    if f.input_rate <= per_weight * f.weight {
-                        f.rate = f.input_rate;
-                        remaining -= f.input_rate;
-                        weights -= f.weight;
-                        settled_any = true;
-                        return false;
-                    }
-                    idle_left = true;
-                }
-                true
-            });
-            if settled_any && idle_left && weights > 1e-12 {
-                continue;
-            }
-            if settled_any && weights <= 1e-12 {
-                fill = Fill::AllSettled { spare: remaining };
-                break;
-            }
-            // The pass that would settle nothing, at the (new) share.
-            let per_weight = if settled_any {
-                remaining / weights
-            } else {
-                per_weight
-            };
-            drain = Some(share_out(&mut self.flows, &unsettled, per_weight));
-            fill = Fill::Shared { per_weight };
-            break;
-        }
-        self.unsettled = unsettled;
-        if backlogged == 0 {
-            drain = Some(None);
-        }
-        self.drain = drain.map(|seconds| (self.now, self.epoch, seconds));
-        (fill, idle)
     }
 
     /// The earliest instant at which a backlog empties under the current rates,
     /// rounded up to the millisecond grid.
     pub fn next_drain(&self) -> Option<SimTime> {
-        // Computed by the last reallocation when nothing moved since.
-        let seconds = match self.drain {
-            Some((now, epoch, seconds)) if now == self.now && epoch == self.epoch => seconds,
-            _ => self
-                .busy
-                .iter()
-                .map(|&i| &self.flows[i])
-                .filter(|f| f.backlog > 0.0 && f.rate > f.input_rate)
-                .map(|f| f.backlog / (f.rate - f.input_rate))
-                .min_by(f64::total_cmp),
-        };
-        seconds.map(|seconds| self.now + SimDuration::from_secs_f64_ceil(seconds))
+        self.pools.iter().filter_map(Pool::next_drain).min()
     }
 }
 
-/// How a water-filling over the busy flows ended.
-#[derive(Debug, Clone, Copy)]
-enum Fill {
-    /// The unsettled flows split what was left: `per_weight` per unit of weight.
-    Shared { per_weight: f64 },
-    /// Every busy flow got its input rate; `spare` bytes/s were left over
-    /// (negative when the lazy flows' inputs alone overdraw the capacity).
-    AllSettled { spare: f64 },
-}
-
-/// Gives every `unsettled` flow its weighted share `per_weight * weight`;
-/// returns the seconds until the first of their backlogs empties (as
-/// [`FluidLink::next_drain`] computes it; `None` when none will).
-fn share_out(flows: &mut [Flow], unsettled: &[usize], per_weight: f64) -> Option<f64> {
-    let mut drain: Option<f64> = None;
-    for &i in unsettled {
-        let f = &mut flows[i];
-        f.rate = per_weight * f.weight;
-        if f.backlog > 0.0 && f.rate > f.input_rate {
-            let seconds = f.backlog / (f.rate - f.input_rate);
-            drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
-        }
-    }
-    drain
-}
-
-/// Brings a lazy flow's bytes up to `now` (it wrote and sent at its input
-/// rate since `since`) and makes it busy.
-fn catch_up(f: &mut Flow, now: SimTime) {
-    let grown = growth(f, now);
-    f.written += grown;
-    f.sent += grown;
-    f.since = now;
-    f.lazy = false;
-}
-
-/// What a lazy flow wrote (and sent) between its `since` and `now`.
-fn growth(f: &Flow, now: SimTime) -> f64 {
-    f.input_rate * now.since(f.since).as_secs_f64()
-}
-
-/// Integrates one flow over `dt` seconds at its current rates: writes arrive,
-/// the send rate drains the backlog, a residue below [`EMPTY_BYTES`] counts
-/// as sent.
-fn integrate(f: &mut Flow, dt: f64) {
-    let arriving = f.input_rate * dt;
-    let available = f.backlog + arriving;
-    let mut sent = (f.rate * dt).min(available);
-    let mut backlog = available - sent;
-    if backlog < EMPTY_BYTES {
-        sent += backlog;
-        backlog = 0.0;
-    }
-    f.written += arriving;
-    f.sent += sent;
-    f.backlog = backlog;
-}
+#[cfg(test)]
+mod tests;

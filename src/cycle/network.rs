@@ -80,8 +80,15 @@ impl Network {
                 .collect();
             let groups: Vec<Option<usize>> =
                 scenario.vms.iter().map(|vm| vm.process_server).collect();
-            for link in &mut forward {
-                link.set_groups(groups.clone(), caps.clone());
+            for (l, link) in forward.iter_mut().enumerate() {
+                // The least this link carries this cycle: every fault on it at once.
+                let least = draws.links[l].bandwidth
+                    * scenario
+                        .faults
+                        .iter()
+                        .map(|fault| capacity_factor(fault.kind, l).min(1.0))
+                        .product::<f64>();
+                link.set_groups(groups.clone(), caps.clone(), least);
             }
         }
         Network {
@@ -473,11 +480,7 @@ impl Network {
             .iter()
             .zip(&self.fault_active)
             .filter(|(_, active)| **active)
-            .map(|(fault, _)| match fault.kind {
-                FaultKind::LinkDown { link: l } if l == link => 0.0,
-                FaultKind::LinkDegraded { link: l, factor } if l == link => factor,
-                _ => 1.0,
-            })
+            .map(|(fault, _)| capacity_factor(fault.kind, link))
             .product();
         let draws = sh.draws.links[link];
         self.forward[link].set_capacity(now, draws.bandwidth * factor);
@@ -549,6 +552,16 @@ impl Network {
                     .sum::<f64>()
             })
             .sum()
+    }
+}
+
+/// What a fault leaves of `link`'s bandwidth while it lasts (1: it is not
+/// about that link).
+fn capacity_factor(kind: FaultKind, link: usize) -> f64 {
+    match kind {
+        FaultKind::LinkDown { link: l } if l == link => 0.0,
+        FaultKind::LinkDegraded { link: l, factor } if l == link => factor,
+        _ => 1.0,
     }
 }
 

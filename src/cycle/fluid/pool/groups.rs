@@ -1,9 +1,9 @@
 //! Capped groups of flows on a link (process servers): shares that are
 //! weighted max-min fair under the link's capacity and every group's cap.
 
-use super::{Flow, FluidLink};
+use super::{Flow, Pool};
 
-impl FluidLink {
+impl Pool {
     /// Whether the link's shares give some capped group more than its cap
     /// (lazy flows send their input rate).
     pub(super) fn groups_overdrawn(&mut self) -> bool {
@@ -106,7 +106,7 @@ impl FluidLink {
     }
 }
 
-/// Scratch for [`FluidLink::fill_grouped`], kept between calls.
+/// Scratch for [`Pool::fill_grouped`], kept between calls.
 #[derive(Debug, Clone, Default)]
 pub(super) struct GroupScratch {
     /// Per group, its flows' `(want, weight)`.

@@ -1,7 +1,7 @@
-//! The fixed point in which a [`super::FluidLink`] sums its lazy flows'
+//! The fixed point in which a [`super::Pool`] sums its lazy flows'
 //! input rates: exact under adding and removing terms, in any order.
 
-/// One byte/s in the fixed point of [`FluidLink`]'s lazy input sum: 64
+/// One byte/s in the fixed point of [`Pool`]'s lazy input sum: 64
 /// fractional bits, so every rate from 2^-64 to 2^63 bytes/s converts
 /// exactly (scaling by a power of two); sums wrap rather than overflow, and
 /// wrapping arithmetic is exact modulo 2^128, so adding then removing a term
