@@ -67,10 +67,14 @@ pub(super) struct Resync {
     left: [Vec<usize>; 2],
     /// Per VM: shut down in Azure, waiting for its last writes to reach on-premises.
     final_sync_pending: Vec<bool>,
-    /// Per direction and link: the VMs waiting for a backlog to drain
-    /// (transferring, or in reverse a final sync), ascending, so that settling
-    /// a link visits only them, in the order a scan of every VM would.
-    waiting: [Vec<Vec<usize>>; 2],
+    /// Per direction and VM: waiting for its backlog to drain
+    /// (transferring, or in reverse a final sync).
+    waiting: [Vec<bool>; 2],
+    /// `(direction, link, VM)` that started waiting since their link was
+    /// last settled, checked then whether or not their backlog emptied since.
+    just_waiting: Vec<(Direction, usize, usize)>,
+    /// Scratch for settling: the VMs whose backlog emptied.
+    emptied: Vec<usize>,
     /// Per VM: when it stopped running in Azure (failback).
     pub azure_stopped_at: Vec<Option<SimTime>>,
     /// Per VM: the age of the point its failback used when the Azure VM
@@ -110,7 +114,7 @@ pub struct StageBytes {
 
 impl Resync {
     pub fn new(s: &Scenario) -> Self {
-        let (vms, links, plans) = (s.vms.len(), s.links.len(), s.plans.len());
+        let (vms, plans) = (s.vms.len(), s.plans.len());
         let per_plan: Vec<usize> = s.plans.iter().map(|p| p.vms.len()).collect();
         Resync {
             vms: [
@@ -119,7 +123,9 @@ impl Resync {
             ],
             left: [per_plan.clone(), per_plan],
             final_sync_pending: vec![false; vms],
-            waiting: [vec![Vec::new(); links], vec![Vec::new(); links]],
+            waiting: [vec![false; vms], vec![false; vms]],
+            just_waiting: Vec::new(),
+            emptied: Vec::new(),
             azure_stopped_at: vec![None; vms],
             failback_rpo: vec![None; vms],
             failback_lost: vec![0.0; vms],
@@ -280,13 +286,26 @@ impl Resync {
         direction: Direction,
         link: usize,
     ) {
-        let mut k = 0;
-        while k < self.waiting[index(direction)][link].len() {
-            let vm = self.waiting[index(direction)][link][k];
-            if net.link_mut(direction, link).backlog(vm) > 0.0 {
-                k += 1;
-                continue;
+        // Only the flows whose backlog emptied since the last settling, and
+        // the VMs that started waiting since, are read; those waiting with
+        // nothing queued are settled in ascending order, as a scan of every
+        // VM would.
+        let mut emptied = std::mem::take(&mut self.emptied);
+        emptied.clear();
+        let l = net.link_mut(direction, link);
+        l.take_emptied(&mut emptied);
+        self.just_waiting.retain(|&(d, on, vm)| {
+            let here = d == direction && on == link;
+            if here {
+                emptied.push(vm);
             }
+            !here
+        });
+        let waiting = &self.waiting[index(direction)];
+        emptied.retain(|&vm| waiting[vm] && l.backlog(vm) <= 0.0);
+        emptied.sort_unstable();
+        emptied.dedup();
+        for &vm in &emptied {
             let final_sync = direction == Direction::Reverse && self.final_sync_pending[vm];
             let transferred = self.vms[index(direction)][vm].transferring;
             self.settle_vm(sh, now, direction, vm, final_sync);
@@ -297,12 +316,9 @@ impl Resync {
             }
             let still_waiting = self.vms[index(direction)][vm].transferring
                 || (direction == Direction::Reverse && self.final_sync_pending[vm]);
-            if still_waiting {
-                k += 1;
-            } else {
-                self.waiting[index(direction)][link].remove(k);
-            }
+            self.waiting[index(direction)][vm] = still_waiting;
         }
+        self.emptied = emptied;
         net.watch_link(sh, direction, link);
     }
 
@@ -361,10 +377,8 @@ impl Resync {
     /// Adds `vm` to the VMs waiting for a drain on `link` in `direction`
     /// (kept ascending).
     fn wait(&mut self, direction: Direction, link: usize, vm: usize) {
-        let waiting = &mut self.waiting[index(direction)][link];
-        if let Err(at) = waiting.binary_search(&vm) {
-            waiting.insert(at, vm);
-        }
+        self.waiting[index(direction)][vm] = true;
+        self.just_waiting.push((direction, link, vm));
     }
 
     pub fn on_reprotect_vm_done<O: Observer>(

@@ -34,6 +34,8 @@ pub struct FluidLink {
     pools: Vec<Pool>,
     /// Per flow, its pool and its index there.
     place: Vec<(usize, usize)>,
+    /// Per pool, its flows (by their index on the link) in its order.
+    members: Vec<Vec<usize>>,
     /// One pool per process server (the link itself never binds).
     split: bool,
     /// The latest instant the link was advanced or changed to; reads are as
@@ -52,6 +54,7 @@ impl FluidLink {
         FluidLink {
             pools: vec![Pool::new(capacity, flows, now)],
             place: (0..flows).map(|i| (0, i)).collect(),
+            members: vec![(0..flows).collect()],
             split: false,
             now,
             epoch: 0,
@@ -75,21 +78,22 @@ impl FluidLink {
         let total: f64 = caps.iter().sum();
         if all_grouped && !caps.is_empty() && total <= least_capacity {
             let whole = &self.pools[0];
-            let mut members = vec![0; caps.len()];
+            let mut members = vec![Vec::new(); caps.len()];
             for (flow, g) in group.iter().enumerate() {
                 let g = g.expect("every flow has a group");
-                self.place[flow] = (g, members[g]);
-                members[g] += 1;
+                self.place[flow] = (g, members[g].len());
+                members[g].push(flow);
             }
             let mut pools: Vec<Pool> = caps
                 .iter()
                 .zip(&members)
-                .map(|(&cap, &n)| Pool::new(cap, n, self.now))
+                .map(|(&cap, m)| Pool::new(cap, m.len(), self.now))
                 .collect();
             for (flow, &(p, i)) in self.place.iter().enumerate() {
                 pools[p].set_weight(i, whole.weight(flow));
             }
             self.pools = pools;
+            self.members = members;
             self.split = true;
         } else {
             self.pools[0].set_groups(group.clone(), caps.clone());
@@ -119,6 +123,25 @@ impl FluidLink {
     fn state(&self, flow: usize) -> (f64, f64, f64) {
         let (pool, i) = self.at(flow);
         pool.state_at(i, self.now)
+    }
+
+    /// Moves to `out` the flows whose backlog emptied, by sending or by a
+    /// change, since they were last taken (each once; it may have filled
+    /// again since). A flow of a split pool not changed at the link's time
+    /// cannot have emptied since it last was: its pool's drain check is the
+    /// first instant it reads empty, and changes it.
+    pub fn take_emptied(&mut self, out: &mut Vec<usize>) {
+        if !self.split {
+            self.pools[0].take_emptied(out);
+            return;
+        }
+        for (pool, members) in self.pools.iter_mut().zip(&self.members) {
+            let from = out.len();
+            pool.take_emptied(out);
+            for flow in &mut out[from..] {
+                *flow = members[*flow];
+            }
+        }
     }
 
     /// Breakpoints recorded so far over every flow.

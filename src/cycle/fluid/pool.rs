@@ -60,6 +60,8 @@ struct Flow {
     rate: f64,
     /// The slopes in force since the last recorded breakpoint.
     recorded_slopes: (f64, f64),
+    /// Listed in [`Pool::emptied`] (its backlog emptied since last taken).
+    listed_empty: bool,
 }
 
 impl Default for Flow {
@@ -76,6 +78,7 @@ impl Default for Flow {
             backlog: 0.0,
             rate: 0.0,
             recorded_slopes: (f64::NAN, f64::NAN),
+            listed_empty: false,
         }
     }
 }
@@ -135,6 +138,9 @@ pub struct Pool {
     capped: usize,
     /// Scratch for the capped filling.
     fill_scratch: groups::GroupScratch,
+    /// Flows whose backlog emptied (by sending, or by a change) since they
+    /// were last taken: whoever waits for a drain reads only them.
+    emptied: Vec<usize>,
 }
 
 impl Pool {
@@ -160,6 +166,7 @@ impl Pool {
             flow_cap: vec![f64::INFINITY; flows],
             capped: 0,
             fill_scratch: groups::GroupScratch::default(),
+            emptied: Vec::new(),
         }
     }
 
@@ -267,8 +274,23 @@ impl Pool {
             return;
         }
         for &i in &self.busy {
-            integrate(&mut self.flows[i], dt);
+            let f = &mut self.flows[i];
+            let had_backlog = f.backlog > 0.0;
+            integrate(f, dt);
+            if had_backlog && f.backlog <= 0.0 && !f.listed_empty {
+                f.listed_empty = true;
+                self.emptied.push(i);
+            }
         }
+    }
+
+    /// Moves to `out` the flows whose backlog emptied since last taken
+    /// (each once; it may have filled again since).
+    pub fn take_emptied(&mut self, out: &mut Vec<usize>) {
+        for &i in &self.emptied {
+            self.flows[i].listed_empty = false;
+        }
+        out.append(&mut self.emptied);
     }
 
     /// The shape of every change to one flow or the link: the flows are
@@ -280,7 +302,15 @@ impl Pool {
         if let Some(i) = flow {
             self.wake(i);
         }
+        let had_backlog = flow.is_some_and(|i| self.flows[i].backlog > 0.0);
         apply(self);
+        if let Some(i) = flow.filter(|_| had_backlog) {
+            let f = &mut self.flows[i];
+            if f.backlog <= 0.0 && !f.listed_empty {
+                f.listed_empty = true;
+                self.emptied.push(i);
+            }
+        }
         self.reallocate();
     }
 
@@ -362,6 +392,7 @@ impl Pool {
             let bulk = bulk_bytes.max(0.0);
             let weight = l.flows[flow].weight;
             l.flows[flow] = Flow {
+                listed_empty: l.flows[flow].listed_empty,
                 active: true,
                 since: l.now,
                 weight,
@@ -385,6 +416,7 @@ impl Pool {
         for (flow, input_rate, weight) in flows {
             self.wake(flow);
             self.flows[flow] = Flow {
+                listed_empty: self.flows[flow].listed_empty,
                 active: true,
                 since: self.now,
                 weight,
@@ -670,11 +702,14 @@ impl Pool {
                 .busy
                 .iter()
                 .map(|&i| &self.flows[i])
-                .filter(|f| f.backlog > 0.0 && f.rate > f.input_rate)
-                .map(|f| f.backlog / (f.rate - f.input_rate))
+                .filter_map(seconds_to_empty)
                 .min_by(f64::total_cmp),
         };
-        seconds.map(|seconds| self.now + SimDuration::from_secs_f64_ceil(seconds))
+        // At least a millisecond on: a backlog within EMPTY_BYTES of empty
+        // (a tiny burst) empties when next integrated, never at once.
+        seconds.map(|seconds| {
+            self.now + SimDuration::from_secs_f64_ceil(seconds).max(SimDuration::from_millis(1))
+        })
     }
 }
 
@@ -696,12 +731,21 @@ fn share_out(flows: &mut [Flow], unsettled: &[usize], per_weight: f64) -> Option
     for &i in unsettled {
         let f = &mut flows[i];
         f.rate = per_weight * f.weight;
-        if f.backlog > 0.0 && f.rate > f.input_rate {
-            let seconds = f.backlog / (f.rate - f.input_rate);
+        if let Some(seconds) = seconds_to_empty(f) {
             drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
         }
     }
     drain
+}
+
+/// Seconds until `f`'s backlog counts as empty (below [`EMPTY_BYTES`], where
+/// [`integrate`] takes it as sent) at its current rates; `None` when it does
+/// not shrink. Scheduled on the millisecond grid (rounded up), the drain
+/// check is then the first instant at which integrating reads it empty, so
+/// a backlog is never found empty before its check.
+fn seconds_to_empty(f: &Flow) -> Option<f64> {
+    (f.backlog > 0.0 && f.rate > f.input_rate)
+        .then(|| (f.backlog - EMPTY_BYTES).max(0.0) / (f.rate - f.input_rate))
 }
 
 /// Brings a lazy flow's bytes up to `now` (it wrote and sent at its input
@@ -727,7 +771,7 @@ fn integrate(f: &mut Flow, dt: f64) {
     let available = f.backlog + arriving;
     let mut sent = (f.rate * dt).min(available);
     let mut backlog = available - sent;
-    if backlog < EMPTY_BYTES {
+    if backlog <= EMPTY_BYTES {
         sent += backlog;
         backlog = 0.0;
     }

@@ -156,3 +156,33 @@ fn a_split_pool_is_read_at_the_links_time_between_its_changes() {
     assert!((link.backlog(0) - 30.0).abs() < 1e-9);
     assert!((link.written(1) - 15.0).abs() < 1e-9);
 }
+
+#[test]
+fn emptied_backlogs_are_listed_once_where_they_empty() {
+    // Server 0 (cap 10) copies 100 bytes, server 1 (cap 20) 50: at 5 s
+    // server 1's flow has emptied, at 10 s server 0's; a resync that keeps
+    // nothing empties a flow at once. Each is listed once, by link index.
+    let mut link = FluidLink::new(100.0, 3, t(0));
+    link.set_groups(vec![Some(0), Some(1), Some(0)], vec![10.0, 20.0], 100.0);
+    link.start_flow(t(0), 0, 0.0, 100.0);
+    link.start_flow(t(0), 1, 0.0, 50.0);
+    let mut out = Vec::new();
+    link.take_emptied(&mut out);
+    assert!(out.is_empty());
+    assert_eq!(link.next_drain(), Some(SimTime::from_millis(2_500)));
+    link.rebalance(SimTime::from_millis(2_500));
+    link.take_emptied(&mut out);
+    assert_eq!(out, [1]);
+    assert_eq!(link.next_drain(), Some(t(10)));
+    link.rebalance(t(10));
+    link.start_flow(t(10), 2, 0.0, 30.0);
+    link.resync(t(11), 2, 0.0);
+    out.clear();
+    link.take_emptied(&mut out);
+    assert_eq!(out, [0, 2]);
+    // A burst below EMPTY_BYTES empties a millisecond on, not at once.
+    link.write_burst(t(12), 1, EMPTY_BYTES / 2.0);
+    assert_eq!(link.next_drain(), Some(SimTime::from_millis(12_001)));
+    link.rebalance(SimTime::from_millis(12_001));
+    assert_eq!(link.backlog(1), 0.0);
+}

@@ -96,8 +96,7 @@ impl Pool {
             let rate = f.weight * level_of(i, f).min(level);
             let f = &mut self.flows[i];
             f.rate = if rate.is_finite() { rate } else { 0.0 };
-            if f.backlog > 0.0 && f.rate > f.input_rate {
-                let seconds = f.backlog / (f.rate - f.input_rate);
+            if let Some(seconds) = super::seconds_to_empty(f) {
                 drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
             }
         }
