@@ -144,6 +144,23 @@ impl FluidLink {
         }
     }
 
+    /// The pool `flow` is shared in: its process server's on a split link,
+    /// else the link's only one.
+    pub fn pool_of(&self, flow: usize) -> usize {
+        self.place[flow].0
+    }
+
+    /// A number that changes whenever pool `pool`'s rates may have: on a
+    /// split link, what was computed from a pool's rates holds while its
+    /// version does (an unsplit link's one pool changes with every change).
+    pub fn pool_version(&self, pool: usize) -> u64 {
+        if self.split {
+            self.pools[pool].epoch()
+        } else {
+            self.epoch
+        }
+    }
+
     /// Breakpoints recorded so far over every flow.
     pub fn recorded(&self) -> usize {
         self.pools.iter().map(Pool::recorded).sum()
@@ -206,8 +223,21 @@ impl FluidLink {
         pool.history(i)
     }
 
+    /// `flow`'s `(active, backlog, input rate, send rate)` in one lookup,
+    /// for scans over many flows.
+    pub fn queue(&self, flow: usize) -> (bool, f64, f64, f64) {
+        let (pool, i) = self.at(flow);
+        (
+            pool.is_active(i),
+            pool.backlog_at(i, self.now),
+            pool.input_rate(i),
+            pool.send_rate(i),
+        )
+    }
+
     pub fn backlog(&self, flow: usize) -> f64 {
-        self.state(flow).2
+        let (pool, i) = self.at(flow);
+        pool.backlog_at(i, self.now)
     }
 
     pub fn written(&self, flow: usize) -> f64 {

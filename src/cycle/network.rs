@@ -179,8 +179,9 @@ impl Network {
         watch(sh, drain_slot(direction, link, links), epoch, drain);
         if direction == Direction::Forward && l.now() < sh.t0 {
             let l = &self.forward[link];
-            let resyncing = |vm: usize| matches!(self.resyncs[vm].last(), Some((_, None)));
-            let check = next_resync_trigger(sh.scenario, &self.triggers, l, link, resyncing)
+            let resyncs = &self.resyncs;
+            let resyncing = |vm: usize| matches!(resyncs[vm].last(), Some((_, None)));
+            let check = next_resync_trigger(sh.scenario, &mut self.triggers, l, link, resyncing)
                 .filter(|&(t, _)| t < sh.t0)
                 .map(|(t, vm)| {
                     (
@@ -643,7 +644,7 @@ const CACHE_SLACK_BYTES: f64 = 1.0;
 /// VM's log reaching half its disk. Checked exactly when the instant comes.
 fn next_resync_trigger(
     scenario: &Scenario,
-    triggers: &ResyncTriggers,
+    triggers: &mut ResyncTriggers,
     link: &FluidLink,
     link_index: usize,
     resyncing: impl Fn(usize) -> bool,
@@ -674,20 +675,28 @@ fn next_resync_trigger(
         .enumerate()
         .filter(|(_, ps)| ps.link == link_index)
         .filter_map(|(p, ps)| {
-            let vms = triggers.server_vms[p]
-                .iter()
-                .copied()
-                .filter(|&vm| !resyncing(vm));
+            let vms = &triggers.server_vms[p];
+            // A server whose pool did not change since its trigger was found
+            // still has the rates it had then: that instant stands.
+            let version = vms.first().map(|&vm| link.pool_version(link.pool_of(vm)));
+            if let Some((seen, known)) = triggers.server_at[p]
+                && Some(seen) == version
+            {
+                return known.map(|(t, vm)| (t.max(now), vm));
+            }
             let (mut cached, mut rate, mut first) = (0.0, 0.0, None);
-            for vm in vms {
-                cached += link.backlog(vm);
-                rate += growth(vm);
+            for &vm in vms.iter().filter(|&&vm| !resyncing(vm)) {
+                // `growth`, with the flow looked up once.
+                let (active, backlog, input, send) = link.queue(vm);
+                cached += backlog;
+                if active && (backlog > 0.0 || input > send) {
+                    rate += input - send;
+                }
                 first.get_or_insert(vm);
             }
-            Some((
-                at(ps.cache_bytes - CACHE_SLACK_BYTES - cached, rate)?,
-                first?,
-            ))
+            let found = at(ps.cache_bytes - CACHE_SLACK_BYTES - cached, rate).zip(first);
+            triggers.server_at[p] = version.map(|v| (v, found));
+            found
         });
     let logs = triggers.log_vms[link_index]
         .iter()
@@ -704,6 +713,9 @@ fn next_resync_trigger(
     servers.chain(logs).min_by_key(|&(t, vm)| (t, vm))
 }
 
+/// When a resync trigger would fire, and a VM it concerns.
+type Trigger = (SimTime, usize);
+
 /// The VMs each resync trigger concerns, listed once per replication (a
 /// scan of every VM per process server at every link change dominated an
 /// estate's run time).
@@ -711,6 +723,9 @@ fn next_resync_trigger(
 struct ResyncTriggers {
     /// Per process server: its VMs, ascending.
     server_vms: Vec<Vec<usize>>,
+    /// Per process server: its trigger as last found and its pool's version
+    /// then (see [`FluidLink::pool_version`]): valid while that holds.
+    server_at: Vec<Option<(u64, Option<Trigger>)>>,
     /// Per link: its VMs whose log is bounded (Hyper-V), ascending.
     log_vms: Vec<Vec<usize>>,
 }
@@ -728,6 +743,7 @@ impl ResyncTriggers {
             }
         }
         ResyncTriggers {
+            server_at: vec![None; server_vms.len()],
             server_vms,
             log_vms,
         }

@@ -190,6 +190,11 @@ impl Pool {
         self.capacity
     }
 
+    /// Bumped at every reallocation (rates may have changed).
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
     pub fn weight(&self, flow: usize) -> f64 {
         self.flows[flow].weight
     }
@@ -505,6 +510,17 @@ impl Pool {
             f.backlog = keep;
             l.record(flow, true);
         });
+    }
+
+    /// `flow`'s bytes queued as of `now` (not before the pool's time): what
+    /// integrating it there would give. The common cases (an idle flow, a
+    /// pool at that time) read the field.
+    pub fn backlog_at(&self, flow: usize, now: SimTime) -> f64 {
+        let f = &self.flows[flow];
+        if f.lazy || !f.active || now <= self.now {
+            return f.backlog;
+        }
+        self.state_at(flow, now).2
     }
 
     /// `flow`'s bytes written, sent and queued as of `now` (not before the
