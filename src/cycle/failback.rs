@@ -375,7 +375,7 @@ impl Resync {
     }
 
     /// Adds `vm` to the VMs waiting for a drain on `link` in `direction`
-    /// (kept ascending).
+    /// (read at the link's next settling, which follows at once).
     fn wait(&mut self, direction: Direction, link: usize, vm: usize) {
         self.waiting[index(direction)][vm] = true;
         self.just_waiting.push((direction, link, vm));
