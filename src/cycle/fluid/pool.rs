@@ -390,23 +390,28 @@ impl Pool {
         }
     }
 
+    /// Makes `flow` active afresh at the pool's time (its bytes from zero),
+    /// `bulk` queued; whether it is listed as emptied carries over.
+    fn restart(&mut self, flow: usize, input_rate: f64, weight: f64, bulk: f64) {
+        self.flows[flow] = Flow {
+            listed_empty: self.flows[flow].listed_empty,
+            active: true,
+            since: self.now,
+            weight,
+            input_rate,
+            bulk,
+            backlog: bulk,
+            ..Flow::default()
+        };
+        self.list_active(flow, true);
+    }
+
     /// Starts a flow afresh (a new direction of replication): `bulk_bytes` queued
     /// for copying, then the VM's writes at `input_rate` on top.
     pub fn start_flow(&mut self, now: SimTime, flow: usize, input_rate: f64, bulk_bytes: f64) {
         self.change(now, Some(flow), |l| {
-            let bulk = bulk_bytes.max(0.0);
             let weight = l.flows[flow].weight;
-            l.flows[flow] = Flow {
-                listed_empty: l.flows[flow].listed_empty,
-                active: true,
-                since: l.now,
-                weight,
-                input_rate,
-                bulk,
-                backlog: bulk,
-                ..Flow::default()
-            };
-            l.list_active(flow, true);
+            l.restart(flow, input_rate, weight, bulk_bytes.max(0.0));
         });
     }
 
@@ -420,15 +425,7 @@ impl Pool {
         self.advance(now);
         for (flow, input_rate, weight) in flows {
             self.wake(flow);
-            self.flows[flow] = Flow {
-                listed_empty: self.flows[flow].listed_empty,
-                active: true,
-                since: self.now,
-                weight,
-                input_rate,
-                ..Flow::default()
-            };
-            self.list_active(flow, true);
+            self.restart(flow, input_rate, weight, 0.0);
         }
         self.reallocate();
     }
