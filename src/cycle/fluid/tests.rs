@@ -7,10 +7,11 @@ fn t(s: i64) -> SimTime {
     SimTime::from_millis(s * 1000)
 }
 
-/// Weighted max-min fair rates within one capacity, computed the textbook
-/// way: flows sorted by demand per unit of weight, where a backlog demands
-/// without limit and a flow's own cap bounds its demand.
-fn max_min(flows: &[(f64, f64)], capacity: f64) -> Vec<f64> {
+/// Weighted max-min fair rates of flows `(demand, weight)` within one
+/// capacity, computed the textbook way: flows sorted by demand per unit of
+/// weight, each given its demand while that is below the level of what is
+/// left, the rest splitting the remainder by weight.
+pub(super) fn max_min(flows: &[(f64, f64)], capacity: f64) -> Vec<f64> {
     let mut order: Vec<usize> = (0..flows.len()).collect();
     order.sort_by(|&a, &b| (flows[a].0 / flows[a].1).total_cmp(&(flows[b].0 / flows[b].1)));
     let mut rates = vec![0.0; flows.len()];

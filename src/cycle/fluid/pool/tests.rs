@@ -2,6 +2,7 @@
 //! the textbook max-min computation.
 
 use super::*;
+use crate::cycle::fluid::tests::max_min;
 
 fn t(s: i64) -> SimTime {
     SimTime::from_millis(s * 1000)
@@ -62,34 +63,25 @@ fn idle_flows_woken_when_the_capacity_no_longer_covers_their_writes() {
     assert!((link.sent(2) - 750.0).abs() < 1e-9);
 }
 
-/// Weighted max-min fair rates computed the textbook way (flows sorted by
-/// demand per unit of weight; a backlog demands without limit), for
-/// checking the link's incremental water-filling.
+/// Weighted max-min fair rates over the pool's flows, the textbook way
+/// ([`max_min`]; a backlog demands without limit), for checking its
+/// incremental water-filling (inactive flows: 0).
 fn max_min_rates(link: &Pool) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..link.flows()).filter(|&i| link.is_active(i)).collect();
-    let demand = |i: usize| {
-        if link.backlog(i) > 0.0 {
-            f64::INFINITY
-        } else {
-            link.input_rate(i)
-        }
-    };
-    order.sort_by(|&a, &b| (demand(a) / link.weight(a)).total_cmp(&(demand(b) / link.weight(b))));
+    let active: Vec<usize> = (0..link.flows()).filter(|&i| link.is_active(i)).collect();
+    let wants: Vec<(f64, f64)> = active
+        .iter()
+        .map(|&i| {
+            let demand = if link.backlog(i) > 0.0 {
+                f64::INFINITY
+            } else {
+                link.input_rate(i)
+            };
+            (demand, link.weight(i))
+        })
+        .collect();
     let mut rates = vec![0.0; link.flows()];
-    let mut remaining = link.capacity();
-    let mut weights: f64 = order.iter().map(|&i| link.weight(i)).sum();
-    for (k, &i) in order.iter().enumerate() {
-        let level = remaining / weights;
-        if demand(i) <= level * link.weight(i) {
-            rates[i] = demand(i);
-            remaining -= demand(i);
-            weights -= link.weight(i);
-        } else {
-            for &j in &order[k..] {
-                rates[j] = level * link.weight(j);
-            }
-            break;
-        }
+    for (&i, rate) in active.iter().zip(max_min(&wants, link.capacity())) {
+        rates[i] = rate;
     }
     rates
 }
