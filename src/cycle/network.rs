@@ -648,14 +648,13 @@ fn next_resync_trigger(
     link: &FluidLink,
     link_index: usize,
     resyncing: impl Fn(usize) -> bool,
-) -> Option<(SimTime, usize)> {
+) -> Option<Trigger> {
     let now = link.now();
-    let growth = |vm: usize| {
-        if link.is_active(vm)
-            && !resyncing(vm)
-            && (link.backlog(vm) > 0.0 || link.input_rate(vm) > link.send_rate(vm))
-        {
-            link.input_rate(vm) - link.send_rate(vm)
+    // How fast a (not resyncing) flow's queue grows, from its
+    // `(active, backlog, input rate, send rate)`.
+    let growth = |(active, backlog, input, send): (bool, f64, f64, f64)| {
+        if active && (backlog > 0.0 || input > send) {
+            input - send
         } else {
             0.0
         }
@@ -686,12 +685,9 @@ fn next_resync_trigger(
             }
             let (mut cached, mut rate, mut first) = (0.0, 0.0, None);
             for &vm in vms.iter().filter(|&&vm| !resyncing(vm)) {
-                // `growth`, with the flow looked up once.
-                let (active, backlog, input, send) = link.queue(vm);
-                cached += backlog;
-                if active && (backlog > 0.0 || input > send) {
-                    rate += input - send;
-                }
+                let queue = link.queue(vm);
+                cached += queue.1;
+                rate += growth(queue);
                 first.get_or_insert(vm);
             }
             let found = at(ps.cache_bytes - CACHE_SLACK_BYTES - cached, rate).zip(first);
@@ -705,10 +701,8 @@ fn next_resync_trigger(
         .filter_map(|vm| {
             let limit = log_limit(scenario, vm);
             limit.is_finite().then_some(())?;
-            Some((
-                at(limit - CACHE_SLACK_BYTES - link.backlog(vm), growth(vm))?,
-                vm,
-            ))
+            let queue = link.queue(vm);
+            Some((at(limit - CACHE_SLACK_BYTES - queue.1, growth(queue))?, vm))
         });
     servers.chain(logs).min_by_key(|&(t, vm)| (t, vm))
 }

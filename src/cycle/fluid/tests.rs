@@ -7,6 +7,18 @@ fn t(s: i64) -> SimTime {
     SimTime::from_millis(s * 1000)
 }
 
+/// A xorshift64 generator from `seed` (non-zero): random changes that are
+/// the same at every run.
+pub(super) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 /// Weighted max-min fair rates of flows `(demand, weight)` within one
 /// capacity, computed the textbook way: flows sorted by demand per unit of
 /// weight, each given its demand while that is below the level of what is
@@ -41,13 +53,7 @@ fn a_link_its_process_servers_cannot_fill_is_split_and_shares_each_servers_cap()
     // flows share its cap alone. Random changes at random instants, every
     // drain handled when due; after each, every server's rates are the
     // max-min fair ones under its cap and every flow's bytes add up.
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let flows = 9;
     let caps = [30.0, 50.0, 20.0];
     let group: Vec<Option<usize>> = (0..flows).map(|i| Some(i % 3)).collect();
@@ -79,9 +85,9 @@ fn a_link_its_process_servers_cannot_fill_is_split_and_shares_each_servers_cap()
                     1 => link.set_input_rate(at, i, rate),
                     2 => link.write_burst(at, i, (next() % 300) as f64),
                     3 => link.set_capacity(at, 150.0 + (next() % 100) as f64),
-                    4 => link.set_active(at, i, next() % 4 != 0),
+                    4 => link.set_active(at, i, !next().is_multiple_of(4)),
                     5 => {
-                        let cap = (next() % 2 == 0).then_some(rate);
+                        let cap = next().is_multiple_of(2).then_some(rate);
                         caps_of_flows[i] = cap.unwrap_or(f64::INFINITY);
                         link.set_flow_cap(at, i, cap);
                     }

@@ -2,7 +2,7 @@
 //! the textbook max-min computation.
 
 use super::*;
-use crate::cycle::fluid::tests::max_min;
+use crate::cycle::fluid::tests::{max_min, xorshift};
 
 fn t(s: i64) -> SimTime {
     SimTime::from_millis(s * 1000)
@@ -92,13 +92,7 @@ fn lazy_integration_keeps_max_min_shares_and_every_byte() {
     // rates must be the max-min fair ones and every flow's bytes must add
     // up: written as the test integrated it, and written + bulk = sent +
     // backlog.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let flows = 8;
     let mut link = Pool::new(100.0, flows, t(0));
     for i in 0..flows {
@@ -134,7 +128,7 @@ fn lazy_integration_keeps_max_min_shares_and_every_byte() {
             }
             3 => link.set_capacity(at, 20.0 + (next() % 200) as f64),
             4 => {
-                let active = next() % 4 != 0;
+                let active = !next().is_multiple_of(4);
                 if active && !link.is_active(i) {
                     written[i] = link.written(i);
                 }
