@@ -25,15 +25,19 @@
 //! (process servers) as well; `lazy_sum` holds the fixed point of the lazy
 //! flows' input sum.
 
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimTime;
 
+mod fill;
 mod groups;
 mod lazy_sum;
+mod shared;
+
+use shared::drain_check;
 #[cfg(test)]
 mod tests;
 
 use super::trajectory::Breakpoint;
-use lazy_sum::{from_fixed, to_fixed};
+use lazy_sum::to_fixed;
 
 use super::EMPTY_BYTES;
 
@@ -123,7 +127,7 @@ pub struct Pool {
     /// `(now, epoch, seconds)`: the seconds to the next drain (`None`: no
     /// backlog empties) as the last reallocation found them, valid while the
     /// link is at that instant and epoch.
-    drain: Option<(SimTime, u64, Option<f64>)>,
+    drain: Option<(SimTime, u64, Option<SimTime>)>,
     /// Per flow, the capped group it belongs to (a process server), if any.
     group: Vec<Option<usize>>,
     /// Per group, the most its flows may send together (bytes/s). Empty:
@@ -141,6 +145,8 @@ pub struct Pool {
     /// Flows whose backlog emptied (by sending, or by a change) since they
     /// were last taken: whoever waits for a drain reads only them.
     emptied: Vec<usize>,
+    /// The busy flows held in virtual time, when no cap or group applies.
+    shared: shared::Shared,
 }
 
 impl Pool {
@@ -167,6 +173,7 @@ impl Pool {
             capped: 0,
             fill_scratch: groups::GroupScratch::default(),
             emptied: Vec::new(),
+            shared: shared::Shared::new(flows),
         }
     }
 
@@ -202,6 +209,7 @@ impl Pool {
     /// Sets a flow's share of the link relative to the others (kept when the
     /// flow is started afresh).
     pub fn set_weight(&mut self, flow: usize, weight: f64) {
+        self.detach(flow);
         let f = &mut self.flows[flow];
         f.weight = weight;
         if f.lazy {
@@ -231,11 +239,11 @@ impl Pool {
 
     #[cfg(test)]
     pub fn backlog(&self, flow: usize) -> f64 {
-        self.flows[flow].backlog
+        self.state_at(flow, self.now).2
     }
 
     pub fn written(&self, flow: usize) -> f64 {
-        self.flows[flow].written + self.lazy_growth(flow)
+        self.state_at(flow, self.now).0
     }
 
     /// Bytes queued as bulk copies since the flow was created.
@@ -244,16 +252,13 @@ impl Pool {
     }
 
     pub fn sent(&self, flow: usize) -> f64 {
-        self.flows[flow].sent + self.lazy_growth(flow)
-    }
-
-    /// Bytes a lazy flow wrote (and sent) between its `since` and now.
-    fn lazy_growth(&self, flow: usize) -> f64 {
-        let f = &self.flows[flow];
-        if f.lazy { growth(f, self.now) } else { 0.0 }
+        self.state_at(flow, self.now).1
     }
 
     pub fn send_rate(&self, flow: usize) -> f64 {
+        if self.shared.is_member(flow) {
+            return self.shared.send_rate(flow);
+        }
         self.flows[flow].rate
     }
 
@@ -276,6 +281,13 @@ impl Pool {
         let dt = now.since(self.now).as_secs_f64();
         self.now = self.now.max(now);
         if dt <= 0.0 {
+            return;
+        }
+        if self.shared.on {
+            // Every busy flow is a member (loose ones exist only within a
+            // change).
+            debug_assert!(self.shared.loose.is_empty());
+            self.shared.advance(dt);
             return;
         }
         for &i in &self.busy {
@@ -305,6 +317,7 @@ impl Pool {
     fn change(&mut self, now: SimTime, flow: Option<usize>, apply: impl FnOnce(&mut Self)) {
         self.advance(now);
         if let Some(i) = flow {
+            self.detach(i);
             self.wake(i);
         }
         let had_backlog = flow.is_some_and(|i| self.flows[i].backlog > 0.0);
@@ -332,10 +345,14 @@ impl Pool {
         if let Err(at) = self.busy.binary_search(&flow) {
             self.busy.insert(at, flow);
         }
+        if self.shared.on {
+            self.shared.loose.push(flow);
+        }
     }
 
     /// Wakes every lazy flow (the capacity is then shared out from scratch).
     fn wake_all(&mut self) {
+        self.leave_shared();
         for &i in &self.active {
             let f = &mut self.flows[i];
             if f.lazy {
@@ -379,6 +396,10 @@ impl Pool {
     /// Keeps a busy `flow` in (or out of) the ascending lists of active and
     /// busy flows.
     fn list_active(&mut self, flow: usize, active: bool) {
+        self.detach(flow);
+        if active && self.shared.on {
+            self.shared.loose.push(flow);
+        }
         for list in [&mut self.active, &mut self.busy] {
             match (list.binary_search(&flow), active) {
                 (Err(at), true) => list.insert(at, flow),
@@ -393,6 +414,7 @@ impl Pool {
     /// Makes `flow` active afresh at the pool's time (its bytes from zero),
     /// `bulk` queued; whether it is listed as emptied carries over.
     fn restart(&mut self, flow: usize, input_rate: f64, weight: f64, bulk: f64) {
+        self.detach(flow);
         self.flows[flow] = Flow {
             listed_empty: self.flows[flow].listed_empty,
             active: true,
@@ -514,6 +536,9 @@ impl Pool {
     /// pool at that time) read the field.
     pub fn backlog_at(&self, flow: usize, now: SimTime) -> f64 {
         let f = &self.flows[flow];
+        if self.shared.is_member(flow) {
+            return self.state_at(flow, now).2;
+        }
         if f.lazy || !f.active || now <= self.now {
             return f.backlog;
         }
@@ -525,6 +550,9 @@ impl Pool {
     /// untouched (its rates hold until its next change).
     pub fn state_at(&self, flow: usize, now: SimTime) -> (f64, f64, f64) {
         let f = &self.flows[flow];
+        if self.shared.is_member(flow) {
+            return self.shared.state_at(flow, self.now, now, f.written, f.sent);
+        }
         if f.lazy {
             let grown = growth(f, now);
             return (f.written + grown, f.sent + grown, f.backlog);
@@ -551,6 +579,15 @@ impl Pool {
     /// lazy.
     fn reallocate(&mut self) {
         self.epoch += 1;
+        if self.shared_eligible() {
+            let fill = self.fill_shared();
+            if self.lazy_flows_fit(fill) {
+                return;
+            }
+        }
+        // Caps, groups, recording, or a lazy flow writing more than the
+        // share: per flow.
+        self.leave_shared();
         let (fill, mut idle) = self.fill_busy();
         if !self.lazy_flows_fit(fill) {
             self.wake_all();
@@ -574,143 +611,13 @@ impl Pool {
         }
     }
 
-    /// Makes lazy the busy flows settled at their input rate with nothing
-    /// queued.
-    fn lazy_settled(&mut self) {
-        let now = self.now;
-        let flows = &mut self.flows;
-        let (mut lazy_input, mut lazy, mut bound) =
-            (self.lazy_input, self.lazy, self.lazy_ratio_bound);
-        self.busy.retain(|&i| {
-            let f = &mut flows[i];
-            if f.backlog > 0.0 || f.rate != f.input_rate {
-                return true;
-            }
-            f.lazy = true;
-            f.since = now;
-            lazy_input = lazy_input.wrapping_add(to_fixed(f.input_rate));
-            lazy += 1;
-            bound = bound.max(f.input_rate / f.weight);
-            false
-        });
-        (self.lazy_input, self.lazy, self.lazy_ratio_bound) = (lazy_input, lazy, bound);
-    }
-
-    /// Whether every lazy flow's input fits under the busy flows' share:
-    /// each writes no more per unit of weight than the unsettled flows got,
-    /// or (every busy flow settled) the capacity covers every input.
-    fn lazy_flows_fit(&mut self, fill: Fill) -> bool {
-        if self.lazy == 0 {
-            return true;
-        }
-        let level = match fill {
-            Fill::Shared { per_weight } => per_weight,
-            Fill::AllSettled { spare } => return spare >= 0.0,
-        };
-        if self.lazy_ratio_bound <= level {
-            return true;
-        }
-        // The bound may be stale (flows left): the exact largest ratio.
-        self.lazy_ratio_bound = self
-            .active
-            .iter()
-            .map(|&i| &self.flows[i])
-            .filter(|f| f.lazy)
-            .map(|f| f.input_rate / f.weight)
-            .fold(f64::NEG_INFINITY, f64::max);
-        self.lazy_ratio_bound <= level
-    }
-
-    /// Weighted max-min fair shares of the capacity left after the lazy
-    /// flows' inputs, among the busy flows, by water-filling: every pass gives
-    /// the flows that need no more than their weighted share of what is left
-    /// exactly what they need; when a pass settles none, the rest (all with a
-    /// backlog or a larger demand) split the remainder in proportion to their
-    /// weights. Passes visit flows in index order, so the result is
-    /// deterministic; no sorting, no allocation. Caches the next drain;
-    /// returns how the filling ended and how many busy flows have nothing
-    /// queued.
-    fn fill_busy(&mut self) -> (Fill, usize) {
-        let mut remaining = self.capacity - from_fixed(self.lazy_input);
-        let mut weights = 0.0;
-        // Flows with a backlog: while there are none, no backlog can drain.
-        let mut backlogged = 0;
-        for &i in &self.busy {
-            let f = &self.flows[i];
-            weights += f.weight;
-            backlogged += usize::from(f.backlog > 0.0);
-        }
-        let idle = self.busy.len() - backlogged;
-        if idle == 0 && weights > 0.0 {
-            // Every busy flow has a backlog, so none settles: one pass shares
-            // out what is left (what the passes below would do).
-            let per_weight = remaining / weights;
-            let drain = share_out(&mut self.flows, &self.busy, per_weight);
-            self.drain = Some((self.now, self.epoch, drain));
-            return (Fill::Shared { per_weight }, idle);
-        }
-        // Every busy flow starts unsettled; each pass keeps only those it
-        // could not settle (ascending), so later passes and the sharing out
-        // visit only those.
-        let mut unsettled = std::mem::take(&mut self.unsettled);
-        unsettled.clear();
-        unsettled.extend_from_slice(&self.busy);
-        // The next drain, when the rates were shared out (else unknown here).
-        let mut drain = None;
-        let mut fill = Fill::AllSettled { spare: remaining };
-        while weights > 0.0 {
-            let per_weight = remaining / weights;
-            let mut settled_any = false;
-            // Idle flows this pass could not settle: only they could settle in
-            // a later pass (a backlogged flow never does), so when there are
-            // none the next pass is known to settle nothing and is skipped.
-            let mut idle_left = false;
-            let flows = &mut self.flows;
-            unsettled.retain(|&i| {
-                let f = &mut flows[i];
-                if f.backlog <= 0.0 {
-                    if f.input_rate <= per_weight * f.weight {
-                        f.rate = f.input_rate;
-                        remaining -= f.input_rate;
-                        weights -= f.weight;
-                        settled_any = true;
-                        return false;
-                    }
-                    idle_left = true;
-                }
-                true
-            });
-            if settled_any && idle_left && weights > 1e-12 {
-                continue;
-            }
-            if settled_any && weights <= 1e-12 {
-                fill = Fill::AllSettled { spare: remaining };
-                break;
-            }
-            // The pass that would settle nothing, at the (new) share.
-            let per_weight = if settled_any {
-                remaining / weights
-            } else {
-                per_weight
-            };
-            drain = Some(share_out(&mut self.flows, &unsettled, per_weight));
-            fill = Fill::Shared { per_weight };
-            break;
-        }
-        self.unsettled = unsettled;
-        if backlogged == 0 {
-            drain = Some(None);
-        }
-        self.drain = drain.map(|seconds| (self.now, self.epoch, seconds));
-        (fill, idle)
-    }
-
     /// The earliest instant at which a backlog empties under the current rates,
     /// rounded up to the millisecond grid.
     pub fn next_drain(&self) -> Option<SimTime> {
         // Computed by the last reallocation when nothing moved since.
         let seconds = match self.drain {
-            Some((now, epoch, seconds)) if now == self.now && epoch == self.epoch => seconds,
+            Some((now, epoch, check)) if now == self.now && epoch == self.epoch => return check,
+            _ if self.shared.on => self.shared_drain(),
             _ => self
                 .busy
                 .iter()
@@ -720,9 +627,7 @@ impl Pool {
         };
         // At least a millisecond on: a backlog within EMPTY_BYTES of empty
         // (a tiny burst) empties when next integrated, never at once.
-        seconds.map(|seconds| {
-            self.now + SimDuration::from_secs_f64_ceil(seconds).max(SimDuration::from_millis(1))
-        })
+        seconds.map(|seconds| drain_check(self.now, seconds))
     }
 }
 
@@ -734,21 +639,6 @@ enum Fill {
     /// Every busy flow got its input rate; `spare` bytes/s were left over
     /// (negative when the lazy flows' inputs alone overdraw the capacity).
     AllSettled { spare: f64 },
-}
-
-/// Gives every `unsettled` flow its weighted share `per_weight * weight`;
-/// returns the seconds until the first of their backlogs empties (as
-/// [`Pool::next_drain`] computes it; `None` when none will).
-fn share_out(flows: &mut [Flow], unsettled: &[usize], per_weight: f64) -> Option<f64> {
-    let mut drain: Option<f64> = None;
-    for &i in unsettled {
-        let f = &mut flows[i];
-        f.rate = per_weight * f.weight;
-        if let Some(seconds) = seconds_to_empty(f) {
-            drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
-        }
-    }
-    drain
 }
 
 /// Seconds until `f`'s backlog counts as empty (below [`EMPTY_BYTES`], where

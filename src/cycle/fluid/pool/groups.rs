@@ -1,7 +1,7 @@
 //! Capped groups of flows on a link (process servers): shares that are
 //! weighted max-min fair under the link's capacity and every group's cap.
 
-use super::{Flow, Pool};
+use super::{Flow, Pool, drain_check};
 
 impl Pool {
     /// Whether the link's shares give some capped group more than its cap
@@ -100,7 +100,11 @@ impl Pool {
                 drain = Some(drain.map_or(seconds, |d| d.min(seconds)));
             }
         }
-        self.drain = Some((self.now, self.epoch, drain));
+        self.drain = Some((
+            self.now,
+            self.epoch,
+            drain.map(|s| drain_check(self.now, s)),
+        ));
         self.fill_scratch = scratch;
     }
 }

@@ -88,13 +88,25 @@ fn max_min_rates(link: &Pool) -> Vec<f64> {
 
 #[test]
 fn lazy_integration_keeps_max_min_shares_and_every_byte() {
-    // A long random sequence of changes on 8 flows; after each one the
-    // rates must be the max-min fair ones and every flow's bytes must add
-    // up: written as the test integrated it, and written + bulk = sent +
-    // backlog.
+    random_changes_keep_max_min_shares_and_every_byte(usize::MAX);
+}
+
+#[test]
+fn the_shared_set_keeps_max_min_shares_and_every_byte() {
+    // The same changes with the busy flows held in virtual time from the
+    // first one (see `shared`).
+    random_changes_keep_max_min_shares_and_every_byte(0);
+}
+
+/// A long random sequence of changes on 8 flows; after each one the rates
+/// must be the max-min fair ones and every flow's bytes must add up: written
+/// as the test integrated it, and written + bulk = sent + backlog. The pool
+/// holds its busy flows in its shared set from `shared_from` of them.
+fn random_changes_keep_max_min_shares_and_every_byte(shared_from: usize) {
     let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let flows = 8;
     let mut link = Pool::new(100.0, flows, t(0));
+    link.shared.enter_at = shared_from;
     for i in 0..flows {
         link.set_weight(i, 1.0 + (i % 3) as f64);
     }
