@@ -393,20 +393,40 @@ pub fn parse_weekday_time(text: &str) -> Option<SimTime> {
 }
 
 /// `"Sun 02:00-06:00"` -> a window of 4 h from Sunday 02:00; a range past
-/// midnight (`"Sat 22:00-02:00"`) runs into the next day.
-pub fn parse_weekly_window(text: &str) -> Option<WeeklyWindow> {
-    let (day, range) = text.trim().split_once(' ')?;
-    let (from, to) = range.trim().split_once('-')?;
-    let start = parse_weekday_time(&format!("{day} {}", from.trim()))?;
-    let end_same_day = parse_weekday_time(&format!("{day} {}", to.trim()))?;
-    let length = if end_same_day > start {
-        end_same_day.since(start)
-    } else {
-        end_same_day.since(start - SimDuration::from_secs(86_400))
+/// midnight (`"Sat 22:00-02:00"`) runs into the next day, and an end with a
+/// day of its own (`"Sat 20:00-Sun 06:00"`, `"Fri 18:00-Mon 06:00"`) runs to
+/// that day's next occurrence, across the week's end too
+/// (`"Sun 22:00-Mon 02:00"`). A window that ends when it starts is refused
+/// (a day or a week: ambiguous), as is any other form; the error says why.
+pub fn parse_weekly_window(text: &str) -> Result<WeeklyWindow, String> {
+    let form = || {
+        format!(
+            "`{text}` is not a weekly window; write a day and a time range such as \"Sun 02:00-06:00\" (past midnight: \"Sat 22:00-02:00\"), or a range across days with the end's day, such as \"Sat 20:00-Sun 06:00\" (days: {})",
+            WEEKDAYS.join(", ")
+        )
     };
-    Some(WeeklyWindow {
+    let (day, range) = text.trim().split_once(' ').ok_or_else(form)?;
+    let (from, to) = range.trim().split_once('-').ok_or_else(form)?;
+    let start = parse_weekday_time(&format!("{day} {}", from.trim())).ok_or_else(form)?;
+    let to = to.trim();
+    // The end's next occurrence: within the week when it names its day,
+    // else within the day (past midnight: the next day).
+    let (end, period) = if to.contains(' ') {
+        (parse_weekday_time(to).ok_or_else(form)?, 7 * 86_400_000)
+    } else {
+        let end = parse_weekday_time(&format!("{day} {to}")).ok_or_else(form)?;
+        (end, 86_400_000)
+    };
+    if end == start {
+        return Err(format!(
+            "`{text}` starts and ends at the same time; a window must end after it starts (for \"any time\", leave the list out)"
+        ));
+    }
+    let ms = |t: SimTime| t.since(SimTime::EPOCH).as_millis();
+    let length = (ms(end) - ms(start)).rem_euclid(period);
+    Ok(WeeklyWindow {
         start: start.since(SimTime::EPOCH),
-        length,
+        length: SimDuration::from_millis(length),
     })
 }
 
@@ -501,12 +521,43 @@ mod tests {
 
     #[test]
     fn weekly_windows() {
+        let hours = |h: i64| SimDuration::from_secs(h * 3600);
         let w = parse_weekly_window("Sun 02:00-06:00").unwrap();
-        assert_eq!(w.start, SimDuration::from_secs((6 * 24 + 2) * 3600));
-        assert_eq!(w.length, SimDuration::from_secs(4 * 3600));
+        assert_eq!(w.start, hours(6 * 24 + 2));
+        assert_eq!(w.length, hours(4));
         let w = parse_weekly_window("Sat 22:00-02:00").unwrap();
-        assert_eq!(w.length, SimDuration::from_secs(4 * 3600));
-        assert!(parse_weekly_window("Sun 02:00").is_none());
+        assert_eq!(w.length, hours(4));
+        assert!(parse_weekly_window("Sun 02:00").is_err());
+    }
+
+    #[test]
+    fn weekly_windows_across_days_and_the_weeks_end() {
+        let hours = |h: i64| SimDuration::from_secs(h * 3600);
+        // Saturday 20:00 (day 5) to Sunday 06:00: 10 h.
+        let w = parse_weekly_window("Sat 20:00-Sun 06:00").unwrap();
+        assert_eq!((w.start, w.length), (hours(5 * 24 + 20), hours(10)));
+        // A weekend: Friday 18:00 to Monday 06:00, across the week's end.
+        let w = parse_weekly_window("Fri 18:00 - Mon 06:00").unwrap();
+        assert_eq!((w.start, w.length), (hours(4 * 24 + 18), hours(60)));
+        let w = parse_weekly_window("Sun 22:00-Mon 02:00").unwrap();
+        assert_eq!((w.start, w.length), (hours(6 * 24 + 22), hours(4)));
+        // The same day named at both ends, later: the same day.
+        let w = parse_weekly_window("Tue 08:00-Tue 18:00").unwrap();
+        assert_eq!(w.length, hours(10));
+        // Earlier on the same named day: six days and more.
+        let w = parse_weekly_window("Tue 18:00-Tue 08:00").unwrap();
+        assert_eq!(w.length, hours(6 * 24 + 14));
+        for (text, why) in [
+            ("Sat 20:00-Sat 20:00", "same time"),
+            ("Mon 10:00-10:00", "same time"),
+            ("Sat 20:00-Sun", "not a weekly window"),
+            ("20:00-Sun 06:00", "not a weekly window"),
+            ("Sat 20:00-Sunday 06:00", "not a weekly window"),
+            ("Sat 20:00-Sun 25:00", "not a weekly window"),
+        ] {
+            let err = parse_weekly_window(text).unwrap_err();
+            assert!(err.contains(why), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -178,6 +178,35 @@ fn failback_waits_for_the_minimum_stay_and_the_weekly_window() {
 }
 
 #[test]
+fn windows_written_across_days_and_the_weeks_end_open_when_computed_by_hand() {
+    // As above, failback may start from Sat 12:44 (t0 = Wed 12:00, + 3 d
+    // 44 min = 261,840 s), and takes 1680 + 1800 + 3900 = 7380 s to close
+    // the cycle. One entry per window, each end naming its day:
+    for (window, start) in [
+        // Opens later that day: Sat 20:00 = t0 + 3 d 8 h.
+        ("Sat 20:00-Sun 06:00", 288_000.0),
+        // Across the week's end: Sun 22:00 = t0 + 4 d 10 h.
+        ("Sun 22:00-Mon 02:00", 381_600.0),
+        // A weekend already open at Sat 12:44: at once.
+        ("Fri 18:00-Mon 06:00", 261_840.0),
+        // Opens the next week: Tue 08:00 = t0 + 5 d 20 h.
+        ("Tue 08:00-Tue 18:00", 504_000.0),
+    ] {
+        let text = FIXED.replace(
+            "wait = \"1d\"",
+            &format!("wait = \"1d\"\nminimum_stay = \"3d\"\nwindows = [\"{window}\"]"),
+        );
+        for o in outcomes(&scenario(&text), 2, 1) {
+            assert_eq!(
+                o.cycle.expect("this happened").as_secs_f64(),
+                start + 7380.0,
+                "{window}"
+            );
+        }
+    }
+}
+
+#[test]
 fn short_outages_are_ridden_out() {
     let text = FIXED.replace(
         "decision_delay = \"10m\"",

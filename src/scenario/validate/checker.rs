@@ -219,28 +219,20 @@ impl Checker<'_> {
         }
     }
 
-    /// A probability of failure per attempt: below 1, or retries would never end.
     /// Weekly windows such as `"Sun 02:00-06:00"` (a range past midnight
-    /// runs into the next day), each lasting less than a day.
+    /// runs into the next day) or `"Sat 20:00-Sun 06:00"` (across days).
     pub(super) fn weekly_windows(&mut self, path: &KeyPath, texts: &[String]) -> Vec<WeeklyWindow> {
         let mut windows = Vec::new();
         for (i, text) in texts.iter().enumerate() {
             match parse_weekly_window(text) {
-                // "Mon 10:00-10:00" parses as a whole day: almost surely a slip.
-                Some(w) if w.length >= SimDuration::from_secs(86_400) => self.error(
-                    path.index(i),
-                    format!("`{text}` starts and ends at the same time; a window lasts less than a day (for \"any time\", leave the list out)"),
-                ),
-                Some(w) => windows.push(w),
-                None => self.error(
-                    path.index(i),
-                    format!("`{text}` is not a weekly window; write a day and a time range such as \"Sun 02:00-06:00\" (days: {})", WEEKDAYS.join(", ")),
-                ),
+                Ok(w) => windows.push(w),
+                Err(why) => self.error(path.index(i), why),
             }
         }
         windows
     }
 
+    /// A probability of failure per attempt: below 1, or retries would never end.
     pub(super) fn probability_below_one(&mut self, path: &KeyPath, value: Option<f64>) -> f64 {
         let p = value.unwrap_or(0.0);
         // Failed attempts are retried until one succeeds: 0.99 already means

@@ -195,7 +195,7 @@ fn check_resync_schedule(
         Some(texts) => c.weekly_windows(&p.key("office_hours"), texts),
         None => WEEKDAYS[..5]
             .iter()
-            .filter_map(|day| parse_weekly_window(&format!("{day} 08:00-18:00")))
+            .filter_map(|day| parse_weekly_window(&format!("{day} 08:00-18:00")).ok())
             .collect(),
     };
     match r.resync.as_deref() {
