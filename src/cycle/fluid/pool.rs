@@ -242,6 +242,7 @@ impl Pool {
         self.state_at(flow, self.now).2
     }
 
+    #[cfg(test)]
     pub fn written(&self, flow: usize) -> f64 {
         self.state_at(flow, self.now).0
     }
@@ -251,6 +252,7 @@ impl Pool {
         self.flows[flow].bulk
     }
 
+    #[cfg(test)]
     pub fn sent(&self, flow: usize) -> f64 {
         self.state_at(flow, self.now).1
     }
@@ -284,20 +286,34 @@ impl Pool {
             return;
         }
         if self.shared.on {
-            // Every busy flow is a member (loose ones exist only within a
-            // change).
-            debug_assert!(self.shared.loose.is_empty());
             self.shared.advance(dt);
+            // Loose flows exist only within a change, or after a weight was
+            // set: they keep their rate until the next sharing out.
+            let mut loose = std::mem::take(&mut self.shared.loose);
+            loose.sort_unstable();
+            loose.dedup();
+            for &i in &loose {
+                if !self.shared.is_member(i) && self.flows[i].active && !self.flows[i].lazy {
+                    self.integrate_busy(i, dt);
+                }
+            }
+            self.shared.loose = loose;
             return;
         }
-        for &i in &self.busy {
-            let f = &mut self.flows[i];
-            let had_backlog = f.backlog > 0.0;
-            integrate(f, dt);
-            if had_backlog && f.backlog <= 0.0 && !f.listed_empty {
-                f.listed_empty = true;
-                self.emptied.push(i);
-            }
+        for i in 0..self.busy.len() {
+            self.integrate_busy(self.busy[i], dt);
+        }
+    }
+
+    /// Integrates busy `flow` over `dt` seconds, listing it if its backlog
+    /// emptied.
+    fn integrate_busy(&mut self, i: usize, dt: f64) {
+        let f = &mut self.flows[i];
+        let had_backlog = f.backlog > 0.0;
+        integrate(f, dt);
+        if had_backlog && f.backlog <= 0.0 && !f.listed_empty {
+            f.listed_empty = true;
+            self.emptied.push(i);
         }
     }
 
@@ -371,7 +387,7 @@ impl Pool {
         if !self.recording {
             return;
         }
-        let (written, sent) = (self.written(flow), self.sent(flow));
+        let (written, sent, _) = self.state_at(flow, self.now);
         let f = &mut self.flows[flow];
         let slopes = if f.active {
             (f.input_rate, f.rate)
@@ -534,12 +550,13 @@ impl Pool {
     /// `flow`'s bytes queued as of `now` (not before the pool's time): what
     /// integrating it there would give. The common cases (an idle flow, a
     /// pool at that time) read the field.
+    #[inline(always)]
     pub fn backlog_at(&self, flow: usize, now: SimTime) -> f64 {
         let f = &self.flows[flow];
-        if self.shared.is_member(flow) {
-            return self.state_at(flow, now).2;
+        if f.lazy || !f.active {
+            return f.backlog;
         }
-        if f.lazy || !f.active || now <= self.now {
+        if now <= self.now && !self.shared.is_member(flow) {
             return f.backlog;
         }
         self.state_at(flow, now).2
@@ -548,14 +565,15 @@ impl Pool {
     /// `flow`'s bytes written, sent and queued as of `now` (not before the
     /// pool's time): what integrating it there would give, the pool
     /// untouched (its rates hold until its next change).
+    #[inline(always)]
     pub fn state_at(&self, flow: usize, now: SimTime) -> (f64, f64, f64) {
         let f = &self.flows[flow];
-        if self.shared.is_member(flow) {
-            return self.shared.state_at(flow, self.now, now, f.written, f.sent);
-        }
         if f.lazy {
             let grown = growth(f, now);
             return (f.written + grown, f.sent + grown, f.backlog);
+        }
+        if self.shared.is_member(flow) {
+            return self.shared.state_at(flow, self.now, now, f.written, f.sent);
         }
         let dt = now.since(self.now).as_secs_f64();
         if !f.active || dt <= 0.0 {

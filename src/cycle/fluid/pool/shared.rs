@@ -185,7 +185,9 @@ impl Shared {
     }
 
     pub(super) fn is_member(&self, flow: usize) -> bool {
-        self.slot[flow] != usize::MAX
+        // `on` first: a pool not in this mode (most, most of the time) reads
+        // no slot.
+        self.on && self.slot[flow] != usize::MAX
     }
 
     /// The level at `now` (not before the pool's time `at`).
@@ -199,7 +201,10 @@ impl Shared {
     }
 
     /// A member's bytes written, sent and queued at `now`, given the pool's
-    /// time `at` and the bytes written and sent at its anchor.
+    /// time `at` and the bytes written and sent at its anchor. Kept out of
+    /// line: the pool's reads of other flows, on hot paths, stay small
+    /// enough to inline.
+    #[inline(never)]
     pub(super) fn state_at(
         &self,
         flow: usize,
