@@ -3,7 +3,7 @@
 //! the others in virtual time), and the lazy flows' check.
 
 use super::lazy_sum::{from_fixed, to_fixed};
-use super::{Fill, Pool, drain_check, seconds_to_empty};
+use super::{Fill, Flow, Pool, drain_check, seconds_to_empty};
 
 impl Pool {
     /// Makes lazy the busy flows settled at their input rate with nothing
@@ -63,7 +63,7 @@ impl Pool {
     /// returns how the filling ended and how many busy flows have nothing
     /// queued.
     pub(super) fn fill_busy(&mut self) -> (Fill, usize) {
-        let mut remaining = self.capacity - from_fixed(self.lazy_input);
+        let remaining = self.capacity - from_fixed(self.lazy_input);
         let mut weights = 0.0;
         // Busy flows with nothing queued, ascending: only they can settle at
         // their input rate (a backlogged flow never does), so the passes
@@ -81,48 +81,12 @@ impl Pool {
             idle.extend(self.busy.iter().filter(|&&i| flows[i].backlog <= 0.0));
         }
         let backlogged = self.busy.len() - idle_count;
-        // Each pass settles the idle flows that need no more than their
-        // weighted share, in index order, and keeps the others (ascending).
-        // The settled ones are left at the end of `idle`, in settling order.
-        let mut unsettled_idle = idle_count;
-        let mut fill = Fill::AllSettled { spare: remaining };
-        let mut per_weight = None;
-        while weights > 0.0 {
-            let share = remaining / weights;
-            let before = unsettled_idle;
-            let flows = &mut self.flows;
-            let mut kept = 0;
-            for k in 0..unsettled_idle {
-                let i = idle[k];
-                let f = &mut flows[i];
-                if f.input_rate <= share * f.weight {
-                    f.rate = f.input_rate;
-                    remaining -= f.input_rate;
-                    weights -= f.weight;
-                } else {
-                    idle[kept] = i;
-                    kept += 1;
-                }
-            }
-            unsettled_idle = kept;
-            let settled_any = kept < before;
-            if settled_any && kept > 0 && weights > 1e-12 {
-                continue;
-            }
-            if settled_any && weights <= 1e-12 {
-                fill = Fill::AllSettled { spare: remaining };
-                break;
-            }
-            // The pass that would settle nothing, at the (new) share.
-            let share = if settled_any {
-                remaining / weights
-            } else {
-                share
-            };
-            per_weight = Some(share);
-            fill = Fill::Shared { per_weight: share };
-            break;
-        }
+        let (fill, unsettled_idle) =
+            settle_idle(&mut self.flows, &mut idle, remaining, &mut weights, |_| {});
+        let per_weight = match fill {
+            Fill::Shared { per_weight } => Some(per_weight),
+            Fill::AllSettled { .. } => None,
+        };
         // The unsettled flows (backlogged, or idle and writing more than their
         // share) split what is left.
         let drain = per_weight.map(|per_weight| {
@@ -157,4 +121,83 @@ impl Pool {
         });
         (fill, idle_count)
     }
+}
+
+/// The sum of the weights still sharing, as settled flows leave it: an f64
+/// summed in index order (per-flow integration, whose results the goldens
+/// fix bit for bit), or exact fixed point (the shared set).
+pub(super) trait WeightSum {
+    fn value(&self) -> f64;
+    fn remove(&mut self, weight: f64);
+}
+
+impl WeightSum for f64 {
+    fn value(&self) -> f64 {
+        *self
+    }
+
+    fn remove(&mut self, weight: f64) {
+        *self -= weight;
+    }
+}
+
+impl WeightSum for i128 {
+    fn value(&self) -> f64 {
+        from_fixed(*self)
+    }
+
+    fn remove(&mut self, weight: f64) {
+        *self = self.wrapping_sub(to_fixed(weight));
+    }
+}
+
+/// Water-filling over the idle flows (`idle`, ascending; only they can
+/// settle, a flow with a backlog never does): each pass gives those that
+/// need no more than their weighted share of what is left exactly their
+/// input rate, in index order, and keeps the others at the front of `idle`
+/// (ascending); `settled` hears of each it settles. Ends when a pass would
+/// settle none (the unsettled split the rest: `Fill::Shared`) or none are
+/// left sharing (`Fill::AllSettled`). Returns how it ended and how many idle
+/// flows are left unsettled.
+pub(super) fn settle_idle(
+    flows: &mut [Flow],
+    idle: &mut [usize],
+    mut remaining: f64,
+    weights: &mut impl WeightSum,
+    mut settled: impl FnMut(usize),
+) -> (Fill, usize) {
+    let mut unsettled = idle.len();
+    let mut fill = Fill::AllSettled { spare: remaining };
+    while weights.value() > 0.0 {
+        let share = remaining / weights.value();
+        let mut kept = 0;
+        for k in 0..unsettled {
+            let i = idle[k];
+            let f = &mut flows[i];
+            if f.input_rate <= share * f.weight {
+                f.rate = f.input_rate;
+                remaining -= f.input_rate;
+                weights.remove(f.weight);
+                settled(i);
+            } else {
+                idle[kept] = i;
+                kept += 1;
+            }
+        }
+        let settled_any = kept < unsettled;
+        unsettled = kept;
+        let left = weights.value();
+        if settled_any && kept > 0 && left > 1e-12 {
+            continue;
+        }
+        if settled_any && left <= 1e-12 {
+            fill = Fill::AllSettled { spare: remaining };
+            break;
+        }
+        // The pass that would settle nothing, at the (new) share.
+        let share = if settled_any { remaining / left } else { share };
+        fill = Fill::Shared { per_weight: share };
+        break;
+    }
+    (fill, unsettled)
 }

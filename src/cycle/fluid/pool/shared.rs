@@ -19,6 +19,7 @@
 //! members. A pool with caps or groups, or recording breakpoints, uses the
 //! per-flow integration instead (see [`Pool::fill_busy`]).
 
+use super::fill::settle_idle;
 use super::lazy_sum::{from_fixed, to_fixed};
 use super::{EMPTY_BYTES, Fill, Pool};
 use crate::engine::{SimDuration, SimTime};
@@ -350,54 +351,17 @@ impl Pool {
         for &i in &loose {
             weight = weight.wrapping_add(to_fixed(self.flows[i].weight));
         }
-        let mut remaining = self.capacity - from_fixed(self.lazy_input);
+        let remaining = self.capacity - from_fixed(self.lazy_input);
         // The idle loose flows, ascending; settled ones are moved past
         // `unsettled`.
         let mut idle = std::mem::take(&mut self.shared.idle);
         idle.clear();
         idle.extend(loose.iter().filter(|&&i| self.flows[i].backlog <= 0.0));
-        let mut unsettled = idle.len();
         let mut settled = std::mem::take(&mut self.shared.settled);
         settled.clear();
-        let mut fill = Fill::AllSettled { spare: remaining };
-        loop {
-            let weights = from_fixed(weight);
-            if weights <= 0.0 {
-                break;
-            }
-            let share = remaining / weights;
-            let mut kept = 0;
-            for k in 0..unsettled {
-                let i = idle[k];
-                let f = &mut self.flows[i];
-                if f.input_rate <= share * f.weight {
-                    f.rate = f.input_rate;
-                    remaining -= f.input_rate;
-                    weight = weight.wrapping_sub(to_fixed(f.weight));
-                    settled.push(i);
-                } else {
-                    idle[kept] = i;
-                    kept += 1;
-                }
-            }
-            let settled_any = kept < unsettled;
-            unsettled = kept;
-            let weights = from_fixed(weight);
-            if settled_any && kept > 0 && weights > 1e-12 {
-                continue;
-            }
-            if settled_any && weights <= 1e-12 {
-                fill = Fill::AllSettled { spare: remaining };
-                break;
-            }
-            let share = if settled_any {
-                remaining / weights
-            } else {
-                share
-            };
-            fill = Fill::Shared { per_weight: share };
-            break;
-        }
+        let (fill, _) = settle_idle(&mut self.flows, &mut idle, remaining, &mut weight, |i| {
+            settled.push(i)
+        });
         // Settled flows go lazy at their input rate.
         settled.sort_unstable();
         for &i in &settled {
