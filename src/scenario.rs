@@ -36,7 +36,7 @@ pub use file::{
 };
 pub use locate::KeyPath;
 pub use plans::{Plan, SparedPlan};
-pub use population::{Population, Target, TargetMetric, Targets};
+pub use population::{Population, RtoClock, Target, TargetMetric, Targets};
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -315,6 +315,9 @@ pub const VM_AVERAGE_CHURN_LIMIT: f64 = 25e6;
 pub const VM_PEAK_CHURN_LIMIT: f64 = 54e6;
 /// VMware/physical to Azure: churn a process server handles per day (same table).
 pub const PROCESS_SERVER_DAILY_CHURN: f64 = 2e12;
+/// ASR's RTO SLA: two hours per protected instance, counted from the start
+/// of the failover (docs/model.md, "The SLA clock").
+pub const ASR_RTO_SLA: SimDuration = SimDuration::from_secs(2 * 3600);
 /// Hyper-V to Azure: the copy frequencies ASR offers.
 pub const HYPER_V_COPY_FREQUENCIES_S: [i64; 3] = [30, 300, 900];
 
@@ -409,12 +412,54 @@ pub struct Step {
     /// Chance that an attempt fails; a failed attempt is retried after `retry_delay`.
     pub failure_probability: f64,
     pub retry_delay: Distribution,
+    /// Which of the plan's runs it belongs to: the failover (stage 1), the
+    /// failback (stage 3) or both.
+    pub direction: StepDirection,
+    /// Mean time between latent faults appearing in it (exponential): a
+    /// fault present at a disaster fails its first failover attempt; a
+    /// drill finds and fixes it (`[drills]`).
+    pub latent_fault_every: Option<SimDuration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
     Script,
     Manual,
+}
+
+/// When a recovery-plan step runs: ASR's plans serve both directions, and an
+/// action such as "repoint DNS to Azure" belongs to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepDirection {
+    Failover,
+    Failback,
+    Both,
+}
+
+impl StepDirection {
+    pub const NAMES: [&'static str; 3] = ["failover", "failback", "both"];
+
+    pub fn from_name(name: &str) -> Option<StepDirection> {
+        match name {
+            "failover" => Some(StepDirection::Failover),
+            "failback" => Some(StepDirection::Failback),
+            "both" => Some(StepDirection::Both),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// Whether it runs at failover (`failback` false) or at failback.
+    pub fn runs(self, failback: bool) -> bool {
+        match self {
+            StepDirection::Both => true,
+            StepDirection::Failover => !failback,
+            StepDirection::Failback => failback,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

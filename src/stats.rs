@@ -213,7 +213,7 @@ fn judged_over(metric: &Metric, targets: &Targets) -> Option<Population> {
     metric.target?;
     match metric.id() {
         MetricId::Rpo | MetricId::PlanRpo(_) => Some(targets.rpo_over),
-        MetricId::Rto | MetricId::PlanRto(_) => Some(targets.rto_over),
+        MetricId::Rto | MetricId::RtoFromFailover | MetricId::PlanRto(_) => Some(targets.rto_over),
         _ => None,
     }
 }

@@ -346,12 +346,13 @@ pub fn for_run(collector: &Collector, scenario: &crate::scenario::Scenario) -> V
     let targets = &scenario.targets;
     let mut out = Vec::new();
     for metric in [TargetMetric::Rto, TargetMetric::Rpo] {
+        let judged = targets.of(metric);
         let crate::scenario::Target {
             threshold: target,
             over,
             ..
-        } = targets.of(metric);
-        let Some(values) = collector.aligned(MetricId::from(metric), over) else {
+        } = judged;
+        let Some(values) = collector.aligned(MetricId::from(judged), over) else {
             continue;
         };
         out.push(rank_inputs(

@@ -26,6 +26,19 @@ pub struct VmOutcome {
     pub rpo_alert: SimDuration,
     /// No scheduled point was usable; the VM fell back to its initial replica.
     pub no_usable_point: bool,
+    /// From its plan's failover start until it ran in Azure (ASR's SLA
+    /// clock); `None` when it did not run there (a ride-out, or not within
+    /// the horizon).
+    pub from_failover_start: Option<SimDuration>,
+}
+
+impl VmOutcome {
+    /// Whether it ran in Azure within ASR's two-hour SLA of its plan's
+    /// failover start.
+    pub fn within_sla(&self) -> bool {
+        self.from_failover_start
+            .is_some_and(|d| d <= crate::scenario::ASR_RTO_SLA)
+    }
 }
 
 /// The metrics of one full failover/failback cycle.
@@ -47,6 +60,11 @@ pub struct CycleOutcome {
     /// Every duration below is `None` where it does not exist: a stage that did
     /// not happen (ridden out) or did not finish within the horizon.
     pub rto: Option<SimDuration>,
+    /// The RTO from the failover's start: `rto` minus detection, decision
+    /// and any ride-out before the declaration (declared disasters only).
+    pub rto_from_failover: Option<SimDuration>,
+    /// `t0` until the failback's (last) attempt started; an estate's latest.
+    pub stage3_start: Option<SimDuration>,
     /// Failover start (disaster declared) -> plan complete.
     pub stage1: Option<SimDuration>,
     /// Reprotect start -> reverse replication healthy.
@@ -292,6 +310,14 @@ pub(super) fn assemble<O: Observer>(
             lag_at_outage: p.lag,
             rpo_alert: failover.rpo_alert[i],
             no_usable_point: declared && p.no_usable_point,
+            from_failover_start: if declared {
+                between(
+                    failover.plan.path.started_at[s.vms[i].plan],
+                    failover.plan.up_at(i),
+                )
+            } else {
+                None
+            },
         })
         .collect();
     let worst_vm =
@@ -393,6 +419,14 @@ pub(super) fn assemble<O: Observer>(
         declared,
         rpo: worst_vm(|v| v.rpo),
         rto: times.rto,
+        // The RTO less detection, decision and ride-out is the time from
+        // the declaration to the last plan done: stage 1.
+        rto_from_failover: if declared { times.stage1 } else { None },
+        stage3_start: if declared {
+            worst_of(plans.iter().map(|p| p.stage_starts[1]))
+        } else {
+            None
+        },
         stage1: times.stage1,
         stage2: times.stage2,
         stage3_downtime: times.stage3_downtime,

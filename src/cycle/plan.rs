@@ -161,6 +161,23 @@ fn group_steps(s: &Scenario, group: usize, post: bool) -> &[Step] {
     if post { &g.post } else { &g.pre }
 }
 
+/// The first of a group's pre- or post-steps from `from` on that runs in
+/// `stage` (a step belongs to the failover, the failback or both).
+fn next_step(
+    s: &Scenario,
+    group: usize,
+    post: bool,
+    from: usize,
+    stage: PlanStage,
+) -> Option<usize> {
+    let failback = stage == PlanStage::Failback;
+    group_steps(s, group, post)
+        .iter()
+        .skip(from)
+        .position(|step| step.direction.runs(failback))
+        .map(|i| from + i)
+}
+
 fn sample(d: &Distribution, rng: &mut Pcg64) -> SimDuration {
     SimDuration::from_secs_f64(d.sample(rng))
 }
@@ -355,11 +372,12 @@ impl PlanRun {
         let progress = &mut self.plans[p];
         progress.current = position;
         progress.booted_in_current = 0;
-        if group_steps(sh.scenario, group, false).is_empty() {
-            self.open_group_boots(sh, group, now);
-        } else {
-            self.plans[p].phase = GroupPhase::PreSteps;
-            self.schedule_step(sh, group, false, 0, now, SimDuration::ZERO);
+        match next_step(sh.scenario, group, false, 0, self.stage) {
+            None => self.open_group_boots(sh, group, now),
+            Some(first) => {
+                self.plans[p].phase = GroupPhase::PreSteps;
+                self.schedule_step(sh, group, false, first, now, SimDuration::ZERO);
+            }
         }
         PlanStatus::Running
     }
@@ -537,12 +555,13 @@ impl PlanRun {
             return PlanStatus::Running;
         }
         self.path.boots_done_at[group] = Some(now);
-        if group_steps(s, group, true).is_empty() {
-            self.finish_group(sh, group, now)
-        } else {
-            self.plans[p].phase = GroupPhase::PostSteps;
-            self.schedule_step(sh, group, true, 0, now, SimDuration::ZERO);
-            PlanStatus::Running
+        match next_step(s, group, true, 0, self.stage) {
+            None => self.finish_group(sh, group, now),
+            Some(first) => {
+                self.plans[p].phase = GroupPhase::PostSteps;
+                self.schedule_step(sh, group, true, first, now, SimDuration::ZERO);
+                PlanStatus::Running
+            }
         }
     }
 
@@ -581,8 +600,8 @@ impl PlanRun {
         sh.observer.note(now, stage.phase(), || {
             format!("group `{}`: step `{}` done", s.groups[group].id, step.name)
         });
-        if index + 1 < group_steps(s, group, post).len() {
-            self.schedule_step(sh, group, post, index + 1, now, SimDuration::ZERO);
+        if let Some(next) = next_step(s, group, post, index + 1, stage) {
+            self.schedule_step(sh, group, post, next, now, SimDuration::ZERO);
             PlanStatus::Running
         } else if post {
             self.finish_group(sh, group, now)

@@ -305,7 +305,8 @@ pub fn charts_for_run(
     ]);
     let targets = &scenario.targets;
     let rpo = distribution("RPO", MetricId::Rpo, targets.rpo, targets.rpo_over)?;
-    let rto = distribution("RTO", MetricId::Rto, targets.rto, targets.rto_over)?;
+    let rto_id = MetricId::from(targets.of(crate::scenario::TargetMetric::Rto));
+    let rto = distribution("RTO", rto_id, targets.rto, targets.rto_over)?;
     let mut charts = vec![
         render_distribution("rpo", &rpo)?,
         render_distribution("rto", &rto)?,

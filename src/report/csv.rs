@@ -85,7 +85,7 @@ impl<W: Write> ReplicationsWriter<W> {
     }
 }
 
-pub const VMS_HEADER: [&str; 11] = [
+pub const VMS_HEADER: [&str; 13] = [
     "replication",
     "vm",
     "group",
@@ -97,6 +97,8 @@ pub const VMS_HEADER: [&str; 11] = [
     "lag_at_outage_s",
     "rpo_alert_s",
     "no_usable_point",
+    "failover_to_running_s",
+    "within_sla",
 ];
 
 /// Streams `vms.csv`: one row per replication and VM.
@@ -133,6 +135,12 @@ impl<W: Write> VmsWriter<W> {
                 seconds(v.lag_at_outage),
                 seconds(v.rpo_alert),
                 u8::from(v.no_usable_point).to_string(),
+                v.from_failover_start.map(seconds).unwrap_or_default(),
+                if outcome.declared {
+                    u8::from(v.within_sla()).to_string()
+                } else {
+                    String::new()
+                },
             ])?;
         }
         Ok(())

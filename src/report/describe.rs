@@ -96,9 +96,18 @@ pub fn describe(s: &Scenario) -> String {
         let mut text = format!("  {}. `{}`:", g + 1, group.id);
         for (label, steps) in [("before", &group.pre), ("after", &group.post)] {
             for step in steps {
+                let when = match step.direction {
+                    crate::scenario::StepDirection::Failover => "at failover",
+                    crate::scenario::StepDirection::Failback => "at failback",
+                    crate::scenario::StepDirection::Both => "at failover and failback",
+                };
+                let latent = step
+                    .latent_fault_every
+                    .map(|m| format!(", a latent fault every {m} on average"))
+                    .unwrap_or_default();
                 let _ = write!(
                     text,
-                    "\n     {label} the VMs: {} `{}`, {}{}",
+                    "\n     {label} the VMs, {when}: {} `{}`, {}{}{latent}",
                     match step.kind {
                         crate::scenario::StepKind::Script => "script",
                         crate::scenario::StepKind::Manual => "manual action",

@@ -10,8 +10,8 @@ use crate::analysis::sensitivity::Sensitivity;
 use crate::metrics::Unit;
 use crate::report::chart::RenderedChart;
 use crate::report::table::{
-    drivers_sentence, human, long_run_sentence, outages_sentence, sensitivity_sentence, thousands,
-    verdict_sentence,
+    drivers_sentence, human, long_run_sentence, outages_sentence, sensitivity_sentence,
+    sla_sentence, thousands, verdict_sentence,
 };
 use crate::scenario::Scenario;
 use crate::stats::{RunSummary, Verdict};
@@ -104,6 +104,9 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
     );
     if let Some(note) = long_run_sentence(run) {
         let _ = writeln!(h, "<p id=\"long-run\">{}</p>", escape(&note));
+    }
+    if let Some(sla) = sla_sentence(run, scenario.vms.len()) {
+        let _ = writeln!(h, "<p id=\"sla\">{}.</p>", escape(&sla));
     }
     let mut verdicts = run.verdicts().peekable();
     if verdicts.peek().is_none() {

@@ -21,6 +21,10 @@ pub fn run_text(
         s.name, config.replications, config.seed
     );
     let mut text = table::summary_table(&title, &a.summary);
+    if let Some(sla) = table::sla_sentence(&a.summary, s.vms.len()) {
+        text.push_str(&sla);
+        text.push('\n');
+    }
     for d in &a.drivers {
         text.push_str(&table::drivers_sentence(d));
         text.push('\n');

@@ -64,6 +64,29 @@ pub fn outages_sentence(o: &Outages) -> String {
     text
 }
 
+/// ASR's SLA view, per VM: of the VM failovers of the declared disasters,
+/// how many ran in Azure within two hours of their plan's failover start.
+/// `None` when no disaster was declared.
+pub fn sla_sentence(run: &RunSummary, vms: usize) -> Option<String> {
+    let row = run
+        .rows
+        .iter()
+        .find(|r| r.metric.id() == MetricId::VmsOverSla)?;
+    let s = row.summary.as_ref()?;
+    let failovers = row.count * vms;
+    // The mean of a count times the replications: the exact total.
+    let over = (s.mean * row.count as f64).round() as usize;
+    let within = failovers.saturating_sub(over);
+    Some(format!(
+        "SLA view (ASR's 2-hour RTO SLA, per VM, from its plan's failover start): {} of {} VM failovers ({}) ran in Azure within 2h, over {} declared disasters x {} VMs (vms.csv: failover_to_running_s)",
+        thousands(within),
+        thousands(failovers),
+        format_share(within as f64 / failovers.max(1) as f64),
+        thousands(row.count),
+        thousands(vms)
+    ))
+}
+
 /// The verdict word, as printed (and coloured on a terminal).
 pub fn verdict_word(v: Verdict) -> &'static str {
     match v {
@@ -88,11 +111,12 @@ fn interval_level(level: f64) -> String {
 
 pub fn verdict_sentence(row: &MetricSummary, v: &TargetVerdict, outages: &Outages) -> String {
     // Verdicts are on the RPO and the RTO.
-    let what = row
-        .metric
-        .id()
-        .target_metric()
-        .map_or_else(|| row.metric.name.clone(), |m| m.label().to_string());
+    let what = match row.metric.id() {
+        MetricId::RtoFromFailover => "RTO (from the failover's start)".to_string(),
+        id => id
+            .target_metric()
+            .map_or_else(|| row.metric.name.clone(), |m| m.label().to_string()),
+    };
     let target = row
         .metric
         .target

@@ -55,6 +55,31 @@ pub struct Targets {
     /// business is down during a ride-out too; one longer than the target is a
     /// miss caused by the decision rule).
     pub rto_over: Population,
+    /// Where the RTO target's clock starts: the outage (drsim's `rto_s`) or
+    /// the failover's start (`rto_from_failover_s`, as ASR's SLA counts).
+    pub rto_from: RtoClock,
+}
+
+/// Where an RTO is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RtoClock {
+    /// From the outage: detection, decision and any ride-out included (`rto_s`).
+    Outage,
+    /// From the start of the failover, as ASR's two-hour RTO SLA counts
+    /// (`rto_from_failover_s`); only a declared disaster has one.
+    FailoverStart,
+}
+
+impl RtoClock {
+    pub const NAMES: [&'static str; 2] = ["outage", "failover-start"];
+
+    pub fn from_name(name: &str) -> Option<RtoClock> {
+        match name {
+            "outage" => Some(RtoClock::Outage),
+            "failover-start" => Some(RtoClock::FailoverStart),
+            _ => None,
+        }
+    }
 }
 
 /// A metric a scenario sets a target on.
@@ -91,19 +116,22 @@ pub struct Target {
     pub metric: TargetMetric,
     pub threshold: Option<SimDuration>,
     pub over: Population,
+    /// Where the clock starts (the RPO's is always the outage).
+    pub clock: RtoClock,
 }
 
 impl Targets {
     /// The target on `metric`.
     pub fn of(&self, metric: TargetMetric) -> Target {
-        let (threshold, over) = match metric {
-            TargetMetric::Rpo => (self.rpo, self.rpo_over),
-            TargetMetric::Rto => (self.rto, self.rto_over),
+        let (threshold, over, clock) = match metric {
+            TargetMetric::Rpo => (self.rpo, self.rpo_over, RtoClock::Outage),
+            TargetMetric::Rto => (self.rto, self.rto_over, self.rto_from),
         };
         Target {
             metric,
             threshold,
             over,
+            clock,
         }
     }
 }
@@ -116,6 +144,7 @@ impl Default for Targets {
             required_fraction: 0.95,
             rpo_over: Population::Declared,
             rto_over: Population::All,
+            rto_from: RtoClock::Outage,
         }
     }
 }

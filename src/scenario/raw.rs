@@ -108,6 +108,8 @@ pub struct RawStep {
     pub duration: Value,
     pub failure_probability: Option<f64>,
     pub retry_delay: Option<Value>,
+    pub direction: Option<String>,
+    pub latent_fault_every: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,4 +217,5 @@ pub struct RawTargets {
     pub over: Option<String>,
     pub rpo_over: Option<String>,
     pub rto_over: Option<String>,
+    pub rto_from: Option<String>,
 }

@@ -80,8 +80,9 @@ impl SizingTarget {
         range: Range<u64>,
         watch: &dyn Watch,
     ) -> Result<Counts, StudyError> {
-        let over = s.targets.of(self.metric).over;
-        let id = MetricId::from(self.metric);
+        let target = s.targets.of(self.metric);
+        let over = target.over;
+        let id = MetricId::from(target);
         let metric = metrics_for(s)
             .into_iter()
             .find(|m| m.id() == id)

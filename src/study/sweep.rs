@@ -178,7 +178,7 @@ pub fn sweep(
         for metric in TargetMetric::ALL {
             let target = s.targets.of(metric);
             let (summary, fraction) = collector
-                .summary(MetricId::from(metric), target.over)
+                .summary(MetricId::from(target), target.over)
                 .unwrap_or_default();
             let verdict =
                 fraction.map(|f| TargetVerdict::judge(f, s.targets.required_fraction, target.over));

@@ -15,6 +15,7 @@ mod init;
 mod invalid_input;
 mod json_schema;
 mod memory;
+mod operations;
 mod outputs;
 mod overrides;
 mod planner;

@@ -131,11 +131,11 @@ fn steps_and_a_capacity_of_one_add_up_by_hand() {
     let text = FIXED
         .replace(
             "[[group]]\nid = \"db\"\n",
-            "[[group]]\nid = \"db\"\npost = [{ name = \"check\", duration = \"3m\" }]\n",
+            "[[group]]\nid = \"db\"\npost = [{ name = \"check\", duration = \"3m\", direction = \"both\" }]\n",
         )
         .replace(
             "[[group]]\nid = \"web\"\n",
-            "[[group]]\nid = \"web\"\npre = [{ name = \"dns\", duration = \"2m\" }]\n",
+            "[[group]]\nid = \"web\"\npre = [{ name = \"dns\", duration = \"2m\", direction = \"both\" }]\n",
         )
         .replace(
             "decision_delay = \"10m\"",
@@ -149,7 +149,8 @@ fn steps_and_a_capacity_of_one_add_up_by_hand() {
         assert_eq!(secs(o.group_rto[0]), 42.0 * 60.0);
         assert_eq!(secs(o.rto), 54.0 * 60.0);
         assert_eq!(secs(o.stage1), 39.0 * 60.0);
-        // Failback runs the same plan (no capacity limit on-premises): ready at
+        // Failback runs the same plan, both steps marked `both` (no capacity
+        // limit on-premises): ready at
         // 480 s, db1 up at 1380 s, post-step to 1560 s, pre-step to 1680 s, web
         // up at 1980 s.
         assert_eq!(secs(o.stage3_downtime), 1980.0);

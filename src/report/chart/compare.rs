@@ -24,7 +24,7 @@ pub fn charts_for_compare(
     let mut charts = Vec::new();
     for metric in TargetMetric::ALL {
         let target = targets.of(metric);
-        let id = MetricId::from(metric);
+        let id = MetricId::from(target);
         let (Some(va), Some(vb)) = (
             ca.distribution(id, target.over),
             cb.distribution(id, target.over),

@@ -58,18 +58,56 @@ impl Checker<'_> {
                 Duration,
                 0.0,
             );
-            match (kind, duration, retry_delay) {
-                (Some(kind), Some(duration), Some(retry_delay)) => steps.push(Step {
-                    name: r.name.clone(),
-                    kind,
-                    duration,
-                    failure_probability,
-                    retry_delay,
-                }),
+            let direction = match r.direction.as_deref() {
+                None => Some(StepDirection::Failover),
+                Some(name) => self
+                    .one_of(
+                        &at.key("direction"),
+                        name,
+                        &StepDirection::NAMES,
+                        "step direction",
+                    )
+                    .and_then(StepDirection::from_name),
+            };
+            let latent = self.latent_fault_every(&at, r.latent_fault_every.as_ref());
+            match (kind, duration, retry_delay, direction, latent) {
+                (Some(kind), Some(duration), Some(retry_delay), Some(direction), Some(latent)) => {
+                    steps.push(Step {
+                        name: r.name.clone(),
+                        kind,
+                        duration,
+                        failure_probability,
+                        retry_delay,
+                        direction,
+                        latent_fault_every: latent,
+                    })
+                }
                 _ => ok = false,
             }
         }
         ok.then_some(steps)
+    }
+
+    /// `latent_fault_every` of a step or a VM at `at`: `Some(None)` when
+    /// absent, `None` when invalid (recorded).
+    pub(super) fn latent_fault_every(
+        &mut self,
+        at: &KeyPath,
+        raw: Option<&toml::Value>,
+    ) -> Option<Option<SimDuration>> {
+        let Some(value) = raw else {
+            return Some(None);
+        };
+        let key = at.key("latent_fault_every");
+        let seconds = self.fixed(&key, value, Duration)?;
+        if seconds <= 0.0 {
+            self.error(
+                key,
+                "the mean time between latent faults must be above zero (leave it out for none)",
+            );
+            return None;
+        }
+        Some(Some(SimDuration::from_secs_f64(seconds)))
     }
 }
 

@@ -46,8 +46,33 @@ pub(super) fn check_targets(c: &mut Checker<'_>, raw: Option<&RawTargets>) -> Ta
     if let Some(rpo) = population("rpo_over", &raw.rpo_over) {
         targets.rpo_over = rpo;
     }
-    if let Some(rto) = population("rto_over", &raw.rto_over) {
+    let rto_over = population("rto_over", &raw.rto_over);
+    if let Some(rto) = rto_over {
         targets.rto_over = rto;
+    }
+    if let Some(name) = raw.rto_from.as_deref()
+        && let Some(clock) = c
+            .one_of(&p.key("rto_from"), name, &RtoClock::NAMES, "RTO clock")
+            .and_then(RtoClock::from_name)
+    {
+        targets.rto_from = clock;
+    }
+    // A ridden-out outage has no failover, so no failover start to count from.
+    if targets.rto_from == RtoClock::FailoverStart {
+        let set_all = if rto_over == Some(Population::All) {
+            Some("rto_over")
+        } else if rto_over.is_none() && targets.rto_over == Population::All && raw.over.is_some() {
+            Some("over")
+        } else {
+            None
+        };
+        match set_all {
+            Some(key) => c.error(
+                p.key(key),
+                "rto_from = \"failover-start\" counts from the failover, which only a declared disaster has: judge the RTO over \"declared\" (or count it from the outage)",
+            ),
+            None => targets.rto_over = Population::Declared,
+        }
     }
     targets
 }

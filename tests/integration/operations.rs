@@ -1,0 +1,189 @@
+//! Operations ([15]): the SLA clock, directional steps, failback windows
+//! that must hold the whole failback, failback failures, ransomware and its
+//! clean point, drills and latent faults.
+
+use drsim::engine::SimDuration;
+use drsim::metrics::metrics_for;
+
+use crate::fixed_arithmetic::FIXED;
+use crate::support::{csv_column, drsim, outcomes, repo, scenario, stderr};
+
+fn secs(d: Option<SimDuration>) -> f64 {
+    d.expect("this happened").as_secs_f64()
+}
+
+#[test]
+fn the_rto_from_the_failovers_start_is_the_rto_less_detection_decision_and_ride_out() {
+    let s = drsim::scenario::Scenario::from_path(&repo().join("scenarios/three-tier.toml"))
+        .expect("valid");
+    let metrics = metrics_for(&s);
+    let column = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("a column {name}"))
+    };
+    let mut declared = 0;
+    for o in outcomes(&s, 300, 7) {
+        let from_failover = column("rto_from_failover_s").value(&o);
+        if !o.declared {
+            assert_eq!(from_failover, None, "a ride-out has no failover start");
+            continue;
+        }
+        declared += 1;
+        let value = |name: &str| column(name).value(&o).expect("declared");
+        let expected = value("rto_s")
+            - value("rto_detection_s")
+            - value("rto_decision_s")
+            - value("rto_ride_out_s");
+        assert!(
+            (from_failover.expect("declared") - expected).abs() < 1e-9,
+            "replication {}",
+            o.replication
+        );
+    }
+    assert!(declared > 250, "{declared} declared");
+}
+
+#[test]
+fn an_rto_target_counted_from_the_failovers_start_judges_rto_from_failover_s() {
+    // Declared at 15 min, the last VM up at 44 min: RTO 44 min from the
+    // outage, 29 min from the failover's start.
+    let base = FIXED.to_string() + "[targets]\nrto = \"30m\"\n";
+    let from_outage = scenario(&base);
+    let from_failover = scenario(&base.replace(
+        "rto = \"30m\"",
+        "rto = \"30m\"\nrto_from = \"failover-start\"",
+    ));
+    let met = |s: &drsim::scenario::Scenario| {
+        let metrics = metrics_for(s);
+        let m = metrics
+            .iter()
+            .find(|m| m.name == "rto_target_met")
+            .expect("a verdict column");
+        outcomes(s, 3, 1)
+            .iter()
+            .map(|o| m.value(o).expect("judged"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(met(&from_outage), vec![0.0; 3]);
+    assert_eq!(met(&from_failover), vec![1.0; 3]);
+    for o in outcomes(&from_failover, 3, 1) {
+        assert_eq!(secs(o.rto), 44.0 * 60.0);
+        assert_eq!(secs(o.rto_from_failover), 29.0 * 60.0);
+        // Per VM, from the failover's start: db1 up at 39 min, web at 44.
+        let per_vm: Vec<f64> = o.vms.iter().map(|v| secs(v.from_failover_start)).collect();
+        assert_eq!(per_vm, vec![24.0 * 60.0, 29.0 * 60.0, 29.0 * 60.0]);
+        assert!(o.vms.iter().all(|v| v.within_sla()));
+    }
+}
+
+#[test]
+fn a_failover_start_clock_over_all_outages_is_refused_with_its_key() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("clock.toml");
+    let text = FIXED.to_string()
+        + "[targets]\nrto = \"2h\"\nrto_from = \"failover-start\"\nrto_over = \"all\"\n";
+    std::fs::write(&path, text).expect("written");
+    let out = drsim(&["validate", path.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("targets.rto_over"), "{err}");
+    assert!(err.contains("declared"), "{err}");
+    // A misspelt clock names the valid ones.
+    let text = FIXED.to_string() + "[targets]\nrto = \"2h\"\nrto_from = \"failover\"\n";
+    std::fs::write(&path, text).expect("written");
+    let err = stderr(&drsim(&["validate", path.to_str().expect("utf-8")]));
+    assert!(
+        err.contains("targets.rto_from") && err.contains("failover-start"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_per_vm_sla_view_is_in_vms_csv_and_the_printed_run() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out_dir = dir.path().join("out");
+    let out = drsim(&[
+        "run",
+        repo()
+            .join("scenarios/three-tier.toml")
+            .to_str()
+            .expect("utf-8"),
+        "--replications",
+        "40",
+        "--per-vm",
+        "--no-charts",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = crate::support::stdout(&out);
+    assert!(text.contains("SLA view"), "{text}");
+    let vms = out_dir.join("vms.csv");
+    let times = csv_column(&vms, "failover_to_running_s");
+    let within = csv_column(&vms, "within_sla");
+    for (t, w) in times.iter().zip(&within) {
+        match (t, w) {
+            (Some(t), Some(w)) => assert_eq!(*w, f64::from(u8::from(*t <= 7200.0))),
+            // Ridden out: neither.
+            (None, None) => {}
+            // Declared but never ran within the horizon: outside the SLA.
+            (None, Some(w)) => assert_eq!(*w, 0.0),
+            (Some(_), None) => panic!("a time without a verdict"),
+        }
+    }
+    let starts = csv_column(&out_dir.join("replications.csv"), "stage3_start_s");
+    let downtime = csv_column(&out_dir.join("replications.csv"), "stage3_downtime_s");
+    assert!(
+        starts
+            .iter()
+            .zip(&downtime)
+            .all(|(s, d)| s.is_some() == d.is_some())
+    );
+}
+
+#[test]
+fn steps_run_in_their_direction_and_a_both_step_in_each_trace_stage() {
+    use drsim::cycle::{Phase, TraceLog, run_cycle};
+    let s = drsim::scenario::Scenario::from_path(&repo().join("scenarios/maintenance-window.toml"))
+        .expect("valid");
+    let mut checked = 0;
+    for k in 0..20 {
+        let mut log = TraceLog::default();
+        let o = run_cycle(&s, 3, k, &mut log);
+        if !o.declared || !o.closed {
+            continue;
+        }
+        let started = |phase: Phase, name: &str| {
+            log.entries
+                .iter()
+                .filter(|e| e.phase == phase && e.text.contains(&format!("`{name}` started")))
+                .count()
+        };
+        let both = "DBA checks database consistency";
+        assert!(started(Phase::Failover, both) >= 1, "replication {k}");
+        assert!(started(Phase::Failback, both) >= 1, "replication {k}");
+        assert!(started(Phase::Failover, "repoint DNS to Azure") >= 1);
+        assert_eq!(started(Phase::Failback, "repoint DNS to Azure"), 0);
+        assert_eq!(started(Phase::Failover, "repoint DNS on-premises"), 0);
+        assert!(started(Phase::Failback, "repoint DNS on-premises") >= 1);
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} closed cycles checked");
+}
+
+#[test]
+fn a_step_direction_is_checked_with_its_key() {
+    let text = FIXED.replace(
+        "[[group]]\nid = \"db\"",
+        "[[group]]\nid = \"db\"\npre = [{ name = \"dns\", duration = \"1m\", direction = \"back\" }]",
+    );
+    let err = drsim::scenario::Scenario::from_toml(&text, "test.toml")
+        .expect_err("an unknown direction")
+        .to_string();
+    assert!(
+        err.contains("group[0].pre[0].direction") && err.contains("failback"),
+        "{err}"
+    );
+}
