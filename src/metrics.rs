@@ -97,6 +97,10 @@ pub enum MetricId {
     /// VMs that were not running in Azure within ASR's SLA of their plan's
     /// failover start.
     VmsOverSla,
+    /// Latent faults the failover met.
+    LatentFaults,
+    /// 1 when the failover met any latent fault.
+    LatentFaultMet,
 }
 
 impl MetricId {
@@ -237,6 +241,10 @@ impl Metric {
             MetricId::QuotaRefused => o.declared.then_some(f64::from(o.quota_refused)),
             MetricId::RtoFromFailover => opt(o.rto_from_failover),
             MetricId::Stage3Start => opt(o.stage3_start),
+            MetricId::LatentFaults => o.declared.then_some(f64::from(o.latent_faults)),
+            MetricId::LatentFaultMet => o
+                .declared
+                .then_some(f64::from(u8::from(o.latent_faults > 0))),
             MetricId::VmsOverSla => o.declared.then(|| {
                 let over = o.vms.iter().filter(|v| !v.within_sla()).count();
                 over as f64
@@ -271,7 +279,9 @@ impl Metric {
             | MetricId::PlanStageStart(..)
             | MetricId::RtoFromFailover
             | MetricId::Stage3Start
-            | MetricId::VmsOverSla => &[Declared],
+            | MetricId::VmsOverSla
+            | MetricId::LatentFaults
+            | MetricId::LatentFaultMet => &[Declared],
             MetricId::RpoMet(_, Declared) | MetricId::RtoMet(_, Declared, _) => &[Declared],
             _ => &[All],
         }
@@ -469,6 +479,29 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             "times the team re-estimated a ride-out whose expected end had passed with the site still down (each may declare the disaster)",
             Reassessments,
         ));
+    }
+    if scenario.has_latent_faults() {
+        let drills = match &scenario.drills {
+            Some(d) => format!(
+                "drills every {} on average",
+                crate::scenario::units::format_duration_short(d.every.mean())
+            ),
+            None => "no drills: every fault has had time to appear".to_string(),
+        };
+        list.extend([
+            Metric::new(
+                "latent_fault_met",
+                Flag,
+                &format!("1 when the failover met a latent fault (a step or a VM failover failed once because no drill had found it; {drills}): its mean is the share of disasters that met one"),
+                LatentFaultMet,
+            ),
+            Metric::new(
+                "latent_faults",
+                Count,
+                "latent faults the failover met, each costing a retry (counted in step_retries or vm_failover_retries too)",
+                LatentFaults,
+            ),
+        ]);
     }
     if scenario.failback.failure_probability > 0.0 {
         list.push(Metric::new(

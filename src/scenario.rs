@@ -84,6 +84,8 @@ pub struct Scenario {
     pub recovery: Recovery,
     pub reprotect: Reprotect,
     pub failback: Failback,
+    /// Test failovers on a schedule, which find and fix latent faults.
+    pub drills: Option<Drills>,
     pub targets: Targets,
     /// Currency of `Vm::azure_vm_hour`, for reports.
     pub currency: String,
@@ -508,6 +510,35 @@ pub struct Vm {
     pub disk_throughput: Option<f64>,
     /// vCPUs of its Azure VM, counted against `[recovery] vcpu_quota`.
     pub cores: u32,
+    /// Mean time between latent faults appearing in its failover (a drifted
+    /// network setting, a driver): a fault present at a disaster fails its
+    /// failover once; a drill fixes it.
+    pub latent_fault_every: Option<SimDuration>,
+}
+
+/// DR drills: ASR's test failover of a recovery plan, on a schedule. Each
+/// finds and fixes every latent fault present in the plans it covers
+/// (docs/model.md, "Drills and latent faults").
+#[derive(Debug, Clone)]
+pub struct Drills {
+    /// Time from one drill to the next: fixed (a calendar) or a
+    /// distribution (drills at a rate).
+    pub every: Distribution,
+    /// Ids of the plans drilled; empty: every plan.
+    pub plans: Vec<String>,
+    /// How long a drill's test VMs run in Azure.
+    pub duration: Distribution,
+}
+
+impl Drills {
+    pub fn covers(&self, plan: &str) -> bool {
+        self.plans.is_empty() || self.plans.iter().any(|p| p == plan)
+    }
+
+    /// Drills a year, on average.
+    pub fn per_year(&self) -> f64 {
+        365.0 * 86_400.0 / self.every.mean()
+    }
 }
 
 /// A VMware/physical process server: it receives its VMs' writes, holds
@@ -776,6 +807,17 @@ impl Scenario {
             }
             Err(other) => Err(other),
         }
+    }
+
+    /// Whether a step or a VM may carry a latent fault.
+    pub fn has_latent_faults(&self) -> bool {
+        self.vms.iter().any(|vm| vm.latent_fault_every.is_some())
+            || self.groups.iter().any(|g| {
+                g.pre
+                    .iter()
+                    .chain(&g.post)
+                    .any(|step| step.latent_fault_every.is_some())
+            })
     }
 
     /// Total data on all protected disks, bytes.

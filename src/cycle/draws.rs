@@ -49,6 +49,8 @@ pub enum Purpose {
         plan: usize,
         k: u32,
     },
+    /// Plan `p`'s last drill before the outage and its latent faults.
+    Drill(usize),
 }
 
 impl Purpose {
@@ -82,6 +84,7 @@ impl Purpose {
             Purpose::PlanFailbackAttempt { plan, k } => {
                 (11 << 32) | ((plan as u64) << 18) | u64::from(k.min((1 << 18) - 1))
             }
+            Purpose::Drill(p) => (12 << 32) | p as u64,
         }
     }
 }
@@ -180,6 +183,93 @@ pub struct Draws {
     pub links: Vec<LinkDraws>,
     pub vms: Vec<VmDraws>,
     pub faults: Vec<FaultDraws>,
+    pub latent: LatentFaults,
+}
+
+/// The latent faults present at the outage: those that appeared since the
+/// plan's last drill (docs/model.md, "Drills and latent faults"). Empty when
+/// the scenario has none.
+#[derive(Debug, Clone, Default)]
+pub struct LatentFaults {
+    /// Per group, its pre-steps and post-steps: a fault present.
+    pub steps: Vec<[Vec<bool>; 2]>,
+    /// Per VM: a fault present in its failover.
+    pub vms: Vec<bool>,
+}
+
+impl LatentFaults {
+    fn sample(scenario: &Scenario, seed: u64, replication: u64) -> Self {
+        if !scenario.has_latent_faults() {
+            return LatentFaults::default();
+        }
+        let mut latent = LatentFaults {
+            steps: scenario
+                .groups
+                .iter()
+                .map(|g| [vec![false; g.pre.len()], vec![false; g.post.len()]])
+                .collect(),
+            vms: vec![false; scenario.vms.len()],
+        };
+        for (p, plan) in scenario.plans.iter().enumerate() {
+            let mut rng = stream(seed, replication, Purpose::Drill(p));
+            let since_drill = scenario
+                .drills
+                .as_ref()
+                .filter(|d| d.covers(&plan.id))
+                .map(|d| since_last_drill(&d.every, &mut rng));
+            // A fault appears after an exponential time with the given mean;
+            // present when that is within the time since the last drill
+            // (always, for a plan never drilled).
+            let present = |mean: Option<SimDuration>, rng: &mut Pcg64| {
+                mean.is_some_and(|m| {
+                    let appears = -m.as_secs_f64() * (1.0 - unit(rng)).ln();
+                    since_drill.is_none_or(|age| appears < age)
+                })
+            };
+            for &g in &plan.groups {
+                let group = &scenario.groups[g];
+                for (post, steps) in [&group.pre, &group.post].into_iter().enumerate() {
+                    for (i, step) in steps.iter().enumerate() {
+                        latent.steps[g][post][i] = present(step.latent_fault_every, &mut rng);
+                    }
+                }
+            }
+            for &v in &plan.vms {
+                latent.vms[v] = present(scenario.vms[v].latent_fault_every, &mut rng);
+            }
+        }
+        latent
+    }
+
+    /// Whether step `index` of `group`'s pre- (`post` false) or post-steps
+    /// has a fault.
+    pub fn step(&self, group: usize, post: bool, index: usize) -> bool {
+        self.steps
+            .get(group)
+            .and_then(|g| g[usize::from(post)].get(index))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    pub fn vm(&self, vm: usize) -> bool {
+        self.vms.get(vm).copied().unwrap_or(false)
+    }
+}
+
+/// Seconds from the last drill to the outage, drills spaced by `every`: the
+/// drills run from well before (20 mean intervals, plus a uniform share of
+/// one, so a fixed calendar falls at a uniform phase) until the outage,
+/// which then sees the renewal process in equilibrium.
+fn since_last_drill(every: &crate::scenario::Distribution, rng: &mut Pcg64) -> f64 {
+    let mean = every.mean();
+    let mut t = -(20.0 + unit(rng)) * mean;
+    let mut last = t;
+    // Bounded: validation keeps drills at least an hour apart.
+    while t <= 0.0 {
+        last = t;
+        t += every.sample(rng).max(1.0);
+    }
+    -last
 }
 
 impl Draws {
@@ -287,6 +377,7 @@ impl Draws {
             })
             .collect();
         Draws {
+            latent: LatentFaults::sample(scenario, seed, replication),
             timeline,
             links,
             vms,

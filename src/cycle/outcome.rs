@@ -65,6 +65,9 @@ pub struct CycleOutcome {
     pub rto_from_failover: Option<SimDuration>,
     /// `t0` until the failback's (last) attempt started; an estate's latest.
     pub stage3_start: Option<SimDuration>,
+    /// Latent faults (steps, VM failovers) the failover met: present at the
+    /// disaster because no drill had found them.
+    pub latent_faults: u32,
     /// Failover start (disaster declared) -> plan complete.
     pub stage1: Option<SimDuration>,
     /// Reprotect start -> reverse replication healthy.
@@ -471,6 +474,7 @@ pub(super) fn assemble<O: Observer>(
             .then(|| resync.failback_lost.iter().sum()),
         step_retries: failover.plan.step_retries + failback.step_retries,
         allocation_retries: failover.plan.allocation_retries,
+        latent_faults: failover.plan.latent_faults_met,
         vm_failover_retries: failover.plan.vm_retries,
         stage2_bytes: bytes(|b| b.stage2),
         stage2_copy_bytes: bytes(|b| b.stage2_copy),

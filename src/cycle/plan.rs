@@ -120,6 +120,11 @@ pub(super) struct PlanRun {
     pub vm_retries: u32,
     /// VMs not created for want of vCPU quota.
     pub quota_refused: u32,
+    /// Latent faults met at failover (each fails its step or VM once).
+    pub latent_faults_met: u32,
+    /// The steps (group, post, index) and VMs whose latent fault has struck.
+    latent_steps_hit: Vec<(usize, bool, usize)>,
+    latent_vms_hit: Vec<usize>,
     /// Where each plan's time went, for the RTO's attribution.
     pub path: PlanPath,
 }
@@ -213,6 +218,9 @@ impl PlanRun {
             allocation_retries: 0,
             vm_retries: 0,
             quota_refused: 0,
+            latent_faults_met: 0,
+            latent_steps_hit: Vec::new(),
+            latent_vms_hit: Vec::new(),
             path: PlanPath {
                 ready_at: vec![None; vms],
                 requested_at: vec![None; vms],
@@ -453,8 +461,11 @@ impl PlanRun {
         retry_delay: &Distribution,
         what: &str,
     ) -> bool {
+        if self.stage != PlanStage::Failover {
+            return false;
+        }
         let rng = &mut self.plans[sh.scenario.vms[vm].plan].rng;
-        if self.stage != PlanStage::Failover || probability <= 0.0 || unit(rng) >= probability {
+        if probability <= 0.0 || unit(rng) >= probability {
             return false;
         }
         let delay = sample(retry_delay, rng);
@@ -515,6 +526,29 @@ impl PlanRun {
         let s = sh.scenario;
         let stage = self.stage;
         let recovery = &s.recovery;
+        // A latent fault in its failover fails the VM's first failover once
+        // booted: it boots again after the retry delay, as a failed failover.
+        if stage == PlanStage::Failover
+            && sh.draws.latent.vm(vm)
+            && !self.latent_vms_hit.contains(&vm)
+        {
+            self.latent_vms_hit.push(vm);
+            self.latent_faults_met += 1;
+            self.vm_retries += 1;
+            let delay = sample(
+                &recovery.vm_retry_delay,
+                &mut self.plans[s.vms[vm].plan].rng,
+            );
+            sh.observer.note(now, Phase::Failover, || {
+                format!(
+                    "{}: failover met a latent fault (no drill had found it); retry in {delay}",
+                    s.vms[vm].id
+                )
+            });
+            let event = Event::Plan(PlanStage::Failover, PlanEvent::Attempt(VmId::new(vm)));
+            sh.queue.schedule(now + delay, event);
+            return PlanStatus::Running;
+        }
         if self.failover_attempt_fails(
             sh,
             vm,
@@ -580,7 +614,24 @@ impl PlanRun {
         let p = s.groups[group].plan;
         let step = &group_steps(s, group, post)[index];
         let (scheduled, began) = self.plans[p].attempt;
-        if step.failure_probability > 0.0 && unit(&mut self.plans[p].rng) < step.failure_probability
+        // A latent fault present at the disaster fails the step's first
+        // failover attempt (found, fixed and retried).
+        let latent = stage == PlanStage::Failover
+            && sh.draws.latent.step(group, post, index)
+            && !self.latent_steps_hit.contains(&(group, post, index));
+        if latent {
+            self.latent_steps_hit.push((group, post, index));
+            self.latent_faults_met += 1;
+            sh.observer.note(now, stage.phase(), || {
+                format!(
+                    "group `{}`: step `{}` met a latent fault (no drill had found it)",
+                    s.groups[group].id, step.name
+                )
+            });
+        }
+        if latent
+            || step.failure_probability > 0.0
+                && unit(&mut self.plans[p].rng) < step.failure_probability
         {
             // The failed attempt and the delay before it are lost to retrying.
             self.path.step_retries[p] += now.since(scheduled);

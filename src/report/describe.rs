@@ -270,13 +270,20 @@ pub fn describe(s: &Scenario) -> String {
         f.shutdown_time,
         f.final_sync_overhead
     ));
+    if let Some(d) = drills_sentence(s) {
+        line(d);
+    }
     let target = |t: Option<crate::engine::SimDuration>| {
         t.map_or("none".to_string(), |d| format_duration_s(d.as_secs_f64()))
     };
     line(format!(
-        "targets: RPO {}, RTO {} (met when {:.0}% of replications meet them)",
+        "targets: RPO {}, RTO {}{} (met when {:.0}% of replications meet them)",
         target(s.targets.rpo),
         target(s.targets.rto),
+        match s.targets.rto_from {
+            crate::scenario::RtoClock::Outage => "",
+            crate::scenario::RtoClock::FailoverStart => " from the failover's start",
+        },
         s.targets.required_fraction * 100.0
     ));
     line(format!(
@@ -287,6 +294,44 @@ pub fn describe(s: &Scenario) -> String {
         line(format!("warning: {w}"));
     }
     out
+}
+
+/// The drill schedule and what it costs a year: each drill runs the covered
+/// plans' VMs in Azure for its duration (ASR: "There will be compute charges
+/// after the VM is created after the test failover", site-recovery-faq.yml).
+pub fn drills_sentence(s: &Scenario) -> Option<String> {
+    let d = s.drills.as_ref()?;
+    let per_year = d.per_year();
+    let covered: Vec<usize> = s
+        .plans
+        .iter()
+        .filter(|p| d.covers(&p.id))
+        .flat_map(|p| p.vms.iter().copied())
+        .collect();
+    let hours = d.duration.mean() / 3600.0 * per_year;
+    let vm_hours = hours * covered.len() as f64;
+    let cost: f64 = covered
+        .iter()
+        .map(|&v| s.vms[v].azure_vm_hour * hours)
+        .sum();
+    let cost = if cost > 0.0 {
+        format!(
+            ", {cost:.0}{} a year",
+            if s.currency.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", s.currency)
+            }
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "drills (test failovers): every {}, {per_year:.1} a year, each running {} VMs in Azure for {}: {vm_hours:.0} Azure VM hours a year{cost}; a drill finds and fixes the latent faults present",
+        d.every,
+        covered.len(),
+        d.duration,
+    ))
 }
 
 /// An estate's plans in start order, and who runs them (docs/estate.md).

@@ -21,6 +21,10 @@ pub fn run_text(
         s.name, config.replications, config.seed
     );
     let mut text = table::summary_table(&title, &a.summary);
+    if let Some(drills) = crate::report::describe::drills_sentence(s) {
+        text.push_str(&drills);
+        text.push('\n');
+    }
     if let Some(sla) = table::sla_sentence(&a.summary, s.vms.len()) {
         text.push_str(&sla);
         text.push('\n');

@@ -29,8 +29,16 @@ pub struct RawScenario {
     pub recovery: Option<RawRecovery>,
     pub reprotect: Option<RawReprotect>,
     pub failback: Option<RawFailback>,
+    pub drills: Option<RawDrills>,
     pub targets: Option<RawTargets>,
     pub cost: Option<RawCost>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RawDrills {
+    pub every: Value,
+    pub plans: Option<Vec<String>>,
+    pub duration: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +147,7 @@ pub struct RawVm {
     pub used: Option<Value>,
     pub disk_throughput: Option<Value>,
     pub cores: Option<i64>,
+    pub latent_fault_every: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

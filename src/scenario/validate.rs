@@ -13,6 +13,7 @@
 
 mod checker;
 mod churn;
+mod drills;
 mod kind;
 mod outages;
 mod plan;
@@ -31,6 +32,7 @@ use super::units::QuantityKind::{self, Duration, Rate, Size, WriteRate};
 use super::units::{WEEKDAYS, parse_weekday_time, parse_weekly_window};
 use super::*;
 use checker::Checker;
+use drills::check_drills;
 use kind::{check_architecture, check_kind};
 use outages::{check_outages, cover_faults_with_history};
 use plan::{VmDefaults, check_plan};
@@ -170,6 +172,7 @@ pub(super) fn validate(
         architecture,
     );
     let targets = check_targets(&mut c, raw.targets.as_ref());
+    let drills = check_drills(&mut c, raw.drills.as_ref(), &raw.plan);
     let mut groups = groups;
     let plans = check_plans(
         &mut c,
@@ -226,6 +229,7 @@ pub(super) fn validate(
             recovery: recovery?,
             reprotect: reprotect?,
             failback: failback?,
+            drills: drills?,
             targets,
             currency: raw
                 .cost

@@ -187,3 +187,115 @@ fn a_step_direction_is_checked_with_its_key() {
         "{err}"
     );
 }
+
+/// FIXED with a pre-step on the web group carrying a latent fault every
+/// 90 days, retried after 7 min, and `drills` (TOML) appended.
+fn latent_step(drills: &str) -> drsim::scenario::Scenario {
+    let text = FIXED.replace(
+        "[[group]]\nid = \"web\"",
+        "[[group]]\nid = \"web\"\npre = [{ name = \"dns\", duration = \"2m\", retry_delay = \"7m\", latent_fault_every = \"90d\" }]",
+    ) + drills;
+    scenario(&text)
+}
+
+#[test]
+fn monthly_drills_leave_the_share_of_disasters_meeting_a_latent_fault_of_the_closed_form() {
+    // Faults appear at rate 1/M; a drill every T fixes them; the outage
+    // falls at a uniform time U in the drill cycle and meets a fault with
+    // probability 1 - exp(-U/M): on average 1 - (1 - e^(-T/M)) / (T/M).
+    let (t, m) = (30.0f64, 90.0f64);
+    let expected = 1.0 - (1.0 - (-t / m).exp()) / (t / m);
+    assert!((expected - 0.1496).abs() < 1e-4);
+    let n = 20_000;
+    let s = latent_step("[drills]\nevery = \"30d\"\n");
+    let runs = outcomes(&s, n, 11);
+    let met = runs.iter().filter(|o| o.latent_faults > 0).count();
+    let share = met as f64 / n as f64;
+    let se = (expected * (1.0 - expected) / n as f64).sqrt();
+    assert!(
+        (share - expected).abs() < 4.0 * se,
+        "{share} against {expected} (4 standard errors: {})",
+        4.0 * se
+    );
+    // A fault costs its retry: 7 min of delay and a second 2-minute attempt.
+    for o in &runs {
+        let rto = secs(o.rto);
+        let without = 44.0 * 60.0 + 2.0 * 60.0;
+        let expected = if o.latent_faults > 0 {
+            without + 9.0 * 60.0
+        } else {
+            without
+        };
+        assert_eq!(rto, expected, "replication {}", o.replication);
+        assert_eq!(o.step_retries, o.latent_faults);
+    }
+    // Drills at a rate (exponential intervals of mean 30 days): the age of
+    // the last drill is exponential too, and the share is (T/M) / (1 + T/M).
+    let s = latent_step("[drills]\nevery = { dist = \"exponential\", mean = \"30d\" }\n");
+    let runs = outcomes(&s, n, 12);
+    let share = runs.iter().filter(|o| o.latent_faults > 0).count() as f64 / n as f64;
+    let expected = (t / m) / (1.0 + t / m);
+    let se = (expected * (1.0 - expected) / n as f64).sqrt();
+    assert!(
+        (share - expected).abs() < 4.0 * se,
+        "{share} against {expected}"
+    );
+    // Never drilled: every fault has had time to appear.
+    let runs = outcomes(&latent_step(""), 200, 13);
+    assert!(runs.iter().all(|o| o.latent_faults == 1));
+}
+
+#[test]
+fn a_vm_latent_fault_fails_its_failover_once() {
+    let text = FIXED.replace(
+        "id = \"db1\"\ngroup = \"db\"",
+        "id = \"db1\"\ngroup = \"db\"\nlatent_fault_every = \"1d\"",
+    ) + "[drills]\nevery = \"30d\"\n";
+    let s = scenario(&text.replace(
+        "commit_time = \"0s\"",
+        "commit_time = \"0s\"\nvm_retry_delay = \"10m\"",
+    ));
+    for o in outcomes(&s, 200, 3) {
+        if o.latent_faults == 0 {
+            assert_eq!(secs(o.rto), 44.0 * 60.0);
+            continue;
+        }
+        // db1 boots 19 -> 39 min, fails, waits 10 min, boots again to 69 min;
+        // the web group then boots 5 min: 74 min.
+        assert_eq!((o.latent_faults, o.vm_failover_retries), (1, 1));
+        assert_eq!(secs(o.rto), 74.0 * 60.0);
+    }
+}
+
+#[test]
+fn failback_attempts_are_geometric() {
+    // Each attempt fails with probability q, independently: the failed
+    // attempts before the first success are geometric, P(K = k) = (1-q) q^k,
+    // mean q / (1 - q), variance q / (1 - q)^2.
+    let q = 0.3;
+    let n = 4000;
+    let s = scenario(&FIXED.replace(
+        "[failback]\n",
+        &format!("[failback]\nfailure_probability = {q}\ncancel_time = \"30m\"\n"),
+    ));
+    let retries: Vec<f64> = outcomes(&s, n, 5)
+        .iter()
+        .map(|o| f64::from(o.failback_retries))
+        .collect();
+    let mean = retries.iter().sum::<f64>() / n as f64;
+    let expected = q / (1.0 - q);
+    let se = (q / (1.0 - q) / (1.0 - q) / n as f64).sqrt();
+    assert!(
+        (mean - expected).abs() < 4.0 * se,
+        "{mean} against {expected}"
+    );
+    for k in 0..3 {
+        let share = retries.iter().filter(|&&r| r == f64::from(k)).count() as f64 / n as f64;
+        let p = (1.0 - q) * q.powi(k);
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        assert!(
+            (share - p).abs() < 4.0 * se,
+            "P(K = {k}): {share} against {p}"
+        );
+    }
+}

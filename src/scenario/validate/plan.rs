@@ -457,6 +457,7 @@ fn check_vm(
             None
         }
     };
+    let latent = c.latent_fault_every(path, v.latent_fault_every.as_ref());
     let failback_boot_time = match &v.failback_boot_time {
         Some(value) => c.dist(&path.key("failback_boot_time"), value, Duration),
         None => boot_time.clone(),
@@ -489,6 +490,7 @@ fn check_vm(
         used_bytes: used?,
         disk_throughput: disk_throughput?,
         cores: cores?,
+        latent_fault_every: latent?,
     })
 }
 
