@@ -77,6 +77,8 @@ enum Event {
     /// A ride-out's expected end has passed with the site still down: the
     /// team estimates the rest afresh.
     Reassess,
+    /// Ransomware: the clean recovery point is chosen; the plans start.
+    CleanPointChosen,
     DiskPrepared(VmId),
     PrimaryBack,
     ReprotectStart(Direction, PlanId),
@@ -315,6 +317,10 @@ impl<O: Observer> CycleRun<'_, O> {
             }
             Event::Declared => Some((PlanStage::Failover, self.failover.on_declared(sh, now))),
             Event::Reassess => Some((PlanStage::Failover, self.failover.on_reassess(sh, now))),
+            Event::CleanPointChosen => Some((
+                PlanStage::Failover,
+                self.failover.on_clean_point_chosen(sh, now),
+            )),
             Event::DiskPrepared(vm) => Some((
                 PlanStage::Failover,
                 self.failover.on_disk_prepared(sh, now, vm),

@@ -571,6 +571,21 @@ pub struct SiteOutage {
     pub start: OutageStart,
     /// Until the primary site is usable again.
     pub duration: Distribution,
+    /// A ransomware attack rather than a site failure: the newest points
+    /// hold encrypted data.
+    pub ransomware: Option<Ransomware>,
+}
+
+/// Ransomware (docs/model.md, "Ransomware and the clean point"): the
+/// attacker got in `dwell` before the encryption took the site down (`t0`);
+/// every point taken after the infection is unusable, so the failover takes
+/// the newest point from before it, found after a search of
+/// `clean_point_search` following the declaration. The encrypted disks on
+/// premises are no base for a delta: reprotect copies in full.
+#[derive(Debug, Clone)]
+pub struct Ransomware {
+    pub dwell: Distribution,
+    pub clean_point_search: Distribution,
 }
 
 #[derive(Debug, Clone)]

@@ -34,12 +34,14 @@ pub struct RtoParts {
     /// An estate's last plan waiting for an operator (`[recovery]
     /// concurrent_plans`) after the declaration.
     pub operator_wait: SimDuration,
+    /// Ransomware: searching for the newest clean recovery point.
+    pub clean_point: SimDuration,
 }
 
 impl RtoParts {
     /// Column suffix (`rto_<name>_s`) and meaning, in field order.
     /// The last, `operator_wait`, exists only for an estate (one plan never waits).
-    pub const NAMES: [(&'static str, &'static str); 9] = [
+    pub const NAMES: [(&'static str, &'static str); 10] = [
         ("detection", "detection delay"),
         ("decision", "decision delay"),
         ("ride_out", "waiting out an outage not declared a disaster"),
@@ -61,6 +63,10 @@ impl RtoParts {
             "operator_wait",
             "the last plan waiting for an operator (concurrent_plans)",
         ),
+        (
+            "clean_point",
+            "ransomware: searching for the newest clean recovery point",
+        ),
     ];
 
     /// The parts a scenario reports, with their index in [`RtoParts::NAMES`]:
@@ -69,14 +75,19 @@ impl RtoParts {
         scenario: &Scenario,
     ) -> impl Iterator<Item = (usize, (&'static str, &'static str))> {
         let estate = scenario.is_estate();
+        let ransomware = scenario.outage.ransomware.is_some();
         RtoParts::NAMES
             .iter()
             .copied()
             .enumerate()
-            .filter(move |(_, (name, _))| estate || *name != "operator_wait")
+            .filter(move |(_, (name, _))| match *name {
+                "operator_wait" => estate,
+                "clean_point" => ransomware,
+                _ => true,
+            })
     }
 
-    pub fn parts(&self) -> [SimDuration; 9] {
+    pub fn parts(&self) -> [SimDuration; 10] {
         [
             self.detection,
             self.decision,
@@ -87,6 +98,7 @@ impl RtoParts {
             self.retries,
             self.boot,
             self.operator_wait,
+            self.clean_point,
         ]
     }
 
@@ -197,6 +209,7 @@ pub(super) fn declared_rto_parts(
     t0: SimTime,
     detected: SimTime,
     (decision_delay, declared): (SimDuration, SimTime),
+    clean_point: SimDuration,
     plan: &PlanRun,
     p: usize,
 ) -> Option<RtoParts> {
@@ -206,7 +219,8 @@ pub(super) fn declared_rto_parts(
         detection: detected.since(t0),
         decision,
         ride_out: declared.since(detected).saturating_sub(decision),
-        operator_wait: path.started_at[p]?.since(declared),
+        clean_point,
+        operator_wait: path.started_at[p]?.since(declared + clean_point),
         steps: path.steps[p],
         retries: path.step_retries[p],
         ..RtoParts::default()

@@ -51,6 +51,8 @@ pub enum Purpose {
     },
     /// Plan `p`'s last drill before the outage and its latent faults.
     Drill(usize),
+    /// A ransomware outage's dwell time and clean-point search.
+    Ransomware,
 }
 
 impl Purpose {
@@ -85,6 +87,7 @@ impl Purpose {
                 (11 << 32) | ((plan as u64) << 18) | u64::from(k.min((1 << 18) - 1))
             }
             Purpose::Drill(p) => (12 << 32) | p as u64,
+            Purpose::Ransomware => 13 << 32,
         }
     }
 }
@@ -128,6 +131,10 @@ pub struct TimelineDraws {
     pub estimate_factor: f64,
     /// From the failover's completion to its commit.
     pub commit_time: SimDuration,
+    /// Ransomware: the infection, before which the clean points are.
+    pub infection: Option<SimTime>,
+    /// Ransomware: from the declaration until the clean point is chosen.
+    pub clean_point_search: SimDuration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -291,7 +298,17 @@ impl Draws {
             estimate_factor: estimate_factor(scenario.recovery.estimate_error, &mut rng),
             // Drawn last: the draws before it keep their place in the stream.
             commit_time: duration(&scenario.recovery.commit_time, &mut rng),
+            infection: None,
+            clean_point_search: SimDuration::ZERO,
         };
+        let mut timeline = timeline;
+        if let Some(r) = &scenario.outage.ransomware {
+            let mut rng = stream(seed, replication, Purpose::Ransomware);
+            timeline.infection = Some(outage_start - duration(&r.dwell, &mut rng));
+            timeline.clean_point_search = duration(&r.clean_point_search, &mut rng);
+            // Encrypted disks are no base for a delta resync.
+            timeline.primary_data_lost = true;
+        }
         let links = scenario
             .links
             .iter()

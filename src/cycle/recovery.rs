@@ -102,6 +102,11 @@ impl Failover {
             resyncs: net.all_resyncs(),
             seed: sh.seed,
             replication: sh.replication,
+            clean: sh
+                .draws
+                .timeline
+                .infection
+                .map(|infection| (infection, now - policy.retention)),
         };
         let schedule = |choice: RecoveryPointChoice, phases: &VmDraws| match choice {
             RecoveryPointChoice::LatestAppConsistent => Schedule {
@@ -412,6 +417,39 @@ impl Failover {
             }
         });
         self.queued = s.plan_order().iter().copied().collect();
+        if let Some(infection) = sh.draws.timeline.infection {
+            // Ransomware: the newest points are encrypted; the team searches
+            // for the newest clean one (ASR's "change recovery point") first.
+            let search = sh.draws.timeline.clean_point_search;
+            sh.observer.note(now, Phase::Failover, || {
+                format!(
+                    "ransomware: infection {} before t0; searching for the newest clean recovery point ({search})",
+                    sh.t0.since(infection)
+                )
+            });
+            sh.queue.schedule(now + search, Event::CleanPointChosen);
+            return PlanStatus::Running;
+        }
+        self.start_queued_plans(sh, now)
+    }
+
+    /// Ransomware: the clean point is chosen, the plans start.
+    pub fn on_clean_point_chosen<O: Observer>(
+        &mut self,
+        sh: &mut Shared<'_, O>,
+        now: SimTime,
+    ) -> PlanStatus {
+        let declared = sh.at.declared.unwrap_or(now);
+        sh.span(
+            || "clean point".into(),
+            SpanKind::Event,
+            Phase::Failover,
+            declared,
+            now,
+        );
+        sh.observer.note(now, Phase::Failover, || {
+            "clean recovery point chosen: the recovery plan starts".to_string()
+        });
         self.start_queued_plans(sh, now)
     }
 

@@ -95,6 +95,10 @@ pub struct PointContext<'a> {
     pub resyncs: &'a [Vec<(SimTime, Option<SimTime>)>],
     pub seed: u64,
     pub replication: u64,
+    /// Ransomware: points must be taken no later than the infection (the
+    /// first instant) and no earlier than the retention window at `t0` (the
+    /// second): older ones were pruned while the encrypted points arrived.
+    pub clean: Option<(SimTime, SimTime)>,
 }
 
 impl PointContext<'_> {
@@ -299,8 +303,12 @@ fn search_common_point(
         .max()
         .unwrap_or(t0);
     let bound = ctx.delay_bound();
-    let (mut n, mut point) = schedule.latest_at_or_before(t0);
-    while point >= replication_start {
+    let (newest, floor) = match ctx.clean {
+        Some((infection, kept_from)) => (infection.min(t0), replication_start.max(kept_from)),
+        None => (t0, replication_start),
+    };
+    let (mut n, mut point) = schedule.latest_at_or_before(newest);
+    while point >= floor {
         let every_member = members
             .iter()
             .zip(usable.iter_mut())
@@ -320,8 +328,13 @@ fn search_common_point(
         point = schedule.time_of(n);
     }
     // No point since replication started is usable by every member: the
-    // initial replica (the state when replication started).
-    CommonPoint::InitialReplica(replication_start)
+    // initial replica (the state when replication started). After
+    // ransomware, no clean point is kept: what stands for a backup from
+    // before the infection, at best.
+    match ctx.clean {
+        Some((infection, _)) => CommonPoint::InitialReplica(replication_start.min(infection)),
+        None => CommonPoint::InitialReplica(replication_start),
+    }
 }
 
 /// ASR's `latest`: when the failover is triggered, everything received is
@@ -337,7 +350,9 @@ pub fn latest_received(
     history: &[Breakpoint],
 ) -> PointChoice {
     let t0 = ctx.t0;
-    if ctx.resyncing_at_t0(vm) {
+    // A resyncing VM has no consistent log to process; after ransomware
+    // the newest data is encrypted: both take the newest usable point.
+    if ctx.resyncing_at_t0(vm) || ctx.clean.is_some() {
         return newest_point(ctx, schedule, vm, history);
     }
     // "If there is no data uploaded to Site Recovery service waiting to be
@@ -458,6 +473,7 @@ mod tests {
             resyncs: &[],
             seed: 1,
             replication: 0,
+            clean: None,
         }
     }
 

@@ -149,7 +149,14 @@ pub fn describe(s: &Scenario) -> String {
         line(text);
     }
     line(format!(
-        "outage: {} {}, for {}",
+        "outage{}: {} {}, for {}",
+        match &s.outage.ransomware {
+            Some(r) => format!(
+                " (ransomware: infected {} before, so only older points are clean; the search for the clean point takes {})",
+                r.dwell, r.clean_point_search
+            ),
+            None => String::new(),
+        },
         if s.outage.sites.len() > 1 {
             format!("sites {} fail", s.failed_sites())
         } else {

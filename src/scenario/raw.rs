@@ -162,6 +162,8 @@ pub struct RawOutage {
     pub duration: Value,
     pub bandwidth_factor: Option<f64>,
     pub processing_factor: Option<f64>,
+    pub dwell: Option<Value>,
+    pub clean_point_search: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

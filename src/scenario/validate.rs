@@ -34,7 +34,7 @@ use super::*;
 use checker::Checker;
 use drills::check_drills;
 use kind::{check_architecture, check_kind};
-use outages::{check_outages, cover_faults_with_history};
+use outages::{check_outages, cover_dwell_with_history, cover_faults_with_history};
 use plan::{VmDefaults, check_plan};
 use plans::check_plans;
 use policy::{check_policy, check_simulation};
@@ -112,6 +112,14 @@ pub(super) fn validate(
                 .as_ref()
                 .is_some_and(|r| r.history.is_some()),
         );
+    }
+    if let (Some(policy), Some(outage)) = (policy.as_mut(), outage.as_ref()) {
+        let explicit = raw
+            .replication
+            .as_ref()
+            .is_some_and(|r| r.history.is_some());
+        let at = raw.outage.iter().position(|o| o.kind == "ransomware");
+        cover_dwell_with_history(&mut c, policy, outage, explicit, at.unwrap_or(0));
     }
     let vm_defaults = VmDefaults {
         kind,

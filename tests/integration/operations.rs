@@ -299,3 +299,85 @@ fn failback_attempts_are_geometric() {
         );
     }
 }
+
+#[test]
+fn ransomware_fails_over_to_the_newest_point_before_the_infection() {
+    use crate::support::one_vm;
+    // One VM writing 1 MB/s over a fast link, a crash-consistent point every
+    // 5 min processed at once. The attacker got in 3 h before the
+    // encryption (t0): the newest clean point is the last one at or before
+    // t0 - 3 h, so 3 h <= RPO < 3 h 5 min, and the data lost is every byte
+    // written since it: 1 MB/s x RPO.
+    let text = one_vm(
+        "crash_consistent_interval = \"5m\"\nprocessing_delay = \"0s\"",
+        "1 MB/s",
+        "1 Gbps",
+    )
+    .replace(
+        "kind = \"site\"",
+        "kind = \"ransomware\"\ndwell = \"3h\"\nclean_point_search = \"1h\"",
+    );
+    let s = scenario(&text);
+    let metrics = metrics_for(&s);
+    let part = |o: &drsim::cycle::CycleOutcome, name: &str| {
+        metrics
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("a column {name}"))
+            .value(o)
+            .expect("declared")
+    };
+    let runs = outcomes(&s, 300, 9);
+    for o in &runs {
+        assert!(
+            o.declared && o.primary_data_lost,
+            "always declared, a full copy"
+        );
+        let rpo = o.rpo.as_secs_f64();
+        assert!(
+            (3.0 * 3600.0..3.0 * 3600.0 + 300.0).contains(&rpo),
+            "replication {}: RPO {rpo}",
+            o.replication
+        );
+        assert!(
+            (o.data_lost_bytes - 1e6 * rpo).abs() < 1e3,
+            "{} bytes lost against {}",
+            o.data_lost_bytes,
+            1e6 * rpo
+        );
+        // The search for the clean point is its own part of the RTO, after
+        // the declaration (so inside the failover's clock).
+        assert_eq!(part(o, "rto_clean_point_s"), 3600.0);
+        let parts: f64 = metrics
+            .iter()
+            .filter(|m| m.name.starts_with("rto_") && m.detail)
+            .map(|m| m.value(o).expect("declared"))
+            .sum();
+        assert!((parts - secs(o.rto)).abs() < 0.01, "the parts tile the RTO");
+        assert_eq!(
+            secs(o.rto_from_failover),
+            secs(o.rto) - part(o, "rto_detection_s") - part(o, "rto_decision_s")
+        );
+    }
+    // A dwell longer than the retention leaves no clean point: flagged.
+    // (The modernized default retention is 3 days.)
+    let long = text.replace("dwell = \"3h\"", "dwell = \"5d\"");
+    let s = scenario(&long);
+    assert!(
+        s.warnings.iter().any(|w| w.message.contains("retention")),
+        "a warning says the clean points were pruned"
+    );
+    for o in outcomes(&s, 20, 9) {
+        assert!(o.rpo.as_secs_f64() >= 5.0 * 86_400.0);
+        assert!(o.vms[0].no_usable_point);
+    }
+}
+
+#[test]
+fn a_ransomware_outage_needs_its_dwell() {
+    let text = FIXED.replace("kind = \"site\"", "kind = \"ransomware\"");
+    let err = drsim::scenario::Scenario::from_toml(&text, "test.toml")
+        .expect_err("no dwell")
+        .to_string();
+    assert!(err.contains("outage[0]") && err.contains("dwell"), "{err}");
+}

@@ -2,12 +2,24 @@
 
 use super::*;
 
-const OUTAGE_KINDS: [&str; 4] = ["site", "link-down", "link-degraded", "target-slowdown"];
+const OUTAGE_KINDS: [&str; 5] = [
+    "site",
+    "ransomware",
+    "link-down",
+    "link-degraded",
+    "target-slowdown",
+];
+
+/// The search for the clean point after a ransomware declaration, by
+/// default: an estimate (ASR publishes none): scanning a few candidate
+/// points with test failovers.
+const CLEAN_POINT_SEARCH: &str = "2h";
 
 /// Which keys each outage kind takes, beyond `kind` and `duration`.
 fn outage_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "site" => &["site", "at"],
+        "ransomware" => &["site", "at", "dwell", "clean_point_search"],
         "link-down" => &["link", "before", "after"],
         "link-degraded" => &["link", "before", "after", "bandwidth_factor"],
         _ => &["before", "after", "processing_factor"],
@@ -45,6 +57,8 @@ pub(super) fn check_outages(
             ("after", o.after.is_some()),
             ("bandwidth_factor", o.bandwidth_factor.is_some()),
             ("processing_factor", o.processing_factor.is_some()),
+            ("dwell", o.dwell.is_some()),
+            ("clean_point_search", o.clean_point_search.is_some()),
         ];
         for (key, present) in given {
             if present && !allowed.contains(&key) {
@@ -59,14 +73,22 @@ pub(super) fn check_outages(
             }
         }
         let duration = c.dist(&path.key("duration"), &o.duration, Duration);
-        if kind == "site" {
+        if kind == "site" || kind == "ransomware" {
             disasters += 1;
+            let ransomware = (kind == "ransomware")
+                .then(|| check_ransomware(c, &path, o))
+                .map(|r| r.ok_or(()));
             if disasters > 1 {
                 c.error(
                     path.key("kind"),
-                    "only one site outage (the disaster) per scenario is supported",
+                    "only one disaster (a site outage or ransomware) per scenario is supported",
                 );
-            } else if let Some(outage) = check_site_outage(c, &path, o, sites, duration) {
+            } else if let Some(mut outage) = check_site_outage(c, &path, o, sites, duration) {
+                match ransomware {
+                    Some(Ok(r)) => outage.ransomware = Some(r),
+                    Some(Err(())) => continue,
+                    None => {}
+                }
                 disaster = Some(outage);
             }
             continue;
@@ -79,7 +101,7 @@ pub(super) fn check_outages(
     if disasters == 0 {
         c.error(
             root,
-            "need one [[outage]] with kind = \"site\", the primary site's id, and a duration",
+            "need one [[outage]] with kind = \"site\" (or \"ransomware\"), the primary site's id, and a duration",
         );
     }
     (disaster, faults_ok.then_some(faults))
@@ -162,6 +184,31 @@ fn check_site_outage(
         sites: ok.then_some(failed)?,
         start: start?,
         duration: duration?,
+        ransomware: None,
+    })
+}
+
+/// A ransomware outage's dwell time (required) and clean-point search.
+fn check_ransomware(c: &mut Checker<'_>, path: &KeyPath, o: &RawOutage) -> Option<Ransomware> {
+    let dwell = match &o.dwell {
+        Some(v) => c.dist(&path.key("dwell"), v, Duration),
+        None => {
+            c.error(
+                path.clone(),
+                "a `ransomware` outage needs `dwell`: how long before the encryption (t0) the attacker got in; every recovery point after that is unusable (a duration or distribution, e.g. \"3d\")",
+            );
+            None
+        }
+    };
+    let default = toml::Value::String(CLEAN_POINT_SEARCH.to_string());
+    let search = c.dist(
+        &path.key("clean_point_search"),
+        o.clean_point_search.as_ref().unwrap_or(&default),
+        Duration,
+    );
+    Some(Ransomware {
+        dwell: dwell?,
+        clean_point_search: search?,
     })
 }
 
@@ -254,6 +301,44 @@ fn check_fault(
         start: start?,
         duration: duration?,
     })
+}
+
+/// Ransomware's clean points lie before the infection: the simulated history
+/// must reach past it (by default it is extended to the dwell's 99.9th
+/// percentile plus two point intervals and an hour).
+pub(super) fn cover_dwell_with_history(
+    c: &mut Checker<'_>,
+    policy: &mut ReplicationPolicy,
+    outage: &SiteOutage,
+    explicit: bool,
+    index: usize,
+) {
+    let Some(r) = &outage.ransomware else {
+        return;
+    };
+    let dwell = r.dwell.quantile(0.999);
+    let needed = SimDuration::from_secs_f64(
+        dwell + 2.0 * policy.crash_consistent_interval.as_secs_f64() + 3600.0,
+    );
+    if explicit {
+        if policy.history.as_secs_f64() < dwell {
+            c.warn(
+                KeyPath::root().key("replication").key("history"),
+                "the ransomware's dwell can reach back before the simulated history: no clean point is then found, and the failover stands for a backup from before the infection",
+            );
+        }
+    } else if needed > policy.history {
+        policy.history = needed;
+    }
+    if dwell > policy.retention.as_secs_f64() {
+        c.warn(
+            KeyPath::root().key("outage").index(index).key("dwell"),
+            format!(
+                "the dwell can exceed the retention ({}): the points from before the infection were pruned while encrypted ones arrived, so no clean point is left in ASR (no_usable_point; the RPO then stands for a backup from before the infection); raise `[replication] retention` (up to 15 days) or plan a backup",
+                crate::scenario::units::format_duration_short(policy.retention.as_secs_f64())
+            ),
+        );
+    }
 }
 
 /// Faults before the disaster must fall inside the simulated history: by default
