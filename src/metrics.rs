@@ -97,6 +97,8 @@ pub enum MetricId {
     /// VMs that were not running in Azure within ASR's SLA of their plan's
     /// failover start.
     VmsOverSla,
+    /// A failback ran past the end of its window.
+    FailbackPastWindow,
     /// Latent faults the failover met.
     LatentFaults,
     /// 1 when the failover met any latent fault.
@@ -242,6 +244,9 @@ impl Metric {
             MetricId::RtoFromFailover => opt(o.rto_from_failover),
             MetricId::Stage3Start => opt(o.stage3_start),
             MetricId::LatentFaults => o.declared.then_some(f64::from(o.latent_faults)),
+            MetricId::FailbackPastWindow => o
+                .stage3_start
+                .map(|_| f64::from(u8::from(o.failback_past_window))),
             MetricId::LatentFaultMet => o
                 .declared
                 .then_some(f64::from(u8::from(o.latent_faults > 0))),
@@ -281,7 +286,8 @@ impl Metric {
             | MetricId::Stage3Start
             | MetricId::VmsOverSla
             | MetricId::LatentFaults
-            | MetricId::LatentFaultMet => &[Declared],
+            | MetricId::LatentFaultMet
+            | MetricId::FailbackPastWindow => &[Declared],
             MetricId::RpoMet(_, Declared) | MetricId::RtoMet(_, Declared, _) => &[Declared],
             _ => &[All],
         }
@@ -478,6 +484,18 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Count,
             "times the team re-estimated a ride-out whose expected end had passed with the site still down (each may declare the disaster)",
             Reassessments,
+        ));
+    }
+    if (0..scenario.plans.len()).any(|p| !scenario.failback_windows(p).is_empty()) {
+        list.push(Metric::new(
+            "failback_past_window",
+            Flag,
+            if scenario.failback.must_finish {
+                "1 when a failback's downtime ran past the end of the window it started in, though must_finish started it only where its estimate fitted (a retry, or a duration beyond its 99.9th percentile)"
+            } else {
+                "1 when a failback's downtime ran past the end of the window it started in (the window gates only the start; [failback] must_finish fits the whole failback in)"
+            },
+            FailbackPastWindow,
         ));
     }
     if scenario.has_latent_faults() {

@@ -713,6 +713,9 @@ pub struct Failback {
     pub cancel_time: Distribution,
     /// Plans failing back at once (`None`: each as soon as it may).
     pub concurrent_plans: Option<usize>,
+    /// A failback starts only where its estimated downtime fits before its
+    /// window ends (a change board's rule), not merely inside a window.
+    pub must_finish: bool,
 }
 
 impl Scenario {

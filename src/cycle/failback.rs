@@ -526,7 +526,7 @@ impl Resync {
         let next = self.failback_queue.remove(0);
         self.failbacks_running += 1;
         self.failback_admitted[next] = true;
-        let start = WeeklyWindow::next_inside(sh.scenario.failback_windows(next), now);
+        let start = window_start(sh.scenario, next, now);
         sh.queue
             .schedule(start, Event::FailbackStart(PlanId::new(next)));
     }
@@ -762,5 +762,20 @@ pub(super) fn failback_start<O: Observer>(sh: &Shared<'_, O>, p: usize, ready: S
     let f = &sh.scenario.failback;
     let stay_until = sh.plan_at[p].stage1_end.unwrap_or(ready) + f.minimum_stay;
     let earliest = (ready + sh.draws.timeline.failback_wait).max(stay_until);
-    WeeklyWindow::next_inside(sh.scenario.failback_windows(p), earliest)
+    window_start(sh.scenario, p, earliest)
+}
+
+/// The first instant from `t` on at which plan `p`'s failback may start:
+/// inside one of its windows, and with `must_finish` where its estimated
+/// downtime fits before that window ends (a window too short for it is
+/// skipped; when none is long enough, validation has warned, and it
+/// starts inside one).
+pub(super) fn window_start(s: &Scenario, p: usize, t: SimTime) -> SimTime {
+    let windows = s.failback_windows(p);
+    if s.failback.must_finish
+        && let Some(start) = WeeklyWindow::next_fitting(windows, t, s.failback_estimate(p))
+    {
+        return start;
+    }
+    WeeklyWindow::next_inside(windows, t)
 }

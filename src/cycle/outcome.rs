@@ -65,6 +65,9 @@ pub struct CycleOutcome {
     pub rto_from_failover: Option<SimDuration>,
     /// `t0` until the failback's (last) attempt started; an estate's latest.
     pub stage3_start: Option<SimDuration>,
+    /// A plan's failback downtime ran past the end of the window it
+    /// started in.
+    pub failback_past_window: bool,
     /// Latent faults (steps, VM failovers) the failover met: present at the
     /// disaster because no drill had found them.
     pub latent_faults: u32,
@@ -475,6 +478,17 @@ pub(super) fn assemble<O: Observer>(
         step_retries: failover.plan.step_retries + failback.step_retries,
         allocation_retries: failover.plan.allocation_retries,
         latent_faults: failover.plan.latent_faults_met,
+        failback_past_window: (0..s.plans.len()).any(|p| {
+            let at = &sh.plan_at[p];
+            let windows = s.failback_windows(p);
+            match (at.stage3_start, at.stage3_end) {
+                (Some(start), Some(end)) => {
+                    crate::scenario::WeeklyWindow::end_of_window_at(windows, start)
+                        .is_some_and(|window_end| end > window_end)
+                }
+                _ => false,
+            }
+        }),
         vm_failover_retries: failover.plan.vm_retries,
         stage2_bytes: bytes(|b| b.stage2),
         stage2_copy_bytes: bytes(|b| b.stage2_copy),

@@ -1,7 +1,7 @@
 //! The recovery plans of a scenario: one for most files, several for an
 //! estate (docs/estate.md), and the accessors the cycle reads them by.
 
-use super::{Scenario, Site, WeeklyWindow};
+use super::{Distribution, Scenario, Site, WeeklyWindow};
 use crate::engine::SimDuration;
 
 /// A recovery plan: its groups start one after the other; plans start in
@@ -73,6 +73,36 @@ impl Scenario {
             .failback_windows
             .as_deref()
             .unwrap_or(&self.failback.windows)
+    }
+
+    /// The failback downtime a team plans for plan `p`, which
+    /// `[failback] must_finish` fits into a window (docs/model.md, "Stage
+    /// 3"): its VMs shut down and finish their final sync in parallel (the
+    /// slowest), then group by group its failback steps and its slowest
+    /// boot, every duration at its 99.9th percentile. No retries, and no
+    /// final-sync transfer: reverse replication is healthy when failback
+    /// starts.
+    pub fn failback_estimate(&self, p: usize) -> SimDuration {
+        let q = |d: &Distribution| SimDuration::from_secs_f64(d.quantile(0.999));
+        let f = &self.failback;
+        let mut total = q(&f.shutdown_time) + q(&f.final_sync_overhead);
+        for &g in &self.plans[p].groups {
+            let group = &self.groups[g];
+            let steps = group
+                .pre
+                .iter()
+                .chain(&group.post)
+                .filter(|step| step.direction.runs(true))
+                .fold(SimDuration::ZERO, |a, step| a + q(&step.duration));
+            let boot = group
+                .vms
+                .iter()
+                .map(|&v| q(&self.vms[v].failback_boot_time))
+                .max()
+                .unwrap_or_default();
+            total = total + steps + boot;
+        }
+        total
     }
 }
 

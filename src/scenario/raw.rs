@@ -212,6 +212,7 @@ pub struct RawFailback {
     pub failure_probability: Option<f64>,
     pub cancel_time: Option<Value>,
     pub concurrent_plans: Option<i64>,
+    pub must_finish: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

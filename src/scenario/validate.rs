@@ -253,6 +253,7 @@ pub(super) fn validate(
         plans::keep_plans_hit(&mut c, scenario);
     }
     if let Some(scenario) = &assembled {
+        check_must_finish(&mut c, scenario);
         check_churn_events(&mut c, scenario, &raw.vm);
         if let Some(quota) = scenario.recovery.vcpu_quota {
             let needed = scenario.vcpus_needed();
@@ -361,6 +362,36 @@ fn warn_transfer_below_churn(
                     units::format_byte_rate(churn),
                     fraction,
                     units::format_byte_rate(throughput)
+                ),
+            );
+        }
+    }
+}
+
+/// `[failback] must_finish` needs windows, and each plan's estimated failback
+/// downtime should fit in at least one of its windows.
+fn check_must_finish(c: &mut Checker<'_>, s: &Scenario) {
+    if !s.failback.must_finish {
+        return;
+    }
+    let key = KeyPath::root().key("failback").key("must_finish");
+    if (0..s.plans.len()).all(|p| s.failback_windows(p).is_empty()) {
+        c.error(
+            key,
+            "must_finish fits the failback into a window: set `windows` (or a plan's `failback_windows`), or leave it out",
+        );
+        return;
+    }
+    for (p, plan) in s.plans.iter().enumerate() {
+        let windows = s.failback_windows(p);
+        let need = s.failback_estimate(p);
+        if !windows.is_empty() && windows.iter().all(|w| w.length < need) {
+            c.warn(
+                key.clone(),
+                format!(
+                    "{}the estimated failback downtime ({}) is longer than every failback window: it starts at a window's opening and runs past its end",
+                    if s.is_estate() { format!("plan `{}`: ", plan.id) } else { String::new() },
+                    crate::scenario::units::format_duration_short(need.as_secs_f64())
                 ),
             );
         }

@@ -29,6 +29,37 @@ impl WeeklyWindow {
             .unwrap_or(t)
     }
 
+    /// The earliest instant at or after `t` from which `need` fits inside
+    /// one window occurrence (`None` when `need` is longer than every
+    /// window, or there are none).
+    pub fn next_fitting(
+        windows: &[WeeklyWindow],
+        t: SimTime,
+        need: crate::engine::SimDuration,
+    ) -> Option<SimTime> {
+        // This week's occurrences and the next one's cover every window's
+        // next start (a window is at most a week long).
+        let next_week = t + crate::engine::SimDuration::from_millis(WEEK_MS);
+        windows
+            .iter()
+            .flat_map(|w| w.around(t).chain(w.around(next_week)))
+            .filter_map(|(start, end)| {
+                let from = start.max(t);
+                (from + need <= end).then_some(from)
+            })
+            .min()
+    }
+
+    /// The end of the window occurrence holding `t`, if one does.
+    pub fn end_of_window_at(windows: &[WeeklyWindow], t: SimTime) -> Option<SimTime> {
+        windows
+            .iter()
+            .flat_map(|w| w.around(t))
+            .filter(|&(start, end)| start <= t && t < end)
+            .map(|(_, end)| end)
+            .max()
+    }
+
     /// The earliest instant at or after `t` outside every one of `windows`
     /// (windows that touch or overlap are crossed together).
     pub fn next_outside(windows: &[WeeklyWindow], t: SimTime) -> SimTime {

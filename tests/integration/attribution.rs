@@ -81,7 +81,9 @@ fn steps_and_a_capacity_limit_split_as_computed_by_hand() {
         let parts = o.rto_parts.expect("failed over");
         assert_eq!(
             secs(&parts.parts()),
-            [300.0, 600.0, 0.0, 300.0, 240.0, 300.0, 0.0, 1500.0, 0.0, 0.0],
+            [
+                300.0, 600.0, 0.0, 300.0, 240.0, 300.0, 0.0, 1500.0, 0.0, 0.0
+            ],
             "{:?}",
             RtoParts::NAMES
         );

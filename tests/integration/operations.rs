@@ -381,3 +381,103 @@ fn a_ransomware_outage_needs_its_dwell() {
         .to_string();
     assert!(err.contains("outage[0]") && err.contains("dwell"), "{err}");
 }
+
+#[test]
+fn must_finish_starts_a_failback_only_where_its_estimate_fits_computed_by_hand() {
+    // FIXED's failback downtime is 28 min whatever happens (3 min shutdown,
+    // 5 min final sync overhead, db1 boots 15 min, then the web VMs 5 min),
+    // and it may start from Sat 12:44 (t0 = Wed 12:00 + 261,840 s); the
+    // cycle closes 7380 s after the failback starts.
+    let s = scenario(FIXED);
+    assert_eq!(s.failback_estimate(0).as_secs_f64(), 28.0 * 60.0);
+    for (window, start) in [
+        // Across the week's end, 40 min: 28 fit from its opening, Sun 23:50
+        // = t0 + 4 d 11 h 50 min.
+        ("Sun 23:50-Mon 00:30", 388_200.0),
+        // Open at Sat 12:44 with 16 min left: too short, so next week's
+        // Sat 12:00 = t0 + 10 d.
+        ("Sat 12:00-13:00", 864_000.0),
+        // A 20-minute window never fits; the next 4 h one does: Mon 01:00 =
+        // t0 + 4 d 13 h.
+        ("Sun 23:30-23:50\", \"Mon 01:00-05:00", 392_400.0),
+    ] {
+        let text = FIXED.replace(
+            "wait = \"1d\"",
+            &format!(
+                "wait = \"1d\"\nminimum_stay = \"3d\"\nwindows = [\"{window}\"]\nmust_finish = true"
+            ),
+        );
+        let with = scenario(&text);
+        let metrics = metrics_for(&with);
+        let past = metrics
+            .iter()
+            .find(|m| m.name == "failback_past_window")
+            .expect("a column");
+        for o in outcomes(&with, 2, 1) {
+            assert_eq!(secs(o.stage3_start), start, "{window}");
+            assert_eq!(secs(o.cycle), start + 7380.0, "{window}");
+            assert_eq!(past.value(&o), Some(0.0), "{window}");
+        }
+    }
+    // Without must_finish the window gates only the start: Sat 12:44, and
+    // the downtime runs 12 min past 13:00.
+    let text = FIXED.replace(
+        "wait = \"1d\"",
+        "wait = \"1d\"\nminimum_stay = \"3d\"\nwindows = [\"Sat 12:00-13:00\"]",
+    );
+    let without = scenario(&text);
+    let metrics = metrics_for(&without);
+    let past = metrics
+        .iter()
+        .find(|m| m.name == "failback_past_window")
+        .expect("a column");
+    for o in outcomes(&without, 2, 1) {
+        assert_eq!(secs(o.stage3_start), 261_840.0);
+        assert_eq!(past.value(&o), Some(1.0));
+    }
+}
+
+#[test]
+fn with_must_finish_every_failback_starts_and_ends_inside_its_weekend_window() {
+    let text = std::fs::read_to_string(repo().join("scenarios/three-tier.toml"))
+        .expect("the shipped scenario")
+        .replace(
+            "[failback]\n",
+            "[failback]\nwindows = [\"Sat 20:00-Sun 06:00\"]\nmust_finish = true\n",
+        );
+    let s = scenario(&text);
+    let (opens, closes) = (
+        5.0 * 86_400.0 + 20.0 * 3600.0,
+        6.0 * 86_400.0 + 6.0 * 3600.0,
+    );
+    let week = 7.0 * 86_400.0;
+    let mut checked = 0;
+    for o in outcomes(&s, 400, 21) {
+        let Some(start) = o.stage3_start else {
+            continue;
+        };
+        // From the CSV's columns: the failback's start and end in the week.
+        let begins = (o.outage_start.as_secs_f64() + start.as_secs_f64()).rem_euclid(week);
+        let ends = begins + secs(o.stage3_downtime);
+        assert!(
+            begins >= opens && ends <= closes,
+            "replication {}: failback from {begins} to {ends}, window {opens} to {closes}",
+            o.replication
+        );
+        assert!(!o.failback_past_window);
+        checked += 1;
+    }
+    assert!(checked > 300, "{checked}");
+}
+
+#[test]
+fn must_finish_needs_windows() {
+    let text = FIXED.replace("wait = \"1d\"", "wait = \"1d\"\nmust_finish = true");
+    let err = drsim::scenario::Scenario::from_toml(&text, "test.toml")
+        .expect_err("no windows")
+        .to_string();
+    assert!(
+        err.contains("failback.must_finish") && err.contains("windows"),
+        "{err}"
+    );
+}

@@ -219,6 +219,7 @@ pub(super) fn check_failback(
         failure_probability: None,
         cancel_time: None,
         concurrent_plans: None,
+        must_finish: None,
     };
     let r = raw.unwrap_or(&empty);
     let wait = c.dist_or(&p.key("wait"), r.wait.as_ref(), Duration, 0.0);
@@ -293,6 +294,7 @@ pub(super) fn check_failback(
     };
     let concurrent_plans = c.at_least_one(&p.key("concurrent_plans"), r.concurrent_plans)?;
     Some(Failback {
+        must_finish: r.must_finish.unwrap_or(false),
         concurrent_plans,
         failure_probability,
         cancel_time: cancel_time?,
