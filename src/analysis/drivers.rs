@@ -178,7 +178,12 @@ pub fn drivers(
 pub fn for_run(collector: &Collector, scenario: &crate::scenario::Scenario) -> Vec<Drivers> {
     use crate::cycle::attribution::{RpoParts, RtoParts};
     let targets = &scenario.targets;
+    // On ASR's SLA clock the RTO starts at the declaration: its parts are
+    // those after it (they tile `rto_from_failover_s`).
+    let from_failover = targets.rto_from == crate::scenario::RtoClock::FailoverStart;
+    let before_failover = ["detection", "decision", "ride_out"];
     let rto_parts: Vec<(MetricId, (&'static str, &'static str))> = RtoParts::names_for(scenario)
+        .filter(|(_, (name, _))| !(from_failover && before_failover.contains(name)))
         .map(|(i, n)| (MetricId::RtoPart(i), n))
         .collect();
     let rpo_parts: Vec<(MetricId, (&'static str, &'static str))> = RpoParts::NAMES
@@ -190,8 +195,10 @@ pub fn for_run(collector: &Collector, scenario: &crate::scenario::Scenario) -> V
     [
         drivers(
             collector,
+            // The chart's file name (`rto-drivers`) comes from it; the
+            // metric says which clock.
             "RTO",
-            MetricId::Rto,
+            MetricId::from(targets.of(crate::scenario::TargetMetric::Rto)),
             &rto_parts,
             targets.rto_over,
             seconds(targets.rto),

@@ -481,3 +481,62 @@ fn must_finish_needs_windows() {
         "{err}"
     );
 }
+
+#[test]
+fn the_shipped_drills_and_windows_scenario_keeps_every_failback_inside_its_window_in_the_csv() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("out");
+    let o = drsim(&[
+        "run",
+        repo()
+            .join("scenarios/drills-and-windows.toml")
+            .to_str()
+            .expect("utf-8"),
+        "--replications",
+        "600",
+        "--no-charts",
+        "--quiet",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = out.join("replications.csv");
+    let t0 = csv_column(&csv, "outage_start_s");
+    let start = csv_column(&csv, "stage3_start_s");
+    let down = csv_column(&csv, "stage3_downtime_s");
+    let week = 7.0 * 86_400.0;
+    let (opens, closes) = (
+        5.0 * 86_400.0 + 20.0 * 3600.0,
+        6.0 * 86_400.0 + 6.0 * 3600.0,
+    );
+    let mut checked = 0;
+    for ((t0, s), d) in t0.iter().zip(&start).zip(&down) {
+        let (Some(t0), Some(s), Some(d)) = (t0, s, d) else {
+            continue;
+        };
+        let begins = (t0 + s).rem_euclid(week);
+        assert!(begins >= opens && begins + d <= closes, "{begins} + {d}");
+        checked += 1;
+    }
+    assert!(checked > 500, "{checked}");
+    // Drills switched off by an override: every disaster meets its faults.
+    let o = drsim(&[
+        "run",
+        repo()
+            .join("scenarios/drills-and-windows.toml")
+            .to_str()
+            .expect("utf-8"),
+        "--replications",
+        "200",
+        "--no-charts",
+        "--quiet",
+        "--set",
+        "drills.every=never",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--force",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let met = csv_column(&csv, "latent_fault_met");
+    assert!(met.iter().flatten().all(|&m| m == 1.0));
+}

@@ -13,6 +13,11 @@ pub(super) fn check_drills(
         return Some(None);
     };
     let p = KeyPath::root().key("drills");
+    // `every = "never"`: no drills, so a comparison can switch them off
+    // (`compare s.toml s.toml --set-b drills.every=never`).
+    if raw.every.as_str() == Some("never") {
+        return Some(None);
+    }
     let every = c.dist(&p.key("every"), &raw.every, Duration);
     let every = every.filter(|d| {
         // At least an hour apart on average: more often is not a drill
