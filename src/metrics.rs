@@ -632,7 +632,7 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             RtoPart(i),
         ));
     }
-    for (i, (name, meaning)) in RpoParts::NAMES.iter().enumerate() {
+    for (i, (name, meaning)) in RpoParts::names_for(scenario) {
         list.push(Metric::new(
             &format!("rpo_{name}_s"),
             Seconds,

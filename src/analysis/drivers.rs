@@ -186,10 +186,8 @@ pub fn for_run(collector: &Collector, scenario: &crate::scenario::Scenario) -> V
         .filter(|(_, (name, _))| !(from_failover && before_failover.contains(name)))
         .map(|(i, n)| (MetricId::RtoPart(i), n))
         .collect();
-    let rpo_parts: Vec<(MetricId, (&'static str, &'static str))> = RpoParts::NAMES
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (MetricId::RpoPart(i), *n))
+    let rpo_parts: Vec<(MetricId, (&'static str, &'static str))> = RpoParts::names_for(scenario)
+        .map(|(i, n)| (MetricId::RpoPart(i), n))
         .collect();
     let seconds = |d: Option<crate::engine::SimDuration>| d.map(|d| d.as_secs_f64());
     [

@@ -122,10 +122,12 @@ pub struct RpoParts {
     pub processing: SimDuration,
     /// Newer points usable by this VM but not by its whole consistency group.
     pub consistency: SimDuration,
+    /// Ransomware: newer points usable but taken after the infection.
+    pub infection: SimDuration,
 }
 
 impl RpoParts {
-    pub const NAMES: [(&'static str, &'static str); 5] = [
+    pub const NAMES: [(&'static str, &'static str); 6] = [
         (
             "schedule",
             "age of the newest scheduled recovery point at t0",
@@ -146,15 +148,33 @@ impl RpoParts {
             "consistency",
             "newer points not usable by every VM of the consistency group",
         ),
+        (
+            "infection",
+            "ransomware: newer points usable but taken after the infection",
+        ),
     ];
 
-    pub fn parts(&self) -> [SimDuration; 5] {
+    /// The parts a scenario reports, with their index in [`RpoParts::NAMES`]:
+    /// `infection` only for a ransomware outage.
+    pub fn names_for(
+        scenario: &Scenario,
+    ) -> impl Iterator<Item = (usize, (&'static str, &'static str))> {
+        let ransomware = scenario.outage.ransomware.is_some();
+        RpoParts::NAMES
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(move |(_, (name, _))| ransomware || *name != "infection")
+    }
+
+    pub fn parts(&self) -> [SimDuration; 6] {
         [
             self.schedule,
             self.lag,
             self.link_fault,
             self.processing,
             self.consistency,
+            self.infection,
         ]
     }
 
@@ -174,6 +194,9 @@ pub(super) struct RpoInstants {
     pub newest_scheduled: SimTime,
     pub newest_arrived: SimTime,
     pub newest_usable_alone: SimTime,
+    /// The newest point the VM could use were none infected (ransomware);
+    /// `newest_usable_alone` otherwise.
+    pub newest_usable_any: SimTime,
     pub used: SimTime,
 }
 
@@ -183,7 +206,8 @@ pub(super) struct RpoInstants {
 pub(super) fn rpo_parts(at: RpoInstants, down: &[(SimTime, SimTime)]) -> RpoParts {
     let used = at.used.min(at.t0);
     let usable = at.newest_usable_alone.clamp(used, at.t0);
-    let arrived = at.newest_arrived.clamp(usable, at.t0);
+    let any = at.newest_usable_any.clamp(usable, at.t0);
+    let arrived = at.newest_arrived.clamp(any, at.t0);
     let scheduled = at.newest_scheduled.clamp(arrived, at.t0);
     let lag = scheduled.since(arrived);
     let link_down: SimDuration = down
@@ -195,8 +219,9 @@ pub(super) fn rpo_parts(at: RpoInstants, down: &[(SimTime, SimTime)]) -> RpoPart
         schedule: at.t0.since(scheduled),
         lag: lag.saturating_sub(link_fault),
         link_fault,
-        processing: arrived.since(usable),
+        processing: arrived.since(any),
         consistency: usable.since(used),
+        infection: any.since(usable),
     }
 }
 

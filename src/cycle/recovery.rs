@@ -209,7 +209,10 @@ impl Failover {
                 Some(g) => schedule(s.consistency_groups[g].choice, &sh.draws.vms[v]),
                 None => schedule(vm.recovery_point, &sh.draws.vms[v]),
             };
-            let on_schedule = vm.recovery_point != RecoveryPointChoice::Latest;
+            // After ransomware a `latest` VM takes its newest clean point
+            // of the crash-consistent schedule too.
+            let on_schedule =
+                vm.recovery_point != RecoveryPointChoice::Latest || ctx.clean.is_some();
             let arrived_write = now - worst.lag;
             let alone = match vm.consistency_group {
                 Some(_) => newest_point(&ctx, used_schedule, v, history(v)).point_time,
@@ -228,6 +231,12 @@ impl Failover {
                     worst.point_time
                 },
                 newest_usable_alone: alone,
+                newest_usable_any: if ctx.clean.is_some() {
+                    let unrestricted = PointContext { clean: None, ..ctx };
+                    newest_point(&unrestricted, used_schedule, v, history(v)).point_time
+                } else {
+                    alone
+                },
                 used: worst.point_time,
             };
             let down: Vec<(SimTime, SimTime)> = s

@@ -540,3 +540,46 @@ fn the_shipped_drills_and_windows_scenario_keeps_every_failback_inside_its_windo
     let met = csv_column(&csv, "latent_fault_met");
     assert!(met.iter().flatten().all(|&m| m == 1.0));
 }
+
+#[test]
+fn the_ransomware_rpo_is_mostly_the_infection_part() {
+    use crate::support::one_vm;
+    let text = one_vm(
+        "crash_consistent_interval = \"5m\"\nprocessing_delay = \"0s\"",
+        "1 MB/s",
+        "1 Gbps",
+    )
+    .replace(
+        "kind = \"site\"",
+        "kind = \"ransomware\"\ndwell = \"3h\"\nclean_point_search = \"1h\"",
+    );
+    let s = scenario(&text);
+    let metrics = metrics_for(&s);
+    let column = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("a column {name}"))
+    };
+    for o in outcomes(&s, 100, 4) {
+        let infection = column("rpo_infection_s").value(&o).expect("declared");
+        // The newest point usable had nothing been infected is the newest
+        // scheduled (no lag, no processing): the infection part is the RPO
+        // less the schedule part, 3 h of it at least... less one interval.
+        let schedule = column("rpo_schedule_s").value(&o).expect("declared");
+        assert!(schedule < 300.0);
+        assert!(
+            (infection + schedule - o.rpo.as_secs_f64()).abs() < 1e-6,
+            "{infection} + {schedule} against {}",
+            o.rpo.as_secs_f64()
+        );
+        assert!(infection >= 3.0 * 3600.0 - 300.0);
+    }
+    // A site outage has no such column.
+    let site = scenario(&one_vm("", "1 MB/s", "1 Gbps"));
+    assert!(
+        !metrics_for(&site)
+            .iter()
+            .any(|m| m.name == "rpo_infection_s")
+    );
+}
