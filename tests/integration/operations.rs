@@ -12,17 +12,61 @@ fn secs(d: Option<SimDuration>) -> f64 {
     d.expect("this happened").as_secs_f64()
 }
 
+/// The column `name` of a scenario's metrics.
+fn column<'a>(metrics: &'a [drsim::metrics::Metric], name: &str) -> &'a drsim::metrics::Metric {
+    metrics
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("a column {name}"))
+}
+
+/// Runs `drsim run` on a shipped scenario with `args`, into `out`.
+fn run_shipped(file: &str, out: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let scenario = repo().join("scenarios").join(file);
+    let mut all = vec![
+        "run",
+        scenario.to_str().expect("utf-8"),
+        "--no-charts",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    all.extend_from_slice(args);
+    let o = drsim(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
+/// One VM writing 1 MB/s over a fast link, a point every 5 min processed
+/// at once, hit by ransomware that got in `dwell` before t0; the clean
+/// point takes 1 h to find.
+fn ransomware_vm(dwell: &str) -> String {
+    crate::support::one_vm(
+        "crash_consistent_interval = \"5m\"\nprocessing_delay = \"0s\"",
+        "1 MB/s",
+        "1 Gbps",
+    )
+    .replace(
+        "kind = \"site\"",
+        &format!("kind = \"ransomware\"\ndwell = \"{dwell}\"\nclean_point_search = \"1h\""),
+    )
+}
+
+/// Whether a failback from `begins` (seconds into the week) lasting `down`
+/// seconds lies inside Sat 20:00-Sun 06:00.
+fn inside_weekend_window(begins: f64, down: f64) -> bool {
+    let (opens, closes) = (
+        5.0 * 86_400.0 + 20.0 * 3600.0,
+        6.0 * 86_400.0 + 6.0 * 3600.0,
+    );
+    begins >= opens && begins + down <= closes
+}
+
 #[test]
 fn the_rto_from_the_failovers_start_is_the_rto_less_detection_decision_and_ride_out() {
     let s = drsim::scenario::Scenario::from_path(&repo().join("scenarios/three-tier.toml"))
         .expect("valid");
     let metrics = metrics_for(&s);
-    let column = |name: &str| {
-        metrics
-            .iter()
-            .find(|m| m.name == name)
-            .unwrap_or_else(|| panic!("a column {name}"))
-    };
+    let column = |name: &str| column(&metrics, name);
     let mut declared = 0;
     for o in outcomes(&s, 300, 7) {
         let from_failover = column("rto_from_failover_s").value(&o);
@@ -57,10 +101,7 @@ fn an_rto_target_counted_from_the_failovers_start_judges_rto_from_failover_s() {
     ));
     let met = |s: &drsim::scenario::Scenario| {
         let metrics = metrics_for(s);
-        let m = metrics
-            .iter()
-            .find(|m| m.name == "rto_target_met")
-            .expect("a verdict column");
+        let m = column(&metrics, "rto_target_met");
         outcomes(s, 3, 1)
             .iter()
             .map(|o| m.value(o).expect("judged"))
@@ -104,20 +145,11 @@ fn a_failover_start_clock_over_all_outages_is_refused_with_its_key() {
 fn the_per_vm_sla_view_is_in_vms_csv_and_the_printed_run() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out_dir = dir.path().join("out");
-    let out = drsim(&[
-        "run",
-        repo()
-            .join("scenarios/three-tier.toml")
-            .to_str()
-            .expect("utf-8"),
-        "--replications",
-        "40",
-        "--per-vm",
-        "--no-charts",
-        "--out",
-        out_dir.to_str().expect("utf-8"),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_shipped(
+        "three-tier.toml",
+        &out_dir,
+        &["--replications", "40", "--per-vm"],
+    );
     let text = crate::support::stdout(&out);
     assert!(text.contains("SLA view"), "{text}");
     let vms = out_dir.join("vms.csv");
@@ -302,30 +334,16 @@ fn failback_attempts_are_geometric() {
 
 #[test]
 fn ransomware_fails_over_to_the_newest_point_before_the_infection() {
-    use crate::support::one_vm;
     // One VM writing 1 MB/s over a fast link, a crash-consistent point every
     // 5 min processed at once. The attacker got in 3 h before the
     // encryption (t0): the newest clean point is the last one at or before
     // t0 - 3 h, so 3 h <= RPO < 3 h 5 min, and the data lost is every byte
     // written since it: 1 MB/s x RPO.
-    let text = one_vm(
-        "crash_consistent_interval = \"5m\"\nprocessing_delay = \"0s\"",
-        "1 MB/s",
-        "1 Gbps",
-    )
-    .replace(
-        "kind = \"site\"",
-        "kind = \"ransomware\"\ndwell = \"3h\"\nclean_point_search = \"1h\"",
-    );
+    let text = ransomware_vm("3h");
     let s = scenario(&text);
     let metrics = metrics_for(&s);
     let part = |o: &drsim::cycle::CycleOutcome, name: &str| {
-        metrics
-            .iter()
-            .find(|m| m.name == name)
-            .unwrap_or_else(|| panic!("a column {name}"))
-            .value(o)
-            .expect("declared")
+        column(&metrics, name).value(o).expect("declared")
     };
     let runs = outcomes(&s, 300, 9);
     for o in &runs {
@@ -409,10 +427,7 @@ fn must_finish_starts_a_failback_only_where_its_estimate_fits_computed_by_hand()
         );
         let with = scenario(&text);
         let metrics = metrics_for(&with);
-        let past = metrics
-            .iter()
-            .find(|m| m.name == "failback_past_window")
-            .expect("a column");
+        let past = column(&metrics, "failback_past_window");
         for o in outcomes(&with, 2, 1) {
             assert_eq!(secs(o.stage3_start), start, "{window}");
             assert_eq!(secs(o.cycle), start + 7380.0, "{window}");
@@ -427,10 +442,7 @@ fn must_finish_starts_a_failback_only_where_its_estimate_fits_computed_by_hand()
     );
     let without = scenario(&text);
     let metrics = metrics_for(&without);
-    let past = metrics
-        .iter()
-        .find(|m| m.name == "failback_past_window")
-        .expect("a column");
+    let past = column(&metrics, "failback_past_window");
     for o in outcomes(&without, 2, 1) {
         assert_eq!(secs(o.stage3_start), 261_840.0);
         assert_eq!(past.value(&o), Some(1.0));
@@ -446,10 +458,6 @@ fn with_must_finish_every_failback_starts_and_ends_inside_its_weekend_window() {
             "[failback]\nwindows = [\"Sat 20:00-Sun 06:00\"]\nmust_finish = true\n",
         );
     let s = scenario(&text);
-    let (opens, closes) = (
-        5.0 * 86_400.0 + 20.0 * 3600.0,
-        6.0 * 86_400.0 + 6.0 * 3600.0,
-    );
     let week = 7.0 * 86_400.0;
     let mut checked = 0;
     for o in outcomes(&s, 400, 21) {
@@ -458,10 +466,10 @@ fn with_must_finish_every_failback_starts_and_ends_inside_its_weekend_window() {
         };
         // From the CSV's columns: the failback's start and end in the week.
         let begins = (o.outage_start.as_secs_f64() + start.as_secs_f64()).rem_euclid(week);
-        let ends = begins + secs(o.stage3_downtime);
+        let down = secs(o.stage3_downtime);
         assert!(
-            begins >= opens && ends <= closes,
-            "replication {}: failback from {begins} to {ends}, window {opens} to {closes}",
+            inside_weekend_window(begins, down),
+            "replication {}: failback from {begins} for {down} s",
             o.replication
         );
         assert!(!o.failback_past_window);
@@ -486,81 +494,49 @@ fn must_finish_needs_windows() {
 fn the_shipped_drills_and_windows_scenario_keeps_every_failback_inside_its_window_in_the_csv() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out = dir.path().join("out");
-    let o = drsim(&[
-        "run",
-        repo()
-            .join("scenarios/drills-and-windows.toml")
-            .to_str()
-            .expect("utf-8"),
-        "--replications",
-        "600",
-        "--no-charts",
-        "--quiet",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_shipped(
+        "drills-and-windows.toml",
+        &out,
+        &["--replications", "600", "--quiet"],
+    );
     let csv = out.join("replications.csv");
     let t0 = csv_column(&csv, "outage_start_s");
     let start = csv_column(&csv, "stage3_start_s");
     let down = csv_column(&csv, "stage3_downtime_s");
     let week = 7.0 * 86_400.0;
-    let (opens, closes) = (
-        5.0 * 86_400.0 + 20.0 * 3600.0,
-        6.0 * 86_400.0 + 6.0 * 3600.0,
-    );
     let mut checked = 0;
     for ((t0, s), d) in t0.iter().zip(&start).zip(&down) {
         let (Some(t0), Some(s), Some(d)) = (t0, s, d) else {
             continue;
         };
         let begins = (t0 + s).rem_euclid(week);
-        assert!(begins >= opens && begins + d <= closes, "{begins} + {d}");
+        assert!(inside_weekend_window(begins, *d), "{begins} + {d}");
         checked += 1;
     }
     assert!(checked > 500, "{checked}");
     // Drills switched off by an override: every disaster meets its faults.
-    let o = drsim(&[
-        "run",
-        repo()
-            .join("scenarios/drills-and-windows.toml")
-            .to_str()
-            .expect("utf-8"),
-        "--replications",
-        "200",
-        "--no-charts",
-        "--quiet",
-        "--set",
-        "drills.every=never",
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--force",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_shipped(
+        "drills-and-windows.toml",
+        &out,
+        &[
+            "--replications",
+            "200",
+            "--quiet",
+            "--set",
+            "drills.every=never",
+            "--force",
+        ],
+    );
     let met = csv_column(&csv, "latent_fault_met");
     assert!(met.iter().flatten().all(|&m| m == 1.0));
 }
 
 #[test]
 fn the_ransomware_rpo_is_mostly_the_infection_part() {
-    use crate::support::one_vm;
-    let text = one_vm(
-        "crash_consistent_interval = \"5m\"\nprocessing_delay = \"0s\"",
-        "1 MB/s",
-        "1 Gbps",
-    )
-    .replace(
-        "kind = \"site\"",
-        "kind = \"ransomware\"\ndwell = \"3h\"\nclean_point_search = \"1h\"",
-    );
+    let text = ransomware_vm("3h");
     let s = scenario(&text);
     let metrics = metrics_for(&s);
-    let column = |name: &str| {
-        metrics
-            .iter()
-            .find(|m| m.name == name)
-            .unwrap_or_else(|| panic!("a column {name}"))
-    };
+    let column = |name: &str| column(&metrics, name);
     for o in outcomes(&s, 100, 4) {
         let infection = column("rpo_infection_s").value(&o).expect("declared");
         // The newest point usable had nothing been infected is the newest
@@ -576,7 +552,7 @@ fn the_ransomware_rpo_is_mostly_the_infection_part() {
         assert!(infection >= 3.0 * 3600.0 - 300.0);
     }
     // A site outage has no such column.
-    let site = scenario(&one_vm("", "1 MB/s", "1 Gbps"));
+    let site = scenario(&crate::support::one_vm("", "1 MB/s", "1 Gbps"));
     assert!(
         !metrics_for(&site)
             .iter()

@@ -317,19 +317,16 @@ pub(super) fn cover_dwell_with_history(
         return;
     };
     let dwell = r.dwell.quantile(0.999);
-    let needed = SimDuration::from_secs_f64(
-        dwell + 2.0 * policy.crash_consistent_interval.as_secs_f64() + 3600.0,
+    reach_back(
+        c,
+        policy,
+        (
+            dwell,
+            dwell + 2.0 * policy.crash_consistent_interval.as_secs_f64() + 3600.0,
+        ),
+        explicit,
+        "the ransomware's dwell can reach back before the simulated history: no clean point is then found, and the failover stands for a backup from before the infection",
     );
-    if explicit {
-        if policy.history.as_secs_f64() < dwell {
-            c.warn(
-                KeyPath::root().key("replication").key("history"),
-                "the ransomware's dwell can reach back before the simulated history: no clean point is then found, and the failover stands for a backup from before the infection",
-            );
-        }
-    } else if needed > policy.history {
-        policy.history = needed;
-    }
     if dwell > policy.retention.as_secs_f64() {
         c.warn(
             KeyPath::root().key("outage").index(index).key("dwell"),
@@ -359,15 +356,31 @@ pub(super) fn cover_faults_with_history(
     if earliest <= 0.0 {
         return;
     }
-    let needed = SimDuration::from_secs_f64(earliest + 3600.0);
+    reach_back(
+        c,
+        policy,
+        (earliest, earliest + 3600.0),
+        explicit,
+        "a fault can start before the simulated history begins; it then starts with the history",
+    );
+}
+
+/// Something `reach.0` seconds before the outage must fall inside the
+/// simulated history: a history the file sets is kept (with `warning` when
+/// too short); otherwise it is extended to `reach.1` seconds if shorter.
+fn reach_back(
+    c: &mut Checker<'_>,
+    policy: &mut ReplicationPolicy,
+    reach: (f64, f64),
+    explicit: bool,
+    warning: &str,
+) {
+    let (reach, needed) = reach;
     if explicit {
-        if policy.history.as_secs_f64() < earliest {
-            c.warn(
-                KeyPath::root().key("replication").key("history"),
-                "a fault can start before the simulated history begins; it then starts with the history",
-            );
+        if policy.history.as_secs_f64() < reach {
+            c.warn(KeyPath::root().key("replication").key("history"), warning);
         }
-    } else if needed > policy.history {
-        policy.history = needed;
+    } else if SimDuration::from_secs_f64(needed) > policy.history {
+        policy.history = SimDuration::from_secs_f64(needed);
     }
 }
