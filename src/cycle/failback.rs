@@ -699,7 +699,7 @@ impl Resync {
 
 /// "plan `x`: " before a plan's own narration in an estate; nothing for a
 /// single plan (its narration reads as it always did).
-fn plan_prefix(s: &Scenario, p: usize) -> String {
+pub(super) fn plan_prefix(s: &Scenario, p: usize) -> String {
     if s.is_estate() {
         format!("plan `{}`: ", s.plans[p].id)
     } else {

@@ -527,6 +527,24 @@ impl Failover {
             .or(sh.at.declared)
             .unwrap_or(now);
         let last = sh.plan_at.iter().all(|m| m.stage1_end.is_some());
+        // Commit: the team verifies the VMs in Azure and commits, which
+        // fixes the recovery point; reprotect waits for it.
+        let commit = sh.draws.timeline.commit_time;
+        if commit > SimDuration::ZERO {
+            sh.span(
+                || format!("{}commit", super::failback::plan_prefix(s, p)),
+                SpanKind::Event,
+                Phase::Failover,
+                now,
+                now + commit,
+            );
+            sh.observer.note(now, Phase::Failover, || {
+                format!(
+                    "{}failover to be committed after {commit} of checks (until then its recovery point can be changed; reprotect waits for the commit)",
+                    super::failback::plan_prefix(s, p)
+                )
+            });
+        }
         if s.is_estate() {
             sh.span(
                 || format!("plan {}: failover", s.plans[p].id),

@@ -200,6 +200,12 @@ fn steps_run_in_their_direction_and_a_both_step_in_each_trace_stage() {
         assert_eq!(started(Phase::Failback, "repoint DNS to Azure"), 0);
         assert_eq!(started(Phase::Failover, "repoint DNS on-premises"), 0);
         assert!(started(Phase::Failback, "repoint DNS on-premises") >= 1);
+        // The commit closes stage 1 in the trace, with its duration.
+        assert!(
+            log.entries
+                .iter()
+                .any(|e| e.phase == Phase::Failover && e.text.contains("to be committed after"))
+        );
         checked += 1;
     }
     assert!(checked >= 10, "{checked} closed cycles checked");
