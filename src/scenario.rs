@@ -17,6 +17,7 @@ pub mod overrides;
 mod plans;
 mod population;
 mod raw;
+pub mod replay;
 pub mod units;
 mod unknown;
 mod validate;
@@ -30,11 +31,11 @@ use diagnostic::explain_serde_message;
 pub(crate) use diagnostic::suggest;
 pub use diagnostic::{Diagnostic, ScenarioError};
 pub use distribution::Distribution;
-use file::sha256_hex;
 pub use file::{
     MAX_CHURN_EVENTS, MAX_EVENTS_BASE, MAX_EVENTS_PER_VM, MAX_REPLICATIONS, MAX_SCENARIO_BYTES,
     ScenarioFile,
 };
+use file::{read_replay_text, sha256_hex};
 pub use locate::KeyPath;
 pub use plans::{Plan, SparedPlan};
 pub use population::{Population, RtoClock, Target, TargetMetric, Targets};
@@ -74,6 +75,9 @@ pub struct Scenario {
     /// index `groups` and `links`.
     pub vms: Vec<Vm>,
     pub outage: SiteOutage,
+    /// With measured churn: the first replayed profile, whose clock places
+    /// the outage (uniformly over the profile; docs/model.md, "Measured churn").
+    pub replay_clock: Option<std::sync::Arc<replay::ReplayProfile>>,
     /// Link and target faults, independent of the disaster (may precede or overlap it).
     pub faults: Vec<Fault>,
     /// Multi-VM consistency groups; `vm.consistency_group` indexes this.

@@ -95,6 +95,10 @@ pub(super) fn churn_element(
             "piecewise".to_string(),
             "lengthen `every` or shorten `replication.history`",
         ),
+        Churn::Replay(p) => (
+            format!("replayed from {}", p.file),
+            "resample the file to a coarser interval or shorten `replication.history`",
+        ),
         Churn::Daily { .. } | Churn::Constant(_) => {
             ("its churn".to_string(), "shorten `replication.history`")
         }

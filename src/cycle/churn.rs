@@ -13,6 +13,7 @@ use rand_pcg::Pcg64;
 
 use super::draws::{Purpose, stream, unit};
 use crate::engine::{SimDuration, SimTime};
+use crate::scenario::replay::ReplayProfile;
 use crate::scenario::{Churn, Distribution};
 
 /// Holding times shorter than this are lengthened to it, so no distribution can
@@ -35,6 +36,33 @@ pub(super) struct ChurnRun {
     rng: Pcg64,
     /// For on/off churn: whether the VM is in its "on" state.
     on: bool,
+    /// For replayed churn: where the simulation's clock falls on the profile's.
+    clock: Option<ReplayClock>,
+}
+
+/// The simulation's clock on the measured profiles' (docs/model.md,
+/// "Measured churn"): the outage `t0` is UTC instant `anchor_ms`; times
+/// outside a profile take whole blocks of it, drawn per replication and
+/// block index, so every VM replaying files of one period stays aligned.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ReplayClock {
+    pub anchor_ms: i64,
+    pub t0: SimTime,
+    pub seed: u64,
+    pub replication: u64,
+}
+
+impl ReplayClock {
+    /// The rate of `profile` at `now` and when it next changes.
+    fn rate(&self, profile: &ReplayProfile, now: SimTime) -> (f64, SimTime) {
+        let x = self.anchor_ms + (now.as_millis() - self.t0.as_millis());
+        let blocks = profile.blocks();
+        let (rate, next) = profile.rate_at(x, |j| {
+            let mut rng = stream(self.seed, self.replication, Purpose::ReplayBlock(j));
+            ((unit(&mut rng) * blocks as f64) as i64).min(blocks - 1)
+        });
+        (rate, now + SimDuration::from_millis(next - x))
+    }
 }
 
 fn hold<R: Rng + ?Sized>(d: &Distribution, rng: &mut R) -> SimDuration {
@@ -57,10 +85,12 @@ impl ChurnRun {
         replication: u64,
         vm: usize,
         start: SimTime,
+        clock: Option<ReplayClock>,
     ) -> (ChurnRun, f64, Option<NextChange>) {
         let mut run = ChurnRun {
             rng: stream(seed, replication, Purpose::VmChurn(vm)),
             on: false,
+            clock,
         };
         let (rate, next) = match churn {
             Churn::Constant(_) => (constant_rate, None),
@@ -110,6 +140,12 @@ impl ChurnRun {
                 let hour = now.as_millis().div_euclid(HOUR_MS);
                 let next = SimTime::from_millis((hour + 1) * HOUR_MS);
                 Some((profile[hour.rem_euclid(24) as usize], next))
+            }
+            Churn::Replay(profile) => {
+                let clock = self
+                    .clock
+                    .expect("a replayed churn runs on the replay clock");
+                Some(clock.rate(profile, now))
             }
             Churn::Constant(_) | Churn::Bursts { .. } => None,
         }

@@ -53,6 +53,11 @@ pub enum Purpose {
     Drill(usize),
     /// A ransomware outage's dwell time and clean-point search.
     Ransomware,
+    /// Where on the measured churn profile the outage falls.
+    ReplayOutage,
+    /// Which block of the profiles fills block `j` of the timeline (counted
+    /// from a profile's start; negative before it).
+    ReplayBlock(i64),
 }
 
 impl Purpose {
@@ -88,6 +93,9 @@ impl Purpose {
             }
             Purpose::Drill(p) => (12 << 32) | p as u64,
             Purpose::Ransomware => 13 << 32,
+            Purpose::ReplayOutage => 14 << 32,
+            // A top byte no other purpose has; the block index in 40 bits.
+            Purpose::ReplayBlock(j) => (14 << 56) | (j as u64 & 0xFF_FFFF_FFFF),
         }
     }
 }
@@ -135,6 +143,8 @@ pub struct TimelineDraws {
     pub infection: Option<SimTime>,
     /// Ransomware: from the declaration until the clean point is chosen.
     pub clean_point_search: SimDuration,
+    /// Measured churn: the UTC instant (ms) of the profiles' clock at `t0`.
+    pub replay_anchor: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -286,6 +296,21 @@ impl Draws {
             OutageStart::RandomInWeek => SimTime::from_millis((rng.next_u64() % WEEK_MS) as i64),
             OutageStart::At(t) => t,
         };
+        let (outage_start, replay_anchor) = match &scenario.replay_clock {
+            None => (outage_start, None),
+            Some(profile) => {
+                // Uniform over the profile (at the time of week `at` names,
+                // if it names one), so its daily and weekly pattern shows.
+                let u = unit(&mut stream(seed, replication, Purpose::ReplayOutage));
+                let (position, start) = match scenario.outage.start {
+                    OutageStart::RandomInWeek => ((u * profile.span_ms as f64) as i64, None),
+                    OutageStart::At(t) => (profile.position_at(t.as_millis(), u), Some(t)),
+                };
+                let anchor = profile.start_ms + position;
+                let week = SimTime::from_millis(profile.week_time(anchor));
+                (start.unwrap_or(week), Some(anchor))
+            }
+        };
         let timeline = TimelineDraws {
             outage_start,
             outage_duration: duration(&scenario.outage.duration, &mut rng),
@@ -300,6 +325,7 @@ impl Draws {
             commit_time: duration(&scenario.recovery.commit_time, &mut rng),
             infection: None,
             clean_point_search: SimDuration::ZERO,
+            replay_anchor,
         };
         let mut timeline = timeline;
         if let Some(r) = &scenario.outage.ransomware {

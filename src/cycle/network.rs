@@ -4,7 +4,7 @@
 //! This part owns the fluid links; the stages ask it for histories (at the
 //! outage), for flows (reprotect, final sync) and for bytes sent.
 
-use super::churn::{ChurnRun, NextChange};
+use super::churn::{ChurnRun, NextChange, ReplayClock};
 use super::draws::Draws;
 use super::fluid::{Breakpoint, FluidLink};
 use super::ids::{FaultId, LinkId, VmId};
@@ -386,8 +386,25 @@ impl Network {
         let mut initial_rates = Vec::with_capacity(s.vms.len());
         for (v, vm) in s.vms.iter().enumerate() {
             let constant_rate = sh.draws.vms[v].churn;
-            let (run, rate, next) =
-                ChurnRun::start(&vm.churn, constant_rate, sh.seed, sh.replication, v, start);
+            let clock = sh
+                .draws
+                .timeline
+                .replay_anchor
+                .map(|anchor_ms| ReplayClock {
+                    anchor_ms,
+                    t0: sh.t0,
+                    seed: sh.seed,
+                    replication: sh.replication,
+                });
+            let (run, rate, next) = ChurnRun::start(
+                &vm.churn,
+                constant_rate,
+                sh.seed,
+                sh.replication,
+                v,
+                start,
+                clock,
+            );
             initial_rates.push(rate);
             let next = match next {
                 Some(NextChange::Rate(t)) => Some((t, Event::ChurnChange(VmId::new(v)))),

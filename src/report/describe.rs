@@ -162,10 +162,20 @@ pub fn describe(s: &Scenario) -> String {
         } else {
             format!("site {} fails", s.failed_sites())
         },
-        match s.outage.start {
-            crate::scenario::OutageStart::RandomInWeek =>
+        match (s.outage.start, &s.replay_clock) {
+            (crate::scenario::OutageStart::RandomInWeek, None) =>
                 "at a random time of the week".to_string(),
-            crate::scenario::OutageStart::At(t) => format!("at {t}"),
+            (crate::scenario::OutageStart::RandomInWeek, Some(p)) => format!(
+                "at a random time over the {} replayed from {} (its clock places the outage in the week)",
+                crate::scenario::units::format_duration_s(p.span_ms as f64 / 1000.0),
+                p.file
+            ),
+            (crate::scenario::OutageStart::At(t), None) => format!("at {t}"),
+            (crate::scenario::OutageStart::At(t), Some(p)) => format!(
+                "at {t}, a random one of the {} replayed from {} at that time",
+                crate::scenario::units::format_duration_s(p.span_ms as f64 / 1000.0),
+                p.file
+            ),
         },
         s.outage.duration
     ));

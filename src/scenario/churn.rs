@@ -3,8 +3,10 @@
 //! rate).
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::Distribution;
+use super::replay::ReplayProfile;
 use super::units;
 
 /// How a VM writes over time.
@@ -30,6 +32,8 @@ pub enum Churn {
     /// Writes arrive as instantaneous bursts, a Poisson process of
     /// `per_hour` bursts an hour, each of `size` bytes.
     Bursts { per_hour: f64, size: Distribution },
+    /// Measured write rates, replayed (docs/model.md, "Measured churn").
+    Replay(Arc<ReplayProfile>),
 }
 
 impl Churn {
@@ -52,6 +56,7 @@ impl Churn {
             }
             Churn::Daily { profile } => profile.iter().sum::<f64>() / profile.len() as f64,
             Churn::Bursts { per_hour, size } => per_hour / 3600.0 * size.mean(),
+            Churn::Replay(p) => p.mean_rate(),
         }
     }
 
@@ -73,6 +78,7 @@ impl Churn {
             } => 2.0 * per(on_time.mean() + off_time.mean()),
             Churn::Daily { .. } => 1.0 / 3600.0,
             Churn::Bursts { per_hour, .. } => per_hour / 3600.0,
+            Churn::Replay(p) => p.steps_per_second(),
         }
     }
 
@@ -86,6 +92,7 @@ impl Churn {
             } => on_rate.quantile(0.99).max(off_rate.quantile(0.99)),
             Churn::Daily { profile } => profile.iter().copied().fold(0.0, f64::max),
             Churn::Bursts { .. } => self.mean_rate(),
+            Churn::Replay(p) => p.peak_rate(),
         }
     }
 }
@@ -114,6 +121,14 @@ impl fmt::Display for Churn {
                 )
             }
             Churn::Bursts { per_hour, size } => write!(f, "bursts: {per_hour} an hour of {size}"),
+            Churn::Replay(p) => write!(
+                f,
+                "replayed from {} (`{}`): mean {}, peak {}",
+                p.file,
+                p.series,
+                units::format_byte_rate(p.mean_rate()),
+                units::format_byte_rate(p.peak_rate())
+            ),
         }
     }
 }

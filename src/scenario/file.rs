@@ -33,6 +33,29 @@ pub const MAX_REPLICATIONS: u64 = 1_000_000_000;
 /// largest shipped scenario and room for a 5,000-VM estate written out.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
+/// The largest churn profile drsim replays: 256 MiB, a month of 15-second
+/// samples for about 500 VMs in one file.
+pub const MAX_REPLAY_BYTES: u64 = 256 << 20;
+
+/// A churn profile's text (`churn = { replay = ... }`), or why it cannot be
+/// read: like a scenario, only a regular file of a bounded size.
+pub(super) fn read_replay_text(path: &Path) -> Result<String, String> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err("it is not a regular file (a directory, device, FIFO or socket)".into());
+        }
+        Ok(m) if m.len() > MAX_REPLAY_BYTES => {
+            return Err(format!(
+                "it holds {} bytes; a churn profile is at most {MAX_REPLAY_BYTES} (256 MiB): resample it coarser or split it",
+                m.len()
+            ));
+        }
+        _ => {}
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| format!("it is not UTF-8 text: {}", e.utf8_error()))
+}
+
 /// A scenario file read once: where it is, its text, and the SHA-256 of its
 /// bytes (what a manifest records and `verify` checks). A study that loads
 /// the scenario many times with different overrides (a sweep's points, a

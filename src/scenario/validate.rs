@@ -53,6 +53,7 @@ pub(super) fn validate(
         locator,
         errors: Vec::new(),
         warnings: Vec::new(),
+        replay_files: Vec::new(),
     };
     let root = KeyPath::root();
 
@@ -214,6 +215,10 @@ pub(super) fn validate(
         warn_master_targets(&mut c, kind, &raw.vm, master_targets);
     }
 
+    let replay_clock = vms.iter().flatten().find_map(|vm| match &vm.churn {
+        Churn::Replay(p) => Some(p.clone()),
+        _ => None,
+    });
     let assembled = (|| {
         Some(Scenario {
             source: source.to_string(),
@@ -231,6 +236,7 @@ pub(super) fn validate(
             plans: plans?,
             vms: vms?,
             outage: outage?,
+            replay_clock,
             faults: faults?,
             consistency_groups: consistency_groups?,
             process_servers: process_servers?,

@@ -14,6 +14,7 @@ mod golden;
 mod init;
 mod invalid_input;
 mod json_schema;
+mod measured_churn;
 mod memory;
 mod operations;
 mod outputs;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use toml::Value;
 
 use super::*;
+use crate::scenario::replay::ReplayFile;
 
 /// Collects errors and warnings by key path while the sections are checked.
 pub(super) struct Checker<'a> {
@@ -14,6 +15,11 @@ pub(super) struct Checker<'a> {
     pub locator: &'a Locator<'a>,
     pub errors: Vec<(KeyPath, String)>,
     pub warnings: Vec<(KeyPath, String)>,
+    /// Replay files read so far (by path), so VMs sharing one read it once.
+    pub replay_files: Vec<(
+        std::path::PathBuf,
+        Result<std::sync::Arc<ReplayFile>, String>,
+    )>,
 }
 
 /// The highest chance an attempt fails that drsim retries (100 attempts on average).

@@ -1,16 +1,23 @@
-//! `churn` of a [[vm]]: a rate distribution or a churn process table.
+//! `churn` of a [[vm]]: a rate distribution, a churn process table, or a
+//! measured profile replayed (`replay`).
+
+use std::sync::Arc;
 
 use toml::Value;
 
 use super::*;
+use crate::scenario::replay::{self, GapPolicy, ProfileOptions, ReplayFile};
+
+const REPLAY_KEYS: [&str; 5] = ["replay", "series", "gaps", "max_gap", "block"];
 
 const CHURN_PROCESSES: [&str; 5] = ["constant", "piecewise", "on-off", "daily", "bursts"];
 
 impl Checker<'_> {
     /// A churn value: a rate distribution (constant per replication), or a table
     /// with `process` naming a churn process.
-    pub(super) fn churn(&mut self, path: &KeyPath, value: &Value) -> Option<Churn> {
+    pub(super) fn churn(&mut self, path: &KeyPath, value: &Value, vm_id: &str) -> Option<Churn> {
         let table = match value {
+            Value::Table(t) if t.contains_key("replay") => return self.replay(path, t, vm_id),
             Value::Table(t) if t.contains_key("process") => t,
             _ => return self.dist(path, value, WriteRate).map(Churn::Constant),
         };
@@ -123,6 +130,131 @@ impl Checker<'_> {
                 }
                 let size = self.dist(&path.key("size"), &table["size"], Size)?;
                 Some(Churn::Bursts { per_hour, size })
+            }
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// `churn = { replay = "file.csv", ... }`: the VM's series of the file
+    /// (relative to the scenario) as a profile.
+    fn replay(&mut self, path: &KeyPath, table: &toml::value::Table, vm_id: &str) -> Option<Churn> {
+        let mut ok = true;
+        for key in table.keys() {
+            if !REPLAY_KEYS.contains(&key.as_str()) {
+                let hint = suggest(key, REPLAY_KEYS.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                self.error(
+                    path.key(key),
+                    format!(
+                        "replayed churn does not take `{key}`{hint}; it takes: {}",
+                        REPLAY_KEYS.join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let text = |c: &mut Self, key: &str| match table.get(key) {
+            None => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(_) => {
+                c.error(path.key(key), format!("`{key}` must be a string"));
+                None
+            }
+        };
+        let file = text(self, "replay")?.unwrap_or_default();
+        let series = text(self, "series")?;
+        let gaps = match text(self, "gaps")? {
+            None => GapPolicy::Refuse,
+            Some(name) => {
+                let name =
+                    self.one_of(&path.key("gaps"), &name, &GapPolicy::NAMES, "gap policy")?;
+                GapPolicy::from_name(name).expect("one of the names")
+            }
+        };
+        let duration = |c: &mut Self, key: &str| match table.get(key) {
+            None => Some(None),
+            Some(v) => {
+                let s = c.fixed(&path.key(key), v, Duration)?;
+                if s < 1.0 {
+                    c.error(path.key(key), format!("`{key}` must be at least 1s"));
+                    return None;
+                }
+                Some(Some((s * 1000.0).round() as i64))
+            }
+        };
+        let max_gap_ms = duration(self, "max_gap")?;
+        let block_ms = duration(self, "block")?.unwrap_or(86_400_000);
+        if !ok {
+            return None;
+        }
+        let contents = self.replay_file(&path.key("replay"), &file)?;
+        let wanted = series.as_deref().unwrap_or(vm_id);
+        let Some((name, samples)) = contents.series_for(wanted) else {
+            let key = if series.is_some() { "series" } else { "replay" };
+            self.error(
+                path.key(key),
+                format!(
+                    "{file} ({}) has no series `{wanted}`{}; it has: {} (name one with `series`)",
+                    contents.format,
+                    if series.is_some() {
+                        ""
+                    } else {
+                        " (the VM's id)"
+                    },
+                    contents.series_names()
+                ),
+            );
+            return None;
+        };
+        let options = ProfileOptions {
+            gaps,
+            max_gap_ms,
+            block_ms,
+        };
+        // A file of one unnamed series is the VM's.
+        let name = if name.is_empty() {
+            vm_id
+        } else {
+            name.as_str()
+        };
+        match replay::profile(&file, name, samples, contents.utc_offset_ms, options) {
+            Ok(p) => Some(Churn::Replay(Arc::new(p))),
+            Err(e) => {
+                self.error(path.key("replay"), e);
+                None
+            }
+        }
+    }
+
+    /// The replay file `file` names (relative to the scenario's folder), read
+    /// once per run of validation.
+    fn replay_file(&mut self, path: &KeyPath, file: &str) -> Option<Arc<ReplayFile>> {
+        let base = std::path::Path::new(self.source)
+            .parent()
+            .unwrap_or(std::path::Path::new(""));
+        let full = base.join(file);
+        let cached = self.replay_files.iter().find(|(p, _)| *p == full);
+        let read = match cached {
+            Some((_, r)) => r.clone(),
+            None => {
+                let read = match read_replay_text(&full) {
+                    Ok(text) => replay::read_file(&text, file).map(Arc::new),
+                    Err(e) => Err(format!(
+                        "cannot read the churn profile {} (relative to the scenario's folder): {e}",
+                        full.display()
+                    )),
+                };
+                self.replay_files.push((full, read.clone()));
+                read
+            }
+        };
+        match read {
+            Ok(f) => Some(f),
+            Err(e) => {
+                self.error(path.clone(), e);
+                None
             }
         }
     }

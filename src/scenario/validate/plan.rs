@@ -319,7 +319,7 @@ fn check_vm(
     if disk_bytes.is_some_and(|b| b <= 0.0) {
         c.error(path.key("disk_size"), "must be above zero");
     }
-    let churn = c.churn(&path.key("churn"), &v.churn);
+    let churn = c.churn(&path.key("churn"), &v.churn, &v.id);
     if let Some(Churn::Bursts { per_hour, .. }) = &churn {
         let bursts = per_hour * defaults.history_s / 3600.0;
         if bursts > MAX_BURSTS_PER_HISTORY {
