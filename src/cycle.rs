@@ -37,6 +37,7 @@ mod plan;
 mod recovery;
 pub mod replication;
 pub mod trace;
+pub mod year;
 
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::scenario::Scenario;
@@ -180,6 +181,20 @@ pub fn run_cycle<O: Observer>(
 ) -> CycleOutcome {
     let budget = Budget::for_scenario(scenario);
     run_cycle_within(scenario, seed, replication, observer, budget)
+}
+
+/// Replication `replication` as a run reports it: one cycle, and with
+/// `[operations]` its year (docs/model.md, "A year of operations"); a
+/// runaway cycle of the year is the replication's.
+pub fn run_replication(scenario: &Scenario, seed: u64, replication: u64) -> CycleOutcome {
+    let mut outcome = run_cycle(scenario, seed, replication, &mut NoTrace);
+    if scenario.operations.is_some() && outcome.runaway.is_none() {
+        match year::run_year(scenario, seed, replication) {
+            Ok(y) => outcome.year = Some(Box::new(y)),
+            Err(runaway) => outcome.runaway = runaway.runaway,
+        }
+    }
+    outcome
 }
 
 /// [`run_cycle`] under `budget` (the runaway guard's limits).

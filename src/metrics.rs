@@ -2,6 +2,8 @@
 //! each from a [`CycleOutcome`]. One list feeds the CSV files, the summary and
 //! the terminal table, so they can never disagree.
 
+mod year;
+
 use crate::cycle::CycleOutcome;
 use crate::cycle::attribution::{RpoParts, RtoParts};
 use crate::engine::SimDuration;
@@ -17,6 +19,8 @@ pub enum Unit {
     Count,
     /// Money, in the scenario's `[cost].currency`.
     Currency,
+    /// A share of time (0 to 1) in each replication: a year's availability.
+    Availability,
 }
 
 impl Unit {
@@ -27,6 +31,7 @@ impl Unit {
             Unit::Flag => "fraction",
             Unit::Count => "count",
             Unit::Currency => "currency",
+            Unit::Availability => "fraction of time",
         }
     }
 }
@@ -103,6 +108,17 @@ pub enum MetricId {
     LatentFaults,
     /// 1 when the failover met any latent fault.
     LatentFaultMet,
+    /// A year of operations ([`crate::cycle::year::YearOutcome`]).
+    Availability,
+    YearOutages,
+    YearFailovers,
+    YearDuringReprotect,
+    YearLinkDowns,
+    YearDrills,
+    YearDowntime,
+    YearDataLost,
+    YearUnprotected,
+    YearAzureCost,
 }
 
 impl MetricId {
@@ -250,6 +266,16 @@ impl Metric {
             MetricId::LatentFaultMet => o
                 .declared
                 .then_some(f64::from(u8::from(o.latent_faults > 0))),
+            MetricId::Availability => o.year.as_ref().map(|y| y.availability),
+            MetricId::YearOutages => o.year.as_ref().map(|y| f64::from(y.outages)),
+            MetricId::YearFailovers => o.year.as_ref().map(|y| f64::from(y.failovers)),
+            MetricId::YearDuringReprotect => o.year.as_ref().map(|y| f64::from(y.during_reprotect)),
+            MetricId::YearLinkDowns => o.year.as_ref().map(|y| f64::from(y.link_downs)),
+            MetricId::YearDrills => o.year.as_ref().map(|y| f64::from(y.drills)),
+            MetricId::YearDowntime => o.year.as_ref().map(|y| y.downtime.as_secs_f64()),
+            MetricId::YearDataLost => o.year.as_ref().map(|y| y.data_lost_bytes.round()),
+            MetricId::YearUnprotected => o.year.as_ref().map(|y| y.unprotected.as_secs_f64()),
+            MetricId::YearAzureCost => o.year.as_ref().map(|y| y.azure_cost),
             MetricId::VmsOverSla => o.declared.then(|| {
                 let over = o.vms.iter().filter(|v| !v.within_sla()).count();
                 over as f64
@@ -313,6 +339,7 @@ impl Metric {
             Unit::Seconds => write!(out, "{value:.3}"),
             Unit::Bytes | Unit::Flag | Unit::Count => write!(out, "{value:.0}"),
             Unit::Currency => write!(out, "{value:.2}"),
+            Unit::Availability => write!(out, "{value:.8}"),
         };
     }
 }
@@ -640,7 +667,10 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             RpoPart(i),
         ));
     }
-    list
+    // A year's columns first: with `[operations]` they are the answer.
+    let mut year = year::year_metrics(scenario);
+    year.append(&mut list);
+    year
 }
 
 /// An estate's per-plan metrics, plan by plan in file order: RPO and RTO

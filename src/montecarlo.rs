@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use crate::cycle::{CycleOutcome, NoTrace, run_cycle};
+use crate::cycle::{CycleOutcome, run_replication};
 use crate::scenario::Scenario;
 
 /// Replications per parallel chunk at most: large enough to keep every
@@ -98,7 +98,7 @@ fn compute_chunk(
             .with_max_len(MAX_PIECE)
             .map(|offset| chunk.start + offset as u64)
             .map(|k| {
-                let outcome = run_cycle(scenario, seed, k, &mut NoTrace);
+                let outcome = run_replication(scenario, seed, k);
                 match outcome.runaway {
                     Some(_) => Err(k),
                     None => Ok(outcome),
@@ -111,7 +111,7 @@ fn compute_chunk(
     // replications before it are cheap).
     outcomes.map_err(|found| {
         (chunk.start..=found)
-            .find_map(|k| run_cycle(scenario, seed, k, &mut NoTrace).runaway)
+            .find_map(|k| run_replication(scenario, seed, k).runaway)
             .expect("the replication found to run away does so again")
     })
 }

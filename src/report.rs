@@ -22,6 +22,7 @@ pub mod size;
 pub mod sweep;
 pub mod table;
 pub mod trace;
+pub mod year;
 
 pub use output::{
     AtomicFile, OutputSet, Written, remove_stale_temporaries, sha256_hex, write_atomically,

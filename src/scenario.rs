@@ -13,6 +13,7 @@ pub mod estate;
 mod file;
 pub mod inventory;
 mod locate;
+pub mod operations;
 pub mod overrides;
 mod plans;
 mod population;
@@ -91,6 +92,8 @@ pub struct Scenario {
     pub failback: Failback,
     /// Test failovers on a schedule, which find and fix latent faults.
     pub drills: Option<Drills>,
+    /// A year of operations: each replication a horizon of recurring outages.
+    pub operations: Option<operations::Operations>,
     pub targets: Targets,
     /// Currency of `Vm::azure_vm_hour`, for reports.
     pub currency: String,

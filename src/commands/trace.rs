@@ -32,9 +32,23 @@ pub fn trace_command(args: TraceCommand) -> Result<(), CliError> {
     }
     let seed = seed.unwrap_or(s.simulation.seed);
     let mut log = TraceLog::default();
-    let outcome = run_cycle(&s, seed, replication, &mut log);
+    let mut outcome = run_cycle(&s, seed, replication, &mut log);
     if let Some(runaway) = outcome.runaway {
         return Err(crate::montecarlo::MonteCarloError::Runaway(runaway).into());
+    }
+    // A year of operations: its outages first, then one disaster's cycle.
+    if s.operations.is_some() {
+        match crate::cycle::year::run_year(&s, seed, replication) {
+            Ok(year) => {
+                print!("{}", crate::report::year::narrate(&s, &year));
+                println!("One disaster's cycle (the replication's cycle columns), event by event:");
+                outcome.year = Some(Box::new(year));
+            }
+            Err(cycle) => {
+                let runaway = cycle.runaway.expect("a year's error is a runaway cycle");
+                return Err(crate::montecarlo::MonteCarloError::Runaway(runaway).into());
+            }
+        }
     }
     if !no_charts {
         let out = out.unwrap_or_else(|| default_output_dir(&scenario));

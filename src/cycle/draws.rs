@@ -58,6 +58,12 @@ pub enum Purpose {
     /// Which block of the profiles fills block `j` of the timeline (counted
     /// from a profile's start; negative before it).
     ReplayBlock(i64),
+    /// A year of operations: its disasters' arrivals, the seed of its
+    /// `i`-th disaster's cycle, recurring link outage `f`, its drills.
+    YearDisasters,
+    YearCycle(u32),
+    YearLinkDowns(usize),
+    YearDrills,
 }
 
 impl Purpose {
@@ -96,6 +102,10 @@ impl Purpose {
             Purpose::ReplayOutage => 14 << 32,
             // A top byte no other purpose has; the block index in 40 bits.
             Purpose::ReplayBlock(j) => (14 << 56) | (j as u64 & 0xFF_FFFF_FFFF),
+            Purpose::YearDisasters => 15 << 32,
+            Purpose::YearCycle(i) => (16 << 32) | u64::from(i),
+            Purpose::YearLinkDowns(f) => (17 << 32) | f as u64,
+            Purpose::YearDrills => 18 << 32,
         }
     }
 }

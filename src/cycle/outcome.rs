@@ -159,6 +159,9 @@ pub struct CycleOutcome {
     /// Set when the replication exceeded its event or memory budget and was
     /// stopped: its metrics are then meaningless and the run must fail.
     pub runaway: Option<super::budget::Runaway>,
+    /// With `[operations]`: the replication's year (its own disasters'
+    /// cycles; the fields above are one disaster's, as without it).
+    pub year: Option<Box<super::year::YearOutcome>>,
 }
 
 /// One recovery plan's metrics in one replication (an estate's plans each
@@ -528,5 +531,6 @@ pub(super) fn assemble<O: Observer>(
         quota_refused: failover.plan.quota_refused,
         events: sh.queue.delivered(),
         runaway: None,
+        year: None,
     }
 }

@@ -15,6 +15,7 @@ pub mod compare;
 pub mod distribution;
 pub mod drivers;
 pub mod estate;
+pub mod exceedance;
 pub mod lag;
 pub mod sensitivity;
 pub mod stages;
@@ -322,6 +323,31 @@ pub fn charts_for_run(
                 name: name.to_string(),
             });
         }
+    }
+    if let Some(ops) = &scenario.operations {
+        let horizon = match ops.horizon.as_secs_f64() {
+            h if h == 365.0 * 86_400.0 => "year".to_string(),
+            h => format!(
+                "{} horizon",
+                crate::scenario::units::format_duration_short(h)
+            ),
+        };
+        let downtime = values(MetricId::YearDowntime, Population::All)?;
+        let lost = values(MetricId::YearDataLost, Population::All)?;
+        let chart = exceedance::ExceedanceChart::new(
+            &horizon,
+            downtime.len(),
+            vec![
+                exceedance::ExceedanceCurve::new("downtime", &downtime, 3600.0, "hours"),
+                exceedance::ExceedanceCurve::new("data lost", &lost, 1e9, "GB"),
+            ],
+        );
+        let name = "loss-exceedance";
+        charts.push(RenderedChart {
+            svg: to_svg(name, |r| exceedance::draw_exceedance(r, &chart))?,
+            png: to_png(name, |r| exceedance::draw_exceedance(r, &chart))?,
+            name: name.to_string(),
+        });
     }
     for d in drivers {
         let name = format!("{}-drivers", d.metric.to_lowercase());

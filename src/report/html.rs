@@ -108,6 +108,9 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
     if let Some(sla) = sla_sentence(run, scenario.vms.len()) {
         let _ = writeln!(h, "<p id=\"sla\">{}.</p>", escape(&sla));
     }
+    if let Some(year) = crate::report::year::run_sentence(scenario, run) {
+        let _ = writeln!(h, "<p id=\"year\">{}.</p>", escape(&year));
+    }
     let mut verdicts = run.verdicts().peekable();
     if verdicts.peek().is_none() {
         let _ = writeln!(h, "<p>The scenario sets no RPO or RTO target.</p>");

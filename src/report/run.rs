@@ -29,6 +29,10 @@ pub fn run_text(
         text.push_str(&sla);
         text.push('\n');
     }
+    if let Some(year) = crate::report::year::run_sentence(s, &a.summary) {
+        text.push_str(&year);
+        text.push('\n');
+    }
     for d in &a.drivers {
         text.push_str(&table::drivers_sentence(d));
         text.push('\n');

@@ -8,7 +8,9 @@ use crate::analysis::sensitivity::Sensitivity;
 use crate::metrics::MetricId;
 use crate::metrics::{Metric, Unit};
 use crate::scenario::Population;
-use crate::scenario::units::{format_bytes, format_duration_short, format_share};
+use crate::scenario::units::{
+    format_availability, format_bytes, format_duration_short, format_share,
+};
 use crate::stats::{MetricSummary, Outages, RunSummary, TargetVerdict, Verdict};
 
 /// How a person reads a metric's value.
@@ -17,6 +19,7 @@ pub fn human(metric: &Metric, value: f64) -> String {
         Unit::Seconds => format_duration_short(value),
         Unit::Bytes => format_bytes(value),
         Unit::Flag => format_share(value),
+        Unit::Availability => format_availability(value),
         Unit::Count => format!("{value:.2}"),
         Unit::Currency => format!("{value:.2}"),
     }

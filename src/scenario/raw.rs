@@ -32,6 +32,12 @@ pub struct RawScenario {
     pub drills: Option<RawDrills>,
     pub targets: Option<RawTargets>,
     pub cost: Option<RawCost>,
+    pub operations: Option<RawOperations>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RawOperations {
+    pub horizon: Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +170,9 @@ pub struct RawOutage {
     pub processing_factor: Option<f64>,
     pub dwell: Option<Value>,
     pub clean_point_search: Option<Value>,
+    /// With `[operations]`: the mean time between occurrences (or their
+    /// distribution).
+    pub every: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

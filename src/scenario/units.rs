@@ -343,6 +343,17 @@ fn three_significant(value: f64) -> String {
 /// is exactly that: one decimal, or as many more as it takes (at most six), so
 /// 2 misses in 10,000 read "99.98%", not "100.0%".
 pub fn format_share(share: f64) -> String {
+    format_share_with(share, 1)
+}
+
+/// An availability (a share of time up, 0 to 1): three decimals of a
+/// percent at least (`99.954%`), as availability is read, never 100.000%
+/// unless it is exactly that.
+pub fn format_availability(share: f64) -> String {
+    format_share_with(share, 3)
+}
+
+fn format_share_with(share: f64, least_decimals: usize) -> String {
     if !share.is_finite() {
         return "n/a".to_string();
     }
@@ -356,7 +367,7 @@ pub fn format_share(share: f64) -> String {
         share
     };
     let percent = share * 100.0;
-    for decimals in 1..=6 {
+    for decimals in least_decimals..=6 {
         let text = format!("{percent:.decimals$}");
         let value: f64 = text.parse().unwrap_or(percent);
         let rounded_to_edge = (value >= 100.0 && share < 1.0) || (value <= 0.0 && share > 0.0);

@@ -15,6 +15,7 @@ mod checker;
 mod churn;
 mod drills;
 mod kind;
+mod operations;
 mod outages;
 mod plan;
 mod plans;
@@ -34,6 +35,7 @@ use super::*;
 use checker::Checker;
 use drills::check_drills;
 use kind::{check_architecture, check_kind};
+use operations::check_operations;
 use outages::{check_outages, cover_dwell_with_history, cover_faults_with_history};
 use plan::{VmDefaults, check_plan};
 use plans::check_plans;
@@ -182,6 +184,8 @@ pub(super) fn validate(
     );
     let targets = check_targets(&mut c, raw.targets.as_ref());
     let drills = check_drills(&mut c, raw.drills.as_ref(), &raw.plan);
+    let link_ids: Vec<String> = raw.link.iter().map(|l| l.id.clone()).collect();
+    let operations = check_operations(&mut c, raw.operations.as_ref(), &raw.outage, &link_ids);
     let mut groups = groups;
     let plans = check_plans(
         &mut c,
@@ -244,6 +248,7 @@ pub(super) fn validate(
             reprotect: reprotect?,
             failback: failback?,
             drills: drills?,
+            operations: operations?,
             targets,
             currency: raw
                 .cost

@@ -34,3 +34,4 @@ mod sweep;
 mod trace_agreement;
 mod trust;
 mod verdicts;
+mod year;

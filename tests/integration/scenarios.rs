@@ -297,6 +297,11 @@ fn every_shipped_scenario_validates_and_runs() {
             ]);
             expected.sort_unstable();
         }
+        // A year's loss-exceedance chart.
+        if Scenario::from_path(std::path::Path::new(file)).is_ok_and(|s| s.operations.is_some()) {
+            expected.extend(["loss-exceedance.png", "loss-exceedance.svg"]);
+            expected.sort_unstable();
+        }
         assert_eq!(names, expected, "{file}");
     }
 }

@@ -93,6 +93,11 @@ pub(super) fn check_outages(
             }
             continue;
         }
+        if o.every.is_some() {
+            // A recurring fault belongs to the year (`[operations]`,
+            // validate/operations.rs), not to each disaster.
+            continue;
+        }
         match check_fault(c, &path, kind, o, &link_ids, duration) {
             Some(fault) => faults.push(fault),
             None => faults_ok = false,
