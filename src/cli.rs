@@ -251,7 +251,9 @@ pub struct SweepCommand {
 pub struct SizeCommand {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// The target: METRIC<=DURATION@PERCENT, e.g. rpo<=15m@95%.
+    /// The target: METRIC<=DURATION@PERCENT, e.g. rpo<=15m@95% (METRIC rpo,
+    /// rto, or with `[operations]` year_downtime), or availability>=SHARE@PERCENT
+    /// on a year of operations, e.g. availability>=99.95%@90%.
     #[arg(long)]
     pub target: String,
     /// The key to size, e.g. link.wan.bandwidth or vm.db1.churn.

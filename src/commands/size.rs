@@ -126,6 +126,9 @@ pub fn size_command(args: SizeArgs) -> Result<(), CliError> {
             SearchRange::around(&args.vary, current.as_deref())?
         }
     };
+    if let Some(why) = target.unfit_for(&file.load(&overrides)?) {
+        return Err(usage_error("--target", why));
+    }
     // Only a number or a quantity can be searched: a name or a choice
     // (`scenario.name`, `recovery.recovery_point`) would "size" to nonsense.
     if let Some(current) = &current

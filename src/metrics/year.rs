@@ -10,7 +10,10 @@ pub(super) fn year_metrics(scenario: &Scenario) -> Vec<Metric> {
     let Some(ops) = &scenario.operations else {
         return Vec::new();
     };
-    let horizon = format_duration_short(ops.horizon.as_secs_f64());
+    let horizon = match ops.horizon.as_millis() {
+        ms if ms % 86_400_000 == 0 => format!("{} days", ms / 86_400_000),
+        _ => format_duration_short(ops.horizon.as_secs_f64()),
+    };
     let over = |what: &str| format!("{what} in the replication's {horizon} of operations");
     let mut list = vec![
         Metric::new(

@@ -195,7 +195,11 @@ pub fn summary_csv(run: &RunSummary) -> Result<Vec<u8>, ::csv::Error> {
     csv.write_record(SUMMARY_HEADER)?;
     for row in &run.rows {
         let m = &row.metric;
-        let stat = |v: f64| format!("{v:.3}");
+        // An availability needs more than three decimals (0.999 is 8.8 h a year).
+        let stat = |v: f64| match m.unit {
+            Unit::Availability => format!("{v:.8}"),
+            _ => format!("{v:.3}"),
+        };
         let mut record = vec![
             m.name.clone(),
             row.population.name().to_string(),
@@ -339,6 +343,9 @@ pub fn compare_value(unit: Unit, v: f64) -> String {
             crate::scenario::units::format_duration_short(v.abs())
         ),
         Unit::Bytes => format!("{sign}{}", crate::scenario::units::format_bytes(v.abs())),
+        // A share of time: four decimals of a percent (a difference of a
+        // few minutes a year is 0.0005 %).
+        Unit::Availability => format!("{:.4}%", v * 100.0),
         _ => format!("{v:.2}"),
     }
 }

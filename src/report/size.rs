@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::scenario::units::{format_duration_short, format_share};
+use crate::scenario::units::format_share;
 use crate::study::size::{Answer, Effect, Probe, Sizing};
 
 /// The version of the `size` JSON document's schema (its `schema` key).
@@ -31,10 +31,15 @@ pub fn size_text(s: &Sizing) -> String {
         ),
     };
     let mut text = format!(
-        "sizing {} for {what} <= {} ({} of the outages of its population), {range}: {finding}\n",
+        "sizing {} for {} ({} of the {} of its population), {range}: {finding}\n",
         s.vary,
-        format_duration_short(s.target.threshold_s),
+        s.target.bound_text(),
         format_share(s.target.fraction),
+        if matches!(s.target.metric, crate::study::size::SizedMetric::Target(_)) {
+            "outages"
+        } else {
+            "simulated horizons"
+        },
     );
     let side = |end: f64| if end == lo { "lower" } else { "upper" };
     for a in &s.answers {
@@ -66,11 +71,19 @@ pub fn size_text(s: &Sizing) -> String {
             ),
         };
     }
-    let judged_over = s.probes.first().map_or(0, |p| p.total);
+    let judged_over = format!(
+        "{} {}",
+        s.probes.first().map_or(0, |p| p.total),
+        if matches!(s.target.metric, crate::study::size::SizedMetric::Target(_)) {
+            "outages of the population"
+        } else {
+            "simulated horizons"
+        }
+    );
     if s.effect == Effect::None {
         let _ = writeln!(
             text,
-            "  {} probes on common random numbers, each judged over {judged_over} outages of the population, gave the same counts; size another key, or widen the range if the effect lies beyond it",
+            "  {} probes on common random numbers, each judged over {judged_over}, gave the same counts; size another key, or widen the range if the effect lies beyond it",
             s.probes.len()
         );
         return text;
@@ -86,7 +99,7 @@ pub fn size_text(s: &Sizing) -> String {
     let _ = if s.monotone {
         writeln!(
             text,
-            "  {} probes on common random numbers, each judged over {judged_over} outages of the population; the met share moved one way at every probe",
+            "  {} probes on common random numbers, each judged over {judged_over}; the met share moved one way at every probe",
             s.probes.len(),
         )
     } else {
@@ -115,7 +128,11 @@ struct SizeDocument<'a> {
     probes: &'a [Probe],
     required_fraction: f64,
     schema: u32,
-    threshold_s: f64,
+    /// `null` for an availability target (its bound is `availability`).
+    threshold_s: Option<f64>,
+    /// The availability bound (a share of the horizon), for
+    /// `availability>=...`; `null` otherwise.
+    availability: Option<f64>,
     unit: &'a str,
     vary: &'a str,
 }
@@ -166,7 +183,14 @@ pub fn size_json(s: &Sizing) -> String {
         probes: &s.probes,
         required_fraction: s.target.fraction,
         schema: SIZE_SCHEMA,
-        threshold_s: s.target.threshold_s,
+        threshold_s: match s.target.metric {
+            crate::study::size::SizedMetric::Availability(_) => None,
+            _ => Some(s.target.threshold_s),
+        },
+        availability: match s.target.metric {
+            crate::study::size::SizedMetric::Availability(a) => Some(a),
+            _ => None,
+        },
         unit: &s.range.unit,
         vary: &s.vary,
     };

@@ -17,10 +17,11 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use crate::report::OutputSet;
 use crate::report::manifest::{MANIFEST, StudyManifest};
-use crate::scenario::{Population, ScenarioFile, TargetMetric};
+use crate::scenario::{Population, ScenarioFile};
 use crate::stats::{Summary, TargetFraction, TargetVerdict};
 use crate::study::shard::Shard;
 use crate::study::sweep::SweepRow;
+use crate::study::sweep::SweptMetric;
 use crate::study::sweep::{Varied, grid};
 
 /// The file a sweep shard writes.
@@ -81,7 +82,7 @@ impl ShardRow {
 
     fn row(&self) -> Option<SweepRow> {
         let population = Population::from_name(&self.population)?;
-        let metric = TargetMetric::ALL
+        let metric = SweptMetric::ALL
             .into_iter()
             .find(|m| m.column() == self.metric)?;
         let summary = self.summary.map(|(count, bits)| {

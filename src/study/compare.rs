@@ -37,7 +37,7 @@ const fn compared(
 }
 
 /// The metrics compared, each over a population.
-pub const COMPARED: [ComparedMetric; 7] = [
+pub const COMPARED: [ComparedMetric; 13] = [
     compared(MetricId::Rpo, "rpo_s", Unit::Seconds, Population::Declared),
     compared(MetricId::Rto, "rto_s", Unit::Seconds, Population::All),
     compared(
@@ -62,6 +62,44 @@ pub const COMPARED: [ComparedMetric; 7] = [
     compared(
         MetricId::AzureCost,
         "azure_cost",
+        Unit::Currency,
+        Population::All,
+    ),
+    // A year of operations' (only with `[operations]`: elsewhere they have
+    // no pair and no row).
+    compared(
+        MetricId::Availability,
+        "availability",
+        Unit::Availability,
+        Population::All,
+    ),
+    compared(
+        MetricId::YearDowntime,
+        "year_downtime_s",
+        Unit::Seconds,
+        Population::All,
+    ),
+    compared(
+        MetricId::YearDataLost,
+        "year_data_lost_bytes",
+        Unit::Bytes,
+        Population::All,
+    ),
+    compared(
+        MetricId::YearUnprotected,
+        "year_unprotected_s",
+        Unit::Seconds,
+        Population::All,
+    ),
+    compared(
+        MetricId::YearDuringReprotect,
+        "outages_during_reprotect",
+        Unit::Count,
+        Population::All,
+    ),
+    compared(
+        MetricId::YearAzureCost,
+        "year_azure_cost",
         Unit::Currency,
         Population::All,
     ),

@@ -18,19 +18,34 @@ use super::{ArgumentError, StudyError, Watch, check};
 use crate::metrics::{MetricId, in_population, metrics_for};
 use crate::montecarlo::{self, RunConfig};
 use crate::scenario::units::{in_unit_of, parse_duration, split_number};
-use crate::scenario::{Scenario, TargetMetric};
+use crate::scenario::{Population, Scenario, TargetMetric};
 use crate::stats::{Z_95, wilson_interval};
 
 /// A target to size for: `rpo<=15m@95%`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SizingTarget {
-    pub metric: TargetMetric,
+    pub metric: SizedMetric,
+    /// The threshold in seconds (for [`SizedMetric::Availability`], unused:
+    /// it becomes a downtime once the horizon is known).
     pub threshold_s: f64,
     pub fraction: f64,
 }
 
+/// What a sizing bounds: the RPO or the RTO (over the outages their targets
+/// are judged on), or, in a year of operations, the year's downtime or its
+/// availability (`availability>=99.95%`, which is `year_downtime_s <= (1 -
+/// 0.9995) x horizon`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SizedMetric {
+    Target(TargetMetric),
+    YearDowntime,
+    Availability(f64),
+}
+
 impl SizingTarget {
-    /// Reads `METRIC<=DURATION@PERCENT` (`rpo<=15m@95%`, `RTO<=4h@99`).
+    /// Reads `METRIC<=DURATION@PERCENT` (`rpo<=15m@95%`, `RTO<=4h@99`,
+    /// `year_downtime<=8h@90%`) or `availability>=SHARE@PERCENT`
+    /// (`availability>=99.95%@90%`).
     pub fn parse(text: &str) -> Result<SizingTarget, ArgumentError> {
         SizingTarget::read(text).map_err(ArgumentError::of("--target"))
     }
@@ -38,36 +53,89 @@ impl SizingTarget {
     fn read(text: &str) -> Result<SizingTarget, String> {
         let bad = || {
             format!(
-                "--target {text}: write METRIC<=DURATION@PERCENT, e.g. rpo<=15m@95% or rto<=4h@99%"
+                "--target {text}: write METRIC<=DURATION@PERCENT (METRIC one of rpo, rto, year_downtime), e.g. rpo<=15m@95% or rto<=4h@99%, or availability>=SHARE@PERCENT, e.g. availability>=99.95%@90%"
             )
         };
+        let percent_of = |text: &str| -> Result<f64, String> {
+            let percent: f64 = text
+                .trim()
+                .trim_end_matches('%')
+                .parse()
+                .map_err(|_| bad())?;
+            if !(0.0 < percent && percent <= 100.0) {
+                return Err(bad());
+            }
+            Ok(percent / 100.0)
+        };
+        if let Some((lhs, rest)) = text.split_once(">=") {
+            if lhs.trim().to_lowercase() != "availability" {
+                return Err(bad());
+            }
+            let (share, percent) = rest.split_once('@').ok_or_else(bad)?;
+            let share = percent_of(share)?;
+            if share >= 1.0 {
+                return Err(format!(
+                    "--target {text}: an availability target must be below 100% (every year has some chance of a disaster)"
+                ));
+            }
+            return Ok(SizingTarget {
+                metric: SizedMetric::Availability(share),
+                threshold_s: 0.0,
+                fraction: percent_of(percent)?,
+            });
+        }
         let (lhs, rest) = text.split_once("<=").ok_or_else(bad)?;
         let metric = match lhs.trim().to_lowercase().as_str() {
-            "rpo" => TargetMetric::Rpo,
-            "rto" => TargetMetric::Rto,
+            "rpo" => SizedMetric::Target(TargetMetric::Rpo),
+            "rto" => SizedMetric::Target(TargetMetric::Rto),
+            "year_downtime" | "year_downtime_s" => SizedMetric::YearDowntime,
             _ => return Err(bad()),
         };
         let (threshold, percent) = rest.split_once('@').ok_or_else(bad)?;
         let threshold_s =
             parse_duration(threshold.trim()).map_err(|e| format!("--target {text}: {e}"))?;
-        let percent: f64 = percent
-            .trim()
-            .trim_end_matches('%')
-            .parse()
-            .map_err(|_| bad())?;
-        if !(0.0 < percent && percent <= 100.0) {
-            return Err(bad());
-        }
         Ok(SizingTarget {
             metric,
             threshold_s,
-            fraction: percent / 100.0,
+            fraction: percent_of(percent)?,
         })
     }
 
-    /// "RPO" or "RTO".
+    /// "RPO", "RTO", "year downtime" or "availability".
     pub fn metric_label(&self) -> &'static str {
-        self.metric.label()
+        match self.metric {
+            SizedMetric::Target(m) => m.label(),
+            SizedMetric::YearDowntime => "year downtime",
+            SizedMetric::Availability(_) => "availability",
+        }
+    }
+
+    /// The target as written back: `RPO <= 15m00s`, `availability >= 99.950%`.
+    pub fn bound_text(&self) -> String {
+        match self.metric {
+            SizedMetric::Availability(a) => format!(
+                "availability >= {}",
+                crate::scenario::units::format_availability(a)
+            ),
+            _ => format!(
+                "{} <= {}",
+                self.metric_label(),
+                crate::scenario::units::format_duration_short(self.threshold_s)
+            ),
+        }
+    }
+
+    /// Why `s` cannot be sized for this target, if it cannot: the year's
+    /// metrics need `[operations]`.
+    pub fn unfit_for(&self, s: &Scenario) -> Option<String> {
+        match self.metric {
+            SizedMetric::Target(_) => None,
+            _ if s.operations.is_some() => None,
+            _ => Some(format!(
+                "--target: the {} is a year of operations' figure; the scenario has no `[operations] horizon` (docs/scenario-format.md)",
+                self.metric_label()
+            )),
+        }
     }
 
     /// Runs replications `range` of `s`: how many of the outages the
@@ -80,19 +148,31 @@ impl SizingTarget {
         range: Range<u64>,
         watch: &dyn Watch,
     ) -> Result<Counts, StudyError> {
-        let target = s.targets.of(self.metric);
-        let over = target.over;
-        let id = MetricId::from(target);
-        let metric = metrics_for(s)
-            .into_iter()
-            .find(|m| m.id() == id)
-            .expect("every run collects the RPO and the RTO");
+        let (id, over, threshold_s) = match self.metric {
+            SizedMetric::Target(m) => {
+                let target = s.targets.of(m);
+                (MetricId::from(target), target.over, self.threshold_s)
+            }
+            SizedMetric::YearDowntime => {
+                (MetricId::YearDowntime, Population::All, self.threshold_s)
+            }
+            SizedMetric::Availability(a) => {
+                let horizon = s
+                    .operations
+                    .as_ref()
+                    .map_or(0.0, |o| o.horizon.as_secs_f64());
+                (MetricId::YearDowntime, Population::All, (1.0 - a) * horizon)
+            }
+        };
+        let metric = metrics_for(s).into_iter().find(|m| m.id() == id).expect(
+            "every run collects the RPO and the RTO, a year its downtime (checked by unfit_for)",
+        );
         watch.grow(range.end - range.start);
         let mut counts = Counts::default();
         montecarlo::run_range(s, config, range, |o| {
             check(watch)?;
             if let Some(v) = metric.value(o).filter(|_| in_population(o, over)) {
-                counts.add(v, self.threshold_s);
+                counts.add(v, threshold_s);
             }
             watch.advance();
             Ok::<(), StudyError>(())
@@ -512,7 +592,7 @@ mod tests {
 
     fn target(fraction: f64) -> SizingTarget {
         SizingTarget {
-            metric: TargetMetric::Rpo,
+            metric: SizedMetric::Target(TargetMetric::Rpo),
             threshold_s: 900.0,
             fraction,
         }
@@ -543,7 +623,17 @@ mod tests {
         let t = SizingTarget::parse("rpo<=15m@95%").expect("valid");
         assert_eq!(
             (t.metric, t.threshold_s, t.fraction),
-            (TargetMetric::Rpo, 900.0, 0.95)
+            (SizedMetric::Target(TargetMetric::Rpo), 900.0, 0.95)
+        );
+        let a = SizingTarget::parse("availability>=99.95%@90%").expect("valid");
+        assert_eq!(a.metric, SizedMetric::Availability(0.9995));
+        assert_eq!(a.fraction, 0.9);
+        assert!(SizingTarget::parse("availability>=100%@90%").is_err());
+        assert_eq!(
+            SizingTarget::parse("year_downtime<=8h@90%")
+                .expect("valid")
+                .metric,
+            SizedMetric::YearDowntime
         );
         assert_eq!(
             SizingTarget::parse("RTO<=4h@99").expect("valid").fraction,

@@ -131,6 +131,39 @@ pub fn grid(varied: &[Varied]) -> Vec<Point> {
     points
 }
 
+/// What a sweep reports at each point: the RPO and the RTO (over the
+/// outages their targets are judged on), and with `[operations]` the year's
+/// downtime (over every simulated horizon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SweptMetric {
+    Target(TargetMetric),
+    YearDowntime,
+}
+
+impl SweptMetric {
+    pub const ALL: [SweptMetric; 3] = [
+        SweptMetric::Target(TargetMetric::Rpo),
+        SweptMetric::Target(TargetMetric::Rto),
+        SweptMetric::YearDowntime,
+    ];
+
+    /// Its column in `replications.csv`.
+    pub fn column(self) -> &'static str {
+        match self {
+            SweptMetric::Target(m) => m.column(),
+            SweptMetric::YearDowntime => "year_downtime_s",
+        }
+    }
+
+    /// As charts and sentences name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SweptMetric::Target(m) => m.label(),
+            SweptMetric::YearDowntime => "Year-downtime",
+        }
+    }
+}
+
 /// One row of `sweep.csv`: a point of the grid and one metric over the
 /// population its target is judged on.
 #[derive(Debug, Clone)]
@@ -139,7 +172,7 @@ pub struct SweepRow {
     pub point: usize,
     /// The varied keys and their values at this point, in `--vary` order.
     pub values: Point,
-    pub metric: TargetMetric,
+    pub metric: SweptMetric,
     pub population: Population,
     pub summary: Option<Summary>,
     /// The target in seconds, when there is one.
@@ -185,11 +218,25 @@ pub fn sweep(
             rows.push(SweepRow {
                 point: index + 1,
                 values: point.clone(),
-                metric,
+                metric: SweptMetric::Target(metric),
                 population: target.over,
                 summary: summary.clone(),
                 target: target.threshold.map(|t| t.as_secs_f64()),
                 verdict,
+            });
+        }
+        if s.operations.is_some() {
+            let (summary, _) = collector
+                .summary(MetricId::YearDowntime, Population::All)
+                .unwrap_or_default();
+            rows.push(SweepRow {
+                point: index + 1,
+                values: point.clone(),
+                metric: SweptMetric::YearDowntime,
+                population: Population::All,
+                summary,
+                target: None,
+                verdict: None,
             });
         }
     }

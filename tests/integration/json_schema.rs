@@ -191,6 +191,7 @@ fn run_sweep_compare_and_size_documents_keep_their_keys() {
     ]);
     let mut want: Vec<String> = [
         "answers",
+        "availability",
         "between",
         "between_default",
         "ci95_range",

@@ -216,3 +216,93 @@ fn a_year_is_refused_without_recurrence_and_every_without_a_year() {
         .to_string();
     assert!(e.contains("not yet modelled over a year"), "{e}");
 }
+
+#[test]
+fn size_sweep_and_compare_work_on_a_year() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_string();
+    let scenario = repo().join("scenarios/year-of-operations.toml");
+    let file = scenario.to_str().expect("utf-8");
+    // Size the drill interval for an availability: the year's downtime.
+    let o = drsim(&[
+        "size",
+        file,
+        "--vary",
+        "drills.every",
+        "--target",
+        "availability>=99.885%@50%",
+        "--between",
+        "7d..365d",
+        "-n",
+        "300",
+        "--out",
+        &out("size"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("for availability >= 99.885%") && text.contains("simulated horizons"),
+        "{text}"
+    );
+    // Without [operations], an availability target is refused by name.
+    let three = repo().join("scenarios/three-tier.toml");
+    let o = drsim(&[
+        "size",
+        three.to_str().expect("utf-8"),
+        "--vary",
+        "link.expressroute.bandwidth",
+        "--target",
+        "availability>=99.9%@90%",
+        "-n",
+        "50",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("[operations] horizon"),
+        "{}",
+        stderr(&o)
+    );
+    // A sweep reports the year's downtime at each point; drills help.
+    let o = drsim(&[
+        "sweep",
+        file,
+        "--vary",
+        "drills.every=7d,never",
+        "-n",
+        "400",
+        "--out",
+        &out("sweep"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("sweep/sweep.csv")).expect("sweep.csv");
+    let means: Vec<f64> = csv
+        .lines()
+        .filter(|l| l.contains(",year_downtime_s,"))
+        .map(|l| l.split(',').nth(5).expect("mean").parse().expect("number"))
+        .collect();
+    assert_eq!(means.len(), 2, "{csv}");
+    assert!(
+        means[0] < means[1],
+        "weekly drills {} against none {}",
+        means[0],
+        means[1]
+    );
+    // compare pairs the years' figures.
+    let o = drsim(&[
+        "compare",
+        file,
+        file,
+        "--set-b",
+        "drills.every=never",
+        "-n",
+        "300",
+        "--out",
+        &out("cmp"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("availability") && text.contains("year_downtime_s"),
+        "{text}"
+    );
+}

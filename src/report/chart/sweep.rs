@@ -14,8 +14,8 @@ use plotters::prelude::*;
 use super::{
     BAR, CDF, ChartError, MARK, RenderedChart, TARGET, TimeUnit, short, text_style, to_png, to_svg,
 };
-use crate::scenario::TargetMetric;
 use crate::scenario::units::{in_unit_of, split_number};
+use crate::study::sweep::SweptMetric;
 use crate::study::sweep::{SweepRow, Varied};
 
 /// How the x axis places the first key's values.
@@ -133,7 +133,7 @@ pub struct SweepChart {
 impl SweepChart {
     /// The chart of `metric` over the rows of a sweep of `varied` (rows in
     /// grid order: first key slowest); `None` when no point has values.
-    pub fn new(metric: TargetMetric, varied: &[Varied], rows: &[SweepRow]) -> Option<SweepChart> {
+    pub fn new(metric: SweptMetric, varied: &[Varied], rows: &[SweepRow]) -> Option<SweepChart> {
         let first = varied.first()?;
         let rows: Vec<&SweepRow> = rows.iter().filter(|r| r.metric == metric).collect();
         let largest = rows
@@ -353,7 +353,7 @@ pub fn charts_for_sweep(
     rows: &[SweepRow],
 ) -> Result<Vec<RenderedChart>, ChartError> {
     let mut charts = Vec::new();
-    for metric in TargetMetric::ALL {
+    for metric in SweptMetric::ALL {
         if let Some(chart) = SweepChart::new(metric, varied, rows) {
             let name = format!("sweep-{}", metric.label().to_lowercase());
             charts.push(render_sweep(&name, &chart)?);
