@@ -32,11 +32,12 @@ use diagnostic::explain_serde_message;
 pub(crate) use diagnostic::suggest;
 pub use diagnostic::{Diagnostic, ScenarioError};
 pub use distribution::Distribution;
+use file::read_replay_text;
+pub(crate) use file::sha256_hex;
 pub use file::{
     MAX_CHURN_EVENTS, MAX_EVENTS_BASE, MAX_EVENTS_PER_VM, MAX_REPLICATIONS, MAX_SCENARIO_BYTES,
     ScenarioFile,
 };
-use file::{read_replay_text, sha256_hex};
 pub use locate::KeyPath;
 pub use plans::{Plan, SparedPlan};
 pub use population::{Population, RtoClock, Target, TargetMetric, Targets};
@@ -708,7 +709,13 @@ impl Scenario {
         let validated = validate::validate(raw, source, &locator);
         match validated {
             Ok(mut scenario) if unknown.is_empty() => {
-                scenario.effective_sha256 = sha256_hex(text.as_bytes());
+                // Replayed churn profiles are inputs too: their digests join
+                // the text's, so a changed profile changes the digest.
+                let mut effective = text.to_string();
+                for (file, sha256) in scenario.churn_profiles() {
+                    effective.push_str(&format!("\n# churn profile {file} {sha256}"));
+                }
+                scenario.effective_sha256 = sha256_hex(effective.as_bytes());
                 Ok(scenario)
             }
             Ok(_) => Err(ScenarioError::Invalid {
@@ -722,6 +729,20 @@ impl Scenario {
             }
             Err(other) => Err(other),
         }
+    }
+
+    /// The churn profiles replayed (`churn = { replay = ... }`): each file
+    /// once, as the scenario names it, with the SHA-256 of its text.
+    pub fn churn_profiles(&self) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for vm in &self.vms {
+            if let Churn::Replay(p) = &vm.churn
+                && !files.iter().any(|(f, _)| *f == p.file)
+            {
+                files.push((p.file.clone(), p.sha256.clone()));
+            }
+        }
+        files
     }
 
     /// Whether a step or a VM may carry a latent fault.

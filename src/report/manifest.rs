@@ -61,6 +61,10 @@ pub struct ScenarioFile {
     pub name: String,
     /// SHA-256 of the file's bytes, before overrides.
     pub sha256: String,
+    /// The churn profiles it replays (`churn = { replay = ... }`), as it
+    /// names them, with the SHA-256 of each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub churn_profiles: Vec<OutputFile>,
 }
 
 /// Replications `first .. first + count` of the seed's stream.
@@ -195,6 +199,7 @@ mod tests {
                 absolute_path: "/work/scenarios/minimal.toml".into(),
                 name: "minimal".into(),
                 sha256: "ab".repeat(32),
+                churn_profiles: Vec::new(),
             },
             overrides: vec!["simulation.seed=3".into()],
             seed: 3,

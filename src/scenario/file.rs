@@ -133,6 +133,6 @@ impl ScenarioFile {
 }
 
 /// SHA-256 of `bytes`, in lower-case hex.
-pub(super) fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }

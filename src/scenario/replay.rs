@@ -60,6 +60,8 @@ pub struct ReplayProfile {
     /// Each step's rate, bytes/s, held until the next step (the last until `span_ms`).
     pub rates: Vec<f64>,
     pub span_ms: i64,
+    /// SHA-256 (hex) of the file's text: what the run's manifest records.
+    pub sha256: String,
     /// The bootstrap's block length (whole blocks of the profile fill the
     /// times it does not cover).
     pub block_ms: i64,
@@ -145,6 +147,8 @@ impl ReplayProfile {
 #[derive(Debug, Clone)]
 pub struct ReplayFile {
     pub format: &'static str,
+    /// SHA-256 (hex) of its text (set where it is read).
+    pub sha256: String,
     pub utc_offset_ms: i64,
     /// Per series (a VM's name, or a PDH host), its samples.
     pub series: BTreeMap<String, Series>,
@@ -229,6 +233,7 @@ fn read_generic(
             .push((*line, t, value));
     }
     Ok(ReplayFile {
+        sha256: String::new(),
         format: "generic CSV",
         utc_offset_ms: offset.unwrap_or(0),
         series,
@@ -332,6 +337,7 @@ fn read_pdh(rows: &[(usize, Vec<String>)], file: &str) -> Result<ReplayFile, Str
         series.insert(host, s);
     }
     Ok(ReplayFile {
+        sha256: String::new(),
         format: "Performance Monitor PDH-CSV",
         utc_offset_ms: offset,
         series,
@@ -472,6 +478,7 @@ pub fn profile(
         steps,
         rates,
         span_ms,
+        sha256: String::new(),
         block_ms: options.block_ms,
     })
 }
@@ -593,6 +600,7 @@ mod tests {
             steps: vec![0],
             rates: vec![1.0],
             span_ms: 1,
+            sha256: String::new(),
             block_ms: 1,
         };
         assert_eq!(p.week_time(t), 9 * 3_600_000 + 30 * 60_000 + 500);
@@ -669,6 +677,7 @@ mod tests {
             steps: vec![0],
             rates: vec![1.0],
             span_ms: 2 * WEEK_MS,
+            sha256: String::new(),
             block_ms: DAY_MS,
         };
         let tue_14 = DAY_MS + 14 * 3_600_000;

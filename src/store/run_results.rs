@@ -330,6 +330,9 @@ fn manifest_of(f: &Finish<'_>, set: &OutputSet) -> Manifest {
             absolute_path: p.absolute_path.clone(),
             name: f.s.name.clone(),
             sha256: p.sha256.clone(),
+            churn_profiles: (f.s.churn_profiles().into_iter())
+                .map(|(file, sha256)| manifest::OutputFile { file, sha256 })
+                .collect(),
         },
         overrides: p.overrides.clone(),
         seed: f.config.seed,

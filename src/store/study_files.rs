@@ -37,6 +37,9 @@ pub fn study_manifest(
                 absolute_path: absolute.display().to_string(),
                 name: name.to_string(),
                 sha256: file.sha256.clone(),
+                // Not listed for studies yet: a study's manifest names
+                // the scenario file (its profiles change its results).
+                churn_profiles: Vec::new(),
             }
         })
         .collect();

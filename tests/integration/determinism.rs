@@ -39,6 +39,16 @@ fn thread_count_never_changes_a_byte() {
         &["--replications", "300", "--threads", "2"],
     );
     assert!(one == two, "outputs differ between 1 and 2 threads");
+    // A year runs several cycles per replication, each from its own seed.
+    let one = run_files(
+        "scenarios/year-of-operations.toml",
+        &["--replications", "600", "--threads", "1"],
+    );
+    let two = run_files(
+        "scenarios/year-of-operations.toml",
+        &["--replications", "600", "--threads", "2"],
+    );
+    assert!(one == two, "outputs differ between 1 and 2 threads");
     // Replayed churn draws its blocks per replication: no thread shares them.
     let one = run_files(
         "scenarios/measured-churn.toml",

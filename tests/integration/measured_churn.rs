@@ -262,3 +262,42 @@ fn the_shipped_measured_scenario_runs_and_its_rpo_follows_the_working_day() {
         "weekday afternoons {a} s against early mornings {n} s"
     );
 }
+
+#[test]
+fn the_profile_is_an_input_of_the_run_its_manifest_and_digest_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = profile(2, 60, |_| 1e6);
+    let a = replay_scenario(
+        dir.path(),
+        &csv,
+        "{ replay = \"profile.csv\" }",
+        "5 MB/s",
+        "",
+    );
+    let b = replay_scenario(
+        dir.path(),
+        &csv.replace("T05:00:00Z,1000000", "T05:00:00Z,2000000"),
+        "{ replay = \"profile.csv\" }",
+        "5 MB/s",
+        "",
+    );
+    // The same scenario text, another profile: another effective digest.
+    assert_ne!(a.effective_sha256, b.effective_sha256);
+    let out = dir.path().join("out");
+    let o = drsim(&[
+        "run",
+        dir.path().join("s.toml").to_str().expect("utf-8"),
+        "-n",
+        "20",
+        "--no-charts",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).expect("manifest");
+    assert!(
+        manifest.contains("\"churn_profiles\"") && manifest.contains("\"file\": \"profile.csv\""),
+        "{manifest}"
+    );
+    assert_eq!(b.churn_profiles()[0].1.len(), 64);
+}

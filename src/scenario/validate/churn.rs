@@ -220,7 +220,10 @@ impl Checker<'_> {
             name.as_str()
         };
         match replay::profile(&file, name, samples, contents.utc_offset_ms, options) {
-            Ok(p) => Some(Churn::Replay(Arc::new(p))),
+            Ok(mut p) => {
+                p.sha256 = contents.sha256.clone();
+                Some(Churn::Replay(Arc::new(p)))
+            }
             Err(e) => {
                 self.error(path.key("replay"), e);
                 None
@@ -240,7 +243,10 @@ impl Checker<'_> {
             Some((_, r)) => r.clone(),
             None => {
                 let read = match read_replay_text(&full) {
-                    Ok(text) => replay::read_file(&text, file).map(Arc::new),
+                    Ok(text) => replay::read_file(&text, file).map(|mut f| {
+                        f.sha256 = crate::scenario::sha256_hex(text.as_bytes());
+                        Arc::new(f)
+                    }),
                     Err(e) => Err(format!(
                         "cannot read the churn profile {} (relative to the scenario's folder): {e}",
                         full.display()
