@@ -179,6 +179,20 @@ pub fn describe(s: &Scenario) -> String {
         },
         s.outage.duration
     ));
+    if let Some(ops) = &s.operations {
+        let mut text = format!(
+            "a year of operations: each replication is a {}-day horizon in which the disaster recurs, {} apart, each running its own cycle",
+            ops.horizon.as_millis() / 86_400_000,
+            ops.disaster_every,
+        );
+        for l in &ops.link_downs {
+            text.push_str(&format!(
+                "; link `{}` down for {}, {} apart",
+                s.links[l.link].id, l.duration, l.every
+            ));
+        }
+        line(text);
+    }
     for spared in &s.spared {
         line(format!(
             "  not hit: plan `{}` ({} VMs) at site `{}` keeps running on-premises and is not simulated",

@@ -83,20 +83,7 @@ pub(super) fn check_operations(
                         ok = false;
                     }
                 }
-                let link = match &o.link {
-                    Some(id) => c.reference(&path.key("link"), id, link_ids, "[[link]]"),
-                    None if link_ids.len() == 1 => Some(0),
-                    None => {
-                        c.error(
-                            path.clone(),
-                            format!(
-                                "a `link-down` outage needs `link`, one of: {}",
-                                link_ids.join(", ")
-                            ),
-                        );
-                        None
-                    }
-                };
+                let link = super::outages::fault_link(c, &path, "link-down", o, link_ids);
                 let duration = c.dist(&path.key("duration"), &o.duration, Duration);
                 match (link, duration) {
                     (Some(link), Some(duration)) => link_downs.push(RecurringLinkDown {

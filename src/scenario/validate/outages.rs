@@ -243,20 +243,7 @@ fn check_fault(
         }
     };
     let link = match kind {
-        "link-down" | "link-degraded" => match &o.link {
-            Some(id) => c.reference(&path.key("link"), id, link_ids, "[[link]]"),
-            None if link_ids.len() == 1 => Some(0),
-            None => {
-                c.error(
-                    path.clone(),
-                    format!(
-                        "a `{kind}` outage needs `link`, one of: {}",
-                        link_ids.join(", ")
-                    ),
-                );
-                None
-            }
-        },
+        "link-down" | "link-degraded" => fault_link(c, path, kind, o, link_ids),
         _ => Some(0),
     };
     let factor = |c: &mut Checker<'_>,
@@ -387,5 +374,30 @@ fn reach_back(
         }
     } else if SimDuration::from_secs_f64(needed) > policy.history {
         policy.history = SimDuration::from_secs_f64(needed);
+    }
+}
+
+/// The link a `link-down` or `link-degraded` outage names (`link`, or the
+/// only one), or `None` after recording why not.
+pub(super) fn fault_link(
+    c: &mut Checker<'_>,
+    path: &KeyPath,
+    kind: &str,
+    o: &RawOutage,
+    link_ids: &[String],
+) -> Option<usize> {
+    match &o.link {
+        Some(id) => c.reference(&path.key("link"), id, link_ids, "[[link]]"),
+        None if link_ids.len() == 1 => Some(0),
+        None => {
+            c.error(
+                path.clone(),
+                format!(
+                    "a `{kind}` outage needs `link`, one of: {}",
+                    link_ids.join(", ")
+                ),
+            );
+            None
+        }
     }
 }
