@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use drsim::cycle::{NoTrace, run_cycle};
+use drsim::cycle::{NoTrace, run_cycle, run_replication};
 use drsim::engine::{EventQueue, SimDuration, SimTime};
 use drsim::montecarlo::{self, MonteCarloError, RunConfig};
 use drsim::scenario::Scenario;
@@ -171,5 +171,36 @@ fn estate(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine_hold, cycle, monte_carlo, estate);
+/// Replications of a year of operations (scenarios/year-of-operations.toml,
+/// the 8-VM three-tier plan with about four disasters a year, each a cycle,
+/// plus the replication's own cycle), and of measured churn replayed from a
+/// week's profile (scenarios/measured-churn.toml): replications/s.
+fn operations(c: &mut Criterion) {
+    let load = |file: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(file);
+        Scenario::from_path(&path).expect("a shipped scenario is valid")
+    };
+    let year = load("year-of-operations.toml");
+    let measured = load("measured-churn.toml");
+    let mut group = c.benchmark_group("operations");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(1));
+    for (name, scenario) in [
+        ("year_replications", &year),
+        ("measured_churn_replications", &measured),
+    ] {
+        group.bench_function(name, |b| {
+            let mut k = 0;
+            b.iter(|| {
+                k += 1;
+                black_box(run_replication(scenario, 1, k))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine_hold, cycle, monte_carlo, estate, operations);
 criterion_main!(benches);
