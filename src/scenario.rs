@@ -731,20 +731,6 @@ impl Scenario {
         }
     }
 
-    /// The churn profiles replayed (`churn = { replay = ... }`): each file
-    /// once, as the scenario names it, with the SHA-256 of its text.
-    pub fn churn_profiles(&self) -> Vec<(String, String)> {
-        let mut files: Vec<(String, String)> = Vec::new();
-        for vm in &self.vms {
-            if let Churn::Replay(p) = &vm.churn
-                && !files.iter().any(|(f, _)| *f == p.file)
-            {
-                files.push((p.file.clone(), p.sha256.clone()));
-            }
-        }
-        files
-    }
-
     /// Whether a step or a VM may carry a latent fault.
     pub fn has_latent_faults(&self) -> bool {
         self.vms.iter().any(|vm| vm.latent_fault_every.is_some())

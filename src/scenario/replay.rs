@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use super::units::{QuantityKind, format_duration_s};
+use super::{Churn, Scenario};
 
 const MINUTE_MS: i64 = 60_000;
 const DAY_MS: i64 = 86_400_000;
@@ -140,6 +141,22 @@ impl ReplayProfile {
     pub fn week_time(&self, x: i64) -> i64 {
         // 1970-01-01 was a Thursday: three days after a Monday.
         (x + self.utc_offset_ms + 3 * DAY_MS).rem_euclid(WEEK_MS)
+    }
+}
+
+impl Scenario {
+    /// The churn profiles replayed (`churn = { replay = ... }`): each file
+    /// once, as the scenario names it, with the SHA-256 of its text.
+    pub fn churn_profiles(&self) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for vm in &self.vms {
+            if let Churn::Replay(p) = &vm.churn
+                && !files.iter().any(|(f, _)| *f == p.file)
+            {
+                files.push((p.file.clone(), p.sha256.clone()));
+            }
+        }
+        files
     }
 }
 
