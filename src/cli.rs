@@ -130,6 +130,12 @@ pub enum Command {
     Validate(ScenarioArgs),
     /// Narrate one replication, event by event, with its metrics.
     Trace(TraceCommand),
+    /// Write lesson.html: one replication's cycle as a lesson on the four
+    /// stages, stepped through in a browser (one self-contained file).
+    Teach(TeachCommand),
+    /// Serve the lesson and a what-if page on 127.0.0.1 for a class:
+    /// change a value, see the RPO/RTO distributions move (docs/teaching.md).
+    Serve(ServeCommand),
     /// Run the scenario at every point of a grid of values (common random
     /// numbers); write sweep.csv and the sweep charts.
     Sweep(SweepCommand),
@@ -204,6 +210,44 @@ pub struct VerifyCommand {
     /// Print nothing on success (a failure is still told on stderr).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeachCommand {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub traced: TracedArgs,
+    /// Where lesson.html goes (default: results/ plus the scenario file name without .toml).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeCommand {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub traced: TracedArgs,
+    /// Port on 127.0.0.1 (0: any free port, printed at start). The server
+    /// never listens on another address.
+    #[arg(long, short = 'p', default_value_t = 8080)]
+    pub port: u16,
+}
+
+/// The replication a lesson replays, as `trace` takes it.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct TracedArgs {
+    /// The replication to replay (as numbered in replications.csv).
+    #[arg(long, short = 'k', default_value_t = 0)]
+    pub replication: u64,
+    /// Replications of the run the replication belongs to (default: the
+    /// scenario's `simulation.replications`); K must be below it.
+    #[arg(long = "replications", short = 'n', value_parser = clap::value_parser!(u64).range(1..=crate::montecarlo::MAX_REPLICATIONS))]
+    pub replications: Option<u64>,
+    /// Master seed (default: the scenario's `simulation.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,7 +4,8 @@
 //! ([`crate::report`]) and written.
 //!
 //! One file per subcommand ([`run`], [`sweep`], [`size`], [`compare`],
-//! [`merge`], [`verify`], [`validate`], [`trace`], [`init`]); this file only
+//! [`merge`], [`verify`], [`validate`], [`trace`], [`teach`], [`serve`],
+//! [`init`]); this file only
 //! dispatches. What the commands share (the error type and its exit codes,
 //! reading scenarios, the run settings from the flags, output directories,
 //! the flags that re-make a study) is in `shared.rs`, and the signals and
@@ -16,9 +17,11 @@ pub mod init;
 mod interrupt;
 pub mod merge;
 pub mod run;
+pub mod serve;
 mod shared;
 pub mod size;
 pub mod sweep;
+pub mod teach;
 pub mod trace;
 pub mod validate;
 pub mod verify;
@@ -35,6 +38,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => verify::verify_command(&args),
         Command::Validate(args) => validate::validate_command(&args),
         Command::Trace(args) => trace::trace_command(args),
+        Command::Teach(args) => teach::teach_command(args),
+        Command::Serve(args) => serve::serve_command(args),
         Command::Init(args) => init::init_command(args),
         Command::Compare(args) => compare::compare_command(args),
         Command::Size(args) => size::size_command(args),

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod montecarlo;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod stats;
 pub mod store;
 pub mod study;

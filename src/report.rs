@@ -14,6 +14,7 @@ pub mod describe;
 pub mod diff;
 pub mod html;
 pub mod json;
+pub mod lesson;
 pub mod manifest;
 pub mod output;
 pub mod progress;

@@ -8,6 +8,7 @@
 //! - [`sweep`]: the scenario at every point of a grid of values.
 //! - [`compare`]: two plans on common random numbers, paired.
 //! - [`shard`]: a study's work split among processes.
+//! - [`trace`]: one replication replayed with its narration.
 //!
 //! Every study runs its replications through [`crate::montecarlo`] and
 //! reports its progress to, and asks whether to stop of, a [`Watch`] the
@@ -19,6 +20,7 @@ pub mod run;
 pub mod shard;
 pub mod size;
 pub mod sweep;
+pub mod trace;
 
 use crate::montecarlo::{MonteCarloError, RunConfig};
 use crate::scenario::{Scenario, ScenarioError};

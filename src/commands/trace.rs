@@ -2,10 +2,10 @@
 
 use crate::cli::{ScenarioArgs, TraceCommand};
 
-use super::shared::{CliError, default_output_dir, load_scenario};
-use crate::cycle::{TraceLog, run_cycle};
+use super::shared::{CliError, check_replication, default_output_dir, load_scenario};
 use crate::metrics::metrics_for;
 use crate::report::{chart, trace};
+use crate::study::trace::Traced;
 
 pub fn trace_command(args: TraceCommand) -> Result<(), CliError> {
     let TraceCommand {
@@ -18,24 +18,12 @@ pub fn trace_command(args: TraceCommand) -> Result<(), CliError> {
         full,
     } = args;
     let s = load_scenario(&scenario, &set)?;
-    // A replication past the run's count has no row anywhere: say so rather
-    // than narrate it.
-    let count = replications.unwrap_or(s.simulation.replications);
-    if replication >= count {
-        return Err(super::shared::usage_error(
-            "--replication",
-            format!(
-                "--replication {replication}: the run has replications 0 to {} (replications.csv numbers them from 0); pass -n/--replications N if the run you trace used more",
-                count - 1
-            ),
-        ));
-    }
+    check_replication(
+        replication,
+        replications.unwrap_or(s.simulation.replications),
+    )?;
     let seed = seed.unwrap_or(s.simulation.seed);
-    let mut log = TraceLog::default();
-    let mut outcome = run_cycle(&s, seed, replication, &mut log);
-    if let Some(runaway) = outcome.runaway {
-        return Err(crate::montecarlo::MonteCarloError::Runaway(runaway).into());
-    }
+    let Traced { log, mut outcome } = crate::study::trace::replication(&s, seed, replication)?;
     // A year of operations: its outages first, then one disaster's cycle.
     if s.operations.is_some() {
         match crate::cycle::year::run_year(&s, seed, replication) {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::cycle::{CycleOutcome, TraceEntry};
-use crate::engine::SimDuration;
+use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Metric;
 use crate::report::csv::{replication_row, replications_header};
 use crate::report::table::human;
@@ -13,6 +13,13 @@ use crate::scenario::units::{format_bytes, format_duration_short};
 /// Detail notes (churn changes) earlier than this before `t0` are summarised
 /// in one line unless the trace is full.
 const RECENT: SimDuration = SimDuration::from_secs(30 * 60);
+
+/// Whether the narration lists `e` one by one: every note, and the churn
+/// changes of the last 30 min before `t0` (all of them when `full`); the
+/// older ones are summarised in one line. The lesson page lists the same.
+pub fn shown(e: &TraceEntry, t0: SimTime, full: bool) -> bool {
+    full || !e.detail || e.time >= t0 - RECENT
+}
 
 /// The log (time since `t0`, time of week, stage, what happened), then every
 /// metric both readable and as the exact `replications.csv` header and row.
@@ -42,13 +49,10 @@ pub fn render(
         );
     }
     let recent = t0 - RECENT;
-    let hidden: Vec<&TraceEntry> = entries
-        .iter()
-        .filter(|e| !full && e.detail && e.time < recent)
-        .collect();
+    let hidden: Vec<&TraceEntry> = entries.iter().filter(|e| !shown(e, t0, full)).collect();
     let mut summarised = hidden.is_empty();
     for e in entries {
-        if !full && e.detail && e.time < recent {
+        if !shown(e, t0, full) {
             continue;
         }
         if !summarised && e.time >= hidden[0].time {

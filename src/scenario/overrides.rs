@@ -199,6 +199,51 @@ pub fn apply(
 /// needs to know of the scenario as given (e.g. `size`'s default range).
 pub fn value_at(text: &str, key: &str) -> Option<String> {
     let doc: DocumentMut = text.parse().ok()?;
+    let plain = |value: &toml_edit::Value| match value {
+        toml_edit::Value::String(s) => Some(s.value().clone()),
+        toml_edit::Value::Integer(i) => Some(i.value().to_string()),
+        toml_edit::Value::Float(f) => Some(f.value().to_string()),
+        _ => None,
+    };
+    match value_item(&doc, key)? {
+        // A distribution: its typical value.
+        toml_edit::Value::InlineTable(t) => ["mode", "median", "mean", "value"]
+            .iter()
+            .find_map(|k| t.get(k).and_then(plain)),
+        value => plain(value),
+    }
+}
+
+/// The value at `key` in `text` as `--set KEY=VALUE` would take it back: a
+/// string's contents, anything else as its TOML (a distribution's inline
+/// table, a list of windows); `None` when the key is absent.
+pub fn written_at(text: &str, key: &str) -> Option<String> {
+    let doc: DocumentMut = text.parse().ok()?;
+    Some(match value_item(&doc, key)? {
+        toml_edit::Value::String(s) => s.value().clone(),
+        value => value.clone().decorated("", "").to_string(),
+    })
+}
+
+/// The `id`s of the entries of the array of tables `section` (`link`, `vm`)
+/// in `text`, in file order: the entries `--set section.ID.key` addresses.
+pub fn entry_ids(text: &str, section: &str) -> Vec<String> {
+    let Ok(doc) = text.parse::<DocumentMut>() else {
+        return Vec::new();
+    };
+    doc.get(section)
+        .and_then(Item::as_array_of_tables)
+        .map(|array| {
+            array
+                .iter()
+                .filter_map(|t| t.get("id").and_then(Item::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The value `key` addresses in `doc`, as `--set` addresses it.
+fn value_item<'d>(doc: &'d DocumentMut, key: &str) -> Option<&'d toml_edit::Value> {
     let mut parts = key.split('.').map(str::trim);
     let first = parts.next()?;
     let mut table: &Table = doc.as_table();
@@ -220,19 +265,7 @@ pub fn value_at(text: &str, key: &str) -> Option<String> {
     for part in middle {
         table = table.get(part)?.as_table()?;
     }
-    let plain = |value: &toml_edit::Value| match value {
-        toml_edit::Value::String(s) => Some(s.value().clone()),
-        toml_edit::Value::Integer(i) => Some(i.value().to_string()),
-        toml_edit::Value::Float(f) => Some(f.value().to_string()),
-        _ => None,
-    };
-    match table.get(last)?.as_value()? {
-        // A distribution: its typical value.
-        toml_edit::Value::InlineTable(t) => ["mode", "median", "mean", "value"]
-            .iter()
-            .find_map(|k| t.get(k).and_then(plain)),
-        value => plain(value),
-    }
+    table.get(last)?.as_value()
 }
 
 /// Maps each line of `edited` to its line in `original` (1-based): lines the

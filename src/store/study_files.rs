@@ -84,6 +84,18 @@ pub fn write_charts(out: &Path, charts: &[RenderedChart]) -> Result<Vec<String>,
     })
 }
 
+/// Writes `page` as `out/lesson.html` (`teach`'s file, whole or not at all);
+/// returns its path.
+pub fn write_lesson(out: &Path, page: &str) -> Result<Vec<String>, StoreError> {
+    in_directory(out, || {
+        let mut set = OutputSet::new();
+        let path = out.join("lesson.html");
+        set.write(&path, page.as_bytes())
+            .map_err(|e| StoreError::output(&path, e))?;
+        commit(set)
+    })
+}
+
 /// A sweep's files in `out`: `sweep.csv` of `rows` (every point of the
 /// grid), its charts unless `charts` is false, and the manifest naming
 /// `scenario` and the arguments (`recipe`, without `--no-charts`) that

@@ -85,3 +85,24 @@ pub fn replicate<E: From<StudyError> + From<MonteCarloError>>(
         }
     }
 }
+
+/// A whole run of `config.replications` of `s`, kept in memory: its
+/// analysis, as `drsim run` computes it before writing anything (the served
+/// page's what-if runs, which write no files).
+pub fn in_memory(
+    s: &Scenario,
+    config: RunConfig,
+    watch: &dyn Watch,
+) -> Result<RunAnalysis, StudyError> {
+    let mut collector = Collector::new(crate::metrics::metrics_for(s));
+    replicate(
+        s,
+        config,
+        0..config.replications,
+        None,
+        &mut collector,
+        watch,
+        |_| Ok::<(), StudyError>(()),
+    )?;
+    Ok(analyse(&collector, s, None))
+}

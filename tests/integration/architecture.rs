@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::support::repo;
 
 /// Pipeline stages in order; a module may use only itself and earlier stages.
-const STAGES: [(&str, usize); 13] = [
+const STAGES: [(&str, usize); 14] = [
     ("engine", 0),
     ("scenario", 1),
     ("cycle", 2),
@@ -17,6 +17,7 @@ const STAGES: [(&str, usize); 13] = [
     ("study", 6),
     ("report", 7),
     ("store", 8),
+    ("serve", 9),
     ("cli", 9),
     ("commands", 10),
     ("main", 11),

@@ -171,29 +171,16 @@ fn no_charts_writes_only_the_csv_files() {
 /// Opens report.html in headless Chromium: the DOM must hold the summary table
 /// and the charts, and a screenshot must show the page drawn with its verdicts
 /// in colour (three-tier meets its RPO target and misses its RTO target). The
-/// page carries no script, which is checked on the file itself. `.ci/run`
-/// installs Chromium and sets DRSIM_BROWSER_TEST=1, which makes a missing
-/// browser a failure; elsewhere the test is skipped with a notice when no
-/// browser is installed.
+/// page carries no script, which is checked on the file itself. Ignored, with
+/// the reason, where no Chromium is on PATH (build.rs); `.ci/run` installs
+/// Chromium and sets DRSIM_BROWSER_TEST=1, under which it always runs.
 #[test]
+#[cfg_attr(
+    not(drsim_browser),
+    ignore = "needs headless Chromium on PATH (.ci/run installs it and sets DRSIM_BROWSER_TEST=1)"
+)]
 fn report_opens_in_a_real_browser() {
-    let browser = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| {
-            std::process::Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-    let required = std::env::var("DRSIM_BROWSER_TEST").is_ok_and(|v| v == "1");
-    let Some(browser) = browser else {
-        assert!(
-            !required,
-            "DRSIM_BROWSER_TEST=1 but no Chromium is installed"
-        );
-        eprintln!("notice: no Chromium found; report_opens_in_a_real_browser skipped");
-        return;
-    };
+    let browser = crate::browser::chromium();
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().to_str().expect("utf-8");
     let o = drsim(&[
@@ -211,18 +198,8 @@ fn report_opens_in_a_real_browser() {
     assert!(!html.contains("<script"), "the report runs no script");
     let headless = |extra: &[String]| {
         let profile = tempfile::tempdir().expect("profile dir");
-        std::process::Command::new(browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-            ])
+        std::process::Command::new(&browser)
+            .args(crate::browser::HEADLESS)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .args(extra)
             .arg(format!("file://{}", page.display()))

@@ -3,6 +3,7 @@
 mod architecture;
 mod asr_pages;
 mod attribution;
+mod browser;
 mod charts;
 mod closed_form;
 mod compare;
@@ -31,6 +32,7 @@ mod stage_bytes;
 mod study_provenance;
 mod support;
 mod sweep;
+pub mod teaching;
 mod trace_agreement;
 mod trust;
 mod verdicts;

@@ -1,0 +1,42 @@
+//! `drsim serve`: the lesson and the what-if page on 127.0.0.1.
+
+use std::sync::Arc;
+
+use super::shared::{CliError, check_replication};
+use crate::cli::{ScenarioArgs, ServeCommand};
+use crate::scenario::ScenarioFile;
+use crate::serve::{SetupError, Site, listen};
+
+pub fn serve_command(args: ServeCommand) -> Result<(), CliError> {
+    let ServeCommand {
+        scenario: ScenarioArgs { scenario, set },
+        traced,
+        port,
+    } = args;
+    let file = ScenarioFile::read(&scenario)?;
+    let s = file.load(&crate::scenario::overrides::parse_all(&set)?)?;
+    check_replication(
+        traced.replication,
+        traced.replications.unwrap_or(s.simulation.replications),
+    )?;
+    let site = Site::new(file, set, traced.replication, traced.seed).map_err(|e| match e {
+        SetupError::Scenario(e) => CliError::Scenario(e),
+        SetupError::MonteCarlo(e) => CliError::MonteCarlo(e),
+    })?;
+    listen(
+        Arc::new(site),
+        port,
+        |address| {
+            // The first line of stdout: scripts (and the tests) read the address.
+            println!(
+                "serving {} on http://{address}/ (127.0.0.1 only; Ctrl-C stops)",
+                scenario.display()
+            );
+        },
+        |line| eprintln!("{line}"),
+    )
+    .map_err(|e| CliError::Output {
+        path: format!("127.0.0.1:{port}").into(),
+        source: Box::new(e),
+    })
+}
