@@ -242,7 +242,10 @@ fn the_lesson_steps_to_the_failback_in_a_real_browser() {
         clicks += 1;
         assert!(clicks < 200, "never reached stage 3");
     }
-    assert!(b.text("#stages li.current").contains("3. Failback"));
+    assert!(
+        b.text("#stages li.current")
+            .contains("3. Fail over from Azure")
+    );
     let shown = b.text("#now");
     assert!(
         shown.contains("failback started (planned failover)"),
@@ -271,7 +274,10 @@ fn the_lesson_steps_to_the_failback_in_a_real_browser() {
     b.press("1", "Digit1", 49);
     assert!(b.text("#event-text").contains("OUTAGE"));
     b.press("End", "End", 35);
-    assert!(b.text("#stages li.current").contains("4. Reprotect"));
+    assert!(
+        b.text("#stages li.current")
+            .contains("4. Reprotect on-premises")
+    );
     assert!(b.text("#event-text").contains("cycle closed"));
     // The glossary maps the portal's RPO to drsim's.
     assert!(b.text("#glossary").contains("The Azure portal's \"RPO\""));

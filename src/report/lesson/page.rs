@@ -112,10 +112,10 @@ pub fn render(lesson: &Lesson, what_if: Option<&WhatIf>) -> String {
 <p class="lead">{description} One replication of the simulation (replication {replication}, seed {seed}); t0, the outage, falls on {t0}. Step through it with the buttons, the slider or the keys (&larr;/&rarr; or p/n: previous/next step; 0 to 4: jump to a stage; Home/End).</p>
 <ol id="stages">
 <li data-stage="0">Replicating to Azure</li>
-<li data-stage="1">1. Failover to Azure</li>
-<li data-stage="2">2. Reprotect to on-premises</li>
-<li data-stage="3">3. Failback to on-premises</li>
-<li data-stage="4">4. Reprotect to Azure</li>
+<li data-stage="1">1. Fail over from on-premises</li>
+<li data-stage="2">2. Reprotect Azure VMs</li>
+<li data-stage="3">3. Fail over from Azure (failback)</li>
+<li data-stage="4">4. Reprotect on-premises machines</li>
 </ol>
 <div id="stage-view">
 <svg id="diagram" viewBox="0 0 760 210" role="img" aria-label="where the service runs and which way replication flows"></svg>
