@@ -202,5 +202,49 @@ fn operations(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine_hold, cycle, monte_carlo, estate, operations);
+/// The teaching pages: one lesson (a traced replication of the three-tier
+/// plan made into lesson.html), and one what-if request as `drsim serve`
+/// answers it (500 replications of the minimal scenario, the JSON document).
+fn teaching(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-tier.toml");
+    let three_tier = Scenario::from_path(&path).expect("valid");
+    let metrics = drsim::metrics::metrics_for(&three_tier);
+    let mut group = c.benchmark_group("teaching");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("lesson_page", |b| {
+        b.iter(|| {
+            let t = drsim::study::trace::replication(&three_tier, 1, 3).expect("no runaway");
+            let lesson =
+                drsim::report::lesson::Lesson::of(&three_tier, 1, &t.log, &t.outcome, &metrics);
+            black_box(drsim::report::lesson::render(&lesson, None))
+        })
+    });
+    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
+    let file = drsim::scenario::ScenarioFile::read(&minimal).expect("readable");
+    let site = drsim::serve::Site::new(file, Vec::new(), 0, None).expect("valid");
+    group.throughput(Throughput::Elements(500));
+    group.bench_function("api_run_500_replications", |b| {
+        b.iter(|| {
+            let answer = site.answer(
+                "POST",
+                "/api/run",
+                br#"{"set": {"link.wan.bandwidth": "50 Mbps"}, "replications": 500}"#,
+            );
+            assert_eq!(answer.status, 200);
+            black_box(answer)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    engine_hold,
+    cycle,
+    monte_carlo,
+    estate,
+    operations,
+    teaching
+);
 criterion_main!(benches);

@@ -189,6 +189,42 @@ fn the_lanes_follow_the_cycle() {
 }
 
 #[test]
+fn the_lesson_is_the_same_file_on_every_run() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for dir in [&a, &b] {
+        let out = dir.path().to_str().unwrap();
+        let o = drsim(&[
+            "teach",
+            "scenarios/three-tier.toml",
+            "-k",
+            "5",
+            "--out",
+            out,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let read = |d: &tempfile::TempDir| std::fs::read(d.path().join("lesson.html")).unwrap();
+    assert_eq!(read(&a), read(&b));
+}
+
+#[test]
+fn teach_refuses_bad_input_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lesson");
+    let o = drsim(&[
+        "teach",
+        "scenarios/minimal.toml",
+        "--set",
+        "link.wan.bandwidth=0 Mbps",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("link.wan.bandwidth"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
 fn teach_refuses_a_replication_past_the_run() {
     let o = drsim(&["teach", "scenarios/minimal.toml", "-k", "2000"]);
     assert!(!o.status.success());

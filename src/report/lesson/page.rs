@@ -40,7 +40,7 @@ fn inline_json(value: &impl Serialize) -> String {
 const GLOSSARY: [(&str, &str); 10] = [
     (
         "RPO (recovery point objective)",
-        "How much data a failover loses, as time: from the recovery point a VM fails over to until the outage. drsim reports the RPO each failover actually had (the age of the point used). The Azure portal's \"RPO\" column shows something else: the current replication lag, how old the newest data in Azure is right now. The portal's figure is a lower bound on drsim's.",
+        "How much data a failover loses, as time: from the recovery point a VM fails over to until the outage. drsim reports the RPO each failover actually had (the age of the point used). The RPO Site Recovery logs and the portal shows is a live figure: the time since the newest changes that reached Azure, now. The latest recovery point available for failover is older, because it must be processed first. So at the outage, drsim's RPO is at least the RPO the portal showed then.",
     ),
     (
         "RTO (recovery time objective)",
