@@ -14,6 +14,7 @@
 //!   --> studies over typed inputs (size, ...)                   (study)
 //!   --> CSV, terminal table, trace                              (report)
 //!   --> shard files, shared searches                            (store)
+//!   --> the teaching server's answers, HTTP on 127.0.0.1        (serve)
 //! ```
 //!
 //! Only [`report`], [`store`] (results that processes share or come back

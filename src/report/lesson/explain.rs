@@ -24,7 +24,7 @@ const RULES: &[(&[&str], &str)] = &[
     ),
     (
         &["recovery point ("],
-        "Each VM will be restored from a recovery point: a copy of its disks at one instant in Azure. Everything it wrote after that instant is lost: the point's age is this VM's RPO.",
+        "At the outage, the newest recovery point of this VM that a failover can use: a copy of its disks at one instant, in Azure. A failover restores it and loses everything written after it; its age is this VM's RPO.",
     ),
     (
         &["churn now"],
@@ -105,7 +105,7 @@ const RULES: &[(&[&str], &str)] = &[
     ),
     (
         &["primary site usable again"],
-        "The on-premises site is back. The VMs keep running in Azure: to go home they must first be protected in the other direction.",
+        "The on-premises site is back. Where a failover has started, the VMs stay in Azure: to go home they must first be protected in the other direction.",
     ),
     (
         &["reprotect started", "re-enabled"],
