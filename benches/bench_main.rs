@@ -208,15 +208,13 @@ fn operations(c: &mut Criterion) {
 fn teaching(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-tier.toml");
     let three_tier = Scenario::from_path(&path).expect("valid");
-    let metrics = drsim::metrics::metrics_for(&three_tier);
     let mut group = c.benchmark_group("teaching");
     group.sample_size(20);
     group.throughput(Throughput::Elements(1));
     group.bench_function("lesson_page", |b| {
         b.iter(|| {
-            let t = drsim::study::trace::replication(&three_tier, 1, 3).expect("no runaway");
             let lesson =
-                drsim::report::lesson::Lesson::of(&three_tier, 1, &t.log, &t.outcome, &metrics);
+                drsim::report::lesson::Lesson::replay(&three_tier, 1, 3).expect("no runaway");
             black_box(drsim::report::lesson::render(&lesson, None))
         })
     });

@@ -25,7 +25,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 
-use crate::metrics::metrics_for;
 use crate::montecarlo::RunConfig;
 use crate::report::lesson::{Control, Lesson, WhatIf, render};
 use crate::scenario::overrides::{entry_ids, parse_all_as, written_at};
@@ -111,8 +110,7 @@ impl Site {
     ) -> Result<Site, SetupError> {
         let s = file.load(&parse_all_as("--set", &sets)?)?;
         let seed = seed.unwrap_or(s.simulation.seed);
-        let traced = crate::study::trace::replication(&s, seed, k)?;
-        let lesson = Lesson::of(&s, seed, &traced.log, &traced.outcome, &metrics_for(&s));
+        let lesson = Lesson::replay(&s, seed, k)?;
         let replications = s.simulation.replications.min(MAX_REPLICATIONS);
         let what_if = WhatIf {
             controls: controls(&file.text, &s),

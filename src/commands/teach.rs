@@ -2,7 +2,6 @@
 
 use super::shared::{CliError, check_replication, default_output_dir, load_scenario};
 use crate::cli::{ScenarioArgs, TeachCommand};
-use crate::metrics::metrics_for;
 use crate::report::lesson::{Lesson, render};
 
 pub fn teach_command(args: TeachCommand) -> Result<(), CliError> {
@@ -17,8 +16,7 @@ pub fn teach_command(args: TeachCommand) -> Result<(), CliError> {
         traced.replications.unwrap_or(s.simulation.replications),
     )?;
     let seed = traced.seed.unwrap_or(s.simulation.seed);
-    let t = crate::study::trace::replication(&s, seed, traced.replication)?;
-    let lesson = Lesson::of(&s, seed, &t.log, &t.outcome, &metrics_for(&s));
+    let lesson = Lesson::replay(&s, seed, traced.replication)?;
     let out = out.unwrap_or_else(|| default_output_dir(&scenario));
     let written = crate::store::study_files::write_lesson(&out, &render(&lesson, None))?;
     println!("wrote {}", written.join(", "));

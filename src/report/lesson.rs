@@ -150,6 +150,23 @@ fn stage_of(phase: Phase) -> u8 {
 }
 
 impl Lesson {
+    /// Replays replication `k` of `s` from master `seed` (as `drsim trace`
+    /// does) and makes it a lesson.
+    pub fn replay(
+        s: &Scenario,
+        seed: u64,
+        k: u64,
+    ) -> Result<Lesson, crate::montecarlo::MonteCarloError> {
+        let t = crate::study::trace::replication(s, seed, k)?;
+        Ok(Lesson::of(
+            s,
+            seed,
+            &t.log,
+            &t.outcome,
+            &crate::metrics::metrics_for(s),
+        ))
+    }
+
     /// The lesson of one traced replication: `log` and `outcome` are what
     /// [`crate::cycle::run_cycle`] gave `drsim trace` for `seed`.
     pub fn of(
