@@ -108,12 +108,14 @@ impl Site {
         k: u64,
         seed: Option<u64>,
     ) -> Result<Site, SetupError> {
-        let s = file.load(&parse_all_as("--set", &sets)?)?;
+        let overrides = parse_all_as("--set", &sets)?;
+        let s = file.load(&overrides)?;
         let seed = seed.unwrap_or(s.simulation.seed);
         let lesson = Lesson::replay(&s, seed, k)?;
         let replications = s.simulation.replications.min(MAX_REPLICATIONS);
         let what_if = WhatIf {
-            controls: controls(&file.text, &s),
+            // The values as served: the file with the command line's --set.
+            controls: controls(&file.effective_text(&overrides)?, &s),
             replications,
             max_replications: MAX_REPLICATIONS,
         };
@@ -395,6 +397,15 @@ mod tests {
         assert!(Permit::take(&running).is_none());
         drop(permits);
         assert!(Permit::take(&running).is_some());
+    }
+
+    #[test]
+    fn a_command_line_set_shows_in_its_control() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
+        let sets = vec!["link.wan.bandwidth=20 Mbps".to_string()];
+        let s = Site::new(ScenarioFile::read(&path).unwrap(), sets, 0, None).unwrap();
+        let page = String::from_utf8(s.answer("GET", "/", b"").body).unwrap();
+        assert!(page.contains("\"value\":\"20 Mbps\""));
     }
 
     #[test]
