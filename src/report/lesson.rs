@@ -334,6 +334,19 @@ impl Lanes {
             replication.push((b, "to-on-premises"));
             protection.push((b, "protected"));
         }
+        // A failback attempt that failed: down while it ran, then back in
+        // Azure, replicating to on-premises again once ASR cancelled it.
+        let failed_attempts = log.spans.iter().filter(|sp| {
+            sp.kind == SpanKind::Stage
+                && sp.phase == Phase::Failback
+                && sp.label.contains("attempt")
+        });
+        for sp in failed_attempts {
+            let (a, b) = (seconds_from(t0, sp.start), seconds_from(t0, sp.end));
+            service.extend([(a, "down"), (b, "azure")]);
+            replication.extend([(a, "none"), (b, "to-on-premises")]);
+            protection.extend([(a, "unprotected"), (b, "protected")]);
+        }
         if let Some(s3) = stage3 {
             service.push((s3, "down"));
             replication.push((s3, "none"));
@@ -346,6 +359,10 @@ impl Lanes {
             replication.push((a, "initial-sync-to-azure"));
             replication.push((b, "to-azure"));
             protection.push((b, "protected"));
+        }
+        for changes in [&mut service, &mut replication, &mut protection] {
+            // In time order; at one instant the change made last holds.
+            changes.sort_by(|x, y| x.0.total_cmp(&y.0));
         }
         lanes.service = cut(from_s, to_s, &service);
         lanes.replication = cut(from_s, to_s, &replication);

@@ -189,6 +189,73 @@ fn the_lanes_follow_the_cycle() {
 }
 
 #[test]
+fn a_failed_failback_and_its_cancellation_are_steps_and_lanes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8");
+    let set = ["--set", "failback.failure_probability=0.9"];
+    let o = drsim(
+        &[
+            &["teach", "scenarios/minimal.toml", "-k", "0", "--out", out][..],
+            &set,
+        ]
+        .concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let data = lesson_data(&std::fs::read_to_string(dir.path().join("lesson.html")).unwrap());
+    let o = drsim(
+        &[
+            &["trace", "scenarios/minimal.toml", "-k", "0", "--no-charts"][..],
+            &set,
+        ]
+        .concat(),
+    );
+    let texts: Vec<&str> = data["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    let traced: Vec<String> = trace_events(&stdout(&o)).into_iter().map(|e| e.3).collect();
+    assert_eq!(texts, traced);
+    let cancelled = data["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["text"]
+                .as_str()
+                .unwrap()
+                .contains("failback attempt 1 failed")
+        })
+        .expect("the failed attempt is a step");
+    assert!(
+        cancelled["explain"]
+            .as_str()
+            .unwrap()
+            .contains("cancels it")
+    );
+    // The service: on-premises, down, Azure; then down and back in Azure for
+    // each failed attempt; then down (the failback that succeeds) and home.
+    let service: Vec<&str> = data["lanes"]["service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    let failed = texts
+        .iter()
+        .filter(|t| t.contains("did not come up"))
+        .count();
+    assert!(failed >= 1);
+    let mut expected = vec!["on-premises", "down", "azure"];
+    for _ in 0..failed {
+        expected.extend(["down", "azure"]);
+    }
+    expected.extend(["down", "on-premises"]);
+    assert_eq!(service, expected);
+}
+
+#[test]
 fn the_lesson_is_the_same_file_on_every_run() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for dir in [&a, &b] {

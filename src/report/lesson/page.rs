@@ -37,7 +37,7 @@ fn inline_json(value: &impl Serialize) -> String {
 }
 
 /// The glossary: term, then what it means (and where drsim and the portal differ).
-const GLOSSARY: [(&str, &str); 10] = [
+const GLOSSARY: [(&str, &str); 12] = [
     (
         "RPO (recovery point objective)",
         "How much data a failover loses, as time: from the recovery point a VM fails over to until the outage. drsim reports the RPO each failover actually had (the age of the point used). The RPO Site Recovery logs and the portal shows is a live figure: the time since the newest changes that reached Azure, now. The latest recovery point available for failover is older, because it must be processed first. So at the outage, drsim's RPO is at least the RPO the portal showed then.",
@@ -73,6 +73,14 @@ const GLOSSARY: [(&str, &str); 10] = [
     (
         "Failback",
         "Going home: a planned failover from Azure back to on-premises (stage 3). The Azure VMs stop, their last changes are copied, and the VMs start on-premises: planned downtime, no data lost.",
+    ),
+    (
+        "Planned failover",
+        "A failover while both sides run: the source VMs shut down first and their last changes are synchronised, so nothing is lost; the service is down from the shutdown until the VMs run on the other side. Failback (stage 3) is one.",
+    ),
+    (
+        "Cancel",
+        "If a planned failover (a failback) fails, Site Recovery cancels it: the machines in Azure return to their state just before it, run and replicate back again, and (modernized architecture) the failback can be run again later. The classic architecture cannot cancel and retry a failback.",
     ),
     (
         "Test failover",
