@@ -284,6 +284,22 @@ fn the_lesson_steps_to_the_failback_in_a_real_browser() {
         b.text("#glossary")
             .contains("the portal shows is a live figure")
     );
+    // A link opens the lesson at a stage.
+    let mut linked = Browser::start();
+    linked.open(&format!(
+        "file://{}/lesson.html#stage=2",
+        dir.path().display()
+    ));
+    assert!(
+        linked
+            .text("#stages li.current")
+            .contains("2. Reprotect Azure VMs")
+    );
+    assert!(
+        linked
+            .text("#event-text")
+            .contains("primary site usable again")
+    );
 }
 
 #[test]

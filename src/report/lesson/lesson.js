@@ -8,15 +8,31 @@
   const NS = 'http://www.w3.org/2000/svg';
   let current = 0;
 
-  // A compressed time axis: linear within minutes of t0, logarithmic beyond.
-  const SCALE_S = 600;
-  const squash = (s) => Math.asinh(s / SCALE_S);
-  const F0 = squash(L.lanes.from_s);
-  const F1 = squash(L.lanes.to_s);
+  // The time axis: each stretch between two changes of state (on any lane)
+  // gets the same width, linear within it, so the minutes of stage 1 and the
+  // days of stage 2 both show; the ticks give the times.
+  const cuts = [L.lanes.from_s, L.lanes.to_s];
+  for (const lane of [L.lanes.service, L.lanes.replication, L.lanes.protection]) {
+    for (const span of lane) cuts.push(span.from_s, span.to_s);
+  }
+  cuts.sort((a, b) => a - b);
+  const edges = cuts.filter((c, i) => i === 0 || c - cuts[i - 1] > 1);
+  const pieces = Math.max(1, edges.length - 1);
+  const fraction = (s) => {
+    if (s <= edges[0]) return 0;
+    if (s >= edges[edges.length - 1]) return 1;
+    let i = 0;
+    while (i + 1 < edges.length - 1 && s >= edges[i + 1]) i += 1;
+    return (i + (s - edges[i]) / (edges[i + 1] - edges[i])) / pieces;
+  };
   const X0 = 120;
   const X1 = 985;
-  const xOf = (s) => X0 + Math.max(0, Math.min(1, (squash(s) - F0) / (F1 - F0))) * (X1 - X0);
-  const timeAt = (u) => SCALE_S * Math.sinh(F0 + u * (F1 - F0));
+  const xOf = (s) => X0 + fraction(s) * (X1 - X0);
+  const timeAt = (u) => {
+    const at = Math.min(pieces - 1e-9, Math.max(0, u * pieces));
+    const i = Math.floor(at);
+    return edges[i] + (at - i) * ((edges[i + 1] ?? edges[i]) - edges[i]);
+  };
 
   const COLOURS = {
     'on-premises': '#2e7d32', azure: '#1565c0', down: '#c62828',
@@ -72,11 +88,15 @@
       lanes.appendChild(r);
     }
   });
-  for (const tick of [-86400 * 7, -86400, -3600, -600, 0, 600, 3600, 6 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400]) {
-    if (tick < L.lanes.from_s || tick > L.lanes.to_s) continue;
+  let lastTick = -1000;
+  for (const tick of edges) {
     const x = xOf(tick);
     lanes.appendChild(svg('line', { x1: x, x2: x, y1: 124, y2: 130, stroke: '#444' }));
-    lanes.appendChild(svg('text', { x, y: 143, 'text-anchor': 'middle', class: 'tick' }, tick === 0 ? 't0' : (tick > 0 ? '+' : '') + duration(tick)));
+    if (x - lastTick < 75) continue;
+    lastTick = x;
+    const label = Math.abs(tick) < 0.5 ? 't0' : 't0' + (tick > 0 ? '+' : '') + duration(tick);
+    const anchor = x > X1 - 40 ? 'end' : 'middle';
+    lanes.appendChild(svg('text', { x, y: 143, 'text-anchor': anchor, class: 'tick' }, label));
   }
   const cursor = svg('line', { id: 'cursor', y1: 4, y2: 124, stroke: '#000', 'stroke-width': 2 });
   lanes.appendChild(cursor);
@@ -146,7 +166,7 @@
     const x = xOf(s);
     cursor.setAttribute('x1', x);
     cursor.setAttribute('x2', x);
-    if (at === undefined) slider.value = Math.round(Math.max(0, Math.min(1, (squash(s) - F0) / (F1 - F0))) * 1000);
+    if (at === undefined) slider.value = Math.round(fraction(s) * 1000);
     drawDiagram(s);
   }
   function stageStart(stage) {
@@ -209,7 +229,12 @@
     for (const v of [f.metric, f.value, f.shown]) tr.appendChild(html('td', {}, v));
     figures.appendChild(tr);
   }
-  show(0);
+  // A link may open the lesson at a stage or a step: lesson.html#stage=3, #step=12.
+  const stageLink = /stage=([0-4])/.exec(location.hash);
+  const stepLink = /step=(\d+)/.exec(location.hash);
+  if (stageLink) show(stageStart(Number(stageLink[1])));
+  else if (stepLink) show(Number(stepLink[1]) - 1);
+  else show(0);
 
   // The served page's what-if panel.
   const whatIfData = document.getElementById('whatif-data');

@@ -136,7 +136,7 @@ pub fn render(lesson: &Lesson, what_if: Option<&WhatIf>) -> String {
 </div>
 <input id="slider" type="range" min="0" max="1000" value="0" aria-label="time">
 <svg id="lanes" viewBox="0 0 1000 150" role="img" aria-label="service, replication and protection over time"></svg>
-<p class="note">Time runs left to right on a compressed scale (minutes near the outage, days further out), so the hour of stage 1 and the days of stages 2 to 4 both show.</p>
+<p class="note">Time runs left to right; each stretch between two changes of state gets the same width, so the minutes of stage 1 and the days of stage 2 both show (the ticks give the times).</p>
 <h2>Every step</h2>
 <ol id="events"></ol>
 <h2>Before the outage: replication lag and recovery points</h2>
