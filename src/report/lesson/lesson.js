@@ -300,7 +300,7 @@
       if (target) {
         g.appendChild(svg('line', { x1: x(target.target_s), x2: x(target.target_s), y1: 20, y2: 90, class: 'target' }));
         const right = x(target.target_s) > 560;
-        g.appendChild(svg('text', { x: x(target.target_s) + (right ? -4 : 4), y: 92, 'text-anchor': right ? 'end' : 'start', class: 'target-label' }, 'target ' + duration(target.target_s)));
+        g.appendChild(svg('text', { x: x(target.target_s) + (right ? -4 : 4), y: 30, 'text-anchor': right ? 'end' : 'start', class: 'target-label' }, 'target ' + duration(target.target_s)));
       }
       box.appendChild(g);
     }
