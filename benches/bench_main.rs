@@ -220,7 +220,7 @@ fn teaching(c: &mut Criterion) {
     });
     let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
     let file = drsim::scenario::ScenarioFile::read(&minimal).expect("readable");
-    let site = drsim::serve::Site::new(file, Vec::new(), 0, None).expect("valid");
+    let site = drsim::serve::Site::new(file, Vec::new(), (0, None), None).expect("valid");
     group.throughput(Throughput::Elements(500));
     group.bench_function("api_run_500_replications", |b| {
         b.iter(|| {

@@ -229,8 +229,7 @@ pub struct ServeCommand {
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub traced: TracedArgs,
-    /// Port on 127.0.0.1 (0: any free port, printed at start). The server
-    /// never listens on another address.
+    /// Port on 127.0.0.1, the only address served (0: any free port, printed).
     #[arg(long, short = 'p', default_value_t = 8080)]
     pub port: u16,
 }
@@ -241,8 +240,7 @@ pub struct TracedArgs {
     /// The replication to replay (as numbered in replications.csv).
     #[arg(long, short = 'k', default_value_t = 0)]
     pub replication: u64,
-    /// Replications of the run the replication belongs to (default: the
-    /// scenario's `simulation.replications`); K must be below it.
+    /// Replications of K's run (default: `simulation.replications`); K is below it.
     #[arg(long = "replications", short = 'n', value_parser = clap::value_parser!(u64).range(1..=crate::montecarlo::MAX_REPLICATIONS))]
     pub replications: Option<u64>,
     /// Master seed (default: the scenario's `simulation.seed`).

@@ -5,8 +5,7 @@
 //!
 //! One file per subcommand ([`run`], [`sweep`], [`size`], [`compare`],
 //! [`merge`], [`verify`], [`validate`], [`trace`], [`teach`], [`serve`],
-//! [`init`]); this file only
-//! dispatches. What the commands share (the error type and its exit codes,
+//! [`init`]); this file only dispatches. What the commands share (the error type and its exit codes,
 //! reading scenarios, the run settings from the flags, output directories,
 //! the flags that re-make a study) is in `shared.rs`, and the signals and
 //! the terminal's progress bar in `interrupt.rs`; no command file uses

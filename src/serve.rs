@@ -29,6 +29,7 @@ use crate::montecarlo::RunConfig;
 use crate::report::lesson::{Control, Lesson, WhatIf, render};
 use crate::scenario::overrides::{entry_ids, parse_all_as, written_at};
 use crate::scenario::{Scenario, ScenarioFile};
+use crate::store::StoreError;
 use crate::study::{StudyError, Unwatched};
 
 /// The most replications one request may run.
@@ -68,16 +69,6 @@ impl Answer {
     }
 }
 
-/// Why the site could not be set up: the scenario (or an override) is
-/// invalid, or the lesson's replication ran away.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error(transparent)]
-    Scenario(#[from] crate::scenario::ScenarioError),
-    #[error(transparent)]
-    MonteCarlo(#[from] crate::montecarlo::MonteCarloError),
-}
-
 /// What `/api/run` takes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,15 +92,21 @@ pub struct Site {
 
 impl Site {
     /// The site for `file` with the command line's `sets`; the lesson replays
-    /// replication `k` from `seed` (default: the scenario's).
+    /// replication `k` of a run of `count` replications (default: the
+    /// scenario's) from `seed` (default: the scenario's).
     pub fn new(
         file: ScenarioFile,
         sets: Vec<String>,
-        k: u64,
+        (k, count): (u64, Option<u64>),
         seed: Option<u64>,
-    ) -> Result<Site, SetupError> {
+    ) -> Result<Site, StoreError> {
         let overrides = parse_all_as("--set", &sets)?;
         let s = file.load(&overrides)?;
+        crate::study::trace::check_replication(k, count.unwrap_or(s.simulation.replications))
+            .map_err(|e| StoreError::Refused {
+                flag: e.flag,
+                message: e.message,
+            })?;
         let seed = seed.unwrap_or(s.simulation.seed);
         let lesson = Lesson::replay(&s, seed, k)?;
         let replications = s.simulation.replications.min(MAX_REPLICATIONS);
@@ -359,7 +356,13 @@ mod tests {
 
     fn site() -> Site {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
-        Site::new(ScenarioFile::read(&path).unwrap(), Vec::new(), 0, None).unwrap()
+        Site::new(
+            ScenarioFile::read(&path).unwrap(),
+            Vec::new(),
+            (0, None),
+            None,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -403,7 +406,7 @@ mod tests {
     fn a_command_line_set_shows_in_its_control() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
         let sets = vec!["link.wan.bandwidth=20 Mbps".to_string()];
-        let s = Site::new(ScenarioFile::read(&path).unwrap(), sets, 0, None).unwrap();
+        let s = Site::new(ScenarioFile::read(&path).unwrap(), sets, (0, None), None).unwrap();
         let page = String::from_utf8(s.answer("GET", "/", b"").body).unwrap();
         assert!(page.contains("\"value\":\"20 Mbps\""));
     }

@@ -18,6 +18,7 @@ pub mod shards;
 pub mod size_search;
 pub mod study_files;
 pub mod sweep_shards;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 

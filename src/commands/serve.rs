@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use super::shared::{CliError, check_replication};
+use super::shared::CliError;
 use crate::cli::{ScenarioArgs, ServeCommand};
 use crate::scenario::ScenarioFile;
-use crate::serve::{SetupError, Site, listen};
+use crate::serve::{Site, listen};
 
 pub fn serve_command(args: ServeCommand) -> Result<(), CliError> {
     let ServeCommand {
@@ -13,16 +13,8 @@ pub fn serve_command(args: ServeCommand) -> Result<(), CliError> {
         traced,
         port,
     } = args;
-    let file = ScenarioFile::read(&scenario)?;
-    let s = file.load(&crate::scenario::overrides::parse_all(&set)?)?;
-    check_replication(
-        traced.replication,
-        traced.replications.unwrap_or(s.simulation.replications),
-    )?;
-    let site = Site::new(file, set, traced.replication, traced.seed).map_err(|e| match e {
-        SetupError::Scenario(e) => CliError::Scenario(e),
-        SetupError::MonteCarlo(e) => CliError::MonteCarlo(e),
-    })?;
+    let k = (traced.replication, traced.replications);
+    let site = Site::new(ScenarioFile::read(&scenario)?, set, k, traced.seed)?;
     listen(
         Arc::new(site),
         port,

@@ -195,21 +195,6 @@ pub(crate) fn simulation_flags(args: SimulationArgs) -> Vec<String> {
     flags
 }
 
-/// `--replication K` names a row of a run of `count` replications: one past
-/// the run's count has no row anywhere, so it is refused rather than narrated.
-pub fn check_replication(replication: u64, count: u64) -> Result<(), CliError> {
-    if replication < count {
-        return Ok(());
-    }
-    Err(usage_error(
-        "--replication",
-        format!(
-            "--replication {replication}: the run has replications 0 to {} (replications.csv numbers them from 0); pass -n/--replications N if the run you trace used more",
-            count - 1
-        ),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use std::error::Error as _;

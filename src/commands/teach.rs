@@ -1,6 +1,6 @@
 //! `drsim teach`: one replication's cycle as `lesson.html`.
 
-use super::shared::{CliError, check_replication, default_output_dir, load_scenario};
+use super::shared::{CliError, default_output_dir, load_scenario};
 use crate::cli::{ScenarioArgs, TeachCommand};
 use crate::report::lesson::{Lesson, render};
 
@@ -11,7 +11,7 @@ pub fn teach_command(args: TeachCommand) -> Result<(), CliError> {
         out,
     } = args;
     let s = load_scenario(&scenario, &set)?;
-    check_replication(
+    crate::study::trace::check_replication(
         traced.replication,
         traced.replications.unwrap_or(s.simulation.replications),
     )?;

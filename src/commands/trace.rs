@@ -2,7 +2,7 @@
 
 use crate::cli::{ScenarioArgs, TraceCommand};
 
-use super::shared::{CliError, check_replication, default_output_dir, load_scenario};
+use super::shared::{CliError, default_output_dir, load_scenario};
 use crate::metrics::metrics_for;
 use crate::report::{chart, trace};
 use crate::study::trace::Traced;
@@ -18,25 +18,16 @@ pub fn trace_command(args: TraceCommand) -> Result<(), CliError> {
         full,
     } = args;
     let s = load_scenario(&scenario, &set)?;
-    check_replication(
+    crate::study::trace::check_replication(
         replication,
         replications.unwrap_or(s.simulation.replications),
     )?;
     let seed = seed.unwrap_or(s.simulation.seed);
-    let Traced { log, mut outcome } = crate::study::trace::replication(&s, seed, replication)?;
+    let Traced { log, outcome } = crate::study::trace::replication(&s, seed, replication)?;
     // A year of operations: its outages first, then one disaster's cycle.
-    if s.operations.is_some() {
-        match crate::cycle::year::run_year(&s, seed, replication) {
-            Ok(year) => {
-                print!("{}", crate::report::year::narrate(&s, &year));
-                println!("One disaster's cycle (the replication's cycle columns), event by event:");
-                outcome.year = Some(Box::new(year));
-            }
-            Err(cycle) => {
-                let runaway = cycle.runaway.expect("a year's error is a runaway cycle");
-                return Err(crate::montecarlo::MonteCarloError::Runaway(runaway).into());
-            }
-        }
+    if let Some(year) = &outcome.year {
+        print!("{}", crate::report::year::narrate(&s, year));
+        println!("One disaster's cycle (the replication's cycle columns), event by event:");
     }
     if !no_charts {
         let out = out.unwrap_or_else(|| default_output_dir(&scenario));

@@ -7,7 +7,7 @@
 //! same bytes. The first difference is named by file and line (or byte, for a
 //! picture), so a changed number can be found at once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Parser as _;
 
@@ -17,11 +17,11 @@ use crate::cli::{Command, VerifyCommand};
 use crate::montecarlo::RunConfig;
 pub use crate::report::diff::first_difference;
 use crate::report::manifest::{MANIFEST, Manifest, StudyManifest};
-use crate::report::sha256_hex;
 use crate::store::results_dir::{
     Provenance, check_outputs, check_recorded_values, load_recorded_scenario, refuse_extra_files,
 };
 use crate::store::run_results::{RunOutputs, run_to_directory};
+use crate::store::verify::{Scratch, recorded_scenarios_unchanged, same_outputs, version_note};
 
 pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
     let dir = args.dir.as_path();
@@ -104,24 +104,14 @@ pub fn verify_command(args: &VerifyCommand) -> Result<(), CliError> {
             again.replications.count, manifest.replications.count
         )));
     }
-    for output in &manifest.outputs {
-        let original = std::fs::read(dir.join(&output.file))
-            .map_err(|e| failed(format!("{}: {e}", output.file)))?;
-        let remade = std::fs::read(scratch.0.join(&output.file)).map_err(|_| {
-            failed(format!(
-                "{}: the re-made run did not write this file",
-                output.file
-            ))
-        })?;
-        if let Some(difference) = first_difference(&original, &remade) {
-            return Err(failed(format!(
-                "{}/{}: {difference}{}",
-                dir.display(),
-                output.file,
-                version_note("the run", &manifest.drsim_version)
-            )));
-        }
-    }
+    same_outputs(
+        dir,
+        &scratch.0,
+        &manifest.outputs,
+        "the run",
+        &manifest.drsim_version,
+    )
+    .map_err(|e| failed_because(e.into()))?;
     if let Some(extra) = again
         .outputs
         .iter()
@@ -175,40 +165,7 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
             ),
         ));
     }
-    let working = PathBuf::from(&manifest.working_directory);
-    if working.is_dir() {
-        std::env::set_current_dir(&working).map_err(|e| {
-            failed(format!(
-                "cannot work in {} as the {} did ({e})",
-                working.display(),
-                manifest.study
-            ))
-        })?;
-    }
-    for scenario in &manifest.scenarios {
-        let absolute = PathBuf::from(&scenario.absolute_path);
-        let path = if absolute.exists() {
-            absolute
-        } else {
-            PathBuf::from(&scenario.path)
-        };
-        let bytes = std::fs::read(&path).map_err(|e| {
-            failed(format!(
-                "cannot read the {}'s scenario {} ({e}); it cannot be re-made without it",
-                manifest.study,
-                path.display()
-            ))
-        })?;
-        let now = sha256_hex(&bytes);
-        if now != scenario.sha256 {
-            return Err(failed(format!(
-                "the scenario {} changed since the {} (SHA-256 {now} now, {} then)",
-                path.display(),
-                manifest.study,
-                scenario.sha256
-            )));
-        }
-    }
+    recorded_scenarios_unchanged(&manifest).map_err(|e| failed_because(e.into()))?;
     let scratch = Scratch::new()?;
     let remade = scratch.0.join("remade");
     let mut argv = vec!["drsim".to_string()];
@@ -238,24 +195,15 @@ fn verify_study(args: &VerifyCommand, manifest_path: &Path, text: &str) -> Resul
             )));
         }
     }
-    let note = version_note("it", &manifest.drsim_version);
-    for output in &manifest.outputs {
-        let original = std::fs::read(dir.join(&output.file))
-            .map_err(|e| failed(format!("{}: {e}", output.file)))?;
-        let again = std::fs::read(remade.join(&output.file)).map_err(|_| {
-            failed(format!(
-                "{}: the re-made {} did not write this file",
-                output.file, manifest.study
-            ))
-        })?;
-        if let Some(difference) = first_difference(&original, &again) {
-            return Err(failed(format!(
-                "{}/{}: {difference}{note}",
-                dir.display(),
-                output.file,
-            )));
-        }
-    }
+    let what = format!("the {}", manifest.study);
+    same_outputs(
+        dir,
+        &remade,
+        &manifest.outputs,
+        &what,
+        &manifest.drsim_version,
+    )
+    .map_err(|e| failed_because(e.into()))?;
     if !args.quiet {
         println!(
             "verified {}: {} files of the {} of {} re-made byte for byte by drsim {}",
@@ -287,36 +235,5 @@ fn failed_because(e: CliError) -> CliError {
     match e {
         CliError::Mismatch(message) => failed(message),
         other => other,
-    }
-}
-
-/// When `what` ("the run") was made by another drsim version: a note that
-/// the difference may be the program's.
-fn version_note(what: &str, made_by: &str) -> String {
-    if made_by == env!("CARGO_PKG_VERSION") {
-        String::new()
-    } else {
-        format!(
-            " ({what} was made by drsim {made_by}, this is {}: the difference may be the program's)",
-            env!("CARGO_PKG_VERSION")
-        )
-    }
-}
-
-/// A private directory for the re-made run, removed when done.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Result<Scratch, CliError> {
-        let path = std::env::temp_dir().join(format!("drsim-verify-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).map_err(|e| super::shared::output_error(&path, e))?;
-        Ok(Scratch(path))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
