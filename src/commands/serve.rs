@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::shared::CliError;
+use super::shared::{CliError, usage_error};
 use crate::cli::{ScenarioArgs, ServeCommand};
 use crate::scenario::ScenarioFile;
 use crate::serve::{Site, listen};
@@ -15,20 +15,14 @@ pub fn serve_command(args: ServeCommand) -> Result<(), CliError> {
     } = args;
     let k = (traced.replication, traced.replications);
     let site = Site::new(ScenarioFile::read(&scenario)?, set, k, traced.seed)?;
-    listen(
-        Arc::new(site),
-        port,
-        |address| {
-            // The first line of stdout: scripts (and the tests) read the address.
-            println!(
-                "serving {} on http://{address}/ (127.0.0.1 only; Ctrl-C stops)",
-                scenario.display()
-            );
-        },
-        |line| eprintln!("{line}"),
-    )
-    .map_err(|e| CliError::Output {
-        path: format!("127.0.0.1:{port}").into(),
-        source: Box::new(e),
+    let shown = scenario.display();
+    // The first line of stdout: scripts (and the tests) read the address.
+    let ready = |address: std::net::SocketAddr| {
+        println!("serving {shown} on http://{address}/ (Ctrl-C stops)");
+    };
+    listen(Arc::new(site), port, ready, |line| eprintln!("{line}")).map_err(|e| {
+        let message =
+            format!("--port {port}: cannot listen on 127.0.0.1 ({e}); 0 takes any free port");
+        usage_error("--port", message)
     })
 }

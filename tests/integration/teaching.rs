@@ -459,6 +459,19 @@ fn a_bad_key_or_value_answers_400_naming_it() {
 }
 
 #[test]
+fn a_port_in_use_is_a_usage_error_naming_it() {
+    let served = Served::start("scenarios/minimal.toml");
+    let port = served.address.port().to_string();
+    let o = drsim(&["serve", "scenarios/minimal.toml", "--port", &port]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("--port {port}: cannot listen")),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn the_server_listens_on_127_0_0_1_only() {
     let served = Served::start("scenarios/minimal.toml");
     assert_eq!(served.address.ip(), std::net::Ipv4Addr::LOCALHOST);
