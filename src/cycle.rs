@@ -25,6 +25,7 @@
 
 pub mod attribution;
 pub mod budget;
+pub mod capacity;
 mod churn;
 pub mod draws;
 mod failback;
@@ -231,17 +232,55 @@ fn run_cycle_within<O: Observer>(
     run.network.start_history(&mut run.sh, history_start);
     run.sh.queue.schedule(t0, Event::Outage);
     run.run_events(budget);
-    if run.sh.at.closed.is_none() {
-        // Cut at the horizon: what the stage in progress had moved by then.
+    let mut open = None;
+    if run.sh.at.closed.is_none() && run.runaway.is_none() {
+        // Cut at the horizon: what the stage in progress had moved by then,
+        // and where the cycle stood.
         run.resync
             .record_unfinished(&mut run.network, &run.sh.plan_at, t0 + HORIZON);
+        open = run.open_at(t0 + HORIZON);
     }
-    let mut outcome = outcome::assemble(&run.sh, &run.failover, &run.resync, &run.failback);
+    let mut outcome = outcome::assemble(&run.sh, &run.failover, &run.resync, &run.failback, open);
     outcome.runaway = run.runaway;
     outcome
 }
 
 impl<O: Observer> CycleRun<'_, O> {
+    /// Where a cycle cut off at `horizon` stood: its first open plan, the
+    /// stage that plan was in, and the VM with the most left to move in it.
+    fn open_at(&mut self, horizon: SimTime) -> Option<(u8, usize, Option<usize>)> {
+        if self.failover.ridden_out {
+            return None;
+        }
+        let (plan, at) = self
+            .sh
+            .plan_at
+            .iter()
+            .enumerate()
+            .find(|(_, at)| at.stage4_end.is_none())?;
+        let stage = if at.stage1_end.is_none() {
+            1
+        } else if at.stage2_end.is_none() && at.stage3_start.is_none() {
+            2
+        } else if at.stage3_end.is_none() {
+            3
+        } else {
+            4
+        };
+        let direction = match stage {
+            1 => return Some((1, plan, None)),
+            4 => Direction::Forward,
+            _ => Direction::Reverse,
+        };
+        let vm = self.network.largest_backlog(
+            self.sh.scenario,
+            direction,
+            horizon,
+            &self.sh.scenario.plans[plan].vms,
+        );
+        Some((stage, plan, vm))
+    }
+
     fn run_events(&mut self, budget: Budget) {
         let horizon = self.sh.t0 + HORIZON;
         while self.sh.at.closed.is_none() {

@@ -108,6 +108,9 @@ pub enum MetricId {
     LatentFaults,
     /// 1 when the failover met any latent fault.
     LatentFaultMet,
+    /// 1 when a resource the replication used is over capacity in steady
+    /// state (docs/model.md, "Capacity").
+    OverCapacity,
     /// A year of operations ([`crate::cycle::year::YearOutcome`]).
     Availability,
     YearOutages,
@@ -177,12 +180,59 @@ impl Metric {
 
     /// The value in the metric's unit (seconds, bytes, 0/1), or `None` where it
     /// does not exist in this replication (a stage that did not happen, or did
-    /// not finish within the horizon; a target verdict outside its population).
+    /// not finish within the horizon; a target verdict outside its population;
+    /// an RPO, data lost or lag over capacity, which have no steady state).
     pub fn value(&self, o: &CycleOutcome) -> Option<f64> {
+        if self.without_value(o) {
+            return None;
+        }
+        self.history_value(o)
+    }
+
+    /// Whether the metric has no value in `o` whatever its simulated history
+    /// says. Over capacity, the lag and so the RPO and the data lost grow for
+    /// as long as the overload has lasted: no value, and a missed target
+    /// (docs/model.md, "Capacity"). A cut-off cycle's stages are out of the
+    /// stage statistics (counted apart, as ride-outs are).
+    fn without_value(&self, o: &CycleOutcome) -> bool {
+        let unbounded = || o.declared && o.vms.iter().any(|v| v.over_capacity);
+        match self.id {
+            MetricId::Rpo
+            | MetricId::DataLost
+            | MetricId::RpoPart(_)
+            | MetricId::ConsistencyGroupRpo(_) => unbounded(),
+            MetricId::LagAtOutage => o.vms.iter().any(|v| v.over_capacity),
+            MetricId::PlanRpo(p) | MetricId::PlanDataLost(p) => {
+                o.declared && o.plans[p].over_capacity
+            }
+            MetricId::Stage1
+            | MetricId::Stage2
+            | MetricId::Stage3Downtime
+            | MetricId::Stage4
+            | MetricId::Stage3Start
+            | MetricId::Stage2Bytes
+            | MetricId::Stage2CopyBytes
+            | MetricId::Stage2WriteBytes
+            | MetricId::Stage3Bytes
+            | MetricId::Stage4Bytes
+            | MetricId::PlanStage(..)
+            | MetricId::PlanStageStart(..)
+            | MetricId::FailbackPastWindow => o.declared && !o.closed,
+            _ => false,
+        }
+    }
+
+    /// The value the simulated history gave, bounded or not: what
+    /// [`Metric::value`] reports unless the metric has no steady-state value
+    /// in `o` (`size` reads it to tell whether a key moves the metric at
+    /// all when every probe is over capacity).
+    pub fn history_value(&self, o: &CycleOutcome) -> Option<f64> {
         let s = |d: SimDuration| Some(d.as_secs_f64());
         let opt = |d: Option<SimDuration>| d.map(|d| d.as_secs_f64());
         let flag = |b: bool| Some(f64::from(u8::from(b)));
+        let unbounded = o.declared && o.vms.iter().any(|v| v.over_capacity);
         match self.id {
+            MetricId::OverCapacity => flag(!o.overloads.is_empty()),
             MetricId::Rpo => s(o.rpo),
             MetricId::Rto => opt(o.rto),
             MetricId::Stage1 => opt(o.stage1),
@@ -225,7 +275,9 @@ impl Metric {
             MetricId::Reassessments => Some(f64::from(o.reassessments)),
             MetricId::FailbackRetries => o.declared.then_some(f64::from(o.failback_retries)),
             MetricId::FailbackDataLost => o.failback_data_lost_bytes.map(f64::round),
-            MetricId::RpoMet(target, over) => in_population(o, over).then(|| met(o.rpo, target)),
+            MetricId::RpoMet(target, over) => {
+                in_population(o, over).then(|| if unbounded { 0.0 } else { met(o.rpo, target) })
+            }
             MetricId::RtoMet(target, over, clock) => {
                 let rto = match clock {
                     crate::scenario::RtoClock::Outage => o.rto,
@@ -485,6 +537,12 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             Flag,
             "1 when the cycle closed within the one-year horizon",
             Closed,
+        ),
+        Metric::new(
+            "over_capacity",
+            Flag,
+            "1 when a resource the replication used is over capacity in steady state (a link, a process server's daily volume, a link back, a reprotect cap: the mean churn it carries above what it carries): its RPO, data lost and lag grow without bound, so they are left empty and the RPO target counts as missed; the run's text names the resource",
+            OverCapacity,
         ),
         Metric::new(
             "stages_completed",

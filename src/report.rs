@@ -7,6 +7,7 @@
 //! (a run's files together, in an [`OutputSet`]), so a reader never sees a
 //! half-written file and a failed or interrupted run leaves old results intact.
 
+pub mod capacity;
 pub mod chart;
 pub mod compare;
 pub mod csv;

@@ -446,10 +446,16 @@ impl Drills {
 pub struct ProcessServer {
     /// The link it uploads over (every VM it serves replicates over it).
     pub link: usize,
-    /// Bytes/s of writes it can process and send.
+    /// The daily change rate it handles, as bytes/s over a day: ASR's
+    /// capacity figure (2 TB a day), checked against its VMs' mean churn
+    /// (docs/model.md, "Capacity"), not a cap on any instant.
     pub throughput: f64,
-    /// Bytes of its VMs' queued writes it can hold; when they fill it, the
-    /// VMs whose writes it holds are marked for resynchronisation.
+    /// An instantaneous cap on what its VMs send together, bytes/s, when the
+    /// scenario sets one (`process_server_peak_throughput`; ASR publishes
+    /// none, so none by default).
+    pub peak_throughput: Option<f64>,
+    /// Bytes of its VMs' queued writes it can hold (docs/model.md, "The
+    /// process server").
     pub cache_bytes: f64,
 }
 

@@ -11,6 +11,7 @@
 //! Wilson score interval, and verdicts ([`verdict`]) respect it.
 
 mod bytes;
+pub mod capacity_tally;
 mod collector;
 mod exact_sum;
 mod histogram;
@@ -112,6 +113,14 @@ impl TargetFraction {
         TargetFraction::of_counts(met, values.len())
     }
 
+    /// The share of `total` replications whose value in `values` is at or
+    /// below `target`: the replications without a value (`total` less
+    /// `values.len()`) missed it.
+    pub fn of_over(values: &[f64], target: f64, total: usize) -> TargetFraction {
+        let met = values.iter().filter(|&&v| v <= target).count();
+        TargetFraction::of_counts(met, total.max(values.len()))
+    }
+
     /// `met` of `total` replications met the target.
     pub fn of_counts(met: usize, total: usize) -> TargetFraction {
         let (ci_low, ci_high) = wilson_interval(met, total, Z_95);
@@ -183,6 +192,8 @@ impl Outages {
 pub struct RunSummary {
     pub rows: Vec<MetricSummary>,
     pub outages: Outages,
+    /// Resources over capacity and where cut-off cycles stood.
+    pub capacity: capacity_tally::CapacityTally,
     /// Replications kept whole ([`Collector`]): all of them (`outages.total`),
     /// or the first ones of a longer run, whose quantiles then come from a
     /// histogram.

@@ -70,13 +70,19 @@ impl Network {
             reverse[vm.link].set_weight(v, vm.weight);
         }
         // Forward, every write also passes through the VM's process server,
-        // whose throughput its VMs share (stage 4 too). Failback from Azure
+        // whose instantaneous cap, when set, its VMs share (stage 4 too). Failback from Azure
         // goes through a process server in Azure, not modelled.
-        if !scenario.process_servers.is_empty() {
+        // Only an instantaneous cap the scenario sets binds at an instant;
+        // ASR's daily volume is the capacity check's (crate::capacity).
+        if scenario
+            .process_servers
+            .iter()
+            .any(|ps| ps.peak_throughput.is_some())
+        {
             let caps: Vec<f64> = scenario
                 .process_servers
                 .iter()
-                .map(|ps| ps.throughput)
+                .map(|ps| ps.peak_throughput.unwrap_or(f64::MAX))
                 .collect();
             let groups: Vec<Option<usize>> =
                 scenario.vms.iter().map(|vm| vm.process_server).collect();
@@ -548,6 +554,27 @@ impl Network {
     /// brought up to `now` first. The sums run in the order they always did
     /// (link by link, flow by flow), so a one-plan scenario's bytes are
     /// those it always had.
+    /// Of `vms`, the one with the most queued on its link in `direction` at
+    /// `now` (the first on ties); `None` when none has anything queued.
+    pub fn largest_backlog(
+        &mut self,
+        scenario: &Scenario,
+        direction: Direction,
+        now: SimTime,
+        vms: &[usize],
+    ) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for &v in vms {
+            let link = self.link_mut(direction, scenario.vms[v].link);
+            link.advance(now);
+            let queued = link.backlog(v);
+            if queued > 0.0 && best.is_none_or(|(_, b)| queued > b) {
+                best = Some((v, queued));
+            }
+        }
+        best.map(|(v, _)| v)
+    }
+
     fn sum_flows(
         &mut self,
         direction: Direction,

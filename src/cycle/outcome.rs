@@ -30,6 +30,9 @@ pub struct VmOutcome {
     /// clock); `None` when it did not run there (a ride-out, or not within
     /// the horizon).
     pub from_failover_start: Option<SimDuration>,
+    /// Its protection before the outage crosses a resource over capacity
+    /// (docs/model.md, "Capacity"): its lag and RPO have no steady state.
+    pub over_capacity: bool,
 }
 
 impl VmOutcome {
@@ -162,6 +165,28 @@ pub struct CycleOutcome {
     /// With `[operations]`: the replication's year (its own disasters'
     /// cycles; the fields above are one disaster's, as without it).
     pub year: Option<Box<super::year::YearOutcome>>,
+    /// The resources over capacity in this replication (docs/model.md,
+    /// "Capacity"); empty when every one has a steady state.
+    pub overloads: Vec<crate::cycle::capacity::Overload>,
+    /// A cycle cut off at the horizon: where it stood.
+    pub open: Option<OpenCycle>,
+}
+
+/// Where a cycle that did not close within the horizon stood: the first plan
+/// (in plan order) still open, the stage it was in, and the VM whose
+/// transfer had the most left, with the resource that keeps it from
+/// finishing when one is over capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpenCycle {
+    /// 1 to 4.
+    pub stage: u8,
+    pub plan: usize,
+    /// The VM with the most bytes still to move in that stage; `None` when
+    /// the stage had not started or moves nothing (a plan never completed,
+    /// a failback waiting for a window).
+    pub vm: Option<usize>,
+    /// The overloaded resource on that VM's path in that stage, if any.
+    pub resource: Option<crate::cycle::capacity::Resource>,
 }
 
 /// One recovery plan's metrics in one replication (an estate's plans each
@@ -188,6 +213,38 @@ pub struct PlanOutcome {
     /// `t0` until its stages 2, 3 (its last failback attempt) and 4 started:
     /// with the durations, its place on the estate's timeline.
     pub stage_starts: [Option<SimDuration>; 3],
+    /// One of its VMs' protection crosses a resource over capacity.
+    pub over_capacity: bool,
+}
+
+/// The overloaded resource that keeps plan `plan`'s stage `stage` from
+/// finishing: on `vm`'s path when one is named, else on any of the plan's
+/// VMs' paths.
+fn limiting_resource(
+    s: &crate::scenario::Scenario,
+    overloads: &[crate::cycle::capacity::Overload],
+    stage: u8,
+    plan: usize,
+    vm: Option<usize>,
+) -> Option<crate::cycle::capacity::Resource> {
+    use crate::cycle::capacity::Resource;
+    let on_path = |v: usize, r: Resource| {
+        let m = &s.vms[v];
+        match r {
+            Resource::LinkForward(l) | Resource::LinkReverse(l) => m.link == l,
+            Resource::ProcessServer(k) => m.process_server == Some(k),
+            Resource::ReprotectCap(c) => c == v,
+        }
+    };
+    let candidates: Vec<usize> = match vm {
+        Some(v) => vec![v],
+        None => s.plans[plan].vms.clone(),
+    };
+    overloads
+        .iter()
+        .map(|o| o.resource)
+        .filter(|r| r.stages().contains(&stage))
+        .find(|&r| candidates.iter().any(|&v| on_path(v, r)))
 }
 
 /// The stage metrics of one plan: from its milestones when a disaster was
@@ -283,6 +340,7 @@ pub(super) fn assemble<O: Observer>(
     failover: &Failover,
     resync: &Resync,
     failback: &PlanRun,
+    open: Option<(u8, usize, Option<usize>)>,
 ) -> CycleOutcome {
     let s = sh.scenario;
     let t0 = sh.t0;
@@ -304,6 +362,13 @@ pub(super) fn assemble<O: Observer>(
         unprotected: worst(|t| t.unprotected),
         cycle: worst(|t| t.cycle),
     };
+    let overloads = crate::cycle::capacity::overloads(s, &sh.draws, declared);
+    let open = open.map(|(stage, plan, vm)| OpenCycle {
+        stage,
+        plan,
+        vm,
+        resource: limiting_resource(s, &overloads, stage, plan, vm),
+    });
     let vms: Vec<VmOutcome> = failover
         .points
         .iter()
@@ -327,6 +392,7 @@ pub(super) fn assemble<O: Observer>(
             } else {
                 None
             },
+            over_capacity: crate::cycle::capacity::unprotectable(s, &overloads, i),
         })
         .collect();
     let worst_vm =
@@ -392,6 +458,10 @@ pub(super) fn assemble<O: Observer>(
                 failback_wait: between(at.stage2_end, at.stage3_start),
                 stage_starts: [at.stage2_start, at.stage3_start, at.stage4_start]
                     .map(|start| declared.then(|| between(Some(sh.t0), start)).flatten()),
+                over_capacity: plan
+                    .vms
+                    .iter()
+                    .any(|&v| vms.get(v).is_some_and(|m| m.over_capacity)),
             }
         })
         .collect();
@@ -532,5 +602,7 @@ pub(super) fn assemble<O: Observer>(
         events: sh.queue.delivered(),
         runaway: None,
         year: None,
+        overloads,
+        open,
     }
 }

@@ -85,7 +85,7 @@ impl<W: Write> ReplicationsWriter<W> {
     }
 }
 
-pub const VMS_HEADER: [&str; 13] = [
+pub const VMS_HEADER: [&str; 14] = [
     "replication",
     "vm",
     "group",
@@ -99,6 +99,7 @@ pub const VMS_HEADER: [&str; 13] = [
     "no_usable_point",
     "failover_to_running_s",
     "within_sla",
+    "over_capacity",
 ];
 
 /// Streams `vms.csv`: one row per replication and VM.
@@ -121,6 +122,15 @@ impl<W: Write> VmsWriter<W> {
     ) -> Result<(), ::csv::Error> {
         let seconds = |d: crate::engine::SimDuration| format!("{:.3}", d.as_secs_f64());
         for (vm, v) in scenario.vms.iter().zip(&outcome.vms) {
+            // Over capacity, the RPO, data lost and lag have no steady state.
+            let bounded = |text: String| if v.over_capacity { String::new() } else { text };
+            let declared_bounded = |text: String| {
+                if v.over_capacity && outcome.declared {
+                    String::new()
+                } else {
+                    text
+                }
+            };
             self.csv.write_record([
                 outcome.replication.to_string(),
                 vm.id.clone(),
@@ -129,10 +139,10 @@ impl<W: Write> VmsWriter<W> {
                     .map(|g| scenario.consistency_groups[g].id.clone())
                     .unwrap_or_default(),
                 vm.recovery_point.name().to_string(),
-                seconds(v.rpo),
+                declared_bounded(seconds(v.rpo)),
                 v.rto.map(seconds).unwrap_or_default(),
-                format!("{:.0}", v.data_lost_bytes.round()),
-                seconds(v.lag_at_outage),
+                declared_bounded(format!("{:.0}", v.data_lost_bytes.round())),
+                bounded(seconds(v.lag_at_outage)),
                 seconds(v.rpo_alert),
                 u8::from(v.no_usable_point).to_string(),
                 v.from_failover_start.map(seconds).unwrap_or_default(),
@@ -141,6 +151,7 @@ impl<W: Write> VmsWriter<W> {
                 } else {
                     String::new()
                 },
+                u8::from(v.over_capacity).to_string(),
             ])?;
         }
         Ok(())

@@ -59,6 +59,9 @@ pub fn describe(s: &Scenario) -> String {
             link.id, link.bandwidth, link.reverse_bandwidth
         ));
     }
+    for text in capacity_lines(s) {
+        line(text);
+    }
     let p = &s.policy;
     line(format!(
         "replication policy: crash-consistent every {}, app-consistent {}, retention {} (all points kept for {}, then one per {}), RPO alert at {}, processing delay {}, failover to {} point by default; {} of history simulated",
@@ -330,6 +333,59 @@ pub fn describe(s: &Scenario) -> String {
 /// The drill schedule and what it costs a year: each drill runs the covered
 /// plans' VMs in Azure for its duration (ASR: "There will be compute charges
 /// after the VM is created after the test failover", site-recovery-faq.yml).
+/// The steady-state capacity of each link (both ways) and process server,
+/// and of the reprotect caps that come near: mean load against mean
+/// capacity, and how often a replication draws it over (docs/model.md,
+/// "Capacity"). Resources far below capacity are summed up in one line.
+fn capacity_lines(s: &Scenario) -> Vec<String> {
+    use crate::scenario::units::format_byte_rate;
+    const DRAWN: u64 = 2_000;
+    let drawn = s.simulation.replications.clamp(1, DRAWN);
+    let loads = crate::cycle::capacity::resource_loads(s, drawn);
+    let mut out = vec![format!(
+        "capacity (steady state: mean churn against what carries it; over capacity, the lag grows without bound; over {} drawn replications):",
+        drawn
+    )];
+    let mut quiet = 0;
+    for l in &loads {
+        let share = l.mean_load / l.mean_capacity.max(f64::MIN_POSITIVE);
+        let is_cap = matches!(
+            l.resource,
+            crate::cycle::capacity::Resource::ReprotectCap(_)
+        );
+        if is_cap && share < 0.5 && l.over == 0 {
+            quiet += 1;
+            continue;
+        }
+        let over = if l.over == 0 {
+            "never over capacity".to_string()
+        } else {
+            format!(
+                "OVER CAPACITY in {} of {} replications ({})",
+                l.over,
+                l.drawn,
+                crate::scenario::units::format_share(l.over as f64 / l.drawn as f64)
+            )
+        };
+        out.push(format!(
+            "  {}: {} VMs, mean churn {} ({}/day) on {} ({}/day), {:.0}%; {over}",
+            l.resource.name(s),
+            l.vms,
+            format_byte_rate(l.mean_load),
+            format_bytes(l.mean_load * 86_400.0),
+            format_byte_rate(l.mean_capacity),
+            format_bytes(l.mean_capacity * 86_400.0),
+            share * 100.0,
+        ));
+    }
+    if quiet > 0 {
+        out.push(format!(
+            "  {quiet} VMs' reprotect transfer caps: their mean churn under half the cap, never over capacity"
+        ));
+    }
+    out
+}
+
 pub fn drills_sentence(s: &Scenario) -> Option<String> {
     let d = s.drills.as_ref()?;
     let per_year = d.per_year();

@@ -105,6 +105,9 @@ pub fn render(inputs: &ReportInputs<'_>) -> String {
     if let Some(note) = long_run_sentence(run) {
         let _ = writeln!(h, "<p id=\"long-run\">{}</p>", escape(&note));
     }
+    for line in crate::report::capacity::capacity_sentences(scenario, run) {
+        let _ = writeln!(h, "<p class=\"capacity\">{}.</p>", escape(&line));
+    }
     if let Some(sla) = sla_sentence(run, scenario.vms.len()) {
         let _ = writeln!(h, "<p id=\"sla\">{}.</p>", escape(&sla));
     }

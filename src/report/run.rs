@@ -21,6 +21,10 @@ pub fn run_text(
         s.name, config.replications, config.seed
     );
     let mut text = table::summary_table(&title, &a.summary);
+    for line in crate::report::capacity::capacity_sentences(s, &a.summary) {
+        text.push_str(&line);
+        text.push_str(".\n");
+    }
     if let Some(drills) = crate::report::describe::drills_sentence(s) {
         text.push_str(&drills);
         text.push('\n');

@@ -59,7 +59,7 @@ pub fn outages_sentence(o: &Outages) -> String {
     }
     if o.not_closed > 0 {
         text.push_str(&format!(
-            "; {} cycles ({}) did not close within one year (a resync that never caught up: see stages_completed and the stage bytes)",
+            "; {} cycles ({}) did not close within one year (out of the stage statistics; where they stood is said below)",
             thousands(o.not_closed),
             share(o.not_closed)
         ));

@@ -80,8 +80,22 @@ pub fn render(
     let _ = writeln!(out, "\nmetrics:");
     for m in metrics {
         let v = m.value(outcome);
-        let shown = v.map_or_else(|| "(does not apply)".to_string(), |v| human(m, v));
+        let shown = match (v, m.history_value(outcome)) {
+            (Some(v), _) => human(m, v),
+            (None, Some(_)) if !outcome.overloads.is_empty() => {
+                "(over capacity: no steady state)".to_string()
+            }
+            (None, Some(_)) => "(cycle cut off: out of the stage statistics)".to_string(),
+            (None, None) => "(does not apply)".to_string(),
+        };
         let _ = writeln!(out, "  {:<28} {:>14}  {}", m.name, m.format(v), shown);
+    }
+    let capacity = crate::report::capacity::replication_lines(scenario, outcome);
+    if !capacity.is_empty() {
+        let _ = writeln!(out, "\ncapacity:");
+        for line in capacity {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     let _ = writeln!(out, "\nper VM:");
     let _ = writeln!(

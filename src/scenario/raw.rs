@@ -90,6 +90,7 @@ pub struct RawReplication {
     pub pruned_point_interval: Option<Value>,
     pub process_servers: Option<i64>,
     pub process_server_throughput: Option<Value>,
+    pub process_server_peak_throughput: Option<Value>,
     pub process_server_cache: Option<Value>,
     pub resync: Option<String>,
     pub office_hours: Option<Vec<String>>,

@@ -14,6 +14,7 @@
 //! Everything kept merges exactly and in order, so the summaries are the same
 //! for any thread count and any split into shards ([`super::state`]).
 
+use super::capacity_tally::CapacityTally;
 use super::met_sums::MetSums;
 use super::stream::{Distribution, Stream};
 use super::{
@@ -56,6 +57,8 @@ pub struct Collector {
     pub(super) met_sums: Option<Vec<MetSums>>,
     met_layout: Vec<MetSums>,
     pub(super) counts: Counts,
+    /// Resources over capacity and where cut-off cycles stood.
+    pub(super) capacity: CapacityTally,
     counted: CountedColumns,
     /// Each metric's target in seconds, if it has one.
     targets: Vec<Option<f64>>,
@@ -126,6 +129,7 @@ impl Collector {
             met_sums: None,
             met_layout,
             counts: Counts::default(),
+            capacity: CapacityTally::default(),
             counted,
             targets,
         }
@@ -139,6 +143,7 @@ impl Collector {
             .collect();
         let declared = in_population(outcome, Population::Declared);
         self.count(&values, declared);
+        self.capacity.add(outcome);
         self.seen += 1;
         if self.seen <= self.keep {
             for (column, v) in self.columns.iter_mut().zip(&values) {
@@ -332,17 +337,28 @@ impl Collector {
         population: Population,
     ) -> (Option<Summary>, usize, Option<TargetFraction>) {
         let target = self.targets[i];
+        let total = self.population_size(population);
         match &self.streams {
             Some(streams) => {
                 let s = &streams[i][population_index(population)];
-                let fraction = target.map(|_| s.target_fraction());
+                let fraction = target.map(|_| TargetFraction::of_counts(s.met as usize, total));
                 (s.summary(), s.count as usize, fraction)
             }
             None => {
                 let values = self.present(i, population);
-                let fraction = target.map(|t| TargetFraction::of(&values, t));
+                let fraction = target.map(|t| TargetFraction::of_over(&values, t, total));
                 (Summary::of(&values), values.len(), fraction)
             }
+        }
+    }
+
+    /// The replications of `population` collected. A target is judged over
+    /// all of them: one where the metric has no value (an RPO over capacity,
+    /// an RTO whose plan never completed) missed it.
+    fn population_size(&self, population: Population) -> usize {
+        match population {
+            Population::All => self.seen,
+            Population::Declared => self.counts.declared as usize,
         }
     }
 
@@ -351,9 +367,13 @@ impl Collector {
     pub fn target_fraction(&self, id: MetricId, population: Population) -> Option<TargetFraction> {
         let i = self.column(id)?;
         let target = self.targets[i]?;
+        let total = self.population_size(population);
         Some(match &self.streams {
-            Some(streams) => streams[i][population_index(population)].target_fraction(),
-            None => TargetFraction::of(&self.present(i, population), target),
+            Some(streams) => TargetFraction::of_counts(
+                streams[i][population_index(population)].met as usize,
+                total,
+            ),
+            None => TargetFraction::of_over(&self.present(i, population), target, total),
         })
     }
 
@@ -418,6 +438,7 @@ impl Collector {
                 not_closed: self.counts.not_closed as usize,
                 needing_resync: self.counts.needing_resync as usize,
             },
+            capacity: self.capacity.clone(),
             kept: self.kept(),
         }
     }

@@ -8,7 +8,7 @@
 //! refused when its columns are not the merging run's.
 //!
 //! ```text
-//! "drsim-collector-state 3\n"
+//! "drsim-collector-state 4\n"
 //! metric names, one per line, then an empty line
 //! u64 seen, u64 kept, u64 keep, u64 inputs      (little endian)
 //! u64 declared, ridden out over the RTO target, not closed, needing resync
@@ -18,10 +18,13 @@
 //! u8 streams (0 or 1), then per metric, all outages then declared: a stream
 //! with the streams, per target metric with parts ([`super::met_sums`]):
 //!   per population, u64 met outages, then an exact sum per column
+//! the capacity tally ([`super::capacity_tally`]): resources over capacity
+//!   and where the open cycles stood
 //! ```
 
 use super::Collector;
 use super::bytes::Reader;
+use super::capacity_tally::CapacityTally;
 use super::collector::Counts;
 use super::stream::Stream;
 use crate::metrics::Metric;
@@ -57,11 +60,13 @@ pub enum StateError {
     CorruptStreams,
     #[error("its sums over the outages that met a target are corrupt")]
     CorruptSums,
+    #[error("its tally of resources over capacity and open cycles is corrupt")]
+    CorruptCapacity,
     #[error("it has {0} bytes too many")]
     TooLong(usize),
 }
 
-const MAGIC: &str = "drsim-collector-state 3\n";
+const MAGIC: &str = "drsim-collector-state 4\n";
 
 impl Collector {
     /// Everything collected so far, in the format above.
@@ -107,6 +112,7 @@ impl Collector {
         for sums in self.met_sums.iter().flatten() {
             sums.to_bytes(&mut out);
         }
+        self.capacity.to_bytes(&mut out);
         out
     }
 
@@ -195,6 +201,7 @@ impl Collector {
                 .ok_or(StateError::CorruptSums)?;
             other.met_sums = Some(sums);
         }
+        other.capacity = CapacityTally::read(&mut r).ok_or(StateError::CorruptCapacity)?;
         if r.at != r.bytes.len() {
             return Err(StateError::TooLong(r.bytes.len() - r.at));
         }
@@ -256,6 +263,7 @@ impl Collector {
         c.ridden_out_over_rto_target += o.ridden_out_over_rto_target;
         c.not_closed += o.not_closed;
         c.needing_resync += o.needing_resync;
+        self.capacity.merge(&other.capacity);
         Ok(())
     }
 }
@@ -293,6 +301,14 @@ mod tests {
         assert!(
             fresh
                 .append_bytes(&bytes[..bytes.len() - 1])
+                .unwrap_err()
+                .to_string()
+                .contains("over capacity")
+        );
+        // The empty tally's two counts and the streams' flag cut: values short.
+        assert!(
+            fresh
+                .append_bytes(&bytes[..bytes.len() - 17])
                 .unwrap_err()
                 .to_string()
                 .contains("bytes of values")

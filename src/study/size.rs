@@ -171,8 +171,14 @@ impl SizingTarget {
         let mut counts = Counts::default();
         montecarlo::run_range(s, config, range, |o| {
             check(watch)?;
-            if let Some(v) = metric.value(o).filter(|_| in_population(o, over)) {
-                counts.add(v, threshold_s);
+            if in_population(o, over) {
+                match metric.value(o) {
+                    Some(v) => counts.add(v, threshold_s),
+                    // No value in the population (an RPO over capacity, a
+                    // plan never completed): the threshold is missed; the
+                    // history's value still tells whether the key moves it.
+                    None => counts.add_missed(metric.history_value(o).unwrap_or(0.0)),
+                }
             }
             watch.advance();
             Ok::<(), StudyError>(())
@@ -287,6 +293,14 @@ impl Counts {
         self.sum_ms = self
             .sum_ms
             .saturating_add((value_s * 1000.0).round().max(0.0) as u64);
+    }
+}
+
+impl Counts {
+    /// Adds one replication of the population that has no value (over
+    /// capacity): a miss, whose simulated `history_s` joins the sum.
+    pub fn add_missed(&mut self, history_s: f64) {
+        self.add(history_s, f64::NEG_INFINITY);
     }
 }
 

@@ -3,7 +3,9 @@
 mod architecture;
 mod asr_pages;
 mod attribution;
+
 mod browser;
+mod capacity;
 mod charts;
 mod closed_form;
 mod compare;

@@ -56,6 +56,7 @@ pub(super) fn check_policy(
         pruned_point_interval: None,
         process_servers: None,
         process_server_throughput: None,
+        process_server_peak_throughput: None,
         process_server_cache: None,
         resync: None,
         office_hours: None,

@@ -44,6 +44,10 @@ pub(super) fn check_process_servers(
                 raw.is_some_and(|r| r.process_server_throughput.is_some()),
             ),
             (
+                "process_server_peak_throughput",
+                raw.is_some_and(|r| r.process_server_peak_throughput.is_some()),
+            ),
+            (
                 "process_server_cache",
                 raw.is_some_and(|r| r.process_server_cache.is_some()),
             ),
@@ -84,6 +88,26 @@ pub(super) fn check_process_servers(
                 ok
             }),
     };
+    // ASR documents no instantaneous limit: none unless the scenario sets one.
+    let peak_throughput = match raw.and_then(|r| r.process_server_peak_throughput.as_ref()) {
+        None => Some(None),
+        Some(v) => c
+            .fixed(&key("process_server_peak_throughput"), v, WriteRate)
+            .filter(|&t| {
+                let ok = t >= MIN_LINK_RATE;
+                if !ok {
+                    c.error(
+                        key("process_server_peak_throughput"),
+                        format!(
+                            "a process server sends at least 64 kbps (as a link), got {}",
+                            WriteRate.format(t)
+                        ),
+                    );
+                }
+                ok
+            })
+            .map(Some),
+    };
     let cache_bytes = match raw.and_then(|r| r.process_server_cache.as_ref()) {
         None => Some(PROCESS_SERVER_CACHE_BYTES),
         Some(v) => c.fixed(&key("process_server_cache"), v, Size).filter(|&b| {
@@ -120,7 +144,7 @@ pub(super) fn check_process_servers(
         }
         Some(n) => n as usize,
     };
-    let (throughput, cache_bytes) = (throughput?, cache_bytes?);
+    let (throughput, peak_throughput, cache_bytes) = (throughput?, peak_throughput?, cache_bytes?);
     let default_per_link = raw.and_then(|r| r.process_servers).is_none();
     let mut link_of: Vec<Option<usize>> = vec![None; count];
     let mut load = vec![0.0; count];
@@ -194,6 +218,7 @@ pub(super) fn check_process_servers(
         .map(|&link| ProcessServer {
             link: link.unwrap_or(0),
             throughput,
+            peak_throughput,
             cache_bytes,
         })
         .collect();
@@ -203,7 +228,7 @@ pub(super) fn check_process_servers(
             c.warn(
                 key("process_servers"),
                 format!(
-                    "process server {} receives {} a day on average, more than the {} a day it handles (`process_server_throughput`; ASR documents about 2 TB a day): its VMs fall behind; add process servers or move VMs (`process_server`)",
+                    "process server {} receives {} a day on average, more than the {} a day it handles (`process_server_throughput`; ASR documents about 2 TB a day): over capacity, its VMs have no steady state (their RPO target counts as missed); add process servers or move VMs (`process_server`)",
                     ps + 1,
                     Size.format(daily),
                     Size.format(throughput * 86_400.0)

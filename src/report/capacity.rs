@@ -1,0 +1,177 @@
+//! The run's capacity sentences: which resources were over capacity in how
+//! many replications (and what that means), and where the cycles that did
+//! not close stood (docs/model.md, "Capacity").
+
+use crate::cycle::capacity::{CACHE_LEVELS, Overload, cache_behind};
+use crate::report::table::thousands;
+use crate::scenario::Scenario;
+use crate::scenario::units::format_share;
+use crate::scenario::units::{format_byte_rate, format_bytes, format_duration_short};
+use crate::stats::RunSummary;
+
+/// At most this many places where open cycles stood are named.
+const OPEN_NAMED: usize = 3;
+
+/// One sentence per resource over capacity in some replication, then one on
+/// the cycles that did not close; empty when neither happened.
+pub fn capacity_sentences(s: &Scenario, run: &RunSummary) -> Vec<String> {
+    let total = run.outages.total.max(1);
+    let share = |k: u64| format_share(k as f64 / total as f64);
+    let mut out = Vec::new();
+    for (&resource, count) in &run.capacity.overloads {
+        let (load, cap) = count.means();
+        let o = Overload {
+            resource,
+            load,
+            capacity: cap,
+        };
+        let what = if resource.protects() {
+            "the RPO, data lost and lag of those replications grow without bound, so they are left empty and the RPO target counts as missed, whatever `history` says"
+        } else {
+            "those cycles cannot close"
+        };
+        out.push(format!(
+            "OVER CAPACITY in {} of {} replications ({}), means over them: {}; {what} (replications.csv: over_capacity)",
+            thousands(count.replications as usize),
+            thousands(run.outages.total),
+            share(count.replications),
+            describe(s, &o),
+        ));
+    }
+    let open: u64 = run.capacity.open.values().sum();
+    if open > 0 {
+        let mut places: Vec<_> = run.capacity.open.iter().collect();
+        // Most frequent first; ties in stage, plan, VM order.
+        places.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let named: Vec<String> = places
+            .iter()
+            .take(OPEN_NAMED)
+            .map(|(place, n)| {
+                let plan = if s.is_estate() {
+                    format!(" of plan `{}`", s.plans[place.plan].id)
+                } else {
+                    String::new()
+                };
+                let mut text = format!("{} in stage {}{plan}", thousands(**n as usize), place.stage);
+                match place.vm {
+                    Some(v) => text.push_str(&format!(
+                        ", `{}` still moving its data{}",
+                        s.vms[v].id,
+                        match place.resource {
+                            Some(r) => format!(" through {}, over capacity", r.name(s)),
+                            None => format!(
+                                " over link `{}` (no resource over capacity on average: a slow draw or a long backlog)",
+                                s.links[s.vms[v].link].id
+                            ),
+                        }
+                    )),
+                    None => text.push_str(match place.stage {
+                        1 => ", its failover never completed (a VM not created)",
+                        _ => ", waiting to start (a failback window or an operator never came)",
+                    }),
+                }
+                text
+            })
+            .collect();
+        let rest = places.len().saturating_sub(OPEN_NAMED);
+        out.push(format!(
+            "{} cycles ({}) did not close within one year and are out of the stage statistics (stage durations and bytes): {}{}",
+            thousands(open as usize),
+            share(open),
+            named.join("; "),
+            if rest > 0 {
+                format!("; and {rest} other places")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    out
+}
+
+/// One replication's resources over capacity and, for a cycle cut off,
+/// where it stood: what `trace` prints.
+pub fn replication_lines(s: &Scenario, o: &crate::cycle::CycleOutcome) -> Vec<String> {
+    let mut out: Vec<String> = o
+        .overloads
+        .iter()
+        .map(|overload| format!("OVER CAPACITY: {}", describe(s, overload)))
+        .collect();
+    if let Some(open) = o.open {
+        let mut text = format!(
+            "the cycle did not close within one year: plan `{}` was in stage {}",
+            s.plans[open.plan].id, open.stage
+        );
+        if let Some(v) = open.vm {
+            text.push_str(&format!(", `{}` still moving its data", s.vms[v].id));
+        }
+        if let Some(r) = open.resource {
+            text.push_str(&format!(" through {}, over capacity", r.name(s)));
+        }
+        out.push(text);
+    }
+    out
+}
+
+/// What ASR does at each of [`CACHE_LEVELS`].
+const CACHE_LEVEL_NAMES: [&str; 3] = [
+    "first alert (free space below 30%)",
+    "second alert (below 25%)",
+    "throttling (below 20%)",
+];
+
+/// An overload in words: the resource, its load against its capacity, the
+/// VMs it carries, how fast the lag and the backlog grow, and, behind a
+/// cache, the days until each of its documented levels.
+pub fn describe(s: &Scenario, o: &Overload) -> String {
+    let vms = o.resource.vms(s);
+    let named: Vec<&str> = vms.iter().take(3).map(|&v| s.vms[v].id.as_str()).collect();
+    let more = if vms.len() > 3 {
+        format!(" and {} more", vms.len() - 3)
+    } else {
+        String::new()
+    };
+    let mut text = format!(
+        "{}: mean churn {} ({}/day) against {} ({}/day), {:.0}% of capacity, VMs {}{}; the backlog grows {} a day",
+        o.resource.name(s),
+        format_byte_rate(o.load),
+        format_bytes(o.load * 86_400.0),
+        format_byte_rate(o.capacity),
+        format_bytes(o.capacity * 86_400.0),
+        o.load / o.capacity * 100.0,
+        named.join(", "),
+        more,
+        format_bytes(o.backlog_growth_per_day()),
+    );
+    if o.resource.protects() {
+        text.push_str(&format!(
+            " and the lag {} a day",
+            format_duration_short(o.lag_growth_per_day())
+        ));
+        if let Some(cache) = cache_behind(s, o.resource) {
+            let days: Vec<String> = CACHE_LEVELS
+                .iter()
+                .zip(CACHE_LEVEL_NAMES)
+                .map(|(used, what)| {
+                    format!(
+                        "{what} after {:.1} days",
+                        cache * used / o.backlog_growth_per_day()
+                    )
+                })
+                .collect();
+            text.push_str(&format!(
+                "; its cache ({}) reaches its {}",
+                format_bytes(cache),
+                days.join(", ")
+            ));
+        }
+    } else {
+        let stages: Vec<String> = o.resource.stages().iter().map(|k| k.to_string()).collect();
+        text.push_str(&format!(
+            ": stage {} cannot finish",
+            stages.join(" and stage ")
+        ));
+    }
+    text.push_str(&format!(" (raise {})", o.resource.key(s)));
+    text
+}
