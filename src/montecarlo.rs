@@ -19,13 +19,13 @@ use crate::scenario::Scenario;
 const CHUNK: u64 = 4096;
 
 /// Replications per chunk for `scenario`: an outcome holds a row per VM
-/// (about 60 bytes each, with its sampled inputs), so an estate's chunks are
+/// (about 70 bytes each, with its sampled inputs), so an estate's chunks are
 /// shorter, about 16 MB of outcomes each: 4,096 outcomes of 1,000 VMs took
 /// 250 MB and made a run's memory look as if it grew with the replications
 /// (docs/performance.md). The results do not depend on it.
 fn chunk_for(scenario: &Scenario) -> u64 {
     let vms = scenario.vms.len().max(1) as u64;
-    (262_144 / vms).clamp(128, CHUNK)
+    (229_376 / vms).clamp(128, CHUNK)
 }
 
 pub use crate::scenario::MAX_REPLICATIONS;

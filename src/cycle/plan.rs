@@ -94,6 +94,9 @@ struct Progress {
     rng: Pcg64,
     /// The current step attempt: when it was scheduled and when it began.
     attempt: (SimTime, SimTime),
+    /// The current step (group, post, index) and when its first attempt
+    /// was scheduled: retries and their delays belong to the step.
+    step: Option<(usize, bool, usize, SimTime)>,
 }
 
 /// One stage's run of every recovery plan (the failover or the failback):
@@ -152,12 +155,28 @@ pub struct PlanPath {
     pub step_retries: Vec<SimDuration>,
     /// Per plan: when its run started (an operator took it up).
     pub started_at: Vec<Option<SimTime>>,
+    /// Per plan: each step's span, from its first attempt (a manual action
+    /// or a script, retries and their delays included) to its success, in
+    /// order; a plan runs one step at a time. ASR's SLA excludes this time.
+    pub step_spans: Vec<Vec<(SimTime, SimTime)>>,
 }
 
 impl PlanPath {
     /// Successful step time, all plans.
     pub fn all_steps(&self) -> SimDuration {
         self.steps.iter().fold(SimDuration::ZERO, |a, &b| a + b)
+    }
+
+    /// Of `[from, to)`, the time plan `p`'s steps (manual actions, scripts
+    /// and their retries) were running: what ASR's SLA leaves out.
+    pub fn step_time_within(&self, p: usize, from: SimTime, to: SimTime) -> SimDuration {
+        self.step_spans[p]
+            .iter()
+            .map(|&(a, b)| {
+                let (a, b) = (a.max(from), b.min(to));
+                if b > a { b.since(a) } else { SimDuration::ZERO }
+            })
+            .fold(SimDuration::ZERO, |a, b| a + b)
     }
 }
 
@@ -202,6 +221,7 @@ impl PlanRun {
                     // Plan 0's stream is the one runs of a single plan always had.
                     rng: stream(seed, replication, Purpose::Plan(stage.index() + 2 * p)),
                     attempt: (SimTime::EPOCH, SimTime::EPOCH),
+                    step: None,
                 })
                 .collect(),
             ready: vec![false; vms],
@@ -231,6 +251,7 @@ impl PlanRun {
                 steps: vec![SimDuration::ZERO; plans],
                 step_retries: vec![SimDuration::ZERO; plans],
                 started_at: vec![None; plans],
+                step_spans: vec![Vec::new(); plans],
             },
         }
     }
@@ -263,6 +284,8 @@ impl PlanRun {
         progress.phase = GroupPhase::PreSteps;
         progress.booted_in_current = 0;
         progress.attempt = (SimTime::EPOCH, SimTime::EPOCH);
+        progress.step = None;
+        self.path.step_spans[p].clear();
         self.path.steps[p] = SimDuration::ZERO;
         self.path.step_retries[p] = SimDuration::ZERO;
         self.path.started_at[p] = None;
@@ -358,6 +381,11 @@ impl PlanRun {
             )
         });
         self.plans[p].attempt = (now, now + extra);
+        let first = match self.plans[p].step {
+            Some((g, b, i, since)) if (g, b, i) == (group, post, index) => since,
+            _ => now,
+        };
+        self.plans[p].step = Some((group, post, index, first));
         let event = PlanEvent::StepDone {
             group: GroupId::new(group),
             post,
@@ -648,6 +676,9 @@ impl PlanRun {
         }
         self.path.step_retries[p] += began.since(scheduled);
         self.path.steps[p] += now.since(began);
+        let since = self.plans[p].step.map_or(scheduled, |(.., since)| since);
+        self.path.step_spans[p].push((since, now));
+        self.plans[p].step = None;
         sh.observer.note(now, stage.phase(), || {
             format!("group `{}`: step `{}` done", s.groups[group].id, step.name)
         });

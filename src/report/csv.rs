@@ -85,7 +85,7 @@ impl<W: Write> ReplicationsWriter<W> {
     }
 }
 
-pub const VMS_HEADER: [&str; 14] = [
+pub const VMS_HEADER: [&str; 15] = [
     "replication",
     "vm",
     "group",
@@ -100,6 +100,7 @@ pub const VMS_HEADER: [&str; 14] = [
     "failover_to_running_s",
     "within_sla",
     "over_capacity",
+    "asr_time_s",
 ];
 
 /// Streams `vms.csv`: one row per replication and VM.
@@ -152,6 +153,7 @@ impl<W: Write> VmsWriter<W> {
                     String::new()
                 },
                 u8::from(v.over_capacity).to_string(),
+                v.asr_time().map(seconds).unwrap_or_default(),
             ])?;
         }
         Ok(())

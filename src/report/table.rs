@@ -68,26 +68,39 @@ pub fn outages_sentence(o: &Outages) -> String {
 }
 
 /// ASR's SLA view, per VM: of the VM failovers of the declared disasters,
-/// how many ran in Azure within two hours of their plan's failover start.
-/// `None` when no disaster was declared.
+/// how many ran in Azure within two hours on ASR's time (from their plan's
+/// failover start, manual actions and scripts excluded, as the SLA excludes
+/// them), and how many on the plan's own clock. `None` when no disaster was
+/// declared.
 pub fn sla_sentence(run: &RunSummary, vms: usize) -> Option<String> {
-    let row = run
-        .rows
-        .iter()
-        .find(|r| r.metric.id() == MetricId::VmsOverSla)?;
-    let s = row.summary.as_ref()?;
-    let failovers = row.count * vms;
-    // The mean of a count times the replications: the exact total.
-    let over = (s.mean * row.count as f64).round() as usize;
+    let total_of = |id: MetricId| {
+        let row = run.rows.iter().find(|r| r.metric.id() == id)?;
+        let s = row.summary.as_ref()?;
+        // The mean of a count times the replications: the exact total.
+        Some(((s.mean * row.count as f64).round() as usize, row.count))
+    };
+    let (over, declared) = total_of(MetricId::VmsOverSla)?;
+    let failovers = declared * vms;
     let within = failovers.saturating_sub(over);
-    Some(format!(
-        "SLA view (ASR's 2-hour RTO SLA, per VM, from its plan's failover start): {} of {} VM failovers ({}) ran in Azure within 2h, over {} declared disasters x {} VMs (vms.csv: failover_to_running_s)",
+    let mut text = format!(
+        "SLA view (ASR's 2-hour RTO SLA, per VM, on ASR's time: from its plan's failover start, manual actions and scripts excluded as the SLA excludes them): {} of {} VM failovers ({}) ran in Azure within 2h, over {} declared disasters x {} VMs (vms.csv: asr_time_s)",
         thousands(within),
         thousands(failovers),
         format_share(within as f64 / failovers.max(1) as f64),
-        thousands(row.count),
+        thousands(declared),
         thousands(vms)
-    ))
+    );
+    if let Some((over_plan, _)) = total_of(MetricId::VmsOverTwoHoursPlanClock)
+        && over_plan != over
+    {
+        let within_plan = failovers.saturating_sub(over_plan);
+        text.push_str(&format!(
+            "; on the plan's clock, with them, {} ({}) (failover_to_running_s)",
+            thousands(within_plan),
+            format_share(within_plan as f64 / failovers.max(1) as f64)
+        ));
+    }
+    Some(text)
 }
 
 /// The verdict word, as printed (and coloured on a terminal).

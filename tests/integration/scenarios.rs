@@ -344,7 +344,7 @@ fn per_vm_output_has_a_row_per_replication_and_vm() {
     assert_eq!(
         lines.next(),
         Some(
-            "replication,vm,group,consistency_group,recovery_point,rpo_s,rto_s,data_lost_bytes,lag_at_outage_s,rpo_alert_s,no_usable_point,failover_to_running_s,within_sla,over_capacity"
+            "replication,vm,group,consistency_group,recovery_point,rpo_s,rto_s,data_lost_bytes,lag_at_outage_s,rpo_alert_s,no_usable_point,failover_to_running_s,within_sla,over_capacity,asr_time_s"
         )
     );
     let rows: Vec<&str> = lines.collect();
