@@ -171,7 +171,7 @@ impl Resync {
         });
         for &v in &s.plans[p].vms {
             self.vms[index(direction)][v].started = Some(now);
-            let checksum = if full_copy(sh, direction, v) {
+            let checksum = if full_copy(sh, direction, v) || tracks_changes(s, direction) {
                 SimDuration::ZERO
             } else {
                 // The checksum reads the data on the disk, not the
@@ -341,10 +341,13 @@ impl Resync {
             };
             let busy = now.since(started).as_secs_f64();
             // Hyper-V's sync before failover is a copy to the host, with no
-            // recovery points to process and no autoscaling (a reprotect's).
+            // recovery points to process and no autoscaling (a reprotect's);
+            // its reverse replication after failback sends the changes it
+            // tracked, with no checksum and no autoscaling either (both
+            // borrowed from Azure-to-Azure, which Hyper-V's page does not name).
             let hyper_v_sync = direction == Direction::Reverse
                 && s.failback.mode == FailbackMode::HyperVSyncBefore;
-            let (processing, overhead) = if hyper_v_sync {
+            let (processing, overhead) = if hyper_v_sync || tracks_changes(s, direction) {
                 (SimDuration::ZERO, SimDuration::ZERO)
             } else {
                 (
@@ -719,15 +722,27 @@ const MOSTLY_EMPTY_SHARE: f64 = 0.1;
 /// to an alternate location, or for a physical server, which fails back only
 /// to a new VMware VM (vmware-azure-failback.md); the Azure disks always
 /// survive failback, so stage 4 copies a delta. Either stage copies a
-/// mostly empty disk whole.
+/// mostly empty disk whole, but for Hyper-V's stage 4, which sends the
+/// changes it tracked ([`tracks_changes`]).
 fn full_copy<O: Observer>(sh: &Shared<'_, O>, direction: Direction, vm: usize) -> bool {
     let s = sh.scenario;
     let v = &s.vms[vm];
+    if tracks_changes(s, direction) {
+        return false;
+    }
     v.used_bytes < MOSTLY_EMPTY_SHARE * v.disk_bytes
         || direction == Direction::Reverse
             && (sh.draws.timeline.primary_data_lost
                 || s.failback.location == FailbackLocation::Alternate
                 || s.kind == AsrScenario::Physical)
+}
+
+/// Whether the reprotect in `direction` sends only the changes tracked since
+/// the other copy stopped, without a checksum: Hyper-V's replication back to
+/// Azure after failback, which sends "only the changes since the VM has been
+/// turned off in Azure" (hyper-v-azure-failback.md).
+fn tracks_changes(s: &Scenario, direction: Direction) -> bool {
+    direction == Direction::Forward && s.kind == AsrScenario::HyperV
 }
 
 /// What `vm`'s reprotect transfer may send at most: a fraction of its disk's

@@ -108,22 +108,27 @@ impl Failover {
                 .infection
                 .map(|infection| (infection, now - policy.retention)),
         };
+        let pruning = Pruning {
+            keep_all_for: policy.keep_all_points_for,
+            coarse: policy.coarse_pruning,
+            interval: policy.pruned_point_interval,
+        };
+        let ransomware = ctx.clean.is_some();
         let schedule = |choice: RecoveryPointChoice, phases: &VmDraws| match choice {
             RecoveryPointChoice::LatestAppConsistent => Schedule {
                 interval: policy
                     .app_consistent_interval
                     .expect("validation refuses app-consistent choices when the policy takes none"),
                 phase: phases.app_phase,
-                pruning: None,
+                // App-consistent points are pruned as the others are; only
+                // a ransomware clean point can be old enough to meet it (the
+                // newest point in Azure is always kept).
+                pruning: ransomware.then_some(pruning),
             },
             _ => Schedule {
                 interval: policy.crash_consistent_interval,
                 phase: phases.crash_phase,
-                pruning: Some(Pruning {
-                    keep_all_for: policy.keep_all_points_for,
-                    coarse: policy.coarse_pruning,
-                    interval: policy.pruned_point_interval,
-                }),
+                pruning: Some(pruning),
             },
         };
         let history = |v: usize| net.history(s, v);

@@ -309,6 +309,14 @@ fn search_common_point(
     };
     let (mut n, mut point) = schedule.latest_at_or_before(newest);
     while point >= floor {
+        // A clean point must still be kept at t0: the encrypted points kept
+        // arriving, and pruning thinned the older ones meanwhile (counted
+        // back from t0, about when the newest encrypted point was generated).
+        if ctx.clean.is_some() && !schedule.is_retained(point, t0) {
+            n -= 1;
+            point = schedule.time_of(n);
+            continue;
+        }
         let every_member = members
             .iter()
             .zip(usable.iter_mut())

@@ -210,8 +210,11 @@ fn hyper_v_failback_syncs_inside_the_planned_failover() {
         assert!(o.stage2_skipped);
         assert_eq!(secs(o.stage3_downtime), 3480.0);
         assert_eq!(o.stage3_bytes, 180e9);
-        // Stage 4 as VMware's: 30 min, then 3900 s. Unprotected all along.
-        assert_eq!(secs(o.cycle), 111_480.0 + 1800.0 + 3900.0);
+        // Stage 4 after its 30-min operator delay sends only the changes
+        // since the Azure VMs stopped (hyper-v-azure-failback.md): none here,
+        // so no checksum, processing or autoscale (a VMware reprotect's 3900
+        // s). Unprotected all along.
+        assert_eq!(secs(o.cycle), 111_480.0 + 1800.0);
         assert_eq!(secs(o.unprotected), secs(o.cycle));
         assert_eq!(o.stages_completed, Some(4));
     }
@@ -223,7 +226,7 @@ fn hyper_v_failback_syncs_inside_the_planned_failover() {
     for o in outcomes(&scenario(&before), 3, 1) {
         assert_eq!(secs(o.stage2), 2000.0);
         assert_eq!(secs(o.stage3_downtime), 1680.0);
-        assert_eq!(secs(o.cycle), 110_000.0 + 1680.0 + 1800.0 + 3900.0);
+        assert_eq!(secs(o.cycle), 110_000.0 + 1680.0 + 1800.0);
     }
 }
 
@@ -542,4 +545,31 @@ fn the_sla_view_leaves_out_manual_actions_and_scripts() {
     );
     let asr = crate::support::csv_column(&out.join("vms.csv"), "asr_time_s");
     assert!(asr.iter().all(|v| *v == Some(1500.0)), "{asr:?}");
+}
+
+#[test]
+fn hyper_v_stage_4_sends_only_the_changes() {
+    // hyper-v-azure-failback.md: after failback, reverse replication sends
+    // "only the changes since the VM has been turned off in Azure". A 2 TB
+    // VM writing 10 KB/s: stage 4 moves what it wrote on-premises since its
+    // boot there (no checksum: 2 TB at 45 MB/s took 12 h 20 min before, no
+    // autoscale), so it closes within minutes; the same VM under VMware
+    // checksums its disk.
+    let text = |kind: &str| {
+        of_kind(
+            kind,
+            None,
+            &crate::support::one_vm("processing_delay = \"0s\"", "10 KB/s", "100 Mbps")
+                .replace("\"100 GB\"", "\"2 TB\""),
+        )
+    };
+    for o in outcomes(&scenario(&text("hyper-v")), 5, 1) {
+        let stage4 = o.stage4.expect("closed").as_secs_f64();
+        assert!(stage4 < 60.0, "Hyper-V stage 4: {stage4} s");
+        assert!(o.stage4_bytes < 1e9, "{}", o.stage4_bytes);
+    }
+    for o in outcomes(&scenario(&text("vmware")), 5, 1) {
+        let stage4 = o.stage4.expect("closed").as_secs_f64();
+        assert!(stage4 > 2e12 / 45e6, "VMware stage 4: {stage4} s");
+    }
 }

@@ -342,9 +342,13 @@ fn failback_attempts_are_geometric() {
 fn ransomware_fails_over_to_the_newest_point_before_the_infection() {
     // One VM writing 1 MB/s over a fast link, a crash-consistent point every
     // 5 min processed at once. The attacker got in 3 h before the
-    // encryption (t0): the newest clean point is the last one at or before
-    // t0 - 3 h, so 3 h <= RPO < 3 h 5 min, and the data lost is every byte
-    // written since it: 1 MB/s x RPO.
+    // encryption (t0): the clean point is the newest one at or before
+    // t0 - 3 h that ASR still keeps. With the modernized 3-day retention,
+    // points older than 2 h are pruned to the last of each 2 clock hours
+    // (azure-to-azure-common-questions.md, "How does the pruning of recovery
+    // points happen?"), so 3 h <= RPO < 3 h + 2 h 5 min and the point is the
+    // last of its 2-hour bucket; the data lost is every byte written since
+    // it: 1 MB/s x RPO.
     let text = ransomware_vm("3h");
     let s = scenario(&text);
     let metrics = metrics_for(&s);
@@ -359,8 +363,16 @@ fn ransomware_fails_over_to_the_newest_point_before_the_infection() {
         );
         let rpo = o.rpo.as_secs_f64();
         assert!(
-            (3.0 * 3600.0..3.0 * 3600.0 + 300.0).contains(&rpo),
+            (3.0 * 3600.0..5.0 * 3600.0 + 300.0).contains(&rpo),
             "replication {}: RPO {rpo}",
+            o.replication
+        );
+        let point_ms = o.outage_start.as_millis() - (rpo * 1000.0).round() as i64;
+        let bucket = |ms: i64| ms.div_euclid(7_200_000);
+        assert_ne!(
+            bucket(point_ms),
+            bucket(point_ms + 300_000),
+            "replication {}: the clean point is not the last of its 2 hours (pruned)",
             o.replication
         );
         assert!(
@@ -383,6 +395,15 @@ fn ransomware_fails_over_to_the_newest_point_before_the_infection() {
             secs(o.rto) - part(o, "rto_detection_s") - part(o, "rto_decision_s")
         );
     }
+    // The infection falls anywhere in a 2-hour bucket: the point kept before
+    // it is about an hour older on average (before issue [18], when pruning
+    // was ignored here, 2.5 min).
+    let excess = runs
+        .iter()
+        .map(|o| o.rpo.as_secs_f64() - 3.0 * 3600.0)
+        .sum::<f64>()
+        / runs.len() as f64;
+    assert!((2700.0..4500.0).contains(&excess), "mean excess {excess} s");
     // A dwell longer than the retention leaves no clean point: flagged.
     // (The modernized default retention is 3 days.)
     let long = text.replace("dwell = \"3h\"", "dwell = \"5d\"");
