@@ -242,6 +242,13 @@ fn run_cycle_within<O: Observer>(
     }
     let mut outcome = outcome::assemble(&run.sh, &run.failover, &run.resync, &run.failback, open);
     outcome.runaway = run.runaway;
+    outcome.cache_level = run
+        .network
+        .cache_levels()
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0) as u8;
     outcome
 }
 

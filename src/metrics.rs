@@ -113,6 +113,8 @@ pub enum MetricId {
     /// 1 when a resource the replication used is over capacity in steady
     /// state (docs/model.md, "Capacity").
     OverCapacity,
+    /// The highest documented cache level a process server reached before t0.
+    CacheLevel,
     /// A year of operations ([`crate::cycle::year::YearOutcome`]).
     Availability,
     YearOutages,
@@ -235,6 +237,7 @@ impl Metric {
         let unbounded = o.declared && o.vms.iter().any(|v| v.over_capacity);
         match self.id {
             MetricId::OverCapacity => flag(!o.overloads.is_empty()),
+            MetricId::CacheLevel => Some(f64::from(o.cache_level)),
             MetricId::Rpo => s(o.rpo),
             MetricId::Rto => opt(o.rto),
             MetricId::Stage1 => opt(o.stage1),
@@ -510,7 +513,7 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
         Metric::new(
             "resync_vms",
             Count,
-            "VMs being resynchronised at t0 (their process server's cache filled, or their Hyper-V log reached half the disk): no new point since the resync began",
+            "VMs being resynchronised at t0 (their Hyper-V log reached half the disk): no new point since the resync began",
             ResyncVms,
         ),
         Metric::new(
@@ -556,12 +559,22 @@ pub fn metrics_for(scenario: &Scenario) -> Vec<Metric> {
             OverCapacity,
         ),
         Metric::new(
+            "cache_level",
+            Count,
+            "the highest documented level a process server's cache reached before t0 (its VMs' writes not uploaded yet): 0 none, 1 health alert (free space below 30%), 2 health alert (below 25%), 3 replication throttled (below 20%); VMware/physical",
+            CacheLevel,
+        ),
+        Metric::new(
             "stages_completed",
             Count,
             "stages (1 to 4) completed within the one-year horizon: 4 when the cycle closed",
             StagesCompleted,
         ),
     ];
+    // Only process servers have a cache (VMware/physical).
+    if scenario.process_servers.is_empty() {
+        list.retain(|m| m.id != CacheLevel);
+    }
     list.extend([
         Metric::new("disaster_declared", Flag, "1 when a disaster was declared and the plan failed over; 0 when the outage was ridden out", Declared),
         Metric::new("step_retries", Count, "failed attempts of recovery-plan steps, retried (failover and failback)", StepRetries),

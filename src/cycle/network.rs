@@ -4,6 +4,7 @@
 //! This part owns the fluid links; the stages ask it for histories (at the
 //! outage), for flows (reprotect, final sync) and for bytes sent.
 
+use super::capacity::CACHE_LEVELS;
 use super::churn::{ChurnRun, NextChange, ReplayClock};
 use super::draws::Draws;
 use super::fluid::{Breakpoint, FluidLink};
@@ -38,6 +39,10 @@ pub(super) struct Network {
     /// Per VM marked for resynchronisation and held until outside office
     /// hours: the log it had queued when marked (bytes).
     held_resync: Vec<Option<f64>>,
+    /// Per process server: how many of its cache's documented levels
+    /// ([`CACHE_LEVELS`]: two alerts, then throttling) its VMs' queued
+    /// writes have reached before the outage.
+    cache_levels: Vec<usize>,
 }
 
 /// A resynchronisation of a VM's forward replication: from the instant it
@@ -109,6 +114,7 @@ impl Network {
             resyncs: vec![Vec::new(); n],
             resync_bytes: vec![0.0; n],
             held_resync: vec![None; n],
+            cache_levels: vec![0; scenario.process_servers.len()],
         }
     }
 
@@ -164,6 +170,12 @@ impl Network {
     }
 
     /// Per VM, the changed blocks its resyncs before the outage had to move.
+    /// Per process server, the documented cache levels reached before the
+    /// outage (0 to 3: [`CACHE_LEVELS`]).
+    pub fn cache_levels(&self) -> &[usize] {
+        &self.cache_levels
+    }
+
     pub fn resync_bytes(&self) -> &[f64] {
         &self.resync_bytes
     }
@@ -187,14 +199,21 @@ impl Network {
             let l = &self.forward[link];
             let resyncs = &self.resyncs;
             let resyncing = |vm: usize| matches!(resyncs[vm].last(), Some((_, None)));
-            let check = next_resync_trigger(sh.scenario, &mut self.triggers, l, link, resyncing)
-                .filter(|&(t, _)| t < sh.t0)
-                .map(|(t, vm)| {
-                    (
-                        t,
-                        Event::HealthCheck(LinkId::new(link), VmId::new(vm), epoch),
-                    )
-                });
+            let check = next_resync_trigger(
+                sh.scenario,
+                &mut self.triggers,
+                &self.cache_levels,
+                l,
+                link,
+                resyncing,
+            )
+            .filter(|&(t, _)| t < sh.t0)
+            .map(|(t, vm)| {
+                (
+                    t,
+                    Event::HealthCheck(LinkId::new(link), VmId::new(vm), epoch),
+                )
+            });
             watch(sh, health_slot(link, links), epoch, check);
         }
     }
@@ -223,33 +242,45 @@ impl Network {
         let resyncing = |resyncs: &[Vec<ResyncWindow>], vm: usize| {
             matches!(resyncs[vm].last(), Some((_, None)))
         };
-        // Which VMs are marked, and why.
-        let mut marked: Vec<(usize, String)> = Vec::new();
+        // A process server's cache passing a documented level: an alert,
+        // then throttling (vmware-physical-azure-troubleshoot-process-server.md,
+        // "Best practices"). Neither drops anything: throttled sources hold
+        // their writes until the server takes them, so the backlog drains as
+        // fast as before (an estimate: ASR documents no more), and ASR names
+        // no cache level among its resync triggers.
         for (p, ps) in s.process_servers.iter().enumerate() {
             if ps.link != link {
                 continue;
             }
             let l = &self.forward[link];
-            let on_ps = |vm: usize| s.vms[vm].process_server == Some(p);
-            let cached: f64 = (0..s.vms.len())
-                .filter(|&vm| on_ps(vm) && !resyncing(&self.resyncs, vm))
-                .map(|vm| l.backlog(vm))
+            let cached: f64 = self.triggers.server_vms[p]
+                .iter()
+                .filter(|&&vm| !resyncing(&self.resyncs, vm))
+                .map(|&vm| l.backlog(vm))
                 .sum();
-            if cached + CACHE_SLACK_BYTES >= ps.cache_bytes {
-                for vm in (0..s.vms.len())
-                    .filter(|&vm| on_ps(vm) && !resyncing(&self.resyncs, vm) && l.backlog(vm) > 0.0)
-                {
-                    marked.push((
-                        vm,
-                        format!(
-                            "process server {} cache full ({} of writes not uploaded)",
-                            p + 1,
-                            crate::scenario::units::format_bytes(cached)
-                        ),
-                    ));
-                }
+            while let Some(&share) = CACHE_LEVELS.get(self.cache_levels[p])
+                && cached + CACHE_SLACK_BYTES >= share * ps.cache_bytes
+            {
+                self.cache_levels[p] += 1;
+                self.triggers.server_at[p] = None;
+                let level = self.cache_levels[p];
+                sh.observer.note(now, Phase::Replicating, || {
+                    format!(
+                        "process server {}: cache {:.0}% used ({} of writes not uploaded): {}",
+                        p + 1,
+                        share * 100.0,
+                        crate::scenario::units::format_bytes(cached),
+                        match level {
+                            1 => "health alert (free space below 30%)",
+                            2 => "health alert (free space below 25%)",
+                            _ => "replication throttled (free space below 20%): the sources hold their writes until it takes them",
+                        }
+                    )
+                });
             }
         }
+        // Which VMs are marked, and why.
+        let mut marked: Vec<(usize, String)> = Vec::new();
         for vm in 0..s.vms.len() {
             let l = &self.forward[link];
             if s.vms[vm].link == link
@@ -689,6 +720,7 @@ const CACHE_SLACK_BYTES: f64 = 1.0;
 fn next_resync_trigger(
     scenario: &Scenario,
     triggers: &mut ResyncTriggers,
+    levels: &[usize],
     link: &FluidLink,
     link_index: usize,
     resyncing: impl Fn(usize) -> bool,
@@ -727,6 +759,7 @@ fn next_resync_trigger(
             {
                 return known.map(|(t, vm)| (t.max(now), vm));
             }
+            let share = CACHE_LEVELS.get(levels[p])?;
             let (mut cached, mut rate, mut first) = (0.0, 0.0, None);
             for &vm in vms.iter().filter(|&&vm| !resyncing(vm)) {
                 let queue = link.queue(vm);
@@ -734,7 +767,7 @@ fn next_resync_trigger(
                 rate += growth(queue);
                 first.get_or_insert(vm);
             }
-            let found = at(ps.cache_bytes - CACHE_SLACK_BYTES - cached, rate).zip(first);
+            let found = at(share * ps.cache_bytes - CACHE_SLACK_BYTES - cached, rate).zip(first);
             triggers.server_at[p] = version.map(|v| (v, found));
             found
         });

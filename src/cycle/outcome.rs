@@ -111,8 +111,8 @@ pub struct CycleOutcome {
     pub data_lost_bytes: f64,
     /// The largest replication lag among the VMs at `t0`.
     pub lag_at_outage: SimDuration,
-    /// VMs being resynchronised at `t0` (marked when their process server's
-    /// cache filled, or their Hyper-V log reached half the disk).
+    /// VMs being resynchronised at `t0` (marked when their Hyper-V log
+    /// reached half the disk).
     pub resync_vms: u32,
     /// Changed blocks the resyncs before `t0` had to move, all VMs (bytes).
     pub resync_bytes: f64,
@@ -189,6 +189,10 @@ pub struct CycleOutcome {
     pub overloads: Vec<crate::cycle::capacity::Overload>,
     /// A cycle cut off at the horizon: where it stood.
     pub open: Option<OpenCycle>,
+    /// The highest of a process server cache's documented levels its VMs'
+    /// queued writes reached before `t0`: 0 none, 1 and 2 the health alerts
+    /// (free space below 30 % and 25 %), 3 throttling (below 20 %).
+    pub cache_level: u8,
 }
 
 /// Where a cycle that did not close within the horizon stood: the first plan
@@ -632,5 +636,6 @@ pub(super) fn assemble<O: Observer>(
         year: None,
         overloads,
         open,
+        cache_level: 0,
     }
 }

@@ -52,7 +52,7 @@ pub fn outages_sentence(o: &Outages) -> String {
     );
     if o.needing_resync > 0 {
         text.push_str(&format!(
-            "; in {} ({}) some VM was being resynchronised at the outage (its process server's cache had filled): it fails over to its newest point from before the resync, and such an RPO grows with how long replication had been broken (resync_vms)",
+            "; in {} ({}) some VM was being resynchronised at the outage (its Hyper-V log had reached half its disk): it fails over to its newest point from before the resync, and such an RPO grows with how long replication had been broken (resync_vms)",
             thousands(o.needing_resync),
             share(o.needing_resync)
         ));
