@@ -152,7 +152,7 @@ fn estate(c: &mut Criterion) {
     let inventory = read_rows(rows, "planner-100.csv", None).expect("rows");
     let options = EstateOptions {
         churn: ChurnShape::Constant,
-        infrastructure_first: true,
+        ..EstateOptions::default()
     };
     let text = estate_from_inventory(&inventory, "planner-100.csv", options).expect("plan");
     let plan = Scenario::from_toml(&text, "planner-100.toml").expect("valid");

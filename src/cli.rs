@@ -382,6 +382,10 @@ pub struct InitCommand {
     /// a first plan of their own.
     #[arg(long)]
     pub no_infrastructure_first: bool,
+    /// Take the Deployment Planner's 30 % growth factor out of its churn
+    /// figures (today's peaks rather than the ones it sizes for).
+    #[arg(long, requires = "from_planner")]
+    pub without_growth_factor: bool,
     /// Where to write the scenario.
     #[arg(long, default_value = "scenario.toml")]
     pub out: PathBuf,

@@ -107,7 +107,17 @@ fn estate_from_planner(file: &Path, args: &InitArgs) -> Result<String, CliError>
             ChurnShapeArg::Constant => ChurnShape::Constant,
         },
         infrastructure_first: !args.no_infrastructure_first,
+        without_growth: args.without_growth_factor,
     };
+    if let Some((column, unit)) = &inventory.churn_column {
+        eprintln!(
+            "note: churn read from `{column}` in {unit}{}",
+            match unit.as_str() {
+                "Mbps" => " (megabits per second: divided by 8 for bytes)",
+                _ => "",
+            }
+        );
+    }
     let efi = inventory.vms.iter().filter(|v| v.efi).count();
     if efi > 0 {
         eprintln!(

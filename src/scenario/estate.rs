@@ -45,6 +45,9 @@ pub struct EstateOptions {
     pub churn: ChurnShape,
     /// Domain controllers and DNS servers in their own plan, started first.
     pub infrastructure_first: bool,
+    /// Take the Planner's 30 % growth factor out of its churn figures (they
+    /// are then today's peaks, not the sized-for ones).
+    pub without_growth: bool,
 }
 
 impl Default for EstateOptions {
@@ -52,6 +55,7 @@ impl Default for EstateOptions {
         EstateOptions {
             churn: ChurnShape::Daily,
             infrastructure_first: true,
+            without_growth: false,
         }
     }
 }
@@ -186,18 +190,31 @@ fn plan_id(value: &str) -> String {
     }
 }
 
+/// The Deployment Planner's default growth factor: its churn figures are
+/// the observed 95th percentile plus 30 %
+/// (site-recovery-vmware-deployment-planner-analyze-report.md, "Compatible
+/// virtual machines").
+pub const PLANNER_GROWTH_FACTOR: f64 = 0.30;
+
 /// The mean rate a VM's churn figure stands for.
-fn mean_rate(vm: &InventoryVm, figure: ChurnFigure, shape: ChurnShape) -> f64 {
-    match (figure, shape) {
-        (ChurnFigure::Peak, ChurnShape::Daily) => vm.churn * DAILY_MEAN_SHARE,
+fn mean_rate(vm: &InventoryVm, figure: ChurnFigure, options: EstateOptions) -> f64 {
+    let peak = if options.without_growth {
+        vm.churn / (1.0 + PLANNER_GROWTH_FACTOR)
+    } else {
+        vm.churn
+    };
+    match (figure, options.churn) {
+        (ChurnFigure::Peak, ChurnShape::Daily) => peak * DAILY_MEAN_SHARE,
+        (ChurnFigure::Peak, ChurnShape::Constant) => peak,
         (ChurnFigure::Missing, _) => vm.disk_bytes * ESTIMATED_DAILY_CHURN_SHARE / 86_400.0,
         _ => vm.churn,
     }
 }
 
 /// The `churn = ...` value of a VM.
-fn churn_value(vm: &InventoryVm, figure: ChurnFigure, shape: ChurnShape) -> String {
-    let mean = mean_rate(vm, figure, shape);
+fn churn_value(vm: &InventoryVm, figure: ChurnFigure, options: EstateOptions) -> String {
+    let shape = options.churn;
+    let mean = mean_rate(vm, figure, options);
     match shape {
         ChurnShape::Constant => format!("\"{}\"", format_byte_rate(mean)),
         ChurnShape::Daily => {
@@ -228,10 +245,7 @@ pub fn estate_from_inventory(
         return Err(problems);
     }
     let figure = inventory.churn;
-    let total: f64 = vms
-        .iter()
-        .map(|v| mean_rate(v, figure, options.churn))
-        .sum();
+    let total: f64 = vms.iter().map(|v| mean_rate(v, figure, options)).sum();
     // Process servers for the peak hour's churn with a quarter to spare
     // (about 2 TB a day each, as ASR documents; the headroom is an
     // estimate): sized for the mean, they saturate every afternoon.
@@ -252,12 +266,22 @@ pub fn estate_from_inventory(
     let file_name = file.escape_debug().to_string();
     let churn_rule = match (figure, options.churn) {
         (ChurnFigure::Peak, ChurnShape::Daily) => format!(
-            "the Planner's Peak Data Churn (a 95th percentile with 30 % growth) as the peak hour of a\n# working-day profile (docs/estate.md); its mean is {:.0} % of the peak (an estimate)",
+            "the Planner's Peak Data Churn (a 95th percentile with 30 % growth{}) as the peak hour of a\n# working-day profile (docs/estate.md); its mean is {:.0} % of the peak (an estimate)",
+            if options.without_growth {
+                ", the growth taken out: / 1.3"
+            } else {
+                ""
+            },
             DAILY_MEAN_SHARE * 100.0
         ),
-        (ChurnFigure::Peak, ChurnShape::Constant) => {
-            "the Planner's Peak Data Churn as a constant rate all day (pessimistic)".into()
-        }
+        (ChurnFigure::Peak, ChurnShape::Constant) => format!(
+            "the Planner's Peak Data Churn{} as a constant rate all day (pessimistic)",
+            if options.without_growth {
+                " without its 30 % growth (/ 1.3)"
+            } else {
+                ""
+            }
+        ),
         (ChurnFigure::Mean, ChurnShape::Daily) => {
             "the CSV's churn as the mean of a working-day profile (docs/estate.md)".into()
         }
@@ -337,8 +361,15 @@ pub fn estate_from_inventory(
                     quoted(&vm.name),
                     quoted(&id),
                     quoted(&vm.disk_text),
-                    churn_value(vm, figure, options.churn)
+                    churn_value(vm, figure, options)
                 );
+                if let Some(used) = vm.used_bytes {
+                    let _ = writeln!(
+                        s,
+                        "used = \"{} MiB\"   # In Use MiB: the data a reprotect's checksum reads",
+                        (used / 1_048_576.0 * 1000.0).round() / 1000.0
+                    );
+                }
                 if let Some(n) = vm.disks {
                     let _ = writeln!(s, "disk_count = {n}");
                 }

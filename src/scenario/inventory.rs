@@ -37,6 +37,9 @@ pub struct InventoryVm {
     pub group: Option<String>,
     /// The Planner's "Azure VM Size", kept as a comment.
     pub azure_size: Option<String>,
+    /// The data on its disks, bytes, when the inventory says (RVTools' "In
+    /// Use MiB"): what a reprotect's checksum reads.
+    pub used_bytes: Option<f64>,
 }
 
 /// What an inventory's churn figure is.
@@ -57,6 +60,9 @@ pub struct Inventory {
     pub churn: ChurnFigure,
     /// "Deployment Planner", "RVTools vInfo", ...
     pub source_kind: &'static str,
+    /// The churn column as the header names it, and the unit read from it
+    /// (the header's, else MB/s), for the note `init` prints.
+    pub churn_column: Option<(String, String)>,
 }
 
 /// A header cell, for matching: lower case, letters and digits only,
@@ -195,18 +201,27 @@ pub fn read_rows(
     let header_line = rows[at].0;
     let columns = Columns::new(&rows[at].1);
     let name = columns.find(&name_keys).unwrap_or(0);
-    let churn = columns.find(&["peakdatachurn", "peakdatachurnwithgrowthfactor", "churn"]);
-    let rv_disk = columns.find(&["provisionedmib", "inusemib", "capacitymib"]);
+    // The Planner's header; before, "Data Churn in Mbps (with Growth Factor)".
+    let planner_churn = ["peakdatachurn", "datachurn"];
+    let churn = columns
+        .find(&planner_churn)
+        .or_else(|| columns.find(&["churn"]));
+    // RVTools: a VM's disks are "Total disk capacity MiB" (vInfo) or each
+    // disk's "Capacity MiB" (vDisk); "Provisioned MiB" adds swap and
+    // snapshots, so it is read only when neither is there. "In Use MiB" is
+    // the data on them.
+    let rv_disk = columns.find(&["totaldiskcapacitymib", "capacitymib", "provisionedmib"]);
+    let in_use = columns.find(&["inusemib"]);
     let disk_column = columns.find(&["disksize"]).or(rv_disk);
     let Some(disk_column) = disk_column else {
         return Err(vec![format!(
-            "{file}:{header_line}: no disk size column: the Planner's `Disk size (GB)`, RVTools' `Provisioned MiB` (vInfo) or `Capacity MiB` (vDisk), or `disk_size`; the header has {}",
+            "{file}:{header_line}: no disk size column: the Planner's `Disk size (GB)`, RVTools' `Total disk capacity MiB` (vInfo) or `Capacity MiB` (vDisk), or `disk_size`; the header has {}",
             columns.list()
         )]);
     };
     let is_vdisk = columns.find(&["capacitymib"]).is_some();
     let (source_kind, figure) = match (churn, rv_disk.is_some()) {
-        (Some(_), _) if columns.find(&["peakdatachurn"]).is_some() => {
+        (Some(_), _) if columns.find(&planner_churn).is_some() => {
             ("Deployment Planner", ChurnFigure::Peak)
         }
         (Some(_), _) => ("CSV of VMs", ChurnFigure::Mean),
@@ -357,6 +372,22 @@ pub fn read_rows(
             None
         };
         let group_value = cell(group);
+        let used = match in_use.map(|c| cell(Some(c))).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => match quantity(&text, Some("MiB"), "MiB", QuantityKind::Size) {
+                Ok((b, _)) => Some(b.min(disk)),
+                Err(e) => {
+                    reading.problem(
+                        line,
+                        format!(
+                            "{} `{text}` (VM `{vm_name}`): {e}",
+                            columns.raw[in_use.unwrap_or(0)]
+                        ),
+                    );
+                    continue;
+                }
+            },
+        };
         if is_vdisk {
             // vDisk: one row per disk; a VM's rows add up.
             if let Some(vm) = vms.iter_mut().find(|v| v.name == vm_name) {
@@ -381,6 +412,7 @@ pub fn read_rows(
             efi: cell(boot).to_lowercase().contains("efi"),
             group: (!group_value.is_empty()).then_some(group_value),
             azure_size: Some(cell(azure_size)).filter(|s| !s.is_empty()),
+            used_bytes: used,
         });
     }
     if vms.is_empty() && reading.problems.is_empty() {
@@ -393,6 +425,12 @@ pub fn read_rows(
             vms,
             churn: figure,
             source_kind,
+            churn_column: churn.map(|c| {
+                (
+                    columns.raw[c].clone(),
+                    columns.units[c].unwrap_or("MB/s").to_string(),
+                )
+            }),
         })
     } else {
         Err(reading.problems)

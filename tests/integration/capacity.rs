@@ -181,3 +181,34 @@ fn validate_lists_each_resource_with_its_load() {
         "{text}"
     );
 }
+
+#[test]
+fn a_process_server_serving_more_than_200_vms_is_warned_about() {
+    // A replication appliance supports up to 200 VMs
+    // (replication-appliance-support-matrix.md).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("vms.csv");
+    let mut text = String::from("name,disk_size,churn,group\n");
+    for i in 0..201 {
+        text.push_str(&format!("vm{i:03},64 GB,1 GB/day,app\n"));
+    }
+    std::fs::write(&csv, text).expect("csv");
+    let out = dir.path().join("estate.toml");
+    let o = drsim(&[
+        "init",
+        "--vms",
+        csv.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = drsim(&["validate", out.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        all.contains(
+            "process server 1 serves 201 VMs, more than the 200 a replication appliance supports"
+        ),
+        "{all}"
+    );
+}

@@ -175,3 +175,62 @@ fn an_rvtools_export_gives_sizes_and_os_with_estimated_churn() {
     let web = &s.vms[1];
     assert!((web.disk_bytes - 200.0 * 1024.0 * 1024.0 * 1024.0).abs() < 1.0);
 }
+
+#[test]
+fn rvtools_disks_are_their_capacity_and_the_data_in_use_is_what_a_checksum_reads() {
+    // vInfo's "Provisioned MiB" adds swap and snapshots: the disks are
+    // "Total disk capacity MiB", and "In Use MiB" is the data on them.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vinfo = dir.path().join("vInfo.csv");
+    std::fs::write(
+        &vinfo,
+        "VM,Powerstate,CPUs,Provisioned MiB,In Use MiB,Total disk capacity MiB\n\
+         app01,poweredOn,2,150000,40960,102400\n",
+    )
+    .expect("csv");
+    let out = dir.path().join("estate.toml");
+    let o = init(&["--from-rvtools", vinfo.to_str().expect("utf-8")], &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = Scenario::from_path(&out).expect("validates");
+    let mib = 1024.0 * 1024.0;
+    assert!((s.vms[0].disk_bytes - 102_400.0 * mib).abs() < 1.0);
+    assert!((s.vms[0].used_bytes - 40_960.0 * mib).abs() < 1e6);
+}
+
+#[test]
+fn the_planners_older_churn_header_is_read_in_megabits_and_the_growth_can_be_taken_out() {
+    // Older Planner reports head the column "Data Churn in Mbps (with Growth
+    // Factor)": megabits per second. 80 Mbps is 10 MB/s; without the 30 %
+    // growth factor, 10 / 1.3 MB/s; the constant shape writes that rate.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("planner.csv");
+    std::fs::write(
+        &csv,
+        "VM Name,Disk size (GB),Data Churn in Mbps (with Growth Factor),Cores\n\
+         sql01,500,80,4\n",
+    )
+    .expect("csv");
+    let rate = |extra: &[&str]| -> f64 {
+        let out = dir.path().join("estate.toml");
+        let mut args = vec![
+            "--from-planner",
+            csv.to_str().expect("utf-8"),
+            "--churn",
+            "constant",
+        ];
+        args.extend_from_slice(extra);
+        let o = init(&args, &out);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("in Mbps (megabits per second"),
+            "the unit read is said: {}",
+            stderr(&o)
+        );
+        let s = Scenario::from_path(&out).expect("validates");
+        s.vms[0].churn.mean_rate()
+    };
+    let with = rate(&[]);
+    assert!((with - 10e6).abs() < 1e4, "{with}");
+    let without = rate(&["--without-growth-factor"]);
+    assert!((without - 10e6 / 1.3).abs() < 1e4, "{without}");
+}

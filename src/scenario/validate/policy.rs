@@ -2,6 +2,7 @@
 //! replication policy (recovery-point schedule, retention, history).
 
 use super::*;
+use crate::scenario::units::format_duration_s;
 
 pub(super) fn check_simulation(c: &mut Checker<'_>, raw: Option<&RawSimulation>) -> Simulation {
     let p = KeyPath::root().key("simulation");
@@ -154,6 +155,17 @@ pub(super) fn check_policy(
             "retention is shorter than the app-consistent interval, so no app-consistent point would be kept",
         ),
         _ => {}
+    }
+    // "Up to 15 days of retention is supported" (vmware-azure-set-up-replication.md,
+    // "Create a policy").
+    if kind.is_vmware_or_physical() && retention > SimDuration::from_secs(15 * 86_400) {
+        c.error(
+            p.key("retention"),
+            format!(
+                "ASR keeps VMware/physical recovery points for at most 15 days (\"Up to 15 days of retention is supported\", vmware-azure-set-up-replication.md), got {}",
+                format_duration_s(retention.as_secs_f64())
+            ),
+        );
     }
     if kind == AsrScenario::HyperV && retention > SimDuration::from_secs(24 * 3600) {
         c.warn(

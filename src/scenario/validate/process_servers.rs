@@ -12,6 +12,10 @@ use super::sites::MIN_LINK_RATE;
 /// (site-recovery-plan-capacity-vmware.md, "Capacity considerations").
 pub const PROCESS_SERVER_CACHE_BYTES: f64 = 600e9;
 
+/// The VMs one replication appliance supports
+/// (replication-appliance-support-matrix.md).
+const APPLIANCE_VMS: usize = 200;
+
 /// The smallest cache drsim accepts (an estimate of where a cache stops
 /// being one: below it, each burst would fill it and start a resync).
 const MIN_CACHE_BYTES: f64 = 1e9;
@@ -222,6 +226,25 @@ pub(super) fn check_process_servers(
             cache_bytes,
         })
         .collect();
+    // A replication appliance serves up to 200 VMs
+    // (replication-appliance-support-matrix.md).
+    let mut served = vec![0usize; count];
+    for vm in vms.iter() {
+        if let Some(k) = vm.process_server {
+            served[k] += 1;
+        }
+    }
+    for (ps, &n) in served.iter().enumerate() {
+        if n > APPLIANCE_VMS {
+            c.warn(
+                key("process_servers"),
+                format!(
+                    "process server {} serves {n} VMs, more than the {APPLIANCE_VMS} a replication appliance supports (replication-appliance-support-matrix.md): add process servers (`process_servers`)",
+                    ps + 1
+                ),
+            );
+        }
+    }
     for (ps, &daily) in load.iter().enumerate() {
         let daily = daily * 86_400.0;
         if daily > throughput * 86_400.0 {
