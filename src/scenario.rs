@@ -580,6 +580,18 @@ impl DeltaModel {
     }
 }
 
+impl Vm {
+    /// The blocks `written` bytes of this VM's writes change: rewrites of hot
+    /// blocks count once (the working-set model, `W (1 - exp(-w / W))`,
+    /// never more than the disk or than the bytes written). What a resync
+    /// moves, and what a failover to an older point loses.
+    pub fn changed_by(&self, written: f64) -> f64 {
+        DeltaModel::ChangedBlocks
+            .changed(written, self.working_set_bytes, self.disk_bytes)
+            .min(written.max(0.0))
+    }
+}
+
 /// A weekly window in which failback may start: `day` 0 = Monday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WeeklyWindow {

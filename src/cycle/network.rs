@@ -688,10 +688,7 @@ fn watch<O: Observer>(
 /// compares blocks, so the changed-block model applies whatever the VM's
 /// reprotect `delta` setting (never more than was written).
 fn changed_blocks(scenario: &Scenario, vm: usize, written: f64) -> f64 {
-    let v = &scenario.vms[vm];
-    crate::scenario::DeltaModel::ChangedBlocks
-        .changed(written, v.working_set_bytes, v.disk_bytes)
-        .min(written)
+    scenario.vms[vm].changed_by(written)
 }
 
 /// The queued log at which ASR marks a VM for resync: Hyper-V at half the

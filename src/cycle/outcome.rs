@@ -403,7 +403,13 @@ pub(super) fn assemble<O: Observer>(
             } else {
                 per_plan[s.vms[i].plan].0.rto
             },
-            data_lost_bytes: if declared { p.data_lost_bytes } else { 0.0 },
+            // The blocks the lost writes changed, not the bytes written: a
+            // VM rewrites hot blocks (docs/metrics.md, "data_lost_bytes").
+            data_lost_bytes: if declared {
+                s.vms[i].changed_by(p.data_lost_bytes)
+            } else {
+                0.0
+            },
             lag_at_outage: p.lag,
             rpo_alert: failover.rpo_alert[i],
             no_usable_point: declared && p.no_usable_point,

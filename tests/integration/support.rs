@@ -112,3 +112,10 @@ decision_delay = "10m"
 "#
     )
 }
+
+/// The blocks `written` bytes change on a working set of `working_set` bytes
+/// (the disk by default): `W (1 - exp(-w / W))`, what a failover to an older
+/// point loses (docs/metrics.md, `data_lost_bytes`).
+pub fn changed_blocks(written: f64, working_set: f64) -> f64 {
+    working_set * -(-written / working_set).exp_m1()
+}
