@@ -125,6 +125,7 @@ pub enum MetricId {
     YearDowntime,
     YearDataLost,
     YearUnprotected,
+    YearReplicationStalled,
     YearAzureCost,
 }
 
@@ -332,6 +333,9 @@ impl Metric {
             MetricId::YearDowntime => o.year.as_ref().map(|y| y.downtime.as_secs_f64()),
             MetricId::YearDataLost => o.year.as_ref().map(|y| y.data_lost_bytes.round()),
             MetricId::YearUnprotected => o.year.as_ref().map(|y| y.unprotected.as_secs_f64()),
+            MetricId::YearReplicationStalled => {
+                o.year.as_ref().map(|y| y.replication_stalled.as_secs_f64())
+            }
             MetricId::YearAzureCost => o.year.as_ref().map(|y| y.azure_cost),
             MetricId::VmsOverSla => o.declared.then(|| {
                 let over = o.vms.iter().filter(|v| !v.within_sla()).count();

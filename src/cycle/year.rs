@@ -1,7 +1,7 @@
 //! A year of operations (docs/model.md, "A year of operations"): one
 //! replication is a horizon in which the disaster recurs (a renewal process,
 //! Poisson for `every = "13w"`), each occurrence running its own cycle, and
-//! recurring link outages leave the workload unprotected.
+//! recurring link outages stall replication (the replica stands, aging).
 //!
 //! The cycles are laid on the horizon one after the other. A disaster that
 //! strikes while the previous cycle is still under way does not run a cycle
@@ -56,7 +56,7 @@ pub enum YearHit {
         downtime: SimDuration,
         data_lost_bytes: f64,
     },
-    /// A recurring link outage: the VMs on the link unprotected.
+    /// A recurring link outage: replication of the VMs on the link stalled.
     LinkDown { link: usize },
 }
 
@@ -88,6 +88,10 @@ pub struct YearOutcome {
     pub data_lost_bytes: f64,
     /// Time within the horizon the workload had no healthy replica.
     pub unprotected: SimDuration,
+    /// Time within the horizon replication was stalled by recurring link
+    /// outages: the replica stood (aging, so the RPO grew), then the backlog
+    /// drained. Not unprotected: a failover then had a replica.
+    pub replication_stalled: SimDuration,
     /// Azure VMs run by failovers and drills.
     pub azure_cost: f64,
     pub events: Vec<YearEvent>,
@@ -254,11 +258,13 @@ pub fn run_year(
         availability: 1.0,
         data_lost_bytes: 0.0,
         unprotected: SimDuration::ZERO,
+        replication_stalled: SimDuration::ZERO,
         azure_cost: 0.0,
         events: Vec::new(),
     };
     let mut down = Vec::new();
     let mut unprotected = Vec::new();
+    let mut stalled = Vec::new();
     let mut active: Option<Active> = None;
     let churn: f64 = scenario.vms.iter().map(|v| v.churn.mean_rate()).sum();
     for (i, &a) in disasters.iter().enumerate() {
@@ -359,9 +365,10 @@ pub fn run_year(
         let mut rng = stream(seed, replication, Purpose::YearLinkDowns(f));
         for a in arrivals(&fault.every, horizon, &mut rng) {
             let d = SimDuration::from_secs_f64(fault.duration.sample(&mut rng));
-            // Only a link that carries VMs leaves any unprotected.
+            // Only a link that carries VMs stalls any replication. The
+            // replica stands meanwhile: stalled, not unprotected.
             if scenario.vms.iter().any(|v| v.link == fault.link) {
-                unprotected.push((a, a + d.as_millis()));
+                stalled.push((a, a + d.as_millis()));
             }
             year.link_downs += 1;
             year.events.push(YearEvent {
@@ -390,6 +397,7 @@ pub fn run_year(
     year.downtime = SimDuration::from_millis(downtime);
     year.availability = 1.0 - downtime as f64 / horizon as f64;
     year.unprotected = SimDuration::from_millis(covered(&mut unprotected, horizon));
+    year.replication_stalled = SimDuration::from_millis(covered(&mut stalled, horizon));
     Ok(year)
 }
 

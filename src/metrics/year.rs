@@ -72,6 +72,14 @@ pub(super) fn year_metrics(scenario: &Scenario) -> Vec<Metric> {
             &over("recurring link outages (`link-down` with `every`)"),
             YearLinkDowns,
         ));
+        list.push(Metric::new(
+            "year_replication_stalled_s",
+            Seconds,
+            &over(
+                "time replication was stalled by the recurring link outages: the replica stood, aging (the RPO grew meanwhile), then the backlog drained; not counted as unprotected",
+            ),
+            YearReplicationStalled,
+        ));
     }
     if scenario.drills.is_some() {
         list.push(Metric::new(

@@ -76,7 +76,7 @@ pub fn narrate(s: &Scenario, year: &YearOutcome) -> String {
                 format_bytes(data_lost_bytes)
             ),
             YearHit::LinkDown { link } => format!(
-                "link `{}` down: its VMs unprotected until it is back",
+                "link `{}` down: its VMs' replication stalled (the replica in Azure stands, aging: the RPO grows until the link is back and the backlog drains)",
                 s.links[link].id
             ),
         };
