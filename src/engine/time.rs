@@ -110,6 +110,10 @@ impl SimDuration {
     }
 
     /// `self - other`, or zero when `other` is longer.
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
     pub fn saturating_sub(self, other: SimDuration) -> SimDuration {
         SimDuration(self.0.saturating_sub(other.0).max(0))
     }

@@ -240,6 +240,11 @@ pub fn drivers_sentence(d: &Drivers) -> String {
             fix_missed = format_duration_short(fix.mean_missed),
             fix_met = format_duration_short(fix.mean_met),
         ),
+        _ if all.mean == 0.0 => format!(
+            "{} over {} is 0 in every replication: nothing to attribute.",
+            d.metric,
+            d.over.phrase()
+        ),
         _ => {
             // Too few replications put none around p95: say nothing of it.
             let around_p95 = row("around p95 (p92.5-p97.5)")

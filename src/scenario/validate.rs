@@ -133,6 +133,7 @@ pub(super) fn validate(
         app_points: policy
             .as_ref()
             .is_none_or(|p| p.app_consistent_interval.is_some()),
+        latest_only: policy.as_ref().is_some_and(|p| p.retention.is_zero()),
         architecture,
         extra_processing_time: match &default_extra {
             None => plan::ExtraProcessing::Documented,

@@ -574,3 +574,39 @@ fn hyper_v_stage_4_sends_only_the_changes() {
         assert!(stage4 > 2e12 / 45e6, "VMware stage 4: {stage4} s");
     }
 }
+
+#[test]
+fn a_retention_of_zero_fails_over_to_the_latest_point_only() {
+    // "0 day: No recovery point saved. You can fail over only to the latest
+    // point" (azure-to-azure-common-questions.md, "How does the pruning of
+    // recovery points happen?"). Retention 0 is accepted, takes `latest` by
+    // default (RPO = the lag: 0 here, the link keeps up), and refuses any
+    // other choice by name.
+    let text = crate::support::one_vm(
+        "retention = \"0s\"\nprocessing_delay = \"1m\"",
+        "100 KB/s",
+        "100 Mbps",
+    );
+    let s = scenario(&text);
+    assert_eq!(
+        s.policy.recovery_point,
+        drsim::scenario::RecoveryPointChoice::Latest
+    );
+    for o in outcomes(&s, 20, 1) {
+        assert_eq!(o.rpo.as_secs_f64(), 0.0);
+    }
+    let refused = drsim::scenario::Scenario::from_toml(
+        &text.replace(
+            "retention = \"0s\"",
+            "retention = \"0s\"\nrecovery_point = \"latest-processed\"",
+        ),
+        "test.toml",
+    )
+    .expect_err("latest only")
+    .to_string();
+    assert!(
+        refused.contains("replication.recovery_point")
+            && refused.contains("only to the latest point"),
+        "{refused}"
+    );
+}

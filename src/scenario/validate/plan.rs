@@ -111,6 +111,9 @@ impl Checker<'_> {
     }
 }
 
+/// Why only `latest` is valid with a retention of 0.
+pub(super) const LATEST_ONLY: &str = "with `[replication] retention = \"0s\"` ASR saves no recovery point: \"You can fail over only to the latest point\" (azure-to-azure-common-questions.md, \"How does the pruning of recovery points happen?\"): use recovery_point = \"latest\" or a retention above 0";
+
 /// Per-VM values set scenario-wide, which a [[vm]] may override; `None` where
 /// the scenario-wide value had an error (already recorded).
 pub(super) struct VmDefaults<'a> {
@@ -120,6 +123,9 @@ pub(super) struct VmDefaults<'a> {
     pub recovery_point: RecoveryPointChoice,
     /// Whether the policy takes app-consistent points at all.
     pub app_points: bool,
+    /// A retention of 0: ASR saves no recovery point, only `latest` can be
+    /// failed over to.
+    pub latest_only: bool,
     pub architecture: Architecture,
     pub extra_processing_time: ExtraProcessing<'a>,
     pub azure_vm_hour: f64,
@@ -354,7 +360,11 @@ fn check_vm(
                         "app-consistent points are off in the replication policy (the modernized default): set `[replication] app_consistent_interval` (1h to 12h) or choose \"latest-processed\"",
                     );
                 }
-                !refused
+                let not_latest = defaults.latest_only && choice != RecoveryPointChoice::Latest;
+                if not_latest && !refused {
+                    c.error(path.key("recovery_point"), LATEST_ONLY);
+                }
+                !refused && !not_latest
             }),
         None => Some(defaults.recovery_point),
     };

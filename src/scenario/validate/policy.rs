@@ -94,7 +94,17 @@ pub(super) fn check_policy(
         r.rpo_alert_threshold.as_ref(),
         alert_default,
     )?;
-    let history_default = retention.max(app.unwrap_or_default()).as_millis() / 1000;
+    // A retention of 0 keeps no point (failover to `latest` only): an hour of
+    // history, an estimate, lets the lag build up.
+    let history_default = retention
+        .max(app.unwrap_or_default())
+        .max(if retention.is_zero() {
+            SimDuration::from_secs(3600)
+        } else {
+            SimDuration::ZERO
+        })
+        .as_millis()
+        / 1000;
     let history = c.fixed_duration_or(&p.key("history"), r.history.as_ref(), history_default)?;
     let processing_delay = c.dist_or(
         &p.key("processing_delay"),
@@ -103,9 +113,13 @@ pub(super) fn check_policy(
         0.0,
     )?;
     let recovery_point = match &r.recovery_point {
+        None if retention.is_zero() => RecoveryPointChoice::Latest,
         None => RecoveryPointChoice::LatestProcessed,
         Some(name) => c.recovery_point(&p.key("recovery_point"), name)?,
     };
+    if retention.is_zero() && recovery_point != RecoveryPointChoice::Latest {
+        c.error(p.key("recovery_point"), super::plan::LATEST_ONLY);
+    }
     let keep_all = c.fixed_duration_or(
         &p.key("keep_all_points_for"),
         r.keep_all_points_for.as_ref(),
@@ -135,11 +149,15 @@ pub(super) fn check_policy(
         ("crash_consistent_interval", crash),
         ("retention", retention),
     ] {
-        if value < SimDuration::from_secs(1) {
-            c.error(p.key(key), "must be at least 1s");
+        // A retention of 0 is ASR's "only the latest point".
+        if value < SimDuration::from_secs(1) && !(key == "retention" && value.is_zero()) {
+            c.error(
+                p.key(key),
+                "must be at least 1s (a retention may be 0: only the latest point)",
+            );
         }
     }
-    if retention >= SimDuration::from_secs(1) && retention < crash {
+    if !retention.is_zero() && retention < crash {
         c.error(
             p.key("retention"),
             "retention is shorter than `crash_consistent_interval`, so a point would expire before the next is taken: must be at least the interval",
