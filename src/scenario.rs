@@ -517,10 +517,35 @@ pub struct Recovery {
     pub concurrent_plans: Option<usize>,
     /// Chance that creating a VM fails for lack of capacity; retried after a delay.
     pub allocation_failure_probability: f64,
+    /// How the recovery region's capacity is had (docs/model.md, "Stage 1").
+    pub capacity: RegionCapacity,
     pub allocation_retry_delay: Distribution,
     /// Chance that a VM's failover fails once booted; redone after a delay.
     pub vm_failure_probability: f64,
     pub vm_retry_delay: Distribution,
+}
+
+/// How VMs find capacity in the recovery region at failover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionCapacity {
+    /// ASR's default: capacity planned "on a best-effort basis"
+    /// (azure-to-azure-common-questions.md, "How do we ensure capacity in the
+    /// target region?"); a creation may fail (`allocation_failure_probability`).
+    BestEffort,
+    /// An on-demand Capacity Reservation: capacity earmarked, so a creation
+    /// never fails for it, paid whether used or not.
+    Reserved,
+}
+
+impl RegionCapacity {
+    pub const NAMES: [&'static str; 2] = ["best-effort", "reserved"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RegionCapacity::BestEffort => "best-effort",
+            RegionCapacity::Reserved => "reserved",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

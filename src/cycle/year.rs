@@ -393,6 +393,12 @@ pub fn run_year(
             year.azure_cost += price * drills.duration.sample(&mut rng) / 3600.0;
         }
     }
+    // A Capacity Reservation is paid all the horizon, used or not; the
+    // failovers' and drills' VMs run on it (their hours cost nothing more).
+    if scenario.recovery.capacity == crate::scenario::RegionCapacity::Reserved {
+        let per_hour: f64 = scenario.vms.iter().map(|v| v.azure_vm_hour).sum();
+        year.azure_cost = per_hour * horizon as f64 / 3_600_000.0;
+    }
     let downtime = covered(&mut down, horizon);
     year.downtime = SimDuration::from_millis(downtime);
     year.availability = 1.0 - downtime as f64 / horizon as f64;

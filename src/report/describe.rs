@@ -307,6 +307,9 @@ pub fn describe(s: &Scenario) -> String {
     if let Some(d) = drills_sentence(s) {
         line(d);
     }
+    if let Some(r) = reservation_sentence(s) {
+        line(r);
+    }
     let target = |t: Option<crate::engine::SimDuration>| {
         t.map_or("none".to_string(), |d| format_duration_s(d.as_secs_f64()))
     };
@@ -330,9 +333,6 @@ pub fn describe(s: &Scenario) -> String {
     out
 }
 
-/// The drill schedule and what it costs a year: each drill runs the covered
-/// plans' VMs in Azure for its duration (ASR: "There will be compute charges
-/// after the VM is created after the test failover", site-recovery-faq.yml).
 /// The steady-state capacity of each link (both ways) and process server,
 /// and of the reprotect caps that come near: mean load against mean
 /// capacity, and how often a replication draws it over (docs/model.md,
@@ -386,6 +386,36 @@ fn capacity_lines(s: &Scenario) -> Vec<String> {
     out
 }
 
+/// With `[recovery] capacity = "reserved"`: what the Capacity Reservation
+/// costs a year, paid whether used or not (its VMs at their VM-hour prices,
+/// all year); `None` with best-effort capacity.
+pub fn reservation_sentence(s: &Scenario) -> Option<String> {
+    if s.recovery.capacity != crate::scenario::RegionCapacity::Reserved {
+        return None;
+    }
+    let per_hour: f64 = s.vms.iter().map(|v| v.azure_vm_hour).sum();
+    let currency = if s.currency.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", s.currency)
+    };
+    Some(if per_hour > 0.0 {
+        format!(
+            "recovery capacity reserved for {} VMs (a Capacity Reservation: no creation fails for capacity): {:.0}{currency} a year at their VM-hour prices, paid whether used or not; the failovers' and drills' VM hours run on it",
+            s.vms.len(),
+            per_hour * 8_760.0
+        )
+    } else {
+        format!(
+            "recovery capacity reserved for {} VMs (a Capacity Reservation: no creation fails for capacity), paid all year whether used or not: set the VMs' prices (`azure_vm_hour`) to see its cost",
+            s.vms.len()
+        )
+    })
+}
+
+/// The drill schedule and what it costs a year: each drill runs the covered
+/// plans' VMs in Azure for its duration (ASR: "There will be compute charges
+/// after the VM is created after the test failover", site-recovery-faq.yml).
 pub fn drills_sentence(s: &Scenario) -> Option<String> {
     let d = s.drills.as_ref()?;
     let per_year = d.per_year();

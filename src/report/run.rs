@@ -25,6 +25,10 @@ pub fn run_text(
         text.push_str(&line);
         text.push_str(".\n");
     }
+    if let Some(reserved) = crate::report::describe::reservation_sentence(s) {
+        text.push_str(&reserved);
+        text.push('\n');
+    }
     if let Some(drills) = crate::report::describe::drills_sentence(s) {
         text.push_str(&drills);
         text.push('\n');

@@ -188,6 +188,7 @@ pub struct RawRecovery {
     pub max_concurrent_failovers: Option<i64>,
     pub allocation_failure_probability: Option<f64>,
     pub allocation_retry_delay: Option<Value>,
+    pub capacity: Option<String>,
     pub vm_failure_probability: Option<f64>,
     pub vm_retry_delay: Option<Value>,
     pub commit_time: Option<Value>,

@@ -610,3 +610,47 @@ fn a_retention_of_zero_fails_over_to_the_latest_point_only() {
         "{refused}"
     );
 }
+
+#[test]
+fn reserved_capacity_never_fails_a_creation_and_is_paid_all_year() {
+    // ASR plans target capacity "on a best-effort basis"
+    // (azure-to-azure-common-questions.md, "How do we ensure capacity in the
+    // target region?"): a creation may fail. A Capacity Reservation earmarks
+    // it, paid whether used or not. 4 VMs at 0.5 an hour: 17,520 a year.
+    let base = crate::support::one_vm("processing_delay = \"0s\"", "100 KB/s", "100 Mbps").replace(
+        "id = \"vm\"\n",
+        "id = \"vm\"\ncount = 4\nazure_vm_hour = 0.5\n",
+    );
+    let best_effort = scenario(&base.replace(
+        "decision_delay = \"10m\"",
+        "decision_delay = \"10m\"\nallocation_failure_probability = 0.5",
+    ));
+    let retries: u32 = outcomes(&best_effort, 50, 1)
+        .iter()
+        .map(|o| o.allocation_retries)
+        .sum();
+    assert!(retries > 0, "best effort: some creations fail");
+    let reserved = scenario(&base.replace(
+        "decision_delay = \"10m\"",
+        "decision_delay = \"10m\"\ncapacity = \"reserved\"",
+    ));
+    for o in outcomes(&reserved, 50, 1) {
+        assert_eq!(o.allocation_retries, 0);
+    }
+    let sentence = drsim::report::describe::reservation_sentence(&reserved).expect("reserved");
+    assert!(sentence.contains("17520"), "{sentence}");
+    // Reserved capacity cannot fail for capacity: both keys are refused together.
+    let both = drsim::scenario::Scenario::from_toml(
+        &base.replace(
+            "decision_delay = \"10m\"",
+            "decision_delay = \"10m\"\ncapacity = \"reserved\"\nallocation_failure_probability = 0.1",
+        ),
+        "test.toml",
+    )
+    .expect_err("conflict")
+    .to_string();
+    assert!(
+        both.contains("recovery.allocation_failure_probability"),
+        "{both}"
+    );
+}

@@ -72,6 +72,30 @@ pub(super) fn check_recovery(c: &mut Checker<'_>, raw: Option<&RawRecovery>) -> 
                 &p.key("allocation_failure_probability"),
                 r.allocation_failure_probability,
             );
+            let capacity = match r.capacity.as_deref() {
+                None => Some(RegionCapacity::BestEffort),
+                Some(name) => c
+                    .one_of(
+                        &p.key("capacity"),
+                        name,
+                        &RegionCapacity::NAMES,
+                        "recovery capacity",
+                    )
+                    .map(|n| {
+                        if n == "reserved" {
+                            RegionCapacity::Reserved
+                        } else {
+                            RegionCapacity::BestEffort
+                        }
+                    }),
+            };
+            // Reserved capacity is earmarked: a creation cannot fail for it.
+            if capacity == Some(RegionCapacity::Reserved) && allocation_failure_probability > 0.0 {
+                c.error(
+                    p.key("allocation_failure_probability"),
+                    "with `capacity = \"reserved\"` the VMs' capacity is earmarked (a Capacity Reservation): a creation cannot fail for lack of it; remove the key or use capacity = \"best-effort\"",
+                );
+            }
             let vm_failure_probability =
                 c.probability_below_one(&p.key("vm_failure_probability"), r.vm_failure_probability);
             let allocation_retry_delay = c.dist_or(
@@ -104,6 +128,7 @@ pub(super) fn check_recovery(c: &mut Checker<'_>, raw: Option<&RawRecovery>) -> 
                     concurrent_plans: concurrent_plans?,
                     vcpu_quota: vcpu_quota?,
                     allocation_failure_probability,
+                    capacity: capacity?,
                     allocation_retry_delay: allocation_retry_delay?,
                     vm_failure_probability,
                     vm_retry_delay: vm_retry_delay?,
