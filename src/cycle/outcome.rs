@@ -240,6 +240,49 @@ pub struct PlanOutcome {
     pub over_capacity: bool,
 }
 
+/// After a ridden-out site outage, when plan `p`'s VMware/physical machines
+/// are protected again. The outage shut every protected machine down hard,
+/// and a forced shutdown is one of the resync triggers ASR documents
+/// (vmware-azure-architecture.md, "Resynchronization process"); resyncs run
+/// outside office hours by default (the same section). Each VM's resync
+/// (an estimate of its duration: ASR publishes none) reads its disk's data
+/// at its checksum throughput, then sends the blocks changed by what was
+/// queued at the outage (its lag's worth of writes) at its share of the
+/// link (the link's VMs resyncing together). `None` while the site is down;
+/// the site's return itself for Hyper-V (its log survives: no resync).
+fn resynced_after_ride_out<O: Observer>(
+    sh: &Shared<'_, O>,
+    failover: &Failover,
+    p: usize,
+) -> Option<SimTime> {
+    let back = sh.at.primary_back?;
+    let s = sh.scenario;
+    if !s.kind.is_vmware_or_physical() {
+        return Some(back);
+    }
+    let start = crate::scenario::WeeklyWindow::next_outside(&s.policy.resync_office_hours, back);
+    let mut per_link = vec![0usize; s.links.len()];
+    for vm in &s.vms {
+        per_link[vm.link] += 1;
+    }
+    let longest = s.plans[p]
+        .vms
+        .iter()
+        .map(|&v| {
+            let vm = &s.vms[v];
+            let d = &sh.draws.vms[v];
+            let share = sh.draws.links[vm.link].bandwidth / per_link[vm.link].max(1) as f64;
+            let queued = d.churn
+                * failover
+                    .points
+                    .get(v)
+                    .map_or(0.0, |pt| pt.lag.as_secs_f64());
+            vm.used_bytes / d.reprotect_back.checksum_throughput + vm.changed_by(queued) / share
+        })
+        .fold(0.0f64, f64::max);
+    Some(start + SimDuration::from_secs_f64(longest))
+}
+
 /// The overloaded resource that keeps plan `plan`'s stage `stage` from
 /// finishing: on `vm`'s path when one is named, else on any of the plan's
 /// VMs' paths.
@@ -298,6 +341,7 @@ fn sum(a: Option<SimDuration>, b: Option<SimDuration>) -> Option<SimDuration> {
 fn plan_times<O: Observer>(
     sh: &Shared<'_, O>,
     resync: &Resync,
+    failover: &Failover,
     p: usize,
     declared: bool,
 ) -> (StageTimes, bool) {
@@ -313,7 +357,9 @@ fn plan_times<O: Observer>(
             stage2: None,
             stage3_downtime: None,
             stage4: None,
-            unprotected: down,
+            // The site's outage shut the machines down hard: protection is
+            // back once their resync has run.
+            unprotected: between(Some(t0), resynced_after_ride_out(sh, failover, p)),
             cycle: down,
         };
         return (times, stage2_skipped);
@@ -371,7 +417,7 @@ pub(super) fn assemble<O: Observer>(
     let end = |t: Option<SimTime>| t.unwrap_or(horizon);
     let declared = !failover.ridden_out;
     let per_plan: Vec<(StageTimes, bool)> = (0..s.plans.len())
-        .map(|p| plan_times(sh, resync, p, declared))
+        .map(|p| plan_times(sh, resync, failover, p, declared))
         .collect();
     let stage2_skipped = per_plan.iter().all(|(_, skipped)| *skipped);
     let worst =

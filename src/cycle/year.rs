@@ -138,6 +138,9 @@ struct Active {
     failback_end: i64,
     stage4: i64,
     end: i64,
+    /// A ride-out: when the machines the outage shut down are resynced
+    /// (protected again); 0 for a failover.
+    resynced: i64,
 }
 
 impl Active {
@@ -155,6 +158,7 @@ impl Active {
                 failback_end: NEVER,
                 stage4: 0,
                 end: a.saturating_add(rto),
+                resynced: a.saturating_add(ms(c.unprotected)),
             };
         }
         // The latest plan's: the workload is protected back when every plan is.
@@ -188,6 +192,7 @@ impl Active {
                 .saturating_add(ms(c.stage3_downtime)),
             stage4: ms(c.stage4),
             end: a.saturating_add(ms(c.cycle)),
+            resynced: 0,
         }
     }
 
@@ -214,7 +219,9 @@ impl Active {
             unprotected.push((self.start, self.reverse_protected));
             unprotected.push((self.failback_start, self.end));
         } else {
-            unprotected.push((self.start, self.service_back));
+            // Until the resync after the forced shutdown (later ride-outs
+            // merged into this one may keep the service down longer).
+            unprotected.push((self.start, self.service_back.max(self.resynced)));
         }
     }
 }

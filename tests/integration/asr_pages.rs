@@ -654,3 +654,43 @@ fn reserved_capacity_never_fails_a_creation_and_is_paid_all_year() {
         "{both}"
     );
 }
+
+#[test]
+fn a_ridden_out_site_outage_leaves_the_machines_to_resync() {
+    // A site outage shuts every protected machine down hard, and a forced
+    // shutdown is a documented resync trigger (vmware-azure-architecture.md,
+    // "Resynchronization process"), run outside office hours by default.
+    // Ridden out (2 h at Wed 10:00), the VM (100 GB disk, nothing written)
+    // is unprotected until its resync has read its disk at 45 MB/s: 2,222 s
+    // after the site is back (12:00) when immediate, after 18:00 by default.
+    let text = |resync: &str| {
+        crate::support::one_vm(
+            &format!("processing_delay = \"0s\"\nresync = \"{resync}\""),
+            "0 B/s",
+            "100 Mbps",
+        )
+        .replace(
+            "duration = \"2h\"\n",
+            "duration = \"2h\"\nat = \"Wed 10:00\"\n",
+        )
+        .replace(
+            "decision_delay = \"10m\"",
+            "decision_delay = \"10m\"\ndeclare_if_expected_longer_than = \"1d\"",
+        )
+    };
+    let checksum = 100e9 / 45e6;
+    for (resync, protected_after) in [
+        ("immediate", 7200.0 + checksum),
+        ("outside-office-hours", 8.0 * 3600.0 + checksum),
+    ] {
+        for o in outcomes(&scenario(&text(resync)), 5, 1) {
+            assert!(!o.declared, "ridden out");
+            assert_eq!(o.rto.expect("back").as_secs_f64(), 7200.0);
+            let unprotected = o.unprotected.expect("resynced").as_secs_f64();
+            assert!(
+                (unprotected - protected_after).abs() < 0.01,
+                "{resync}: {unprotected} s"
+            );
+        }
+    }
+}
