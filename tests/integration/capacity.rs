@@ -212,3 +212,33 @@ fn a_process_server_serving_more_than_200_vms_is_warned_about() {
         "{all}"
     );
 }
+
+#[test]
+fn process_servers_are_spread_over_the_links_by_their_load() {
+    // Two links, 4 process servers, link `a`'s VMs (first in the file) writing
+    // three times what link `b`'s write. Before, every server went to the first
+    // link whose VM came first in the file, and `b` was refused ("none is
+    // left"); now `a` gets 3 and `b` 1 (D'Hondt on the mean churn).
+    let mut text = one_vm("process_servers = 4", "3 MB/s", "1 Gbps")
+        .replace("id = \"vm\"\n", "id = \"vm\"\nlink = \"wan\"\ncount = 6\n");
+    text = text.replace(
+        "[replication]",
+        "[[link]]\nid = \"b\"\nfrom = \"dc\"\nto = \"azure\"\nbandwidth = \"1 Gbps\"\n[replication]",
+    );
+    text.push_str(
+        "[[vm]]\nid = \"small\"\ngroup = \"g\"\nlink = \"b\"\ncount = 6\ndisk_size = \"100 GB\"\nchurn = \"1 MB/s\"\nboot_time = \"5m\"\n",
+    );
+    let s = scenario(&text);
+    let servers_of = |link: usize| {
+        s.process_servers
+            .iter()
+            .filter(|ps| ps.link == link)
+            .count()
+    };
+    assert_eq!((servers_of(0), servers_of(1)), (3, 1));
+    // Each link's VMs spread over its own servers.
+    for vm in &s.vms {
+        let ps = vm.process_server.expect("placed");
+        assert_eq!(s.process_servers[ps].link, vm.link);
+    }
+}

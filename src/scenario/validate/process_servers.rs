@@ -12,6 +12,79 @@ use super::sites::MIN_LINK_RATE;
 /// (site-recovery-plan-capacity-vmware.md, "Capacity considerations").
 pub const PROCESS_SERVER_CACHE_BYTES: f64 = 600e9;
 
+/// Hands the servers no VM named to the links of the VMs still to place, in
+/// proportion to each link's load (its unplaced VMs' mean churn plus what its
+/// servers already carry), every such link getting at least one when there
+/// are enough (largest remainders, ties to the lower link): before, a
+/// server went to whichever link's VM came first in the file, so the first
+/// link took them all. A link's VMs then go to its least loaded server.
+fn allot_free_servers(
+    link_of: &mut [Option<usize>],
+    load: &[f64],
+    links: usize,
+    unpinned: &[usize],
+    vms: &[Vm],
+) {
+    let mut wanted = vec![0.0; links];
+    for &v in unpinned {
+        wanted[vms[v].link] += vms[v].churn.mean_rate();
+    }
+    let needs: Vec<usize> = (0..links)
+        .filter(|&l| unpinned.iter().any(|&v| vms[v].link == l))
+        .collect();
+    let free: Vec<usize> = (0..link_of.len())
+        .filter(|&k| link_of[k].is_none())
+        .collect();
+    if needs.is_empty() || free.is_empty() {
+        return;
+    }
+    // Each link's share of all the load, counting what its servers carry.
+    let mut total_of = vec![0.0; links];
+    for (k, l) in link_of.iter().enumerate() {
+        if let Some(l) = l {
+            total_of[*l] += load[k];
+        }
+    }
+    let mut have = vec![0usize; links];
+    for l in link_of.iter().flatten() {
+        have[*l] += 1;
+    }
+    let mut left = free.len();
+    // First, one to each link that has none yet.
+    for &l in &needs {
+        if left > 0 && have[l] == 0 {
+            have[l] += 1;
+            left -= 1;
+        }
+    }
+    // Then the rest by load (D'Hondt: each next server to the link with the
+    // most load per server it would have).
+    let weight = |l: usize| (wanted[l] + total_of[l]).max(f64::MIN_POSITIVE);
+    while left > 0 {
+        let per = |l: usize| weight(l) / (have[l] + 1) as f64;
+        let best = needs
+            .iter()
+            .copied()
+            .max_by(|&a, &b| per(a).total_cmp(&per(b)).then(b.cmp(&a)))
+            .expect("a link needs servers");
+        have[best] += 1;
+        left -= 1;
+    }
+    // What each link gained over what it had.
+    let mut allotted = have;
+    for l in link_of.iter().flatten() {
+        allotted[*l] -= 1;
+    }
+    let mut next = free.into_iter();
+    for l in 0..links {
+        for _ in 0..allotted[l] {
+            if let Some(k) = next.next() {
+                link_of[k] = Some(l);
+            }
+        }
+    }
+}
+
 /// The VMs one replication appliance supports
 /// (replication-appliance-support-matrix.md).
 const APPLIANCE_VMS: usize = 200;
@@ -185,6 +258,12 @@ pub(super) fn check_process_servers(
         }
         load[ps] += vm.churn.mean_rate();
         vm.process_server = Some(ps);
+    }
+    if !default_per_link {
+        let unpinned: Vec<usize> = (0..vms.len())
+            .filter(|&v| raw_vms[entries[v]].process_server.is_none())
+            .collect();
+        allot_free_servers(&mut link_of, &load, links.len(), &unpinned, vms);
     }
     for (v, vm) in vms.iter_mut().enumerate() {
         if raw_vms[entries[v]].process_server.is_some() {
