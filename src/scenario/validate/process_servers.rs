@@ -76,11 +76,9 @@ fn allot_free_servers(
         allotted[*l] -= 1;
     }
     let mut next = free.into_iter();
-    for l in 0..links {
-        for _ in 0..allotted[l] {
-            if let Some(k) = next.next() {
-                link_of[k] = Some(l);
-            }
+    for (l, &n) in allotted.iter().enumerate() {
+        for k in next.by_ref().take(n) {
+            link_of[k] = Some(l);
         }
     }
 }
