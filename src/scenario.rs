@@ -389,6 +389,10 @@ pub struct Vm {
     /// VMware/physical machines), after disk preparation.
     pub extra_processing_time: Distribution,
     pub os: GuestOs,
+    /// What this machine is: the scenario's kind, or, in a VMware scenario,
+    /// `physical` for a physical server protected beside the VMs (same
+    /// infrastructure; it fails back only to a VMware VM).
+    pub kind: AsrScenario,
     /// Index into `Scenario::process_servers` (VMware/physical), `None` for
     /// Hyper-V.
     pub process_server: Option<usize>,

@@ -734,7 +734,7 @@ fn full_copy<O: Observer>(sh: &Shared<'_, O>, direction: Direction, vm: usize) -
         || direction == Direction::Reverse
             && (sh.draws.timeline.primary_data_lost
                 || s.failback.location == FailbackLocation::Alternate
-                || s.kind == AsrScenario::Physical)
+                || v.kind == AsrScenario::Physical)
 }
 
 /// Whether the reprotect in `direction` sends only the changes tracked since

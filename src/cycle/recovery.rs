@@ -436,9 +436,11 @@ impl Failover {
             // for the newest clean one (ASR's "change recovery point") first.
             let search = sh.draws.timeline.clean_point_search;
             sh.observer.note(now, Phase::Failover, || {
+                let dwell = sh.t0.since(infection);
+                let every = s.policy.crash_consistent_interval;
                 format!(
-                    "ransomware: infection {} before t0; searching for the newest clean recovery point ({search})",
-                    sh.t0.since(infection)
+                    "ransomware: infection {dwell} before t0; ENCRYPTED: every recovery point taken since ({} per VM at one every {every}, until t0) holds encrypted data and is skipped; searching for the newest clean point ASR still keeps ({search})",
+                    dwell.as_millis() / every.as_millis().max(1)
                 )
             });
             sh.queue.schedule(now + search, Event::CleanPointChosen);

@@ -149,6 +149,7 @@ pub struct RawVm {
     pub working_set: Option<Value>,
     pub write_size: Option<Value>,
     pub os: Option<String>,
+    pub kind: Option<String>,
     pub dhcp: Option<bool>,
     pub process_server: Option<i64>,
     pub used: Option<Value>,

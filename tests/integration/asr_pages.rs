@@ -694,3 +694,32 @@ fn a_ridden_out_site_outage_leaves_the_machines_to_resync() {
         }
     }
 }
+
+#[test]
+fn a_physical_server_in_a_vmware_estate_fails_back_with_a_full_copy_alone() {
+    // A VMware estate protects its physical servers through the same
+    // appliance: `kind = "physical"` on one machine copies its disk in full
+    // at stage 2 (it fails back only to a VMware VM, vmware-azure-failback.md)
+    // while the VMware VMs send their (empty) deltas: 90 GB moved, not 180.
+    let text = of_kind(
+        "vmware",
+        None,
+        &FIXED.replace("id = \"db1\"\n", "id = \"db1\"\nkind = \"physical\"\n"),
+    );
+    let s = scenario(&text);
+    assert_eq!(s.vms[0].kind, drsim::scenario::AsrScenario::Physical);
+    for o in outcomes(&s, 3, 1) {
+        assert_eq!(o.stage2_copy_bytes, 90e9);
+    }
+    let refused = drsim::scenario::Scenario::from_toml(
+        &of_kind(
+            "hyper-v",
+            None,
+            &FIXED.replace("id = \"db1\"\n", "id = \"db1\"\nkind = \"physical\"\n"),
+        ),
+        "test.toml",
+    )
+    .expect_err("not in Hyper-V")
+    .to_string();
+    assert!(refused.contains("vm[0].kind"), "{refused}");
+}

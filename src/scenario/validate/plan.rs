@@ -426,11 +426,30 @@ fn check_vm(
             .and_then(GuestOs::from_name),
     };
     let dhcp = v.dhcp.unwrap_or(true);
+    // A VMware estate protects physical servers through the same appliance
+    // and process servers (vmware-physical-azure-support-matrix.md): a
+    // machine may say it is one. Hyper-V is another infrastructure.
+    let kind = match v.kind.as_deref() {
+        None => Some(defaults.kind),
+        Some(name) => c
+            .one_of(&path.key("kind"), name, &["vmware", "physical"], "machine kind")
+            .and_then(AsrScenario::from_name)
+            .filter(|_| {
+                let ok = defaults.kind.is_vmware_or_physical();
+                if !ok {
+                    c.error(
+                        path.key("kind"),
+                        "a Hyper-V scenario protects Hyper-V VMs only: VMware VMs and physical servers replicate through a process server (another scenario, `[scenario] kind`)",
+                    );
+                }
+                ok
+            }),
+    };
     let extra_processing_time = match (&v.extra_processing_time, &defaults.extra_processing_time) {
         (Some(value), _) => c.dist(&path.key("extra_processing_time"), value, Duration),
         (None, ExtraProcessing::Set(d)) => Some((*d).clone()),
-        (None, ExtraProcessing::Documented) => os.map(|os| {
-            super::kind::documented_extra_processing(defaults.kind, defaults.architecture, os, dhcp)
+        (None, ExtraProcessing::Documented) => os.zip(kind).map(|(os, kind)| {
+            super::kind::documented_extra_processing(kind, defaults.architecture, os, dhcp)
         }),
         (None, ExtraProcessing::Invalid) => None,
     };
@@ -492,6 +511,7 @@ fn check_vm(
         failback_boot_time: failback_boot_time?,
         extra_processing_time: extra_processing_time?,
         os: os?,
+        kind: kind?,
         // Assigned with the process servers (process_servers.rs).
         process_server: None,
         dhcp,
