@@ -656,6 +656,9 @@ pub struct Failback {
     pub failure_probability: f64,
     /// From a failed attempt found to the VMs running in Azure again.
     pub cancel_time: Distribution,
+    /// When the disaster destroyed the site: from its return until what
+    /// failback needs on-premises is rebuilt (docs/model.md, "Stage 2").
+    pub infrastructure_rebuild: Distribution,
     /// Plans failing back at once (`None`: each as soon as it may).
     pub concurrent_plans: Option<usize>,
     /// A failback starts only where its estimated downtime fits before its

@@ -64,6 +64,8 @@ pub enum Purpose {
     YearCycle(u32),
     YearLinkDowns(usize),
     YearDrills,
+    /// The failback infrastructure's rebuild after a destroyed site.
+    Rebuild,
 }
 
 impl Purpose {
@@ -106,6 +108,7 @@ impl Purpose {
             Purpose::YearCycle(i) => (16 << 32) | u64::from(i),
             Purpose::YearLinkDowns(f) => (17 << 32) | f as u64,
             Purpose::YearDrills => 18 << 32,
+            Purpose::Rebuild => 19 << 32,
         }
     }
 }
@@ -153,6 +156,9 @@ pub struct TimelineDraws {
     pub infection: Option<SimTime>,
     /// Ransomware: from the declaration until the clean point is chosen.
     pub clean_point_search: SimDuration,
+    /// When the disaster destroyed the primary: from its return until the
+    /// failback infrastructure is rebuilt (zero otherwise).
+    pub infrastructure_rebuild: SimDuration,
     /// Measured churn: the UTC instant (ms) of the profiles' clock at `t0`.
     pub replay_anchor: Option<i64>,
 }
@@ -335,9 +341,16 @@ impl Draws {
             commit_time: duration(&scenario.recovery.commit_time, &mut rng),
             infection: None,
             clean_point_search: SimDuration::ZERO,
+            infrastructure_rebuild: SimDuration::ZERO,
             replay_anchor,
         };
         let mut timeline = timeline;
+        if timeline.primary_data_lost {
+            // From a stream of its own: the other draws keep their places.
+            let mut rng = stream(seed, replication, Purpose::Rebuild);
+            timeline.infrastructure_rebuild =
+                duration(&scenario.failback.infrastructure_rebuild, &mut rng);
+        }
         if let Some(r) = &scenario.outage.ransomware {
             let mut rng = stream(seed, replication, Purpose::Ransomware);
             timeline.infection = Some(outage_start - duration(&r.dwell, &mut rng));

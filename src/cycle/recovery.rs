@@ -618,9 +618,12 @@ impl Failover {
             format!(
                 "primary site usable again{}",
                 if sh.draws.timeline.primary_data_lost {
-                    " (its disks were lost: full copy needed)"
+                    format!(
+                        " (its disks were lost: full copy needed; the failback infrastructure is rebuilt first: {})",
+                        sh.draws.timeline.infrastructure_rebuild
+                    )
                 } else {
-                    ""
+                    String::new()
                 }
             )
         });
@@ -644,11 +647,16 @@ impl Failover {
         // The failover is committed (its point fixed) `commit_time` after
         // the plan completed; the agents register back meanwhile.
         let committed = stage1_end + sh.draws.timeline.commit_time;
+        // A destroyed site first has its failback infrastructure rebuilt.
+        let rebuilt = sh
+            .at
+            .primary_back
+            .map_or(now, |back| back + sh.draws.timeline.infrastructure_rebuild);
         let registered = sh.scenario.plans[p]
             .vms
             .iter()
             .filter_map(|&v| Some(self.plan.up_at(v)? + sh.draws.vms[v].agent_registration))
-            .fold(now.max(committed), SimTime::max);
+            .fold(now.max(committed).max(rebuilt), SimTime::max);
         let plan = PlanId::new(p);
         match sh.scenario.failback.mode {
             FailbackMode::Planned | FailbackMode::ClassicToPoint(_) => {

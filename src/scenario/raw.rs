@@ -223,6 +223,7 @@ pub struct RawFailback {
     pub recovery_point: Option<String>,
     pub failure_probability: Option<f64>,
     pub cancel_time: Option<Value>,
+    pub infrastructure_rebuild: Option<Value>,
     pub concurrent_plans: Option<i64>,
     pub must_finish: Option<bool>,
 }

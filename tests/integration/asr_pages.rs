@@ -723,3 +723,49 @@ fn a_physical_server_in_a_vmware_estate_fails_back_with_a_full_copy_alone() {
     .to_string();
     assert!(refused.contains("vm[0].kind"), "{refused}");
 }
+
+#[test]
+fn a_destroyed_site_rebuilds_its_failback_infrastructure_before_stage_2() {
+    // When the disaster destroyed the site, failback first needs what it
+    // runs on on-premises (classic: the original configuration server, a
+    // process server in Azure and a master target: vmware-azure-failback.md,
+    // prerequisites). With a fixed 1-day rebuild, stage 2 starts a day later
+    // than with the site's disks intact, and only then.
+    let intact = scenario(FIXED);
+    let destroyed = scenario(
+        &FIXED
+            .replace(
+                "[reprotect]\n",
+                "[reprotect]\nprimary_data_lost_probability = 1.0\n",
+            )
+            .replace(
+                "[failback]\n",
+                "[failback]\ninfrastructure_rebuild = \"1d\"\n",
+            ),
+    );
+    let start = |o: &drsim::cycle::CycleOutcome| {
+        o.plans[0].stage_starts[0]
+            .expect("stage 2 started")
+            .as_secs_f64()
+    };
+    for (a, b) in outcomes(&intact, 3, 1)
+        .iter()
+        .zip(outcomes(&destroyed, 3, 1).iter())
+    {
+        assert!(b.primary_data_lost && !a.primary_data_lost);
+        let site_back = a.outage_duration.as_secs_f64();
+        // Intact: as soon as the site is back, the commit done and the
+        // operator's 30 min passed; destroyed: the day's rebuild first.
+        assert!(start(b) >= site_back + 86_400.0, "{}", start(b));
+        assert!(start(b) - start(a) <= 86_400.0 + 1e-3);
+    }
+    // The modernized default: an appliance redeployed, 4 h to 1 day.
+    let default = scenario(&FIXED.replace(
+        "[reprotect]\n",
+        "[reprotect]\nprimary_data_lost_probability = 1.0\n",
+    ));
+    for o in outcomes(&default, 20, 2) {
+        let site_back = o.outage_duration.as_secs_f64();
+        assert!(start(&o) >= site_back + 4.0 * 3600.0, "{}", start(&o));
+    }
+}

@@ -13,7 +13,9 @@ pub(crate) fn secs(d: Option<SimDuration>) -> f64 {
 
 /// FIXED as two plans: `a` holds group db (db1, 90 GB), `b` group web
 /// (web1 and web2, 45 GB each); the primary's disks are lost, so stage 2
-/// copies every disk whole over the one 100 MB/s link.
+/// copies every disk whole over the one 100 MB/s link (the failback
+/// infrastructure's rebuild after the loss set to 0, so the hand
+/// computations stay with the copies).
 pub(crate) fn two_plans(extra_failback: &str) -> String {
     FIXED
         .replace(
@@ -28,7 +30,10 @@ pub(crate) fn two_plans(extra_failback: &str) -> String {
             "[reprotect]\n",
             "[reprotect]\nprimary_data_lost_probability = 1.0\n",
         )
-        .replace("[failback]\n", &format!("[failback]\n{extra_failback}"))
+        .replace(
+            "[failback]\n",
+            &format!("[failback]\ninfrastructure_rebuild = \"0s\"\n{extra_failback}"),
+        )
 }
 
 #[test]

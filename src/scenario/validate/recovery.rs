@@ -243,6 +243,7 @@ pub(super) fn check_failback(
         recovery_point: None,
         failure_probability: None,
         cancel_time: None,
+        infrastructure_rebuild: None,
         concurrent_plans: None,
         must_finish: None,
     };
@@ -317,8 +318,24 @@ pub(super) fn check_failback(
         Some(v) => c.dist(&p.key("cancel_time"), v, Duration),
         None => uniform_minutes(20, 40),
     };
+    // A destroyed site has lost what failback needs on-premises. Classic: the
+    // original configuration server ("restore the server with the original
+    // IP address"), a process server in Azure and a master target
+    // (vmware-azure-failback.md, prerequisites); modernized: a replication
+    // appliance deployed and registered again. ASR publishes no durations:
+    // estimates, 1 to 3 days classic, 4 h to 1 day modernized. A Hyper-V
+    // host is the site itself: nothing more.
+    let infrastructure_rebuild = match &r.infrastructure_rebuild {
+        Some(v) => c.dist(&p.key("infrastructure_rebuild"), v, Duration),
+        None => match (kind.is_vmware_or_physical(), architecture) {
+            (false, _) => Some(Distribution::fixed(Duration, 0.0)),
+            (true, Architecture::Classic) => uniform_minutes(24 * 60, 3 * 24 * 60),
+            (true, Architecture::Modernized) => uniform_minutes(4 * 60, 24 * 60),
+        },
+    };
     let concurrent_plans = c.at_least_one(&p.key("concurrent_plans"), r.concurrent_plans)?;
     Some(Failback {
+        infrastructure_rebuild: infrastructure_rebuild?,
         must_finish: r.must_finish.unwrap_or(false),
         concurrent_plans,
         failure_probability,
