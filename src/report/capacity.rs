@@ -9,6 +9,9 @@ use crate::scenario::units::format_share;
 use crate::scenario::units::{format_byte_rate, format_bytes, format_duration_short};
 use crate::stats::RunSummary;
 
+/// A reprotect longer than this (30 days) in a closed cycle is remarked on.
+const LONG_STAGE_S: f64 = 30.0 * 86_400.0;
+
 /// At most this many places where open cycles stood are named.
 const OPEN_NAMED: usize = 3;
 
@@ -37,6 +40,25 @@ pub fn capacity_sentences(s: &Scenario, run: &RunSummary) -> Vec<String> {
             share(count.replications),
             describe(s, &o),
         ));
+    }
+    // A closed cycle's stage that took weeks: near capacity, not over it (or
+    // a long wait), worth a look rather than a silent maximum.
+    for row in &run.rows {
+        let stage = match row.metric.id() {
+            crate::metrics::MetricId::Stage2 => 2,
+            crate::metrics::MetricId::Stage4 => 4,
+            _ => continue,
+        };
+        if let Some(summary) = &row.summary
+            && summary.max > LONG_STAGE_S
+        {
+            out.push(format!(
+                "stage {stage} took up to {} in a cycle that closed ({}_s max; p99 {}): a reprotect this slow is worth a look (a way near its capacity: validate's capacity lines; a slow checksum or a long wait: the trace of that replication)",
+                format_duration_short(summary.max),
+                row.metric.name.trim_end_matches("_s"),
+                format_duration_short(summary.p99)
+            ));
+        }
     }
     let open: u64 = run.capacity.open.values().sum();
     if open > 0 {

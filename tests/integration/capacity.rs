@@ -242,3 +242,33 @@ fn process_servers_are_spread_over_the_links_by_their_load() {
         assert_eq!(s.process_servers[ps].link, vm.link);
     }
 }
+
+#[test]
+fn a_closed_cycle_whose_reprotect_took_weeks_is_remarked_on() {
+    // A 2 TB disk checksummed at 500 KB/s: over 46 days for each reprotect
+    // (55 with the transfer, processing and autoscale). The
+    // cycle closes within the year, but the run says so instead of leaving
+    // it to a maximum in the table.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("slow.toml");
+    let text = one_vm("processing_delay = \"0s\"", "10 KB/s", "100 Mbps")
+        .replace("\"100 GB\"", "\"2 TB\"")
+        + "[reprotect]\nchecksum_throughput = \"500 KB/s\"\n";
+    std::fs::write(&file, text).expect("write");
+    let out = dir.path().join("out");
+    let o = drsim(&[
+        "run",
+        file.to_str().expect("utf-8"),
+        "-n",
+        "5",
+        "--no-charts",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("stage 2 took up to 5") && text.contains("stage 4 took up to 5"),
+        "{text}"
+    );
+}
