@@ -65,7 +65,7 @@ impl RtoParts {
         ),
         (
             "clean_point",
-            "ransomware: searching for the newest clean recovery point",
+            "ransomware: searching for the newest clean recovery point, then changing every VM's point to it (a plan fails over to the latest only)",
         ),
     ];
 

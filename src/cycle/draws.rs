@@ -156,6 +156,10 @@ pub struct TimelineDraws {
     pub infection: Option<SimTime>,
     /// Ransomware: from the declaration until the clean point is chosen.
     pub clean_point_search: SimDuration,
+    /// Ransomware: changing each VM's recovery point to the clean one after
+    /// the plan's failover (a plan fails over to the latest point only),
+    /// which creates the VMs again: their longest boot (an estimate).
+    pub recovery_point_change: SimDuration,
     /// When the disaster destroyed the primary: from its return until the
     /// failback infrastructure is rebuilt (zero otherwise).
     pub infrastructure_rebuild: SimDuration,
@@ -167,6 +171,15 @@ pub struct TimelineDraws {
 pub struct LinkDraws {
     pub bandwidth: f64,
     pub reverse_bandwidth: f64,
+}
+
+impl TimelineDraws {
+    /// Ransomware: from the declaration until the plans run from the clean
+    /// points: the search and the change of every VM's point (docs/model.md,
+    /// "Ransomware and the clean point"); zero otherwise.
+    pub fn clean_point_wait(&self) -> SimDuration {
+        self.clean_point_search + self.recovery_point_change
+    }
 }
 
 /// Per-VM quantities, all drawn before the cycle starts.
@@ -341,22 +354,23 @@ impl Draws {
             commit_time: duration(&scenario.recovery.commit_time, &mut rng),
             infection: None,
             clean_point_search: SimDuration::ZERO,
+            recovery_point_change: SimDuration::ZERO,
             infrastructure_rebuild: SimDuration::ZERO,
             replay_anchor,
         };
         let mut timeline = timeline;
-        if timeline.primary_data_lost {
-            // From a stream of its own: the other draws keep their places.
-            let mut rng = stream(seed, replication, Purpose::Rebuild);
-            timeline.infrastructure_rebuild =
-                duration(&scenario.failback.infrastructure_rebuild, &mut rng);
-        }
         if let Some(r) = &scenario.outage.ransomware {
             let mut rng = stream(seed, replication, Purpose::Ransomware);
             timeline.infection = Some(outage_start - duration(&r.dwell, &mut rng));
             timeline.clean_point_search = duration(&r.clean_point_search, &mut rng);
             // Encrypted disks are no base for a delta resync.
             timeline.primary_data_lost = true;
+        }
+        if timeline.primary_data_lost {
+            // From a stream of its own: the other draws keep their places.
+            let mut rng = stream(seed, replication, Purpose::Rebuild);
+            timeline.infrastructure_rebuild =
+                duration(&scenario.failback.infrastructure_rebuild, &mut rng);
         }
         let links = scenario
             .links
@@ -442,6 +456,13 @@ impl Draws {
                 }
             })
             .collect();
+        if scenario.outage.ransomware.is_some() {
+            timeline.recovery_point_change = vms
+                .iter()
+                .map(|v: &VmDraws| v.boot_time)
+                .max()
+                .unwrap_or(SimDuration::ZERO);
+        }
         Draws {
             latent: LatentFaults::sample(scenario, seed, replication),
             timeline,

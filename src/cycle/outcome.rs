@@ -661,7 +661,7 @@ pub(super) fn assemble<O: Observer>(
                         t0,
                         detected,
                         (sh.draws.timeline.decision_delay, declared),
-                        sh.draws.timeline.clean_point_search,
+                        sh.draws.timeline.clean_point_wait(),
                         &failover.plan,
                         p,
                     )

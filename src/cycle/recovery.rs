@@ -435,15 +435,21 @@ impl Failover {
             // Ransomware: the newest points are encrypted; the team searches
             // for the newest clean one (ASR's "change recovery point") first.
             let search = sh.draws.timeline.clean_point_search;
+            let change = sh.draws.timeline.recovery_point_change;
             sh.observer.note(now, Phase::Failover, || {
                 let dwell = sh.t0.since(infection);
                 let every = s.policy.crash_consistent_interval;
                 format!(
-                    "ransomware: infection {dwell} before t0; ENCRYPTED: every recovery point taken since ({} per VM at one every {every}, until t0) holds encrypted data and is skipped; searching for the newest clean point ASR still keeps ({search})",
+                    "ransomware: infection {dwell} before t0; ENCRYPTED: every recovery point taken since ({} per VM at one every {every}, until t0) holds encrypted data and is skipped; searching for the newest clean point ASR still keeps ({search}), then changing each VM's point to it, which creates the VMs again (their longest boot, {change})",
                     dwell.as_millis() / every.as_millis().max(1)
                 )
             });
-            sh.queue.schedule(now + search, Event::CleanPointChosen);
+            // A recovery plan fails over to the latest point only; each VM's
+            // point is then changed to the clean one, which creates it
+            // again (failover-failback-overview.md, "Recovery point
+            // options"). Counted here, before the plan, in the same RTO part.
+            sh.queue
+                .schedule(now + search + change, Event::CleanPointChosen);
             return PlanStatus::Running;
         }
         self.start_queued_plans(sh, now)
