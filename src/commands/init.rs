@@ -88,6 +88,11 @@ fn estate_from_planner(file: &Path, args: &InitArgs) -> Result<String, CliError>
     let bytes = std::fs::read(file)
         .map_err(|e| usage_error("--from-planner", format!("cannot read {name}: {e}")))?;
     let problems = |p: Vec<String>| usage_error("--from-planner", p.join("\n  "));
+    // The Planner's own total, to check the import's against.
+    let observed = bytes
+        .starts_with(b"PK")
+        .then(|| crate::scenario::inventory::xlsx_observed_daily_churn(&bytes))
+        .flatten();
     // A workbook is a zip archive; anything else is read as CSV.
     let rows = if bytes.starts_with(b"PK") {
         xlsx_rows(&bytes, &name).map_err(problems)?
@@ -117,6 +122,22 @@ fn estate_from_planner(file: &Path, args: &InitArgs) -> Result<String, CliError>
                 _ => "",
             }
         );
+    }
+    if let Some(observed) = observed {
+        let ours = crate::scenario::estate::mean_daily_churn(&inventory, options);
+        let ratio = ours / observed.max(1.0);
+        let text = format!(
+            "the Planner's \"Observed typical data churn per day\" (On-premises summary) is {}; the imported VMs' mean churn comes to {} a day ({ratio:.2} times it)",
+            crate::scenario::units::format_bytes(observed),
+            crate::scenario::units::format_bytes(ours)
+        );
+        if !(1.0 / 8.0..=8.0).contains(&ratio) {
+            eprintln!(
+                "warning: {text}: they differ 8-fold or more; check the churn column's unit (\"in Mbps\" is megabits per second) or take the growth factor out (--without-growth-factor)"
+            );
+        } else {
+            eprintln!("note: {text}");
+        }
     }
     let efi = inventory.vms.iter().filter(|v| v.efi).count();
     if efi > 0 {

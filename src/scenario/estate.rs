@@ -231,6 +231,17 @@ fn churn_value(vm: &InventoryVm, figure: ChurnFigure, options: EstateOptions) ->
     }
 }
 
+/// The bytes the estate's VMs write a day on average, as the scenario
+/// `estate_from_inventory` writes will have them.
+pub fn mean_daily_churn(inventory: &Inventory, options: EstateOptions) -> f64 {
+    inventory
+        .vms
+        .iter()
+        .map(|v| mean_rate(v, inventory.churn, options))
+        .sum::<f64>()
+        * 86_400.0
+}
+
 /// The estate scenario for `inventory` (read from `file`): its text, or
 /// every problem found, each with its line.
 pub fn estate_from_inventory(

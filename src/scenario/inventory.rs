@@ -486,6 +486,34 @@ pub fn xlsx_rows(bytes: &[u8], file: &str) -> Result<Vec<(usize, Vec<String>)>, 
         .collect())
 }
 
+/// The Deployment Planner's "Observed typical data churn per day (GB)" from
+/// its "On-premises summary" sheet, in bytes a day, when the workbook has it
+/// (site-recovery-vmware-deployment-planner-analyze-report.md, "On-premises
+/// summary"): the label's cell, then the first number to its right.
+pub fn xlsx_observed_daily_churn(bytes: &[u8]) -> Option<f64> {
+    use calamine::Reader as _;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).ok()?;
+    let sheet = book
+        .sheet_names()
+        .into_iter()
+        .find(|n| header_key(n) == "onpremisessummary")?;
+    let range = book.worksheet_range(&sheet).ok()?;
+    for row in range.rows() {
+        let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+        let Some(at) = cells
+            .iter()
+            .position(|c| header_key(c).starts_with("observedtypicaldatachurnperday"))
+        else {
+            continue;
+        };
+        let gb = cells[at + 1..]
+            .iter()
+            .find_map(|c| c.trim().parse::<f64>().ok())?;
+        return (gb.is_finite() && gb >= 0.0).then_some(gb * 1e9);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

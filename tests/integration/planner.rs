@@ -234,3 +234,29 @@ fn the_planners_older_churn_header_is_read_in_megabits_and_the_growth_can_be_tak
     let without = rate(&["--without-growth-factor"]);
     assert!((without - 10e6 / 1.3).abs() < 1e4, "{without}");
 }
+
+#[test]
+fn the_planners_observed_daily_churn_is_checked_against_the_import() {
+    // Two VMs at a 10 MB/s peak: drsim's daily profile makes 1.06 TB a day
+    // of them. The workbook's "On-premises summary" says 1,000 GB (they
+    // agree: a note) or 100 GB (over 8-fold apart: a warning naming the
+    // unit and the growth factor). scripts/planner_summary_fixture.py wrote both.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("estate.toml");
+    let run = |name: &str| {
+        let file = repo().join("tests/fixtures").join(name);
+        let o = init(&["--from-planner", file.to_str().expect("utf-8")], &out);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    let agrees = run("planner-summary-agrees.xlsx");
+    assert!(
+        agrees.contains("note: the Planner's \"Observed typical data churn per day\" (On-premises summary) is 1 TB; the imported VMs' mean churn comes to 1.06 TB a day"),
+        "{agrees}"
+    );
+    let apart = run("planner-summary-8x.xlsx");
+    assert!(
+        apart.contains("warning: ") && apart.contains("differ 8-fold or more"),
+        "{apart}"
+    );
+}
