@@ -41,6 +41,31 @@ pub fn capacity_sentences(s: &Scenario, run: &RunSummary) -> Vec<String> {
             describe(s, &o),
         ));
     }
+    // The RPO's figures (and what drives them) are over the replications
+    // that have one: say how many had none, and why, so a driver sentence
+    // about link queueing is not read as the whole story.
+    if let Some(row) = run.rows.iter().find(|r| {
+        r.metric.id() == crate::metrics::MetricId::Rpo
+            && r.population == crate::scenario::Population::Declared
+    }) {
+        let missing = run.outages.declared.saturating_sub(row.count);
+        if missing > 0 {
+            let protecting: Vec<String> = run
+                .capacity
+                .overloads
+                .keys()
+                .filter(|r| r.protects())
+                .map(|r| format!("{} ({})", r.name(s), r.key(s)))
+                .collect();
+            out.push(format!(
+                "the RPO over declared disasters has a value in {} of {}: the other {} were over capacity (no steady state, the target missed), limited by {}; fix that first: the RPO's figures and drivers are over the rest",
+                thousands(row.count),
+                thousands(run.outages.declared),
+                thousands(missing),
+                protecting.join(", ")
+            ));
+        }
+    }
     // A closed cycle's stage that took weeks: near capacity, not over it (or
     // a long wait), worth a look rather than a silent maximum.
     for row in &run.rows {
