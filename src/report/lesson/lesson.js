@@ -274,7 +274,17 @@
     box.replaceChildren();
     for (const [name, label] of [['rpo_s', 'RPO'], ['rto_s', 'RTO']]) {
       const m = metricOf(doc, name);
-      if (!m || m.max === null) continue;
+      if (!m) continue;
+      if (m.max === null) {
+        // No replication has a value: over capacity, the lag (and so the
+        // RPO) grows without bound (docs/model.md, "Capacity").
+        const over = doc.metrics.find((x) => x.metric === 'over_capacity');
+        const share = over && over.mean !== null ? ` (over capacity in ${(100 * over.mean).toFixed(1)}% of the replications)` : '';
+        const g = svg('svg', { viewBox: '0 0 700 30', class: 'distribution', id: 'dist-' + name, 'data-p95': 'Infinity' });
+        g.appendChild(svg('text', { x: 20, y: 18, class: 'dist-title' }, `${label}: no value in any replication: over capacity, it grows without bound${share}`));
+        box.appendChild(g);
+        continue;
+      }
       const before = previous && metricOf(previous, name);
       const target = (doc.targets || []).find((t) => t.metric === name);
       const top = Math.max(m.max, before && before.max !== null ? before.max : 0, target ? target.target_s : 0) * 1.05 || 1;
