@@ -267,9 +267,13 @@ pub fn charts_for_run(
     let distribution = |label: &str, id: MetricId, target: Option<SimDuration>, over| {
         let values = values(id, over)?;
         let target_s = target.map(|t| t.as_secs_f64());
-        let fraction = collector.target_fraction(id, over).map(|f| f.fraction);
+        let fraction = collector.target_fraction(id, over);
         Ok::<_, ChartError>(DistributionChart::new(
-            label, over, &values, target_s, fraction,
+            label,
+            over,
+            &values,
+            target_s,
+            fraction.as_ref(),
         ))
     };
     // The same values as the summary rows: stages over the declared disasters

@@ -45,7 +45,7 @@ impl DistributionChart {
         over: Population,
         values_s: &Distribution<'_>,
         target_s: Option<f64>,
-        fraction_meeting: Option<f64>,
+        fraction_meeting: Option<&crate::stats::TargetFraction>,
     ) -> DistributionChart {
         let n = values_s.len();
         // The axis ends at the data: at the 99.5th percentile (or the target),
@@ -98,12 +98,18 @@ impl DistributionChart {
             ]
         };
         let title = match (target_s, fraction_meeting) {
+            // Over the target's whole population: replications without a
+            // value (over capacity) missed it and are said apart.
             (Some(t), Some(f)) => format!(
-                "{name} over {}: {} of {} meet the {} target",
+                "{name} over {}: {} of {} meet the {} target{}",
                 over.phrase(),
-                format_share(f),
-                thousands(n),
-                crate::scenario::units::format_duration_short(t)
+                format_share(f.fraction),
+                thousands(f.total),
+                crate::scenario::units::format_duration_short(t),
+                match f.total.saturating_sub(n) {
+                    0 => String::new(),
+                    k => format!(" ({} over capacity, no value)", thousands(k)),
+                }
             ),
             _ => format!(
                 "{name} over {}: distribution of {}",
@@ -247,7 +253,7 @@ mod tests {
             Population::Declared,
             &Distribution::of(&values),
             Some(900.0),
-            Some(1.0),
+            Some(&crate::stats::TargetFraction::of_counts(1000, 1000)),
         );
         assert_eq!(c.unit, TimeUnit::Minutes);
         // The axis reaches the target (15 min) plus 5 %.
@@ -274,7 +280,7 @@ mod tests {
             Population::All,
             &Distribution::of(&values),
             Some(300.0),
-            Some(0.6),
+            Some(&crate::stats::TargetFraction::of_counts(300, 499)),
         );
         let r = render_distribution("rto", &c).unwrap();
         assert!(r.svg.starts_with("<svg"));
