@@ -160,6 +160,29 @@ pub fn replication_lines(s: &Scenario, o: &crate::cycle::CycleOutcome) -> Vec<St
     out
 }
 
+/// What would lift an overload, with the value: the key to raise and the
+/// load it must carry (a process server's VMs spread over more servers).
+fn lift(s: &Scenario, o: &Overload) -> String {
+    use crate::cycle::capacity::Resource;
+    match o.resource {
+        Resource::ProcessServer(_) => format!(
+            "spread its VMs over {} process servers or more (`replication.process_servers`, or `process_server` on the VMs), or raise `process_server_throughput` above {}",
+            (o.load / o.capacity).ceil(),
+            format_byte_rate(o.load)
+        ),
+        Resource::ReprotectCap(_) => format!(
+            "raise `{}` above {}",
+            o.resource.key(s),
+            format_byte_rate(o.load / s.reprotect.transfer_fraction)
+        ),
+        _ => format!(
+            "raise `{}` above {}",
+            o.resource.key(s),
+            format_byte_rate(o.load)
+        ),
+    }
+}
+
 /// What ASR does at each of [`CACHE_LEVELS`].
 const CACHE_LEVEL_NAMES: [&str; 3] = [
     "first alert (free space below 30%)",
@@ -219,6 +242,6 @@ pub fn describe(s: &Scenario, o: &Overload) -> String {
             stages.join(" and stage ")
         ));
     }
-    text.push_str(&format!(" (raise {})", o.resource.key(s)));
+    text.push_str(&format!(" ({})", lift(s, o)));
     text
 }

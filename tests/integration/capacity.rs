@@ -49,6 +49,7 @@ fn an_overloaded_link_fails_the_check_whatever_the_history() {
                 && text.contains("link `wan` (on-premises to Azure): mean churn 5 MB/s")
                 && text.contains("the lag 4h48m a day")
                 && text.contains("throttling (below 20%) after 5.6 days")
+                && text.contains("(raise `link.wan.bandwidth` above 5 MB/s)")
                 && text.contains("the RPO over declared disasters has a value in 0 of 50: the other 50 were over capacity")
                 && text.contains("limited by link `wan` (on-premises to Azure) (link.wan.bandwidth)"),
             "{history}: {text}"
