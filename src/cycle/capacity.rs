@@ -89,16 +89,19 @@ impl Resource {
         }
     }
 
+    /// Whether VM `v`'s data crosses it.
+    pub fn carries(self, s: &Scenario, v: usize) -> bool {
+        let vm = &s.vms[v];
+        match self {
+            Resource::LinkForward(l) | Resource::LinkReverse(l) => vm.link == l,
+            Resource::ProcessServer(k) => vm.process_server == Some(k),
+            Resource::ReprotectCap(c) => c == v,
+        }
+    }
+
     /// The VMs whose data crosses it.
     pub fn vms(self, s: &Scenario) -> Vec<usize> {
-        let on = |keep: &dyn Fn(&crate::scenario::Vm) -> bool| -> Vec<usize> {
-            (0..s.vms.len()).filter(|&v| keep(&s.vms[v])).collect()
-        };
-        match self {
-            Resource::LinkForward(l) | Resource::LinkReverse(l) => on(&|vm| vm.link == l),
-            Resource::ProcessServer(k) => on(&|vm| vm.process_server == Some(k)),
-            Resource::ReprotectCap(v) => vec![v],
-        }
+        (0..s.vms.len()).filter(|&v| self.carries(s, v)).collect()
     }
 
     /// A number that names it in a shard's state (and back: [`Resource::from_code`]).
@@ -211,12 +214,9 @@ pub fn overloads(s: &Scenario, draws: &Draws, declared: bool) -> Vec<Overload> {
 /// Whether VM `v`'s protection before the outage crosses an overloaded
 /// resource (its RPO then has no steady state).
 pub fn unprotectable(s: &Scenario, overloads: &[Overload], v: usize) -> bool {
-    let vm = &s.vms[v];
-    overloads.iter().any(|o| match o.resource {
-        Resource::LinkForward(l) => vm.link == l,
-        Resource::ProcessServer(k) => vm.process_server == Some(k),
-        _ => false,
-    })
+    overloads
+        .iter()
+        .any(|o| o.resource.protects() && o.resource.carries(s, v))
 }
 
 /// The cache that fills behind an overloaded forward resource, bytes: a

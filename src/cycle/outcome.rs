@@ -293,15 +293,6 @@ fn limiting_resource(
     plan: usize,
     vm: Option<usize>,
 ) -> Option<crate::cycle::capacity::Resource> {
-    use crate::cycle::capacity::Resource;
-    let on_path = |v: usize, r: Resource| {
-        let m = &s.vms[v];
-        match r {
-            Resource::LinkForward(l) | Resource::LinkReverse(l) => m.link == l,
-            Resource::ProcessServer(k) => m.process_server == Some(k),
-            Resource::ReprotectCap(c) => c == v,
-        }
-    };
     let candidates: Vec<usize> = match vm {
         Some(v) => vec![v],
         None => s.plans[plan].vms.clone(),
@@ -310,7 +301,7 @@ fn limiting_resource(
         .iter()
         .map(|o| o.resource)
         .filter(|r| r.stages().contains(&stage))
-        .find(|&r| candidates.iter().any(|&v| on_path(v, r)))
+        .find(|&r| candidates.iter().any(|&v| r.carries(s, v)))
 }
 
 /// The stage metrics of one plan: from its milestones when a disaster was
