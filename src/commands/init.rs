@@ -8,8 +8,10 @@ use clap::ValueEnum as _;
 
 use crate::cli::{ChurnShapeArg, InitCommand, Template};
 use crate::report::write_atomically;
-use crate::scenario::estate::{ChurnShape, EstateOptions, estate_from_inventory, estate_scenario};
-use crate::scenario::inventory::{csv_rows, read_rows, xlsx_rows};
+use crate::scenario::estate::{
+    ChurnShape, EstateOptions, estate_from_inventory, estate_scenario, import_notes,
+};
+use crate::scenario::inventory::read_inventory;
 
 /// The templates, by name: the shipped scenarios, which are commented.
 /// The text of a template that is a shipped scenario (they are commented).
@@ -88,24 +90,8 @@ fn estate_from_planner(file: &Path, args: &InitArgs) -> Result<String, CliError>
     let bytes = std::fs::read(file)
         .map_err(|e| usage_error("--from-planner", format!("cannot read {name}: {e}")))?;
     let problems = |p: Vec<String>| usage_error("--from-planner", p.join("\n  "));
-    // The Planner's own total, to check the import's against.
-    let observed = bytes
-        .starts_with(b"PK")
-        .then(|| crate::scenario::inventory::xlsx_observed_daily_churn(&bytes))
-        .flatten();
-    // A workbook is a zip archive; anything else is read as CSV.
-    let rows = if bytes.starts_with(b"PK") {
-        xlsx_rows(&bytes, &name).map_err(problems)?
-    } else {
-        let text = String::from_utf8(bytes).map_err(|_| {
-            usage_error(
-                "--from-planner",
-                format!("{name} is neither a workbook (.xlsx) nor UTF-8 CSV text"),
-            )
-        })?;
-        csv_rows(&text, &name).map_err(problems)?
-    };
-    let inventory = read_rows(rows, &name, args.plan_by.as_deref()).map_err(problems)?;
+    let (inventory, observed) =
+        read_inventory(bytes, &name, args.plan_by.as_deref()).map_err(problems)?;
     let options = EstateOptions {
         churn: match args.churn {
             ChurnShapeArg::Daily => ChurnShape::Daily,
@@ -114,36 +100,8 @@ fn estate_from_planner(file: &Path, args: &InitArgs) -> Result<String, CliError>
         infrastructure_first: !args.no_infrastructure_first,
         without_growth: args.without_growth_factor,
     };
-    if let Some((column, unit)) = &inventory.churn_column {
-        eprintln!(
-            "note: churn read from `{column}` in {unit}{}",
-            match unit.as_str() {
-                "Mbps" => " (megabits per second: divided by 8 for bytes)",
-                _ => "",
-            }
-        );
-    }
-    if let Some(observed) = observed {
-        let ours = crate::scenario::estate::mean_daily_churn(&inventory, options);
-        let ratio = ours / observed.max(1.0);
-        let text = format!(
-            "the Planner's \"Observed typical data churn per day\" (On-premises summary) is {}; the imported VMs' mean churn comes to {} a day ({ratio:.2} times it)",
-            crate::scenario::units::format_bytes(observed),
-            crate::scenario::units::format_bytes(ours)
-        );
-        if !(1.0 / 8.0..=8.0).contains(&ratio) {
-            eprintln!(
-                "warning: {text}: they differ 8-fold or more; check the churn column's unit (\"in Mbps\" is megabits per second) or take the growth factor out (--without-growth-factor)"
-            );
-        } else {
-            eprintln!("note: {text}");
-        }
-    }
-    let efi = inventory.vms.iter().filter(|v| v.efi).count();
-    if efi > 0 {
-        eprintln!(
-            "note: {efi} EFI VMs: ASR fails them over but does not fail them back (the Deployment Planner's report); they are marked in the scenario"
-        );
+    for line in import_notes(&inventory, options, observed) {
+        eprintln!("{line}");
     }
     estate_from_inventory(&inventory, &name, options).map_err(problems)
 }

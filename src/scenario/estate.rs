@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::inventory::{ChurnFigure, Inventory, InventoryVm, csv_rows, read_rows};
-use super::units::format_byte_rate;
+use super::units::{format_byte_rate, format_bytes};
 
 /// ASR's limits on a recovery plan (Scenario validation checks them too).
 const PLAN_VMS: usize = 100;
@@ -231,15 +231,52 @@ fn churn_value(vm: &InventoryVm, figure: ChurnFigure, options: EstateOptions) ->
     }
 }
 
-/// The bytes the estate's VMs write a day on average, as the scenario
-/// `estate_from_inventory` writes will have them.
-pub fn mean_daily_churn(inventory: &Inventory, options: EstateOptions) -> f64 {
-    inventory
-        .vms
-        .iter()
-        .map(|v| mean_rate(v, inventory.churn, options))
-        .sum::<f64>()
-        * 86_400.0
+/// What `init` says of an import before writing it, each line starting
+/// `note:` or `warning:`: the churn column and unit read; the Planner's own
+/// "Observed typical data churn per day" (`observed`, bytes a day) against
+/// the imported VMs' mean, a warning when 8-fold or more apart; the EFI VMs.
+pub fn import_notes(
+    inventory: &Inventory,
+    options: EstateOptions,
+    observed: Option<f64>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((column, unit)) = &inventory.churn_column {
+        let bits = if unit == "Mbps" {
+            " (megabits per second: divided by 8 for bytes)"
+        } else {
+            ""
+        };
+        out.push(format!("note: churn read from `{column}` in {unit}{bits}"));
+    }
+    if let Some(observed) = observed {
+        let ours: f64 = inventory
+            .vms
+            .iter()
+            .map(|v| mean_rate(v, inventory.churn, options))
+            .sum::<f64>()
+            * 86_400.0;
+        let ratio = ours / observed.max(1.0);
+        let text = format!(
+            "the Planner's \"Observed typical data churn per day\" (On-premises summary) is {}; the imported VMs' mean churn comes to {} a day ({ratio:.2} times it)",
+            format_bytes(observed),
+            format_bytes(ours)
+        );
+        out.push(if (1.0 / 8.0..=8.0).contains(&ratio) {
+            format!("note: {text}")
+        } else {
+            format!(
+                "warning: {text}: they differ 8-fold or more; check the churn column's unit (\"in Mbps\" is megabits per second) or take the growth factor out (--without-growth-factor)"
+            )
+        });
+    }
+    let efi = inventory.vms.iter().filter(|v| v.efi).count();
+    if efi > 0 {
+        out.push(format!(
+            "note: {efi} EFI VMs: ASR fails them over but does not fail them back (the Deployment Planner's report); they are marked in the scenario"
+        ));
+    }
+    out
 }
 
 /// The estate scenario for `inventory` (read from `file`): its text, or

@@ -486,6 +486,27 @@ pub fn xlsx_rows(bytes: &[u8], file: &str) -> Result<Vec<(usize, Vec<String>)>, 
         .collect())
 }
 
+/// An inventory from a file's `bytes` (`name` for messages): a workbook
+/// (a zip archive) or CSV text; with, from a Planner workbook, its own
+/// "Observed typical data churn per day" in bytes ([`xlsx_observed_daily_churn`]).
+pub fn read_inventory(
+    bytes: Vec<u8>,
+    name: &str,
+    plan_by: Option<&str>,
+) -> Result<(Inventory, Option<f64>), Vec<String>> {
+    let (rows, observed) = if bytes.starts_with(b"PK") {
+        (xlsx_rows(&bytes, name)?, xlsx_observed_daily_churn(&bytes))
+    } else {
+        let text = String::from_utf8(bytes).map_err(|_| {
+            vec![format!(
+                "{name} is neither a workbook (.xlsx) nor UTF-8 CSV text"
+            )]
+        })?;
+        (csv_rows(&text, name)?, None)
+    };
+    Ok((read_rows(rows, name, plan_by)?, observed))
+}
+
 /// The Deployment Planner's "Observed typical data churn per day (GB)" from
 /// its "On-premises summary" sheet, in bytes a day, when the workbook has it
 /// (site-recovery-vmware-deployment-planner-analyze-report.md, "On-premises
