@@ -201,13 +201,13 @@ impl Metric {
     /// (docs/model.md, "Capacity"). A cut-off cycle's stages are out of the
     /// stage statistics (counted apart, as ride-outs are).
     fn without_value(&self, o: &CycleOutcome) -> bool {
-        let unbounded = || o.declared && o.vms.iter().any(|v| v.over_capacity);
+        let unbounded = || o.declared && o.protection_over_capacity();
         match self.id {
             MetricId::Rpo
             | MetricId::DataLost
             | MetricId::RpoPart(_)
             | MetricId::ConsistencyGroupRpo(_) => unbounded(),
-            MetricId::LagAtOutage => o.vms.iter().any(|v| v.over_capacity),
+            MetricId::LagAtOutage => o.protection_over_capacity(),
             MetricId::PlanRpo(p) | MetricId::PlanDataLost(p) => {
                 o.declared && o.plans[p].over_capacity
             }
@@ -236,7 +236,6 @@ impl Metric {
         let s = |d: SimDuration| Some(d.as_secs_f64());
         let opt = |d: Option<SimDuration>| d.map(|d| d.as_secs_f64());
         let flag = |b: bool| Some(f64::from(u8::from(b)));
-        let unbounded = o.declared && o.vms.iter().any(|v| v.over_capacity);
         match self.id {
             MetricId::OverCapacity => flag(!o.overloads.is_empty()),
             MetricId::CacheLevel => Some(f64::from(o.cache_level)),
@@ -283,6 +282,7 @@ impl Metric {
             MetricId::FailbackRetries => o.declared.then_some(f64::from(o.failback_retries)),
             MetricId::FailbackDataLost => o.failback_data_lost_bytes.map(f64::round),
             MetricId::RpoMet(target, over) => {
+                let unbounded = o.declared && o.protection_over_capacity();
                 in_population(o, over).then(|| if unbounded { 0.0 } else { met(o.rpo, target) })
             }
             MetricId::RtoMet(target, over, clock) => {

@@ -195,6 +195,16 @@ pub struct CycleOutcome {
     pub cache_level: u8,
 }
 
+impl CycleOutcome {
+    /// Whether a resource protecting a VM before the outage (a link forward,
+    /// a process server) is over capacity: some VM's RPO then has no steady
+    /// state. The same as any VM's `over_capacity` (a resource over capacity
+    /// carries a VM), read from the few overloads rather than every VM.
+    pub fn protection_over_capacity(&self) -> bool {
+        self.overloads.iter().any(|o| o.resource.protects())
+    }
+}
+
 /// Where a cycle that did not close within the horizon stood: the first plan
 /// (in plan order) still open, the stage it was in, and the VM whose
 /// transfer had the most left, with the resource that keeps it from
